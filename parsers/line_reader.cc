@@ -1,0 +1,269 @@
+#include "parsers/line_reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace mailgauge::parsers {
+
+struct LineReader::GzipState {
+  z_stream zs;
+  bool initialized = false;
+  bool in_member = false;  // between a member's first byte and its end
+  bool input_eof = false;
+  std::vector<unsigned char> in;
+
+  GzipState() { std::memset(&zs, 0, sizeof zs); }
+  ~GzipState() {
+    if (initialized) inflateEnd(&zs);
+  }
+};
+
+LineReader::LineReader(std::string path, int fd, bool owns_fd, Options options)
+    : path_(std::move(path)), fd_(fd), owns_fd_(owns_fd), options_(options) {}
+
+LineReader::~LineReader() {
+  if (owns_fd_ && fd_ >= 0) close(fd_);
+}
+
+absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(
+    const std::string& path, Options options) {
+  if (options.max_line_bytes == 0 || options.read_bytes == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": max_line_bytes and read_bytes must be positive"));
+  }
+  int fd = 0;
+  bool owns_fd = false;
+  const std::string name = path == "-" ? std::string("<stdin>") : path;
+  if (path != "-") {
+    do {
+      fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return absl::ErrnoToStatus(errno, path);
+    owns_fd = true;
+  }
+  std::unique_ptr<LineReader> reader(
+      new LineReader(name, fd, owns_fd, options));
+  struct stat st;
+  if (fstat(fd, &st) != 0) return absl::ErrnoToStatus(errno, name);
+  if (S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(name, ": is a directory, not a log file"));
+  }
+
+  // Pre-read the first bytes to look for the gzip magic 1f 8b. A pipe may
+  // deliver one byte at a time, so read until there are two or the end.
+  reader->head_.resize(4096);
+  size_t have = 0;
+  while (have < 2) {
+    const ssize_t r =
+        read(fd, reader->head_.data() + have, reader->head_.size() - have);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return absl::ErrnoToStatus(errno, name);
+    }
+    if (r == 0) break;
+    have += static_cast<size_t>(r);
+  }
+  reader->head_.resize(have);
+  if (have >= 2 && static_cast<unsigned char>(reader->head_[0]) == 0x1f &&
+      static_cast<unsigned char>(reader->head_[1]) == 0x8b) {
+    reader->gzip_ = true;
+    reader->gz_ = std::make_unique<GzipState>();
+    // 15 + 16: a gzip wrapper (not zlib, not raw deflate), largest window.
+    if (inflateInit2(&reader->gz_->zs, 15 + 16) != Z_OK) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(name, ": cannot initialize zlib"));
+    }
+    reader->gz_->initialized = true;
+    reader->gz_->in.resize(options.read_bytes);
+  }
+  reader->buf_.resize(options.max_line_bytes + 2 + options.read_bytes);
+  return reader;
+}
+
+long LineReader::ReadRaw(char* dst, size_t n) {
+  if (head_pos_ < head_.size()) {
+    const size_t k = std::min(n, head_.size() - head_pos_);
+    std::memcpy(dst, head_.data() + head_pos_, k);
+    head_pos_ += k;
+    if (head_pos_ == head_.size()) {
+      head_.clear();
+      head_.shrink_to_fit();
+      head_pos_ = 0;
+    }
+    file_bytes_read_ += k;
+    return static_cast<long>(k);
+  }
+  for (;;) {
+    const ssize_t r = read(fd_, dst, n);
+    if (r >= 0) {
+      file_bytes_read_ += static_cast<uint64_t>(r);
+      return static_cast<long>(r);
+    }
+    if (errno == EINTR) continue;
+    const int err = errno;
+    status_ = absl::ErrnoToStatus(
+        err,
+        absl::StrCat(path_, ": read error at byte offset ", file_bytes_read_));
+    return -1;
+  }
+}
+
+void LineReader::SetGzipError(const char* what) {
+  GzipState& g = *gz_;
+  const uint64_t offset = file_bytes_read_ - g.zs.avail_in;
+  status_ = absl::DataLossError(absl::StrCat(
+      path_, ": ", what, " at compressed byte offset ", offset, " (after ",
+      g.zs.total_out, " bytes of text in the current gzip member)",
+      g.zs.msg != nullptr ? absl::StrCat(": ", g.zs.msg) : std::string()));
+}
+
+long LineReader::FillGzip(char* dst, size_t n) {
+  GzipState& g = *gz_;
+  g.zs.next_out = reinterpret_cast<Bytef*>(dst);
+  g.zs.avail_out = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+  const uInt want = g.zs.avail_out;
+  for (;;) {
+    const uInt produced = want - g.zs.avail_out;
+    if (produced > 0) return static_cast<long>(produced);
+    if (g.zs.avail_in == 0 && !g.input_eof) {
+      const long r = ReadRaw(reinterpret_cast<char*>(g.in.data()), g.in.size());
+      if (r < 0) return -1;
+      if (r == 0) {
+        g.input_eof = true;
+      } else {
+        g.zs.next_in = g.in.data();
+        g.zs.avail_in = static_cast<uInt>(r);
+      }
+    }
+    if (!g.in_member) {
+      // Between members. gzip(1) tolerates NUL padding after the last one.
+      while (g.zs.avail_in > 0 && *g.zs.next_in == 0) {
+        ++g.zs.next_in;
+        --g.zs.avail_in;
+      }
+      if (g.zs.avail_in == 0) {
+        if (g.input_eof) return 0;
+        continue;
+      }
+      if (*g.zs.next_in != 0x1f) {
+        SetGzipError("trailing garbage after gzip data");
+        return -1;
+      }
+      inflateReset(&g.zs);
+      g.in_member = true;
+    }
+    if (g.zs.avail_in == 0 && g.input_eof) {
+      SetGzipError("truncated gzip data: unexpected end of file");
+      return -1;
+    }
+    const int ret = inflate(&g.zs, Z_NO_FLUSH);
+    if (ret == Z_STREAM_END) {
+      g.in_member = false;
+    } else if (ret == Z_OK) {
+      // Progress made; loop.
+    } else if (ret == Z_BUF_ERROR && g.zs.avail_in == 0) {
+      // Needs more input; the loop reads it or reports truncation.
+    } else {
+      SetGzipError(ret == Z_MEM_ERROR ? "out of memory inflating gzip data"
+                                      : "corrupt gzip data");
+      return -1;
+    }
+  }
+}
+
+long LineReader::Fill(char* dst, size_t n) {
+  return gzip_ ? FillGzip(dst, n) : ReadRaw(dst, n);
+}
+
+bool LineReader::Next(Line* line) {
+  if (done_) return false;
+  const size_t max_line = options_.max_line_bytes;
+  for (;;) {
+    if (skipping_) {
+      const char* base = buf_.data();
+      const void* nl = std::memchr(base + begin_, '\n', end_ - begin_);
+      if (nl != nullptr) {
+        const size_t next = static_cast<const char*>(nl) - base + 1;
+        text_bytes_consumed_ += next - begin_;
+        begin_ = next;
+        skipping_ = false;
+      } else {
+        text_bytes_consumed_ += end_ - begin_;
+        begin_ = end_ = 0;
+      }
+    }
+    const size_t avail = end_ - begin_;
+    if (!skipping_ && avail > 0) {
+      const char* start = buf_.data() + begin_;
+      // A line of max_line bytes may be followed by "\r\n": look that far.
+      const size_t window = std::min(avail, max_line + 2);
+      const void* nl = std::memchr(start, '\n', window);
+      size_t raw_len = 0;     // bytes of the line before '\n'
+      size_t consumed = 0;    // bytes to drop from the buffer
+      bool complete = false;  // the line's end is known
+      if (nl != nullptr) {
+        raw_len = static_cast<const char*>(nl) - start;
+        consumed = raw_len + 1;
+        complete = true;
+      } else if (window == max_line + 2) {
+        // No '\n' in reach: an overlong line. Return its head, skip the rest.
+        raw_len = max_line;
+        consumed = max_line;
+        skipping_ = true;
+        complete = true;
+      } else if (eof_) {
+        raw_len = avail;  // last line without '\n'
+        consumed = avail;
+        complete = true;
+      }
+      if (complete) {
+        size_t len = raw_len;
+        bool overlong = skipping_;
+        if (!skipping_ && len > 0 && start[len - 1] == '\r') --len;
+        if (len > max_line) {
+          len = max_line;
+          overlong = true;
+        }
+        begin_ += consumed;
+        text_bytes_consumed_ += consumed;
+        ++lines_read_;
+        if (overlong) ++overlong_lines_;
+        line->text = std::string_view(start, len);
+        line->overlong = overlong;
+        line->number = lines_read_;
+        return true;
+      }
+    }
+    if (eof_) {
+      if (skipping_ || avail == 0) {
+        done_ = true;
+        return false;
+      }
+    }
+    // Need more text: move the unread part to the front and fill after it.
+    if (begin_ > 0) {
+      const size_t pending = end_ - begin_;
+      if (pending > 0) std::memmove(buf_.data(), buf_.data() + begin_, pending);
+      begin_ = 0;
+      end_ = pending;
+    }
+    const long r = Fill(buf_.data() + end_, buf_.size() - end_);
+    if (r <= 0) {
+      eof_ = true;
+    } else {
+      end_ += static_cast<size_t>(r);
+    }
+  }
+}
+
+}  // namespace mailgauge::parsers

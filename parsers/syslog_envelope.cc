@@ -1,0 +1,584 @@
+#include "parsers/syslog_envelope.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/base/attributes.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+
+namespace mailgauge::parsers {
+namespace {
+
+// In a wall-clock hour that occurs twice (DST fall-back), a line is read as
+// the second occurrence when the first would put it more than this many
+// seconds before the previous line (see OffsetForLocal()).
+constexpr int64_t kBackwardSlackSeconds = 60;
+
+// Years are kept within 1..kMaxYear so that year arithmetic cannot overflow.
+constexpr int kMaxYear = 9999;
+
+// Byte classes as 256-entry tables: a byte ends a token when its entry is 1.
+struct StopTable {
+  unsigned char stop[256];
+  constexpr explicit StopTable(bool tag) : stop() {
+    for (int c = 0; c <= ' '; ++c) stop[c] = 1;  // white space, control
+    if (tag) {
+      stop[static_cast<int>('[')] = 1;
+      stop[static_cast<int>(':')] = 1;
+    }
+  }
+};
+constexpr StopTable kTokenStop(/*tag=*/false);  // host names, RFC 5424 fields
+constexpr StopTable kTagStop(/*tag=*/true);     // "prog" in "prog[pid]:"
+
+// Advances p to the first stop byte of `table` (or end). Eight bytes are
+// tested per branch: tags and host names are short, and a branch per byte
+// costs a misprediction at every different length.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* SkipToStop(
+    const StopTable& table, const char* p, const char* end) {
+  const unsigned char* s = table.stop;
+  while (end - p >= 8) {
+    const auto* u = reinterpret_cast<const unsigned char*>(p);
+    if ((s[u[0]] | s[u[1]] | s[u[2]] | s[u[3]] | s[u[4]] | s[u[5]] | s[u[6]] |
+         s[u[7]]) != 0) {
+      break;
+    }
+    p += 8;
+  }
+  while (p < end && s[static_cast<unsigned char>(*p)] == 0) ++p;
+  return p;
+}
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool IsDigit(char c) {
+  return static_cast<unsigned char>(c - '0') < 10;
+}
+
+// Reads exactly `n` digits at p. On success advances p.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ReadFixedDigits(const char*& p,
+                                                         const char* end, int n,
+                                                         int* value) {
+  if (end - p < n) return false;
+  int v = 0;
+  for (int i = 0; i < n; ++i) {
+    if (!IsDigit(p[i])) return false;
+    v = v * 10 + (p[i] - '0');
+  }
+  *value = v;
+  p += n;
+  return true;
+}
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool Expect(const char*& p, const char* end,
+                                                char c) {
+  if (p < end && *p == c) {
+    ++p;
+    return true;
+  }
+  return false;
+}
+
+// The two ASCII digits at p as a number, or -1.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline int TwoDigits(const char* p) {
+  const unsigned a = static_cast<unsigned char>(p[0]) - unsigned{'0'};
+  const unsigned b = static_cast<unsigned char>(p[1]) - unsigned{'0'};
+  return (a < 10) & (b < 10) ? static_cast<int>(a * 10 + b) : -1;
+}
+
+// "Jan" -> 1 ... "Dec" -> 12; 0 when p does not start with a month name.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline int MonthFromName(const char* p) {
+  const char a = p[0], b = p[1], c = p[2];
+  switch (a) {
+    case 'J':
+      if (b == 'a' && c == 'n') return 1;
+      if (b == 'u' && c == 'n') return 6;
+      if (b == 'u' && c == 'l') return 7;
+      return 0;
+    case 'F':
+      return b == 'e' && c == 'b' ? 2 : 0;
+    case 'M':
+      if (b == 'a' && c == 'r') return 3;
+      if (b == 'a' && c == 'y') return 5;
+      return 0;
+    case 'A':
+      if (b == 'p' && c == 'r') return 4;
+      if (b == 'u' && c == 'g') return 8;
+      return 0;
+    case 'S':
+      return b == 'e' && c == 'p' ? 9 : 0;
+    case 'O':
+      return b == 'c' && c == 't' ? 10 : 0;
+    case 'N':
+      return b == 'o' && c == 'v' ? 11 : 0;
+    case 'D':
+      return b == 'e' && c == 'c' ? 12 : 0;
+    default:
+      return 0;
+  }
+}
+
+inline bool IsLeapYear(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+inline int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30,
+                                  31, 31, 30, 31, 30, 31};
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
+}
+
+// Reads ".d{1,9}" (or ",d{1,9}" when allow_comma) if present, keeping
+// microseconds (digits past the sixth are dropped, not rounded).
+// Returns false for a separator without digits or more than 9 digits.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ReadFraction(const char*& p,
+                                                      const char* end,
+                                                      bool allow_comma,
+                                                      int* micros) {
+  *micros = 0;
+  if (p >= end || !(*p == '.' || (allow_comma && *p == ','))) return true;
+  ++p;
+  int v = 0;
+  // Fast path: exactly six digits (rsyslog, syslog-ng, journalctl).
+  if (end - p >= 7 && IsDigit(p[0]) && IsDigit(p[1]) && IsDigit(p[2]) &&
+      IsDigit(p[3]) && IsDigit(p[4]) && IsDigit(p[5]) && !IsDigit(p[6])) {
+    for (int i = 0; i < 6; ++i) v = v * 10 + (p[i] - '0');
+    p += 6;
+    *micros = v;
+    return true;
+  }
+  int digits = 0;
+  while (p < end && IsDigit(*p)) {
+    if (digits < 6) v = v * 10 + (*p - '0');
+    ++digits;
+    ++p;
+    if (digits > 9) return false;
+  }
+  if (digits == 0) return false;
+  for (int i = digits; i < 6; ++i) v *= 10;
+  *micros = v;
+  return true;
+}
+
+// Reads a token up to the next ' ' (exclusive). Fails when the token is
+// empty, holds a control byte, or the line ends before a ' '.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ReadToken(const char*& p,
+                                                   const char* end,
+                                                   std::string_view* tok) {
+  const char* start = p;
+  p = SkipToStop(kTokenStop, p, end);
+  if (p == start || p >= end || *p != ' ') return false;
+  *tok = std::string_view(start, p - start);
+  ++p;
+  return true;
+}
+
+}  // namespace
+
+namespace internal_envelope {
+
+struct CivilFields {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  int micros = 0;
+  bool has_offset = false;
+  int32_t offset = 0;
+};
+
+}  // namespace internal_envelope
+
+namespace {
+
+using internal_envelope::CivilFields;
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ValidTimeOfDay(const CivilFields& f) {
+  // 60 admits a leap second (it becomes second 0 of the next minute).
+  return f.hour <= 23 && f.minute <= 59 && f.second <= 60;
+}
+
+// "HH:MM:SS" at p.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ReadTimeOfDay(const char*& p,
+                                                       const char* end,
+                                                       CivilFields* f) {
+  if (end - p < 8 || p[2] != ':' || p[5] != ':') return false;
+  f->hour = TwoDigits(p);
+  f->minute = TwoDigits(p + 3);
+  f->second = TwoDigits(p + 6);
+  if ((f->hour | f->minute | f->second) < 0) return false;
+  p += 8;
+  return true;
+}
+
+// "YYYY-MM-DD" at p.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ReadDate(const char*& p,
+                                                  const char* end,
+                                                  CivilFields* f) {
+  if (end - p < 10 || p[4] != '-' || p[7] != '-') return false;
+  const int century = TwoDigits(p);
+  const int year_of_century = TwoDigits(p + 2);
+  f->month = TwoDigits(p + 5);
+  f->day = TwoDigits(p + 8);
+  if ((century | year_of_century | f->month | f->day) < 0) return false;
+  f->year = century * 100 + year_of_century;
+  p += 10;
+  return true;
+}
+
+}  // namespace
+
+const char* EnvelopeResultName(EnvelopeResult result) {
+  switch (result) {
+    case EnvelopeResult::kOk:
+      return "ok";
+    case EnvelopeResult::kEmpty:
+      return "empty";
+    case EnvelopeResult::kMalformed:
+      return "malformed";
+  }
+  return "unknown";
+}
+
+EnvelopeParser::EnvelopeParser(EnvelopeOptions options)
+    : options_(std::move(options)) {
+  const absl::Time now = options_.now.value_or(absl::Now());
+  const absl::CivilSecond civil = absl::ToCivilSecond(now, options_.time_zone);
+  now_year_ = static_cast<int>(std::min<absl::civil_year_t>(
+      std::max<absl::civil_year_t>(civil.year(), 1), kMaxYear));
+  now_month_ = civil.month();
+  if (options_.year.has_value()) {
+    options_.year = std::min(std::max(*options_.year, 1), kMaxYear);
+  }
+}
+
+EnvelopeResult EnvelopeParser::Fail(const char* reason, LogLine* out) {
+  *out = LogLine{};
+  last_error_ = reason;
+  return EnvelopeResult::kMalformed;
+}
+
+int EnvelopeParser::YearForMonth(int month) {
+  if (month == last_month_) return current_year_;
+  if (current_year_ == 0) {
+    current_year_ = options_.year.has_value()
+                        ? *options_.year
+                        : (month > now_month_ ? now_year_ - 1 : now_year_);
+    last_month_ = month;
+    return current_year_;
+  }
+  if (month < last_month_) {
+    // December -> January (or a longer jump back, e.g. a gap over New Year):
+    // a new year. A short step back is an out-of-order line.
+    if (last_month_ - month >= 6) {
+      ++current_year_;
+      last_month_ = month;
+    }
+    return current_year_;
+  }
+  // month > last_month_: a straggler from December after the roll-over into
+  // January belongs to the year before; otherwise time moved forward.
+  if (month - last_month_ > 6) return current_year_ - 1;
+  last_month_ = month;
+  return current_year_;
+}
+
+int32_t EnvelopeParser::OffsetForLocal(int64_t local_seconds) {
+  const int64_t hour = local_seconds >= 0 ? local_seconds / 3600
+                                          : -((-local_seconds + 3599) / 3600);
+  OffsetCacheEntry& entry =
+      offset_cache_[static_cast<uint64_t>(hour) % kOffsetCacheSize];
+  if (entry.local_hour == hour) return entry.offset;
+
+  const absl::TimeZone& tz = options_.time_zone;
+  const absl::CivilSecond epoch(1970, 1, 1, 0, 0, 0);
+  const absl::CivilSecond civil = epoch + local_seconds;
+  const absl::TimeZone::TimeInfo info = tz.At(civil);
+  const int64_t pre_unix = absl::ToUnixSeconds(info.pre);
+  int32_t offset = static_cast<int32_t>(local_seconds - pre_unix);
+
+  if (info.kind == absl::TimeZone::TimeInfo::UNIQUE) {
+    // Cache the hour only when it has one offset throughout.
+    const absl::TimeZone::TimeInfo first = tz.At(epoch + hour * 3600);
+    const absl::TimeZone::TimeInfo last = tz.At(epoch + (hour * 3600 + 3599));
+    if (first.kind == absl::TimeZone::TimeInfo::UNIQUE &&
+        last.kind == absl::TimeZone::TimeInfo::UNIQUE &&
+        hour * 3600 - absl::ToUnixSeconds(first.pre) == offset &&
+        hour * 3600 + 3599 - absl::ToUnixSeconds(last.pre) == offset) {
+      entry.local_hour = hour;
+      entry.offset = offset;
+    }
+  } else if (info.kind == absl::TimeZone::TimeInfo::REPEATED) {
+    // The wall clock shows this time twice (DST fall-back). Take the first
+    // occurrence unless the stream has already gone past it: a wall-clock
+    // step back over the slack while the later reading still follows on.
+    const int64_t post_unix = absl::ToUnixSeconds(info.post);
+    if (last_unix_seconds_ != INT64_MIN &&
+        pre_unix < last_unix_seconds_ - kBackwardSlackSeconds &&
+        post_unix >= last_unix_seconds_ - kBackwardSlackSeconds) {
+      offset = static_cast<int32_t>(local_seconds - post_unix);
+    }
+  }
+  // SKIPPED (spring forward): the pre-transition offset, as absl's `pre`.
+  return offset;
+}
+
+EnvelopeResult EnvelopeParser::Parse(std::string_view line, LogLine* out) {
+  // *out is written field by field on success and reset by Fail(): clearing
+  // it up front costs a measurable share of the parse.
+  last_error_ = "";
+  const char* p = line.data();
+  const char* end = p + line.size();
+  while (end > p && (end[-1] == '\r' || end[-1] == '\n')) --end;
+  {
+    const char* q = p;
+    while (q < end && (*q == ' ' || *q == '\t')) ++q;
+    if (q == end) {
+      *out = LogLine{};
+      return EnvelopeResult::kEmpty;
+    }
+  }
+
+  // <PRI>: 1-3 digits, value 0..191.
+  bool has_pri = false;
+  if (*p == '<') {
+    ++p;
+    int pri = 0, digits = 0;
+    while (p < end && IsDigit(*p) && digits < 3) {
+      pri = pri * 10 + (*p - '0');
+      ++p;
+      ++digits;
+    }
+    if (digits == 0 || pri > 191 || !Expect(p, end, '>')) {
+      return Fail("bad PRI", out);
+    }
+    has_pri = true;
+  }
+  if (p >= end) return Fail("truncated after PRI", out);
+
+  // Detect the format from the first bytes.
+  EnvelopeFormat format;
+  if (has_pri && IsDigit(*p) && *p != '0' &&
+      ((end - p >= 2 && p[1] == ' ') ||
+       (end - p >= 3 && IsDigit(p[1]) && p[2] == ' ') ||
+       (end - p >= 4 && IsDigit(p[1]) && IsDigit(p[2]) && p[3] == ' '))) {
+    format = EnvelopeFormat::kRfc5424;
+  } else if (IsDigit(*p)) {
+    format = EnvelopeFormat::kIso;
+  } else if (*p >= 'A' && *p <= 'Z') {
+    format = EnvelopeFormat::kClassic;
+  } else {
+    return Fail("no timestamp", out);
+  }
+  if (options_.format != EnvelopeFormat::kAuto && options_.format != format) {
+    switch (options_.format) {
+      case EnvelopeFormat::kClassic:
+        return Fail("not a classic syslog timestamp", out);
+      case EnvelopeFormat::kIso:
+        return Fail("not an RFC 3339 timestamp", out);
+      default:
+        return Fail("not RFC 5424", out);
+    }
+  }
+
+  CivilFields f;
+  bool rfc5424 = false;
+  bool nil_time = false;
+  if (format == EnvelopeFormat::kClassic) {
+    // "Mmm dd HH:MM:SS[.ffffff] ", day space- or zero-padded.
+    if (end - p < 3) return Fail("truncated timestamp", out);
+    f.month = MonthFromName(p);
+    if (f.month == 0) return Fail("bad month", out);
+    p += 3;
+    if (!Expect(p, end, ' ')) return Fail("bad timestamp", out);
+    if (p < end && *p == ' ') ++p;
+    if (p >= end || !IsDigit(*p)) return Fail("bad day", out);
+    f.day = *p++ - '0';
+    if (p < end && IsDigit(*p)) f.day = f.day * 10 + (*p++ - '0');
+    if (f.day < 1 || f.day > 31) return Fail("bad day", out);
+    if (!Expect(p, end, ' ') || !ReadTimeOfDay(p, end, &f) ||
+        !ValidTimeOfDay(f)) {
+      return Fail("bad time of day", out);
+    }
+    if (!ReadFraction(p, end, /*allow_comma=*/false, &f.micros)) {
+      return Fail("bad fraction of second", out);
+    }
+    if (!Expect(p, end, ' ')) return Fail("bad timestamp", out);
+    // Feb 29 is accepted whatever year was inferred (it is the log's claim).
+    if (f.day > (f.month == 2 ? 29 : DaysInMonth(2001, f.month))) {
+      return Fail("bad day", out);
+    }
+  } else {
+    if (format == EnvelopeFormat::kRfc5424) {
+      rfc5424 = true;
+      while (IsDigit(*p)) ++p;  // VERSION; the detection saw the ' '.
+      ++p;
+      if (p < end && *p == '-') {
+        ++p;
+        nil_time = true;
+        if (!Expect(p, end, ' ')) return Fail("bad timestamp", out);
+      }
+    }
+    if (!nil_time) {
+      // YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}][Z|+HH:MM|+HHMM] then ' '.
+      if (!ReadDate(p, end, &f)) return Fail("bad date", out);
+      if (f.month < 1 || f.month > 12 || f.day < 1 ||
+          f.day > DaysInMonth(f.year, f.month)) {
+        return Fail("bad date", out);
+      }
+      if (p >= end || !(*p == 'T' || *p == 't' || (*p == ' ' && !rfc5424))) {
+        return Fail("bad date-time separator", out);
+      }
+      ++p;
+      if (!ReadTimeOfDay(p, end, &f) || !ValidTimeOfDay(f)) {
+        return Fail("bad time of day", out);
+      }
+      if (!ReadFraction(p, end, /*allow_comma=*/!rfc5424, &f.micros)) {
+        return Fail("bad fraction of second", out);
+      }
+      if (p < end && (*p == 'Z' || *p == 'z')) {
+        ++p;
+        f.has_offset = true;
+      } else if (p < end && (*p == '+' || *p == '-')) {
+        const bool negative = *p == '-';
+        ++p;
+        int oh = 0, om = 0;
+        if (!ReadFixedDigits(p, end, 2, &oh))
+          return Fail("bad UTC offset", out);
+        const bool colon = Expect(p, end, ':');
+        if (!ReadFixedDigits(p, end, 2, &om) || oh > 23 || om > 59 ||
+            (rfc5424 && !colon)) {
+          return Fail("bad UTC offset", out);
+        }
+        f.has_offset = true;
+        f.offset = (oh * 3600 + om * 60) * (negative ? -1 : 1);
+      } else if (rfc5424) {
+        return Fail("bad UTC offset", out);
+      }
+      if (!Expect(p, end, ' ')) return Fail("bad timestamp", out);
+    }
+  }
+
+  if (rfc5424) {
+    // HOSTNAME APP-NAME PROCID MSGID, each a token or "-".
+    std::string_view host, app, procid, msgid;
+    if (!ReadToken(p, end, &host)) return Fail("bad RFC 5424 hostname", out);
+    if (!ReadToken(p, end, &app)) return Fail("bad RFC 5424 app-name", out);
+    if (!ReadToken(p, end, &procid)) return Fail("bad RFC 5424 procid", out);
+    if (!ReadToken(p, end, &msgid)) return Fail("bad RFC 5424 msgid", out);
+    out->host = host != "-" ? host : std::string_view();
+    SplitProgramName(app != "-" ? app : std::string_view(),
+                     options_.syslog_names, out);
+    out->pid = -1;
+    if (procid.size() <= 18) {
+      int64_t pid = 0;
+      bool numeric = true;
+      for (char c : procid) {
+        if (!IsDigit(c)) {
+          numeric = false;
+          break;
+        }
+        pid = pid * 10 + (c - '0');
+      }
+      if (numeric) out->pid = pid;
+    }
+    // STRUCTURED-DATA: "-" or one or more [id param="value" ...] blocks,
+    // where '\' escapes '"', '\' and ']' inside values.
+    if (p >= end) return Fail("missing RFC 5424 structured data", out);
+    if (*p == '-') {
+      ++p;
+    } else if (*p == '[') {
+      while (p < end && *p == '[') {
+        ++p;
+        bool in_quotes = false;
+        bool closed = false;
+        while (p < end) {
+          const char c = *p++;
+          if (in_quotes) {
+            if (c == '\\') {
+              if (p < end) ++p;
+            } else if (c == '"') {
+              in_quotes = false;
+            }
+          } else if (c == '"') {
+            in_quotes = true;
+          } else if (c == ']') {
+            closed = true;
+            break;
+          }
+        }
+        if (!closed) return Fail("unterminated RFC 5424 structured data", out);
+      }
+    } else {
+      return Fail("bad RFC 5424 structured data", out);
+    }
+    if (p < end) {
+      if (*p != ' ') return Fail("bad RFC 5424 structured data", out);
+      ++p;
+      if (end - p >= 3 && static_cast<unsigned char>(p[0]) == 0xEF &&
+          static_cast<unsigned char>(p[1]) == 0xBB &&
+          static_cast<unsigned char>(p[2]) == 0xBF) {
+        p += 3;
+      }
+    }
+    out->message = std::string_view(p, end - p);
+    if (nil_time) {
+      out->time = Timestamp();
+    } else {
+      SetTime(f, /*classic=*/false, out);
+    }
+    return EnvelopeResult::kOk;
+  }
+
+  // HOSTNAME ' ' TAG[ '[' PID ']' ] ':' [' '] MESSAGE
+  std::string_view host;
+  if (!ReadToken(p, end, &host)) return Fail("bad host", out);
+  if (host.back() == ':' || host.back() == ']') {
+    // "Nov 25 17:58:09 postfix/smtpd[1]: ..." -- a tag where the host
+    // belongs; such lines are not written by the syslog daemons we read.
+    return Fail("missing host", out);
+  }
+  const char* tag_start = p;
+  p = SkipToStop(kTagStop, p, end);
+  if (p >= end) return Fail("no tag", out);
+  if (p == tag_start) return Fail("empty tag", out);
+  const std::string_view tag(tag_start, p - tag_start);
+  int64_t pid = -1;
+  if (*p == '[') {
+    ++p;
+    const char* digits_start = p;
+    const char* digits_end = end - p > 18 ? p + 18 : end;  // fits int64
+    int64_t v = 0;
+    while (p < digits_end && IsDigit(*p)) {
+      v = v * 10 + (*p - '0');
+      ++p;
+    }
+    if (p == digits_start || !Expect(p, end, ']')) return Fail("bad pid", out);
+    pid = v;
+  }
+  if (!Expect(p, end, ':')) return Fail("no tag", out);
+  if (p < end && *p == ' ') ++p;
+  out->host = host;
+  SplitProgramName(tag, options_.syslog_names, out);
+  out->pid = pid;
+  out->message = std::string_view(p, end - p);
+  SetTime(f, format == EnvelopeFormat::kClassic, out);
+  return EnvelopeResult::kOk;
+}
+
+void EnvelopeParser::SetTime(internal_envelope::CivilFields& f, bool classic,
+                             LogLine* out) {
+  if (classic) f.year = YearForMonth(f.month);
+  const int64_t date_key =
+      (int64_t{f.year} * 16 + f.month) * 32 + f.day;  // unique per date
+  if (date_key != last_date_key_) {
+    last_date_key_ = date_key;
+    last_days_ = DaysFromCivil(f.year, f.month, f.day);
+  }
+  const int64_t local_seconds = last_days_ * 86400 + int64_t{f.hour} * 3600 +
+                                int64_t{f.minute} * 60 + f.second;
+  const int32_t offset =
+      f.has_offset ? f.offset : OffsetForLocal(local_seconds);
+  const int64_t unix_seconds = local_seconds - offset;
+  out->time.unix_micros = unix_seconds * 1000000 + f.micros;
+  out->time.utc_offset_seconds = offset;
+  if (!f.has_offset) last_unix_seconds_ = unix_seconds;
+}
+
+}  // namespace mailgauge::parsers

@@ -1,0 +1,151 @@
+// File: parsers/syslog_envelope.h
+// Reads the envelope of one syslog line -- when, which host, which program and
+// pid -- and hands the message body on in a LogLine. Formats, detected per line
+// from the first bytes (or forced):
+//
+//   classic (RFC 3164, also Postfix's own maillog_file written by postlogd):
+//     "Nov 25 17:58:09 mx1 postfix/smtpd[123]: connect from ..."
+//     "Nov  5 17:58:09 ..."  "Nov 05 17:58:09 ..."
+//     "Nov 25 17:58:09.123456 ..."  (fractions are accepted, 1-9 digits)
+//   RFC 3339 / ISO (rsyslog's RSYSLOG_FileFormat, syslog-ng, journalctl -o
+//   short-iso), also with a space for 'T' or without an offset:
+//     "2026-11-25T17:58:09.123456+01:00 mx1 postfix/smtpd[123]: ..."
+//   RFC 5424:
+//     "<22>1 2026-11-25T17:58:09.123456Z mx1 postfix/smtpd 123 - - ..."
+//   a <PRI> followed by either of the first two ("<22>Nov 25 17:58:09 ...").
+//
+// Postfix's maillog_file (postlogd, Postfix >= 3.4) is the classic form:
+// postfix/src/util/msg_logger.c (checked in the 3.12 snapshots of 2026 and an
+// older stored copy) formats the record prefix with
+//     strftime(..., "%b %d %H:%M:%S ", lt)      (lt = localtime(&now))
+// then "%.*s " with the first label of myhostname, then "%s[%ld]: " with the
+// program name and pid. So the day is zero-padded ("Nov 05"), there is no
+// fraction of a second and no year, and the zone is the writer's local one.
+//
+//   EnvelopeParser parser(EnvelopeOptions{});
+//   LogLine line;
+//   if (parser.Parse("Nov 25 17:58:09 mx1 postfix/smtpd[123]: hi", &line) ==
+//       EnvelopeResult::kOk) {
+//     // line.host == "mx1", line.daemon == "smtpd", line.pid == 123,
+//     // line.message == "hi", line.time in the configured time zone.
+//   } else {
+//     // parser.last_error() says why, e.g. "bad month".
+//   }
+//
+// Classic timestamps carry no year and no zone. The year is the --year
+// override if given, else inferred from a reference "now" (a month later than
+// now's month is last year); along the stream a December -> January step adds
+// a year. The wall clock is turned into an instant with the configured zone
+// (default: the local zone, from TZ or /etc/localtime); offsets are cached per
+// local hour, so the time-zone library is consulted about once an hour of log.
+//
+// Parse() never throws, never allocates and reads only within `line`: any
+// byte sequence (NULs, invalid UTF-8, a line cut anywhere) gives kOk,
+// kEmpty or kMalformed. The string_views in the LogLine point into `line`.
+//
+// Thread safety: an EnvelopeParser keeps per-stream state (year roll-over,
+// offset cache); use one per input stream and thread.
+#ifndef MAILGAUGE_PARSERS_SYSLOG_ENVELOPE_H_
+#define MAILGAUGE_PARSERS_SYSLOG_ENVELOPE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "absl/time/time.h"
+#include "common/log_line.h"
+#include "parsers/program_name.h"
+
+namespace mailgauge::parsers {
+
+namespace internal_envelope {
+struct CivilFields;  // a timestamp as read, defined in syslog_envelope.cc
+}  // namespace internal_envelope
+
+enum class EnvelopeFormat {
+  kAuto,     // detect per line
+  kClassic,  // RFC 3164 and postlogd's maillog_file (optionally after <PRI>)
+  kIso,      // RFC 3339 timestamp first (optionally after <PRI>)
+  kRfc5424,  // <PRI>VERSION TIMESTAMP HOST APP PROCID MSGID SD MSG
+};
+
+struct EnvelopeOptions {
+  // Year of classic timestamps (the first line's; a December -> January step
+  // still adds one). Unset: inferred from `now`. Clamped to 1..9999.
+  std::optional<int> year;
+  // Zone of classic timestamps and of ISO timestamps written without offset.
+  absl::TimeZone time_zone = absl::LocalTimeZone();
+  // Reference instant for year inference. Unset: absl::Now() at construction.
+  std::optional<absl::Time> now;
+  // Names that identify Postfix instances; decides how tags are split
+  // (see program_name.h).
+  SyslogNames syslog_names;
+  EnvelopeFormat format = EnvelopeFormat::kAuto;
+};
+
+enum class EnvelopeResult {
+  kOk,         // *out is filled in
+  kEmpty,      // nothing but white space
+  kMalformed,  // the envelope can't be read; see last_error()
+};
+
+// "ok", "empty" or "malformed".
+const char* EnvelopeResultName(EnvelopeResult result);
+
+class EnvelopeParser {
+ public:
+  explicit EnvelopeParser(EnvelopeOptions options = EnvelopeOptions());
+
+  EnvelopeParser(const EnvelopeParser&) = delete;
+  EnvelopeParser& operator=(const EnvelopeParser&) = delete;
+
+  // Parses one line (without its '\n'; a trailing '\r' is ignored). On kOk
+  // every field of *out is set (pid -1 without [pid]; time unknown only for an
+  // RFC 5424 NILVALUE timestamp). On other results *out is reset to LogLine{}.
+  [[nodiscard]] EnvelopeResult Parse(std::string_view line, LogLine* out);
+
+  // Why the last Parse() returned kMalformed (a short static string such as
+  // "bad month" or "no tag"); "" after kOk or kEmpty.
+  const char* last_error() const { return last_error_; }
+
+  // The year that the next classic line in the same month as the last one
+  // would get; 0 before the first classic line.
+  int current_year() const { return current_year_; }
+
+  const EnvelopeOptions& options() const { return options_; }
+
+ private:
+  struct OffsetCacheEntry {
+    int64_t local_hour = INT64_MIN;  // local seconds / 3600
+    int32_t offset = 0;
+  };
+
+  EnvelopeResult Fail(const char* reason, LogLine* out);
+  // Chooses the year for a classic month, updating the roll-over state.
+  int YearForMonth(int month);
+  // UTC offset (seconds) of the local wall-clock time `local_seconds`
+  // (seconds since 1970-01-01T00:00:00 local) in options_.time_zone.
+  int32_t OffsetForLocal(int64_t local_seconds);
+  // Sets out->time from the fields read; `classic` lines get their year here
+  // so that a line rejected earlier does not move the year state.
+  void SetTime(internal_envelope::CivilFields& f, bool classic, LogLine* out);
+
+  EnvelopeOptions options_;
+  int now_year_ = 1970;
+  int now_month_ = 1;
+  int current_year_ = 0;
+  int last_month_ = 0;
+  // The instant of the last line timed through the zone, to pick the right
+  // side of a repeated (DST fall-back) hour.
+  int64_t last_unix_seconds_ = INT64_MIN;
+  static constexpr int kOffsetCacheSize = 64;
+  OffsetCacheEntry offset_cache_[kOffsetCacheSize];
+  // The last date converted to days since the epoch.
+  int64_t last_date_key_ = INT64_MIN;
+  int64_t last_days_ = 0;
+  const char* last_error_ = "";
+};
+
+}  // namespace mailgauge::parsers
+
+#endif  // MAILGAUGE_PARSERS_SYSLOG_ENVELOPE_H_
