@@ -516,6 +516,10 @@ EnvelopeResult EnvelopeParser::Parse(std::string_view line, LogLine* out) {
           static_cast<unsigned char>(p[2]) == 0xBF) {
         p += 3;
       }
+      // rsyslog's RSYSLOG_SyslogProtocol23Format writes %msg% with the space
+      // that followed the tag in the original message: "- -  text". No
+      // Postfix message starts with a space, so leading ones are dropped.
+      while (p < end && *p == ' ') ++p;
     }
     out->message = std::string_view(p, end - p);
     if (nil_time) {

@@ -405,6 +405,16 @@ TEST(SyslogEnvelopeTest, ParsesRfc5424) {
   EXPECT_EQ("connect from unknown[192.0.2.1]", line.message);
 }
 
+TEST(SyslogEnvelopeTest, DropsTheExtraSpaceRsyslogWritesBeforeTheMessage) {
+  // rsyslog's RSYSLOG_SyslogProtocol23Format keeps the space that followed
+  // the tag: "- -  text" (seen in testdata/logs/postfix_real.rfc5424.log).
+  const LogLine line = MustParse(
+      "<22>1 2026-11-25T19:22:46.505807+00:00 vm postfix/smtpd 29806 - -  "
+      "7B6B31081DD: client=unknown[127.0.0.1]");
+  EXPECT_EQ("7B6B31081DD: client=unknown[127.0.0.1]", line.message);
+  EXPECT_EQ("smtpd", line.daemon);
+}
+
 TEST(SyslogEnvelopeTest, ParsesRfc5424StructuredData) {
   LogLine line = MustParse(
       "<165>1 2026-11-25T17:58:09Z mx1 postfix/qmgr 9 ID47 "

@@ -12,6 +12,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libsystemd-dev zlib1g-dev libssl-dev
   # test and demo tools
   python3 gzip procps
+  # real peers the tests compare against
+  pflogsumm
 )
 
 missing=()

@@ -1,0 +1,625 @@
+#include "analyzer/correlator.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "parsers/postfix/reason.h"
+
+namespace mailgauge::analyzer {
+
+using parsers::DeliveryStatus;
+using parsers::Event;
+using parsers::EventKind;
+
+namespace {
+
+constexpr int64_t kMicros = 1000000;
+
+std::string Key(std::string_view host, std::string_view instance,
+                std::string_view queue_id) {
+  std::string k;
+  k.reserve(host.size() + instance.size() + queue_id.size() + 2);
+  k.append(host).push_back('\0');
+  k.append(instance).push_back('\0');
+  k.append(queue_id);
+  return k;
+}
+
+std::string HostKey(std::string_view host, std::string_view queue_id) {
+  std::string k;
+  k.reserve(host.size() + queue_id.size() + 1);
+  k.append(host).push_back('\0');
+  k.append(queue_id);
+  return k;
+}
+
+std::string_view NotificationType(std::string_view detail) {
+  // "sender non-delivery notification" -> "non-delivery"
+  if (detail.rfind("sender ", 0) == 0) detail.remove_prefix(7);
+  const size_t pos = detail.rfind(" notification");
+  if (pos != std::string_view::npos) detail = detail.substr(0, pos);
+  return detail;
+}
+
+}  // namespace
+
+struct Correlator::Message {
+  std::string key;
+  std::string host_key;
+  uint64_t serial = 0;
+  MessageRecord record;               // accumulated fields of this hop
+  int64_t first_micros = 0;
+  int64_t last_micros = 0;            // last activity (log time high-water)
+  int64_t finished_micros = 0;
+  bool finished = false;
+  bool queued = false;                // qmgr saw it (from=, size=)
+  Message* root = nullptr;            // the logical message this hop joined
+  std::vector<Message*> hops;         // hops joined into this root
+  std::list<Message*>::iterator lru_pos;
+};
+
+Correlator::Correlator(const CorrelatorOptions& options, Sink sink)
+    : options_(options), sink_(std::move(sink)) {}
+
+Correlator::~Correlator() = default;
+
+Correlator::Message* Correlator::Find(std::string_view host,
+                                      std::string_view instance,
+                                      std::string_view queue_id) {
+  auto it = messages_.find(Key(host, instance, queue_id));
+  return it == messages_.end() ? nullptr : it->second.get();
+}
+
+Correlator::Message* Correlator::FindOnHost(std::string_view host,
+                                            std::string_view queue_id) {
+  auto it = by_host_.find(HostKey(host, queue_id));
+  return it == by_host_.end() ? nullptr : it->second;
+}
+
+Correlator::Message* Correlator::Root(Message* m) {
+  return m->root != nullptr ? m->root : m;
+}
+
+Correlator::Message* Correlator::Start(const LogLine& line, const Event& e) {
+  auto m = std::make_unique<Message>();
+  m->key = Key(line.host, line.instance, e.queue_id);
+  m->host_key = HostKey(line.host, e.queue_id);
+  m->serial = next_serial_++;
+  m->record.queue_ids.emplace_back(e.queue_id);
+  m->record.host = std::string(line.host);
+  m->record.instance = std::string(line.instance);
+  m->record.service = std::string(line.service);
+  m->record.arrival = line.time;
+  m->record.origin = "unknown";
+  m->first_micros = m->last_micros = std::max(now_micros_, line.time.unix_micros);
+  lru_.push_back(m.get());
+  m->lru_pos = std::prev(lru_.end());
+  Message* raw = m.get();
+  by_host_[m->host_key] = raw;
+  messages_[m->key] = std::move(m);
+  ++stats_.messages;
+  if (auto pending = pending_handoffs_.find(raw->host_key);
+      pending != pending_handoffs_.end()) {
+    auto from = messages_.find(pending->second.from_key);
+    if (from != messages_.end() && from->second->serial == pending->second.from_serial) {
+      Join(from->second.get(), raw);
+    }
+    pending_handoffs_.erase(pending);
+  }
+  if (messages_.size() > options_.max_messages) {
+    // Evict the least recently active group that is not the new message.
+    for (Message* victim : lru_) {
+      if (Root(victim) == Root(raw)) continue;
+      ++stats_.evicted_cap;
+      EmitGroup(Root(victim), false, "evicted_cap");
+      break;
+    }
+  }
+  return raw;
+}
+
+Correlator::Message* Correlator::GetOrStart(const LogLine& line,
+                                            const Event& e) {
+  Message* m = Find(line.host, line.instance, e.queue_id);
+  return m != nullptr ? m : Start(line, e);
+}
+
+void Correlator::Touch(Message* m, const Timestamp& t) {
+  m->last_micros = std::max({m->last_micros, now_micros_, t.unix_micros});
+  lru_.splice(lru_.end(), lru_, m->lru_pos);
+  if (t.unix_micros > m->record.completion.unix_micros) m->record.completion = t;
+}
+
+void Correlator::MarkFinished(Message* m, const char* end, const Timestamp& t) {
+  if (!m->finished) {
+    m->finished = true;
+    m->record.end = end;
+  }
+  m->finished_micros = std::max(now_micros_, t.unix_micros);
+  finished_.emplace_back(m->key, m->serial);
+}
+
+void Correlator::Join(Message* root, Message* hop) {
+  root = Root(root);
+  if (hop == root || hop->root == root) return;
+  if (hop->root != nullptr) return;  // already part of another message
+  ++stats_.joined_hops;
+  hop->root = root;
+  root->hops.push_back(hop);
+  for (Message* h : hop->hops) {
+    h->root = root;
+    root->hops.push_back(h);
+  }
+  hop->hops.clear();
+}
+
+void Correlator::AdvanceClock(const Timestamp& t) {
+  if (t.unix_micros > now_micros_) now_micros_ = t.unix_micros;
+}
+
+void Correlator::Add(const LogLine& line, const Event& e) {
+  ++stats_.events;
+  AdvanceClock(line.time);
+  switch (e.kind) {
+    case EventKind::kReject:
+    case EventKind::kMilterReject:
+    case EventKind::kPostscreenNoqueue:
+      if (e.queue_id.empty()) {
+        ++stats_.noqueue_rejects;
+        break;
+      }
+      ++stats_.queued_rejects;
+      {
+        Message* m = GetOrStart(line, e);
+        Touch(m, line.time);
+        const bool whole_message =
+            e.reject_stage == parsers::RejectStage::kData ||
+            e.reject_stage == parsers::RejectStage::kEndOfMessage ||
+            e.reject_stage == parsers::RejectStage::kHeader ||
+            e.reject_stage == parsers::RejectStage::kBody ||
+            e.daemon == parsers::Daemon::kCleanup;
+        if (whole_message) {
+          m->record.reject_stage = std::string(parsers::RejectStageName(e.reject_stage));
+          m->record.reject_reply = std::string(e.reply);
+          if (!e.from.empty() || !m->record.sender_known) {
+            m->record.sender = std::string(e.from);
+            m->record.sender_known = true;
+          }
+          MarkFinished(m, "rejected", line.time);
+        }
+        if (!e.to.empty()) {
+          m->record.rejected_recipients.push_back(
+              {std::string(e.to),
+               std::string(parsers::RejectStageName(e.reject_stage)),
+               std::string(e.reply)});
+        }
+      }
+      break;
+    case EventKind::kRejectWarning:
+      ++stats_.reject_warnings;
+      break;
+    default:
+      break;
+  }
+  if (e.queue_id.empty()) {
+    EmitReady(false);
+    return;
+  }
+
+  switch (e.kind) {
+    case EventKind::kSmtpdClient:
+    case EventKind::kPickup: {
+      Message* m = Find(line.host, line.instance, e.queue_id);
+      if (m != nullptr && (m->finished || m->queued) &&
+          m->record.origin != "unknown") {
+        // Postfix reuses short queue IDs: a new arrival on a finished ID is a
+        // new message.
+        ++stats_.queue_id_reuse;
+        Message* root = Root(m);
+        EmitGroup(root, root->finished, "end_of_input");
+        m = nullptr;
+      }
+      if (m == nullptr) m = Start(line, e);
+      Touch(m, line.time);
+      MessageRecord& r = m->record;
+      if (r.origin == "unknown" || r.origin == "local") r.arrival = line.time;
+      if (e.kind == EventKind::kSmtpdClient) {
+        r.origin = "smtpd";
+        r.client_name = std::string(e.client_name);
+        r.client_addr = std::string(e.client_addr);
+        r.client_port = std::string(e.client_port);
+        if (!e.helo.empty()) r.helo = std::string(e.helo);
+        r.sasl_method = std::string(e.sasl_method);
+        r.sasl_username = std::string(e.sasl_username);
+      } else {
+        r.origin = "pickup";
+        r.uid = std::string(e.uid);
+        if (!r.sender_known) {
+          r.sender = std::string(e.from);
+          r.sender_known = true;
+        }
+      }
+      break;
+    }
+    case EventKind::kMessageId: {
+      Message* m = GetOrStart(line, e);
+      Touch(m, line.time);
+      m->record.message_id = std::string(e.message_id);
+      break;
+    }
+    case EventKind::kQueued: {
+      Message* m = GetOrStart(line, e);
+      Touch(m, line.time);
+      m->queued = true;
+      m->record.sender = std::string(e.from);
+      m->record.sender_known = true;
+      if (e.size >= 0) m->record.size = e.size;
+      if (e.nrcpt >= 0) m->record.nrcpt = e.nrcpt;
+      break;
+    }
+    case EventKind::kDelivery: {
+      Message* m = GetOrStart(line, e);
+      Touch(m, line.time);
+      OnDelivery(m, line, e);
+      break;
+    }
+    case EventKind::kExpired: {
+      Message* m = GetOrStart(line, e);
+      Touch(m, line.time);
+      if (!m->record.sender_known) {
+        m->record.sender = std::string(e.from);
+        m->record.sender_known = true;
+      }
+      for (RecipientRecord& r : m->record.recipients) {
+        if (!IsFinal(r.status)) {
+          r.status = RecipientStatus::kExpired;
+          r.reason = "expired";
+          r.time = line.time;
+        }
+      }
+      m->record.end = "expired";
+      break;
+    }
+    case EventKind::kRemoved: {
+      Message* m = GetOrStart(line, e);
+      Touch(m, line.time);
+      const bool deleted = e.daemon == parsers::Daemon::kPostsuper;
+      for (RecipientRecord& r : m->record.recipients) {
+        if (!IsFinal(r.status) && deleted) {
+          r.status = RecipientStatus::kDeleted;
+          r.time = line.time;
+        }
+      }
+      m->record.held = false;
+      const char* end = deleted ? "deleted"
+                        : m->record.end == "expired" ? "expired"
+                                                     : "removed";
+      MarkFinished(m, end, line.time);
+      break;
+    }
+    case EventKind::kNotification: {
+      Message* parent = GetOrStart(line, e);
+      Touch(parent, line.time);
+      if (e.new_queue_id.empty()) break;
+      parent->record.notifications.emplace_back(e.new_queue_id);
+      parsers::Event child_event;
+      child_event.queue_id = e.new_queue_id;
+      Message* child = GetOrStart(line, child_event);
+      Touch(child, line.time);
+      child->record.parent_queue_id = std::string(e.queue_id);
+      child->record.notification = std::string(NotificationType(e.detail));
+      child->record.origin = "notification";
+      ++stats_.notifications;
+      break;
+    }
+    case EventKind::kHeld: {
+      Message* m = GetOrStart(line, e);
+      Touch(m, line.time);
+      m->record.held = true;
+      if (!e.from.empty() && !m->record.sender_known) {
+        m->record.sender = std::string(e.from);
+        m->record.sender_known = true;
+      }
+      if (!e.to.empty()) {
+        // A hold action names the first recipient; the others are unknown
+        // until the message is released and delivered.
+        bool listed = false;
+        for (const RecipientRecord& r : m->record.recipients) {
+          listed = listed || r.address == e.to;
+        }
+        if (!listed) {
+          RecipientRecord r;
+          r.address = std::string(e.to);
+          r.status = RecipientStatus::kHeld;
+          r.reply = std::string(e.reply.empty() ? e.detail : e.reply);
+          r.time = line.time;
+          r.queue_id = std::string(e.queue_id);
+          m->record.recipients.push_back(std::move(r));
+        }
+      }
+      break;
+    }
+    case EventKind::kReleased:
+    case EventKind::kRequeued: {
+      Message* m = GetOrStart(line, e);
+      Touch(m, line.time);
+      if (e.kind == EventKind::kReleased) m->record.held = false;
+      break;
+    }
+    case EventKind::kSizeLimitExceeded: {
+      // cleanup gave up on a message larger than message_size_limit; smtpd
+      // answered "552 5.3.4 Message size exceeds fixed limit" after DATA.
+      Message* m = GetOrStart(line, e);
+      Touch(m, line.time);
+      m->record.reject_stage = "END-OF-MESSAGE";
+      m->record.reject_reply = "552 5.3.4 Message size exceeds fixed limit";
+      MarkFinished(m, "rejected", line.time);
+      break;
+    }
+    case EventKind::kDiscarded: {
+      Message* m = GetOrStart(line, e);
+      Touch(m, line.time);
+      if (!e.from.empty() && !m->record.sender_known) {
+        m->record.sender = std::string(e.from);
+        m->record.sender_known = true;
+      }
+      bool listed = false;
+      for (RecipientRecord& r : m->record.recipients) {
+        if (!IsFinal(r.status)) r.status = RecipientStatus::kDiscarded;
+        if (r.address == e.to) listed = true;
+      }
+      if (!listed && !e.to.empty()) {
+        RecipientRecord r;
+        r.address = std::string(e.to);
+        r.status = RecipientStatus::kDiscarded;
+        r.reply = std::string(e.reply.empty() ? e.detail : e.reply);
+        r.time = line.time;
+        r.queue_id = std::string(e.queue_id);
+        m->record.recipients.push_back(std::move(r));
+      }
+      MarkFinished(m, "discarded", line.time);
+      break;
+    }
+    default: {
+      // Other lines with a queue ID (warnings, host said, TLS, ...) show the
+      // message is alive but change none of its fields.
+      Message* m = Find(line.host, line.instance, e.queue_id);
+      if (m != nullptr) Touch(m, line.time);
+      break;
+    }
+  }
+  EmitReady(false);
+}
+
+void Correlator::OnDelivery(Message* m, const LogLine& line, const Event& e) {
+  std::vector<RecipientRecord>& rcpts = m->record.recipients;
+  RecipientRecord* r = nullptr;
+  for (RecipientRecord& candidate : rcpts) {
+    if (candidate.address == e.to && candidate.orig_to == e.orig_to) {
+      r = &candidate;
+      break;
+    }
+  }
+  if (r == nullptr) {
+    rcpts.emplace_back();
+    r = &rcpts.back();
+    r->address = std::string(e.to);
+    r->orig_to = std::string(e.orig_to);
+    r->queue_id = std::string(e.queue_id);
+  }
+  if (e.delivery_status == DeliveryStatus::kDeferred) ++r->deferrals;
+  // A final outcome is never overridden by a (late or shuffled) deferral.
+  if (IsFinal(r->status) && e.delivery_status == DeliveryStatus::kDeferred) {
+    return;
+  }
+  r->relay = std::string(e.relay);
+  r->transport = std::string(parsers::DaemonName(e.daemon));
+  r->dsn = std::string(e.dsn);
+  r->reply = std::string(e.reply);
+  r->delay = e.delay;
+  r->delays = e.delays;
+  r->time = line.time;
+  r->reason.clear();
+  switch (e.delivery_status) {
+    case DeliveryStatus::kSent:
+    case DeliveryStatus::kDeliverable:
+      r->status = RecipientStatus::kSent;
+      break;
+    case DeliveryStatus::kDeferred:
+      r->status = RecipientStatus::kDeferred;
+      break;
+    case DeliveryStatus::kBounced:
+    case DeliveryStatus::kUndeliverable:
+      r->status = RecipientStatus::kBounced;
+      break;
+    case DeliveryStatus::kExpired:
+      r->status = RecipientStatus::kExpired;
+      break;
+    default:
+      break;
+  }
+  if (r->status != RecipientStatus::kSent) {
+    r->reason = std::string(parsers::ReasonName(parsers::ClassifyDeliveryProblem(e)));
+  }
+  // Hand-off to another queue on this host: a content filter's re-injection
+  // ("250 2.0.0 Ok: queued as X") or local(8) forwarding ("forwarded as X").
+  if (r->status == RecipientStatus::kSent && !e.new_queue_id.empty()) {
+    r->handoff_to = std::string(e.new_queue_id);
+    Message* hop = FindOnHost(line.host, e.new_queue_id);
+    if (hop != nullptr) {
+      if (hop != m) Join(m, hop);
+    } else {
+      // X normally appears before this line (it is created before the
+      // reply), but a shuffled log may show it later; a relay that merely
+      // says "queued as" in its own queue never shows it, and the pending
+      // entry is dropped after a while.
+      pending_handoffs_[HostKey(line.host, e.new_queue_id)] = {
+          m->key, m->serial, std::max(now_micros_, line.time.unix_micros)};
+    }
+  }
+}
+
+void Correlator::EmitReady(bool force) {
+  // Sweep for old messages once per minute of log time.
+  if (now_micros_ - last_sweep_micros_ >= 60 * kMicros) {
+    last_sweep_micros_ = now_micros_;
+    EvictOld();
+  }
+  while (!finished_.empty()) {
+    const auto& [key, serial] = finished_.front();
+    auto it = messages_.find(key);
+    if (it == messages_.end() || it->second->serial != serial ||
+        !it->second->finished) {
+      finished_.pop_front();
+      continue;
+    }
+    Message* m = it->second.get();
+    if (!force && now_micros_ - m->finished_micros < options_.grace_seconds * kMicros) {
+      break;
+    }
+    finished_.pop_front();
+    Message* root = Root(m);
+    bool all_finished = root->finished;
+    int64_t latest = root->finished_micros;
+    for (Message* h : root->hops) {
+      all_finished = all_finished && h->finished;
+      latest = std::max(latest, h->finished_micros);
+    }
+    if (!all_finished) continue;  // the last hop to finish queues it again
+    if (!force && now_micros_ - latest < options_.grace_seconds * kMicros) {
+      finished_.emplace_back(root->key, root->serial);
+      continue;
+    }
+    EmitGroup(root, true, "");
+  }
+}
+
+void Correlator::EvictOld() {
+  const int64_t handoff_limit = std::max<int64_t>(600, 2 * options_.grace_seconds) * kMicros;
+  for (auto it = pending_handoffs_.begin(); it != pending_handoffs_.end();) {
+    if (now_micros_ - it->second.micros > handoff_limit) {
+      pending_handoffs_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  const int64_t age_limit = options_.max_age_seconds * kMicros;
+  const int64_t unqueued_limit = options_.unqueued_seconds * kMicros;
+  std::vector<Message*> victims;
+  std::vector<Message*> abandoned;
+  for (Message* m : lru_) {
+    const int64_t idle = now_micros_ - m->last_micros;
+    if (idle < std::min(age_limit, unqueued_limit)) break;  // LRU order
+    if (m->finished) continue;
+    if (idle >= age_limit) {
+      victims.push_back(Root(m));
+    } else if (!m->queued && !m->record.held && m->root == nullptr &&
+               m->hops.empty()) {
+      abandoned.push_back(m);
+    }
+  }
+  for (Message* m : abandoned) {
+    ++stats_.abandoned;
+    EmitGroup(m, false, "abandoned");
+  }
+  for (Message* root : victims) {
+    if (messages_.count(root->key) == 0) continue;  // already emitted with its group
+    ++stats_.evicted_age;
+    EmitGroup(root, false, "evicted_age");
+  }
+}
+
+void Correlator::Erase(Message* m) {
+  lru_.erase(m->lru_pos);
+  auto host_it = by_host_.find(m->host_key);
+  if (host_it != by_host_.end() && host_it->second == m) by_host_.erase(host_it);
+  messages_.erase(m->key);  // destroys m
+}
+
+MessageRecord Correlator::BuildRecord(Message* root) {
+  MessageRecord out = std::move(root->record);
+  // Queue IDs the logical message went through, to drop hand-off entries
+  // whose next hop is part of the record.
+  std::vector<std::string> joined;
+  for (Message* h : root->hops) joined.push_back(h->record.queue_ids.front());
+  auto handed_over = [&](const RecipientRecord& r) {
+    return !r.handoff_to.empty() &&
+           std::find(joined.begin(), joined.end(), r.handoff_to) != joined.end();
+  };
+  std::vector<RecipientRecord> recipients;
+  for (RecipientRecord& r : out.recipients) {
+    if (!handed_over(r)) recipients.push_back(std::move(r));
+  }
+  for (Message* h : root->hops) {
+    MessageRecord& hr = h->record;
+    out.queue_ids.push_back(hr.queue_ids.front());
+    for (RecipientRecord& r : hr.recipients) {
+      if (!handed_over(r)) recipients.push_back(std::move(r));
+    }
+    for (RejectedRecipient& r : hr.rejected_recipients) {
+      out.rejected_recipients.push_back(std::move(r));
+    }
+    for (std::string& n : hr.notifications) out.notifications.push_back(std::move(n));
+    if (hr.completion.unix_micros > out.completion.unix_micros) {
+      out.completion = hr.completion;
+    }
+    if (out.message_id.empty()) out.message_id = hr.message_id;
+    if (hr.held) out.held = true;
+    if (hr.end == "rejected" || hr.end == "discarded") out.end = hr.end;
+  }
+  out.recipients = std::move(recipients);
+  return out;
+}
+
+void Correlator::EmitGroup(Message* root, bool finished,
+                           const char* end_if_unfinished) {
+  MessageRecord record = BuildRecord(root);
+  record.finished = finished;
+  if (!finished) {
+    record.end = end_if_unfinished;
+    for (RecipientRecord& r : record.recipients) {
+      if (record.held && !IsFinal(r.status)) r.status = RecipientStatus::kHeld;
+    }
+  }
+  std::vector<Message*> group = root->hops;
+  group.push_back(root);
+  for (Message* m : group) Erase(m);
+  if (!finished && !options_.emit_unfinished) return;
+  ++stats_.records;
+  if (!finished) ++stats_.unfinished_records;
+  sink_(std::move(record));
+}
+
+void Correlator::Finish(bool include_unfinished) {
+  EmitReady(/*force=*/true);
+  const bool saved = options_.emit_unfinished;
+  options_.emit_unfinished = include_unfinished;
+  while (!lru_.empty()) {
+    Message* root = Root(lru_.front());
+    ++stats_.unfinished_at_end;
+    EmitGroup(root, false, "end_of_input");
+  }
+  options_.emit_unfinished = saved;
+}
+
+std::string_view RecipientStatusName(RecipientStatus s) {
+  switch (s) {
+    case RecipientStatus::kUnknown: return "unknown";
+    case RecipientStatus::kSent: return "sent";
+    case RecipientStatus::kBounced: return "bounced";
+    case RecipientStatus::kExpired: return "expired";
+    case RecipientStatus::kDeleted: return "deleted";
+    case RecipientStatus::kDeferred: return "deferred";
+    case RecipientStatus::kHeld: return "held";
+    case RecipientStatus::kDiscarded: return "discarded";
+  }
+  return "unknown";
+}
+
+bool IsFinal(RecipientStatus s) {
+  return s == RecipientStatus::kSent || s == RecipientStatus::kBounced ||
+         s == RecipientStatus::kExpired || s == RecipientStatus::kDeleted ||
+         s == RecipientStatus::kDiscarded;
+}
+
+}  // namespace mailgauge::analyzer

@@ -1,0 +1,143 @@
+// File: analyzer/correlator.h
+// Joins Postfix events by queue ID into one MessageRecord per message, in
+// bounded memory. A message is keyed by (host, instance, queue ID) and is
+// followed from smtpd `client=` or pickup `uid=` through cleanup, qmgr and
+// every recipient's delivery lines to qmgr `removed`. Content-filter
+// re-injection ("queued as X") and local forwarding ("forwarded as X") join
+// the new queue ID into the same logical message, so nothing is counted
+// twice; bounce and delay notices are their own messages, linked to their
+// parent. NOQUEUE rejects are counted (stats()), not turned into messages.
+//
+//   Correlator c(CorrelatorOptions{}, [](MessageRecord&& m) { Print(m); });
+//   for (each parsed line) c.Add(line, event);
+//   c.Finish();   // end of input: emits what is complete (and, if asked,
+//                 // what is still in flight)
+//
+// Lines of one message may arrive out of order across processes: a finished
+// message waits `grace_seconds` of log time for stragglers before it is
+// emitted. Memory is bounded: a message with no line for `max_age_seconds` is
+// evicted, and so is the least recently active one when `max_messages` are
+// in flight; both are counted.
+//
+// Thread-safety: not thread-safe; use one Correlator per input stream.
+#ifndef MAILGAUGE_ANALYZER_CORRELATOR_H_
+#define MAILGAUGE_ANALYZER_CORRELATOR_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "analyzer/message_record.h"
+#include "common/log_line.h"
+#include "parsers/postfix/event.h"
+
+namespace mailgauge::analyzer {
+
+struct CorrelatorOptions {
+  // A message with no new line for this long (log time) is evicted. Default:
+  // Postfix's maximal_queue_lifetime (5d) plus a day of margin.
+  int64_t max_age_seconds = 6 * 86400;
+  // At most this many messages in flight; the least recently active one is
+  // evicted beyond it.
+  size_t max_messages = 100000;
+  // A finished message waits this long (log time) for late lines before it
+  // is emitted.
+  int64_t grace_seconds = 10;
+  // A message that never reached the queue manager (smtpd accepted it but
+  // the client went away, or its lines are missing) is closed as
+  // "abandoned" after this long.
+  int64_t unqueued_seconds = 3600;
+  // Emit evicted and abandoned messages (finished=false) instead of only
+  // counting them.
+  bool emit_unfinished = false;
+};
+
+struct CorrelatorStats {
+  uint64_t events = 0;
+  uint64_t messages = 0;            // distinct messages started (every hop)
+  uint64_t records = 0;             // records emitted
+  uint64_t unfinished_records = 0;  // of which unfinished
+  uint64_t joined_hops = 0;         // hops joined into another message
+  uint64_t notifications = 0;       // notices linked to their parent
+  uint64_t noqueue_rejects = 0;     // NOQUEUE: reject lines
+  uint64_t queued_rejects = 0;      // QID: reject lines (recipient or message)
+  uint64_t reject_warnings = 0;
+  uint64_t evicted_age = 0;
+  uint64_t evicted_cap = 0;
+  uint64_t abandoned = 0;
+  uint64_t unfinished_at_end = 0;   // in flight when the input ended
+  uint64_t queue_id_reuse = 0;      // a new message on a finished queue ID
+};
+
+class Correlator {
+ public:
+  using Sink = std::function<void(MessageRecord&&)>;
+
+  Correlator(const CorrelatorOptions& options, Sink sink);
+  ~Correlator();
+  Correlator(const Correlator&) = delete;
+  Correlator& operator=(const Correlator&) = delete;
+
+  // Feeds one parsed line. Lines without a queue ID (connections, NOQUEUE
+  // rejects, warnings) only update stats().
+  void Add(const LogLine& line, const parsers::Event& event);
+
+  // End of input: emits every complete message; messages still in flight
+  // are emitted with finished=false when `include_unfinished`, else counted.
+  void Finish(bool include_unfinished);
+
+  size_t in_flight() const { return messages_.size(); }
+  const CorrelatorStats& stats() const { return stats_; }
+
+ private:
+  struct Message;
+
+  Message* Find(std::string_view host, std::string_view instance,
+                std::string_view queue_id);
+  Message* FindOnHost(std::string_view host, std::string_view queue_id);
+  Message* Start(const LogLine& line, const parsers::Event& event);
+  Message* GetOrStart(const LogLine& line, const parsers::Event& event);
+  void Touch(Message* m, const Timestamp& t);
+  void MarkFinished(Message* m, const char* end, const Timestamp& t);
+  void Join(Message* root, Message* hop);
+  Message* Root(Message* m);
+  void OnDelivery(Message* m, const LogLine& line, const parsers::Event& e);
+  void AdvanceClock(const Timestamp& t);
+  void EmitReady(bool force);
+  void EvictOld();
+  void EmitGroup(Message* root, bool finished, const char* end_if_unfinished);
+  void Erase(Message* m);
+  MessageRecord BuildRecord(Message* root);
+
+  CorrelatorOptions options_;
+  Sink sink_;
+  CorrelatorStats stats_;
+  int64_t now_micros_ = 0;  // high-water mark of log time
+  int64_t last_sweep_micros_ = 0;
+  // (host, instance, queue ID) -> message
+  absl::flat_hash_map<std::string, std::unique_ptr<Message>> messages_;
+  // (host, queue ID) -> message, to join hops across instances
+  absl::flat_hash_map<std::string, Message*> by_host_;
+  // (host, queue ID) of a hand-off target not seen yet -> the message that
+  // handed over; joined when that queue ID appears (shuffled lines).
+  struct PendingHandoff {
+    std::string from_key;
+    uint64_t from_serial = 0;
+    int64_t micros = 0;
+  };
+  absl::flat_hash_map<std::string, PendingHandoff> pending_handoffs_;
+  std::list<Message*> lru_;            // least recently active first
+  // (key, serial) of messages in finishing order; an entry whose message was
+  // erased or restarted since is stale and skipped.
+  std::deque<std::pair<std::string, uint64_t>> finished_;
+  uint64_t next_serial_ = 1;
+};
+
+}  // namespace mailgauge::analyzer
+
+#endif  // MAILGAUGE_ANALYZER_CORRELATOR_H_

@@ -1,0 +1,352 @@
+// Correlator tests, fed with real-looking Postfix log lines through LogInput
+// (so the envelope parser and the pattern tables take part).
+#include "analyzer/correlator.h"
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "analyzer/log_input.h"
+#include "gtest/gtest.h"
+
+namespace mailgauge::analyzer {
+namespace {
+
+struct Outcome {
+  std::vector<MessageRecord> records;
+  CorrelatorStats stats;
+  LogInputStats input;
+};
+
+Outcome Correlate(const std::vector<std::string>& lines,
+              CorrelatorOptions options = CorrelatorOptions(),
+              bool include_unfinished = false) {
+  Outcome run;
+  Correlator correlator(options, [&](MessageRecord&& m) {
+    run.records.push_back(std::move(m));
+  });
+  LogInputOptions input_options;
+  input_options.envelope.year = 2026;
+  input_options.envelope.time_zone = absl::UTCTimeZone();
+  auto input = LogInput::Create(input_options,
+                                [&](const LogLine& l, const parsers::Event& e) {
+                                  correlator.Add(l, e);
+                                });
+  EXPECT_TRUE(input.ok()) << input.status();
+  for (const std::string& line : lines) (*input)->ProcessLine(line);
+  correlator.Finish(include_unfinished);
+  run.stats = correlator.stats();
+  run.input = (*input)->stats();
+  EXPECT_EQ(0u, run.input.unparsed_lines()) << "a test line was not understood";
+  return run;
+}
+
+const MessageRecord* ByQueueId(const Outcome& run, const std::string& qid) {
+  for (const MessageRecord& m : run.records) {
+    if (std::find(m.queue_ids.begin(), m.queue_ids.end(), qid) != m.queue_ids.end()) {
+      return &m;
+    }
+  }
+  return nullptr;
+}
+
+const std::vector<std::string> kLocalDelivery = {
+    "Nov 25 10:14:00 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]",
+    "Nov 25 10:14:01 mx postfix/smtpd[100]: 4B0C72A1F3: client=client.example.org[192.0.2.10]",
+    "Nov 25 10:14:01 mx postfix/cleanup[101]: 4B0C72A1F3: message-id=<m1@example.org>",
+    "Nov 25 10:14:01 mx postfix/qmgr[102]: 4B0C72A1F3: from=<alice@example.org>, size=1234, nrcpt=1 (queue active)",
+    "Nov 25 10:14:01 mx postfix/smtpd[100]: disconnect from client.example.org[192.0.2.10] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
+    "Nov 25 10:14:02 mx postfix/local[103]: 4B0C72A1F3: to=<bob@mx.example.com>, relay=local, delay=0.52, delays=0.4/0.02/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)",
+    "Nov 25 10:14:02 mx postfix/qmgr[102]: 4B0C72A1F3: removed",
+};
+
+TEST(CorrelatorTest, FollowsOneMessageFromClientToRemoved) {
+  Outcome run = Correlate(kLocalDelivery);
+  ASSERT_EQ(1u, run.records.size());
+  const MessageRecord& m = run.records[0];
+  EXPECT_EQ(std::vector<std::string>{"4B0C72A1F3"}, m.queue_ids);
+  EXPECT_EQ("mx", m.host);
+  EXPECT_EQ("postfix", m.instance);
+  EXPECT_EQ("smtpd", m.origin);
+  EXPECT_EQ("client.example.org", m.client_name);
+  EXPECT_EQ("192.0.2.10", m.client_addr);
+  EXPECT_EQ("alice@example.org", m.sender);
+  EXPECT_EQ(1234, m.size);
+  EXPECT_EQ(1, m.nrcpt);
+  EXPECT_EQ("m1@example.org", m.message_id);
+  EXPECT_TRUE(m.finished);
+  EXPECT_EQ("removed", m.end);
+  EXPECT_EQ("2026-11-25T10:14:01Z", m.arrival.ToRfc3339());
+  EXPECT_EQ("2026-11-25T10:14:02Z", m.completion.ToRfc3339());
+  ASSERT_EQ(1u, m.recipients.size());
+  const RecipientRecord& r = m.recipients[0];
+  EXPECT_EQ("bob@mx.example.com", r.address);
+  EXPECT_EQ(RecipientStatus::kSent, r.status);
+  EXPECT_EQ("local", r.relay);
+  EXPECT_EQ("local", r.transport);
+  EXPECT_EQ("2.0.0", r.dsn);
+  EXPECT_EQ("delivered to mailbox", r.reply);
+  EXPECT_DOUBLE_EQ(0.52, r.delay);
+  EXPECT_DOUBLE_EQ(0.4, r.delays.before_qmgr);
+  EXPECT_DOUBLE_EQ(0.1, r.delays.transmission);
+  EXPECT_EQ(0, r.deferrals);
+  EXPECT_EQ(1u, run.stats.records);
+}
+
+TEST(CorrelatorTest, CountsDeferralsBeforeTheFinalOutcome) {
+  Outcome run = Correlate({
+      "Nov 25 10:00:00 mx postfix/pickup[200]: 1A2B3C4D5E: uid=1000 from=<carol>",
+      "Nov 25 10:00:00 mx postfix/cleanup[201]: 1A2B3C4D5E: message-id=<m2@mx>",
+      "Nov 25 10:00:00 mx postfix/qmgr[202]: 1A2B3C4D5E: from=<carol@mx.example.com>, size=500, nrcpt=1 (queue active)",
+      "Nov 25 10:00:05 mx postfix/smtp[203]: 1A2B3C4D5E: to=<dave@remote.test>, relay=remote.test[192.0.2.50]:25, delay=5, delays=0.01/0/5/0, dsn=4.4.1, status=deferred (connect to remote.test[192.0.2.50]:25: Connection refused)",
+      "Nov 25 10:05:05 mx postfix/smtp[203]: 1A2B3C4D5E: to=<dave@remote.test>, relay=remote.test[192.0.2.50]:25, delay=305, delays=0.01/300/5/0, dsn=4.4.1, status=deferred (connect to remote.test[192.0.2.50]:25: Connection refused)",
+      "Nov 25 10:10:06 mx postfix/smtp[204]: 1A2B3C4D5E: to=<dave@remote.test>, relay=remote.test[192.0.2.50]:25, delay=606, delays=0.01/600/0.5/0.4, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 99XYZ)",
+      "Nov 25 10:10:06 mx postfix/qmgr[202]: 1A2B3C4D5E: removed",
+  });
+  ASSERT_EQ(1u, run.records.size());
+  const MessageRecord& m = run.records[0];
+  EXPECT_EQ("pickup", m.origin);
+  EXPECT_EQ("1000", m.uid);
+  EXPECT_EQ("carol@mx.example.com", m.sender);
+  ASSERT_EQ(1u, m.recipients.size());
+  EXPECT_EQ(RecipientStatus::kSent, m.recipients[0].status);
+  EXPECT_EQ(2, m.recipients[0].deferrals);
+  EXPECT_EQ("", m.recipients[0].reason);
+  // "queued as 99XYZ" names a queue the log never shows: not a hop.
+  EXPECT_EQ(std::vector<std::string>{"1A2B3C4D5E"}, m.queue_ids);
+}
+
+TEST(CorrelatorTest, LinksABounceNoticeToItsParent) {
+  Outcome run = Correlate({
+      "Nov 25 11:00:00 mx postfix/smtpd[300]: 2C3D4E5F6A: client=out.example.net[198.51.100.7]",
+      "Nov 25 11:00:00 mx postfix/cleanup[301]: 2C3D4E5F6A: message-id=<m3@example.net>",
+      "Nov 25 11:00:00 mx postfix/qmgr[302]: 2C3D4E5F6A: from=<erin@mx.example.com>, size=900, nrcpt=1 (queue active)",
+      "Nov 25 11:00:01 mx postfix/smtp[303]: 2C3D4E5F6A: to=<nobody@remote.test>, relay=remote.test[192.0.2.50]:25, delay=0.9, delays=0.1/0/0.3/0.5, dsn=5.1.1, status=bounced (host remote.test[192.0.2.50] said: 550 5.1.1 <nobody@remote.test>: Recipient address rejected: User unknown (in reply to RCPT TO command))",
+      "Nov 25 11:00:01 mx postfix/cleanup[301]: 3D4E5F6A7B: message-id=<20261125110001.3D4E5F6A7B@mx.example.com>",
+      "Nov 25 11:00:01 mx postfix/bounce[304]: 2C3D4E5F6A: sender non-delivery notification: 3D4E5F6A7B",
+      "Nov 25 11:00:01 mx postfix/qmgr[302]: 2C3D4E5F6A: removed",
+      "Nov 25 11:00:01 mx postfix/qmgr[302]: 3D4E5F6A7B: from=<>, size=2900, nrcpt=1 (queue active)",
+      "Nov 25 11:00:01 mx postfix/local[305]: 3D4E5F6A7B: to=<erin@mx.example.com>, relay=local, delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 25 11:00:01 mx postfix/qmgr[302]: 3D4E5F6A7B: removed",
+  });
+  ASSERT_EQ(2u, run.records.size());
+  const MessageRecord* parent = ByQueueId(run, "2C3D4E5F6A");
+  const MessageRecord* notice = ByQueueId(run, "3D4E5F6A7B");
+  ASSERT_NE(nullptr, parent);
+  ASSERT_NE(nullptr, notice);
+  EXPECT_NE(parent, notice);
+  ASSERT_EQ(1u, parent->recipients.size());
+  EXPECT_EQ(RecipientStatus::kBounced, parent->recipients[0].status);
+  EXPECT_EQ("user_unknown", parent->recipients[0].reason);
+  EXPECT_EQ(std::vector<std::string>{"3D4E5F6A7B"}, parent->notifications);
+  EXPECT_EQ("2C3D4E5F6A", notice->parent_queue_id);
+  EXPECT_EQ("non-delivery", notice->notification);
+  EXPECT_EQ("notification", notice->origin);
+  EXPECT_EQ("", notice->sender);
+  EXPECT_TRUE(notice->sender_known);
+  EXPECT_EQ(1u, run.stats.notifications);
+}
+
+const std::vector<std::string> kContentFilter = {
+    "Nov 25 12:00:00 mx postfix/smtpd[400]: 5E6F7A8B9C: client=ext.example.org[203.0.113.5]",
+    "Nov 25 12:00:00 mx postfix/cleanup[401]: 5E6F7A8B9C: message-id=<m4@example.org>",
+    "Nov 25 12:00:00 mx postfix/qmgr[402]: 5E6F7A8B9C: from=<frank@example.org>, size=4000, nrcpt=2 (queue active)",
+    "Nov 25 12:00:01 mx postfix/smtpd[410]: 6F7A8B9C0D: client=localhost[127.0.0.1]",
+    "Nov 25 12:00:01 mx postfix/cleanup[401]: 6F7A8B9C0D: message-id=<m4@example.org>",
+    "Nov 25 12:00:01 mx postfix/qmgr[402]: 6F7A8B9C0D: from=<frank@example.org>, size=4600, nrcpt=2 (queue active)",
+    "Nov 25 12:00:01 mx postfix/smtp[403]: 5E6F7A8B9C: to=<gina@mx.example.com>, relay=127.0.0.1[127.0.0.1]:10024, delay=1.2, delays=0.1/0/0/1.1, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 6F7A8B9C0D)",
+    "Nov 25 12:00:01 mx postfix/smtp[403]: 5E6F7A8B9C: to=<hank@mx.example.com>, relay=127.0.0.1[127.0.0.1]:10024, delay=1.2, delays=0.1/0/0/1.1, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 6F7A8B9C0D)",
+    "Nov 25 12:00:01 mx postfix/qmgr[402]: 5E6F7A8B9C: removed",
+    "Nov 25 12:00:02 mx postfix/local[404]: 6F7A8B9C0D: to=<gina@mx.example.com>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)",
+    "Nov 25 12:00:02 mx postfix/local[405]: 6F7A8B9C0D: to=<hank@mx.example.com>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=5.2.2, status=bounced (cannot update mailbox /var/mail/hank for user hank. error writing message: File too large)",
+    "Nov 25 12:00:02 mx postfix/qmgr[402]: 6F7A8B9C0D: removed",
+};
+
+TEST(CorrelatorTest, JoinsContentFilterReinjectionIntoOneMessage) {
+  Outcome run = Correlate(kContentFilter);
+  ASSERT_EQ(1u, run.records.size());
+  const MessageRecord& m = run.records[0];
+  EXPECT_EQ((std::vector<std::string>{"5E6F7A8B9C", "6F7A8B9C0D"}), m.queue_ids);
+  EXPECT_EQ("ext.example.org", m.client_name);  // the first hop's client
+  EXPECT_EQ(4000, m.size);
+  ASSERT_EQ(2u, m.recipients.size());  // hand-offs replaced by final outcomes
+  EXPECT_EQ("gina@mx.example.com", m.recipients[0].address);
+  EXPECT_EQ(RecipientStatus::kSent, m.recipients[0].status);
+  EXPECT_EQ("local", m.recipients[0].relay);
+  EXPECT_EQ("hank@mx.example.com", m.recipients[1].address);
+  EXPECT_EQ(RecipientStatus::kBounced, m.recipients[1].status);
+  EXPECT_EQ("mailbox_full", m.recipients[1].reason);
+  EXPECT_EQ(1u, run.stats.joined_hops);
+}
+
+TEST(CorrelatorTest, JoinsLocalForwarding) {
+  Outcome run = Correlate({
+      "Nov 25 13:00:00 mx postfix/smtpd[500]: 7A8B9C0D1E: client=a.example.org[192.0.2.20]",
+      "Nov 25 13:00:00 mx postfix/cleanup[501]: 7A8B9C0D1E: message-id=<m5@example.org>",
+      "Nov 25 13:00:00 mx postfix/qmgr[502]: 7A8B9C0D1E: from=<ivy@example.org>, size=700, nrcpt=1 (queue active)",
+      "Nov 25 13:00:00 mx postfix/cleanup[501]: 8B9C0D1E2F: message-id=<m5@example.org>",
+      "Nov 25 13:00:00 mx postfix/qmgr[502]: 8B9C0D1E2F: from=<ivy@example.org>, size=850, nrcpt=2 (queue active)",
+      "Nov 25 13:00:00 mx postfix/local[503]: 7A8B9C0D1E: to=<list@mx.example.com>, relay=local, delay=0.05, delays=0.01/0/0/0.04, dsn=2.0.0, status=sent (forwarded as 8B9C0D1E2F)",
+      "Nov 25 13:00:00 mx postfix/qmgr[502]: 7A8B9C0D1E: removed",
+      "Nov 25 13:00:01 mx postfix/smtp[504]: 8B9C0D1E2F: to=<jack@remote.test>, orig_to=<list@mx.example.com>, relay=remote.test[192.0.2.50]:25, delay=0.9, delays=0/0/0.4/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 12345)",
+      "Nov 25 13:00:01 mx postfix/local[505]: 8B9C0D1E2F: to=<kim@mx.example.com>, orig_to=<list@mx.example.com>, relay=local, delay=0.9, delays=0/0/0/0.9, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 25 13:00:01 mx postfix/qmgr[502]: 8B9C0D1E2F: removed",
+  });
+  ASSERT_EQ(1u, run.records.size());
+  const MessageRecord& m = run.records[0];
+  EXPECT_EQ((std::vector<std::string>{"7A8B9C0D1E", "8B9C0D1E2F"}), m.queue_ids);
+  ASSERT_EQ(2u, m.recipients.size());
+  EXPECT_EQ("jack@remote.test", m.recipients[0].address);
+  EXPECT_EQ("list@mx.example.com", m.recipients[0].orig_to);
+  EXPECT_EQ("kim@mx.example.com", m.recipients[1].address);
+  for (const RecipientRecord& r : m.recipients) {
+    EXPECT_EQ(RecipientStatus::kSent, r.status);
+    EXPECT_EQ("8B9C0D1E2F", r.queue_id);
+  }
+}
+
+TEST(CorrelatorTest, AReusedQueueIdStartsANewMessage) {
+  std::vector<std::string> lines = kLocalDelivery;
+  lines.push_back("Nov 25 10:30:00 mx postfix/smtpd[110]: 4B0C72A1F3: client=other.example.org[192.0.2.11]");
+  lines.push_back("Nov 25 10:30:00 mx postfix/qmgr[102]: 4B0C72A1F3: from=<zed@example.org>, size=99, nrcpt=1 (queue active)");
+  lines.push_back("Nov 25 10:30:01 mx postfix/local[103]: 4B0C72A1F3: to=<bob@mx.example.com>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)");
+  lines.push_back("Nov 25 10:30:01 mx postfix/qmgr[102]: 4B0C72A1F3: removed");
+  Outcome run = Correlate(lines);
+  ASSERT_EQ(2u, run.records.size());
+  EXPECT_EQ("alice@example.org", run.records[0].sender);
+  EXPECT_EQ("zed@example.org", run.records[1].sender);
+  EXPECT_EQ("other.example.org", run.records[1].client_name);
+}
+
+TEST(CorrelatorTest, ExpiryDeletionAndHold) {
+  Outcome run = Correlate(
+      {
+          "Nov 25 14:00:00 mx postfix/pickup[600]: 9C0D1E2F3A: uid=0 from=<root>",
+          "Nov 25 14:00:00 mx postfix/qmgr[602]: 9C0D1E2F3A: from=<root@mx.example.com>, size=300, nrcpt=1 (queue active)",
+          "Nov 25 14:00:01 mx postfix/smtp[603]: 9C0D1E2F3A: to=<x@down.test>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to down.test[192.0.2.99]:25: Connection timed out)",
+          "Nov 25 15:00:00 mx postfix/qmgr[602]: 9C0D1E2F3A: from=<root@mx.example.com>, status=expired, returned to sender",
+          "Nov 25 15:00:00 mx postfix/qmgr[602]: 9C0D1E2F3A: removed",
+          "Nov 25 14:00:00 mx postfix/pickup[600]: 0D1E2F3A4B: uid=0 from=<root>",
+          "Nov 25 14:00:00 mx postfix/qmgr[602]: 0D1E2F3A4B: from=<root@mx.example.com>, size=300, nrcpt=1 (queue active)",
+          "Nov 25 14:00:01 mx postfix/smtp[603]: 0D1E2F3A4B: to=<y@down.test>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to down.test[192.0.2.99]:25: Connection timed out)",
+          "Nov 25 14:10:00 mx postfix/postsuper[700]: 0D1E2F3A4B: removed",
+          "Nov 25 14:00:00 mx postfix/pickup[600]: 1E2F3A4B5C: uid=0 from=<root>",
+          "Nov 25 14:00:00 mx postfix/qmgr[602]: 1E2F3A4B5C: from=<root@mx.example.com>, size=300, nrcpt=1 (queue active)",
+          "Nov 25 14:00:01 mx postfix/smtp[603]: 1E2F3A4B5C: to=<z@down.test>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to down.test[192.0.2.99]:25: Connection timed out)",
+          "Nov 25 14:20:00 mx postfix/postsuper[701]: 1E2F3A4B5C: placed on hold",
+      },
+      CorrelatorOptions(), /*include_unfinished=*/true);
+  const MessageRecord* expired = ByQueueId(run, "9C0D1E2F3A");
+  const MessageRecord* deleted = ByQueueId(run, "0D1E2F3A4B");
+  const MessageRecord* held = ByQueueId(run, "1E2F3A4B5C");
+  ASSERT_TRUE(expired && deleted && held);
+  EXPECT_EQ(RecipientStatus::kExpired, expired->recipients.at(0).status);
+  EXPECT_EQ("expired", expired->end);
+  EXPECT_EQ(1, expired->recipients.at(0).deferrals);
+  EXPECT_EQ(RecipientStatus::kDeleted, deleted->recipients.at(0).status);
+  EXPECT_EQ("deleted", deleted->end);
+  EXPECT_EQ(RecipientStatus::kHeld, held->recipients.at(0).status);
+  EXPECT_FALSE(held->finished);
+  EXPECT_TRUE(held->held);
+}
+
+TEST(CorrelatorTest, UnfinishedMessagesArePrintedOnlyOnRequest) {
+  const std::vector<std::string> lines = {
+      "Nov 25 14:00:00 mx postfix/pickup[600]: 2F3A4B5C6D: uid=0 from=<root>",
+      "Nov 25 14:00:00 mx postfix/qmgr[602]: 2F3A4B5C6D: from=<root@mx.example.com>, size=300, nrcpt=1 (queue active)",
+      "Nov 25 14:00:01 mx postfix/smtp[603]: 2F3A4B5C6D: to=<z@down.test>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to down.test[192.0.2.99]:25: Connection timed out)",
+  };
+  EXPECT_EQ(0u, Correlate(lines).records.size());
+  EXPECT_EQ(1u, Correlate(lines).stats.unfinished_at_end);
+  Outcome with = Correlate(lines, CorrelatorOptions(), true);
+  ASSERT_EQ(1u, with.records.size());
+  EXPECT_EQ(RecipientStatus::kDeferred, with.records[0].recipients.at(0).status);
+  EXPECT_EQ("end_of_input", with.records[0].end);
+}
+
+TEST(CorrelatorTest, NoqueueRejectsAreCountedNotMessages) {
+  Outcome run = Correlate({
+      "Nov 25 15:00:00 mx postfix/smtpd[800]: connect from unknown[203.0.113.66]",
+      "Nov 25 15:00:01 mx postfix/smtpd[800]: NOQUEUE: reject: RCPT from unknown[203.0.113.66]: 554 5.7.1 <v@elsewhere.test>: Relay access denied; from=<spam@bad.test> to=<v@elsewhere.test> proto=ESMTP helo=<bad.test>",
+      "Nov 25 15:00:01 mx postfix/smtpd[800]: disconnect from unknown[203.0.113.66] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4",
+  });
+  EXPECT_EQ(0u, run.records.size());
+  EXPECT_EQ(1u, run.stats.noqueue_rejects);
+  EXPECT_EQ(0u, run.stats.messages);
+}
+
+TEST(CorrelatorTest, SameQueueIdOnTwoHostsIsTwoMessages) {
+  std::vector<std::string> lines = kLocalDelivery;
+  for (const std::string& l : kLocalDelivery) {
+    std::string other = l;
+    other.replace(other.find(" mx "), 4, " mx2 ");
+    lines.push_back(other);
+  }
+  Outcome run = Correlate(lines);
+  ASSERT_EQ(2u, run.records.size());
+  EXPECT_NE(run.records[0].host, run.records[1].host);
+}
+
+TEST(CorrelatorTest, ShuffledLinesGiveTheSameRecords) {
+  std::vector<std::string> lines = kContentFilter;
+  lines.insert(lines.end(), kLocalDelivery.begin(), kLocalDelivery.end());
+  const Outcome ordered = Correlate(lines);
+  std::mt19937 rng(42);
+  for (int round = 0; round < 20; ++round) {
+    std::vector<std::string> shuffled = kContentFilter;
+    std::shuffle(shuffled.begin(), shuffled.end(), rng);
+    std::vector<std::string> second = kLocalDelivery;
+    std::shuffle(second.begin(), second.end(), rng);
+    shuffled.insert(shuffled.end(), second.begin(), second.end());
+    const Outcome run = Correlate(shuffled);
+    std::string dump;
+    for (const std::string& l : shuffled) dump += l + "\n";
+    ASSERT_EQ(ordered.records.size(), run.records.size()) << "round " << round << "\n" << dump;
+    for (const MessageRecord& want : ordered.records) {
+      const MessageRecord* got = ByQueueId(run, want.queue_ids.front());
+      ASSERT_NE(nullptr, got) << "round " << round;
+      EXPECT_EQ(want.sender, got->sender);
+      EXPECT_EQ(want.client_name, got->client_name);
+      ASSERT_EQ(want.recipients.size(), got->recipients.size()) << "round " << round;
+      for (const RecipientRecord& wr : want.recipients) {
+        bool found = false;
+        for (const RecipientRecord& gr : got->recipients) {
+          if (gr.address == wr.address && gr.status == wr.status) found = true;
+        }
+        EXPECT_TRUE(found) << wr.address << " round " << round;
+      }
+    }
+  }
+}
+
+TEST(CorrelatorTest, MemoryIsBoundedByTheCap) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 50; ++i) {
+    char qid[16];
+    std::snprintf(qid, sizeof qid, "ABCDEF%04X", i);
+    lines.push_back(std::string("Nov 25 16:00:00 mx postfix/pickup[1]: ") + qid +
+                    ": uid=0 from=<root>");
+  }
+  CorrelatorOptions options;
+  options.max_messages = 10;
+  Outcome run = Correlate(lines, options);
+  EXPECT_EQ(40u, run.stats.evicted_cap);
+  EXPECT_EQ(10u, run.stats.unfinished_at_end);
+}
+
+TEST(CorrelatorTest, OldMessagesExpireByAge) {
+  CorrelatorOptions options;
+  options.max_age_seconds = 3600;
+  Outcome run = Correlate(
+      {
+          "Nov 25 10:00:00 mx postfix/qmgr[1]: AAAA000001: from=<a@b>, size=1, nrcpt=1 (queue active)",
+          "Nov 25 10:00:01 mx postfix/smtp[2]: AAAA000001: to=<c@d>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to d[192.0.2.1]:25: Connection refused)",
+          "Nov 25 12:00:00 mx postfix/qmgr[1]: BBBB000002: from=<a@b>, size=1, nrcpt=1 (queue active)",
+      },
+      options);
+  EXPECT_EQ(1u, run.stats.evicted_age);
+}
+
+}  // namespace
+}  // namespace mailgauge::analyzer

@@ -1,0 +1,136 @@
+#include "analyzer/log_input.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "parsers/program_name.h"
+
+namespace mailgauge::analyzer {
+
+uint64_t LogInputStats::unparsed_lines() const {
+  uint64_t n = 0;
+  for (const auto& [daemon, count] : unparsed_by_daemon) n += count;
+  return n;
+}
+
+LogInput::LogInput(LogInputOptions options, Handler handler)
+    : options_(std::move(options)), handler_(std::move(handler)) {}
+
+absl::StatusOr<std::unique_ptr<LogInput>> LogInput::Create(
+    LogInputOptions options, Handler handler) {
+  std::unique_ptr<LogInput> input(
+      new LogInput(std::move(options), std::move(handler)));
+  auto parser = parsers::PostfixParser::Create();
+  if (!parser.ok()) return parser.status();
+  input->parser_ = *std::move(parser);
+  input->envelope_ =
+      std::make_unique<parsers::EnvelopeParser>(input->options_.envelope);
+  if (!input->options_.unparsed_path.empty()) {
+    input->unparsed_.open(input->options_.unparsed_path,
+                          std::ios::out | std::ios::trunc | std::ios::binary);
+    if (!input->unparsed_) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("cannot write the unparsed-lines file ",
+                       input->options_.unparsed_path));
+    }
+  }
+  return input;
+}
+
+void LogInput::Unparsed(std::string_view text) {
+  if (unparsed_.is_open()) {
+    unparsed_.write(text.data(), text.size());
+    unparsed_.put('\n');
+  }
+}
+
+void LogInput::ProcessLine(std::string_view text, bool overlong) {
+  ++stats_.lines;
+  stats_.bytes += text.size() + 1;
+  if (overlong) ++stats_.overlong_lines;
+  LogLine line;
+  switch (envelope_->Parse(text, &line)) {
+    case parsers::EnvelopeResult::kEmpty:
+      ++stats_.empty_lines;
+      return;
+    case parsers::EnvelopeResult::kMalformed:
+      ++stats_.malformed_lines;
+      Unparsed(text);
+      return;
+    case parsers::EnvelopeResult::kOk:
+      break;
+  }
+  if (!parsers::IsPostfixProgram(line, options_.envelope.syslog_names)) {
+    ++stats_.other_program_lines;
+    return;
+  }
+  ++stats_.postfix_lines;
+  if (line.time.unix_micros < newest_micros_) {
+    ++stats_.time_went_backwards;
+  } else {
+    newest_micros_ = line.time.unix_micros;
+  }
+  if (overlong || parser_->Parse(line, &event_) != parsers::ParseResult::kParsed) {
+    ++stats_.unparsed_by_daemon[std::string(line.daemon.empty() ? "-" : line.daemon)];
+    Unparsed(text);
+    return;
+  }
+  ++stats_.parsed_lines;
+  handler_(line, event_);
+}
+
+absl::Status LogInput::ReadOne(const std::string& path) {
+  parsers::LineReader::Options reader_options;
+  reader_options.max_line_bytes = options_.max_line_bytes;
+  auto reader = parsers::LineReader::Open(path, reader_options);
+  if (!reader.ok()) return reader.status();
+  ++stats_.files;
+  parsers::LineReader::Line l;
+  while ((*reader)->Next(&l)) ProcessLine(l.text, l.overlong);
+  return (*reader)->status();
+}
+
+absl::Status LogInput::ReadFiles(const std::vector<std::string>& paths) {
+  // Order by the first timestamp in each file (stdin stays where it is,
+  // since it can't be read twice).
+  struct Item {
+    std::string path;
+    int64_t first = 0;
+    size_t index = 0;
+  };
+  std::vector<Item> items;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    Item item{paths[i], 0, i};
+    if (paths.size() > 1 && paths[i] != "-") {
+      auto reader = parsers::LineReader::Open(paths[i]);
+      if (reader.ok()) {
+        parsers::EnvelopeParser peek(options_.envelope);
+        parsers::LineReader::Line l;
+        for (int n = 0; n < 1000 && (*reader)->Next(&l); ++n) {
+          LogLine line;
+          if (peek.Parse(l.text, &line) == parsers::EnvelopeResult::kOk) {
+            item.first = line.time.unix_micros;
+            break;
+          }
+        }
+      }
+    }
+    items.push_back(std::move(item));
+  }
+  const bool has_stdin =
+      std::any_of(paths.begin(), paths.end(), [](const std::string& p) { return p == "-"; });
+  if (!has_stdin) {
+    std::stable_sort(items.begin(), items.end(),
+                     [](const Item& a, const Item& b) { return a.first < b.first; });
+  }
+  absl::Status first_error;
+  for (const Item& item : items) {
+    absl::Status s = ReadOne(item.path);
+    if (!s.ok() && first_error.ok()) first_error = s;
+  }
+  if (unparsed_.is_open()) unparsed_.flush();
+  return first_error;
+}
+
+}  // namespace mailgauge::analyzer

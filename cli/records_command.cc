@@ -1,0 +1,119 @@
+#include "cli/records_command.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include "analyzer/correlator.h"
+#include "analyzer/log_input.h"
+#include "analyzer/records_json.h"
+#include "cli/args.h"
+#include "cli/input_flags.h"
+
+namespace mailgauge::cli {
+
+int RecordsCommand(int argc, char** argv, int first) {
+  Args args("records");
+  args.Flag("include-unfinished",
+            "also print messages still in flight at the end of the input "
+            "(deferred, held), with \"finished\": false");
+  args.Value("max-messages", "N",
+             "at most N messages in flight; the least recently active is "
+             "evicted beyond (default 100000)");
+  args.Value("max-age", "DURATION",
+             "evict a message with no new line for this long (default 6d: "
+             "maximal_queue_lifetime plus a day)");
+  args.Value("grace", "DURATION",
+             "wait this long (log time) for late lines of a finished message "
+             "(default 10s)");
+  args.Flag("stats", "print input and correlation statistics to stderr");
+  args.Flag("quiet", "do not print the summary of lines not understood", 'q');
+  AddInputFlags(&args);
+  if (absl::Status s = args.Parse(argc, argv, first); !s.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  if (args.Has("help")) {
+    std::printf(
+        "usage: mailgauge records [OPTIONS] [FILE...|-]\n\n"
+        "Reads Postfix logs (syslog files in classic, ISO or RFC 5424 format,\n"
+        "Postfix's own maillog_file, .gz files, or stdin) and prints one JSON\n"
+        "object per finished message: queue IDs of every hop, client, sender,\n"
+        "size, message-id, and each recipient's final status, relay, dsn,\n"
+        "reason class, delays and number of deferrals. Files are read in time\n"
+        "order. With no FILE, reads stdin.\n\nOptions:\n%s",
+        args.Help().c_str());
+    return 0;
+  }
+  auto input_options = InputOptionsFromFlags(args);
+  if (!input_options.ok()) {
+    std::fprintf(stderr, "mailgauge records: %s\n",
+                 std::string(input_options.status().message()).c_str());
+    return 2;
+  }
+  analyzer::CorrelatorOptions correlator_options;
+  if (args.Has("max-messages")) {
+    const long n = std::strtol(args.Get("max-messages").c_str(), nullptr, 10);
+    if (n < 1) {
+      std::fprintf(stderr, "mailgauge records: --max-messages must be at least 1\n");
+      return 2;
+    }
+    correlator_options.max_messages = static_cast<size_t>(n);
+  }
+  for (const auto& [flag, field] :
+       {std::pair<const char*, int64_t*>{"max-age", &correlator_options.max_age_seconds},
+        std::pair<const char*, int64_t*>{"grace", &correlator_options.grace_seconds}}) {
+    if (args.Has(flag) && !ParseDuration(args.Get(flag), field)) {
+      std::fprintf(stderr,
+                   "mailgauge records: --%s: '%s' is not a duration like 30s, 5m, 6d\n",
+                   flag, args.Get(flag).c_str());
+      return 2;
+    }
+  }
+  const bool include_unfinished = args.Has("include-unfinished");
+  correlator_options.emit_unfinished = include_unfinished;
+
+  std::ios::sync_with_stdio(false);
+  analyzer::RecordsJsonWriter writer(&std::cout);
+  analyzer::Correlator correlator(
+      correlator_options, [&](analyzer::MessageRecord&& m) { writer.Write(m); });
+  auto input = analyzer::LogInput::Create(
+      *std::move(input_options),
+      [&](const LogLine& line, const parsers::Event& e) { correlator.Add(line, e); });
+  if (!input.ok()) {
+    std::fprintf(stderr, "mailgauge records: %s\n",
+                 std::string(input.status().message()).c_str());
+    return 1;
+  }
+  std::vector<std::string> paths = args.positional();
+  if (paths.empty()) paths.push_back("-");
+  absl::Status read = (*input)->ReadFiles(paths);
+  correlator.Finish(include_unfinished);
+  std::cout.flush();
+
+  const analyzer::LogInputStats& stats = (*input)->stats();
+  if (args.Has("stats")) {
+    PrintInputStats(stats);
+    const analyzer::CorrelatorStats& c = correlator.stats();
+    std::fprintf(stderr,
+                 "mailgauge: %llu messages, %llu records (%llu unfinished), %llu hops "
+                 "joined, %llu notices linked, %llu NOQUEUE rejects, %llu in flight at "
+                 "end, %llu evicted by age, %llu by cap, %llu abandoned\n",
+                 (unsigned long long)c.messages, (unsigned long long)c.records,
+                 (unsigned long long)c.unfinished_records,
+                 (unsigned long long)c.joined_hops, (unsigned long long)c.notifications,
+                 (unsigned long long)c.noqueue_rejects,
+                 (unsigned long long)c.unfinished_at_end,
+                 (unsigned long long)c.evicted_age, (unsigned long long)c.evicted_cap,
+                 (unsigned long long)c.abandoned);
+  } else if (!args.Has("quiet") &&
+             (stats.unparsed_lines() > 0 || stats.malformed_lines > 0)) {
+    PrintInputStats(stats);
+  }
+  if (!read.ok()) {
+    std::fprintf(stderr, "mailgauge records: %s\n", std::string(read.message()).c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace mailgauge::cli

@@ -1,0 +1,172 @@
+#include "parsers/postfix/event.h"
+
+#include <array>
+
+namespace mailgauge::parsers {
+namespace {
+
+struct DaemonEntry {
+  std::string_view name;
+  Daemon daemon;
+};
+
+// Names as they appear as the last component of a syslog tag. The first
+// entry for a Daemon is its canonical name.
+constexpr DaemonEntry kDaemonNames[] = {
+    {"smtpd", Daemon::kSmtpd},
+    {"postscreen", Daemon::kPostscreen},
+    {"dnsblog", Daemon::kDnsblog},
+    {"tlsproxy", Daemon::kTlsproxy},
+    {"anvil", Daemon::kAnvil},
+    {"cleanup", Daemon::kCleanup},
+    {"pickup", Daemon::kPickup},
+    {"qmgr", Daemon::kQmgr},
+    {"nqmgr", Daemon::kQmgr},
+    {"oqmgr", Daemon::kQmgr},
+    {"local", Daemon::kLocal},
+    {"virtual", Daemon::kVirtual},
+    {"smtp", Daemon::kSmtp},
+    {"lmtp", Daemon::kLmtp},
+    {"pipe", Daemon::kPipe},
+    {"error", Daemon::kError},
+    {"retry", Daemon::kError},
+    {"discard", Daemon::kDiscard},
+    {"bounce", Daemon::kBounce},
+    {"defer", Daemon::kBounce},
+    {"trace", Daemon::kBounce},
+    {"postsuper", Daemon::kPostsuper},
+    {"master", Daemon::kMaster},
+    {"verify", Daemon::kVerify},
+    {"scache", Daemon::kScache},
+    {"postdrop", Daemon::kPostdrop},
+    {"sendmail", Daemon::kSendmail},
+    {"postqueue", Daemon::kPostqueue},
+    {"postfix-script", Daemon::kPostfixScript},
+    {"postlog", Daemon::kPostlog},
+    {"postlogd", Daemon::kPostlog},
+    {"postmap", Daemon::kPostmap},
+    {"postalias", Daemon::kPostalias},
+    {"tlsmgr", Daemon::kTlsmgr},
+    {"proxymap", Daemon::kProxymap},
+    {"trivial-rewrite", Daemon::kTrivialRewrite},
+    {"showq", Daemon::kShowq},
+    {"flush", Daemon::kFlush},
+    {"spawn", Daemon::kSpawn},
+    {"qmqpd", Daemon::kQmqpd},
+    {"policy-spf", Daemon::kPolicySpf},
+    {"policyd-spf", Daemon::kPolicySpf},
+};
+
+}  // namespace
+
+Daemon DaemonFromName(std::string_view name) {
+  for (const DaemonEntry& e : kDaemonNames) {
+    if (e.name == name) return e.daemon;
+  }
+  return Daemon::kOther;
+}
+
+std::string_view DaemonName(Daemon d) {
+  if (d == Daemon::kUnknown) return "unknown";
+  for (const DaemonEntry& e : kDaemonNames) {
+    if (e.daemon == d) return e.name;
+  }
+  return "other";
+}
+
+std::string_view EventKindName(EventKind k) {
+  switch (k) {
+    case EventKind::kUnknown: return "unknown";
+    case EventKind::kSmtpdClient: return "smtpd_client";
+    case EventKind::kPickup: return "pickup";
+    case EventKind::kMessageId: return "message_id";
+    case EventKind::kQueued: return "queued";
+    case EventKind::kDelivery: return "delivery";
+    case EventKind::kExpired: return "expired";
+    case EventKind::kRemoved: return "removed";
+    case EventKind::kNotification: return "notification";
+    case EventKind::kHeld: return "held";
+    case EventKind::kReleased: return "released";
+    case EventKind::kRequeued: return "requeued";
+    case EventKind::kDiscarded: return "discarded";
+    case EventKind::kReject: return "reject";
+    case EventKind::kRejectWarning: return "reject_warning";
+    case EventKind::kMilterReject: return "milter_reject";
+    case EventKind::kRedirect: return "redirect";
+    case EventKind::kFilter: return "filter";
+    case EventKind::kHeaderWarning: return "header_warning";
+    case EventKind::kInfo: return "info";
+    case EventKind::kSizeLimitExceeded: return "size_limit_exceeded";
+    case EventKind::kCheckAction: return "check_action";
+    case EventKind::kConnect: return "connect";
+    case EventKind::kDisconnect: return "disconnect";
+    case EventKind::kLostConnection: return "lost_connection";
+    case EventKind::kTimeout: return "timeout";
+    case EventKind::kTooManyErrors: return "too_many_errors";
+    case EventKind::kTlsEstablished: return "tls_established";
+    case EventKind::kSaslFailed: return "sasl_failed";
+    case EventKind::kSmtpConnectFailed: return "smtp_connect_failed";
+    case EventKind::kSmtpHostSaid: return "smtp_host_said";
+    case EventKind::kSmtpLostConnection: return "smtp_lost_connection";
+    case EventKind::kSmtpConversation: return "smtp_conversation";
+    case EventKind::kPostscreenPass: return "postscreen_pass";
+    case EventKind::kPostscreenAllowlisted: return "postscreen_allowlisted";
+    case EventKind::kPostscreenDenylisted: return "postscreen_denylisted";
+    case EventKind::kPostscreenDnsbl: return "postscreen_dnsbl";
+    case EventKind::kPostscreenPregreet: return "postscreen_pregreet";
+    case EventKind::kPostscreenHangup: return "postscreen_hangup";
+    case EventKind::kPostscreenViolation: return "postscreen_violation";
+    case EventKind::kPostscreenNoqueue: return "postscreen_noqueue";
+    case EventKind::kPostscreenCache: return "postscreen_cache";
+    case EventKind::kDnsblListed: return "dnsbl_listed";
+    case EventKind::kAnvilStatistics: return "anvil_statistics";
+    case EventKind::kMasterStarted: return "master_started";
+    case EventKind::kMasterReload: return "master_reload";
+    case EventKind::kMasterStopped: return "master_stopped";
+    case EventKind::kScriptMessage: return "script_message";
+    case EventKind::kStatistics: return "statistics";
+    case EventKind::kWarning: return "warning";
+    case EventKind::kError: return "error";
+    case EventKind::kFatal: return "fatal";
+    case EventKind::kPanic: return "panic";
+    case EventKind::kNotice: return "notice";
+    case EventKind::kNumKinds: break;
+  }
+  return "invalid";
+}
+
+std::string_view DeliveryStatusName(DeliveryStatus s) {
+  switch (s) {
+    case DeliveryStatus::kNone: return "";
+    case DeliveryStatus::kSent: return "sent";
+    case DeliveryStatus::kDeferred: return "deferred";
+    case DeliveryStatus::kBounced: return "bounced";
+    case DeliveryStatus::kExpired: return "expired";
+    case DeliveryStatus::kUndeliverable: return "undeliverable";
+    case DeliveryStatus::kDeliverable: return "deliverable";
+    case DeliveryStatus::kOther: return "other";
+  }
+  return "";
+}
+
+std::string_view RejectStageName(RejectStage s) {
+  switch (s) {
+    case RejectStage::kNone: return "";
+    case RejectStage::kConnect: return "CONNECT";
+    case RejectStage::kHelo: return "HELO";
+    case RejectStage::kEhlo: return "EHLO";
+    case RejectStage::kMail: return "MAIL";
+    case RejectStage::kRcpt: return "RCPT";
+    case RejectStage::kData: return "DATA";
+    case RejectStage::kEndOfMessage: return "END-OF-MESSAGE";
+    case RejectStage::kEtrn: return "ETRN";
+    case RejectStage::kVrfy: return "VRFY";
+    case RejectStage::kAuth: return "AUTH";
+    case RejectStage::kHeader: return "header";
+    case RejectStage::kBody: return "body";
+    case RejectStage::kOther: return "other";
+  }
+  return "";
+}
+
+}  // namespace mailgauge::parsers

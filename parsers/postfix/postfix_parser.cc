@@ -1,0 +1,35 @@
+#include "parsers/postfix/postfix_parser.h"
+
+#include "parsers/postfix/patterns.h"
+
+namespace mailgauge::parsers {
+
+absl::StatusOr<std::unique_ptr<PostfixParser>> PostfixParser::Create() {
+  std::unique_ptr<PostfixParser> parser(new PostfixParser());
+  for (int i = 0; i < static_cast<int>(Daemon::kNumDaemons); ++i) {
+    const Daemon d = static_cast<Daemon>(i);
+    std::vector<Pattern>& rows = parser->rows_[i];
+    const absl::Span<const Pattern> own = DaemonPatterns(d);
+    rows.assign(own.begin(), own.end());
+    rows.insert(rows.end(), CommonPatterns().begin(), CommonPatterns().end());
+    auto table = PatternTable::Compile(d, rows);
+    if (!table.ok()) return table.status();
+    parser->tables_[i] = *std::move(table);
+  }
+  return parser;
+}
+
+ParseResult PostfixParser::Parse(const LogLine& line, Event* event) const {
+  return ParseMessage(DaemonFromName(line.daemon), line.message, event);
+}
+
+ParseResult PostfixParser::ParseMessage(Daemon daemon, std::string_view message,
+                                        Event* event) const {
+  event->Clear();
+  event->daemon = daemon;
+  const PatternTable& table = *tables_[static_cast<int>(daemon)];
+  return table.Match(message, event) ? ParseResult::kParsed
+                                     : ParseResult::kUnparsed;
+}
+
+}  // namespace mailgauge::parsers

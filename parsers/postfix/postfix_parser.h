@@ -1,0 +1,55 @@
+// File: parsers/postfix/postfix_parser.h
+// Turns the message body of a Postfix log line into a typed Event, using the
+// daemon's pattern table (patterns.h) followed by the shared fallback rows.
+//
+//   auto parser = PostfixParser::Create();   // compiles every table once
+//   Event e;
+//   switch ((*parser)->Parse(line, &e)) {     // line: a LogLine from parsers/
+//     case ParseResult::kParsed:   Correlate(line, e); break;
+//     case ParseResult::kUnparsed: CountUnparsed(e.daemon); break;
+//   }
+//
+// Thread-safety: Parse() is const and may be called from many threads.
+#ifndef MAILGAUGE_PARSERS_POSTFIX_POSTFIX_PARSER_H_
+#define MAILGAUGE_PARSERS_POSTFIX_POSTFIX_PARSER_H_
+
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/log_line.h"
+#include "parsers/postfix/event.h"
+#include "parsers/postfix/pattern_table.h"
+
+namespace mailgauge::parsers {
+
+enum class ParseResult {
+  kParsed,    // `event` holds the line's kind and fields
+  kUnparsed,  // a Postfix line no row understands; event->daemon is set
+};
+
+class PostfixParser {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<PostfixParser>> Create();
+
+  // Parses `line.message` as written by the daemon named by `line.daemon`.
+  // Clears `event` first. The caller has decided the line is Postfix's.
+  ParseResult Parse(const LogLine& line, Event* event) const;
+
+  // Same, for a message body and daemon already known.
+  ParseResult ParseMessage(Daemon daemon, std::string_view message,
+                           Event* event) const;
+
+ private:
+  PostfixParser() = default;
+
+  // Own rows + common rows, per daemon; kept alive for the tables' spans.
+  std::array<std::vector<Pattern>, static_cast<size_t>(Daemon::kNumDaemons)> rows_;
+  std::array<std::unique_ptr<PatternTable>, static_cast<size_t>(Daemon::kNumDaemons)>
+      tables_;
+};
+
+}  // namespace mailgauge::parsers
+
+#endif  // MAILGAUGE_PARSERS_POSTFIX_POSTFIX_PARSER_H_

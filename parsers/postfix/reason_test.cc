@@ -1,0 +1,316 @@
+#include "parsers/postfix/reason.h"
+
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "gtest/gtest.h"
+#include "parsers/postfix/event.h"
+#include "parsers/postfix/postfix_parser.h"
+
+namespace mailgauge::parsers {
+namespace {
+
+// ------------------------------------------------------------- rejects ---
+
+// A reject as smtpd/cleanup/postscreen patterns produce it. The reply text
+// is what follows "from ...: " up to "; from=<...>".
+Event Reject(RejectStage stage, std::string_view reply,
+             EventKind kind = EventKind::kReject) {
+  Event e;
+  e.kind = kind;
+  e.daemon = Daemon::kSmtpd;
+  e.reject_stage = stage;
+  e.reply = reply;
+  ParseReplyCodes(reply, &e.reply_code, &e.enhanced_code);
+  return e;
+}
+
+struct RejectCase {
+  RejectStage stage;
+  const char* reply;
+  RejectReason expected;
+  EventKind kind = EventKind::kReject;
+};
+
+TEST(ClassifyRejectTest, PostfixStandardTextsAndOthers) {
+  using RS = RejectStage;
+  using RR = RejectReason;
+  const RejectCase cases[] = {
+      {RS::kRcpt, "554 5.7.1 <joe@example.net>: Relay access denied", RR::kRelayDenied},
+      {RS::kRcpt, "454 4.7.1 <spam@victim.example>: Relay access denied", RR::kRelayDenied},
+      {RS::kRcpt, "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in local recipient table",
+       RR::kUnknownUser},
+      {RS::kRcpt, "550 5.1.1 <x@example.com>: Recipient address rejected: User unknown in virtual mailbox table",
+       RR::kUnknownUser},
+      {RS::kRcpt, "550 5.1.1 <y@example.com>: Recipient address rejected: User unknown in relay recipient table",
+       RR::kUnknownUser},
+      {RS::kRcpt, "550 5.1.1 <z@example.com>: Recipient address rejected: undeliverable address: host mx[192.0.2.1] said: 550 5.1.1 No such mailbox",
+       RR::kUnknownUser},
+      {RS::kRcpt, "450 4.1.8 <a@nonexistent.example>: Sender address rejected: Domain not found",
+       RR::kUnknownSenderDomain},
+      {RS::kMail, "550 5.1.8 <b@bad.example>: Sender address rejected: Domain not found",
+       RR::kUnknownSenderDomain},
+      {RS::kRcpt, "554 5.7.1 Service unavailable; Client host [198.51.100.7] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/198.51.100.7",
+       RR::kRbl},
+      {RS::kRcpt, "554 5.7.1 Service unavailable; Sender address [s@spam.example] blocked using dbl.spamhaus.org",
+       RR::kRbl},
+      {RS::kRcpt, "550 5.7.1 Service unavailable; client [203.0.113.5] blocked using bl.spamcop.net",
+       RR::kRbl, EventKind::kPostscreenNoqueue},
+      {RS::kRcpt, "504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname",
+       RR::kHelo},
+      {RS::kRcpt, "450 4.7.1 <mail.bad.example>: Helo command rejected: Host not found",
+       RR::kHelo},
+      {RS::kRcpt, "450 4.7.1 Client host rejected: cannot find your hostname, [198.51.100.9]",
+       RR::kReverseDns},
+      {RS::kRcpt, "450 4.7.25 Client host rejected: cannot find your reverse hostname, [198.51.100.10]",
+       RR::kReverseDns},
+      {RS::kConnect, "554 5.7.1 <unknown[198.51.100.11]>: Client host rejected: Access denied",
+       RR::kClientHost},
+      {RS::kRcpt, "554 5.7.1 <bad.example[192.0.2.99]>: Client host rejected: Go away",
+       RR::kClientHost},
+      {RS::kMail, "553 5.7.1 <ceo@example.com>: Sender address rejected: not logged in",
+       RR::kSenderRestriction},
+      {RS::kRcpt, "553 5.7.1 <x@example.com>: Sender address rejected: not owned by user bob",
+       RR::kSenderRestriction},
+      {RS::kRcpt, "554 5.7.1 <admin@example.com>: Recipient address rejected: Access denied",
+       RR::kRecipientRestriction},
+      {RS::kRcpt, "504 5.5.2 <root>: Recipient address rejected: need fully-qualified address",
+       RR::kRecipientRestriction},
+      {RS::kEndOfMessage, "552 5.3.4 Message size exceeds fixed limit", RR::kMessageSize},
+      {RS::kMail, "552 5.3.4 Message size exceeds fixed limit", RR::kMessageSize},
+      {RS::kHeader, "550 5.7.1 Spam subject", RR::kHeaderCheck},
+      {RS::kHeader, "550 5.7.1 Message content rejected", RR::kHeaderCheck},
+      {RS::kBody, "550 5.7.1 Body contains forbidden URL", RR::kBodyCheck},
+      {RS::kBody, "550 5.7.1 Message content rejected", RR::kBodyCheck},
+      {RS::kEndOfMessage, "5.7.1 Spam message rejected; score=15.2", RR::kMilter,
+       EventKind::kMilterReject},
+      {RS::kRcpt, "4.7.1 Try again later", RR::kMilter, EventKind::kMilterReject},
+      {RS::kRcpt, "550 5.7.23 <x@example.com>: Recipient address rejected: Message rejected due to: SPF fail - not authorized. Please see http://www.openspf.net/Why?s=mfrom;id=x@spoof.example",
+       RR::kPolicyService},
+      {RS::kRcpt, "554 5.7.1 <u@example.com>: Sender address rejected: Policy Rejection- Abuse. Go away.",
+       RR::kPolicyService},
+      {RS::kRcpt, "450 4.2.0 <u@example.com>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.com.html",
+       RR::kGreylisting},
+      {RS::kRcpt, "451 4.7.1 <v@example.com>: Recipient address rejected: Temporary greylisting in effect",
+       RR::kGreylisting},
+      {RS::kConnect, "421 4.7.0 mail.example.com Error: too many connections from 198.51.100.3",
+       RR::kRateLimit},
+      {RS::kRcpt, "452 4.5.3 Error: too many recipients", RR::kRateLimit},
+      {RS::kRcpt, "450 4.7.1 <w@example.com>: Sender address rejected: Rate limit exceeded",
+       RR::kRateLimit},
+      {RS::kData, "503 5.5.0 <x@example.com>: Data command rejected: Improper use of SMTP command pipelining",
+       RR::kPipelining},
+      {RS::kRcpt, "503 5.5.0 <y@example.com>: Recipient address rejected: Improper use of SMTP command pipelining",
+       RR::kPipelining},
+      {RS::kMail, "530 5.7.0 Must issue a STARTTLS command first", RR::kTlsRequired},
+      {RS::kAuth, "538 5.7.11 Encryption required for requested authentication mechanism",
+       RR::kTlsRequired},
+      {RS::kData, "550 5.5.3 <DATA>: Data command rejected: Multi-recipient bounce",
+       RR::kOther},
+      {RS::kEtrn, "458 Unable to queue messages", RR::kOther},
+      {RS::kNone, "", RR::kOther},
+  };
+  for (const RejectCase& c : cases) {
+    const Event e = Reject(c.stage, c.reply, c.kind);
+    EXPECT_EQ(ReasonName(c.expected), ReasonName(ClassifyReject(e))) << c.reply;
+  }
+}
+
+TEST(ClassifyRejectTest, FallsBackOnCodesAndStage) {
+  EXPECT_EQ(RejectReason::kUnknownUser,
+            ClassifyReject(Reject(RejectStage::kRcpt, "550 5.1.1 <q@example.com>: Nope")));
+  EXPECT_EQ(RejectReason::kMessageSize,
+            ClassifyReject(Reject(RejectStage::kData, "552 5.3.4 Too big, sorry")));
+  EXPECT_EQ(RejectReason::kClientHost,
+            ClassifyReject(Reject(RejectStage::kConnect, "554 5.7.1 Go away")));
+  EXPECT_EQ(RejectReason::kOther,
+            ClassifyReject(Reject(RejectStage::kRcpt, "554 5.7.1 Go away")));
+}
+
+TEST(ClassifyRejectTest, UsesDetailWhenThereIsNoReply) {
+  Event e;
+  e.kind = EventKind::kReject;
+  e.detail = "Relay access denied";
+  EXPECT_EQ(RejectReason::kRelayDenied, ClassifyReject(e));
+}
+
+TEST(RblListNameTest, ExtractsTheZone) {
+  EXPECT_EQ("zen.spamhaus.org",
+            RblListName("554 5.7.1 Service unavailable; Client host [198.51.100.7] blocked "
+                        "using zen.spamhaus.org; https://www.spamhaus.org/query/ip/198.51.100.7"));
+  EXPECT_EQ("bl.spamcop.net",
+            RblListName("550 5.7.1 Service unavailable; client [203.0.113.5] blocked using "
+                        "bl.spamcop.net"));
+  EXPECT_EQ("b.barracudacentral.org",
+            RblListName("blocked using b.barracudacentral.org, reason: listed"));
+  EXPECT_EQ("", RblListName("554 5.7.1 Relay access denied"));
+  EXPECT_EQ("", RblListName(""));
+}
+
+// ----------------------------------------------------- delivery problems ---
+
+const PostfixParser& Parser() {
+  static const PostfixParser* parser = [] {
+    auto p = PostfixParser::Create();
+    if (!p.ok()) {
+      ADD_FAILURE() << p.status();
+      return static_cast<PostfixParser*>(nullptr);
+    }
+    return p->release();
+  }();
+  return *parser;
+}
+
+struct ProblemCase {
+  Daemon daemon;
+  const char* line;
+  DeliveryProblem expected;
+};
+
+TEST(ClassifyDeliveryProblemTest, RealLookingLines) {
+  using DP = DeliveryProblem;
+  const Daemon kSmtp = Daemon::kSmtp;
+  const ProblemCase cases[] = {
+      // connection refused
+      {kSmtp, "4B0C72A1F3: to=<a@example.org>, relay=none, delay=0.5, delays=0.1/0/0.4/0, dsn=4.4.1, status=deferred (connect to mx.example.org[192.0.2.25]:25: Connection refused)",
+       DP::kConnectionRefused},
+      {Daemon::kQmgr, "4B0C72A1F3: to=<a@example.org>, relay=none, delay=1.5, delays=1.4/0.1/0/0, dsn=4.4.1, status=deferred (delivery temporarily suspended: connect to mx.example.org[192.0.2.25]:25: Connection refused)",
+       DP::kConnectionRefused},
+      {kSmtp, "connect to mx1.example.org[192.0.2.25]:25: Connection refused", DP::kConnectionRefused},
+      // timed out / no answer
+      {kSmtp, "4B0C72A1F3: to=<b@example.org>, relay=none, delay=30, delays=0.01/0/30/0, dsn=4.4.1, status=deferred (connect to mx.example.org[192.0.2.25]:25: Connection timed out)",
+       DP::kConnectionTimedOut},
+      {kSmtp, "4B0C72A1F3: conversation with mx1.example.org[192.0.2.25] timed out while receiving the initial server greeting",
+       DP::kConnectionTimedOut},
+      {kSmtp, "connect to mx2.example.org[2001:db8::25]:25: No route to host", DP::kConnectionTimedOut},
+      // DNS
+      {kSmtp, "4B0C72A1F3: to=<c@example.invalid>, relay=none, delay=0.03, delays=0.02/0/0.01/0, dsn=4.4.3, status=deferred (Host or domain name not found. Name service error for name=example.invalid type=MX: Host not found, try again)",
+       DP::kDns},
+      {kSmtp, "4B0C72A1F3: to=<d@nomail.example>, relay=none, delay=0.03, delays=0.02/0/0.01/0, dsn=5.1.10, status=bounced (Domain nomail.example does not accept mail (nullMX))",
+       DP::kDns},
+      {Daemon::kQmgr, "4B0C72A1F3: to=<dave@example.org>, relay=none, delay=0.2, delays=0.1/0.1/0/0, dsn=5.4.4, status=bounced (Host or domain name not found. Name service error for name=example.org type=AAAA: Host not found)",
+       DP::kDns},
+      // TLS
+      {kSmtp, "4B0C72A1F3: to=<e@example.com>, relay=mx.example.com[203.0.113.9]:25, delay=0.5, delays=0.1/0/0.2/0.2, dsn=4.7.5, status=deferred (TLS is required, but was not offered by host mx.example.com[203.0.113.9])",
+       DP::kTlsFailure},
+      {kSmtp, "4B0C72A1F3: to=<f@example.com>, relay=mx.example.com[203.0.113.9]:25, delay=0.5, delays=0.1/0/0.4/0, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)",
+       DP::kTlsFailure},
+      {kSmtp, "server certificate verification failed for mx1.example.org[192.0.2.25]:25: num=10:certificate has expired",
+       DP::kTlsFailure},
+      {kSmtp, "SSL_connect error to mx1.example.org[192.0.2.25]:25: lost connection", DP::kTlsFailure},
+      // greylisting
+      {kSmtp, "4B0C72A1F3: to=<g@example.com>, relay=mx.example.com[203.0.113.9]:25, delay=3.5, delays=0.1/0/3.2/0.2, dsn=4.7.1, status=deferred (host mx.example.com[203.0.113.9] said: 450 4.7.1 <g@example.com>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.com.html (in reply to RCPT TO command))",
+       DP::kGreylisted},
+      {kSmtp, "4B0C72A1F3: host mx1.example.org[192.0.2.25] said: 451 4.7.1 Greylisting in action, please come back later (in reply to RCPT TO command)",
+       DP::kGreylisted},
+      {kSmtp, "ED74510820D: to=<defer-a@remote.test>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.1, delays=0/0/0.09/0, dsn=4.7.1, status=deferred (host 127.0.0.1[127.0.0.1] said: 451 4.7.1 <defer-a@remote.test>: Recipient address rejected: Try again later (in reply to RCPT TO command))",
+       DP::kGreylisted},
+      // remote rate limit
+      {kSmtp, "4B0C72A1F3: to=<h@gmail.example>, relay=gmail-smtp-in.l.google.example[192.0.2.27]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.7.28, status=deferred (host gmail-smtp-in.l.google.example[192.0.2.27] said: 421-4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address (in reply to end of DATA command))",
+       DP::kRemoteRateLimit},
+      {kSmtp, "4B0C72A1F3: host mx1.example.org[192.0.2.25] said: 421 4.7.0 Too many concurrent SMTP connections from this IP address; please try again later (in reply to MAIL FROM command)",
+       DP::kRemoteRateLimit},
+      // mailbox full
+      {Daemon::kLocal, "4B0C72A1F3: to=<frank@mail.example.com>, relay=local, delay=0.02, delays=0.01/0/0/0.01, dsn=5.2.2, status=bounced (cannot update mailbox /var/mail/frank for user frank. error writing message: Disk quota exceeded)",
+       DP::kMailboxFull},
+      {Daemon::kVirtual, "4B0C72A1F3: to=<carol@example.com>, relay=virtual, delay=0.02, delays=0.01/0/0/0.01, dsn=5.2.2, status=bounced (cannot update mailbox /var/mail/vhosts/example.com/carol for user carol. error writing message: File too large)",
+       DP::kMailboxFull},
+      {Daemon::kLmtp, "4B0C72A1F3: to=<bob@example.com>, relay=127.0.0.1[127.0.0.1]:24, delay=0.11, delays=0.05/0.01/0.02/0.03, dsn=4.2.2, status=deferred (host 127.0.0.1[127.0.0.1] said: 452 4.2.2 <bob@example.com> Quota exceeded (mailbox for user is full) (in reply to end of DATA command))",
+       DP::kMailboxFull},
+      {kSmtp, "4B0C72A1F3: to=<i@example.net>, relay=mx.example.net[192.0.2.30]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.2.2, status=bounced (host mx.example.net[192.0.2.30] said: 552 5.2.2 Mailbox full (in reply to RCPT TO command))",
+       DP::kMailboxFull},
+      {Daemon::kVirtual, "262111081F9: to=<full@vmail.test>, relay=virtual, delay=0.04, delays=0/0.01/0/0.03, dsn=5.2.2, status=bounced (delivery failed to mailbox /var/mail/vhosts/vmail.test/full: error writing message: File too large)",
+       DP::kMailboxFull},
+      // user unknown
+      {kSmtp, "4B0C72A1F3: to=<frank@example.com>, relay=mx.example.com[203.0.113.9]:25, delay=0.9, delays=0.1/0/0.4/0.4, dsn=5.1.1, status=bounced (host mx.example.com[203.0.113.9] said: 550 5.1.1 <frank@example.com>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command))",
+       DP::kUserUnknown},
+      {Daemon::kLocal, "4B0C72A1F3: to=<nosuch@mail.example.com>, relay=local, delay=0.01, delays=0/0/0/0, dsn=5.1.1, status=bounced (unknown user: \"nosuch\")",
+       DP::kUserUnknown},
+      {kSmtp, "4B0C72A1F3: to=<j@example.net>, relay=mx.example.net[192.0.2.30]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.1.1, status=bounced (host mx.example.net[192.0.2.30] said: 550-5.1.1 The email account that you tried to reach does not exist. (in reply to RCPT TO command))",
+       DP::kUserUnknown},
+      // policy / spam
+      {kSmtp, "4B0C72A1F3: to=<k@example.net>, relay=mx.example.net[192.0.2.30]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.7.1, status=bounced (host mx.example.net[192.0.2.30] said: 554 5.7.1 Service unavailable; Client host [198.51.100.1] blocked using zen.spamhaus.org (in reply to RCPT TO command))",
+       DP::kPolicySpam},
+      {kSmtp, "4B0C72A1F3: to=<l@example.net>, relay=mx.example.net[192.0.2.30]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.7.26, status=bounced (host mx.example.net[192.0.2.30] said: 550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy (in reply to end of DATA command))",
+       DP::kPolicySpam},
+      {kSmtp, "4B0C72A1F3: to=<m@example.net>, relay=mx.example.net[192.0.2.30]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.7.0, status=bounced (host mx.example.net[192.0.2.30] said: 550 5.7.0 Go away (in reply to end of DATA command))",
+       DP::kPolicySpam},
+      // too large
+      {kSmtp, "4B0C72A1F3: to=<n@example.net>, relay=mx.example.net[192.0.2.30]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.3.4, status=bounced (message size 31457280 exceeds size limit 26214400 of server mx.example.net[192.0.2.30])",
+       DP::kMessageTooLarge},
+      {kSmtp, "4B0C72A1F3: to=<o@example.net>, relay=mx.example.net[192.0.2.30]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.3.4, status=bounced (host mx.example.net[192.0.2.30] said: 552 5.3.4 Error: message file too big (in reply to end of DATA command))",
+       DP::kMessageTooLarge},
+      {Daemon::kPipe, "4B0C72A1F3: to=<p@example.com>, relay=uucp, delay=0.1, delays=0.1/0/0/0, dsn=5.2.3, status=bounced (message too large)",
+       DP::kMessageTooLarge},
+      // loop
+      {kSmtp, "4B0C72A1F3: to=<q@example.org>, relay=none, delay=0.1, delays=0.1/0/0/0, dsn=5.4.6, status=bounced (mail for example.org loops back to myself)",
+       DP::kLoop},
+      {Daemon::kLocal, "4B0C72A1F3: to=<r@mail.example.com>, relay=local, delay=0.1, delays=0.1/0/0/0, dsn=5.4.6, status=bounced (mail forwarding loop for r@mail.example.com)",
+       DP::kLoop},
+      // expired
+      {Daemon::kQmgr, "4B0C72A1F3: from=<alice@example.com>, status=expired, returned to sender",
+       DP::kExpired},
+      {kSmtp, "4B0C72A1F3: to=<grace@example.com>, relay=none, delay=432000, delays=431990/10/0/0, dsn=4.4.1, status=expired (connect to mx.example.com[203.0.113.9]:25: Connection refused)",
+       DP::kExpired},
+      // other
+      {kSmtp, "4B0C72A1F3: lost connection with mx1.example.org[192.0.2.25] while receiving the initial server greeting",
+       DP::kOther},
+      {Daemon::kLocal, "4B0C72A1F3: to=<heidi@mail.example.com>, relay=local, delay=0.1, delays=0.1/0/0/0, dsn=4.3.0, status=deferred (alias database unavailable)",
+       DP::kOther},
+      {Daemon::kPipe, "4B0C72A1F3: to=<carol@example.com>, relay=dovecot, delay=0.2, delays=0.1/0/0/0.1, dsn=4.3.0, status=deferred (temporary failure. Command output: lda: Error: open(/var/mail/carol) failed: Permission denied)",
+       DP::kOther},
+  };
+  for (const ProblemCase& c : cases) {
+    Event e;
+    ASSERT_EQ(ParseResult::kParsed, Parser().ParseMessage(c.daemon, c.line, &e)) << c.line;
+    EXPECT_EQ(ReasonName(c.expected), ReasonName(ClassifyDeliveryProblem(e))) << c.line;
+  }
+}
+
+TEST(ClassifyDeliveryProblemTest, CodeOnlyFallbacks) {
+  Event e;
+  e.kind = EventKind::kDelivery;
+  e.status = "bounced";
+  e.delivery_status = DeliveryStatus::kBounced;
+  e.reply = "host mx[192.0.2.1] said: 550 go away";
+  struct Case {
+    const char* dsn;
+    DeliveryProblem expected;
+  } cases[] = {
+      {"5.1.1", DeliveryProblem::kUserUnknown},   {"5.2.1", DeliveryProblem::kUserUnknown},
+      {"5.2.2", DeliveryProblem::kMailboxFull},   {"5.3.4", DeliveryProblem::kMessageTooLarge},
+      {"5.4.6", DeliveryProblem::kLoop},          {"5.7.1", DeliveryProblem::kPolicySpam},
+      {"4.7.28", DeliveryProblem::kRemoteRateLimit}, {"5.1.2", DeliveryProblem::kDns},
+      {"5.7.30", DeliveryProblem::kTlsFailure},   {"5.0.0", DeliveryProblem::kOther},
+      {"bogus", DeliveryProblem::kOther},         {"", DeliveryProblem::kOther},
+  };
+  for (const Case& c : cases) {
+    e.dsn = c.dsn;
+    EXPECT_EQ(ReasonName(c.expected), ReasonName(ClassifyDeliveryProblem(e))) << c.dsn;
+  }
+}
+
+TEST(ReasonNameTest, StableUniqueSnakeCaseNames) {
+  std::set<std::string> names;
+  for (int i = 0; i < kNumRejectReasons; ++i) {
+    const std::string name(ReasonName(static_cast<RejectReason>(i)));
+    EXPECT_TRUE(names.insert(name).second) << name;
+    for (char c : name) EXPECT_TRUE((c >= 'a' && c <= 'z') || c == '_') << name;
+  }
+  EXPECT_EQ(19u, names.size());
+  names.clear();
+  for (int i = 0; i < kNumDeliveryProblems; ++i) {
+    const std::string name(ReasonName(static_cast<DeliveryProblem>(i)));
+    EXPECT_TRUE(names.insert(name).second) << name;
+    for (char c : name) EXPECT_TRUE((c >= 'a' && c <= 'z') || c == '_') << name;
+  }
+  EXPECT_EQ(13u, names.size());
+  EXPECT_EQ("relay_denied", ReasonName(RejectReason::kRelayDenied));
+  EXPECT_EQ("tls_required", ReasonName(RejectReason::kTlsRequired));
+  EXPECT_EQ("mailbox_full", ReasonName(DeliveryProblem::kMailboxFull));
+  EXPECT_EQ("connection_timed_out", ReasonName(DeliveryProblem::kConnectionTimedOut));
+}
+
+}  // namespace
+}  // namespace mailgauge::parsers

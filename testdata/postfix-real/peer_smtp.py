@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""A tiny SMTP server that plays the remote MX for remote.test in the corpus run.
+
+It answers each RCPT by the recipient's local part, so the Postfix smtp client
+logs real sent / deferred / bounced lines:
+  defer*   -> 451 4.7.1 (always)
+  later*   -> 451 4.7.1 on the first attempt for that address, 250 afterwards
+  reject*  -> 550 5.1.1 User unknown
+  full*    -> 552 5.2.2 Mailbox full
+  anything else -> 250 2.1.5 Ok, and DATA ends with "250 2.0.0 Ok: queued as PEERnnnn"
+STARTTLS is offered when --cert/--key are given.
+
+Example:
+  peer_smtp.py --addr 127.0.0.1 --port 2525 --cert peer.crt --key peer.key \
+      --log /tmp/peer.log --pidfile /tmp/peer.pid
+"""
+
+import argparse
+import os
+import socketserver
+import ssl
+import sys
+import threading
+
+_lock = threading.Lock()
+_seen_later = set()
+_queue_counter = [0]
+
+
+def _log(path, text):
+    if not path:
+        return
+    with _lock:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(text + "\n")
+
+
+def _local_part(addr):
+    addr = addr.strip()
+    if addr.startswith("<") and ">" in addr:
+        addr = addr[1:addr.index(">")]
+    return addr.split("@", 1)[0].lower(), addr
+
+
+class Handler(socketserver.StreamRequestHandler):
+    timeout = 60
+
+    def send(self, line):
+        self.wfile.write((line + "\r\n").encode("ascii"))
+        self.wfile.flush()
+        _log(self.server.logpath, "S: " + line)
+
+    def readline(self):
+        data = self.rfile.readline(65536)
+        if not data:
+            return None
+        return data.decode("utf-8", "replace").rstrip("\r\n")
+
+    def handle(self):
+        try:
+            self.session()
+        except (OSError, ssl.SSLError) as e:
+            _log(self.server.logpath, "connection error: %s" % e)
+
+    def session(self):
+        self.tls = False
+        self.send("220 peer.remote.test ESMTP mailgauge-peer")
+        self.reset()
+        while True:
+            line = self.readline()
+            if line is None:
+                return
+            _log(self.server.logpath, "C: " + line)
+            verb = line.split(" ", 1)[0].upper()
+            arg = line[len(verb):].strip()
+            if verb in ("EHLO", "HELO"):
+                self.reset()
+                if verb == "HELO":
+                    self.send("250 peer.remote.test")
+                    continue
+                lines = ["peer.remote.test", "8BITMIME", "ENHANCEDSTATUSCODES"]
+                if self.server.ssl_ctx is not None and not self.tls:
+                    lines.append("STARTTLS")
+                for i, text in enumerate(lines):
+                    sep = " " if i == len(lines) - 1 else "-"
+                    self.send("250" + sep + text)
+            elif verb == "STARTTLS" and self.server.ssl_ctx is not None and not self.tls:
+                self.send("220 2.0.0 Ready to start TLS")
+                sock = self.server.ssl_ctx.wrap_socket(self.connection, server_side=True)
+                self.connection = sock
+                self.rfile = sock.makefile("rb")
+                self.wfile = sock.makefile("wb")
+                self.tls = True
+                self.reset()
+            elif verb == "MAIL":
+                self.reset()
+                self.mail_from = arg
+                self.send("250 2.1.0 Ok")
+            elif verb == "RCPT":
+                if self.mail_from is None:
+                    self.send("503 5.5.1 Error: need MAIL command")
+                    continue
+                addr_text = arg.split(":", 1)[1] if ":" in arg else arg
+                addr_text = addr_text.strip().split(" ", 1)[0]
+                local, addr = _local_part(addr_text)
+                if local.startswith("defer"):
+                    self.send("451 4.7.1 <%s>: Recipient address rejected: Try again later" % addr)
+                elif local.startswith("later"):
+                    with _lock:
+                        first = addr not in _seen_later
+                        _seen_later.add(addr)
+                    if first:
+                        self.send("451 4.7.1 <%s>: Recipient address rejected: Greylisted, try again later" % addr)
+                    else:
+                        self.rcpts.append(addr)
+                        self.send("250 2.1.5 Ok")
+                elif local.startswith("reject"):
+                    self.send("550 5.1.1 <%s>: Recipient address rejected: User unknown" % addr)
+                elif local.startswith("full"):
+                    self.send("552 5.2.2 <%s>: Recipient address rejected: Mailbox full" % addr)
+                else:
+                    self.rcpts.append(addr)
+                    self.send("250 2.1.5 Ok")
+            elif verb == "DATA":
+                if not self.rcpts:
+                    self.send("554 5.5.1 Error: no valid recipients")
+                    continue
+                self.send("354 End data with <CR><LF>.<CR><LF>")
+                while True:
+                    data = self.readline()
+                    if data is None:
+                        return
+                    if data == ".":
+                        break
+                with _lock:
+                    _queue_counter[0] += 1
+                    qid = "PEER%04d" % _queue_counter[0]
+                _log(self.server.logpath, "accepted %s for %s" % (qid, ",".join(self.rcpts)))
+                self.send("250 2.0.0 Ok: queued as %s" % qid)
+                self.reset()
+            elif verb == "RSET":
+                self.reset()
+                self.send("250 2.0.0 Ok")
+            elif verb == "NOOP":
+                self.send("250 2.0.0 Ok")
+            elif verb == "QUIT":
+                self.send("221 2.0.0 Bye")
+                return
+            else:
+                self.send("502 5.5.2 Error: command not recognized")
+
+    def reset(self):
+        self.mail_from = None
+        self.rcpts = []
+
+
+class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--addr", default="127.0.0.1")
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("--log")
+    ap.add_argument("--pidfile")
+    args = ap.parse_args()
+    if not args.addr.startswith("127."):
+        sys.exit("peer_smtp.py: refusing to bind a non-loopback address: %s" % args.addr)
+    server = Server((args.addr, args.port), Handler)
+    server.logpath = args.log
+    server.ssl_ctx = None
+    if args.cert and args.key:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.cert, args.key)
+        server.ssl_ctx = ctx
+    if args.pidfile:
+        with open(args.pidfile, "w") as f:
+            f.write("%d\n" % os.getpid())
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""End-to-end checks of `mailgauge records` on the real-Postfix corpora.
+
+usage: records_corpus_test.py MAILGAUGE [--update-goldens]
+
+Every corpus under testdata/logs/ named *.syslog, *.iso.log, *.rfc5424.log or
+*.maillog is checked for:
+  - zero lines not understood (--unparsed file empty);
+  - the golden output testdata/golden/<log>.records.jsonl (--update-goldens
+    rewrites the goldens; review the diff like code);
+  - the truth written by the script that drove Postfix
+    (testdata/expected/<corpus>[.<run>].expected.jsonl): every recipient's
+    final status, matched by Message-ID;
+and the real-Postfix syslog run is checked for robustness: the same records
+from every timestamp format, from lines shuffled within two seconds, from the
+log split into two rotated files (one gzipped) given in the wrong order, from
+two hosts and two instances interleaved in one file, and with garbage lines
+(binary, 1 MiB, truncated, invalid UTF-8) mixed in.
+"""
+import gzip
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LOGS = os.path.join(HERE, "logs")
+GOLDEN = os.path.join(HERE, "golden")
+EXPECTED = os.path.join(HERE, "expected")
+SUFFIXES = (".syslog", ".iso.log", ".rfc5424.log", ".maillog")
+
+failures = []
+passes = 0
+
+
+def check(cond, what):
+    global passes
+    if cond:
+        passes += 1
+    else:
+        failures.append(what)
+        print("FAIL:", what, flush=True)
+
+
+def run_records(mailgauge, paths, extra=()):
+    with tempfile.NamedTemporaryFile(prefix="unparsed.", delete=False) as tmp:
+        unparsed_path = tmp.name
+    cmd = [mailgauge, "records", "--include-unfinished", "--timezone", "UTC",
+           "--year", "2026", "--unparsed", unparsed_path, "--quiet", *extra, *paths]
+    res = subprocess.run(cmd, capture_output=True)
+    with open(unparsed_path, "rb") as f:
+        unparsed = f.read().splitlines()
+    os.unlink(unparsed_path)
+    records = [json.loads(l) for l in res.stdout.decode("utf-8").splitlines() if l.strip()]
+    return res.returncode, records, unparsed, res.stderr.decode("utf-8", "replace")
+
+
+def normalize(records, keep_host=True):
+    """Records without times and queue IDs, sorted: comparable across runs/formats."""
+    out = []
+    for m in records:
+        rcpts = sorted((r["address"], r["orig_to"], r["status"], r["relay"], r["dsn"],
+                        r["reason"], r["deferrals"]) for r in m["recipients"])
+        key = (m["host"] if keep_host else "", m["instance"] if keep_host else "",
+               m["message_id"], m["sender"], m["size"], m["origin"], m["end"],
+               m["finished"], m["client_addr"], len(m["queue_ids"]),
+               m.get("notification", ""), json.dumps(rcpts))
+        out.append(key)
+    return sorted(out)
+
+
+def corpora():
+    if not os.path.isdir(LOGS):
+        return []
+    return sorted(f for f in os.listdir(LOGS) if f.endswith(SUFFIXES))
+
+
+def expected_for(log_name):
+    """The truth file for a log: <corpus>.<run>.expected.jsonl or <corpus>.expected.jsonl."""
+    base = log_name
+    for s in SUFFIXES:
+        if base.endswith(s):
+            base = base[: -len(s)]
+            run = s.lstrip(".").split(".")[0]
+            break
+    for cand in (f"{base}.{run}.expected.jsonl", f"{base}.expected.jsonl"):
+        p = os.path.join(EXPECTED, cand)
+        if os.path.exists(p):
+            return p
+    return None
+
+
+def check_truth(log_name, records, truth_path):
+    by_mid = {}
+    for m in records:
+        by_mid.setdefault(m["message_id"], []).append(m)
+    with open(truth_path) as f:
+        truth = [json.loads(l) for l in f if l.strip()]
+    want_noqueue = sum(1 for t in truth
+                       if "reject" in t and t["reject"].get("logged_with") == "NOQUEUE")
+    got_noqueue = noqueue_rejects(log_name)
+    check(got_noqueue == want_noqueue,
+          f"{log_name}: NOQUEUE rejects: want {want_noqueue}, got {got_noqueue}")
+    for t in truth:
+        if "message_id" not in t:
+            continue
+        mid = t["message_id"]
+        recs = by_mid.get(mid, [])
+        # notices carry their own Message-ID; the message itself is the one
+        # that is not a notification
+        recs = [m for m in recs if m["origin"] != "notification"]
+        for want in t["recipients"]:
+            addr, status = want["address"], want["status"]
+            if status == "rejected":
+                # Refused at RCPT (NOQUEUE, or with the queue ID of a message
+                # that has other recipients) or with the whole message: never
+                # among a record's recipients.
+                delivered = [r["status"] for m in recs for r in m["recipients"]
+                             if r["address"] == addr or r["orig_to"] == addr]
+                whole = [m["end"] for m in recs if m["end"] == "rejected"]
+                listed = [r for m in recs for r in m.get("rejected_recipients", [])
+                          if r["address"] == addr]
+                check(not delivered,
+                      f"{log_name}: {mid} {addr}: want rejected, got {delivered}")
+                if recs and not listed:
+                    # the message got a queue ID: it must end as rejected
+                    # unless other recipients were accepted
+                    if not any(m["recipients"] for m in recs):
+                        check(bool(whole), f"{log_name}: {mid}: want the message "
+                              f"rejected, got end={[m['end'] for m in recs]}")
+                continue
+            got = [r["status"] for m in recs for r in m["recipients"]
+                   if r["address"] == addr or r["orig_to"] == addr]
+            check(status in got,
+                  f"{log_name}: {mid} {addr}: want {status}, got {got or 'no record'}")
+
+
+NOQUEUE_COUNTS = {}
+
+
+def noqueue_rejects(log_name):
+    return NOQUEUE_COUNTS.get(log_name)
+
+
+def lines_of(path):
+    with open(path, "rb") as f:
+        return f.read().splitlines(keepends=True)
+
+
+ISO_TIME = re.compile(rb"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)")
+
+
+def iso_seconds(line):
+    m = ISO_TIME.match(line)
+    if not m:
+        return None
+    y, mo, d, h, mi, s = (int(x) for x in m.groups())
+    return ((d * 24 + h) * 60 + mi) * 60 + s + mo * 10**7 + y * 10**9
+
+
+def main():
+    mailgauge = os.path.abspath(sys.argv[1])
+    update = "--update-goldens" in sys.argv
+    names = corpora()
+    check(len(names) >= 4, f"corpora present: {names}")
+    os.makedirs(GOLDEN, exist_ok=True)
+    syslog_records = {}
+    for name in names:
+        path = os.path.join(LOGS, name)
+        rc, records, unparsed, err = run_records(mailgauge, [path], ["--stats"])
+        check(rc == 0, f"{name}: exit code {rc}: {err}")
+        m = re.search(r"(\d+) NOQUEUE rejects", err)
+        NOQUEUE_COUNTS[name] = int(m.group(1)) if m else None
+        check(not unparsed, f"{name}: {len(unparsed)} lines not understood, e.g. {unparsed[:3]}")
+        check(len(records) > 0, f"{name}: no records")
+        golden = os.path.join(GOLDEN, name + ".records.jsonl")
+        text = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n"
+                       for r in records)
+        if update:
+            with open(golden, "w") as f:
+                f.write(text)
+        else:
+            check(os.path.exists(golden) and open(golden).read() == text,
+                  f"{name}: output differs from {golden} (tools/update-goldens.sh rewrites it)")
+        truth = expected_for(name)
+        check(truth is not None, f"{name}: no truth file in {EXPECTED}")
+        if truth:
+            check_truth(name, records, truth)
+        if not name.endswith(".maillog"):
+            syslog_records[name] = normalize(records)
+
+    # One Postfix run written by rsyslog in three formats: the same records.
+    runs = list(syslog_records.items())
+    for name, recs in runs[1:]:
+        check(recs == runs[0][1], f"{name} gives other records than {runs[0][0]}")
+
+    iso = [n for n in names if n.endswith(".iso.log")]
+    if not iso:
+        return finish()
+    iso_path = os.path.join(LOGS, iso[0])
+    base = syslog_records[iso[0]]
+    lines = lines_of(iso_path)
+    tmp = tempfile.mkdtemp(prefix="mailgauge-corpus.")
+
+    # Lines shuffled within two seconds of each other (several processes
+    # writing to syslog): the same records.
+    rng = random.Random(7)
+    for trial in range(3):
+        keyed = [((iso_seconds(l) or 0) + rng.uniform(0, 2), i, l) for i, l in enumerate(lines)]
+        shuffled = [l for _, _, l in sorted(keyed)]
+        p = os.path.join(tmp, f"shuffled{trial}.log")
+        with open(p, "wb") as f:
+            f.writelines(shuffled)
+        rc, recs, unparsed, err = run_records(mailgauge, [p])
+        check(rc == 0 and normalize(recs) == base,
+              f"shuffled log (trial {trial}) gives other records")
+
+    # Rotated: first half gzipped as .1.gz, given after the current file.
+    half = len(lines) // 2
+    old, cur = os.path.join(tmp, "mail.log.1.gz"), os.path.join(tmp, "mail.log")
+    with gzip.open(old, "wb") as f:
+        f.writelines(lines[:half])
+    with open(cur, "wb") as f:
+        f.writelines(lines[half:])
+    rc, recs, unparsed, err = run_records(mailgauge, [cur, old])
+    check(rc == 0 and normalize(recs) == base, "log split over two rotated files gives other records")
+
+    # Two hosts and two instances in one file.
+    other = []
+    for l in lines:
+        l2 = re.sub(rb"^(\S+) (\S+) postfix/", rb"\1 otherhost postfix-out/", l, count=1)
+        other.append(l2)
+    merged = [l for _, _, l in sorted(
+        [(iso_seconds(l) or 0, i * 2, l) for i, l in enumerate(lines)] +
+        [(iso_seconds(l) or 0, i * 2 + 1, l) for i, l in enumerate(other)])]
+    p = os.path.join(tmp, "two-hosts.log")
+    with open(p, "wb") as f:
+        f.writelines(merged)
+    rc, recs, unparsed, err = run_records(mailgauge, [p])
+    hosts = sorted({(m["host"], m["instance"]) for m in recs})
+    check(len(hosts) == 2, f"two hosts/instances expected, got {hosts}")
+    mine = [m for m in recs if m["instance"] == "postfix"]
+    theirs = [m for m in recs if m["instance"] == "postfix-out"]
+    check(normalize(mine, False) == normalize(base_records_for(mailgauge, iso_path), False)
+          and normalize(theirs, False) == normalize(mine, False),
+          "two hosts/instances: each gives the records of the single log")
+
+    # Garbage mixed in: never a crash, the good lines still used, the bad counted.
+    garbage = [b"\x00\x01\x02\xff\xfe binary\n", b"A" * (1 << 20) + b"\n", b"Nov 25 1\n",
+               b"2026-11-25T10:00:00+00:00 host postfix/smtpd[1]: \xc3\x28 invalid utf8\n",
+               b"<13>1 2026-13-45T99:99:99Z h p - - - broken\n", b"\n"]
+    mixed = []
+    for i, l in enumerate(lines):
+        mixed.append(l)
+        if i % 50 == 0:
+            mixed.append(garbage[(i // 50) % len(garbage)])
+    p = os.path.join(tmp, "garbage.log")
+    with open(p, "wb") as f:
+        f.writelines(mixed)
+    rc, recs, unparsed, err = run_records(mailgauge, [p])
+    check(rc == 0, f"garbage log: exit {rc}: {err}")
+    check(normalize(recs) == base, "garbage log gives other records")
+    check(len(unparsed) >= 4, f"garbage lines are reported: {len(unparsed)}")
+    return finish()
+
+
+def base_records_for(mailgauge, path):
+    return run_records(mailgauge, [path])[1]
+
+
+def finish():
+    print(f"records corpus test: {passes} checks passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
