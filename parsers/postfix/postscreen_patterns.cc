@@ -147,13 +147,18 @@ const Pattern kTlsproxyPatterns[] = {
 const Pattern kAnvilPatterns[] = {
     {EventKind::kAnvilStatistics,
      R"(^statistics: max (?P<detail>(?:connection|message|recipient|newtls|auth|tlstrace) rate) )"
-     R"((?P<count>[0-9]+)/[0-9]+s for \((?P<remote_host>[^:()]*:(?P<client_addr>[^()]*))\) at .*$)",
+     // The rate's time unit follows anvil_rate_time_unit (60s, 5m, 2h, 7d);
+     // the service is a master.cf name or, for an inet service given by
+     // address, "host:port".
+     R"((?P<count>[0-9]+)/[0-9]+[smhdw] for \((?P<remote_host>(?:[0-9.]+:[0-9]+:|[^:()]*:)(?P<client_addr>[^()]*))\) at .*$)",
      {"statistics: max connection rate 1/60s for (smtp:192.0.2.1) at Nov 25 17:58:09",
       "statistics: max message rate 12/60s for (submission:2001:db8::9) at Nov 25 18:01:44",
-      "statistics: max auth rate 3/60s for (smtps:192.0.2.9) at Nov 25 18:02:00"}},
+      "statistics: max auth rate 3/60s for (smtps:192.0.2.9) at Nov 25 18:02:00",
+      "statistics: max connection rate 1/2h for (127.0.0.1:2525:127.0.0.1) at Oct 26 18:13:50",
+      "statistics: max connection rate 1/7d for (smtp:unknown) at Sep  7 07:14:19"}},
     {EventKind::kAnvilStatistics,
      R"(^statistics: max (?P<detail>connection count) (?P<count>[0-9]+) )"
-     R"(for \((?P<remote_host>[^:()]*:(?P<client_addr>[^()]*))\) at .*$)",
+     R"(for \((?P<remote_host>(?:[0-9.]+:[0-9]+:|[^:()]*:)(?P<client_addr>[^()]*))\) at .*$)",
      {"statistics: max connection count 2 for (smtp:192.0.2.1) at Nov 25 17:58:09"}},
     {EventKind::kAnvilStatistics,
      R"(^statistics: max (?P<detail>cache size) (?P<count>[0-9]+) at .*$)",

@@ -224,6 +224,13 @@ TEST_F(PostscreenPatternsTest, AnvilStatistics) {
     EXPECT_EQ(e.detail, absl::StrCat(kind, " rate"));
     EXPECT_EQ(e.count, 7);
   }
+  EXPECT_EQ(Parse(Daemon::kAnvil,
+                  "statistics: max connection rate 1/2h for (127.0.0.1:2525:127.0.0.1) at Oct 26 18:13:50"),
+            (Fields{{"kind", "anvil_statistics"},
+                    {"detail", "connection rate"},
+                    {"count", "1"},
+                    {"remote_host", "127.0.0.1:2525:127.0.0.1"},
+                    {"client_addr", "127.0.0.1"}}));
   EXPECT_EQ(Parse(Daemon::kAnvil, "statistics: max cache size 5 at Nov 25 17:58:09"),
             (Fields{{"kind", "anvil_statistics"}, {"detail", "cache size"}, {"count", "5"}}));
 }
