@@ -71,6 +71,36 @@ const FS* FindSetter(const std::string& name) {
   return nullptr;
 }
 
+void Apply(const FS& setter, std::string_view value, Event* e) {
+  switch (setter.type) {
+    case T::kString:
+      e->*(setter.string_field) = value;
+      break;
+    case T::kInt: {
+      int64_t v;
+      if (!value.empty() && absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &v)) {
+        if (setter.int_field != nullptr) {
+          e->*(setter.int_field) = v;
+        } else {
+          e->*(setter.small_int_field) = static_cast<int>(v);
+        }
+      }
+      break;
+    }
+    case T::kDelay:
+      e->delay = ParseSeconds(value);
+      break;
+    case T::kDelays:
+      ParseDelays(value, &e->delays);
+      break;
+    case T::kStage:
+      e->reject_stage = RejectStageFromWord(value);
+      break;
+  }
+}
+
+}  // namespace
+
 // Parses a non-negative decimal like "0.42", "12", "1.2e-05" is not produced
 // by Postfix, so a simple scanner suffices. Returns -1 on failure.
 double ParseSeconds(std::string_view s) {
@@ -108,36 +138,6 @@ void ParseDelays(std::string_view s, Delays* d) {
     s.remove_prefix(slash + 1);
   }
 }
-
-void Apply(const FS& setter, std::string_view value, Event* e) {
-  switch (setter.type) {
-    case T::kString:
-      e->*(setter.string_field) = value;
-      break;
-    case T::kInt: {
-      int64_t v;
-      if (!value.empty() && absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &v)) {
-        if (setter.int_field != nullptr) {
-          e->*(setter.int_field) = v;
-        } else {
-          e->*(setter.small_int_field) = static_cast<int>(v);
-        }
-      }
-      break;
-    }
-    case T::kDelay:
-      e->delay = ParseSeconds(value);
-      break;
-    case T::kDelays:
-      ParseDelays(value, &e->delays);
-      break;
-    case T::kStage:
-      e->reject_stage = RejectStageFromWord(value);
-      break;
-  }
-}
-
-}  // namespace
 
 void ParseReplyCodes(std::string_view reply, int* reply_code,
                      std::string_view* enhanced_code) {

@@ -95,6 +95,13 @@ class PatternTable {
 void ParseReplyCodes(std::string_view reply, int* reply_code,
                      std::string_view* enhanced_code);
 
+// Seconds as Postfix prints them ("0.42", "12"); -1 if `s` is not such a
+// number.
+double ParseSeconds(std::string_view s);
+
+// "a/b/c/d" of delays= into `d` (a part that is not a number becomes -1).
+void ParseDelays(std::string_view s, Delays* d);
+
 // "RCPT" -> kRcpt, "END-OF-MESSAGE" -> kEndOfMessage, "header" -> kHeader, ...
 RejectStage RejectStageFromWord(std::string_view word);
 

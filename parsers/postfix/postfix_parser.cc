@@ -1,5 +1,6 @@
 #include "parsers/postfix/postfix_parser.h"
 
+#include "parsers/postfix/fast_path.h"
 #include "parsers/postfix/patterns.h"
 
 namespace mailgauge::parsers {
@@ -25,6 +26,14 @@ ParseResult PostfixParser::Parse(const LogLine& line, Event* event) const {
 
 ParseResult PostfixParser::ParseMessage(Daemon daemon, std::string_view message,
                                         Event* event) const {
+  event->Clear();
+  if (FastParse(daemon, message, event)) return ParseResult::kParsed;
+  return ParseMessageWithTables(daemon, message, event);
+}
+
+ParseResult PostfixParser::ParseMessageWithTables(Daemon daemon,
+                                                  std::string_view message,
+                                                  Event* event) const {
   event->Clear();
   event->daemon = daemon;
   const PatternTable& table = *tables_[static_cast<int>(daemon)];

@@ -37,9 +37,15 @@ class PostfixParser {
   // Clears `event` first. The caller has decided the line is Postfix's.
   ParseResult Parse(const LogLine& line, Event* event) const;
 
-  // Same, for a message body and daemon already known.
+  // Same, for a message body and daemon already known. The most common line
+  // shapes are read by hand (fast_path.h); the rest by the pattern tables.
   ParseResult ParseMessage(Daemon daemon, std::string_view message,
                            Event* event) const;
+
+  // The pattern tables alone, without the hand-written fast path: the
+  // reference the fast path is tested against.
+  ParseResult ParseMessageWithTables(Daemon daemon, std::string_view message,
+                                     Event* event) const;
 
  private:
   PostfixParser() = default;
