@@ -15,22 +15,34 @@ namespace {
 
 constexpr int64_t kMicros = 1000000;
 
+// Builds the map key into `k` (reusing its buffer: lookups happen for every
+// line and must not allocate).
+const std::string& KeyInto(std::string* k, std::string_view host,
+                           std::string_view instance, std::string_view queue_id) {
+  k->clear();
+  k->append(host).push_back('\0');
+  k->append(instance).push_back('\0');
+  k->append(queue_id);
+  return *k;
+}
+
+const std::string& HostKeyInto(std::string* k, std::string_view host,
+                               std::string_view queue_id) {
+  k->clear();
+  k->append(host).push_back('\0');
+  k->append(queue_id);
+  return *k;
+}
+
 std::string Key(std::string_view host, std::string_view instance,
                 std::string_view queue_id) {
   std::string k;
-  k.reserve(host.size() + instance.size() + queue_id.size() + 2);
-  k.append(host).push_back('\0');
-  k.append(instance).push_back('\0');
-  k.append(queue_id);
-  return k;
+  return KeyInto(&k, host, instance, queue_id);
 }
 
 std::string HostKey(std::string_view host, std::string_view queue_id) {
   std::string k;
-  k.reserve(host.size() + queue_id.size() + 1);
-  k.append(host).push_back('\0');
-  k.append(queue_id);
-  return k;
+  return HostKeyInto(&k, host, queue_id);
 }
 
 std::string_view NotificationType(std::string_view detail) {
@@ -66,13 +78,13 @@ Correlator::~Correlator() = default;
 Correlator::Message* Correlator::Find(std::string_view host,
                                       std::string_view instance,
                                       std::string_view queue_id) {
-  auto it = messages_.find(Key(host, instance, queue_id));
+  auto it = messages_.find(KeyInto(&lookup_key_, host, instance, queue_id));
   return it == messages_.end() ? nullptr : it->second.get();
 }
 
 Correlator::Message* Correlator::FindOnHost(std::string_view host,
                                             std::string_view queue_id) {
-  auto it = by_host_.find(HostKey(host, queue_id));
+  auto it = by_host_.find(HostKeyInto(&lookup_key_, host, queue_id));
   return it == by_host_.end() ? nullptr : it->second;
 }
 

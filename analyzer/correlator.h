@@ -136,6 +136,7 @@ class Correlator {
   // erased or restarted since is stale and skipped.
   std::deque<std::pair<std::string, uint64_t>> finished_;
   uint64_t next_serial_ = 1;
+  std::string lookup_key_;  // reused by Find()/FindOnHost()
 };
 
 }  // namespace mailgauge::analyzer

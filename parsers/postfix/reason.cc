@@ -1,6 +1,7 @@
 #include "parsers/postfix/reason.h"
 
 #include <initializer_list>
+#include <string>
 
 #include "parsers/postfix/enhanced_status.h"
 
@@ -9,21 +10,26 @@ namespace {
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// True if `text` contains `needle` (given in lower case), ignoring ASCII case.
-bool ContainsIgnoreCase(std::string_view text, std::string_view needle) {
-  if (needle.empty()) return true;
-  if (needle.size() > text.size()) return false;
-  for (size_t i = 0; i + needle.size() <= text.size(); ++i) {
-    size_t k = 0;
-    while (k < needle.size() && Lower(text[i + k]) == needle[k]) ++k;
-    if (k == needle.size()) return true;
-  }
-  return false;
+// `text` in ASCII lower case, in a per-thread buffer reused across calls
+// (valid until the next call on this thread).
+std::string_view Lowered(std::string_view text) {
+  thread_local std::string buffer;
+  buffer.assign(text.data(), text.size());
+  for (char& c : buffer) c = Lower(c);
+  return buffer;
 }
 
+// True if `text` contains `needle` (given in lower case), ignoring ASCII case.
+bool ContainsIgnoreCase(std::string_view text, std::string_view needle) {
+  return Lowered(text).find(needle) != std::string_view::npos;
+}
+
+// True if `text` contains any of `needles` (given in lower case), ignoring
+// ASCII case. The text is lowered once, then searched with find().
 bool ContainsAny(std::string_view text, std::initializer_list<std::string_view> needles) {
+  const std::string_view lowered = Lowered(text);
   for (std::string_view n : needles) {
-    if (ContainsIgnoreCase(text, n)) return true;
+    if (lowered.find(n) != std::string_view::npos) return true;
   }
   return false;
 }
