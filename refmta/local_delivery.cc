@@ -1,0 +1,261 @@
+#include "refmta/local_delivery.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "refmta/mailbox.h"
+
+namespace mailgauge::refmta {
+namespace {
+
+bool Contains(const std::vector<std::string>& list, absl::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// The user name and its extension split at the first recipient_delimiter
+// character, as local(8) does.
+std::string StripExtension(const std::string& local, const std::string& delimiters) {
+  if (delimiters.empty()) return local;
+  size_t pos = local.find_first_of(delimiters);
+  if (pos == std::string::npos || pos == 0) return local;
+  return local.substr(0, pos);
+}
+
+// A user name that is safe as one path component.
+bool SafeUserName(absl::string_view user) {
+  if (user.empty() || user == "." || user == "..") return false;
+  for (char c : user) {
+    if (c == '/' || c == '\0' || static_cast<unsigned char>(c) < 0x20) return false;
+  }
+  return true;
+}
+
+MailboxCopy CopyFor(const DeliveryInput& in, const std::string& delivered_to) {
+  MailboxCopy copy;
+  copy.sender = in.sender;
+  copy.original_recipient = in.original_recipient.empty() ? in.recipient : in.original_recipient;
+  copy.delivered_to = delivered_to;
+  copy.content = in.content;
+  return copy;
+}
+
+void Fill(LocalDeliveryResult* r, const MailboxResult& m) {
+  r->dsn = m.dsn;
+  r->reason = m.reason;
+  r->status = m.delivered ? "sent" : (m.temporary() ? "deferred" : "bounced");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<LocalDeliveryAgent>> LocalDeliveryAgent::Create(
+    const RefmtaConfig& config, const std::string& spool_dir) {
+  std::unique_ptr<LocalDeliveryAgent> a(new LocalDeliveryAgent());
+  a->config_ = config;
+  a->spool_dir_ = spool_dir;
+  for (const std::string& spec : config.alias_maps) {
+    size_t colon = spec.find(':');
+    if (colon == std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("alias_maps: bad table \"", spec, "\""));
+    }
+    auto table = AliasTable::ParseFile(spec.substr(colon + 1));
+    if (!table.ok()) return table.status();
+    a->aliases_.push_back(*std::move(table));
+  }
+  for (const std::string& spec : config.local_recipient_maps) {
+    if (Contains(config.alias_maps, spec)) continue;
+    auto table = OpenLookupTable(spec);
+    if (!table.ok()) return table.status();
+    a->local_users_.push_back(*std::move(table));
+  }
+  auto vmaps = LookupTableList::Open(config.virtual_mailbox_maps);
+  if (!vmaps.ok()) return vmaps.status();
+  a->virtual_mailbox_maps_ = *std::move(vmaps);
+  auto dest = DomainList::Create(config.mydestination);
+  if (!dest.ok()) return dest.status();
+  a->mydestination_ = *std::move(dest);
+  a->alias_policy_ =
+      AliasPolicy::FromLists(config.allow_mail_to_commands, config.allow_mail_to_files);
+  // refmta never runs commands: a command target is always refused.
+  a->alias_policy_.commands_in_aliases = false;
+  a->alias_policy_.commands_in_includes = false;
+  size_t at = config.myorigin.rfind('@');
+  a->origin_domain_ = absl::AsciiStrToLower(
+      at == std::string::npos ? config.myorigin : config.myorigin.substr(at + 1));
+  return a;
+}
+
+bool LocalDeliveryAgent::UserKnown(const std::string& user, const std::string& address) const {
+  if (config_.local_recipient_maps.empty()) return true;
+  for (const auto& table : local_users_) {
+    if (table->Find(user) || table->Find(address)) return true;
+  }
+  return false;
+}
+
+LocalDeliveryResult LocalDeliveryAgent::DeliverToUser(const std::string& user,
+                                                      const std::string& address,
+                                                      const DeliveryInput& in,
+                                                      absl::Time now) const {
+  LocalDeliveryResult r;
+  r.recipient = address;
+  r.original_recipient = in.original_recipient.empty() ? in.recipient : in.original_recipient;
+  r.relay = "local";
+  if (!SafeUserName(user) || !UserKnown(user, address)) {
+    // local/unknown.c: dsb_simple(why, "5.1.1", "unknown user: \"%s\"", user)
+    r.dsn = "5.1.1";
+    r.status = "bounced";
+    r.reason = absl::StrCat("unknown user: \"", user, "\"");
+    return r;
+  }
+  MailboxCopy copy = CopyFor(in, address);
+  if (!config_.home_mailbox.empty()) {
+    std::string path = absl::StrCat(spool_dir_, "/home/", user, "/", config_.home_mailbox);
+    r.mailbox = path;
+    if (absl::EndsWith(config_.home_mailbox, "/")) {
+      Fill(&r, DeliverToMaildir(path, copy, config_.mailbox_size_limit, config_.myhostname,
+                                now));
+    } else {
+      Fill(&r, AppendToMbox(path, user, copy, config_.mailbox_size_limit, now));
+    }
+    return r;
+  }
+  r.mailbox = absl::StrCat(spool_dir_, "/mail/", user);
+  Fill(&r, AppendToMbox(r.mailbox, user, copy, config_.mailbox_size_limit, now));
+  return r;
+}
+
+std::vector<LocalDeliveryResult> LocalDeliveryAgent::DeliverLocal(const DeliveryInput& in,
+                                                                  absl::Time now) const {
+  std::vector<LocalDeliveryResult> results;
+  SplitAddress a = SplitRecipient(in.recipient);
+  std::string domain = a.domain.empty() ? origin_domain_ : a.domain;
+  std::string address = absl::StrCat(a.local, "@", domain);
+  std::string user = StripExtension(a.local, config_.recipient_delimiter);
+  std::string orig = in.original_recipient.empty() ? in.recipient : in.original_recipient;
+
+  // The first alias table with the name (with extension, then without) wins.
+  auto local_name_of = [this](const std::string& target) -> absl::optional<std::string> {
+    SplitAddress t = SplitRecipient(target);
+    if (t.domain.empty() || mydestination_.Contains(t.domain)) {
+      return StripExtension(t.local, config_.recipient_delimiter);
+    }
+    return absl::nullopt;
+  };
+  for (const AliasTable& table : aliases_) {
+    const std::string* name = nullptr;
+    if (table.Find(a.local) != nullptr) {
+      name = &a.local;
+    } else if (table.Find(user) != nullptr) {
+      name = &user;
+    }
+    if (name == nullptr) continue;
+    AliasExpansion e = ExpandAlias(table, *name, alias_policy_, local_name_of);
+    for (const std::string& target : e.addresses) {
+      absl::optional<std::string> local = local_name_of(target);
+      if (local) {
+        // A local user: delivered in this process, logged with orig_to=.
+        SplitAddress t = SplitRecipient(target);
+        std::string target_address =
+            absl::StrCat(t.local, "@", t.domain.empty() ? origin_domain_ : t.domain);
+        DeliveryInput sub = in;
+        sub.original_recipient = orig;
+        results.push_back(DeliverToUser(*local, target_address, sub, now));
+      } else {
+        LocalDeliveryResult r;
+        r.recipient = target;
+        r.original_recipient = orig;
+        r.relay = "local";
+        r.dsn = "2.0.0";
+        r.status = "sent";
+        r.forward_address = target;
+        results.push_back(std::move(r));
+      }
+    }
+    for (const std::string& file : e.files) {
+      LocalDeliveryResult r;
+      r.recipient = address;
+      r.original_recipient = orig;
+      r.relay = "local";
+      r.mailbox = file;
+      MailboxResult m = AppendToMbox(file, user, CopyFor(in, address),
+                                     config_.mailbox_size_limit, now);
+      Fill(&r, m);
+      // local/file.c: dsb_simple(why, "2.0.0", "delivered to file: %s", path)
+      if (m.delivered) r.reason = absl::StrCat("delivered to file: ", file);
+      results.push_back(std::move(r));
+    }
+    for (const RefusedTarget& refused : e.refused) {
+      LocalDeliveryResult r;
+      r.recipient = address;
+      r.original_recipient = orig;
+      r.relay = "local";
+      // local/file.c and token.c: "5.7.1", "mail to file/command is restricted".
+      r.dsn = absl::StrContains(refused.reason, "restricted") ? "5.7.1" : "5.3.0";
+      r.status = "bounced";
+      r.reason = refused.reason;
+      results.push_back(std::move(r));
+    }
+    if (results.empty()) {
+      LocalDeliveryResult r;
+      r.recipient = address;
+      r.original_recipient = orig;
+      r.relay = "local";
+      r.dsn = "5.3.0";
+      r.status = "bounced";
+      r.reason = "alias expansion produced no recipients";
+      results.push_back(std::move(r));
+    }
+    return results;
+  }
+  DeliveryInput direct = in;
+  direct.original_recipient = orig;
+  results.push_back(DeliverToUser(user, address, direct, now));
+  return results;
+}
+
+LocalDeliveryResult LocalDeliveryAgent::DeliverVirtual(const DeliveryInput& in,
+                                                       absl::Time now) const {
+  LocalDeliveryResult r;
+  SplitAddress a = SplitRecipient(in.recipient);
+  std::string address = absl::StrCat(a.local, "@", a.domain);
+  r.recipient = in.recipient;
+  r.original_recipient = in.original_recipient.empty() ? in.recipient : in.original_recipient;
+  r.relay = "virtual";
+  absl::optional<std::string> path = virtual_mailbox_maps_.Find(address);
+  if (!path) {
+    std::string no_ext = absl::StrCat(StripExtension(a.local, config_.recipient_delimiter), "@",
+                                      a.domain);
+    path = virtual_mailbox_maps_.Find(no_ext);
+  }
+  if (!path) path = virtual_mailbox_maps_.Find(absl::StrCat("@", a.domain));
+  if (!path) {
+    // virtual/unknown.c: dsb_simple(why, "5.1.1", "unknown user: \"%s\"", user)
+    r.dsn = "5.1.1";
+    r.status = "bounced";
+    r.reason = absl::StrCat("unknown user: \"", address, "\"");
+    return r;
+  }
+  if (path->empty() || path->front() == '/' || absl::StrContains(*path, "..") ||
+      config_.virtual_mailbox_base.empty()) {
+    // virtual/mailbox.c: "4.3.5", "mail system configuration error"
+    r.dsn = "4.3.5";
+    r.status = "deferred";
+    r.reason = "mail system configuration error";
+    return r;
+  }
+  std::string full = absl::StrCat(config_.virtual_mailbox_base, "/", *path);
+  r.mailbox = full;
+  MailboxCopy copy = CopyFor(in, address);
+  if (absl::EndsWith(*path, "/")) {
+    Fill(&r, DeliverToMaildir(full, copy, config_.virtual_mailbox_limit, config_.myhostname,
+                              now));
+  } else {
+    Fill(&r, AppendToMbox(full, address, copy, config_.virtual_mailbox_limit, now,
+                          absl::UTCTimeZone(), MailboxAgent::kVirtual));
+  }
+  return r;
+}
+
+}  // namespace mailgauge::refmta

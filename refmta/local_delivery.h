@@ -1,0 +1,93 @@
+// File: refmta/local_delivery.h
+// The final delivery agents for mail that stays on this host, as Postfix's
+// local(8) and virtual(8) do it, with every mailbox under refmta's spool
+// directory (no system users, no root):
+//
+//  local(8):   recipient in mydestination -> alias expansion (alias_maps,
+//              recursive, :include:, /file targets when allowed) -> the
+//              user's mailbox: <spool>/mail/<user> (mbox), or
+//              <spool>/home/<user>/<home_mailbox> when home_mailbox is set
+//              ("Maildir/" ends in '/': Maildir). Unknown users bounce with
+//              5.1.1 unknown user: "name". Alias targets outside this host
+//              come back as forward_address for the caller to resubmit
+//              ("forwarded as QID").
+//  virtual(8): recipient in virtual_mailbox_domains -> virtual_mailbox_maps
+//              gives a path under virtual_mailbox_base ("dir/" = Maildir,
+//              otherwise mbox), virtual_mailbox_limit applies.
+//
+//   auto agent = LocalDeliveryAgent::Create(config, "/spool");
+//   std::vector<LocalDeliveryResult> rs =
+//       (*agent)->DeliverLocal({"alice@example.com", "team@example.com", "", content}, now);
+//   // one result per final recipient: to=, orig_to=, relay=local, dsn, status, reason
+//
+// Thread-safety: immutable after Create; deliveries may run concurrently.
+#ifndef MAILGAUGE_REFMTA_LOCAL_DELIVERY_H_
+#define MAILGAUGE_REFMTA_LOCAL_DELIVERY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "refmta/aliases.h"
+#include "refmta/lookup_table.h"
+#include "refmta/main_cf.h"
+#include "refmta/recipient_policy.h"
+
+namespace mailgauge::refmta {
+
+struct DeliveryInput {
+  std::string sender;
+  std::string recipient;           // as queued
+  std::string original_recipient;  // "" = same as recipient
+  std::string content;             // the queued message
+};
+
+// The outcome for one final recipient, in log_adhoc()'s terms.
+struct LocalDeliveryResult {
+  std::string recipient;           // to=
+  std::string original_recipient;  // orig_to= (the queued address)
+  std::string relay;               // "local" or "virtual"
+  std::string dsn;                 // "2.0.0", "5.1.1", "5.2.2", "4.2.0", ...
+  std::string status;              // "sent", "bounced", "deferred"
+  std::string reason;              // "delivered to mailbox", ...; "" for a forward
+  std::string mailbox;             // the mbox file or Maildir written, if any
+  // Non-empty: the alias expanded to this address, which is not local; the
+  // caller must submit a new message to it and log status=sent (forwarded
+  // as NEWQID).
+  std::string forward_address;
+};
+
+class LocalDeliveryAgent {
+ public:
+  // Opens alias_maps (aliases(5) syntax), the non-alias local_recipient_maps
+  // and virtual_mailbox_maps. Errors name the map at fault.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<LocalDeliveryAgent>> Create(
+      const RefmtaConfig& config, const std::string& spool_dir);
+
+  // local(8) for one queued recipient; one result per final recipient.
+  std::vector<LocalDeliveryResult> DeliverLocal(const DeliveryInput& in, absl::Time now) const;
+  // virtual(8) for one queued recipient.
+  LocalDeliveryResult DeliverVirtual(const DeliveryInput& in, absl::Time now) const;
+
+ private:
+  LocalDeliveryAgent() = default;
+  // Delivers to local user `user` (already lower case, extension removed).
+  LocalDeliveryResult DeliverToUser(const std::string& user, const std::string& address,
+                                    const DeliveryInput& in, absl::Time now) const;
+  bool UserKnown(const std::string& user, const std::string& address) const;
+
+  RefmtaConfig config_;
+  std::string spool_dir_;
+  std::vector<AliasTable> aliases_;
+  std::vector<std::unique_ptr<LookupTable>> local_users_;
+  LookupTableList virtual_mailbox_maps_;
+  DomainList mydestination_;
+  AliasPolicy alias_policy_;
+  std::string origin_domain_;
+};
+
+}  // namespace mailgauge::refmta
+
+#endif  // MAILGAUGE_REFMTA_LOCAL_DELIVERY_H_

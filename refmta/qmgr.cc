@@ -1,0 +1,427 @@
+#include "refmta/qmgr.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "refmta/cleanup.h"
+#include "refmta/smtp_client.h"
+
+namespace mailgauge::refmta {
+namespace {
+
+namespace pm = postfix_message;
+
+constexpr int kVirtualAliasDepth = 10;
+
+bool Pending(const QueuedRecipient& r) {
+  return r.state == RecipientState::kPending || r.state == RecipientState::kDeferred;
+}
+
+const char* LedgerEventFor(absl::string_view status) {
+  if (status == "sent") return "delivered";
+  if (status == "bounced") return "bounced";
+  return "deferred";
+}
+
+RecipientState StateFor(absl::string_view status) {
+  if (status == "sent") return RecipientState::kDelivered;
+  if (status == "bounced") return RecipientState::kBounced;
+  return RecipientState::kDeferred;
+}
+
+std::string MessageIdOf(absl::string_view content) {
+  size_t body = 0;
+  for (const std::string& h : LogicalHeaders(content, &body)) {
+    if (absl::StartsWithIgnoreCase(h, "Message-ID:")) {
+      std::string v;
+      for (char c : h.substr(11)) {
+        if (c != '\n') v.push_back(c);
+      }
+      return std::string(absl::StripAsciiWhitespace(v));
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::Duration RetryBackoff(int attempts, const RefmtaConfig& config) {
+  absl::Duration wait = absl::Seconds(config.minimal_backoff_time_seconds);
+  absl::Duration cap = absl::Seconds(config.maximal_backoff_time_seconds);
+  for (int i = 1; i < attempts && wait < cap; ++i) wait *= 2;
+  return std::min(wait, cap);
+}
+
+std::string BounceMessage(const RefmtaConfig& config, const Envelope& original,
+                          absl::string_view original_content, absl::Time now) {
+  std::string date = absl::FormatTime("%a, %e %b %Y %H:%M:%S %z (%Z)", now,
+                                      absl::UTCTimeZone());
+  std::string boundary = absl::StrCat(original.queue_id, ".", absl::ToUnixSeconds(now), "/",
+                                      config.myhostname);
+  std::string text = absl::StrCat(
+      "From: MAILER-DAEMON@", config.myhostname, " (Mail Delivery System)\n",
+      "Subject: Undelivered Mail Returned to Sender\n", "To: ", original.sender, "\n",
+      "Auto-Submitted: auto-replied\n", "MIME-Version: 1.0\n",
+      "Content-Type: multipart/report; report-type=delivery-status;\n\tboundary=\"", boundary,
+      "\"\n", "Content-Transfer-Encoding: 8bit\n", "Date: ", date, "\n\n",
+      "This is a MIME-encapsulated message.\n\n", "--", boundary, "\n",
+      "Content-Description: Notification\n", "Content-Type: text/plain; charset=us-ascii\n\n",
+      "This is the mail system at host ", config.myhostname, ".\n\n",
+      "I'm sorry to have to inform you that your message could not\n",
+      "be delivered to one or more recipients. It's attached below.\n\n",
+      "For further assistance, please send mail to postmaster.\n\n",
+      "If you do so, please include this problem report. You can\n",
+      "delete your own text from the attached returned message.\n\n",
+      "                   The mail system\n\n");
+  std::string report = absl::StrCat(
+      "Reporting-MTA: dns; ", config.myhostname, "\n", "X-Postfix-Queue-ID: ",
+      original.queue_id, "\n", "X-Postfix-Sender: rfc822; ", original.sender, "\n",
+      "Arrival-Date: ",
+      absl::FormatTime("%a, %e %b %Y %H:%M:%S %z (%Z)",
+                       absl::FromUnixMicros(original.arrival_micros), absl::UTCTimeZone()),
+      "\n");
+  for (const QueuedRecipient& r : original.recipients) {
+    if (r.state != RecipientState::kBounced && r.state != RecipientState::kExpired) continue;
+    absl::StrAppend(&text, "<", r.address, ">: ", r.delay_reason, "\n");
+    absl::StrAppend(&report, "\nFinal-Recipient: rfc822; ", r.address, "\n");
+    if (!r.original_address.empty()) {
+      absl::StrAppend(&report, "Original-Recipient: rfc822;", r.original_address, "\n");
+    }
+    absl::StrAppend(&report, "Action: failed\n", "Status: ",
+                    r.state == RecipientState::kExpired ? std::string("4.4.7") : r.dsn, "\n",
+                    "Diagnostic-Code: X-Postfix; ", r.delay_reason, "\n");
+  }
+  absl::StrAppend(&text, "\n--", boundary, "\n", "Content-Description: Delivery report\n",
+                  "Content-Type: message/delivery-status\n\n", report, "\n--", boundary,
+                  "\n", "Content-Description: Undelivered Message\n",
+                  "Content-Type: message/rfc822\n", "Content-Transfer-Encoding: 8bit\n\n",
+                  original_content);
+  if (!absl::EndsWith(text, "\n")) text += "\n";
+  absl::StrAppend(&text, "\n--", boundary, "--\n");
+  return text;
+}
+
+QueueManager::QueueManager(QueueManagerDeps deps, QueueManagerOptions options)
+    : deps_(deps), options_(std::move(options)) {}
+
+absl::Status QueueManager::Recover() {
+  auto ids = deps_.queue->List(QueueName::kActive);
+  if (!ids.ok()) return ids.status();
+  for (const std::string& id : *ids) {
+    // Postfix's qmgr moves the active queue back to incoming when it starts.
+    if (absl::Status s = deps_.queue->Move(id, QueueName::kActive, QueueName::kIncoming);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status QueueManager::RunOnce() {
+  absl::Status first;
+  for (QueueName q : {QueueName::kIncoming, QueueName::kDeferred}) {
+    auto ids = deps_.queue->List(q);
+    if (!ids.ok()) return ids.status();
+    for (const std::string& id : *ids) {
+      absl::Status s = ProcessMessage(q, id);
+      if (!s.ok()) {
+        deps_.log->Warning("qmgr", options_.qmgr_pid, absl::StrCat(id, ": ", s.message()));
+        if (first.ok()) first = s;
+      }
+    }
+  }
+  return first;
+}
+
+void QueueManager::ExpandVirtualAliases(Envelope* env) const {
+  if (deps_.virtual_alias_maps == nullptr || deps_.virtual_alias_maps->empty()) return;
+  for (int depth = 0; depth < kVirtualAliasDepth; ++depth) {
+    bool changed = false;
+    std::vector<QueuedRecipient> out;
+    for (const QueuedRecipient& r : env->recipients) {
+      if (!Pending(r)) {
+        out.push_back(r);
+        continue;
+      }
+      SplitAddress a = SplitRecipient(r.address);
+      absl::optional<std::string> targets =
+          deps_.virtual_alias_maps->Find(absl::StrCat(a.local, "@", a.domain));
+      if (!targets && !a.domain.empty()) {
+        targets = deps_.virtual_alias_maps->Find(absl::StrCat("@", a.domain));
+      }
+      std::vector<std::string> list = targets ? SplitPostfixList(*targets)
+                                              : std::vector<std::string>();
+      if (list.empty() || (list.size() == 1 && absl::EqualsIgnoreCase(list[0], r.address))) {
+        out.push_back(r);
+        continue;
+      }
+      changed = true;
+      for (const std::string& t : list) {
+        QueuedRecipient n;
+        n.address = t;
+        n.original_address = r.original_address.empty() ? r.address : r.original_address;
+        out.push_back(n);
+      }
+    }
+    env->recipients = std::move(out);
+    if (!changed) return;
+  }
+}
+
+std::string QueueManager::Submit(Envelope env, const std::string& content,
+                                 const std::string& origin) {
+  absl::Time now = options_.clock();
+  auto id = deps_.queue->Reserve(QueueName::kIncoming, now);
+  if (!id.ok()) {
+    deps_.log->Warning("cleanup", options_.cleanup_pid, std::string(id.status().message()));
+    return "";
+  }
+  env.queue_id = *id;
+  env.arrival_micros = absl::ToUnixMicros(now);
+  env.origin = origin;
+  std::string body = content;
+  std::string message_id = MessageIdOf(body);
+  if (message_id.empty()) {
+    message_id = absl::StrCat("<", absl::FormatTime("%Y%m%d%H%M%S", now, absl::UTCTimeZone()),
+                              ".", *id, "@", deps_.config->myhostname, ">");
+    size_t body_offset = 0;
+    std::vector<std::string> headers = LogicalHeaders(body, &body_offset);
+    std::string rebuilt;
+    for (const std::string& h : headers) absl::StrAppend(&rebuilt, h, "\n");
+    absl::StrAppend(&rebuilt, "Message-Id: ", message_id, "\n\n",
+                    absl::string_view(body).substr(std::min(body_offset, body.size())));
+    body = std::move(rebuilt);
+  }
+  env.message_id = message_id;
+  absl::Status s = deps_.queue->Commit(QueueName::kIncoming, QueueName::kIncoming, env, body);
+  if (!s.ok()) {
+    deps_.log->Warning("cleanup", options_.cleanup_pid, std::string(s.message()));
+    (void)deps_.queue->Remove(QueueName::kIncoming, *id);
+    return "";
+  }
+  deps_.log->Info("cleanup", options_.cleanup_pid, pm::CleanupMessageId(*id, message_id));
+  for (const QueuedRecipient& r : env.recipients) {
+    (void)deps_.ledger->Append({"accepted", now, *id, env.sender, r.address, "queued", origin,
+                                ""});
+  }
+  return *id;
+}
+
+void QueueManager::LogDelivery(absl::string_view daemon, int64_t pid, const Envelope& env,
+                               const QueuedRecipient& rcpt, absl::string_view relay,
+                               absl::Time handoff, absl::Time conn_setup_done,
+                               absl::string_view dsn, absl::string_view status,
+                               absl::string_view reason) {
+  DeliveryLogRecord rec;
+  rec.queue_id = env.queue_id;
+  rec.recipient = rcpt.address;
+  rec.original_recipient = rcpt.original_address;
+  rec.relay = std::string(relay);
+  rec.incoming_arrival = absl::FromUnixMicros(env.arrival_micros);
+  rec.active_arrival = absl::FromUnixMicros(env.active_micros);
+  rec.agent_handoff = handoff;
+  rec.conn_setup_done = conn_setup_done;
+  absl::Time done = options_.clock();
+  rec.deliver_done = done;
+  rec.dsn = std::string(dsn);
+  rec.status = std::string(status);
+  rec.reason = std::string(reason);
+  deps_.log->Info(daemon, pid, pm::Delivery(rec));
+  (void)deps_.ledger->Append({LedgerEventFor(status), done, env.queue_id, env.sender,
+                              rcpt.address, std::string(status),
+                              absl::StrCat(daemon, ":", relay), std::string(reason)});
+}
+
+absl::Status QueueManager::ProcessMessage(QueueName from, const std::string& queue_id) {
+  const RefmtaConfig& config = *deps_.config;
+  absl::Time now = options_.clock();
+  auto file = deps_.queue->Read(from, queue_id);
+  if (absl::IsNotFound(file.status())) return absl::OkStatus();  // moved meanwhile
+  if (!file.ok()) return file.status();
+  Envelope env = file->envelope;
+  const std::string& content = file->message;
+  if (from == QueueName::kDeferred && env.next_retry_micros > absl::ToUnixMicros(now)) {
+    return absl::OkStatus();
+  }
+  if (absl::Status s = deps_.queue->Move(queue_id, from, QueueName::kActive); !s.ok()) return s;
+  env.active_micros = absl::ToUnixMicros(now);
+  ExpandVirtualAliases(&env);
+  int nrcpt = static_cast<int>(std::count_if(env.recipients.begin(), env.recipients.end(),
+                                             Pending));
+  deps_.log->Info("qmgr", options_.qmgr_pid,
+                  pm::QmgrOpened(queue_id, env.sender, static_cast<int64_t>(content.size()),
+                                 nrcpt));
+
+  // Recipients that were still to be delivered at the start of this pass:
+  // only their failures go into this pass's bounce notice.
+  std::vector<bool> tried(env.recipients.size(), false);
+  for (size_t i = 0; i < env.recipients.size(); ++i) tried[i] = Pending(env.recipients[i]);
+  std::vector<size_t> smtp_batch;
+  for (size_t i = 0; i < env.recipients.size(); ++i) {
+    QueuedRecipient& r = env.recipients[i];
+    if (!Pending(r)) continue;
+    AddressClass cls = deps_.policy->Classify(r.address);
+    absl::Time handoff = options_.clock();
+    if (cls == AddressClass::kLocal) {
+      DeliveryInput in{env.sender, r.address, r.original_address, content};
+      std::vector<LocalDeliveryResult> results = deps_.local->DeliverLocal(in, handoff);
+      bool any_deferred = false, any_bounced = false;
+      std::string bounce_reason, bounce_dsn, defer_reason, defer_dsn;
+      for (LocalDeliveryResult& lr : results) {
+        if (!lr.forward_address.empty()) {
+          Envelope fwd;
+          fwd.sender = env.sender;
+          fwd.recipients = {{lr.forward_address, lr.original_recipient}};
+          std::string new_id = Submit(fwd, content, "local");
+          if (new_id.empty()) {
+            lr.dsn = "4.3.0";
+            lr.status = "deferred";
+            lr.reason = "queue file write error";
+          } else {
+            // local/forward.c: "forwarded as %s"
+            lr.reason = absl::StrCat("forwarded as ", new_id);
+          }
+        }
+        QueuedRecipient shown;
+        shown.address = lr.recipient;
+        shown.original_address = lr.original_recipient;
+        LogDelivery("local", options_.local_pid, env, shown, lr.relay, handoff,
+                    absl::InfinitePast(), lr.dsn, lr.status, lr.reason);
+        if (lr.status == "deferred") {
+          any_deferred = true;
+          defer_reason = lr.reason;
+          defer_dsn = lr.dsn;
+        } else if (lr.status == "bounced") {
+          any_bounced = true;
+          bounce_reason = lr.reason;
+          bounce_dsn = lr.dsn;
+        }
+      }
+      if (any_deferred) {
+        r.state = RecipientState::kDeferred;
+        r.delay_reason = defer_reason;
+        r.dsn = defer_dsn;
+      } else if (any_bounced) {
+        r.state = RecipientState::kBounced;
+        r.delay_reason = bounce_reason;
+        r.dsn = bounce_dsn;
+      } else {
+        r.state = RecipientState::kDelivered;
+        r.dsn = "2.0.0";
+      }
+    } else if (cls == AddressClass::kVirtualMailbox) {
+      DeliveryInput in{env.sender, r.address, r.original_address, content};
+      LocalDeliveryResult vr = deps_.local->DeliverVirtual(in, handoff);
+      LogDelivery("virtual", options_.virtual_pid, env, r, vr.relay, handoff,
+                  absl::InfinitePast(), vr.dsn, vr.status, vr.reason);
+      r.state = StateFor(vr.status);
+      r.dsn = vr.dsn;
+      r.delay_reason = vr.status == "sent" ? "" : vr.reason;
+    } else if (cls == AddressClass::kVirtualAlias) {
+      // No virtual alias matched: trivial-rewrite's error transport.
+      std::string reason = "User unknown in virtual alias table";
+      LogDelivery("error", options_.error_pid, env, r, "none", handoff, absl::InfinitePast(),
+                  "5.1.1", "bounced", reason);
+      r.state = RecipientState::kBounced;
+      r.dsn = "5.1.1";
+      r.delay_reason = reason;
+    } else {
+      smtp_batch.push_back(i);
+    }
+  }
+  if (!smtp_batch.empty()) {
+    absl::Time handoff = options_.clock();
+    auto hop = ParseNextHop(config.relayhost);
+    if (config.relayhost.empty() || !hop.ok()) {
+      for (size_t i : smtp_batch) {
+        QueuedRecipient& r = env.recipients[i];
+        LogDelivery("smtp", options_.smtp_pid, env, r, "none", handoff, absl::InfinitePast(),
+                    "4.3.5", "deferred", "mail system configuration error");
+        r.state = RecipientState::kDeferred;
+        r.dsn = "4.3.5";
+        r.delay_reason = "mail system configuration error";
+      }
+    } else {
+      std::vector<std::string> addresses;
+      for (size_t i : smtp_batch) addresses.push_back(env.recipients[i].address);
+      SmtpDeliveryResult sr =
+          SendMessageViaSmtp(*hop, config.myhostname, env.sender, addresses, content,
+                             options_.smtp_timeout, options_.clock);
+      for (size_t k = 0; k < smtp_batch.size(); ++k) {
+        QueuedRecipient& r = env.recipients[smtp_batch[k]];
+        const SmtpRecipientResult& res = sr.recipients[k];
+        LogDelivery("smtp", options_.smtp_pid, env, r, sr.relay, handoff, sr.conn_setup_done,
+                    res.dsn, res.status, res.reason);
+        r.state = StateFor(res.status);
+        r.dsn = res.dsn;
+        r.delay_reason = res.status == "sent" ? "" : res.reason;
+      }
+    }
+  }
+
+  // Expiry: deferred recipients of a message older than its lifetime are
+  // returned to the sender (qmgr_active.c: "status=expired, returned to sender").
+  bool any_deferred = std::any_of(env.recipients.begin(), env.recipients.end(),
+                                  [](const QueuedRecipient& r) {
+                                    return r.state == RecipientState::kDeferred;
+                                  });
+  absl::Duration lifetime = absl::Seconds(env.sender.empty()
+                                              ? config.bounce_queue_lifetime_seconds
+                                              : config.maximal_queue_lifetime_seconds);
+  if (any_deferred &&
+      options_.clock() - absl::FromUnixMicros(env.arrival_micros) >= lifetime) {
+    deps_.log->Info("qmgr", options_.qmgr_pid, pm::QmgrExpired(queue_id, env.sender));
+    for (QueuedRecipient& r : env.recipients) {
+      if (r.state != RecipientState::kDeferred) continue;
+      r.state = RecipientState::kExpired;
+      (void)deps_.ledger->Append({"expired", options_.clock(), queue_id, env.sender, r.address,
+                                  "expired", "qmgr", r.delay_reason});
+    }
+    any_deferred = false;
+  }
+
+  // Bounce notice for recipients that failed in this pass.
+  Envelope failed = env;
+  failed.recipients.clear();
+  for (size_t i = 0; i < env.recipients.size(); ++i) {
+    const QueuedRecipient& r = env.recipients[i];
+    if (tried[i] && (r.state == RecipientState::kBounced ||
+                     r.state == RecipientState::kExpired)) {
+      failed.recipients.push_back(r);
+    }
+  }
+  if (!failed.recipients.empty() && !env.sender.empty() &&
+      !absl::EqualsIgnoreCase(env.sender, config.double_bounce_sender)) {
+    Envelope notice;
+    notice.sender = "";
+    notice.recipients = {{env.sender}};
+    std::string text = BounceMessage(config, failed, content, options_.clock());
+    std::string new_id = Submit(notice, text, "bounce");
+    if (!new_id.empty()) {
+      deps_.log->Info("bounce", options_.bounce_pid,
+                      pm::BounceNotification(queue_id, "sender non-delivery", new_id));
+    }
+  }
+  // Recipients that are finished stay finished; those bounced now are done.
+  for (QueuedRecipient& r : env.recipients) {
+    if (r.state == RecipientState::kBounced || r.state == RecipientState::kExpired) {
+      r.delay_reason.clear();
+    }
+  }
+
+  if (any_deferred) {
+    env.attempts += 1;
+    env.next_retry_micros =
+        absl::ToUnixMicros(options_.clock() + RetryBackoff(env.attempts, config));
+    if (absl::Status s = deps_.queue->UpdateEnvelope(QueueName::kActive, env); !s.ok()) {
+      return s;
+    }
+    return deps_.queue->Move(queue_id, QueueName::kActive, QueueName::kDeferred);
+  }
+  deps_.log->Info("qmgr", options_.qmgr_pid, pm::QmgrRemoved(queue_id));
+  return deps_.queue->Remove(QueueName::kActive, queue_id);
+}
+
+}  // namespace mailgauge::refmta

@@ -1,0 +1,344 @@
+// File: refmta/refmta_main.cc
+// The refmta command:
+//   refmta serve --config-dir DIR --listen ADDR:PORT --spool DIR --log FILE --ledger FILE
+//                [--log-format syslog|postlog|iso]
+//       runs the SMTP server, pickup and the queue manager in the foreground
+//       until SIGTERM or SIGINT.
+//   refmta sendmail --config-dir DIR --spool DIR [-t] [-f SENDER] [-i] [rcpt ...]
+//       reads a message on stdin into the maildrop queue (serve picks it up);
+//   refmta sendmail --config-dir DIR --spool DIR -bp | -bi | -q
+//       lists the queue like mailq / checks the aliases files / asks for a
+//       flush of the deferred queue;
+//   refmta postqueue --config-dir DIR --spool DIR -j | -p
+//       lists the queue as `postqueue -j` JSON or like `postqueue -p`;
+//   refmta postsuper --config-dir DIR --spool DIR --log FILE --ledger FILE
+//                    -d|-h|-H|-r ID|ALL [queue]
+//       deletes, holds, releases or requeues messages, logging as postsuper.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "refmta/aliases.h"
+#include "refmta/cleanup.h"
+#include "refmta/ledger.h"
+#include "refmta/local_delivery.h"
+#include "refmta/lookup_table.h"
+#include "refmta/main_cf.h"
+#include "refmta/pickup.h"
+#include "refmta/postfix_log.h"
+#include "refmta/postsuper.h"
+#include "refmta/qmgr.h"
+#include "refmta/queue.h"
+#include "refmta/recipient_policy.h"
+#include "refmta/smtp_server.h"
+
+namespace mailgauge::refmta {
+namespace {
+
+constexpr char kUsage[] =
+    "usage:\n"
+    "  refmta serve --config-dir DIR --listen ADDR:PORT --spool DIR --log FILE --ledger FILE\n"
+    "               [--log-format syslog|postlog|iso]\n"
+    "  refmta sendmail --config-dir DIR --spool DIR [-t] [-f SENDER] [-i] [recipient ...]\n"
+    "  refmta sendmail --config-dir DIR --spool DIR -bp | -bi | -q\n"
+    "  refmta postqueue --config-dir DIR --spool DIR -j | -p\n"
+    "  refmta postsuper --config-dir DIR --spool DIR --log FILE --ledger FILE\n"
+    "                   -d|-h|-H|-r ID|ALL [queue]\n";
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop.store(true); }
+
+int Fail(const absl::Status& s) {
+  std::cerr << "refmta: fatal: " << s.message() << "\n";
+  return 1;
+}
+
+absl::StatusOr<RefmtaConfig> LoadConfigDir(const std::string& dir, const std::string& spool) {
+  if (dir.empty()) return absl::InvalidArgumentError("--config-dir is required");
+  if (spool.empty()) return absl::InvalidArgumentError("--spool is required");
+  auto cf = MainCf::ParseFile(dir + "/main.cf");
+  if (!cf.ok()) return cf.status();
+  for (const std::string& w : cf->warnings()) std::cerr << "refmta: warning: " << w << "\n";
+  if (absl::Status s = cf->Set("config_directory", dir); !s.ok()) return s;
+  if (absl::Status s = cf->Set("queue_directory", spool); !s.ok()) return s;
+  return LoadRefmtaConfig(*cf);
+}
+
+// Options "--name value" and flags; everything else is positional.
+struct Args {
+  std::map<std::string, std::string> options;
+  std::vector<std::string> flags;
+  std::vector<std::string> positional;
+};
+
+absl::StatusOr<Args> ParseArgs(int argc, char** argv, const std::vector<std::string>& with_value) {
+  Args a;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    bool takes_value = std::find(with_value.begin(), with_value.end(), arg) != with_value.end();
+    if (takes_value) {
+      if (i + 1 >= argc) return absl::InvalidArgumentError(arg + " needs a value");
+      a.options[arg] = argv[++i];
+    } else if (absl::StartsWith(arg, "-f") && arg.size() > 2 &&
+               std::find(with_value.begin(), with_value.end(), "-f") != with_value.end()) {
+      a.options["-f"] = arg.substr(2);  // sendmail's -fSENDER
+    } else if (!arg.empty() && arg[0] == '-') {
+      a.flags.push_back(arg);
+    } else {
+      a.positional.push_back(arg);
+    }
+  }
+  return a;
+}
+
+bool HasFlag(const Args& a, const std::string& flag) {
+  return std::find(a.flags.begin(), a.flags.end(), flag) != a.flags.end();
+}
+
+int Serve(int argc, char** argv) {
+  auto args = ParseArgs(argc, argv,
+                        {"--config-dir", "--listen", "--spool", "--log", "--ledger",
+                         "--log-format"});
+  if (!args.ok()) return Fail(args.status());
+  for (const std::string& f : args->flags) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat("unknown option ", f)));
+  }
+  auto config = LoadConfigDir(args->options["--config-dir"], args->options["--spool"]);
+  if (!config.ok()) return Fail(config.status());
+  std::string listen = args->options["--listen"];
+  size_t colon = listen.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port)) {
+    return Fail(absl::InvalidArgumentError("--listen must be ADDR:PORT, e.g. 127.0.0.1:2525"));
+  }
+  std::string address = listen.substr(0, colon);
+  if (address.size() > 2 && address.front() == '[') address = address.substr(1, address.size() - 2);
+  if (args->options["--log"].empty() || args->options["--ledger"].empty()) {
+    return Fail(absl::InvalidArgumentError("--log and --ledger are required"));
+  }
+  PostfixLogOptions log_options;
+  log_options.hostname = config->myhostname;
+  log_options.syslog_name = config->syslog_name;
+  log_options.time_zone = absl::LocalTimeZone();
+  std::string format = args->options.count("--log-format") ? args->options["--log-format"]
+                                                            : "syslog";
+  if (format == "syslog") {
+    log_options.time_format = LogTimeFormat::kSyslog;
+  } else if (format == "postlog") {
+    log_options.time_format = LogTimeFormat::kPostlog;
+  } else if (format == "iso") {
+    log_options.time_format = LogTimeFormat::kIso;
+  } else {
+    return Fail(absl::InvalidArgumentError("--log-format must be syslog, postlog or iso"));
+  }
+
+  auto policy = RecipientPolicy::Create(*config);
+  if (!policy.ok()) return Fail(policy.status());
+  auto local = LocalDeliveryAgent::Create(*config, config->queue_directory);
+  if (!local.ok()) return Fail(local.status());
+  auto virtual_aliases = LookupTableList::Open(config->virtual_alias_maps);
+  if (!virtual_aliases.ok()) return Fail(virtual_aliases.status());
+  auto header_checks = LookupTableList::Open(config->header_checks);
+  if (!header_checks.ok()) return Fail(header_checks.status());
+  auto queue = Queue::Open(config->queue_directory, config->enable_long_queue_ids);
+  if (!queue.ok()) return Fail(queue.status());
+  auto log = PostfixLogWriter::Open(args->options["--log"], log_options);
+  if (!log.ok()) return Fail(log.status());
+  auto ledger = Ledger::Open(args->options["--ledger"]);
+  if (!ledger.ok()) return Fail(ledger.status());
+
+  const int64_t base = getpid();
+  Cleanup cleanup(*config, queue->get(), log->get(), ledger->get(), *std::move(header_checks),
+                  base + 1);
+  QueueManagerOptions qopts;
+  qopts.qmgr_pid = base + 2;
+  qopts.local_pid = base + 3;
+  qopts.virtual_pid = base + 4;
+  qopts.smtp_pid = base + 5;
+  qopts.bounce_pid = base + 6;
+  qopts.cleanup_pid = base + 1;
+  qopts.error_pid = base + 8;
+  QueueManager qmgr({&*config, policy->get(), local->get(), &*virtual_aliases, queue->get(),
+                     log->get(), ledger->get()},
+                    qopts);
+  if (absl::Status s = qmgr.Recover(); !s.ok()) return Fail(s);
+
+  SmtpServerOptions sopts;
+  sopts.listen_address = address;
+  sopts.port = port;
+  sopts.smtpd_pid = base;
+  auto server = SmtpServer::Start({&*config, policy->get(), queue->get(), log->get(),
+                                   ledger->get(), &cleanup},
+                                  sopts);
+  if (!server.ok()) return Fail(server.status());
+  std::cerr << "refmta: listening on " << address << ":" << (*server)->port() << "\n";
+
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  while (!g_stop.load()) {
+    auto picked = PickupAll(queue->get(), &cleanup, log->get(), *config, base + 7);
+    if (!picked.ok()) (*log)->Warning("pickup", base + 7, std::string(picked.status().message()));
+    (void)qmgr.RunOnce();  // problems are logged as warnings
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  (*server)->Stop();
+  return 0;
+}
+
+int Sendmail(int argc, char** argv) {
+  auto args = ParseArgs(argc, argv, {"--config-dir", "--spool", "-f", "-F", "-o"});
+  if (!args.ok()) return Fail(args.status());
+  auto config = LoadConfigDir(args->options["--config-dir"], args->options["--spool"]);
+  if (!config.ok()) return Fail(config.status());
+  if (HasFlag(*args, "-bi")) {
+    // newaliases: every alias file must parse.
+    for (const std::string& spec : config->alias_database) {
+      auto table = AliasTable::ParseFile(spec.substr(spec.find(':') + 1));
+      if (!table.ok()) return Fail(table.status());
+      for (const std::string& w : table->warnings()) std::cerr << "refmta: warning: " << w << "\n";
+    }
+    return 0;
+  }
+  auto queue = Queue::Open(config->queue_directory, config->enable_long_queue_ids);
+  if (!queue.ok()) return Fail(queue.status());
+  if (HasFlag(*args, "-bp")) {
+    auto text = (*queue)->Mailq();
+    if (!text.ok()) return Fail(text.status());
+    std::cout << *text;
+    return 0;
+  }
+  if (HasFlag(*args, "-q")) {
+    auto ids = (*queue)->List(QueueName::kDeferred);
+    if (!ids.ok()) return Fail(ids.status());
+    for (const std::string& id : *ids) {
+      auto file = (*queue)->Read(QueueName::kDeferred, id);
+      if (!file.ok()) continue;
+      file->envelope.next_retry_micros = 0;
+      (void)(*queue)->UpdateEnvelope(QueueName::kDeferred, file->envelope);
+    }
+    return 0;
+  }
+  for (const std::string& f : args->flags) {
+    if (f != "-t" && f != "-i" && f != "-oi" && f != "-odi" && f != "-odb") {
+      return Fail(absl::InvalidArgumentError(absl::StrCat("unsupported option ", f)));
+    }
+  }
+  std::string content(std::istreambuf_iterator<char>(std::cin), {});
+  std::vector<std::string> recipients = args->positional;
+  if (HasFlag(*args, "-t")) {
+    for (const std::string& r : RecipientsFromHeaders(content)) recipients.push_back(r);
+  }
+  std::string sender = args->options.count("-f") ? args->options["-f"] : "";
+  if (!args->options.count("-f")) {
+    const char* user = getenv("USER");
+    sender = user != nullptr && *user ? user : "root";
+  }
+  auto id = DropMessage(queue->get(), sender, recipients, static_cast<int64_t>(getuid()),
+                        content);
+  if (!id.ok()) return Fail(id.status());
+  return 0;
+}
+
+int Postqueue(int argc, char** argv) {
+  auto args = ParseArgs(argc, argv, {"--config-dir", "--spool"});
+  if (!args.ok()) return Fail(args.status());
+  auto config = LoadConfigDir(args->options["--config-dir"], args->options["--spool"]);
+  if (!config.ok()) return Fail(config.status());
+  auto queue = Queue::Open(config->queue_directory, config->enable_long_queue_ids);
+  if (!queue.ok()) return Fail(queue.status());
+  absl::StatusOr<std::string> text = HasFlag(*args, "-j") ? (*queue)->PostqueueJson()
+                                     : HasFlag(*args, "-p")
+                                         ? (*queue)->Mailq()
+                                         : absl::InvalidArgumentError("use -j or -p");
+  if (!text.ok()) return Fail(text.status());
+  std::cout << *text;
+  return 0;
+}
+
+int Postsuper(int argc, char** argv) {
+  auto args = ParseArgs(argc, argv,
+                        {"--config-dir", "--spool", "--log", "--ledger", "-d", "-h", "-H", "-r"});
+  if (!args.ok()) return Fail(args.status());
+  auto config = LoadConfigDir(args->options["--config-dir"], args->options["--spool"]);
+  if (!config.ok()) return Fail(config.status());
+  struct Choice {
+    const char* flag;
+    PostsuperAction action;
+  };
+  std::vector<std::string> ids;
+  absl::optional<PostsuperAction> action;
+  for (const Choice& c : {Choice{"-d", PostsuperAction::kDelete},
+                          Choice{"-h", PostsuperAction::kHold},
+                          Choice{"-H", PostsuperAction::kRelease},
+                          Choice{"-r", PostsuperAction::kRequeue}}) {
+    if (args->options.count(c.flag)) {
+      if (action) return Fail(absl::InvalidArgumentError("give one of -d, -h, -H, -r"));
+      action = c.action;
+      ids.push_back(args->options[c.flag]);
+    }
+  }
+  if (!action) return Fail(absl::InvalidArgumentError("give one of -d, -h, -H, -r"));
+  absl::optional<QueueName> only;
+  for (const std::string& p : args->positional) {
+    bool found = false;
+    for (QueueName q : AllQueueNames()) {
+      if (p == QueueNameString(q)) {
+        only = q;
+        found = true;
+      }
+    }
+    if (!found) return Fail(absl::InvalidArgumentError(absl::StrCat("unknown queue ", p)));
+  }
+  if (args->options["--log"].empty() || args->options["--ledger"].empty()) {
+    return Fail(absl::InvalidArgumentError("--log and --ledger are required"));
+  }
+  PostfixLogOptions log_options;
+  log_options.hostname = config->myhostname;
+  log_options.syslog_name = config->syslog_name;
+  log_options.time_zone = absl::LocalTimeZone();
+  auto log = PostfixLogWriter::Open(args->options["--log"], log_options);
+  if (!log.ok()) return Fail(log.status());
+  auto ledger = Ledger::Open(args->options["--ledger"]);
+  if (!ledger.ok()) return Fail(ledger.status());
+  auto queue = Queue::Open(config->queue_directory, config->enable_long_queue_ids);
+  if (!queue.ok()) return Fail(queue.status());
+  auto n = RunPostsuper(queue->get(), log->get(), ledger->get(), getpid(), *action, ids, only);
+  if (!n.ok()) return Fail(n.status());
+  return 0;
+}
+
+}  // namespace
+}  // namespace mailgauge::refmta
+
+int main(int argc, char** argv) {
+  using namespace mailgauge::refmta;
+  std::string command = argc > 1 ? argv[1] : "";
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--help") {
+      std::cout << kUsage;
+      return 0;
+    }
+  }
+  if (command == "serve") return Serve(argc, argv);
+  if (command == "sendmail") return Sendmail(argc, argv);
+  if (command == "postqueue") return Postqueue(argc, argv);
+  if (command == "postsuper") return Postsuper(argc, argv);
+  std::cerr << kUsage;
+  return command == "--help" || command == "-h" || command == "help" ? 0 : 2;
+}

@@ -1,0 +1,647 @@
+#include "refmta/smtp_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "refmta/network_list.h"
+
+namespace mailgauge::refmta {
+namespace {
+
+namespace pm = postfix_message;
+
+// smtpd.h: SMTPD_AFTER_CONNECT, SMTPD_AFTER_DATA, SMTPD_AFTER_EOM.
+constexpr absl::string_view kAfterConnect = "CONNECT";
+constexpr absl::string_view kAfterData = "DATA content";
+constexpr absl::string_view kAfterEom = "END-OF-MESSAGE";
+
+bool IsLoopback(absl::string_view address) {
+  auto loopback = NetworkList::Parse({"127.0.0.0/8", "[::1]/128"});
+  return loopback.ok() && loopback->Contains(address);
+}
+
+std::string PeerAddress(const sockaddr_storage& ss) {
+  char buf[INET6_ADDRSTRLEN] = {0};
+  if (ss.ss_family == AF_INET) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof(buf));
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof(buf));
+    absl::string_view s = buf;
+    if (absl::StartsWith(s, "::ffff:") && s.find('.') != absl::string_view::npos) {
+      return std::string(s.substr(7));
+    }
+  }
+  return buf;
+}
+
+// Parses "FROM:<addr> PARAM=VALUE ..." (or "TO:"); lenient like Postfix with
+// strict_rfc821_envelopes = no: spaces after the colon and a missing pair of
+// angle brackets are accepted. Returns false on a syntax error.
+bool ParsePath(absl::string_view arg, absl::string_view keyword, std::string* address,
+               std::vector<std::string>* params) {
+  if (!absl::StartsWithIgnoreCase(arg, keyword)) return false;
+  absl::string_view rest = absl::StripLeadingAsciiWhitespace(arg.substr(keyword.size()));
+  if (rest.empty()) return false;
+  if (rest.front() == '<') {
+    size_t close = rest.find('>');
+    if (close == absl::string_view::npos) return false;
+    *address = std::string(rest.substr(1, close - 1));
+    rest = rest.substr(close + 1);
+  } else {
+    size_t space = rest.find(' ');
+    *address = std::string(rest.substr(0, space));
+    rest = space == absl::string_view::npos ? absl::string_view() : rest.substr(space);
+  }
+  for (absl::string_view p : absl::StrSplit(rest, ' ', absl::SkipEmpty())) {
+    params->emplace_back(p);
+  }
+  for (char c : *address) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == ' ' || c == '<' || c == '>') return false;
+  }
+  return true;
+}
+
+class Session {
+ public:
+  Session(const SmtpServerDeps& deps, const SmtpServerOptions& options, int fd,
+          std::string client_addr)
+      : deps_(deps),
+        config_(*deps.config),
+        options_(options),
+        fd_(fd),
+        client_addr_(std::move(client_addr)),
+        client_name_(client_addr_ == "127.0.0.1" || client_addr_ == "::1" ? "localhost"
+                                                                           : "unknown") {}
+
+  void Run();
+
+ private:
+  enum class ReadResult { kLine, kTooLong, kTimeout, kEof };
+  ReadResult ReadLine(std::string* line, size_t limit);
+  void Reply(absl::string_view text);
+  void Log(absl::string_view message) { deps_.log->Info("smtpd", options_.smtpd_pid, message); }
+  // Replies with an error and counts it.
+  void Error(absl::string_view text) {
+    Reply(text);
+    ++error_count_;
+  }
+  void ResetTransaction();
+  pm::TransactionContext Context(const absl::optional<std::string>& recipient) const;
+  // Command handlers; each returns whether the command succeeded (for the
+  // disconnect statistics).
+  bool Helo(absl::string_view verb, absl::string_view arg);
+  bool Mail(absl::string_view arg);
+  bool Rcpt(absl::string_view arg);
+  bool Data(absl::string_view arg);
+  bool Junk();
+
+  const SmtpServerDeps& deps_;
+  const RefmtaConfig& config_;
+  const SmtpServerOptions& options_;
+  const int fd_;
+  const std::string client_addr_;
+  const std::string client_name_;
+  std::string buffer_;
+  bool write_failed_ = false;
+  bool done_ = false;           // QUIT, or the session must end
+  std::string reason_;          // "lost connection", "timeout", "too many errors"
+  std::string where_ = std::string(kAfterConnect);
+  int64_t data_bytes_ = 0;
+  SmtpCommandStats stats_;
+  int error_count_ = 0;
+  int junk_commands_ = 0;
+  absl::optional<std::string> helo_;
+  std::string protocol_ = "SMTP";
+  // The mail transaction.
+  absl::optional<std::string> sender_;
+  std::vector<std::string> recipients_;
+  int rcpt_attempts_ = 0;
+  std::string queue_id_;  // reserved at the first accepted recipient
+};
+
+Session::ReadResult Session::ReadLine(std::string* line, size_t limit) {
+  bool discarding = false;
+  size_t scanned = 0;
+  for (;;) {
+    size_t nl = buffer_.find('\n', scanned);
+    if (nl != std::string::npos) {
+      if (discarding || nl > limit) {
+        buffer_.erase(0, nl + 1);
+        return ReadResult::kTooLong;
+      }
+      *line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      if (!line->empty() && line->back() == '\r') line->pop_back();
+      return ReadResult::kLine;
+    }
+    if (buffer_.size() > limit) {
+      // Keep reading (and dropping) until the end of the overlong line.
+      discarding = true;
+      buffer_.clear();
+    }
+    scanned = buffer_.size();
+    pollfd p{fd_, POLLIN, 0};
+    int64_t timeout_ms = config_.smtpd_timeout_seconds * 1000;
+    int rc = poll(&p, 1, static_cast<int>(std::min<int64_t>(timeout_ms, INT32_MAX)));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc == 0) return ReadResult::kTimeout;
+    if (rc < 0) return ReadResult::kEof;
+    char chunk[8192];
+    ssize_t n = read(fd_, chunk, sizeof(chunk));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) return ReadResult::kEof;
+    if (where_ == kAfterData) data_bytes_ += n;
+    buffer_.append(chunk, static_cast<size_t>(n));
+  }
+}
+
+void Session::Reply(absl::string_view text) {
+  if (write_failed_) return;
+  std::string out = absl::StrCat(text, "\r\n");
+  absl::string_view rest = out;
+  while (!rest.empty()) {
+    pollfd p{fd_, POLLOUT, 0};
+    int rc = poll(&p, 1, static_cast<int>(config_.smtpd_timeout_seconds * 1000));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc <= 0) {
+      write_failed_ = true;
+      return;
+    }
+    ssize_t n = send(fd_, rest.data(), rest.size(), MSG_NOSIGNAL);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) {
+      write_failed_ = true;
+      return;
+    }
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+pm::TransactionContext Session::Context(const absl::optional<std::string>& recipient) const {
+  pm::TransactionContext c;
+  c.sender = sender_;
+  c.recipient = recipient;
+  c.protocol = protocol_;
+  c.helo = helo_;
+  return c;
+}
+
+void Session::ResetTransaction() {
+  if (!queue_id_.empty()) {
+    // The client gave up on a transaction: drop the placeholder, as cleanup
+    // discards an unfinished queue file.
+    (void)deps_.queue->Remove(QueueName::kIncoming, queue_id_);
+  }
+  queue_id_.clear();
+  sender_.reset();
+  recipients_.clear();
+  rcpt_attempts_ = 0;
+}
+
+bool Session::Helo(absl::string_view verb, absl::string_view arg) {
+  if (arg.empty()) {
+    // smtpd.c: "501 Syntax: HELO hostname" / "501 Syntax: EHLO hostname"
+    Error(absl::StrCat("501 Syntax: ", verb, " hostname"));
+    return false;
+  }
+  ResetTransaction();
+  helo_ = std::string(arg);
+  if (verb == "HELO") {
+    protocol_ = "SMTP";
+    Reply(absl::StrCat("250 ", config_.myhostname));
+    return true;
+  }
+  protocol_ = "ESMTP";
+  // smtpd.c ehlo_cmd(): myhostname, PIPELINING, SIZE n, VRFY (unless
+  // disabled), ... ENHANCEDSTATUSCODES, 8BITMIME.
+  std::vector<std::string> lines = {config_.myhostname, "PIPELINING"};
+  lines.push_back(config_.message_size_limit > 0
+                      ? absl::StrCat("SIZE ", config_.message_size_limit)
+                      : std::string("SIZE"));
+  if (!config_.disable_vrfy_command) lines.push_back("VRFY");
+  lines.push_back("ENHANCEDSTATUSCODES");
+  lines.push_back("8BITMIME");
+  std::string reply;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    absl::StrAppend(&reply, i ? "\r\n" : "", "250", i + 1 < lines.size() ? "-" : " ", lines[i]);
+  }
+  Reply(reply);
+  return true;
+}
+
+bool Session::Mail(absl::string_view arg) {
+  if (sender_) {
+    Error("503 5.5.1 Error: nested MAIL command");
+    return false;
+  }
+  std::string address;
+  std::vector<std::string> params;
+  if (!ParsePath(arg, "FROM:", &address, &params)) {
+    Error("501 5.5.4 Syntax: MAIL FROM:<address>");
+    return false;
+  }
+  for (const std::string& p : params) {
+    if (absl::StartsWithIgnoreCase(p, "SIZE=")) {
+      int64_t size = 0;
+      if (!absl::SimpleAtoi(absl::string_view(p).substr(5), &size) || size < 0) {
+        Error("501 5.5.4 Bad message size syntax");
+        return false;
+      }
+      if (config_.message_size_limit > 0 && size > config_.message_size_limit) {
+        // smtpd_check.c smtpd_check_size(): 552, "5.3.4",
+        // "Message size exceeds fixed limit", logged through log_whatsup().
+        std::string reply = "552 5.3.4 Message size exceeds fixed limit";
+        Log(pm::SmtpdReject("", "reject", "MAIL", client_name_, client_addr_, reply,
+                            Context(absl::nullopt)));
+        (void)deps_.ledger->Append({"rejected", absl::Now(), "", address, "", "reject",
+                                    "smtpd:MAIL", reply});
+        Error(reply);
+        return false;
+      }
+    } else if (absl::EqualsIgnoreCase(p, "BODY=8BITMIME") ||
+               absl::EqualsIgnoreCase(p, "BODY=7BIT")) {
+      // Accepted; refmta stores the message as received.
+    } else {
+      Error(absl::StrCat("555 5.5.4 Unsupported option: ", p));
+      return false;
+    }
+  }
+  sender_ = address;
+  Reply("250 2.1.0 Ok");
+  return true;
+}
+
+bool Session::Rcpt(absl::string_view arg) {
+  if (!sender_) {
+    Error("503 5.5.1 Error: need MAIL command");
+    return false;
+  }
+  std::string address;
+  std::vector<std::string> params;
+  if (!ParsePath(arg, "TO:", &address, &params)) {
+    Error("501 5.5.4 Syntax: RCPT TO:<address>");
+    return false;
+  }
+  if (address.empty()) {
+    Error("501 5.1.3 Bad recipient address syntax");
+    return false;
+  }
+  if (!params.empty()) {
+    Error(absl::StrCat("555 5.5.4 Unsupported option: ", params[0]));
+    return false;
+  }
+  ++rcpt_attempts_;
+  if (static_cast<int64_t>(recipients_.size()) >= config_.smtpd_recipient_limit) {
+    Error("452 4.5.3 Error: too many recipients");
+    return false;
+  }
+  RecipientVerdict v = deps_.policy->CheckRecipient(client_addr_, address);
+  if (!v.accepted) {
+    Log(pm::SmtpdReject(queue_id_, "reject", "RCPT", client_name_, client_addr_, v.reply,
+                        Context(address)));
+    (void)deps_.ledger->Append({"rejected", absl::Now(), queue_id_, *sender_, address,
+                                "reject", "smtpd:RCPT", v.reply});
+    Error(v.reply);
+    return false;
+  }
+  if (queue_id_.empty()) {
+    auto id = deps_.queue->Reserve(QueueName::kIncoming);
+    if (!id.ok()) {
+      deps_.log->Warning("smtpd", options_.smtpd_pid, std::string(id.status().message()));
+      Error("451 4.3.0 Error: queue file write error");
+      return false;
+    }
+    queue_id_ = *id;
+    Log(pm::SmtpdClient(queue_id_, client_name_, client_addr_));
+  }
+  recipients_.push_back(address);
+  Reply("250 2.1.5 Ok");
+  return true;
+}
+
+bool Session::Data(absl::string_view arg) {
+  if (recipients_.empty()) {
+    Error(sender_ && rcpt_attempts_ > 0 ? "554 5.5.1 Error: no valid recipients"
+                                        : "503 5.5.1 Error: need RCPT command");
+    return false;
+  }
+  if (!arg.empty()) {
+    Error("501 5.5.4 Syntax: DATA");
+    return false;
+  }
+  absl::Time arrival = absl::Now();
+  Reply("354 End data with <CR><LF>.<CR><LF>");
+  where_ = std::string(kAfterData);
+  data_bytes_ = static_cast<int64_t>(buffer_.size());
+  std::string content;
+  int64_t act_size = 0;
+  bool too_big = false;
+  const size_t data_line_limit =
+      static_cast<size_t>(std::max<int64_t>(config_.message_size_limit, 1 << 20)) + 2;
+  for (;;) {
+    std::string line;
+    ReadResult r = ReadLine(&line, data_line_limit);
+    if (r == ReadResult::kEof || r == ReadResult::kTimeout) {
+      reason_ = r == ReadResult::kEof ? "lost connection" : "timeout";
+      if (r == ReadResult::kTimeout) {
+        Reply(absl::StrCat("421 4.4.2 ", config_.myhostname, " Error: timeout exceeded"));
+      }
+      done_ = true;
+      return false;
+    }
+    if (r == ReadResult::kTooLong) {
+      too_big = true;
+      continue;
+    }
+    if (line == ".") break;
+    absl::string_view text = line;
+    if (!text.empty() && text.front() == '.') text.remove_prefix(1);  // dot-stuffing
+    // smtpd.c: if (var_message_limit - state->act_size < len + 2) -> too big.
+    if (config_.message_size_limit > 0 &&
+        config_.message_size_limit - act_size < static_cast<int64_t>(text.size()) + 2) {
+      too_big = true;
+    }
+    if (!too_big) {
+      act_size += static_cast<int64_t>(text.size()) + 2;
+      absl::StrAppend(&content, text, "\n");
+    }
+  }
+  where_ = std::string(kAfterEom);
+  if (too_big) {
+    deps_.log->Warning("smtpd", options_.smtpd_pid,
+                       absl::StrCat(queue_id_, ": queue file size limit exceeded"));
+    std::string reply = "552 5.3.4 Error: message file too big";
+    for (const std::string& rcpt : recipients_) {
+      (void)deps_.ledger->Append({"rejected", arrival, queue_id_, *sender_, rcpt, "reject",
+                                  "smtpd:DATA", reply});
+    }
+    ResetTransaction();
+    Error(reply);
+    return false;
+  }
+  IncomingMessage m;
+  m.queue_id = queue_id_;
+  m.sender = *sender_;
+  m.recipients = recipients_;
+  m.client_name = client_name_;
+  m.client_addr = client_addr_;
+  m.helo = helo_.value_or("");
+  m.protocol = protocol_;
+  m.arrival = arrival;
+  m.content = std::move(content);
+  CleanupResult result = deps_.cleanup->Process(m, QueueName::kIncoming);
+  queue_id_.clear();  // committed or removed by cleanup
+  ResetTransaction();
+  bool ok = result.kind == CleanupResult::Kind::kQueued ||
+            result.kind == CleanupResult::Kind::kHeld ||
+            result.kind == CleanupResult::Kind::kDiscarded;
+  if (ok) {
+    Reply(result.reply);
+  } else {
+    Error(result.reply);
+  }
+  return ok;
+}
+
+bool Session::Junk() {
+  // smtpd.c: if (state->junk_cmds++ > var_smtpd_junk_cmd_limit) state->error_count++;
+  if (!sender_ && junk_commands_++ > config_.smtpd_junk_command_limit) ++error_count_;
+  return true;
+}
+
+void Session::Run() {
+  Log(pm::SmtpdConnect(client_name_, client_addr_));
+  Reply(absl::StrCat("220 ", config_.smtpd_banner));
+  const size_t limit = static_cast<size_t>(std::max<int64_t>(config_.line_length_limit, 512));
+  while (!done_ && !write_failed_) {
+    if (error_count_ >= config_.smtpd_hard_error_limit) {
+      reason_ = "too many errors";
+      Reply(absl::StrCat("421 4.7.0 ", config_.myhostname, " Error: too many errors"));
+      break;
+    }
+    std::string line;
+    ReadResult r = ReadLine(&line, limit);
+    if (r == ReadResult::kEof) {
+      reason_ = "lost connection";
+      break;
+    }
+    if (r == ReadResult::kTimeout) {
+      reason_ = "timeout";
+      Reply(absl::StrCat("421 4.4.2 ", config_.myhostname, " Error: timeout exceeded"));
+      break;
+    }
+    if (r == ReadResult::kTooLong) {
+      stats_.Count(SmtpCommand::kUnknown, false);
+      Error("500 5.5.2 Error: line too long");
+      continue;
+    }
+    absl::string_view text = absl::StripAsciiWhitespace(line);
+    size_t space = text.find(' ');
+    std::string verb = absl::AsciiStrToUpper(text.substr(0, space));
+    absl::string_view arg =
+        space == absl::string_view::npos ? absl::string_view()
+                                         : absl::StripAsciiWhitespace(text.substr(space));
+    bool has_nul = line.find('\0') != std::string::npos;
+    SmtpCommand command = SmtpCommand::kUnknown;
+    bool ok = false;
+    if (has_nul || verb.empty()) {
+      // fall through to "command not recognized"
+    } else if (verb == "HELO" || verb == "EHLO") {
+      command = verb == "HELO" ? SmtpCommand::kHelo : SmtpCommand::kEhlo;
+      where_ = verb;
+      ok = Helo(verb, arg);
+    } else if (verb == "MAIL") {
+      command = SmtpCommand::kMail;
+      where_ = verb;
+      ok = Mail(arg);
+    } else if (verb == "RCPT") {
+      command = SmtpCommand::kRcpt;
+      where_ = verb;
+      ok = Rcpt(arg);
+    } else if (verb == "DATA") {
+      command = SmtpCommand::kData;
+      where_ = verb;
+      ok = Data(arg);
+    } else if (verb == "RSET") {
+      command = SmtpCommand::kRset;
+      where_ = verb;
+      if (!arg.empty()) {
+        Error("501 5.5.4 Syntax: RSET");
+      } else {
+        ResetTransaction();
+        Junk();
+        Reply("250 2.0.0 Ok");
+        ok = true;
+      }
+    } else if (verb == "NOOP") {
+      command = SmtpCommand::kNoop;
+      where_ = verb;
+      Junk();
+      Reply("250 2.0.0 Ok");
+      ok = true;
+    } else if (verb == "VRFY") {
+      command = SmtpCommand::kVrfy;
+      where_ = verb;
+      Junk();
+      if (config_.disable_vrfy_command) {
+        Error("502 5.5.1 VRFY command is disabled");
+      } else if (arg.empty()) {
+        Error("501 5.5.4 Syntax: VRFY address");
+      } else {
+        Reply(absl::StrCat("252 2.0.0 ", arg));
+        ok = true;
+      }
+    } else if (verb == "HELP") {
+      command = SmtpCommand::kHelp;
+      where_ = verb;
+      Reply("214 2.0.0 Commands: DATA EHLO HELO HELP MAIL NOOP QUIT RCPT RSET VRFY");
+      ok = true;
+    } else if (verb == "QUIT") {
+      command = SmtpCommand::kQuit;
+      where_ = verb;
+      Reply("221 2.0.0 Bye");
+      ok = true;
+      done_ = true;
+    }
+    if (command == SmtpCommand::kUnknown) {
+      where_ = "UNKNOWN";
+      Error("500 5.5.2 Error: command not recognized");
+    }
+    stats_.Count(command, ok);
+  }
+  if (write_failed_ && reason_.empty()) reason_ = "lost connection";
+  // smtpd.c: log abnormal ends, but not a client that goes away after
+  // END-OF-MESSAGE without QUIT.
+  if (!reason_.empty() && (where_ != kAfterEom || reason_ != "lost connection")) {
+    Log(pm::SmtpdAbnormalEnd(reason_, where_, data_bytes_, client_name_, client_addr_));
+  }
+  ResetTransaction();
+  Log(pm::SmtpdDisconnect(client_name_, client_addr_, stats_));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(SmtpServerDeps deps,
+                                                              SmtpServerOptions options) {
+  if (!IsLoopback(options.listen_address)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen address ", options.listen_address, " is not a loopback address"));
+  }
+  std::unique_ptr<SmtpServer> server(new SmtpServer(deps, options));
+  bool v6 = options.listen_address.find(':') != std::string::npos;
+  int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  if (v6) {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(static_cast<uint16_t>(options.port));
+    std::string a = options.listen_address;
+    if (a.front() == '[') a = a.substr(1, a.size() - 2);
+    inet_pton(AF_INET6, a.c_str(), &sin6->sin6_addr);
+    len = sizeof(*sin6);
+  } else {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(static_cast<uint16_t>(options.port));
+    inet_pton(AF_INET, options.listen_address.c_str(), &sin->sin_addr);
+    len = sizeof(*sin);
+  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, 128) != 0) {
+    std::string why = std::strerror(errno);
+    close(fd);
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_address,
+                                               ":", options.port, ": ", why));
+  }
+  sockaddr_storage bound{};
+  socklen_t bound_len = sizeof(bound);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+  server->port_ = ntohs(bound.ss_family == AF_INET6
+                            ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  server->listen_fd_ = fd;
+  server->acceptor_ = std::thread([s = server.get()] { s->AcceptLoop(); });
+  return server;
+}
+
+SmtpServer::~SmtpServer() { Stop(); }
+
+void SmtpServer::ReapFinished() {
+  for (uint64_t id : finished_) {
+    auto it = sessions_.find(id);
+    if (it != sessions_.end()) {
+      it->second.join();
+      sessions_.erase(it);
+    }
+  }
+  finished_.clear();
+}
+
+void SmtpServer::AcceptLoop() {
+  while (!stopping_.load()) {
+    pollfd p{listen_fd_, POLLIN, 0};
+    int rc = poll(&p, 1, 100);
+    {
+      absl::MutexLock lock(&mu_);
+      ReapFinished();
+    }
+    if (rc <= 0) continue;
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof(peer);
+    int cfd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
+    if (cfd < 0) continue;
+    std::string addr = PeerAddress(peer);
+    absl::MutexLock lock(&mu_);
+    if (stopping_.load()) {
+      close(cfd);
+      break;
+    }
+    uint64_t id = next_session_++;
+    session_fds_[id] = cfd;
+    sessions_[id] = std::thread([this, id, cfd, addr] {
+      Session session(deps_, options_, cfd, addr);
+      session.Run();
+      absl::MutexLock lock(&mu_);
+      session_fds_.erase(id);
+      close(cfd);
+      finished_.push_back(id);
+    });
+  }
+}
+
+void SmtpServer::Stop() {
+  if (stopping_.exchange(true)) return;
+  if (acceptor_.joinable()) acceptor_.join();
+  if (listen_fd_ >= 0) {
+    close(listen_fd_);
+    listen_fd_ = -1;
+  }
+  std::map<uint64_t, std::thread> sessions;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, fd] : session_fds_) shutdown(fd, SHUT_RDWR);
+    sessions.swap(sessions_);
+    finished_.clear();
+  }
+  for (auto& [id, t] : sessions) t.join();
+}
+
+}  // namespace mailgauge::refmta

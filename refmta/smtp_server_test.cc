@@ -1,0 +1,461 @@
+#include "refmta/smtp_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mailgauge::refmta {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// A blocking SMTP client on loopback, optionally bound to a source address.
+class Client {
+ public:
+  Client(int port, const std::string& source = "127.0.0.1") {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    inet_pton(AF_INET, source.c_str(), &src.sin_addr);
+    EXPECT_EQ(0, bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof(src)));
+    sockaddr_in dst{};
+    dst.sin_family = AF_INET;
+    dst.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
+    EXPECT_EQ(0, connect(fd_, reinterpret_cast<sockaddr*>(&dst), sizeof(dst)));
+  }
+  ~Client() { Close(); }
+  void Close() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+  void Send(absl::string_view data) {
+    ASSERT_EQ(static_cast<ssize_t>(data.size()), send(fd_, data.data(), data.size(), MSG_NOSIGNAL));
+  }
+  // One whole (possibly multi-line) reply, lines joined with "\n"; "" on EOF
+  // or after 5 s.
+  std::string Reply() {
+    std::string reply;
+    for (;;) {
+      size_t nl;
+      while ((nl = buffer_.find("\r\n")) == std::string::npos) {
+        pollfd p{fd_, POLLIN, 0};
+        if (poll(&p, 1, 5000) <= 0) return reply;
+        char chunk[4096];
+        ssize_t n = read(fd_, chunk, sizeof(chunk));
+        if (n <= 0) return reply;
+        buffer_.append(chunk, static_cast<size_t>(n));
+      }
+      std::string line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 2);
+      absl::StrAppend(&reply, reply.empty() ? "" : "\n", line);
+      if (line.size() < 4 || line[3] != '-') return reply;
+    }
+  }
+  std::string Command(absl::string_view line) {
+    Send(absl::StrCat(line, "\r\n"));
+    return Reply();
+  }
+  // True when the server closed the connection (read returns 0).
+  bool ClosedByServer() {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, 5000) <= 0) return false;
+    char c;
+    return read(fd_, &c, 1) == 0;
+  }
+
+ private:
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+class SmtpServerTest : public ::testing::Test {
+ protected:
+  void Start(const std::string& extra_config = "") {
+    dir_ = absl::StrCat(testing::TempDir(), "/smtpd_", getpid(), "_", counter_++);
+    ASSERT_EQ(0, system(absl::StrCat("rm -rf '", dir_, "' && mkdir -p '", dir_, "'").c_str()));
+    std::ofstream(dir_ + "/aliases") << "postmaster: alice\n";
+    std::ofstream(dir_ + "/local_users") << "alice ok\nbob ok\n";
+    std::ofstream(dir_ + "/header_checks")
+        << "/^Subject:.*forbidden/ REJECT\n/^Subject:.*custom/ REJECT 5.7.0 go away\n"
+           "/^X-Discard:/ DISCARD\n/^X-Hold:/ HOLD\n";
+    auto cf = MainCf::Parse(
+        absl::StrCat("myhostname = mx.example.com\nmydomain = example.com\n"
+                     "mydestination = $myhostname, localhost, $mydomain\n"
+                     "mynetworks = 127.0.0.0/24\n"
+                     "alias_maps = texthash:", dir_, "/aliases\n",
+                     "local_recipient_maps = texthash:", dir_, "/local_users $alias_maps\n",
+                     "smtpd_recipient_restrictions = permit_mynetworks, "
+                     "reject_unauth_destination\n"
+                     "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
+                     "header_checks = regexp:", dir_, "/header_checks\n",
+                     "message_size_limit = 2000\n"
+                     "smtpd_timeout = 1s\n"
+                     "disable_vrfy_command = yes\n",
+                     extra_config),
+        "main.cf");
+    ASSERT_TRUE(cf.ok()) << cf.status();
+    auto config = LoadRefmtaConfig(*cf);
+    ASSERT_TRUE(config.ok()) << config.status();
+    config_ = *config;
+    auto policy = RecipientPolicy::Create(config_);
+    ASSERT_TRUE(policy.ok()) << policy.status();
+    policy_ = *std::move(policy);
+    auto queue = Queue::Open(dir_ + "/spool", false);
+    ASSERT_TRUE(queue.ok()) << queue.status();
+    queue_ = *std::move(queue);
+    PostfixLogOptions log_options;
+    log_options.hostname = "mx.example.com";
+    log_ = std::make_unique<PostfixLogWriter>(log_options, [this](const std::string& line) {
+      absl::MutexLock lock(&mu_);
+      log_lines_.push_back(line.substr(line.find("postfix/")));  // drop the time stamp
+    });
+    ledger_ = std::make_unique<refmta::Ledger>([this](const std::string& line) {
+      absl::MutexLock lock(&mu_);
+      ledger_lines_.push_back(line);
+    });
+    auto checks = LookupTableList::Open(config_.header_checks);
+    ASSERT_TRUE(checks.ok()) << checks.status();
+    cleanup_ = std::make_unique<Cleanup>(config_, queue_.get(), log_.get(), ledger_.get(),
+                                         *std::move(checks), 101);
+    SmtpServerOptions options;
+    options.smtpd_pid = 100;
+    auto server = SmtpServer::Start(
+        {&config_, policy_.get(), queue_.get(), log_.get(), ledger_.get(), cleanup_.get()},
+        options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
+  // Log lines after the session ends (Stop joins every session).
+  std::vector<std::string> StopAndLog() {
+    server_->Stop();
+    absl::MutexLock lock(&mu_);
+    return log_lines_;
+  }
+  std::vector<std::string> LedgerLines() {
+    absl::MutexLock lock(&mu_);
+    return ledger_lines_;
+  }
+
+  static int counter_;
+  std::string dir_;
+  RefmtaConfig config_;
+  std::unique_ptr<RecipientPolicy> policy_;
+  std::unique_ptr<Queue> queue_;
+  std::unique_ptr<PostfixLogWriter> log_;
+  std::unique_ptr<refmta::Ledger> ledger_;
+  std::unique_ptr<Cleanup> cleanup_;
+  std::unique_ptr<SmtpServer> server_;
+  absl::Mutex mu_;
+  std::vector<std::string> log_lines_;
+  std::vector<std::string> ledger_lines_;
+};
+int SmtpServerTest::counter_ = 0;
+
+TEST_F(SmtpServerTest, AcceptsAMessageIntoTheQueue) {
+  Start();
+  Client c(server_->port());
+  EXPECT_EQ("220 mx.example.com ESMTP Postfix", c.Reply());
+  EXPECT_EQ("250-mx.example.com\n250-PIPELINING\n250-SIZE 2000\n250-ENHANCEDSTATUSCODES\n"
+            "250 8BITMIME",
+            c.Command("EHLO client.example"));
+  EXPECT_EQ("250 2.1.0 Ok", c.Command("MAIL FROM:<sender@outside.example> SIZE=100"));
+  EXPECT_EQ("250 2.1.5 Ok", c.Command("RCPT TO:<alice@example.com>"));
+  EXPECT_EQ("354 End data with <CR><LF>.<CR><LF>", c.Command("DATA"));
+  c.Send("Subject: hello\r\nMessage-ID: <m1@outside.example>\r\n\r\nline one\r\n..dotted\r\n.\r\n");
+  std::string queued = c.Reply();
+  ASSERT_TRUE(absl::StartsWith(queued, "250 2.0.0 Ok: queued as ")) << queued;
+  std::string id = queued.substr(strlen("250 2.0.0 Ok: queued as "));
+  EXPECT_EQ("221 2.0.0 Bye", c.Command("QUIT"));
+  EXPECT_TRUE(c.ClosedByServer());
+
+  auto file = queue_->Read(QueueName::kIncoming, id);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ("sender@outside.example", file->envelope.sender);
+  ASSERT_EQ(1u, file->envelope.recipients.size());
+  EXPECT_EQ("alice@example.com", file->envelope.recipients[0].address);
+  EXPECT_EQ("127.0.0.1", file->envelope.client_addr);
+  EXPECT_EQ("ESMTP", file->envelope.protocol);
+  EXPECT_THAT(file->message, HasSubstr("\n\nline one\n.dotted\n"));
+  EXPECT_TRUE(absl::StartsWith(file->message, "Received: from client.example (localhost "
+                                              "[127.0.0.1])\n\tby mx.example.com (Postfix) "
+                                              "with ESMTP id " + id + "\n\tfor <alice@example.com>; "))
+      << file->message;
+
+  EXPECT_THAT(StopAndLog(),
+              ElementsAre("postfix/smtpd[100]: connect from localhost[127.0.0.1]\n",
+                          "postfix/smtpd[100]: " + id + ": client=localhost[127.0.0.1]\n",
+                          "postfix/cleanup[101]: " + id + ": message-id=<m1@outside.example>\n",
+                          "postfix/smtpd[100]: disconnect from localhost[127.0.0.1] ehlo=1 "
+                          "mail=1 rcpt=1 data=1 quit=1 commands=5\n"));
+  std::vector<std::string> ledger = LedgerLines();
+  ASSERT_EQ(1u, ledger.size());
+  EXPECT_THAT(ledger[0], HasSubstr("\"event\":\"accepted\""));
+  EXPECT_THAT(ledger[0], HasSubstr("\"queue_id\":\"" + id + "\""));
+  EXPECT_THAT(ledger[0], HasSubstr("\"recipient\":\"alice@example.com\""));
+}
+
+TEST_F(SmtpServerTest, RelayDeniedFromOutsideMynetworks) {
+  Start();
+  Client c(server_->port(), "127.0.1.5");
+  c.Reply();
+  EXPECT_EQ("250 mx.example.com", c.Command("HELO outsider"));
+  EXPECT_EQ("250 2.1.0 Ok", c.Command("MAIL FROM:<spammer@outside.example>"));
+  EXPECT_EQ("554 5.7.1 <victim@elsewhere.example>: Relay access denied",
+            c.Command("RCPT TO:<victim@elsewhere.example>"));
+  EXPECT_EQ("554 5.5.1 Error: no valid recipients", c.Command("DATA"));
+  EXPECT_EQ("221 2.0.0 Bye", c.Command("QUIT"));
+  EXPECT_THAT(queue_->List(QueueName::kIncoming).value(), IsEmpty());
+  EXPECT_THAT(StopAndLog(),
+              ElementsAre("postfix/smtpd[100]: connect from unknown[127.0.1.5]\n",
+                          "postfix/smtpd[100]: NOQUEUE: reject: RCPT from unknown[127.0.1.5]: "
+                          "554 5.7.1 <victim@elsewhere.example>: Relay access denied; "
+                          "from=<spammer@outside.example> to=<victim@elsewhere.example> "
+                          "proto=SMTP helo=<outsider>\n",
+                          "postfix/smtpd[100]: disconnect from unknown[127.0.1.5] helo=1 "
+                          "mail=1 rcpt=0/1 data=0/1 quit=1 commands=3/5\n"));
+  std::vector<std::string> ledger = LedgerLines();
+  ASSERT_EQ(1u, ledger.size());
+  EXPECT_THAT(ledger[0], HasSubstr("\"event\":\"rejected\""));
+  EXPECT_THAT(ledger[0], HasSubstr("Relay access denied"));
+}
+
+TEST_F(SmtpServerTest, UnknownLocalUserAfterAnAcceptedOneLogsTheQueueId) {
+  Start();
+  Client c(server_->port());
+  c.Reply();
+  c.Command("EHLO client");
+  c.Command("MAIL FROM:<>");
+  EXPECT_EQ("250 2.1.5 Ok", c.Command("RCPT TO:<bob@example.com>"));
+  EXPECT_EQ("550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in "
+            "local recipient table",
+            c.Command("RCPT TO:<nobody@example.com>"));
+  EXPECT_EQ("250 2.0.0 Ok", c.Command("RSET"));
+  EXPECT_EQ("221 2.0.0 Bye", c.Command("QUIT"));
+  std::vector<std::string> log = StopAndLog();
+  ASSERT_EQ(4u, log.size());
+  std::string id = log[1].substr(strlen("postfix/smtpd[100]: "), 11);
+  EXPECT_EQ("postfix/smtpd[100]: " + id + ": reject: RCPT from localhost[127.0.0.1]: 550 5.1.1 "
+            "<nobody@example.com>: Recipient address rejected: User unknown in local "
+            "recipient table; from=<> to=<nobody@example.com> proto=ESMTP helo=<client>\n",
+            log[2]);
+  // RSET dropped the reserved queue file.
+  EXPECT_TRUE(absl::IsNotFound(queue_->Locate(id).status()));
+}
+
+TEST_F(SmtpServerTest, PipelinedCommandsGetAllTheirReplies) {
+  Start();
+  Client c(server_->port());
+  c.Reply();
+  c.Send("EHLO client\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<alice@example.com>\r\n"
+         "RCPT TO:<bob@example.com>\r\nDATA\r\n");
+  EXPECT_THAT(c.Reply(), HasSubstr("250 8BITMIME"));
+  EXPECT_EQ("250 2.1.0 Ok", c.Reply());
+  EXPECT_EQ("250 2.1.5 Ok", c.Reply());
+  EXPECT_EQ("250 2.1.5 Ok", c.Reply());
+  EXPECT_EQ("354 End data with <CR><LF>.<CR><LF>", c.Reply());
+  c.Send("Subject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n");
+  EXPECT_THAT(c.Reply(), HasSubstr("250 2.0.0 Ok: queued as "));
+  EXPECT_EQ("221 2.0.0 Bye", c.Reply());
+  std::vector<std::string> log = StopAndLog();
+  // No Message-ID: cleanup adds one and logs it.
+  EXPECT_THAT(log[2], HasSubstr("message-id=<"));
+  EXPECT_THAT(log[2], HasSubstr("@mx.example.com>"));
+  EXPECT_EQ(2u, LedgerLines().size());
+}
+
+TEST_F(SmtpServerTest, SizeLimits) {
+  Start();
+  Client c(server_->port());
+  c.Reply();
+  c.Command("EHLO client");
+  EXPECT_EQ("552 5.3.4 Message size exceeds fixed limit",
+            c.Command("MAIL FROM:<a@example.com> SIZE=5000"));
+  EXPECT_EQ("501 5.5.4 Bad message size syntax", c.Command("MAIL FROM:<a@example.com> SIZE=x"));
+  EXPECT_EQ("555 5.5.4 Unsupported option: FOO=1", c.Command("MAIL FROM:<a@example.com> FOO=1"));
+  EXPECT_EQ("250 2.1.0 Ok", c.Command("MAIL FROM:<a@example.com> BODY=8BITMIME"));
+  EXPECT_EQ("250 2.1.5 Ok", c.Command("RCPT TO:<alice@example.com>"));
+  EXPECT_EQ("354 End data with <CR><LF>.<CR><LF>", c.Command("DATA"));
+  c.Send("Subject: big\r\n\r\n" + std::string(3000, 'x') + "\r\n.\r\n");
+  EXPECT_EQ("552 5.3.4 Error: message file too big", c.Reply());
+  EXPECT_EQ("221 2.0.0 Bye", c.Command("QUIT"));
+  std::vector<std::string> log = StopAndLog();
+  EXPECT_THAT(log, Contains("postfix/smtpd[100]: NOQUEUE: reject: MAIL from "
+                            "localhost[127.0.0.1]: 552 5.3.4 Message size exceeds fixed limit; "
+                            "proto=ESMTP helo=<client>\n"));
+  EXPECT_THAT(log[log.size() - 2], HasSubstr("queue file size limit exceeded"));
+  EXPECT_THAT(queue_->List(QueueName::kIncoming).value(), IsEmpty());
+}
+
+TEST_F(SmtpServerTest, HeaderChecksRejectDiscardHold) {
+  Start();
+  Client c(server_->port());
+  c.Reply();
+  c.Command("EHLO client");
+  auto send = [&](const std::string& header) {
+    EXPECT_EQ("250 2.1.0 Ok", c.Command("MAIL FROM:<a@example.com>"));
+    EXPECT_EQ("250 2.1.5 Ok", c.Command("RCPT TO:<alice@example.com>"));
+    EXPECT_EQ("354 End data with <CR><LF>.<CR><LF>", c.Command("DATA"));
+    c.Send(header + "\r\n\r\nbody\r\n.\r\n");
+    return c.Reply();
+  };
+  EXPECT_EQ("550 5.7.1 message content rejected", send("Subject: forbidden fruit"));
+  EXPECT_EQ("550 5.7.0 go away", send("Subject: custom"));
+  std::string discarded = send("X-Discard: yes");
+  EXPECT_THAT(discarded, HasSubstr("250 2.0.0 Ok: queued as "));
+  std::string held = send("X-Hold: please");
+  ASSERT_THAT(held, HasSubstr("250 2.0.0 Ok: queued as "));
+  std::string held_id = held.substr(strlen("250 2.0.0 Ok: queued as "));
+  c.Command("QUIT");
+  EXPECT_EQ(QueueName::kHold, queue_->Locate(held_id).value());
+  EXPECT_THAT(queue_->List(QueueName::kIncoming).value(), IsEmpty());
+  std::vector<std::string> log = StopAndLog();
+  std::string all = absl::StrJoin(log, "");
+  EXPECT_THAT(all, HasSubstr(": reject: header Subject: forbidden fruit from "
+                             "localhost[127.0.0.1]; from=<a@example.com> to=<alice@example.com> "
+                             "proto=ESMTP helo=<client>: 5.7.1 message content rejected\n"));
+  EXPECT_THAT(all, HasSubstr(": discard: header X-Discard: yes from localhost[127.0.0.1]; "
+                             "from=<a@example.com> to=<alice@example.com> proto=ESMTP "
+                             "helo=<client>\n"));
+  EXPECT_THAT(all, HasSubstr(held_id + ": hold: header X-Hold: please from "
+                             "localhost[127.0.0.1]; from=<a@example.com> "
+                             "to=<alice@example.com> proto=ESMTP helo=<client>\n"));
+  EXPECT_THAT(all, HasSubstr("ehlo=1 mail=4 rcpt=4 data=2/4 quit=1 commands=12/14\n"));
+}
+
+TEST_F(SmtpServerTest, OtherCommandsAndErrors) {
+  Start();
+  Client c(server_->port());
+  c.Reply();
+  EXPECT_EQ("501 Syntax: EHLO hostname", c.Command("EHLO"));
+  EXPECT_EQ("503 5.5.1 Error: need MAIL command", c.Command("RCPT TO:<alice@example.com>"));
+  EXPECT_EQ("503 5.5.1 Error: need RCPT command", c.Command("DATA"));
+  EXPECT_EQ("501 5.5.4 Syntax: MAIL FROM:<address>", c.Command("MAIL TO:<x>"));
+  EXPECT_EQ("502 5.5.1 VRFY command is disabled", c.Command("VRFY alice"));
+  EXPECT_EQ("250 2.0.0 Ok", c.Command("NOOP"));
+  EXPECT_THAT(c.Command("HELP"), HasSubstr("214 2.0.0 Commands:"));
+  EXPECT_EQ("500 5.5.2 Error: command not recognized", c.Command("FROB"));
+  EXPECT_EQ("500 5.5.2 Error: command not recognized", c.Command(std::string("NO\0OP", 5)));
+  EXPECT_EQ("250 mx.example.com", c.Command("HELO bare-lf\n"));  // bare LF ends the line too
+  c.Reply();  // the "\r\n" Command added after the bare LF is an empty command
+  EXPECT_EQ("250 2.1.0 Ok", c.Command("MAIL FROM:<a@example.com>"));
+  EXPECT_EQ("503 5.5.1 Error: nested MAIL command", c.Command("MAIL FROM:<a@example.com>"));
+  EXPECT_EQ("501 5.1.3 Bad recipient address syntax", c.Command("RCPT TO:<>"));
+  EXPECT_EQ("500 5.5.2 Error: line too long", c.Command(std::string(5000, 'A')));
+  EXPECT_EQ("221 2.0.0 Bye", c.Command("QUIT"));
+  std::vector<std::string> log = StopAndLog();
+  EXPECT_EQ("postfix/smtpd[100]: disconnect from localhost[127.0.0.1] helo=1 ehlo=0/1 "
+            "mail=1/3 rcpt=0/2 data=0/1 noop=1 vrfy=0/1 quit=1 help=1 unknown=0/4 "
+            "commands=5/16\n",
+            log.back());
+}
+
+TEST_F(SmtpServerTest, TooManyErrorsDisconnects) {
+  Start("smtpd_hard_error_limit = 3\n");
+  Client c(server_->port());
+  c.Reply();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ("500 5.5.2 Error: command not recognized", c.Command("BOGUS"));
+  }
+  EXPECT_EQ("421 4.7.0 mx.example.com Error: too many errors", c.Reply());
+  EXPECT_TRUE(c.ClosedByServer());
+  std::vector<std::string> log = StopAndLog();
+  ASSERT_EQ(3u, log.size());
+  EXPECT_EQ("postfix/smtpd[100]: too many errors after UNKNOWN from localhost[127.0.0.1]\n",
+            log[1]);
+  EXPECT_EQ("postfix/smtpd[100]: disconnect from localhost[127.0.0.1] unknown=0/3 "
+            "commands=0/3\n",
+            log[2]);
+}
+
+TEST_F(SmtpServerTest, IdleClientTimesOut) {
+  Start();
+  Client c(server_->port());
+  c.Reply();
+  c.Command("EHLO client");
+  EXPECT_EQ("421 4.4.2 mx.example.com Error: timeout exceeded", c.Reply());
+  EXPECT_TRUE(c.ClosedByServer());
+  std::vector<std::string> log = StopAndLog();
+  EXPECT_THAT(log, Contains("postfix/smtpd[100]: timeout after EHLO from localhost[127.0.0.1]\n"));
+}
+
+TEST_F(SmtpServerTest, ClientThatNeverFinishesDataTimesOut) {
+  Start();
+  Client c(server_->port());
+  c.Reply();
+  c.Command("EHLO client");
+  c.Command("MAIL FROM:<a@example.com>");
+  c.Command("RCPT TO:<alice@example.com>");
+  c.Command("DATA");
+  c.Send("Subject: never ends\r\n\r\npartial");
+  EXPECT_EQ("421 4.4.2 mx.example.com Error: timeout exceeded", c.Reply());
+  std::vector<std::string> log = StopAndLog();
+  EXPECT_THAT(log, Contains("postfix/smtpd[100]: timeout after DATA (30 bytes) from "
+                            "localhost[127.0.0.1]\n"));
+  EXPECT_THAT(queue_->List(QueueName::kIncoming).value(), IsEmpty());
+  EXPECT_TRUE(LedgerLines().empty());
+}
+
+TEST_F(SmtpServerTest, LostConnectionDropsTheReservedQueueFile) {
+  Start();
+  {
+    Client c(server_->port(), "127.0.0.7");
+    c.Reply();
+    c.Command("HELO client");
+    c.Command("MAIL FROM:<a@example.com>");
+    c.Command("RCPT TO:<alice@example.com>");
+  }
+  std::vector<std::string> log;
+  for (int i = 0; i < 100; ++i) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (log_lines_.size() >= 4) break;
+    }
+    usleep(20000);
+  }
+  log = StopAndLog();
+  ASSERT_EQ(4u, log.size());
+  EXPECT_EQ("postfix/smtpd[100]: lost connection after RCPT from unknown[127.0.0.7]\n", log[2]);
+  EXPECT_EQ("postfix/smtpd[100]: disconnect from unknown[127.0.0.7] helo=1 mail=1 rcpt=1 "
+            "commands=3\n",
+            log[3]);
+  // The placeholder reserved at RCPT is gone.
+  std::string cmd = absl::StrCat("test -z \"$(ls -A ", dir_, "/spool/incoming)\"");
+  EXPECT_EQ(0, system(cmd.c_str()));
+}
+
+TEST_F(SmtpServerTest, StopEndsOpenSessions) {
+  Start();
+  Client c(server_->port());
+  c.Reply();
+  server_->Stop();
+  EXPECT_TRUE(c.ClosedByServer());
+}
+
+TEST(SmtpServerStartTest, RefusesNonLoopbackAddresses) {
+  SmtpServerDeps deps{};
+  auto s = SmtpServer::Start(deps, {"0.0.0.0", 0, 1});
+  EXPECT_EQ(absl::StatusCode::kInvalidArgument, s.status().code());
+  auto t = SmtpServer::Start(deps, {"192.0.2.1", 0, 1});
+  EXPECT_EQ(absl::StatusCode::kInvalidArgument, t.status().code());
+}
+
+}  // namespace
+}  // namespace mailgauge::refmta
