@@ -7,6 +7,13 @@
 #include "parsers/program_name.h"
 
 namespace mailgauge::analyzer {
+namespace {
+
+absl::string_view AbslView(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+}  // namespace
 
 uint64_t LogInputStats::unparsed_lines() const {
   uint64_t n = 0;
@@ -61,6 +68,18 @@ void LogInput::ProcessLine(std::string_view text, bool overlong) {
     case parsers::EnvelopeResult::kOk:
       break;
   }
+  ProcessParsed(line, text, overlong);
+}
+
+void LogInput::ProcessLogLine(const LogLine& line, bool overlong) {
+  ++stats_.lines;
+  stats_.bytes += line.message.size() + 1;
+  if (overlong) ++stats_.overlong_lines;
+  ProcessParsed(line, {}, overlong);
+}
+
+void LogInput::ProcessParsed(const LogLine& line, std::string_view text,
+                             bool overlong) {
   if (!parsers::IsPostfixProgram(line, options_.envelope.syslog_names)) {
     ++stats_.other_program_lines;
     return;
@@ -73,7 +92,15 @@ void LogInput::ProcessLine(std::string_view text, bool overlong) {
   }
   if (overlong || parser_->Parse(line, &event_) != parsers::ParseResult::kParsed) {
     ++stats_.unparsed_by_daemon[std::string(line.daemon.empty() ? "-" : line.daemon)];
-    Unparsed(text);
+    if (!text.empty() || !unparsed_.is_open()) {
+      Unparsed(text);
+    } else {
+      std::string rendered = line.time.ToRfc3339();
+      absl::StrAppend(&rendered, " ", AbslView(line.host), " ", AbslView(line.program));
+      if (line.pid >= 0) absl::StrAppend(&rendered, "[", line.pid, "]");
+      absl::StrAppend(&rendered, ": ", AbslView(line.message));
+      Unparsed(rendered);
+    }
     return;
   }
   ++stats_.parsed_lines;
@@ -130,6 +157,44 @@ absl::Status LogInput::ReadFiles(const std::vector<std::string>& paths) {
     if (!s.ok() && first_error.ok()) first_error = s;
   }
   if (unparsed_.is_open()) unparsed_.flush();
+  return first_error;
+}
+
+absl::Status LogInput::ReadJournal(parsers::JournalOptions options) {
+  options.time_zone = options_.envelope.time_zone;
+  options.syslog_names = options_.envelope.syslog_names;
+  options.max_message_bytes = options_.max_line_bytes;
+  auto reader = parsers::JournalReader::Open(std::move(options));
+  if (!reader.ok()) return reader.status();
+  stats_.files += (*reader)->stats().files;
+  absl::Status status;
+  parsers::JournalEntry entry;
+  for (;;) {
+    absl::StatusOr<parsers::JournalRead> r = (*reader)->Next(&entry);
+    if (!r.ok()) {
+      status = r.status();
+      break;
+    }
+    if (*r != parsers::JournalRead::kEntry) break;
+    ++stats_.journal_entries;
+    ProcessLogLine(entry.line, entry.overlong);
+  }
+  const parsers::JournalStats& js = (*reader)->stats();
+  stats_.lines += js.skipped_entries;
+  stats_.journal_entries += js.skipped_entries;
+  stats_.other_program_lines += js.skipped_entries;
+  journal_cursor_ = (*reader)->Cursor();
+  if (unparsed_.is_open()) unparsed_.flush();
+  return status;
+}
+
+absl::Status LogInput::ReadInputs(const std::vector<std::string>& paths) {
+  absl::Status first_error;
+  if (options_.journal) first_error = ReadJournal(*options_.journal);
+  if (!paths.empty() || !options_.journal) {
+    absl::Status s = ReadFiles(paths.empty() ? std::vector<std::string>{"-"} : paths);
+    if (!s.ok() && first_error.ok()) first_error = s;
+  }
   return first_error;
 }
 

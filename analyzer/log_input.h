@@ -14,6 +14,14 @@
 // Several files are read in time order (by the first timestamp each holds),
 // not in argument order, so rotated files can be given in any order.
 //
+// The systemd journal is read entry by entry, each entry's fields turned into
+// a LogLine directly (parsers/journal_reader.h), and fed to the same Postfix
+// parser, handler and counts:
+//
+//   parsers::JournalOptions journal;  // the local system journal
+//   absl::Status s = input.ReadJournal(journal);
+//   input.journal_cursor();           // resume point for after_cursor
+//
 // Thread-safety: not thread-safe; one LogInput per thread.
 #ifndef MAILGAUGE_ANALYZER_LOG_INPUT_H_
 #define MAILGAUGE_ANALYZER_LOG_INPUT_H_
@@ -23,11 +31,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "common/log_line.h"
+#include "parsers/journal_reader.h"
 #include "parsers/line_reader.h"
 #include "parsers/postfix/event.h"
 #include "parsers/postfix/postfix_parser.h"
@@ -41,6 +51,9 @@ struct LogInputOptions {
   // When set, every line not understood (bad envelope, or a Postfix line no
   // pattern knows) is appended here, as it was read.
   std::string unparsed_path;
+  // When set, ReadInputs() reads the journal (time zone, syslog names and
+  // line cap are taken from the fields above, see ReadJournal()).
+  std::optional<parsers::JournalOptions> journal;
 };
 
 struct LogInputStats {
@@ -54,6 +67,7 @@ struct LogInputStats {
   uint64_t postfix_lines = 0;
   uint64_t parsed_lines = 0;
   uint64_t time_went_backwards = 0; // a line older than the newest seen
+  uint64_t journal_entries = 0;     // of `lines`, read from the journal
   std::map<std::string, uint64_t> unparsed_by_daemon;
   uint64_t unparsed_lines() const;
 };
@@ -72,8 +86,32 @@ class LogInput {
   // the first error is returned.
   [[nodiscard]] absl::Status ReadFiles(const std::vector<std::string>& paths);
 
-  // Feeds one raw line (for tests and other line sources such as journald).
+  // Reads the journal entries `options` selects, each as one line, until
+  // the end (or `until`). The reader's time_zone, syslog_names and
+  // max_message_bytes are replaced by this input's envelope time zone,
+  // syslog names and max_line_bytes, so both kinds of input agree. Entries
+  // the reader skips as not Postfix's count as other_program_lines. Errors
+  // (opening, a corrupt file) name the journal; entries read before an
+  // error have been handled.
+  [[nodiscard]] absl::Status ReadJournal(parsers::JournalOptions options);
+
+  // Reads options().journal when set, then `paths` (as ReadFiles); with
+  // neither, stdin.
+  [[nodiscard]] absl::Status ReadInputs(const std::vector<std::string>& paths);
+
+  // The cursor after the last journal entry read by ReadJournal(); "" before.
+  const std::string& journal_cursor() const { return journal_cursor_; }
+
+  // Feeds one raw line (for tests and other line sources).
   void ProcessLine(std::string_view text, bool overlong = false);
+
+  // Feeds one line whose envelope is already taken apart (a journal entry
+  // from parsers::JournalReader, e.g. when following the journal). Counts it
+  // as a line; a line not understood goes to the unparsed file rendered as
+  // "<RFC 3339 time> host program[pid]: message".
+  void ProcessLogLine(const LogLine& line, bool overlong = false);
+
+  const LogInputOptions& options() const { return options_; }
 
   const LogInputStats& stats() const { return stats_; }
 
@@ -82,6 +120,9 @@ class LogInput {
 
   [[nodiscard]] absl::Status ReadOne(const std::string& path);
   void Unparsed(std::string_view text);
+  // Everything after the envelope; `text` is the raw line, or empty to
+  // render the LogLine for the unparsed file.
+  void ProcessParsed(const LogLine& line, std::string_view text, bool overlong);
 
   LogInputOptions options_;
   Handler handler_;
@@ -91,6 +132,7 @@ class LogInput {
   LogInputStats stats_;
   int64_t newest_micros_ = 0;
   parsers::Event event_;
+  std::string journal_cursor_;
 };
 
 }  // namespace mailgauge::analyzer

@@ -1,10 +1,18 @@
 #include "cli/input_flags.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "parsers/journal_reader.h"
 
 namespace mailgauge::cli {
 
@@ -21,6 +29,58 @@ void AddInputFlags(Args* args) {
   args->Value("unparsed", "FILE",
               "write every line that is not understood to FILE");
   args->Value("max-line-bytes", "N", "cut lines longer than N bytes (default 65536)");
+  args->Flag("journal",
+             "read the local systemd journal instead of files (needs root or the "
+             "systemd-journal/adm group)");
+  args->Value("journal-dir", "DIR", "read the journal files in DIR");
+  args->Value("journal-file", "FILE", "read the journal file FILE; repeatable");
+  args->Value("journal-unit", "UNIT",
+              "read only this systemd unit's entries (e.g. postfix@-, "
+              "'postfix@*'); repeatable; default: facility mail, postfix.service, "
+              "postfix@*.service, and Postfix identifiers logging with another "
+              "facility");
+  args->Flag("journal-all",
+             "look at every journal entry, not only those selected by default "
+             "(still keeps only Postfix programs)");
+  args->Value("since", "TIME",
+              "journal entries at or after TIME: 2026-11-25, '2026-11-25 10:00', "
+              "RFC 3339, today, yesterday, -2h, @UNIX");
+  args->Value("until", "TIME", "journal entries at or before TIME (as --since)");
+  args->Value("journal-cursor-file", "FILE",
+              "start after the journal cursor saved in FILE (if it exists) and "
+              "save the cursor of the last entry read in it");
+}
+
+absl::StatusOr<absl::Time> ParseJournalTime(const std::string& text,
+                                            absl::TimeZone zone, absl::Time now) {
+  const absl::CivilDay today = absl::ToCivilDay(now, zone);
+  if (text == "now") return now;
+  if (text == "today") return absl::FromCivil(today, zone);
+  if (text == "yesterday") return absl::FromCivil(today - 1, zone);
+  if (text == "tomorrow") return absl::FromCivil(today + 1, zone);
+  if (text.size() > 1 && text[0] == '-') {
+    int64_t seconds = 0;
+    if (ParseDuration(text.substr(1), &seconds)) return now - absl::Seconds(seconds);
+  }
+  if (text.size() > 1 && text[0] == '@') {
+    char* end = nullptr;
+    const long long v = std::strtoll(text.c_str() + 1, &end, 10);
+    if (*end == '\0') return absl::FromUnixSeconds(v);
+  }
+  static const char* const kFormats[] = {
+      "%Y-%m-%d%ET%H:%M:%E*S%Ez", "%Y-%m-%d %H:%M:%E*S%Ez", "%Y-%m-%d%ET%H:%M%Ez",
+      "%Y-%m-%d %H:%M%Ez",        "%Y-%m-%d%ET%H:%M:%E*S",  "%Y-%m-%d %H:%M:%E*S",
+      "%Y-%m-%d%ET%H:%M",         "%Y-%m-%d %H:%M",         "%Y-%m-%d",
+  };
+  const absl::string_view input(text.data(), text.size());
+  for (const char* format : kFormats) {
+    absl::Time t;
+    std::string err;
+    if (absl::ParseTime(format, input, zone, &t, &err)) return t;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "'", text, "' is not a time like 2026-11-25, '2026-11-25 10:00:00', "
+      "2026-11-25T10:00:00+01:00, today, yesterday, -2h or @1764093489"));
 }
 
 absl::StatusOr<analyzer::LogInputOptions> InputOptionsFromFlags(const Args& args) {
@@ -58,17 +118,111 @@ absl::StatusOr<analyzer::LogInputOptions> InputOptionsFromFlags(const Args& args
     }
     options.max_line_bytes = static_cast<size_t>(n);
   }
+
+  // The journal.
+  const int sources = (args.Has("journal") ? 1 : 0) + (args.Has("journal-dir") ? 1 : 0) +
+                      (args.Has("journal-file") ? 1 : 0);
+  if (sources > 1) {
+    return absl::InvalidArgumentError(
+        "give only one of --journal, --journal-dir and --journal-file");
+  }
+  if (sources == 0) {
+    for (const char* flag :
+         {"journal-unit", "journal-all", "since", "until", "journal-cursor-file"}) {
+      if (args.Has(flag)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--", flag, " needs a journal: --journal, --journal-dir or --journal-file"));
+      }
+    }
+    return options;
+  }
+  if (!args.positional().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "read either the journal or files, not both (file argument '",
+        args.positional().front(), "')"));
+  }
+  parsers::JournalOptions journal;
+  if (args.Has("journal-dir")) {
+    journal.source = parsers::JournalSource::kDirectory;
+    journal.directory = args.Get("journal-dir");
+  } else if (args.Has("journal-file")) {
+    journal.source = parsers::JournalSource::kFiles;
+    journal.files = args.GetAll("journal-file");
+  }
+  journal.units = args.GetAll("journal-unit");
+  journal.all_entries = args.Has("journal-all");
+  if (journal.all_entries && !journal.units.empty()) {
+    return absl::InvalidArgumentError("give either --journal-unit or --journal-all");
+  }
+  const absl::Time now = absl::Now();
+  for (const auto& [flag, field] :
+       {std::pair<const char*, std::optional<absl::Time>*>{"since", &journal.since},
+        std::pair<const char*, std::optional<absl::Time>*>{"until", &journal.until}}) {
+    if (!args.Has(flag)) continue;
+    absl::StatusOr<absl::Time> t =
+        ParseJournalTime(args.Get(flag), options.envelope.time_zone, now);
+    if (!t.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, ": ", t.status().message()));
+    }
+    *field = *t;
+  }
+  if (journal.since && journal.until && *journal.until < *journal.since) {
+    return absl::InvalidArgumentError("--until is earlier than --since");
+  }
+  if (args.Has("journal-cursor-file")) {
+    const std::string path = args.Get("journal-cursor-file");
+    std::ifstream f(path);
+    if (!f && ::access(path.c_str(), F_OK) == 0) {
+      // It exists (a later run) but can't be read: don't start over silently.
+      return absl::PermissionDeniedError(
+          absl::StrCat("--journal-cursor-file: cannot read ", path));
+    }
+    if (f) {
+      std::stringstream text;
+      text << f.rdbuf();
+      std::string cursor = text.str();
+      while (!cursor.empty() && (cursor.back() == '\n' || cursor.back() == ' ')) {
+        cursor.pop_back();
+      }
+      journal.after_cursor = cursor;
+    }
+  }
+  options.journal = std::move(journal);
   return options;
+}
+
+absl::Status ReadInputs(const Args& args, analyzer::LogInput* input) {
+  absl::Status status = input->ReadInputs(args.positional());
+  if (input->options().journal && args.Has("journal-cursor-file")) {
+    const std::string path = args.Get("journal-cursor-file");
+    const std::string& cursor = input->journal_cursor();
+    if (!cursor.empty()) {
+      const std::string tmp = path + ".tmp";
+      std::ofstream f(tmp, std::ios::trunc);
+      f << cursor << "\n";
+      f.close();
+      if (!f || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        absl::Status s = absl::PermissionDeniedError(
+            absl::StrCat("--journal-cursor-file: cannot write ", path));
+        if (status.ok()) status = s;
+      }
+    }
+  }
+  return status;
 }
 
 void PrintInputStats(const analyzer::LogInputStats& s) {
   std::fprintf(stderr,
-               "mailgauge: %llu lines in %llu files: %llu Postfix lines, %llu parsed, "
+               "mailgauge: %llu lines in %llu files%s: %llu Postfix lines, %llu parsed, "
                "%llu not understood, %llu with an unreadable envelope, %llu from "
                "other programs, %llu overlong, %llu with a time earlier than the "
                "newest before\n",
                static_cast<unsigned long long>(s.lines),
                static_cast<unsigned long long>(s.files),
+               s.journal_entries > 0
+                   ? absl::StrCat(" (", s.journal_entries, " journal entries)").c_str()
+                   : "",
                static_cast<unsigned long long>(s.postfix_lines),
                static_cast<unsigned long long>(s.parsed_lines),
                static_cast<unsigned long long>(s.unparsed_lines()),
@@ -79,6 +233,31 @@ void PrintInputStats(const analyzer::LogInputStats& s) {
   for (const auto& [daemon, n] : s.unparsed_by_daemon) {
     std::fprintf(stderr, "mailgauge:   not understood from %s: %llu\n",
                  daemon.c_str(), static_cast<unsigned long long>(n));
+  }
+}
+
+}  // namespace mailgauge::cli
+
+namespace mailgauge::cli {
+
+void PrintRunStats(const Args& args, const analyzer::LogInputStats& stats,
+                   const analyzer::CorrelatorStats& c) {
+  if (args.Has("stats")) {
+    PrintInputStats(stats);
+    std::fprintf(stderr,
+                 "mailgauge: %llu messages, %llu records (%llu unfinished), %llu hops "
+                 "joined, %llu notices linked, %llu NOQUEUE rejects, %llu in flight at "
+                 "end, %llu evicted by age, %llu by cap, %llu abandoned\n",
+                 (unsigned long long)c.messages, (unsigned long long)c.records,
+                 (unsigned long long)c.unfinished_records,
+                 (unsigned long long)c.joined_hops, (unsigned long long)c.notifications,
+                 (unsigned long long)c.noqueue_rejects,
+                 (unsigned long long)c.unfinished_at_end,
+                 (unsigned long long)c.evicted_age, (unsigned long long)c.evicted_cap,
+                 (unsigned long long)c.abandoned);
+  } else if (!args.Has("quiet") &&
+             (stats.unparsed_lines() > 0 || stats.malformed_lines > 0)) {
+    PrintInputStats(stats);
   }
 }
 

@@ -1,9 +1,11 @@
 // mailgauge: a mail-server log analyzer. Subcommands:
 //   records   one JSON object per message (JSON Lines)
+//   report    pflogsumm-style summary report
 #include <cstdio>
 #include <cstring>
 
 #include "cli/records_command.h"
+#include "cli/report_command.h"
 
 namespace {
 
@@ -11,7 +13,8 @@ void Usage(FILE* out) {
   std::fprintf(out,
                "usage: mailgauge COMMAND [OPTIONS] [FILE...|-]\n\n"
                "Commands:\n"
-               "  records   one JSON object per finished message (JSON Lines)\n\n"
+               "  records   one JSON object per finished message (JSON Lines)\n"
+               "  report    pflogsumm-style summary report (text, JSON or HTML)\n\n"
                "Run 'mailgauge COMMAND --help' for a command's options.\n");
 }
 
@@ -30,6 +33,9 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(command, "records") == 0) {
     return mailgauge::cli::RecordsCommand(argc, argv, 2);
+  }
+  if (std::strcmp(command, "report") == 0) {
+    return mailgauge::cli::ReportCommand(argc, argv, 2);
   }
   std::fprintf(stderr, "mailgauge: unknown command '%s'\n", command);
   Usage(stderr);

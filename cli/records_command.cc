@@ -34,13 +34,16 @@ int RecordsCommand(int argc, char** argv, int first) {
   }
   if (args.Has("help")) {
     std::printf(
-        "usage: mailgauge records [OPTIONS] [FILE...|-]\n\n"
+        "usage: mailgauge records [OPTIONS] [FILE...|-]\n"
+        "       mailgauge records [OPTIONS] --journal|--journal-dir DIR|--journal-file FILE\n\n"
         "Reads Postfix logs (syslog files in classic, ISO or RFC 5424 format,\n"
         "Postfix's own maillog_file, .gz files, or stdin) and prints one JSON\n"
         "object per finished message: queue IDs of every hop, client, sender,\n"
         "size, message-id, and each recipient's final status, relay, dsn,\n"
         "reason class, delays and number of deferrals. Files are read in time\n"
-        "order. With no FILE, reads stdin.\n\nOptions:\n%s",
+        "order. With no FILE, reads stdin. With --journal, --journal-dir or\n"
+        "--journal-file, reads Postfix's entries from the systemd journal\n"
+        "instead.\n\nOptions:\n%s",
         args.Help().c_str());
     return 0;
   }
@@ -84,31 +87,12 @@ int RecordsCommand(int argc, char** argv, int first) {
                  std::string(input.status().message()).c_str());
     return 1;
   }
-  std::vector<std::string> paths = args.positional();
-  if (paths.empty()) paths.push_back("-");
-  absl::Status read = (*input)->ReadFiles(paths);
+  absl::Status read = ReadInputs(args, input->get());
   correlator.Finish(include_unfinished);
   std::cout.flush();
 
   const analyzer::LogInputStats& stats = (*input)->stats();
-  if (args.Has("stats")) {
-    PrintInputStats(stats);
-    const analyzer::CorrelatorStats& c = correlator.stats();
-    std::fprintf(stderr,
-                 "mailgauge: %llu messages, %llu records (%llu unfinished), %llu hops "
-                 "joined, %llu notices linked, %llu NOQUEUE rejects, %llu in flight at "
-                 "end, %llu evicted by age, %llu by cap, %llu abandoned\n",
-                 (unsigned long long)c.messages, (unsigned long long)c.records,
-                 (unsigned long long)c.unfinished_records,
-                 (unsigned long long)c.joined_hops, (unsigned long long)c.notifications,
-                 (unsigned long long)c.noqueue_rejects,
-                 (unsigned long long)c.unfinished_at_end,
-                 (unsigned long long)c.evicted_age, (unsigned long long)c.evicted_cap,
-                 (unsigned long long)c.abandoned);
-  } else if (!args.Has("quiet") &&
-             (stats.unparsed_lines() > 0 || stats.malformed_lines > 0)) {
-    PrintInputStats(stats);
-  }
+  PrintRunStats(args, stats, correlator.stats());
   if (!read.ok()) {
     std::fprintf(stderr, "mailgauge records: %s\n", std::string(read.message()).c_str());
     return 1;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: builds mailgauge and runs it over the real Postfix log shipped in
 # testdata/ (produced by testdata/postfix-real/generate.sh with Debian's
-# Postfix): one JSON record per message, then the statistics of the run.
+# Postfix): the pflogsumm-style report, a few of the per-message records, the
+# outcome of every recipient, and the statistics of the run.
 # Installs what it needs from Debian's packages (idempotent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +12,15 @@ bazel build -c opt //:mailgauge >&2
 mailgauge=bazel-bin/mailgauge
 log=testdata/logs/postfix_real.syslog
 
-echo "== mailgauge records $log (first 5 records, pretty-printed)"
-"$mailgauge" records "$log" | head -n 5 | python3 -m json.tool --no-ensure-ascii
+echo "== mailgauge report --smtpd-stats $log"
+"$mailgauge" report --smtpd-stats "$log"
+echo
+echo "== mailgauge records $log (first 3 records, pretty-printed)"
+"$mailgauge" records "$log" | python3 -c '
+import json, sys
+for line in sys.stdin.readlines()[:3]:
+    print(json.dumps(json.loads(line), indent=2, ensure_ascii=False))
+'
 echo
 echo "== outcome of every recipient"
 "$mailgauge" records --include-unfinished "$log" | python3 -c '

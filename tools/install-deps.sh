@@ -13,7 +13,7 @@ PACKAGES=(
   # test and demo tools
   python3 gzip procps
   # real peers the tests compare against
-  pflogsumm
+  pflogsumm systemd-journal-remote
 )
 
 missing=()

@@ -1,0 +1,358 @@
+#include "analyzer/report/html_report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+#include "analyzer/report/text_report.h"
+
+namespace mailgauge::analyzer::report {
+namespace {
+
+constexpr char kStyle[] = R"(
+body{font-family:sans-serif;margin:1.5em;color:#222;max-width:70em}
+h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:.4em 0}
+td,th{padding:.15em .6em;border-bottom:1px solid #eee;text-align:left}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f4f4f4;cursor:pointer}
+.none{color:#777;font-style:italic}
+svg text{font-size:10px;font-family:sans-serif}
+)";
+
+// Sorts a table by the clicked column (numbers numerically).
+constexpr char kScript[] = R"(
+document.querySelectorAll('table.sortable th').forEach(function(th){
+ th.addEventListener('click',function(){
+  var t=th.closest('table'),b=t.tBodies[0],i=Array.prototype.indexOf.call(th.parentNode.children,th);
+  var asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';
+  var rows=Array.prototype.slice.call(b.rows);
+  rows.sort(function(x,y){var a=x.cells[i].dataset.v||x.cells[i].textContent,c=y.cells[i].dataset.v||y.cells[i].textContent;
+   var na=parseFloat(a),nc=parseFloat(c);var r=(!isNaN(na)&&!isNaN(nc))?na-nc:a.localeCompare(c);return asc?r:-r;});
+  rows.forEach(function(r){b.appendChild(r);});
+ });
+});
+)";
+
+std::string Num(uint64_t v) { return std::to_string(v); }
+
+std::string Fixed(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f", v);
+  return buf;
+}
+
+class Page {
+ public:
+  void Raw(std::string_view s) { html_.append(s.data(), s.size()); }
+  void Text(std::string_view s) { html_ += HtmlEscape(s); }
+  void H2(std::string_view title) {
+    Raw("<h2>");
+    Text(title);
+    Raw("</h2>\n");
+  }
+  // columns: name, numeric?
+  void TableStart(const std::vector<std::pair<std::string, bool>>& columns) {
+    Raw("<table class=\"sortable\"><thead><tr>");
+    for (const auto& [name, numeric] : columns) {
+      Raw(numeric ? "<th class=\"n\">" : "<th>");
+      Text(name);
+      Raw("</th>");
+    }
+    Raw("</tr></thead><tbody>\n");
+  }
+  void Row(const std::vector<std::pair<std::string, bool>>& cells) {
+    Raw("<tr>");
+    for (const auto& [value, numeric] : cells) {
+      Raw(numeric ? "<td class=\"n\">" : "<td>");
+      Text(value);
+      Raw("</td>");
+    }
+    Raw("</tr>\n");
+  }
+  void TableEnd() { Raw("</tbody></table>\n"); }
+  void None() { Raw("<p class=\"none\">none</p>\n"); }
+  std::string& html() { return html_; }
+
+ private:
+  std::string html_;
+};
+
+template <typename Map, typename Key>
+std::vector<typename Map::const_pointer> Ranked(const Map& m, Key key, int top) {
+  std::vector<typename Map::const_pointer> v;
+  for (const auto& kv : m) v.push_back(&kv);
+  std::sort(v.begin(), v.end(), [&](auto a, auto b) {
+    if (key(a->second) != key(b->second)) return key(a->second) > key(b->second);
+    return a->first < b->first;
+  });
+  if (top > 0 && v.size() > static_cast<size_t>(top)) v.resize(top);
+  return v;
+}
+
+void HourChart(Page& p, const SummaryData& d) {
+  uint64_t max = 1;
+  for (const TrafficCounts& c : d.per_hour) {
+    max = std::max({max, c.received, c.delivered, c.deferred + c.bounced + c.rejected});
+  }
+  const int w = 24 * 30 + 40, h = 180, base = 150;
+  p.Raw("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(w) +
+        "\" height=\"" + std::to_string(h) +
+        "\" role=\"img\" aria-label=\"messages per hour\">\n");
+  for (int hour = 0; hour < 24; ++hour) {
+    const TrafficCounts& c = d.per_hour[hour];
+    const int x = 40 + hour * 30;
+    const uint64_t problems = c.deferred + c.bounced + c.rejected;
+    const struct {
+      uint64_t v;
+      int dx;
+      const char* color;
+      const char* name;
+    } bars[] = {{c.received, 2, "#4a7bd0", "received"},
+                {c.delivered, 10, "#3c9a5f", "delivered"},
+                {problems, 18, "#d0674a", "deferred+bounced+rejected"}};
+    for (const auto& b : bars) {
+      const int bh = static_cast<int>(static_cast<double>(b.v) / max * (base - 10));
+      p.Raw("<rect x=\"" + std::to_string(x + b.dx) + "\" y=\"" + std::to_string(base - bh) +
+            "\" width=\"7\" height=\"" + std::to_string(bh) + "\" fill=\"" + b.color +
+            "\"><title>" + std::to_string(hour) + ":00 " + b.name + ": " + Num(b.v) +
+            "</title></rect>\n");
+    }
+    p.Raw("<text x=\"" + std::to_string(x + 6) + "\" y=\"" + std::to_string(base + 14) +
+          "\">" + std::to_string(hour) + "</text>\n");
+  }
+  p.Raw("<text x=\"0\" y=\"12\">" + Num(max) + "</text><line x1=\"38\" y1=\"" +
+        std::to_string(base) + "\" x2=\"" + std::to_string(w) + "\" y2=\"" +
+        std::to_string(base) + "\" stroke=\"#999\"/>\n");
+  p.Raw("<text x=\"40\" y=\"176\" fill=\"#4a7bd0\">received</text>"
+        "<text x=\"110\" y=\"176\" fill=\"#3c9a5f\">delivered</text>"
+        "<text x=\"180\" y=\"176\" fill=\"#d0674a\">deferred+bounced+rejected</text>\n");
+  p.Raw("</svg>\n");
+}
+
+void OutcomeChart(Page& p, const SummaryData& d) {
+  const Totals& t = d.totals;
+  const struct {
+    uint64_t v;
+    const char* name;
+    const char* color;
+  } parts[] = {{t.delivered, "delivered", "#3c9a5f"}, {t.forwarded, "forwarded", "#7fbf8f"},
+               {t.bounced, "bounced", "#d0674a"},     {t.rejected, "rejected", "#a33"},
+               {t.discarded, "discarded", "#999"},    {t.expired, "expired", "#c9a227"}};
+  uint64_t total = 0;
+  for (const auto& part : parts) total += part.v;
+  if (total == 0) return;
+  p.Raw("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"620\" height=\"44\" role=\"img\" "
+        "aria-label=\"outcome mix\">\n");
+  double x = 0;
+  for (const auto& part : parts) {
+    if (part.v == 0) continue;
+    const double w = static_cast<double>(part.v) / total * 600;
+    p.Raw("<rect x=\"" + Fixed(x) + "\" y=\"0\" width=\"" + Fixed(w) +
+          "\" height=\"20\" fill=\"" + part.color + "\"><title>" + part.name + ": " +
+          Num(part.v) + "</title></rect>\n");
+    p.Raw("<text x=\"" + Fixed(x + 2) + "\" y=\"34\">" + part.name + " " + Num(part.v) +
+          "</text>\n");
+    x += w;
+  }
+  p.Raw("</svg>\n");
+}
+
+void Nested2Table(Page& p, const NestedCounts& n, const std::string& title, const char* k1,
+                  const char* k2, int top) {
+  if (top == 0) return;
+  p.H2(title);
+  if (n.empty()) return p.None();
+  p.TableStart({{k1, false}, {k2, false}, {"count", true}});
+  for (const auto& [a, rows] : n) {
+    for (auto* kv : Ranked(rows, [](uint64_t v) { return v; }, top)) {
+      p.Row({{a, false}, {kv->first, false}, {Num(kv->second), true}});
+    }
+  }
+  p.TableEnd();
+}
+
+void Nested3Table(Page& p, const Nested3Counts& n, const std::string& title, int top) {
+  if (top == 0) return;
+  p.H2(title);
+  if (n.empty()) return p.None();
+  p.TableStart({{"stage", false}, {"reason", false}, {"client or address", false},
+                {"count", true}});
+  for (const auto& [stage, reasons] : n) {
+    for (const auto& [reason, rows] : reasons) {
+      for (auto* kv : Ranked(rows, [](uint64_t v) { return v; }, top)) {
+        p.Row({{stage, false}, {reason, false}, {kv->first, false}, {Num(kv->second), true}});
+      }
+    }
+  }
+  p.TableEnd();
+}
+
+void CountTable(Page& p, const CountMap& m, const std::string& title, const char* key) {
+  p.H2(title);
+  if (m.empty()) return p.None();
+  p.TableStart({{key, false}, {"count", true}});
+  for (auto* kv : Ranked(m, [](uint64_t v) { return v; }, -1)) {
+    p.Row({{kv->first, false}, {Num(kv->second), true}});
+  }
+  p.TableEnd();
+}
+
+void AddressTable(Page& p, const absl::flat_hash_map<std::string, AddressStats>& m,
+                  const std::string& title, bool by_size, int top) {
+  if (top == 0) return;
+  p.H2(title);
+  if (m.empty()) return p.None();
+  p.TableStart({{"address", false}, {"messages", true}, {"bytes", true}});
+  for (auto* kv : Ranked(
+           m, [by_size](const AddressStats& s) { return by_size ? s.bytes : s.count; }, top)) {
+    p.Row({{kv->first, false}, {Num(kv->second.count), true}, {Num(kv->second.bytes), true}});
+  }
+  p.TableEnd();
+}
+
+}  // namespace
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string RenderHtml(const SummaryData& d, const ReportOptions& o) {
+  Page p;
+  std::string period = o.date_label;
+  if (period.empty() && !d.days.empty()) {
+    period = DayLabel(d.days.begin()->first, o.iso_date_time);
+    if (d.days.rbegin()->first != d.days.begin()->first) {
+      period += " - " + DayLabel(d.days.rbegin()->first, o.iso_date_time);
+    }
+  }
+  p.Raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>");
+  p.Text("Postfix log summary " + period);
+  p.Raw("</title>\n<style>");
+  p.Raw(kStyle);
+  p.Raw("</style></head><body>\n<h1>");
+  p.Text("Postfix log summaries for " + (period.empty() ? std::string("(no data)") : period));
+  p.Raw("</h1>\n");
+
+  p.H2("Grand Totals");
+  const auto totals = d.GrandTotals();
+  p.Raw("<table><tbody>\n");
+  for (const auto& [name, v] : totals) {
+    std::string label = name;
+    std::replace(label.begin(), label.end(), '_', ' ');
+    p.Raw(std::string("<tr><td class=\"n\" id=\"total-") + name + "\">" + Num(v) +
+          "</td><td>" + label + "</td></tr>\n");
+  }
+  p.Raw("</tbody></table>\n");
+  OutcomeChart(p, d);
+
+  const size_t days = d.days.size();
+  if (days > 1) {
+    p.H2("Per-Day Traffic Summary");
+    p.TableStart({{"date", false}, {"received", true}, {"delivered", true},
+                  {"deferred", true}, {"bounced", true}, {"rejected", true}});
+    for (const auto& [day, c] : d.per_day) {
+      p.Row({{DayLabel(day, true), false}, {Num(c.received), true}, {Num(c.delivered), true},
+             {Num(c.deferred), true}, {Num(c.bounced), true}, {Num(c.rejected), true}});
+    }
+    p.TableEnd();
+  }
+  p.H2(days > 1 ? "Per-Hour Traffic Daily Average" : "Per-Hour Traffic Summary");
+  HourChart(p, d);
+  p.TableStart({{"hour", false}, {"received", true}, {"delivered", true}, {"deferred", true},
+                {"bounced", true}, {"rejected", true}});
+  for (int h = 0; h < 24; ++h) {
+    const TrafficCounts& c = d.per_hour[h];
+    auto avg = [days](uint64_t v) {
+      return days > 1 ? Fixed(static_cast<double>(v) / days) : Num(v);
+    };
+    char label[16];
+    std::snprintf(label, sizeof(label), "%02d:00-%02d:00", h, h + 1);
+    p.Row({{label, false}, {avg(c.received), true}, {avg(c.delivered), true},
+           {avg(c.deferred), true}, {avg(c.bounced), true}, {avg(c.rejected), true}});
+  }
+  p.TableEnd();
+
+  if (o.host_top != 0) {
+    p.H2("Host/Domain Summary: Message Delivery");
+    p.TableStart({{"host/domain", false}, {"sent", true}, {"bytes", true}, {"defers", true},
+                  {"avg delay (s)", true}, {"max delay (s)", true}});
+    for (auto* kv : Ranked(d.delivery_domains,
+                           [](const DeliveryDomainStats& s) { return s.count; }, o.host_top)) {
+      const DeliveryDomainStats& s = kv->second;
+      p.Row({{kv->first, false}, {Num(s.count), true}, {Num(s.bytes), true},
+             {Num(s.defers), true}, {Fixed(s.count ? s.delay_sum / s.count : 0), true},
+             {Fixed(s.delay_max), true}});
+    }
+    p.TableEnd();
+    p.H2("Host/Domain Summary: Messages Received");
+    p.TableStart({{"host/domain", false}, {"messages", true}, {"bytes", true}});
+    for (auto* kv : Ranked(d.sending_domains, [](const AddressStats& s) { return s.count; },
+                           o.host_top)) {
+      p.Row({{kv->first, false}, {Num(kv->second.count), true}, {Num(kv->second.bytes), true}});
+    }
+    p.TableEnd();
+  }
+  if (o.smtpd_stats && o.host_top != 0) {
+    p.H2("Host/Domain Summary: SMTPD Connections");
+    p.TableStart({{"host/domain", false}, {"connections", true}, {"seconds", true},
+                  {"max seconds", true}});
+    for (auto* kv : Ranked(d.smtpd_per_domain,
+                           [](const ConnectionStats& s) { return s.count; }, o.host_top)) {
+      p.Row({{kv->first, false}, {Num(kv->second.count), true},
+             {std::to_string(kv->second.seconds), true},
+             {std::to_string(kv->second.max_seconds), true}});
+    }
+    p.TableEnd();
+  }
+  AddressTable(p, d.senders, "Senders by message count", false, o.user_top);
+  AddressTable(p, d.recipients, "Recipients by message count", false, o.user_top);
+  AddressTable(p, d.senders, "Senders by message size", true, o.user_top);
+  AddressTable(p, d.recipients, "Recipients by message size", true, o.user_top);
+  if (!o.no_no_msg_size && !d.no_size.empty()) {
+    p.H2("Messages with no size data");
+    p.TableStart({{"queue ID", false}, {"recipient", false}});
+    for (const auto& [qid, rcpt] : d.no_size) p.Row({{qid, false}, {rcpt, false}});
+    p.TableEnd();
+  }
+  Nested2Table(p, d.deferral_detail, "message deferral detail", "service", "reason",
+               o.deferral_detail);
+  Nested2Table(p, d.bounce_detail, "message bounce detail (by relay)", "relay", "reason",
+               o.bounce_detail);
+  Nested3Table(p, d.reject_detail, "message reject detail", o.reject_detail);
+  Nested3Table(p, d.reject_warning_detail, "message reject warning detail", o.reject_detail);
+  Nested3Table(p, d.hold_detail, "message hold detail", o.reject_detail);
+  Nested3Table(p, d.discard_detail, "message discard detail", o.reject_detail);
+  Nested2Table(p, d.smtp_failures, "smtp delivery failures", "reason", "host", o.smtp_detail);
+  Nested2Table(p, d.warnings, "Warnings", "service", "text", o.warning_detail);
+  Nested2Table(p, d.fatals, "Fatal Errors", "service", "text", -1);
+  Nested2Table(p, d.panics, "Panics", "service", "text", -1);
+  CountTable(p, d.master_messages, "Master daemon messages", "message");
+  Nested2Table(p, d.expired_detail, "message expired detail (by recipient domain)", "domain",
+               "last reason", o.deferral_detail);
+  CountTable(p, d.postscreen, "Postscreen", "event");
+  CountTable(p, d.postscreen_dnsbl, "DNSBL listings", "list");
+  Nested2Table(p, d.tls, "TLS connections", "direction", "protocol and trust", -1);
+  CountTable(p, d.sasl_failures, "SASL authentication failures", "client");
+  CountTable(p, d.reject_reasons, "Reject reason classes", "reason");
+  CountTable(p, d.deferral_reasons, "Deferral reason classes", "reason");
+  CountTable(p, d.bounce_reasons, "Bounce reason classes", "reason");
+  p.Raw("<script>");
+  p.Raw(kScript);
+  p.Raw("</script>\n</body></html>\n");
+  return std::move(p.html());
+}
+
+}  // namespace mailgauge::analyzer::report

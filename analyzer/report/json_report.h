@@ -1,0 +1,23 @@
+// File: analyzer/report/json_report.h
+// `mailgauge report --format json`: the summary as one JSON document with a
+// stable, documented schema (docs/report.md). The same document is what
+// `--merge` reads back, so it always carries every row; -h/-u/--detail limit
+// only the text and HTML views.
+//
+//   std::string json = RenderJson(summary);
+//   // {"schema": "mailgauge-summary/1", "totals": {"received": 26, ...}, ...}
+#ifndef MAILGAUGE_ANALYZER_REPORT_JSON_REPORT_H_
+#define MAILGAUGE_ANALYZER_REPORT_JSON_REPORT_H_
+
+#include <string>
+
+#include "analyzer/summary.h"
+
+namespace mailgauge::analyzer::report {
+
+// Pretty-printed (2-space indent) JSON followed by a newline.
+std::string RenderJson(const Summary& summary);
+
+}  // namespace mailgauge::analyzer::report
+
+#endif  // MAILGAUGE_ANALYZER_REPORT_JSON_REPORT_H_

@@ -1,0 +1,524 @@
+#include "analyzer/report/text_report.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdarg>
+#include <cstdio>
+#include <vector>
+
+#include "common/timestamp.h"
+
+namespace mailgauge::analyzer::report {
+namespace {
+
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+class Out {
+ public:
+  void F(const char* fmt, ...) __attribute__((format(printf, 2, 3))) {
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    const int n = std::vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if (static_cast<size_t>(n) < sizeof(buf)) {
+      text_.append(buf, n);
+    } else {
+      std::string big(n + 1, '\0');
+      va_start(ap, fmt);
+      std::vsnprintf(big.data(), big.size(), fmt, ap);
+      va_end(ap);
+      big.resize(n);
+      text_ += big;
+    }
+  }
+  void S(std::string_view s) { text_.append(s.data(), s.size()); }
+  std::string& text() { return text_; }
+
+ private:
+  std::string text_;
+};
+
+// pflogsumm's adj_int_units + "%6d%s".
+std::string Units(double v) {
+  char unit = ' ';
+  if (v > 536870912.0) {
+    v /= 1048576.0;
+    unit = 'm';
+  } else if (v > 524288.0) {
+    v /= 1024.0;
+    unit = 'k';
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%6lld%c", static_cast<long long>(v), unit);
+  return buf;
+}
+std::string Units(uint64_t v) { return Units(static_cast<double>(v)); }
+
+// pflogsumm's adj_time_units + "%5.1f %s".
+std::string TimeUnits(double v) {
+  char unit = 's';
+  if (v > 3600) {
+    v /= 3600;
+    unit = 'h';
+  } else if (v > 60) {
+    v /= 60;
+    unit = 'm';
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%5.1f %c", v, unit);
+  return buf;
+}
+
+void Title(Out& out, const std::string& title) {
+  out.F("\n%s\n%s\n", title.c_str(), std::string(title.size(), '-').c_str());
+}
+
+// Title line of a list section: "title: none" when empty (nothing with -q).
+bool ListTitle(Out& out, const std::string& title, bool empty, bool quiet) {
+  if (empty) {
+    if (!quiet) out.F("\n%s: none\n", title.c_str());
+    return false;
+  }
+  Title(out, title);
+  return true;
+}
+
+void Smh(double secs, int* h, int* m, int* s) {
+  *h = static_cast<int>(secs / 3600);
+  secs -= *h * 3600.0;
+  *m = static_cast<int>(secs / 60);
+  secs -= *m * 60.0;
+  *s = static_cast<int>(secs);
+}
+
+std::string HourLabel(int h, bool iso) {
+  char buf[32];
+  if (iso) {
+    std::snprintf(buf, sizeof(buf), "    %02d:00-%02d:00", h, h + 1);
+  } else {
+    std::snprintf(buf, sizeof(buf), "    %02d00-%02d00  ", h, h + 1);
+  }
+  return buf;
+}
+
+std::string RowDayLabel(int64_t day, bool iso) {
+  int y, m, d;
+  CivilFromDays(day, &y, &m, &d);
+  char buf[32];
+  if (iso) {
+    std::snprintf(buf, sizeof(buf), "    %04d-%02d-%02d ", y, m, d);
+  } else {
+    std::snprintf(buf, sizeof(buf), "    %s %2d %d", kMonths[m - 1], d, y);
+  }
+  return buf;
+}
+
+// (name, count) rows, highest count first, then by HostSortKey, then name;
+// only the first `cnt` are sorted and returned when cnt > 0.
+using Rows = std::vector<std::pair<const std::string*, uint64_t>>;
+
+Rows Rank(Rows rows, int cnt) {
+  struct Keyed {
+    uint64_t n;
+    std::string key;
+    const std::string* name;
+  };
+  std::vector<Keyed> v;
+  v.reserve(rows.size());
+  for (const auto& [name, n] : rows) v.push_back({n, HostSortKey(*name), name});
+  auto less = [](const Keyed& a, const Keyed& b) {
+    if (a.n != b.n) return a.n > b.n;
+    if (a.key != b.key) return a.key < b.key;
+    return *a.name < *b.name;
+  };
+  if (cnt > 0 && static_cast<size_t>(cnt) < v.size()) {
+    std::partial_sort(v.begin(), v.begin() + cnt, v.end(), less);
+    v.resize(cnt);
+  } else {
+    std::sort(v.begin(), v.end(), less);
+  }
+  Rows out;
+  out.reserve(v.size());
+  for (const Keyed& k : v) out.emplace_back(k.name, k.n);
+  return out;
+}
+
+void PrintRows(Out& out, const Rows& rows, const std::string& indent) {
+  for (const auto& [name, n] : rows) {
+    out.F("%s%s  %s\n", indent.c_str(), Units(n).c_str(), name->c_str());
+  }
+}
+
+void CountRows(Out& out, const CountMap& m, int cnt, const std::string& indent) {
+  Rows rows;
+  rows.reserve(m.size());
+  for (const auto& [k, n] : m) rows.emplace_back(&k, n);
+  PrintRows(out, Rank(std::move(rows), cnt), indent);
+}
+
+uint64_t Sum(const CountMap& m) {
+  uint64_t s = 0;
+  for (const auto& [k, n] : m) s += n;
+  return s;
+}
+
+void Nested2(Out& out, const NestedCounts& n, const std::string& title, int cnt, bool quiet) {
+  if (!ListTitle(out, title, n.empty(), quiet)) return;
+  for (const auto& [group, rows] : n) {
+    out.F("  %s", group.c_str());
+    if (cnt > 0) out.F(" (top %d)", cnt);
+    out.F(" (total: %llu)\n", static_cast<unsigned long long>(Sum(rows)));
+    CountRows(out, rows, cnt, "    ");
+  }
+}
+
+void Nested3(Out& out, const Nested3Counts& n, const std::string& title, int cnt,
+             bool quiet) {
+  if (!ListTitle(out, title, n.empty(), quiet)) return;
+  for (const auto& [stage, reasons] : n) {
+    out.F("  %s\n", stage.c_str());
+    for (const auto& [reason, rows] : reasons) {
+      out.F("    %s", reason.c_str());
+      if (cnt > 0) out.F(" (top %d)", cnt);
+      out.F(" (total: %llu)\n", static_cast<unsigned long long>(Sum(rows)));
+      CountRows(out, rows, cnt, "      ");
+    }
+  }
+}
+
+void CountList(Out& out, const CountMap& m, const std::string& title, bool quiet) {
+  if (!ListTitle(out, title, m.empty(), quiet)) return;
+  CountRows(out, m, 0, " ");
+}
+
+std::string Top(int cnt) { return cnt > 0 ? "(top " + std::to_string(cnt) + ")" : ""; }
+
+void GrandTotals(Out& out, const SummaryData& d, const ReportOptions& o) {
+  const Totals& t = d.totals;
+  int rejected_pct = 0, discarded_pct = 0;
+  if (const uint64_t all = t.delivered + t.rejected + t.discarded; all > 0) {
+    rejected_pct = static_cast<int>(static_cast<double>(t.rejected) / all * 100);
+    discarded_pct = static_cast<int>(static_cast<double>(t.discarded) / all * 100);
+  }
+  Title(out, "Grand Totals");
+  out.S("messages\n\n");
+  out.F(" %s  received\n", Units(t.received).c_str());
+  out.F(" %s  delivered\n", Units(t.delivered).c_str());
+  out.F(" %s  forwarded\n", Units(t.forwarded).c_str());
+  out.F(" %s  deferred", Units(t.deferred).c_str());
+  if (t.deferrals > 0) {
+    std::string n = Units(t.deferrals);
+    n.erase(0, n.find_first_not_of(' '));
+    out.F("  (%s deferrals)", n.c_str());
+  }
+  out.S("\n");
+  out.F(" %s  bounced\n", Units(t.bounced).c_str());
+  out.F(" %s  rejected (%d%%)\n", Units(t.rejected).c_str(), rejected_pct);
+  out.F(" %s  reject warnings\n", Units(t.reject_warnings).c_str());
+  out.F(" %s  held\n", Units(t.held).c_str());
+  out.F(" %s  discarded (%d%%)\n", Units(t.discarded).c_str(), discarded_pct);
+  out.F(" %s  expired\n", Units(t.expired).c_str());
+  out.S("\n");
+  out.F(" %s  bytes received\n", Units(t.bytes_received).c_str());
+  out.F(" %s  bytes delivered\n", Units(t.bytes_delivered).c_str());
+  out.F(" %s  senders\n", Units(uint64_t{d.senders.size()}).c_str());
+  out.F(" %s  sending hosts/domains\n", Units(uint64_t{d.sending_domains.size()}).c_str());
+  out.F(" %s  recipients\n", Units(uint64_t{d.recipients.size()}).c_str());
+  out.F(" %s  recipient hosts/domains\n", Units(d.recipient_hosts()).c_str());
+  if (o.smtpd_stats) {
+    uint64_t conns = 0;
+    int64_t secs = 0;
+    for (const ConnectionStats& c : d.smtpd_per_hour) {
+      conns += c.count;
+      secs += c.seconds;
+    }
+    out.S("\nsmtpd\n\n");
+    out.F("  %s  connections\n", Units(conns).c_str());
+    out.F("  %s  hosts/domains\n", Units(uint64_t{d.smtpd_per_domain.size()}).c_str());
+    out.F("  %6lld   avg. connect time (seconds)\n",
+          conns > 0 ? static_cast<long long>(static_cast<double>(secs) / conns + .5) : 0LL);
+    int h, m, s;
+    Smh(static_cast<double>(secs), &h, &m, &s);
+    out.F(" %2d:%02d:%02d  total connect time\n", h, m, s);
+  }
+  out.S("\n");
+}
+
+void PerDay(Out& out, const SummaryData& d, const ReportOptions& o) {
+  Title(out, "Per-Day Traffic Summary");
+  out.S("    date          received  delivered   deferred    bounced     rejected\n"
+        "    --------------------------------------------------------------------\n");
+  std::map<int64_t, TrafficCounts> rows = d.per_day;
+  if (o.zero_fill) {
+    for (const auto& [day, seen] : d.days) rows[day];
+  }
+  for (const auto& [day, c] : rows) {
+    const uint64_t v[5] = {c.received, c.delivered, c.deferred, c.bounced, c.rejected};
+    // pflogsumm prints a day's columns up to the last one counted; with
+    // --zero-fill all five.
+    int columns = 5;
+    if (!o.zero_fill) {
+      while (columns > 0 && v[columns - 1] == 0) --columns;
+    }
+    out.S(RowDayLabel(day, o.iso_date_time));
+    for (int i = 0; i < columns; ++i) out.F("    %s", Units(v[i]).c_str());
+    out.S("\n");
+  }
+}
+
+void PerHour(Out& out, const SummaryData& d, const ReportOptions& o) {
+  const size_t days = d.days.size();
+  Title(out, days > 1 ? "Per-Hour Traffic Daily Average" : "Per-Hour Traffic Summary");
+  out.S("    time          received  delivered   deferred    bounced     rejected\n"
+        "    --------------------------------------------------------------------\n");
+  for (int h = 0; h < 24; ++h) {
+    const TrafficCounts& c = d.per_hour[h];
+    out.S(HourLabel(h, o.iso_date_time));
+    for (uint64_t v : {c.received, c.delivered, c.deferred, c.bounced, c.rejected}) {
+      double x = static_cast<double>(v);
+      if (days > 0) x = x / days + 0.5;
+      out.F("    %s", Units(x).c_str());
+    }
+    out.S("\n");
+  }
+}
+
+template <typename Map, typename CountFn, typename SizeFn>
+std::vector<typename Map::const_pointer> ByCountThenSize(const Map& m, CountFn count,
+                                                         SizeFn size) {
+  std::vector<typename Map::const_pointer> v;
+  for (const auto& kv : m) v.push_back(&kv);
+  std::sort(v.begin(), v.end(), [&](auto a, auto b) {
+    if (count(a->second) != count(b->second)) return count(a->second) > count(b->second);
+    if (size(a->second) != size(b->second)) return size(a->second) > size(b->second);
+    return a->first < b->first;
+  });
+  return v;
+}
+
+void DeliveryDomains(Out& out, const SummaryData& d, int cnt) {
+  if (cnt == 0) return;
+  Title(out, "Host/Domain Summary: Message Delivery " + Top(cnt));
+  out.S(" sent cnt  bytes   defers   avg dly max dly host/domain\n"
+        " -------- -------  -------  ------- ------- -----------\n");
+  for (auto* kv : ByCountThenSize(
+           d.delivery_domains, [](const DeliveryDomainStats& s) { return s.count; },
+           [](const DeliveryDomainStats& s) { return s.bytes; })) {
+    const DeliveryDomainStats& s = kv->second;
+    const double avg = s.count > 0 ? s.delay_sum / s.count : 0;
+    out.F(" %s  %s  %s  %s  %s  %s\n", Units(s.count).c_str(), Units(s.bytes).c_str(),
+          Units(s.defers).c_str(), TimeUnits(avg).c_str(), TimeUnits(s.delay_max).c_str(),
+          kv->first.c_str());
+    if (--cnt == 0) break;
+  }
+}
+
+void SendingDomains(Out& out, const SummaryData& d, int cnt) {
+  if (cnt == 0) return;
+  Title(out, "Host/Domain Summary: Messages Received " + Top(cnt));
+  out.S(" msg cnt   bytes   host/domain\n"
+        " -------- -------  -----------\n");
+  for (auto* kv : ByCountThenSize(
+           d.sending_domains, [](const AddressStats& s) { return s.count; },
+           [](const AddressStats& s) { return s.bytes; })) {
+    out.F(" %s  %s  %s\n", Units(kv->second.count).c_str(), Units(kv->second.bytes).c_str(),
+          kv->first.c_str());
+    if (--cnt == 0) break;
+  }
+}
+
+void SmtpdPerDay(Out& out, const SummaryData& d, const ReportOptions& o) {
+  Title(out, "Per-Day SMTPD Connection Summary");
+  out.S("    date        connections    time conn.    avg./conn.   max. time\n"
+        "    --------------------------------------------------------------------\n");
+  for (const auto& [day, c] : d.smtpd_per_day) {
+    if (c.count == 0) continue;
+    int h, m, s;
+    Smh(static_cast<double>(c.seconds), &h, &m, &s);
+    out.S(RowDayLabel(day, o.iso_date_time));
+    out.F("   %s       %2d:%02d:%02d      %6llds      %6llds\n", Units(c.count).c_str(), h, m,
+          s, static_cast<long long>(static_cast<double>(c.seconds) / c.count + .5),
+          static_cast<long long>(c.max_seconds));
+  }
+}
+
+void SmtpdPerHour(Out& out, const SummaryData& d, const ReportOptions& o) {
+  const size_t days = d.days.size();
+  if (days > 1) {
+    Title(out, "Per-Hour SMTPD Connection Daily Average");
+    out.S("    hour        connections    time conn.\n"
+          "    -------------------------------------\n");
+  } else {
+    Title(out, "Per-Hour SMTPD Connection Summary");
+    out.S("    hour        connections    time conn.    avg./conn.   max. time\n"
+          "    --------------------------------------------------------------------\n");
+  }
+  for (int hour = 0; hour < 24; ++hour) {
+    const ConnectionStats& c = d.smtpd_per_hour[hour];
+    if (c.count == 0) continue;
+    const long long avg = static_cast<long long>(static_cast<double>(c.seconds) / c.count + .5);
+    double count = static_cast<double>(c.count), secs = static_cast<double>(c.seconds);
+    if (days > 1) {
+      count = count / days + .5;
+      secs = secs / days + .5;
+    }
+    int h, m, s;
+    Smh(secs, &h, &m, &s);
+    out.S(HourLabel(hour, o.iso_date_time));
+    out.F("   %s       %2d:%02d:%02d", Units(count).c_str(), h, m, s);
+    if (days < 2) {
+      out.F("      %6llds      %6llds", avg, static_cast<long long>(c.max_seconds));
+    }
+    out.S("\n");
+  }
+}
+
+void SmtpdDomains(Out& out, const SummaryData& d, int cnt) {
+  if (cnt == 0) return;
+  Title(out, "Host/Domain Summary: SMTPD Connections " + Top(cnt));
+  out.S(" connections  time conn.  avg./conn.  max. time  host/domain\n"
+        " -----------  ----------  ----------  ---------  -----------\n");
+  for (auto* kv : ByCountThenSize(
+           d.smtpd_per_domain, [](const ConnectionStats& s) { return s.count; },
+           [](const ConnectionStats& s) { return s.seconds; })) {
+    const ConnectionStats& c = kv->second;
+    if (c.count == 0) continue;
+    int h, m, s;
+    Smh(static_cast<double>(c.seconds), &h, &m, &s);
+    out.F("  %s      %2d:%02d:%02d     %6llds    %6llds   %s\n", Units(c.count).c_str(), h,
+          m, s, static_cast<long long>(static_cast<double>(c.seconds) / c.count + .5),
+          static_cast<long long>(c.max_seconds), kv->first.c_str());
+    if (--cnt == 0) break;
+  }
+}
+
+void UserData(Out& out, const absl::flat_hash_map<std::string, AddressStats>& m,
+              const std::string& name, bool by_size, int cnt, bool quiet) {
+  if (cnt == 0) return;
+  const std::string title = (cnt > 0 ? "top " + std::to_string(cnt) + " " : "") + name;
+  if (!ListTitle(out, title, m.empty(), quiet)) return;
+  Rows rows;
+  rows.reserve(m.size());
+  for (const auto& [k, s] : m) rows.emplace_back(&k, by_size ? s.bytes : s.count);
+  PrintRows(out, Rank(std::move(rows), cnt), " ");
+}
+
+void Problems(Out& out, const SummaryData& d, const ReportOptions& o) {
+  if (o.deferral_detail != 0) {
+    Nested2(out, d.deferral_detail, "message deferral detail", o.deferral_detail, o.quiet);
+  }
+  if (o.bounce_detail != 0) {
+    Nested2(out, d.bounce_detail, "message bounce detail (by relay)", o.bounce_detail,
+            o.quiet);
+  }
+  if (o.reject_detail != 0) {
+    Nested3(out, d.reject_detail, "message reject detail", o.reject_detail, o.quiet);
+    Nested3(out, d.reject_warning_detail, "message reject warning detail", o.reject_detail,
+            o.quiet);
+    Nested3(out, d.hold_detail, "message hold detail", o.reject_detail, o.quiet);
+    Nested3(out, d.discard_detail, "message discard detail", o.reject_detail, o.quiet);
+  }
+  if (o.smtp_detail != 0) {
+    Nested2(out, d.smtp_failures, "smtp delivery failures", o.smtp_detail, o.quiet);
+  }
+  if (o.warning_detail != 0) {
+    Nested2(out, d.warnings, "Warnings", o.warning_detail, o.quiet);
+  }
+  Nested2(out, d.fatals, "Fatal Errors", 0, o.quiet);
+  Nested2(out, d.panics, "Panics", 0, o.quiet);
+  CountList(out, d.master_messages, "Master daemon messages", o.quiet);
+}
+
+void OwnSections(Out& out, const SummaryData& d, const ReportOptions& o) {
+  if (o.deferral_detail != 0) {
+    Nested2(out, d.expired_detail, "message expired detail (by recipient domain)",
+            o.deferral_detail, o.quiet);
+  }
+  CountList(out, d.postscreen, "Postscreen", o.quiet);
+  CountList(out, d.postscreen_dnsbl, "DNSBL listings", o.quiet);
+  Nested2(out, d.tls, "TLS connections", 0, o.quiet);
+  CountList(out, d.sasl_failures, "SASL authentication failures", o.quiet);
+  CountList(out, d.reject_reasons, "Reject reason classes", o.quiet);
+  CountList(out, d.deferral_reasons, "Deferral reason classes", o.quiet);
+  CountList(out, d.bounce_reasons, "Bounce reason classes", o.quiet);
+}
+
+}  // namespace
+
+std::string HostSortKey(std::string_view text) {
+  const size_t space = text.find_first_of(" \t");
+  const std::string_view first = text.substr(0, space);
+  unsigned a, b, c, dd;
+  char tail;
+  const std::string s(first);
+  if (std::sscanf(s.c_str(), "%3u.%3u.%3u.%3u%c", &a, &b, &c, &dd, &tail) == 4 &&
+      s.find_first_not_of("0123456789.") == std::string::npos) {
+    return std::string{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c),
+                       static_cast<char>(dd)};
+  }
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char ch : first) {
+    if (ch == '.' || ch == '@') {
+      parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+    }
+  }
+  parts.push_back(cur);
+  std::string out;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) out += *it;
+  return out;
+}
+
+std::string DayLabel(int64_t day, bool iso) {
+  int y, m, d;
+  CivilFromDays(day, &y, &m, &d);
+  char buf[32];
+  if (iso) {
+    std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%s %2d %d", kMonths[m - 1], d, y);
+  }
+  return buf;
+}
+
+std::string RenderText(const SummaryData& d, const ReportOptions& o) {
+  Out out;
+  if (!o.date_label.empty()) {
+    out.F("Postfix log summaries for %s\n", o.date_label.c_str());
+  } else if (!d.days.empty()) {
+    const int64_t first = d.days.begin()->first, last = d.days.rbegin()->first;
+    std::string label = DayLabel(first, o.iso_date_time);
+    if (last != first) label += " - " + DayLabel(last, o.iso_date_time);
+    out.F("Postfix log summaries for %s\n", label.c_str());
+  }
+  GrandTotals(out, d, o);
+  if (o.problems_first) Problems(out, d, o);
+  if (d.days.size() > 1) PerDay(out, d, o);
+  PerHour(out, d, o);
+  DeliveryDomains(out, d, o.host_top);
+  SendingDomains(out, d, o.host_top);
+  if (o.smtpd_stats) {
+    if (d.days.size() > 1) SmtpdPerDay(out, d, o);
+    SmtpdPerHour(out, d, o);
+    SmtpdDomains(out, d, o.host_top);
+  }
+  UserData(out, d.senders, "Senders by message count", false, o.user_top, o.quiet);
+  UserData(out, d.recipients, "Recipients by message count", false, o.user_top, o.quiet);
+  UserData(out, d.senders, "Senders by message size", true, o.user_top, o.quiet);
+  UserData(out, d.recipients, "Recipients by message size", true, o.user_top, o.quiet);
+  if (!o.no_no_msg_size && !d.no_size.empty()) {
+    Title(out, "Messages with no size data");
+    for (const auto& [qid, rcpt] : d.no_size) out.F(" %s  %s\n", qid.c_str(), rcpt.c_str());
+  }
+  if (!o.problems_first) Problems(out, d, o);
+  OwnSections(out, d, o);
+  return std::move(out.text());
+}
+
+}  // namespace mailgauge::analyzer::report

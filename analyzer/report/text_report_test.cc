@@ -1,0 +1,128 @@
+#include "analyzer/report/text_report.h"
+
+#include <string>
+
+#include "common/timestamp.h"
+#include "gtest/gtest.h"
+
+namespace mailgauge::analyzer::report {
+namespace {
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+SummaryData OneDay() {
+  SummaryData d;
+  const int64_t day = DaysFromCivil(2026, 11, 25);
+  d.days[day] = true;
+  d.totals.received = 3;
+  d.totals.delivered = 600000;  // > 512k: shown in k
+  d.totals.rejected = 200000;
+  d.totals.deferrals = 7;
+  d.totals.deferred = 6;
+  d.totals.bytes_delivered = 600000000;  // > 512m: shown in m
+  d.per_hour[10].received = 3;
+  d.per_day[day].received = 3;
+  d.senders["b@example.org"] = {1, 10};
+  d.senders["a@example.org"] = {1, 20};
+  d.senders["c@example.org"] = {2, 5};
+  d.delivery_domains["example.org"] = {2, 300, 1, 3.0, 2.5};
+  d.delivery_domains["deferred.test"] = {0, 0, 4, 0, 7200};
+  d.deferral_detail["smtp"]["Connection refused"] = 5;
+  d.deferral_detail["smtp"]["Greylisted"] = 1;
+  d.reject_detail["RCPT"]["Relay access denied"]["192.0.2.9"] = 2;
+  d.reject_detail["RCPT"]["Relay access denied"]["192.0.2.10"] = 2;
+  d.master_messages["daemon started -- version 3.7.11"] = 1;
+  return d;
+}
+
+TEST(TextReportTest, GrandTotalsInPflogsummUnits) {
+  const std::string text = RenderText(OneDay(), ReportOptions());
+  EXPECT_TRUE(Contains(text, "Postfix log summaries for Nov 25 2026\n\nGrand Totals\n------------\nmessages\n\n"));
+  EXPECT_TRUE(Contains(text, "      3   received\n")) << text;
+  EXPECT_TRUE(Contains(text, "    585k  delivered\n")) << text;
+  EXPECT_TRUE(Contains(text, "      6   deferred  (7  deferrals)\n")) << text;
+  // 200000 / (600000 + 200000 + 0) = 25%
+  EXPECT_TRUE(Contains(text, " 200000   rejected (25%)\n")) << text;
+  EXPECT_TRUE(Contains(text, "    572m  bytes delivered\n")) << text;
+  EXPECT_TRUE(Contains(text, "      1   recipient hosts/domains\n")) << text;
+}
+
+TEST(TextReportTest, SectionsInPflogsummOrderAndLayout) {
+  const std::string text = RenderText(OneDay(), ReportOptions());
+  // One day: no per-day table, "Summary" not "Daily Average".
+  EXPECT_FALSE(Contains(text, "Per-Day Traffic Summary"));
+  EXPECT_TRUE(Contains(text, "\nPer-Hour Traffic Summary\n------------------------\n"));
+  EXPECT_TRUE(Contains(text, "    1000-1100           3          0          0          0          0 \n"));
+  // pflogsumm's title keeps the space before an absent "(top N)".
+  EXPECT_TRUE(Contains(text, "\nHost/Domain Summary: Message Delivery \n--------------------------------------\n"));
+  EXPECT_TRUE(Contains(text, "      2      300        1     1.5 s    2.5 s  example.org\n"
+                             "      0        0        4     0.0 s    2.0 h  deferred.test\n"))
+      << text;
+  // Same count: ordered by reversed host name, so a@ before b@.
+  EXPECT_TRUE(Contains(text, "Senders by message count\n------------------------\n"
+                             "      2   c@example.org\n      1   a@example.org\n      1   b@example.org\n"));
+  EXPECT_TRUE(Contains(text, "message deferral detail\n-----------------------\n"
+                             "  smtp (total: 6)\n         5   Connection refused\n         1   Greylisted\n"));
+  // 192.0.2.9 sorts before 192.0.2.10 (numerically, as pflogsumm does).
+  EXPECT_TRUE(Contains(text, "message reject detail\n---------------------\n  RCPT\n"
+                             "    Relay access denied (total: 4)\n           2   192.0.2.9\n"
+                             "           2   192.0.2.10\n"))
+      << text;
+  EXPECT_TRUE(Contains(text, "\nmessage reject warning detail: none\n"));
+  EXPECT_TRUE(Contains(text, "\nMaster daemon messages\n----------------------\n      1   daemon started"));
+  EXPECT_LT(text.find("Grand Totals"), text.find("Per-Hour"));
+  EXPECT_LT(text.find("Per-Hour"), text.find("Host/Domain Summary: Message Delivery"));
+  EXPECT_LT(text.find("Host/Domain Summary: Messages Received"), text.find("Senders by message count"));
+  EXPECT_LT(text.find("Recipients by message size"), text.find("message deferral detail"));
+  EXPECT_LT(text.find("Master daemon messages"), text.find("Reject reason classes"));
+}
+
+TEST(TextReportTest, OptionsChangeTheLayout) {
+  ReportOptions o;
+  o.quiet = true;
+  o.problems_first = true;
+  o.iso_date_time = true;
+  o.user_top = 1;
+  o.reject_detail = 1;
+  o.host_top = 0;
+  o.date_label = "Nov 25";
+  const std::string text = RenderText(OneDay(), o);
+  EXPECT_EQ(0u, text.find("Postfix log summaries for Nov 25\n"));
+  EXPECT_FALSE(Contains(text, "reject warning detail"));  // -q drops empty sections
+  EXPECT_FALSE(Contains(text, "Host/Domain Summary"));     // -h 0
+  EXPECT_TRUE(Contains(text, "    10:00-11:00         3"));
+  EXPECT_TRUE(Contains(text, "top 1 Senders by message count\n------------------------------\n"
+                             "      2   c@example.org\n\n"));
+  EXPECT_TRUE(Contains(text, "    Relay access denied (top 1) (total: 4)\n           2   192.0.2.9\n\n"))
+      << text;
+  EXPECT_LT(text.find("message deferral detail"), text.find("Per-Hour"));
+}
+
+TEST(TextReportTest, PerDayColumnsAsPflogsummPrintsThem) {
+  SummaryData d = OneDay();
+  const int64_t day2 = DaysFromCivil(2026, 11, 26);
+  d.days[day2] = true;
+  d.per_day[day2].delivered = 4;
+  d.per_hour[10].received = 3;
+  const std::string text = RenderText(d, ReportOptions());
+  EXPECT_TRUE(Contains(text, "Per-Hour Traffic Daily Average"));
+  // 3 received over 2 days: 3/2 + 0.5 = 2.
+  EXPECT_TRUE(Contains(text, "    1000-1100           2          0"));
+  // Without --zero-fill a day shows its columns up to the last one counted.
+  EXPECT_TRUE(Contains(text, "    Nov 25 2026         3 \n    Nov 26 2026         0          4 \n")) << text;
+  ReportOptions zero;
+  zero.zero_fill = true;
+  EXPECT_TRUE(Contains(RenderText(d, zero),
+                       "    Nov 26 2026         0          4          0          0          0 \n"));
+}
+
+TEST(TextReportTest, HostSortKey) {
+  EXPECT_LT(HostSortKey("192.0.2.9"), HostSortKey("192.0.2.10"));
+  EXPECT_EQ("comexamplemail", HostSortKey("mail.Example.com"));
+  EXPECT_EQ("orgexamplea", HostSortKey("a@example.org  (x)"));
+}
+
+}  // namespace
+}  // namespace mailgauge::analyzer::report

@@ -1,0 +1,965 @@
+#include "analyzer/summary.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+#include "parsers/postfix/reason.h"
+#include "re2/re2.h"
+
+namespace mailgauge::analyzer {
+namespace {
+
+using parsers::Daemon;
+using parsers::DeliveryStatus;
+using parsers::EventKind;
+using Json = nlohmann::ordered_json;
+
+constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000000;
+constexpr int64_t kMicrosPerHour = int64_t{3600} * 1000000;
+
+enum RejectKind { kRejectKind = 0, kWarnKind, kHoldKind, kDiscardKind };
+
+bool StartsWith(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.compare(0, p.size(), p) == 0;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+re2::StringPiece Piece(std::string_view s) { return re2::StringPiece(s.data(), s.size()); }
+
+// pflogsumm's string_trimmer: cut to max-3 characters plus "...".
+std::string Trim(std::string s, size_t max) {
+  if (s.size() > max) s = s.substr(0, max - 3) + "...";
+  return s;
+}
+
+// pflogsumm's said_string_trimmer: drop "... said: " and "...: " prefixes
+// until the text fits, else cut it.
+std::string SaidTrim(std::string s, size_t max) {
+  static const RE2 said(R"(^.* said: )");
+  static const RE2 colon(R"(^.*?: *)");
+  while (s.size() > max) {
+    if (RE2::Replace(&s, said, "")) continue;
+    if (s.find(':') != std::string::npos && RE2::Replace(&s, colon, "")) continue;
+    s = s.substr(0, max - 3) + "...";
+    break;
+  }
+  return s;
+}
+
+// Domain part as pflogsumm takes it: after the first '@' of an address
+// with a non-empty local part; the whole address otherwise.
+std::string RecipientDomain(const std::string& address) {
+  const size_t at = address.find('@');
+  if (at == std::string::npos || at == 0) return address;
+  return address.substr(at + 1);
+}
+
+std::string DateString(int64_t day) {
+  int y, m, d;
+  CivilFromDays(day, &y, &m, &d);
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
+  return buf;
+}
+
+bool ParseDate(const std::string& s, int64_t* day) {
+  int y, m, d;
+  char tail;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return false;
+  if (m < 1 || m > 12 || d < 1 || d > 31) return false;
+  *day = DaysFromCivil(y, m, d);
+  return true;
+}
+
+std::string HostKey(std::string_view host, std::string_view id) {
+  std::string k;
+  k.reserve(host.size() + id.size() + 1);
+  k.append(host.data(), host.size());
+  k.push_back(' ');
+  k.append(id.data(), id.size());
+  return k;
+}
+
+}  // namespace
+
+int64_t LocalDay(const Timestamp& t) {
+  const int64_t m = t.local_micros();
+  return m >= 0 ? m / kMicrosPerDay : -((-m + kMicrosPerDay - 1) / kMicrosPerDay);
+}
+
+int LocalHour(const Timestamp& t) {
+  int64_t m = t.local_micros() % kMicrosPerDay;
+  if (m < 0) m += kMicrosPerDay;
+  return static_cast<int>(m / kMicrosPerHour);
+}
+
+std::string ClientDomain(std::string_view name, std::string_view addr) {
+  if (name.empty() || name == "unknown") return std::string(addr);
+  static const RE2 collapse(R"(^(.*)\.([^\.]+)\.([^\.]{3}|[^\.]{2,3}\.[^\.]{2})$)");
+  std::string a, b;
+  if (RE2::FullMatch(Piece(name), collapse, nullptr, &a, &b)) {
+    return Lower(absl::StrCat(a, ".", b));
+  }
+  return std::string(name);
+}
+
+std::string ClientDomainFromText(std::string_view text) {
+  static const RE2 v4(R"(^([^\[]*)\[((?:\d{1,3}\.){3}\d{1,3})\])");
+  static const RE2 slash(R"((?i)^([^\/]*)\/([0-9a-f.:]+))");
+  static const RE2 general(R"(^([^\[\(\/]*)[\[\(\/]([^\]\)]+)[\]\)]:?\d*$)");
+  std::string name, addr;
+  if (!RE2::PartialMatch(Piece(text), v4, &name, &addr) &&
+      !RE2::PartialMatch(Piece(text), slash, &name, &addr) &&
+      !RE2::PartialMatch(Piece(text), general, &name, &addr)) {
+    return std::string(text);
+  }
+  return ClientDomain(name, addr);
+}
+
+void TrafficCounts::Add(const TrafficCounts& o) {
+  received += o.received;
+  delivered += o.delivered;
+  deferred += o.deferred;
+  bounced += o.bounced;
+  rejected += o.rejected;
+}
+
+namespace {
+
+void MergeConn(ConnectionStats* a, const ConnectionStats& b) {
+  a->count += b.count;
+  a->seconds += b.seconds;
+  a->max_seconds = std::max(a->max_seconds, b.max_seconds);
+}
+
+void MergeCounts(CountMap* a, const CountMap& b) {
+  for (const auto& [k, v] : b) (*a)[k] += v;
+}
+void MergeNested(NestedCounts* a, const NestedCounts& b) {
+  for (const auto& [k, v] : b) MergeCounts(&(*a)[k], v);
+}
+void MergeNested3(Nested3Counts* a, const Nested3Counts& b) {
+  for (const auto& [k, v] : b) MergeNested(&(*a)[k], v);
+}
+void MergeAddresses(absl::flat_hash_map<std::string, AddressStats>* a,
+                    const absl::flat_hash_map<std::string, AddressStats>& b) {
+  for (const auto& [k, v] : b) {
+    AddressStats& s = (*a)[k];
+    s.count += v.count;
+    s.bytes += v.bytes;
+  }
+}
+
+}  // namespace
+
+void SummaryData::Merge(const SummaryData& o) {
+  Totals& t = totals;
+  const Totals& u = o.totals;
+  t.received += u.received;
+  t.delivered += u.delivered;
+  t.forwarded += u.forwarded;
+  t.deferred += u.deferred;
+  t.deferrals += u.deferrals;
+  t.bounced += u.bounced;
+  t.rejected += u.rejected;
+  t.reject_warnings += u.reject_warnings;
+  t.held += u.held;
+  t.discarded += u.discarded;
+  t.expired += u.expired;
+  t.bytes_received += u.bytes_received;
+  t.bytes_delivered += u.bytes_delivered;
+  if (o.first_time.known() &&
+      (!first_time.known() || o.first_time.unix_micros < first_time.unix_micros)) {
+    first_time = o.first_time;
+  }
+  if (o.last_time.known() &&
+      (!last_time.known() || o.last_time.unix_micros > last_time.unix_micros)) {
+    last_time = o.last_time;
+  }
+  for (const auto& [d, v] : o.days) days[d] = v;
+  for (const auto& [d, v] : o.per_day) per_day[d].Add(v);
+  for (int h = 0; h < 24; ++h) {
+    per_hour[h].Add(o.per_hour[h]);
+    MergeConn(&smtpd_per_hour[h], o.smtpd_per_hour[h]);
+  }
+  MergeAddresses(&senders, o.senders);
+  MergeAddresses(&recipients, o.recipients);
+  MergeAddresses(&sending_domains, o.sending_domains);
+  for (const auto& [k, v] : o.delivery_domains) {
+    DeliveryDomainStats& s = delivery_domains[k];
+    s.count += v.count;
+    s.bytes += v.bytes;
+    s.defers += v.defers;
+    s.delay_sum += v.delay_sum;
+    s.delay_max = std::max(s.delay_max, v.delay_max);
+  }
+  for (const auto& [k, v] : o.no_size) no_size[k] = v;
+  MergeNested(&deferral_detail, o.deferral_detail);
+  MergeNested(&bounce_detail, o.bounce_detail);
+  MergeNested(&expired_detail, o.expired_detail);
+  MergeNested3(&reject_detail, o.reject_detail);
+  MergeNested3(&reject_warning_detail, o.reject_warning_detail);
+  MergeNested3(&hold_detail, o.hold_detail);
+  MergeNested3(&discard_detail, o.discard_detail);
+  MergeNested(&smtp_failures, o.smtp_failures);
+  MergeNested(&warnings, o.warnings);
+  MergeNested(&fatals, o.fatals);
+  MergeNested(&panics, o.panics);
+  MergeCounts(&master_messages, o.master_messages);
+  for (const auto& [d, v] : o.smtpd_per_day) MergeConn(&smtpd_per_day[d], v);
+  for (const auto& [k, v] : o.smtpd_per_domain) MergeConn(&smtpd_per_domain[k], v);
+  MergeCounts(&postscreen, o.postscreen);
+  MergeCounts(&postscreen_dnsbl, o.postscreen_dnsbl);
+  MergeNested(&tls, o.tls);
+  MergeCounts(&sasl_failures, o.sasl_failures);
+  MergeCounts(&reject_reasons, o.reject_reasons);
+  MergeCounts(&deferral_reasons, o.deferral_reasons);
+  MergeCounts(&bounce_reasons, o.bounce_reasons);
+  smtpd_connections += o.smtpd_connections;
+}
+
+uint64_t SummaryData::recipient_hosts() const {
+  uint64_t n = 0;
+  for (const auto& [domain, s] : delivery_domains) n += s.count > 0 ? 1 : 0;
+  return n;
+}
+
+std::vector<std::pair<const char*, uint64_t>> SummaryData::GrandTotals() const {
+  const Totals& t = totals;
+  return {{"received", t.received},
+          {"delivered", t.delivered},
+          {"forwarded", t.forwarded},
+          {"deferred", t.deferred},
+          {"deferrals", t.deferrals},
+          {"bounced", t.bounced},
+          {"rejected", t.rejected},
+          {"reject_warnings", t.reject_warnings},
+          {"held", t.held},
+          {"discarded", t.discarded},
+          {"expired", t.expired},
+          {"bytes_received", t.bytes_received},
+          {"bytes_delivered", t.bytes_delivered},
+          {"senders", senders.size()},
+          {"sending_hosts", sending_domains.size()},
+          {"recipients", recipients.size()},
+          {"recipient_hosts", recipient_hosts()}};
+}
+
+Summary::Summary(SummaryOptions options) : options_(options) {}
+
+std::string Summary::NormalizeAddress(std::string_view address) const {
+  std::string a(address);
+  if (options_.ignore_case) {
+    a = Lower(a);
+  } else if (const size_t at = a.find('@'); at != std::string::npos && at + 1 < a.size()) {
+    for (size_t i = at; i < a.size(); ++i) {
+      a[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(a[i])));
+    }
+  }
+  return a;
+}
+
+namespace {
+
+std::string VerpMung(std::string a, int level) {
+  if (level <= 0) return a;
+  static const RE2 ids(
+      R"((?i)((?:bounce[ds]?|no(?:list|reply|response)|return|sentto|\d+).*?)(?:[\+_\.\*-]\d+\b)+)");
+  static const RE2 rcpt(R"([\*-](\d+[\*-])?[^=\*-]+[=\*][^\@]+\@)");
+  RE2::Replace(&a, ids, R"(\1-ID)");
+  if (level > 1) RE2::Replace(&a, rcpt, "@");
+  return a;
+}
+
+}  // namespace
+
+void Summary::AddTraffic(const Timestamp& t, uint64_t TrafficCounts::*field) {
+  ++(data_.per_hour[LocalHour(t)].*field);
+  ++(data_.per_day[LocalDay(t)].*field);
+}
+
+void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
+  if (!data_.first_time.known() || line.time.unix_micros < data_.first_time.unix_micros) {
+    data_.first_time = line.time;
+  }
+  if (!data_.last_time.known() || line.time.unix_micros > data_.last_time.unix_micros) {
+    data_.last_time = line.time;
+  }
+  data_.days[LocalDay(line.time)] = true;
+  const std::string_view msg = line.message;
+  const std::string daemon(line.daemon);
+
+  // pflogsumm: a message beginning "warning: ", "fatal: ", "panic: " is
+  // counted by service under its text after the (last) prefix.
+  for (auto [prefix, table] :
+       {std::pair<std::string_view, NestedCounts*>{"warning: ", &data_.warnings},
+        {"fatal: ", &data_.fatals},
+        {"panic: ", &data_.panics}}) {
+    if (StartsWith(msg, prefix)) {
+      const size_t last = msg.rfind(prefix);
+      ++(*table)[daemon][Trim(std::string(msg.substr(last + prefix.size())), 66)];
+      break;
+    }
+  }
+  if (line.daemon == "master" && !StartsWith(msg, "warning: ") &&
+      !StartsWith(msg, "fatal: ") && !StartsWith(msg, "panic: ")) {
+    const size_t colon = msg.rfind(": ");
+    ++data_.master_messages[std::string(colon == std::string_view::npos
+                                            ? msg
+                                            : msg.substr(colon + 2))];
+  }
+
+  switch (e.kind) {
+    case EventKind::kQueued:
+      if (!e.queue_id.empty() && e.size >= 0) {
+        if (hop_sizes_.size() >= options_.max_pending_sizes) hop_sizes_.clear();
+        hop_sizes_.try_emplace(HostKey(line.host, e.queue_id), e.size);
+      }
+      break;
+    case EventKind::kDelivery:
+      if (e.delivery_status == DeliveryStatus::kSent &&
+          StartsWith(e.reply, "forwarded as ")) {
+        ++data_.totals.forwarded;
+      } else if (e.delivery_status == DeliveryStatus::kDeferred) {
+        ++data_.totals.deferrals;
+        AddTraffic(line.time, &TrafficCounts::deferred);
+        // pflogsumm: the text in parentheses up to the first ')'.
+        std::string reason;
+        if (size_t p = msg.find("status=deferred ("); p != std::string_view::npos) {
+          p += 17;
+          const size_t close = msg.find(')', p);
+          reason = std::string(msg.substr(p, close == std::string_view::npos
+                                                 ? std::string_view::npos
+                                                 : close - p));
+        } else {
+          reason = std::string(e.reply);
+        }
+        reason = SaidTrim(reason, 65);
+        static const RE2 code(R"(^\d{3} )");
+        RE2::Replace(&reason, code, "");
+        if (StartsWith(reason, "connect to ")) reason = reason.substr(11);
+        ++data_.deferral_detail[daemon][reason];
+        std::string to = NormalizeAddress(
+            options_.use_orig_to && !e.orig_to.empty() ? e.orig_to : e.to);
+        DeliveryDomainStats& d = data_.delivery_domains[RecipientDomain(to)];
+        ++d.defers;
+        if (e.delay > d.delay_max) d.delay_max = e.delay;
+        ++data_.deferral_reasons[std::string(
+            parsers::ReasonName(parsers::ClassifyDeliveryProblem(e)))];
+      }
+      break;
+    case EventKind::kReject:
+    case EventKind::kPostscreenNoqueue:
+    case EventKind::kMilterReject:
+      AddReject(line, e, kRejectKind);
+      ++data_.reject_reasons[std::string(parsers::ReasonName(parsers::ClassifyReject(e)))];
+      if (e.kind == EventKind::kPostscreenNoqueue) ++data_.postscreen["noqueue_reject"];
+      if (!e.list_name.empty()) ++data_.postscreen_dnsbl[std::string(e.list_name)];
+      break;
+    case EventKind::kRejectWarning:
+      AddReject(line, e, kWarnKind);
+      break;
+    case EventKind::kHeaderWarning:
+      if (e.daemon == Daemon::kCleanup) AddReject(line, e, kWarnKind);
+      break;
+    case EventKind::kHeld:
+      if (e.daemon == Daemon::kCleanup || e.daemon == Daemon::kSmtpd) {
+        AddReject(line, e, kHoldKind);
+      }
+      break;
+    case EventKind::kDiscarded:
+      if (e.daemon == Daemon::kCleanup || e.daemon == Daemon::kSmtpd) {
+        AddReject(line, e, kDiscardKind);
+      }
+      break;
+    case EventKind::kConnect:
+      if (e.daemon == Daemon::kSmtpd) {
+        ++data_.smtpd_connections;
+        if (open_connections_.size() >= options_.max_open_connections) {
+          open_connections_.clear();
+        }
+        open_connections_[HostKey(line.host, std::to_string(line.pid))] = line.time;
+      }
+      break;
+    case EventKind::kDisconnect:
+      if (e.daemon == Daemon::kSmtpd) {
+        auto it = open_connections_.find(HostKey(line.host, std::to_string(line.pid)));
+        if (it != open_connections_.end()) {
+          const int64_t secs = std::max<int64_t>(
+              0, line.time.unix_seconds() - it->second.unix_seconds());
+          open_connections_.erase(it);
+          for (ConnectionStats* c :
+               {&data_.smtpd_per_hour[LocalHour(line.time)],
+                &data_.smtpd_per_day[LocalDay(line.time)],
+                &data_.smtpd_per_domain[ClientDomain(e.client_name, e.client_addr)]}) {
+            ++c->count;
+            c->seconds += secs;
+            c->max_seconds = std::max(c->max_seconds, secs);
+          }
+        }
+      }
+      break;
+    case EventKind::kSmtpConnectFailed: {
+      // "connect to HOST[ADDR]:PORT: REASON" -> reason, host.
+      const size_t p = msg.find("connect to ");
+      if (p == std::string_view::npos) break;
+      const std::string_view rest = msg.substr(p + 11);
+      const size_t bracket = rest.find('[');
+      const size_t close = rest.find(']');
+      const size_t sep = rest.find(": ", close == std::string_view::npos ? 0 : close);
+      if (bracket == std::string_view::npos || sep == std::string_view::npos) break;
+      ++data_.smtp_failures[Lower(rest.substr(sep + 2))][std::string(rest.substr(0, bracket))];
+      break;
+    }
+    case EventKind::kTlsEstablished: {
+      const bool outgoing = e.daemon == Daemon::kSmtp || e.daemon == Daemon::kLmtp;
+      std::string kind(e.tls_protocol.empty() ? "unknown" : e.tls_protocol);
+      if (!e.tls_level.empty()) kind += " " + std::string(e.tls_level);
+      ++data_.tls[outgoing ? "outgoing" : "incoming"][kind];
+      break;
+    }
+    case EventKind::kSaslFailed:
+      ++data_.sasl_failures[std::string(e.client_name) + "[" + std::string(e.client_addr) + "]"];
+      break;
+    case EventKind::kPostscreenPass:
+      ++data_.postscreen[StartsWith(msg, "PASS NEW") ? "pass_new" : "pass_old"];
+      break;
+    case EventKind::kPostscreenAllowlisted:
+      ++data_.postscreen["allowlisted"];
+      break;
+    case EventKind::kPostscreenDenylisted:
+      ++data_.postscreen["denylisted"];
+      break;
+    case EventKind::kPostscreenDnsbl:
+      ++data_.postscreen["dnsbl"];
+      break;
+    case EventKind::kPostscreenPregreet:
+      ++data_.postscreen["pregreet"];
+      break;
+    case EventKind::kPostscreenHangup:
+      ++data_.postscreen["hangup"];
+      break;
+    case EventKind::kPostscreenViolation:
+      ++data_.postscreen["violation"];
+      break;
+    case EventKind::kDnsblListed:
+      if (!e.list_name.empty()) ++data_.postscreen_dnsbl[std::string(e.list_name)];
+      break;
+    default:
+      break;
+  }
+}
+
+void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) {
+  static constexpr uint64_t Totals::*kCounters[] = {
+      &Totals::rejected, &Totals::reject_warnings, &Totals::held, &Totals::discarded};
+  Nested3Counts* const kTables[] = {&data_.reject_detail, &data_.reject_warning_detail,
+                                    &data_.hold_detail, &data_.discard_detail};
+  ++(data_.totals.*kCounters[kind]);
+  AddTraffic(line.time, &TrafficCounts::rejected);
+  Nested3Counts& table = *kTables[kind];
+  const re2::StringPiece msg = Piece(line.message);
+
+  if (e.daemon == Daemon::kCleanup) {
+    static const RE2 cleanup(
+        R"(^.*?\b(?:(?:milter-)?reject|warning|hold|discard): (header|body|END-OF-MESSAGE) (.*)$)");
+    std::string part, rest;
+    if (RE2::FullMatch(msg, cleanup, &part, &rest)) {
+      static const RE2 tail(R"(( from \S+?)?; from=<.*$)");
+      RE2::Replace(&rest, tail, "");
+      ++table["cleanup"][part][Trim(rest, 64)];
+      return;
+    }
+  }
+  // pflogsumm's proc_smtpd_reject.
+  static const RE2 parts(
+      R"(^.*\b(?:reject(?:_warning)?|hold|discard): (\S+) from (\S+?): (.*)$)");
+  std::string stage, client, rest;
+  if (!RE2::FullMatch(msg, parts, &stage, &client, &rest)) {
+    ++table[std::string(parsers::RejectStageName(e.reject_stage))][std::string(e.reply)]
+           [ClientDomain(e.client_name, e.client_addr)];
+    return;
+  }
+  std::string reason = rest;
+  if (stage == "RCPT" || stage == "DATA" || stage == "CONNECT") {
+    static const RE2 r1(R"(^(\d{3} <).*?(>:))");
+    static const RE2 r2(R"(^(?:\d{3} \d\.\d\.\d )(Protocol error);.*$)");
+    static const RE2 r3(R"(^(?:.*?[:;] )(?:\[[^\]]+\] )?([^;,]+)[;,].*$)");
+    static const RE2 r4(R"(^((?:Sender|Recipient) address rejected: [^:]+):.*$)");
+    static const RE2 r5(R"((client|Client host|Sender address) .+? blocked)");
+    RE2::Replace(&reason, r1, R"(\1\2)");
+    RE2::Replace(&reason, r2, R"(\1)");
+    RE2::Replace(&reason, r3, R"(\1)");
+    RE2::Replace(&reason, r4, R"(\1)");
+    RE2::Replace(&reason, r5, "blocked");
+  } else if (stage == "MAIL") {
+    static const RE2 m1(R"(^\d{3} (?:<.+>: )?([^;:]+)[;:]?.*$)");
+    RE2::Replace(&reason, m1, R"(\1)");
+  } else {
+    static const RE2 o1(R"(^(?:.*[:;] )?([^,]+).*$)");
+    RE2::Replace(&reason, o1, R"(\1)");
+  }
+  static const RE2 to1(R"(to=<([^>]+)>)");
+  static const RE2 to2(R"(\d{3} <([^>]+)>: User unknown )");
+  static const RE2 to3(R"(to=<(.*?)(?:[, ]|$))");
+  static const RE2 from1(R"(from=<([^>]+)>)");
+  std::string to, from;
+  if (!RE2::PartialMatch(rest, to1, &to) && !RE2::PartialMatch(rest, to2, &to) &&
+      !RE2::PartialMatch(rest, to3, &to)) {
+    to = "<>";
+  }
+  if (options_.ignore_case) to = Lower(to);
+  if (!RE2::PartialMatch(rest, from1, &from)) from = "<>";
+  from = VerpMung(from, options_.verp_mung);
+  if (options_.ignore_case) from = Lower(from);
+
+  static const RE2 recipient_reason(R"(^(Recipient address rejected:|User unknown( |$)))");
+  static const RE2 pipelining(R"(^.*?\d{3} (Improper use of SMTP command pipelining);.*$)");
+  static const RE2 size(R"(^.*?\d{3} (Message size exceeds fixed limit);.*$)");
+  static const RE2 config(R"(^.*?\d{3} (Server configuration (?:error|problem));.*$)");
+  std::string key;
+  if (StartsWith(reason, "Sender address rejected:")) {
+    key = from;
+    if (options_.rej_add_to) absl::StrAppend(&key, "  (", to, ")");
+  } else if (RE2::PartialMatch(reason, recipient_reason)) {
+    key = to;
+    if (options_.rej_add_from) absl::StrAppend(&key, "  (", from, ")");
+  } else if (RE2::Replace(&reason, pipelining, R"(\1)")) {
+    key = client;
+  } else {
+    if (!RE2::Replace(&reason, size, R"(\1)")) {
+      RE2::Replace(&reason, config, R"((Local) \1)");
+    }
+    key = ClientDomainFromText(client);
+    if (options_.rej_add_from) absl::StrAppend(&key, "  (", from, ")");
+  }
+  ++table[stage][reason][key];
+}
+
+void Summary::AddRecord(const MessageRecord& m) {
+  // Sizes of this message's hops, as qmgr logged them.
+  std::vector<std::pair<std::string, int64_t>> sizes;
+  for (const std::string& id : m.queue_ids) {
+    auto it = hop_sizes_.find(HostKey(m.host, id));
+    if (it != hop_sizes_.end()) {
+      sizes.emplace_back(id, it->second);
+      hop_sizes_.erase(it);
+    }
+  }
+  auto size_of = [&](const std::string& qid) -> int64_t {
+    for (const auto& [id, s] : sizes) {
+      if (id == qid) return s;
+    }
+    if (qid.empty() || (!m.queue_ids.empty() && qid == m.queue_ids.front())) return m.size;
+    return -1;
+  };
+
+  if (m.origin == "smtpd" || m.origin == "pickup") {
+    ++data_.totals.received;
+    AddTraffic(m.arrival.known() ? m.arrival : m.completion, &TrafficCounts::received);
+    if (m.size >= 0 && m.sender_known) {
+      std::string sender = m.sender.empty()
+                               ? std::string("from=<>")
+                               : VerpMung(NormalizeAddress(m.sender), options_.verp_mung);
+      std::string domain;
+      const size_t at = sender.find('@');
+      if (at != std::string::npos && at > 0 && at + 1 < sender.size()) {
+        domain = sender.substr(at + 1);
+      } else if (m.origin == "pickup") {
+        domain = sender;
+      } else {
+        domain = ClientDomain(m.client_name, m.client_addr);
+      }
+      const uint64_t size = static_cast<uint64_t>(m.size);
+      AddressStats& s = data_.senders[sender];
+      ++s.count;
+      s.bytes += size;
+      AddressStats& d = data_.sending_domains[domain];
+      ++d.count;
+      d.bytes += size;
+      data_.totals.bytes_received += size;
+    }
+  }
+
+  bool deferred = false;
+  bool expired = m.end == "expired";
+  for (const RecipientRecord& r : m.recipients) {
+    if (r.deferrals > 0) deferred = true;
+    const Timestamp when = r.time.known() ? r.time : m.completion;
+    switch (r.status) {
+      case RecipientStatus::kSent: {
+        if (StartsWith(r.reply, "forwarded as ")) break;  // counted as forwarded
+        const std::string address = NormalizeAddress(
+            options_.use_orig_to && !r.orig_to.empty() ? r.orig_to : r.address);
+        const std::string domain = RecipientDomain(address);
+        ++data_.totals.delivered;
+        AddTraffic(when, &TrafficCounts::delivered);
+        AddressStats& a = data_.recipients[address];
+        ++a.count;
+        DeliveryDomainStats& d = data_.delivery_domains[domain];
+        ++d.count;
+        const double delay = r.delay >= 0 ? r.delay : 0;
+        d.delay_sum += delay;
+        if (delay > d.delay_max) d.delay_max = delay;
+        const int64_t size = size_of(r.queue_id.empty() ? std::string() : r.queue_id);
+        if (size > 0) {
+          a.bytes += static_cast<uint64_t>(size);
+          d.bytes += static_cast<uint64_t>(size);
+          data_.totals.bytes_delivered += static_cast<uint64_t>(size);
+        } else {
+          data_.no_size[r.queue_id.empty() ? m.queue_ids.front() : r.queue_id] = address;
+        }
+        break;
+      }
+      case RecipientStatus::kBounced: {
+        ++data_.totals.bounced;
+        AddTraffic(when, &TrafficCounts::bounced);
+        std::string reason = SaidTrim(r.reply, 66);
+        static const RE2 code(R"(^\d{3} )");
+        RE2::Replace(&reason, code, "");
+        ++data_.bounce_detail[options_.ignore_case ? Lower(r.relay) : r.relay][reason];
+        ++data_.bounce_reasons[r.reason.empty() ? "other" : r.reason];
+        break;
+      }
+      case RecipientStatus::kExpired: {
+        expired = true;
+        std::string reason = SaidTrim(r.reply, 66);
+        static const RE2 code(R"(^\d{3} )");
+        RE2::Replace(&reason, code, "");
+        ++data_.expired_detail[RecipientDomain(NormalizeAddress(r.address))][reason];
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (deferred) ++data_.totals.deferred;
+  if (expired) ++data_.totals.expired;
+}
+
+// ---------------------------------------------------------------- JSON
+
+namespace {
+
+Json Nested2ToJson(const NestedCounts& n, const char* k1, const char* k2) {
+  Json out = Json::array();
+  for (const auto& [a, inner] : n) {
+    for (const auto& [b, count] : inner) {
+      out.push_back({{k1, a}, {k2, b}, {"count", count}});
+    }
+  }
+  return out;
+}
+
+Json Nested3ToJson(const Nested3Counts& n) {
+  Json out = Json::array();
+  for (const auto& [stage, reasons] : n) {
+    for (const auto& [reason, keys] : reasons) {
+      for (const auto& [key, count] : keys) {
+        out.push_back({{"stage", stage}, {"reason", reason}, {"key", key}, {"count", count}});
+      }
+    }
+  }
+  return out;
+}
+
+Json CountsToJson(const CountMap& m, const char* k) {
+  Json out = Json::array();
+  for (const auto& [a, count] : m) out.push_back({{k, a}, {"count", count}});
+  return out;
+}
+
+template <typename Map>
+std::vector<typename Map::const_pointer> Sorted(const Map& m) {
+  std::vector<typename Map::const_pointer> v;
+  v.reserve(m.size());
+  for (const auto& kv : m) v.push_back(&kv);
+  std::sort(v.begin(), v.end(), [](auto a, auto b) { return a->first < b->first; });
+  return v;
+}
+
+Json AddressesToJson(const absl::flat_hash_map<std::string, AddressStats>& m,
+                     const char* k) {
+  Json out = Json::array();
+  for (auto* kv : Sorted(m)) {
+    out.push_back({{k, kv->first}, {"messages", kv->second.count}, {"bytes", kv->second.bytes}});
+  }
+  return out;
+}
+
+Json ConnToJson(const ConnectionStats& c) {
+  return {{"connections", c.count}, {"seconds", c.seconds}, {"max_seconds", c.max_seconds}};
+}
+
+Json TrafficToJson(const TrafficCounts& t) {
+  return {{"received", t.received}, {"delivered", t.delivered}, {"deferred", t.deferred},
+          {"bounced", t.bounced}, {"rejected", t.rejected}};
+}
+
+// Reading: each helper throws nlohmann::json exceptions on a wrong type,
+// which FromJson turns into InvalidArgument.
+uint64_t U(const Json& j, const char* k) {
+  return j.contains(k) ? j.at(k).get<uint64_t>() : 0;
+}
+int64_t I(const Json& j, const char* k) { return j.contains(k) ? j.at(k).get<int64_t>() : 0; }
+double D(const Json& j, const char* k) { return j.contains(k) ? j.at(k).get<double>() : 0; }
+std::string S(const Json& j, const char* k) {
+  return j.contains(k) ? j.at(k).get<std::string>() : std::string();
+}
+const Json& Arr(const Json& j, const char* k) {
+  static const Json empty = Json::array();
+  if (!j.contains(k)) return empty;
+  if (!j.at(k).is_array()) throw std::invalid_argument(absl::StrCat("\"", k, "\" is not an array"));
+  return j.at(k);
+}
+
+void Nested2FromJson(const Json& a, const char* k1, const char* k2, NestedCounts* n) {
+  for (const Json& e : a) (*n)[S(e, k1)][S(e, k2)] += U(e, "count");
+}
+void Nested3FromJson(const Json& a, Nested3Counts* n) {
+  for (const Json& e : a) (*n)[S(e, "stage")][S(e, "reason")][S(e, "key")] += U(e, "count");
+}
+void CountsFromJson(const Json& a, const char* k, CountMap* m) {
+  for (const Json& e : a) (*m)[S(e, k)] += U(e, "count");
+}
+void AddressesFromJson(const Json& a, const char* k,
+                       absl::flat_hash_map<std::string, AddressStats>* m) {
+  for (const Json& e : a) {
+    AddressStats& s = (*m)[S(e, k)];
+    s.count += U(e, "messages");
+    s.bytes += U(e, "bytes");
+  }
+}
+ConnectionStats ConnFromJson(const Json& j) {
+  return {U(j, "connections"), I(j, "seconds"), I(j, "max_seconds")};
+}
+TrafficCounts TrafficFromJson(const Json& j) {
+  TrafficCounts t;
+  t.received = U(j, "received");
+  t.delivered = U(j, "delivered");
+  t.deferred = U(j, "deferred");
+  t.bounced = U(j, "bounced");
+  t.rejected = U(j, "rejected");
+  return t;
+}
+int64_t DayFromJson(const Json& j) {
+  int64_t day = 0;
+  if (!ParseDate(S(j, "date"), &day)) {
+    throw std::invalid_argument(absl::StrCat("bad date \"", S(j, "date"), "\""));
+  }
+  return day;
+}
+
+}  // namespace
+
+constexpr char kSchema[] = "mailgauge-summary/1";
+
+std::string Summary::ToJson(int indent) const {
+  const SummaryData& d = data_;
+  Json j;
+  j["schema"] = kSchema;
+  Json period;
+  period["first"] = d.first_time.known() ? d.first_time.ToRfc3339() : "";
+  period["last"] = d.last_time.known() ? d.last_time.ToRfc3339() : "";
+  period["first_unix_micros"] = d.first_time.unix_micros;
+  period["first_utc_offset"] = d.first_time.utc_offset_seconds;
+  period["last_unix_micros"] = d.last_time.unix_micros;
+  period["last_utc_offset"] = d.last_time.utc_offset_seconds;
+  Json days = Json::array();
+  for (const auto& [day, seen] : d.days) days.push_back(DateString(day));
+  period["days"] = days;
+  j["period"] = period;
+  Json totals = Json::object();
+  for (const auto& [name, value] : d.GrandTotals()) totals[name] = value;
+  totals["smtpd_connections"] = d.smtpd_connections;
+  j["totals"] = std::move(totals);
+  Json per_day = Json::array();
+  for (const auto& [day, c] : d.per_day) {
+    Json row = {{"date", DateString(day)}};
+    row.update(TrafficToJson(c));
+    per_day.push_back(row);
+  }
+  j["per_day"] = per_day;
+  Json per_hour = Json::array();
+  for (int h = 0; h < 24; ++h) {
+    Json row = {{"hour", h}};
+    row.update(TrafficToJson(d.per_hour[h]));
+    per_hour.push_back(row);
+  }
+  j["per_hour"] = per_hour;
+  Json domains = Json::array();
+  for (auto* kv : Sorted(d.delivery_domains)) {
+    const DeliveryDomainStats& s = kv->second;
+    domains.push_back({{"domain", kv->first},
+                       {"delivered", s.count},
+                       {"bytes", s.bytes},
+                       {"defers", s.defers},
+                       {"delay_sum", s.delay_sum},
+                       {"delay_avg", s.count > 0 ? s.delay_sum / s.count : 0.0},
+                       {"delay_max", s.delay_max}});
+  }
+  j["delivery_domains"] = domains;
+  j["sending_domains"] = AddressesToJson(d.sending_domains, "domain");
+  j["senders"] = AddressesToJson(d.senders, "address");
+  j["recipients"] = AddressesToJson(d.recipients, "address");
+  Json no_size = Json::array();
+  for (const auto& [qid, rcpt] : d.no_size) {
+    no_size.push_back({{"queue_id", qid}, {"recipient", rcpt}});
+  }
+  j["no_size"] = no_size;
+  j["deferral_detail"] = Nested2ToJson(d.deferral_detail, "service", "reason");
+  j["bounce_detail"] = Nested2ToJson(d.bounce_detail, "relay", "reason");
+  j["expired_detail"] = Nested2ToJson(d.expired_detail, "domain", "reason");
+  j["reject_detail"] = Nested3ToJson(d.reject_detail);
+  j["reject_warning_detail"] = Nested3ToJson(d.reject_warning_detail);
+  j["hold_detail"] = Nested3ToJson(d.hold_detail);
+  j["discard_detail"] = Nested3ToJson(d.discard_detail);
+  j["smtp_failures"] = Nested2ToJson(d.smtp_failures, "reason", "host");
+  j["warnings"] = Nested2ToJson(d.warnings, "service", "text");
+  j["fatals"] = Nested2ToJson(d.fatals, "service", "text");
+  j["panics"] = Nested2ToJson(d.panics, "service", "text");
+  j["master_messages"] = CountsToJson(d.master_messages, "text");
+  Json smtpd;
+  Json sh = Json::array();
+  for (int h = 0; h < 24; ++h) {
+    Json row = {{"hour", h}};
+    row.update(ConnToJson(d.smtpd_per_hour[h]));
+    sh.push_back(row);
+  }
+  smtpd["per_hour"] = sh;
+  Json sd = Json::array();
+  for (const auto& [day, c] : d.smtpd_per_day) {
+    Json row = {{"date", DateString(day)}};
+    row.update(ConnToJson(c));
+    sd.push_back(row);
+  }
+  smtpd["per_day"] = sd;
+  Json sdom = Json::array();
+  for (auto* kv : Sorted(d.smtpd_per_domain)) {
+    Json row = {{"domain", kv->first}};
+    row.update(ConnToJson(kv->second));
+    sdom.push_back(row);
+  }
+  smtpd["per_domain"] = sdom;
+  j["smtpd"] = smtpd;
+  j["postscreen"] = CountsToJson(d.postscreen, "event");
+  j["dnsbl"] = CountsToJson(d.postscreen_dnsbl, "list");
+  j["tls"] = Nested2ToJson(d.tls, "direction", "kind");
+  j["sasl_failures"] = CountsToJson(d.sasl_failures, "client");
+  j["reason_classes"] = {{"reject", CountsToJson(d.reject_reasons, "reason")},
+                         {"deferral", CountsToJson(d.deferral_reasons, "reason")},
+                         {"bounce", CountsToJson(d.bounce_reasons, "reason")}};
+  return j.dump(indent);
+}
+
+absl::StatusOr<Summary> Summary::FromJson(std::string_view text) {
+  Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return absl::InvalidArgumentError("not a JSON object");
+  }
+  if (!j.contains("schema") || !j["schema"].is_string() ||
+      j["schema"].get<std::string>() != kSchema) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a mailgauge summary (\"schema\" must be \"", kSchema, "\")"));
+  }
+  Summary s;
+  SummaryData& d = s.data_;
+  try {
+    const Json& p = j.at("period");
+    d.first_time.unix_micros = I(p, "first_unix_micros");
+    d.first_time.utc_offset_seconds = static_cast<int32_t>(I(p, "first_utc_offset"));
+    d.last_time.unix_micros = I(p, "last_unix_micros");
+    d.last_time.utc_offset_seconds = static_cast<int32_t>(I(p, "last_utc_offset"));
+    for (const Json& day : Arr(p, "days")) {
+      int64_t n = 0;
+      if (!ParseDate(day.get<std::string>(), &n)) {
+        return absl::InvalidArgumentError("period.days: bad date");
+      }
+      d.days[n] = true;
+    }
+    const Json& t = j.at("totals");
+    Totals& o = d.totals;
+    o.received = U(t, "received");
+    o.delivered = U(t, "delivered");
+    o.forwarded = U(t, "forwarded");
+    o.deferred = U(t, "deferred");
+    o.deferrals = U(t, "deferrals");
+    o.bounced = U(t, "bounced");
+    o.rejected = U(t, "rejected");
+    o.reject_warnings = U(t, "reject_warnings");
+    o.held = U(t, "held");
+    o.discarded = U(t, "discarded");
+    o.expired = U(t, "expired");
+    o.bytes_received = U(t, "bytes_received");
+    o.bytes_delivered = U(t, "bytes_delivered");
+    d.smtpd_connections = U(t, "smtpd_connections");
+    for (const Json& row : Arr(j, "per_day")) d.per_day[DayFromJson(row)].Add(TrafficFromJson(row));
+    for (const Json& row : Arr(j, "per_hour")) {
+      const int64_t h = I(row, "hour");
+      if (h < 0 || h > 23) return absl::InvalidArgumentError("per_hour: hour out of range");
+      d.per_hour[h].Add(TrafficFromJson(row));
+    }
+    for (const Json& row : Arr(j, "delivery_domains")) {
+      DeliveryDomainStats& x = d.delivery_domains[S(row, "domain")];
+      x.count += U(row, "delivered");
+      x.bytes += U(row, "bytes");
+      x.defers += U(row, "defers");
+      x.delay_sum += D(row, "delay_sum");
+      x.delay_max = std::max(x.delay_max, D(row, "delay_max"));
+    }
+    AddressesFromJson(Arr(j, "sending_domains"), "domain", &d.sending_domains);
+    AddressesFromJson(Arr(j, "senders"), "address", &d.senders);
+    AddressesFromJson(Arr(j, "recipients"), "address", &d.recipients);
+    for (const Json& row : Arr(j, "no_size")) d.no_size[S(row, "queue_id")] = S(row, "recipient");
+    Nested2FromJson(Arr(j, "deferral_detail"), "service", "reason", &d.deferral_detail);
+    Nested2FromJson(Arr(j, "bounce_detail"), "relay", "reason", &d.bounce_detail);
+    Nested2FromJson(Arr(j, "expired_detail"), "domain", "reason", &d.expired_detail);
+    Nested3FromJson(Arr(j, "reject_detail"), &d.reject_detail);
+    Nested3FromJson(Arr(j, "reject_warning_detail"), &d.reject_warning_detail);
+    Nested3FromJson(Arr(j, "hold_detail"), &d.hold_detail);
+    Nested3FromJson(Arr(j, "discard_detail"), &d.discard_detail);
+    Nested2FromJson(Arr(j, "smtp_failures"), "reason", "host", &d.smtp_failures);
+    Nested2FromJson(Arr(j, "warnings"), "service", "text", &d.warnings);
+    Nested2FromJson(Arr(j, "fatals"), "service", "text", &d.fatals);
+    Nested2FromJson(Arr(j, "panics"), "service", "text", &d.panics);
+    CountsFromJson(Arr(j, "master_messages"), "text", &d.master_messages);
+    if (j.contains("smtpd")) {
+      const Json& sm = j.at("smtpd");
+      for (const Json& row : Arr(sm, "per_hour")) {
+        const int64_t h = I(row, "hour");
+        if (h < 0 || h > 23) return absl::InvalidArgumentError("smtpd.per_hour: hour out of range");
+        MergeConn(&d.smtpd_per_hour[h], ConnFromJson(row));
+      }
+      for (const Json& row : Arr(sm, "per_day")) {
+        MergeConn(&d.smtpd_per_day[DayFromJson(row)], ConnFromJson(row));
+      }
+      for (const Json& row : Arr(sm, "per_domain")) {
+        MergeConn(&d.smtpd_per_domain[S(row, "domain")], ConnFromJson(row));
+      }
+    }
+    CountsFromJson(Arr(j, "postscreen"), "event", &d.postscreen);
+    CountsFromJson(Arr(j, "dnsbl"), "list", &d.postscreen_dnsbl);
+    Nested2FromJson(Arr(j, "tls"), "direction", "kind", &d.tls);
+    CountsFromJson(Arr(j, "sasl_failures"), "client", &d.sasl_failures);
+    if (j.contains("reason_classes")) {
+      const Json& rc = j.at("reason_classes");
+      CountsFromJson(Arr(rc, "reject"), "reason", &d.reject_reasons);
+      CountsFromJson(Arr(rc, "deferral"), "reason", &d.deferral_reasons);
+      CountsFromJson(Arr(rc, "bounce"), "reason", &d.bounce_reasons);
+    }
+  } catch (const std::exception& ex) {
+    return absl::InvalidArgumentError(absl::StrCat("bad summary: ", ex.what()));
+  }
+  return s;
+}
+
+}  // namespace mailgauge::analyzer

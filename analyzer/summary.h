@@ -1,0 +1,221 @@
+// File: analyzer/summary.h
+// The aggregates behind every section of `mailgauge report`: pflogsumm's
+// Grand Totals, per-day and per-hour traffic, host/domain tables, senders and
+// recipients, and the problem details, plus mailgauge's own sections
+// (expired mail, postscreen, TLS, SASL failures, reason classes).
+//
+// A Summary is fed by two streams from the same input: every parsed line
+// (AddEvent: rejects, warnings, deferral lines, connections, ...) and every
+// message the correlator finishes (AddRecord: received, delivered, bounced,
+// expired, sizes, senders and recipients). Counting follows pflogsumm 1.1.5's
+// rules except where docs/report.md says otherwise.
+//
+//   Summary summary(SummaryOptions{});
+//   Correlator correlator(opts, [&](MessageRecord&& m) { summary.AddRecord(m); });
+//   ... for each (line, event): { correlator.Add(line, event);
+//                                 summary.AddEvent(line, event); }
+//   correlator.Finish(/*include_unfinished=*/true);
+//   summary.data().totals.delivered;
+//
+// Summaries are mergeable (Merge) and round-trip through JSON (ToJson /
+// FromJson), so per-host or per-day summaries combine into one report.
+// Memory: full tables of senders, recipients and domains (the report needs
+// exact counts, as pflogsumm keeps them), nothing per line; the only
+// per-message state is the size of each queue ID until its record arrives.
+//
+// Thread-safety: not thread-safe.
+#ifndef MAILGAUGE_ANALYZER_SUMMARY_H_
+#define MAILGAUGE_ANALYZER_SUMMARY_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "analyzer/message_record.h"
+#include "common/log_line.h"
+#include "common/timestamp.h"
+#include "parsers/postfix/event.h"
+
+namespace mailgauge::analyzer {
+
+// How addresses are keyed (pflogsumm's -i, --verp-mung, --rej-add-from).
+struct SummaryOptions {
+  // -i: lower-case whole addresses (default: only the domain part).
+  bool ignore_case = false;
+  // --verp-mung[=N]: 0 off; 1 replaces VERP numbers by "ID"; 2 also drops
+  // the VERP recipient part.
+  int verp_mung = 0;
+  // --rej-add-from: add the sender to recipient rejects and client rejects.
+  bool rej_add_from = false;
+  // --rej-add-to: add the recipient to sender-address rejects.
+  bool rej_add_to = false;
+  // --use-orig-to: key recipients by orig_to= where the line has one.
+  bool use_orig_to = false;
+  // The per-queue-ID size table (sizes of hops whose record has not arrived
+  // yet) is cleared when it grows beyond this many entries.
+  size_t max_pending_sizes = 500000;
+  // Open smtpd connections remembered for --smtpd-stats.
+  size_t max_open_connections = 100000;
+};
+
+// Message counters per hour or day; pflogsumm's five traffic columns.
+struct TrafficCounts {
+  uint64_t received = 0;
+  uint64_t delivered = 0;
+  uint64_t deferred = 0;  // deferral lines
+  uint64_t bounced = 0;
+  uint64_t rejected = 0;  // rejects + reject warnings + holds + discards
+  void Add(const TrafficCounts& o);
+};
+
+struct AddressStats {
+  uint64_t count = 0;
+  uint64_t bytes = 0;
+};
+
+// One recipient domain in "Host/Domain Summary: Message Delivery".
+struct DeliveryDomainStats {
+  uint64_t count = 0;      // recipients delivered
+  uint64_t bytes = 0;
+  uint64_t defers = 0;     // deferral lines
+  double delay_sum = 0;    // of delivered recipients (for the average)
+  double delay_max = 0;    // of delivered and deferred attempts
+};
+
+// smtpd connection time (--smtpd-stats).
+struct ConnectionStats {
+  uint64_t count = 0;
+  int64_t seconds = 0;
+  int64_t max_seconds = 0;
+};
+
+struct Totals {
+  uint64_t received = 0;
+  uint64_t delivered = 0;
+  uint64_t forwarded = 0;
+  uint64_t deferred = 0;   // messages with at least one deferral
+  uint64_t deferrals = 0;  // deferral lines
+  uint64_t bounced = 0;    // bounced recipients
+  uint64_t rejected = 0;
+  uint64_t reject_warnings = 0;
+  uint64_t held = 0;
+  uint64_t discarded = 0;
+  uint64_t expired = 0;    // messages returned after maximal_queue_lifetime
+  uint64_t bytes_received = 0;
+  uint64_t bytes_delivered = 0;
+};
+
+// key -> count
+using CountMap = std::map<std::string, uint64_t>;
+// group -> key -> count (deferral detail by service, bounce detail by relay).
+using NestedCounts = std::map<std::string, CountMap>;
+// stage -> reason -> client/address -> count (reject detail).
+using Nested3Counts = std::map<std::string, NestedCounts>;
+
+// Everything a report shows. Plain data: renderers read it, Summary fills it.
+struct SummaryData {
+  Totals totals;
+  Timestamp first_time, last_time;  // first and last Postfix line counted
+  // Days (days since 1970-01-01 of the log's wall clock) on which Postfix
+  // lines were seen; their number divides per-hour averages.
+  std::map<int64_t, bool> days;
+  std::map<int64_t, TrafficCounts> per_day;
+  std::array<TrafficCounts, 24> per_hour{};
+
+  absl::flat_hash_map<std::string, AddressStats> senders;
+  absl::flat_hash_map<std::string, AddressStats> recipients;
+  absl::flat_hash_map<std::string, AddressStats> sending_domains;
+  absl::flat_hash_map<std::string, DeliveryDomainStats> delivery_domains;
+  std::map<std::string, std::string> no_size;  // queue ID -> recipient
+
+  NestedCounts deferral_detail;  // service -> reason
+  NestedCounts bounce_detail;    // relay -> reason
+  NestedCounts expired_detail;   // recipient domain -> last reason
+  Nested3Counts reject_detail;
+  Nested3Counts reject_warning_detail;
+  Nested3Counts hold_detail;
+  Nested3Counts discard_detail;
+  NestedCounts smtp_failures;    // reason -> host
+  NestedCounts warnings;         // service -> text
+  NestedCounts fatals;
+  NestedCounts panics;
+  CountMap master_messages;
+
+  // --smtpd-stats
+  std::array<ConnectionStats, 24> smtpd_per_hour{};
+  std::map<int64_t, ConnectionStats> smtpd_per_day;
+  absl::flat_hash_map<std::string, ConnectionStats> smtpd_per_domain;
+
+  // mailgauge's own sections.
+  CountMap postscreen;           // "pass_new", "dnsbl", "pregreet", ...
+  CountMap postscreen_dnsbl;     // DNSBL list -> count (dnsblog, rejects)
+  NestedCounts tls;              // "incoming"/"outgoing" -> "TLSv1.3 Trusted" -> count
+  CountMap sasl_failures;        // client -> count
+  CountMap reject_reasons;       // reason class -> count
+  CountMap deferral_reasons;
+  CountMap bounce_reasons;
+  uint64_t smtpd_connections = 0;  // connect lines (with or without a matching disconnect)
+
+  void Merge(const SummaryData& o);
+  // Recipient domains with at least one delivery (pflogsumm's "recipient
+  // hosts/domains"; the delivery table also lists domains only deferred).
+  uint64_t recipient_hosts() const;
+  // The Grand Totals in report order, by their JSON names ("received",
+  // "delivered", ..., "recipient_hosts"), as every renderer shows them.
+  std::vector<std::pair<const char*, uint64_t>> GrandTotals() const;
+};
+
+class Summary {
+ public:
+  explicit Summary(SummaryOptions options = SummaryOptions());
+
+  // Counts the line-level facts of one parsed Postfix line.
+  void AddEvent(const LogLine& line, const parsers::Event& event);
+  // Counts one message the correlator emitted (finished or not). Records
+  // must come after the lines that made them, as the correlator emits them.
+  void AddRecord(const MessageRecord& record);
+
+  // Adds another summary's counts (e.g. another host or day).
+  void Merge(const Summary& other) { data_.Merge(other.data_); }
+
+  const SummaryData& data() const { return data_; }
+  SummaryData* mutable_data() { return &data_; }
+
+  // The JSON document `mailgauge report --format json` prints and
+  // `--merge` reads (schema in docs/report.md). `indent` < 0: one line.
+  std::string ToJson(int indent = 2) const;
+  // Parses ToJson()'s output; InvalidArgument names what is wrong.
+  [[nodiscard]] static absl::StatusOr<Summary> FromJson(std::string_view text);
+
+  // Address as pflogsumm keys it: domain lower-cased (all of it with -i),
+  // VERP-munged; "" becomes "from=<>" for senders.
+  std::string NormalizeAddress(std::string_view address) const;
+
+ private:
+  void AddReject(const LogLine& line, const parsers::Event& event, int kind);
+  void AddTraffic(const Timestamp& t, uint64_t TrafficCounts::*field);
+
+  SummaryOptions options_;
+  SummaryData data_;
+  // Transient, not serialized: size logged by qmgr for each "host queue-ID"
+  // until the record carrying it arrives; smtpd connect time by "host pid".
+  absl::flat_hash_map<std::string, int64_t> hop_sizes_;
+  absl::flat_hash_map<std::string, Timestamp> open_connections_;
+};
+
+// pflogsumm's gimme_domain: "mail.example.com[192.0.2.1]" -> "example.com",
+// "unknown[192.0.2.1]" -> "192.0.2.1".
+std::string ClientDomain(std::string_view name, std::string_view addr);
+// Same, from the text form "name[addr]" or "[addr]:port".
+std::string ClientDomainFromText(std::string_view text);
+// Local calendar day (days since 1970-01-01) and hour of a timestamp.
+int64_t LocalDay(const Timestamp& t);
+int LocalHour(const Timestamp& t);
+
+}  // namespace mailgauge::analyzer
+
+#endif  // MAILGAUGE_ANALYZER_SUMMARY_H_

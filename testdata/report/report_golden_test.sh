@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Golden test for `mailgauge report`: for every log in testdata/report/logs/
+# and the real-Postfix corpus testdata/logs/postfix_real.{syslog,iso.log,maillog},
+# the text report (with --smtpd-stats) and the JSON summary must equal
+# testdata/report/golden/<log>.report.txt and <log>.report.json.
+# Classic timestamps carry no year or zone, so both are pinned.
+#
+# To rewrite the goldens after an intended change (then review the diff):
+#   bazel run //testdata/report:report_golden_test -- --update "$PWD/testdata/report/golden"
+set -euo pipefail
+update=""
+if [[ ${1:-} == --update ]]; then
+  update=${2:?--update needs the golden directory}
+fi
+flags=(--year 2026 --timezone UTC)
+status=0
+for log in testdata/report/logs/* testdata/logs/postfix_real.{syslog,iso.log,maillog}; do
+  name=$(basename "$log")
+  for kind in txt json; do
+    if [[ $kind == txt ]]; then
+      out=$(./mailgauge report "${flags[@]}" --smtpd-stats "$log")
+    else
+      out=$(./mailgauge report "${flags[@]}" --format json "$log")
+    fi
+    golden="testdata/report/golden/$name.report.$kind"
+    if [[ -n $update ]]; then
+      printf '%s\n' "$out" > "$update/$name.report.$kind"
+      echo "wrote $update/$name.report.$kind"
+      continue
+    fi
+    if [[ ! -f $golden ]]; then
+      echo "FAIL: $golden is missing (see the update command in $0)"
+      status=1
+    elif ! diff -u "$golden" <(printf '%s\n' "$out"); then
+      echo "FAIL: $name: report.$kind differs from $golden"
+      status=1
+    fi
+  done
+done
+# --merge: the two days of handwritten.log reported separately (-d) and
+# merged give the report of the whole log.
+if [[ -z $update ]]; then
+  tmp=${TEST_TMPDIR:-$(mktemp -d)}
+  log=testdata/report/logs/handwritten.log
+  ./mailgauge report "${flags[@]}" --format json -d 2026-11-24 "$log" > "$tmp/day1.json"
+  ./mailgauge report "${flags[@]}" --format json -d 2026-11-25 "$log" > "$tmp/day2.json"
+  if ! diff -u <(./mailgauge report "${flags[@]}" --smtpd-stats "$log") \
+       <(./mailgauge report --smtpd-stats --merge "$tmp/day1.json" --merge "$tmp/day2.json"); then
+    echo "FAIL: merged per-day summaries differ from the whole log's report"
+    status=1
+  fi
+  if ./mailgauge report --merge "$log" > /dev/null 2> "$tmp/err"; then
+    echo "FAIL: --merge accepted a log file as a JSON summary"
+    status=1
+  elif ! grep -q "handwritten.log: " "$tmp/err"; then
+    echo "FAIL: --merge error does not name the file: $(cat "$tmp/err")"
+    status=1
+  fi
+fi
+# HTML: every Grand Totals number on the page equals the JSON's.
+if [[ -z $update ]]; then
+  for log in testdata/report/logs/* testdata/logs/postfix_real.{syslog,iso.log,maillog}; do
+    if ! python3 - "$log" <<'PY'
+import json, re, subprocess, sys
+log = sys.argv[1]
+flags = ["--year", "2026", "--timezone", "UTC"]
+page = subprocess.run(["./mailgauge", "report", *flags, "--format", "html", log],
+                      check=True, stdout=subprocess.PIPE).stdout.decode()
+totals = json.loads(subprocess.run(["./mailgauge", "report", *flags, "--format", "json", log],
+                                   check=True, stdout=subprocess.PIPE).stdout)["totals"]
+shown = {k: int(v) for k, v in re.findall(r'id="total-([a-z_]+)">(\d+)<', page)}
+missing = [k for k in totals if k != "smtpd_connections" and k not in shown]
+wrong = [k for k in shown if shown[k] != totals.get(k)]
+if missing or wrong or not page.startswith("<!DOCTYPE html>") or "src=" in page:
+    sys.exit("%s: html totals missing %s, differing %s" % (log, missing, wrong))
+PY
+    then
+      echo "FAIL: $log: HTML totals differ from JSON"
+      status=1
+    fi
+  done
+fi
+[[ $status -eq 0 && -z $update ]] && echo PASS
+exit $status
