@@ -465,13 +465,16 @@ void Correlator::OnDelivery(Message* m, const LogLine& line, const Event& e) {
       // reply), but a shuffled log may show it later; a relay that merely
       // says "queued as" in its own queue never shows it, and the pending
       // entry is dropped after a while.
-      pending_handoffs_[HostKey(line.host, e.new_queue_id)] = {
-          m->key, m->serial, std::max(now_micros_, line.time.unix_micros)};
+      const int64_t when = std::max(now_micros_, line.time.unix_micros);
+      std::string key = HostKey(line.host, e.new_queue_id);
+      pending_handoffs_[key] = {m->key, m->serial, when};
+      handoff_order_.emplace_back(std::move(key), when);
     }
   }
 }
 
 void Correlator::EmitReady(bool force) {
+  ExpireHandoffs();
   // Sweep for old messages once per minute of log time.
   if (now_micros_ - last_sweep_micros_ >= 60 * kMicros) {
     last_sweep_micros_ = now_micros_;
@@ -506,15 +509,22 @@ void Correlator::EmitReady(bool force) {
   }
 }
 
-void Correlator::EvictOld() {
-  const int64_t handoff_limit = std::max<int64_t>(600, 2 * options_.grace_seconds) * kMicros;
-  for (auto it = pending_handoffs_.begin(); it != pending_handoffs_.end();) {
-    if (now_micros_ - it->second.micros > handoff_limit) {
-      pending_handoffs_.erase(it++);
-    } else {
-      ++it;
+void Correlator::ExpireHandoffs() {
+  // A hand-off target appears within seconds when it appears at all; most
+  // "queued as" replies come from remote relays whose IDs never will. Keep
+  // them for a minute (or twice the grace period), oldest first.
+  const int64_t limit = std::max<int64_t>(60, 2 * options_.grace_seconds) * kMicros;
+  while (!handoff_order_.empty() &&
+         now_micros_ - handoff_order_.front().second > limit) {
+    auto it = pending_handoffs_.find(handoff_order_.front().first);
+    if (it != pending_handoffs_.end() && it->second.micros == handoff_order_.front().second) {
+      pending_handoffs_.erase(it);
     }
+    handoff_order_.pop_front();
   }
+}
+
+void Correlator::EvictOld() {
   const int64_t age_limit = options_.max_age_seconds * kMicros;
   const int64_t unqueued_limit = options_.unqueued_seconds * kMicros;
   std::vector<Message*> victims;

@@ -92,6 +92,8 @@ class Correlator {
   void Finish(bool include_unfinished);
 
   size_t in_flight() const { return messages_.size(); }
+  // Hand-offs ("queued as X") whose X has not appeared (yet); kept a minute.
+  size_t pending_handoffs() const { return pending_handoffs_.size(); }
   const CorrelatorStats& stats() const { return stats_; }
 
  private:
@@ -110,6 +112,7 @@ class Correlator {
   void AdvanceClock(const Timestamp& t);
   void EmitReady(bool force);
   void EvictOld();
+  void ExpireHandoffs();
   void EmitGroup(Message* root, bool finished, const char* end_if_unfinished);
   void Erase(Message* m);
   MessageRecord BuildRecord(Message* root);
@@ -131,6 +134,7 @@ class Correlator {
     int64_t micros = 0;
   };
   absl::flat_hash_map<std::string, PendingHandoff> pending_handoffs_;
+  std::deque<std::pair<std::string, int64_t>> handoff_order_;  // oldest first
   std::list<Message*> lru_;            // least recently active first
   // (key, serial) of messages in finishing order; an entry whose message was
   // erased or restarted since is stale and skipped.
