@@ -10,10 +10,11 @@ PACKAGES=(
   # libraries
   libre2-dev libabsl-dev prometheus-cpp-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsystemd-dev zlib1g-dev libssl-dev
+  libcivetweb-dev
   # test and demo tools
   python3 gzip procps
   # real peers the tests compare against
-  pflogsumm systemd-journal-remote
+  pflogsumm systemd-journal-remote prometheus
 )
 
 missing=()

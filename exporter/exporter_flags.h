@@ -1,0 +1,59 @@
+// File: exporter/exporter_flags.h
+// Command-line flags of mailgauge_exporter, following Prometheus exporter
+// conventions (`--web.listen-address`, `--web.telemetry-path`,
+// `--log.level`), parsed into one struct. Every error is one sentence naming
+// the flag at fault.
+//
+//   absl::StatusOr<ExporterFlags> flags = ParseExporterFlags(argc, argv);
+//   if (!flags.ok()) { std::cerr << flags.status().message() << "\n"; return 2; }
+//   if (flags->help) { std::cout << ExporterHelp(); return 0; }
+//   for (const LogSource& s : flags->log_files) Follow(s.path, s.name);
+#ifndef MAILGAUGE_EXPORTER_EXPORTER_FLAGS_H_
+#define MAILGAUGE_EXPORTER_EXPORTER_FLAGS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace mailgauge::exporter {
+
+enum class LogLevel { kDebug, kInfo, kWarn, kError };
+
+struct LogSource {
+  std::string path;
+  // From `--log.file NAME=PATH`; empty when not named.
+  std::string name;
+};
+
+struct ExporterFlags {
+  bool help = false;
+  std::string listen_address = ":9154";
+  // The same, as civetweb's listening_ports wants it: "9154",
+  // "127.0.0.1:9154", "[::1]:9154".
+  std::string civet_listen;
+  std::string host;  // "" for all interfaces
+  int port = 9154;
+  std::string telemetry_path = "/metrics";
+  LogLevel log_level = LogLevel::kInfo;
+  std::vector<LogSource> log_files;
+  bool from_beginning = false;
+  absl::Duration poll_interval = absl::Milliseconds(250);
+  // Year of classic syslog timestamps; 0 = inferred from the clock.
+  int year = 0;
+  // --state.file: positions and counter values saved here; empty = none.
+  std::string state_file;
+  absl::Duration state_interval = absl::Seconds(15);
+};
+
+// Parses argv[1..argc). Accepts `--flag value` and `--flag=value`.
+[[nodiscard]] absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc,
+                                                               char** argv);
+
+// --help text: every flag, its default and what it does.
+std::string ExporterHelp();
+
+}  // namespace mailgauge::exporter
+
+#endif  // MAILGAUGE_EXPORTER_EXPORTER_FLAGS_H_

@@ -1,0 +1,475 @@
+#include "exporter/metrics.h"
+
+#include <algorithm>
+#include <exception>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "prometheus/check_names.h"
+#include "prometheus/text_serializer.h"
+
+namespace mailgauge::exporter {
+namespace {
+
+using M = MetricId;
+using T = MetricType;
+
+// postfix_exporter's delay buckets (seconds).
+const std::vector<double> kDelayBuckets = {1e-3, 1e-2, 1e-1, 1.0,   10,
+                                           60,   3600, 86400, 172800};
+// End-to-end delivery time of a recipient (seconds).
+const std::vector<double> kEndToEndBuckets = {1,    5,     15,    60,    300,
+                                              900,  3600,  14400, 86400, 432000};
+const std::vector<double> kSizeBuckets = {1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+const std::vector<double> kRecipientBuckets = {1, 2, 4, 8, 16, 32, 64, 128};
+
+constexpr char kI[] = "postfix_instance";
+
+constexpr char kInstanceValues[] =
+    "`postfix_instance`: the source's name (`--log.file NAME=PATH`) or the "
+    "Postfix instance of the line (`postfix`, `postfix-out`; at most 16, then "
+    "`other`)";
+constexpr char kTlsValues[] =
+    "`trust`: Anonymous, Untrusted, Trusted, Verified; `protocol`: SSLv3, "
+    "TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, other; `cipher`: OpenSSL cipher name "
+    "(at most 32, then other); `secret_bits`, `algorithm_bits`: numbers "
+    "(at most 16 each)";
+constexpr char kStatusValues[] =
+    "`status`: sent, deferred, bounced, expired, undeliverable, deliverable, "
+    "other";
+constexpr char kTransportValues[] =
+    "`transport`: the delivering daemon: smtp, lmtp, local, virtual, pipe, "
+    "error, discard, qmgr, other";
+constexpr char kSourceValues[] =
+    "`source`: the source's name (`--log.file NAME=PATH`, else the path)";
+
+std::vector<MetricSpec> BuildSpecs() {
+  std::vector<MetricSpec> s = {
+      {M::kPostfixUp, "postfix_up", T::kGauge,
+       "Whether the last read of the log file succeeded (1) or not (0).",
+       {"path"}, {}, "`path`: the log file as given on the command line"},
+      {M::kSmtpdConnects, "postfix_smtpd_connects_total", T::kCounter,
+       "Incoming SMTP connections (smtpd connect from).", {kI}, {}, kInstanceValues},
+      {M::kSmtpdDisconnects, "postfix_smtpd_disconnects_total", T::kCounter,
+       "Incoming SMTP disconnections (smtpd disconnect from).", {kI}, {},
+       kInstanceValues},
+      {M::kSmtpdMessagesProcessed, "postfix_smtpd_messages_processed_total",
+       T::kCounter,
+       "Messages received by smtpd (QID: client= lines), by SASL method "
+       "(\"\" when not authenticated).",
+       {kI, "sasl_method"}, {},
+       "`sasl_method`: \"\", PLAIN, LOGIN, CRAM-MD5, DIGEST-MD5, NTLM, GSSAPI, "
+       "XOAUTH2, OAUTHBEARER, SCRAM-SHA-1, SCRAM-SHA-256, EXTERNAL, ANONYMOUS, "
+       "other"},
+      {M::kSmtpdMessagesRejected, "postfix_smtpd_messages_rejected_total",
+       T::kCounter,
+       "smtpd rejects at every SMTP stage (NOQUEUE and queued), by reply code "
+       "and stage.",
+       {kI, "code", "stage"}, {},
+       "`code`: the 3-digit reply code (400-599, else other); `stage`: "
+       "connect, helo, ehlo, mail, rcpt, data, end_of_message, etrn, vrfy, "
+       "auth, header, body, other"},
+      {M::kSmtpdSaslFailures,
+       "postfix_smtpd_sasl_authentication_failures_total", T::kCounter,
+       "SASL authentication failures (and aborts) reported by smtpd.", {kI}, {},
+       kInstanceValues},
+      {M::kSmtpdTlsConnections, "postfix_smtpd_tls_connections_total",
+       T::kCounter, "Incoming TLS connections established.",
+       {kI, "trust", "protocol", "cipher", "secret_bits", "algorithm_bits"}, {},
+       kTlsValues},
+      {M::kSmtpdConnectionsLost, "postfix_smtpd_connections_lost_total",
+       T::kCounter, "Incoming connections lost, by the last SMTP command.",
+       {kI, "after_stage"}, {},
+       "`after_stage`: CONNECT, EHLO, HELO, STARTTLS, AUTH, MAIL, RCPT, DATA, "
+       "BDAT, END-OF-MESSAGE, RSET, NOOP, VRFY, ETRN, QUIT, UNKNOWN, other"},
+      {M::kSmtpTlsConnections, "postfix_smtp_tls_connections_total",
+       T::kCounter, "Outgoing TLS connections established.",
+       {kI, "trust", "protocol", "cipher", "secret_bits", "algorithm_bits"}, {},
+       kTlsValues},
+      {M::kSmtpMessagesProcessed, "postfix_smtp_messages_processed_total",
+       T::kCounter, "Delivery attempts by the smtp client, by status.",
+       {kI, "status"}, {}, kStatusValues},
+      {M::kSmtpDeferredMessages, "postfix_smtp_deferred_messages_total",
+       T::kCounter, "Delivery attempts by the smtp client that were deferred.",
+       {kI}, {}, kInstanceValues},
+      {M::kSmtpConnectionTimedOut, "postfix_smtp_connection_timed_out_total",
+       T::kCounter, "Outgoing SMTP connections that timed out.", {kI}, {},
+       kInstanceValues},
+      {M::kSmtpDeliveryDelay, "postfix_smtp_delivery_delay_seconds",
+       T::kHistogram,
+       "The four parts of delays=a/b/c/d of smtp deliveries, one series per "
+       "stage.",
+       {kI, "stage"}, kDelayBuckets,
+       "`stage`: before_queue_manager, queue_manager, connection_setup, "
+       "transmission"},
+      {M::kLmtpDeliveryDelay, "postfix_lmtp_delivery_delay_seconds",
+       T::kHistogram,
+       "The four parts of delays=a/b/c/d of lmtp deliveries, one series per "
+       "stage.",
+       {kI, "stage"}, kDelayBuckets,
+       "`stage`: before_queue_manager, queue_manager, connection_setup, "
+       "transmission"},
+      {M::kPipeDeliveryDelay, "postfix_pipe_delivery_delay_seconds",
+       T::kHistogram,
+       "The four parts of delays=a/b/c/d of pipe deliveries, by relay (the "
+       "master.cf transport) and stage.",
+       {kI, "relay", "stage"}, kDelayBuckets,
+       "`relay`: the pipe transport name (at most 16, then other); `stage`: "
+       "before_queue_manager, queue_manager, connection_setup, transmission"},
+      {M::kQmgrInsertedSize, "postfix_qmgr_messages_inserted_size_bytes",
+       T::kHistogram, "Size of messages entering the active queue (qmgr size=).",
+       {kI}, kSizeBuckets, kInstanceValues},
+      {M::kQmgrInsertedRecipients, "postfix_qmgr_messages_inserted_recipients",
+       T::kHistogram,
+       "Recipients per message entering the active queue (qmgr nrcpt=).", {kI},
+       kRecipientBuckets, kInstanceValues},
+      {M::kQmgrRemoved, "postfix_qmgr_messages_removed_total", T::kCounter,
+       "Messages removed from the queue (qmgr QID: removed).", {kI}, {},
+       kInstanceValues},
+      {M::kQmgrExpired, "postfix_qmgr_messages_expired_total", T::kCounter,
+       "Messages returned to the sender after maximal_queue_lifetime.", {kI},
+       {}, kInstanceValues},
+      {M::kCleanupProcessed, "postfix_cleanup_messages_processed_total",
+       T::kCounter, "Messages processed by cleanup (message-id= lines).", {kI},
+       {}, kInstanceValues},
+      {M::kCleanupRejected, "postfix_cleanup_messages_rejected_total",
+       T::kCounter,
+       "Messages rejected by cleanup (header/body checks, milters).", {kI}, {},
+       kInstanceValues},
+      {M::kBounceNonDelivery, "postfix_bounce_non_delivery_notification_total",
+       T::kCounter, "Non-delivery notifications sent by bounce.", {kI}, {},
+       kInstanceValues},
+      {M::kVirtualDelivered, "postfix_virtual_delivered_total", T::kCounter,
+       "Recipients delivered by virtual(8).", {kI}, {}, kInstanceValues},
+      {M::kUnsupportedLogEntries, "postfix_unsupported_log_entries_total",
+       T::kCounter,
+       "Postfix log lines no pattern understands, by daemon and level.",
+       {kI, "service", "level"}, {},
+       "`service`: the Postfix daemon (smtpd, qmgr, ..., other); `level`: \"\", "
+       "warning, error, fatal, panic"},
+
+      {M::kDeliveryAttempts, "mailgauge_delivery_attempts_total", T::kCounter,
+       "Delivery attempts (every status= line), by transport and status.",
+       {kI, "transport", "status"}, {},
+       "`transport` and `status` as for mailgauge_recipients_total"},
+      {M::kRecipients, "mailgauge_recipients_total", T::kCounter,
+       "Recipients of finished messages by the transport of their last "
+       "attempt and their final status; content-filter and forwarding hops "
+       "are joined, so each recipient counts once.",
+       {kI, "transport", "status"}, {},
+       "`transport`: smtp, lmtp, local, virtual, pipe, error, discard, qmgr, "
+       "none, other; `status`: sent, bounced, expired, deleted, deferred, held, "
+       "discarded, unknown"},
+      {M::kDeferrals, "mailgauge_deferrals_total", T::kCounter,
+       "Deferred delivery attempts by transport and reason class.",
+       {kI, "transport", "reason"}, {},
+       "`reason`: connection_refused, connection_timed_out, dns, tls_failure, "
+       "greylisted, remote_rate_limit, mailbox_full, user_unknown, "
+       "policy_spam, message_too_large, loop, expired, other"},
+      {M::kBounces, "mailgauge_bounces_total", T::kCounter,
+       "Bounced recipients (status=bounced and expired) by transport and "
+       "reason class.",
+       {kI, "transport", "reason"}, {}, "`reason`: as for mailgauge_deferrals_total"},
+      {M::kRejects, "mailgauge_rejects_total", T::kCounter,
+       "Rejects by smtpd, cleanup and postscreen, by daemon, stage and reason "
+       "class.",
+       {kI, "daemon", "stage", "reason"}, {},
+       "`daemon`: smtpd, cleanup, postscreen, other; `stage`: as for "
+       "postfix_smtpd_messages_rejected_total; `reason`: relay_denied, "
+       "unknown_user, unknown_sender_domain, rbl, helo, client_host, "
+       "reverse_dns, sender_restriction, recipient_restriction, message_size, "
+       "header_check, body_check, milter, policy_service, greylisting, "
+       "rate_limit, pipelining, tls_required, other"},
+      {M::kRblRejects, "mailgauge_rbl_rejects_total", T::kCounter,
+       "Rejects citing a DNS blocklist, by list.", {kI, "list"}, {},
+       "`list`: the DNSBL zone (at most 32, then other)"},
+      {M::kRelayDenied, "mailgauge_relay_denied_total", T::kCounter,
+       "Relay access denied: attempts to relay through this server.", {kI}, {},
+       kInstanceValues},
+      {M::kSaslFailures, "mailgauge_sasl_authentication_failures_total",
+       T::kCounter, "SASL authentication failures by mechanism.",
+       {kI, "method"}, {},
+       "`method`: as `sasl_method` of postfix_smtpd_messages_processed_total"},
+      {M::kDeliveryDelays, "mailgauge_delivery_delays_seconds", T::kHistogram,
+       "delays=a/b/c/d of every delivery attempt, by transport and stage.",
+       {kI, "transport", "stage"}, kDelayBuckets,
+       "`transport`: as above; `stage`: before_qmgr, in_qmgr, conn_setup, "
+       "transmission"},
+      {M::kRecipientDeliveryTime, "mailgauge_recipient_delivery_seconds",
+       T::kHistogram,
+       "End-to-end time from a message's arrival to each recipient's final "
+       "outcome, across content-filter hops.",
+       {kI, "status"}, kEndToEndBuckets,
+       "`status`: sent, bounced, expired"},
+      {M::kMessagesReceived, "mailgauge_messages_received_total", T::kCounter,
+       "Finished messages by how they entered (re-injected hops joined).",
+       {kI, "origin"}, {},
+       "`origin`: smtpd, pickup, notification, local, unknown, other"},
+      {M::kMessagesFinished, "mailgauge_messages_finished_total", T::kCounter,
+       "Messages the correlator closed, by how they ended.", {kI, "end"}, {},
+       "`end`: removed, deleted, expired, rejected, discarded, evicted_age, "
+       "evicted_cap, abandoned, end_of_input, other"},
+
+      {M::kLogLinesRead, "mailgauge_log_lines_read_total", T::kCounter,
+       "Log lines read.", {"source"}, {}, kSourceValues},
+      {M::kLogBytesRead, "mailgauge_log_bytes_read_total", T::kCounter,
+       "Log bytes read, line ends included.", {"source"}, {}, kSourceValues},
+      {M::kLogLinesMalformed, "mailgauge_log_lines_malformed_total",
+       T::kCounter, "Lines whose syslog envelope could not be read.",
+       {"source"}, {}, kSourceValues},
+      {M::kLogLinesOtherPrograms, "mailgauge_log_lines_other_programs_total",
+       T::kCounter, "Lines from programs other than Postfix (skipped).",
+       {"source"}, {}, kSourceValues},
+      {M::kLogLinesNotUnderstood, "mailgauge_log_lines_not_understood_total",
+       T::kCounter, "Postfix lines no pattern understands, by daemon.",
+       {"source", "daemon"}, {},
+       "`source` as above; `daemon`: smtpd, qmgr, ..., other"},
+      {M::kLogRotations, "mailgauge_log_rotations_total", T::kCounter,
+       "Log file rotations followed (renamed or deleted and re-created).",
+       {"source"}, {}, kSourceValues},
+      {M::kLogTruncations, "mailgauge_log_truncations_total", T::kCounter,
+       "Log file truncations followed (copytruncate).", {"source"}, {},
+       kSourceValues},
+      {M::kLogReadErrors, "mailgauge_log_read_errors_total", T::kCounter,
+       "Failed attempts to open or read the log file.", {"source"}, {},
+       kSourceValues},
+      {M::kMessagesInFlight, "mailgauge_messages_in_flight", T::kGauge,
+       "Messages the correlator holds open.", {"source"}, {}, kSourceValues},
+      {M::kCorrelatorEvictions, "mailgauge_correlator_evictions_total",
+       T::kCounter,
+       "Messages closed without their last line: too old, over the cap, or "
+       "abandoned before reaching the queue manager.",
+       {"source", "reason"}, {}, "`reason`: age, cap, abandoned"},
+      {M::kLogNewestLineTimestamp, "mailgauge_log_newest_line_timestamp_seconds",
+       T::kGauge, "Time written in the newest Postfix line read (Unix seconds).",
+       {"source"}, {}, kSourceValues},
+      {M::kLogLag, "mailgauge_log_lag_seconds", T::kGauge,
+       "Seconds between now and the newest Postfix line read.", {"source"}, {},
+       kSourceValues},
+      {M::kSourceUp, "mailgauge_source_up", T::kGauge,
+       "Whether the source is open and its last read succeeded (1) or not (0).",
+       {"source"}, {}, kSourceValues},
+      {M::kStateFileSaves, "mailgauge_state_file_saves_total", T::kCounter,
+       "Saves of the state file (--state.file), by result.", {"result"}, {},
+       "`result`: ok, error"},
+  };
+  return s;
+}
+
+}  // namespace
+
+const std::vector<MetricSpec>& AllMetricSpecs() {
+  static const std::vector<MetricSpec>* specs =
+      new std::vector<MetricSpec>(BuildSpecs());
+  return *specs;
+}
+
+const MetricSpec& Spec(MetricId id) {
+  return AllMetricSpecs()[static_cast<size_t>(id)];
+}
+
+absl::StatusOr<std::unique_ptr<ExporterMetrics>> ExporterMetrics::Create(
+    prometheus::Registry& registry) {
+  const std::vector<MetricSpec>& specs = AllMetricSpecs();
+  if (specs.size() != static_cast<size_t>(kNumMetricIds)) {
+    return absl::InternalError("metric table does not cover every MetricId");
+  }
+  std::unique_ptr<ExporterMetrics> m(new ExporterMetrics());
+  m->counters_.assign(kNumMetricIds, nullptr);
+  m->gauges_.assign(kNumMetricIds, nullptr);
+  m->histograms_.assign(kNumMetricIds, nullptr);
+  absl::node_hash_set<std::string> names;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const MetricSpec& s = specs[i];
+    if (static_cast<size_t>(s.id) != i) {
+      return absl::InternalError(
+          absl::StrCat("metric ", s.name, " is out of MetricId order"));
+    }
+    if (!names.insert(s.name).second) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("metric ", s.name, " is declared twice"));
+    }
+    if (!prometheus::CheckMetricName(s.name)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid metric name ", s.name));
+    }
+    for (const std::string& label : s.labels) {
+      if (!prometheus::CheckLabelName(label)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid label name ", label, " in metric ", s.name));
+      }
+    }
+    if (s.type == MetricType::kCounter &&
+        !(std::string_view(s.name).size() > 6 &&
+          std::string_view(s.name).substr(std::string_view(s.name).size() - 6) ==
+              "_total")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("counter ", s.name, " does not end in _total"));
+    }
+    if (s.type == MetricType::kHistogram &&
+        (s.buckets.empty() ||
+         !std::is_sorted(s.buckets.begin(), s.buckets.end()))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("histogram ", s.name, " needs increasing buckets"));
+    }
+    try {
+      switch (s.type) {
+        case MetricType::kCounter:
+          m->counters_[i] =
+              &prometheus::BuildCounter().Name(s.name).Help(s.help).Register(registry);
+          break;
+        case MetricType::kGauge:
+          m->gauges_[i] =
+              &prometheus::BuildGauge().Name(s.name).Help(s.help).Register(registry);
+          break;
+        case MetricType::kHistogram:
+          m->histograms_[i] = &prometheus::BuildHistogram()
+                                   .Name(s.name)
+                                   .Help(s.help)
+                                   .Register(registry);
+          break;
+      }
+    } catch (const std::exception& e) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot register metric ", s.name, ": ", e.what()));
+    }
+  }
+  return m;
+}
+
+prometheus::Labels ExporterMetrics::MakeLabels(
+    MetricId id, std::initializer_list<std::string_view> values) const {
+  const MetricSpec& s = Spec(id);
+  prometheus::Labels labels;
+  auto it = values.begin();
+  for (const std::string& name : s.labels) {
+    if (it != values.end()) {
+      labels.emplace(name, std::string(it->data(), it->size()));
+      ++it;
+    } else {
+      labels.emplace(name, std::string());
+    }
+  }
+  return labels;
+}
+
+void* ExporterMetrics::Cached(MetricId id,
+                              std::initializer_list<std::string_view> values) {
+  key_.clear();
+  key_.push_back(static_cast<char>(static_cast<int>(id)));
+  for (std::string_view v : values) {
+    key_.append(v.data(), v.size());
+    key_.push_back('\x1f');
+  }
+  auto it = cache_.find(absl::string_view(key_));
+  return it == cache_.end() ? nullptr : it->second;
+}
+
+prometheus::Counter& ExporterMetrics::Counter(
+    MetricId id, std::initializer_list<std::string_view> values) {
+  if (void* p = Cached(id, values)) return *static_cast<prometheus::Counter*>(p);
+  prometheus::Counter& c =
+      counters_[static_cast<size_t>(id)]->Add(MakeLabels(id, values));
+  cache_.emplace(key_, &c);
+  return c;
+}
+
+prometheus::Gauge& ExporterMetrics::Gauge(
+    MetricId id, std::initializer_list<std::string_view> values) {
+  if (void* p = Cached(id, values)) return *static_cast<prometheus::Gauge*>(p);
+  prometheus::Gauge& g = gauges_[static_cast<size_t>(id)]->Add(MakeLabels(id, values));
+  cache_.emplace(key_, &g);
+  return g;
+}
+
+prometheus::Histogram& ExporterMetrics::Histogram(
+    MetricId id, std::initializer_list<std::string_view> values) {
+  if (void* p = Cached(id, values)) return *static_cast<prometheus::Histogram*>(p);
+  prometheus::Histogram& h = histograms_[static_cast<size_t>(id)]->Add(
+      MakeLabels(id, values), Spec(id).buckets);
+  cache_.emplace(key_, &h);
+  return h;
+}
+
+namespace {
+
+absl::Status CheckLabelNames(MetricId id, const prometheus::Labels& labels) {
+  const MetricSpec& s = Spec(id);
+  bool same = labels.size() == s.labels.size();
+  for (const std::string& name : s.labels) same = same && labels.count(name) == 1;
+  if (!same) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("metric ", s.name, " has other labels than the ones given"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<prometheus::Counter*> ExporterMetrics::CounterWithLabels(
+    MetricId id, const prometheus::Labels& labels) {
+  if (Spec(id).type != MetricType::kCounter) {
+    return absl::InvalidArgumentError(absl::StrCat(Spec(id).name, " is not a counter"));
+  }
+  if (absl::Status s = CheckLabelNames(id, labels); !s.ok()) return s;
+  return &counters_[static_cast<size_t>(id)]->Add(labels);
+}
+
+absl::StatusOr<prometheus::Histogram*> ExporterMetrics::HistogramWithLabels(
+    MetricId id, const prometheus::Labels& labels) {
+  if (Spec(id).type != MetricType::kHistogram) {
+    return absl::InvalidArgumentError(absl::StrCat(Spec(id).name, " is not a histogram"));
+  }
+  if (absl::Status s = CheckLabelNames(id, labels); !s.ok()) return s;
+  return &histograms_[static_cast<size_t>(id)]->Add(labels, Spec(id).buckets);
+}
+
+absl::StatusOr<MetricId> ExporterMetrics::FindByName(std::string_view name) {
+  for (const MetricSpec& s : AllMetricSpecs()) {
+    if (name == s.name) return s.id;
+  }
+  return absl::NotFoundError(absl::StrCat("no metric called ", absl::string_view(name.data(), name.size())));
+}
+
+BoundedLabel::BoundedLabel(std::initializer_list<std::string_view> allowed,
+                           size_t max_learned, size_t max_length)
+    : max_learned_(max_learned), max_length_(max_length) {
+  for (std::string_view a : allowed) allowed_.insert(std::string(a));
+}
+
+std::string_view BoundedLabel::Map(std::string_view value) {
+  const std::string key(value);
+  if (auto it = allowed_.find(key); it != allowed_.end()) return *it;
+  if (auto it = learned_.find(key); it != learned_.end()) return *it;
+  if (value.empty() || value.size() > max_length_ ||
+      learned_.size() >= max_learned_) {
+    return "other";
+  }
+  for (char c : value) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                    c == '-' || c == '+';
+    if (!ok) return "other";
+  }
+  return *learned_.insert(key).first;
+}
+
+std::string RenderExposition(const prometheus::Registry& registry) {
+  std::vector<prometheus::MetricFamily> families = registry.Collect();
+  std::sort(families.begin(), families.end(),
+            [](const prometheus::MetricFamily& a,
+               const prometheus::MetricFamily& b) { return a.name < b.name; });
+  for (prometheus::MetricFamily& f : families) {
+    for (prometheus::ClientMetric& m : f.metric) {
+      std::sort(m.label.begin(), m.label.end());
+    }
+    std::stable_sort(f.metric.begin(), f.metric.end(),
+                     [](const prometheus::ClientMetric& a,
+                        const prometheus::ClientMetric& b) {
+                       return a.label < b.label;
+                     });
+  }
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+}  // namespace mailgauge::exporter

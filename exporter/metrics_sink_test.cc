@@ -1,0 +1,254 @@
+// Tests of MetricsSink through SourcePipeline: raw lines in, series out.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "exporter/metrics.h"
+#include "exporter/metrics_sink.h"
+#include "exporter/source_pipeline.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "prometheus/registry.h"
+
+namespace mailgauge::exporter {
+namespace {
+
+class MetricsSinkTest : public ::testing::Test {
+ protected:
+  void Start(std::string instance_name = "") {
+    auto m = ExporterMetrics::Create(registry_);
+    ASSERT_TRUE(m.ok()) << m.status();
+    metrics_ = *std::move(m);
+    SourcePipelineOptions options;
+    options.source_name = "test";
+    options.instance_name = std::move(instance_name);
+    options.input.envelope.year = 2026;
+    options.input.envelope.time_zone = absl::UTCTimeZone();
+    auto p = SourcePipeline::Create(*metrics_, options);
+    ASSERT_TRUE(p.ok()) << p.status();
+    pipeline_ = *std::move(p);
+  }
+
+  void Feed(const std::vector<std::string>& lines) {
+    for (const std::string& l : lines) pipeline_->ProcessLine(l, false);
+  }
+
+  // Value of the series of `name` with exactly `labels` (counter, gauge, or
+  // a histogram's sample count); -1 when absent.
+  double Value(const std::string& name,
+               const std::map<std::string, std::string>& labels) {
+    for (const auto& f : registry_.Collect()) {
+      if (f.name != name) continue;
+      for (const auto& m : f.metric) {
+        std::map<std::string, std::string> got;
+        for (const auto& l : m.label) got[l.name] = l.value;
+        if (got != labels) continue;
+        switch (f.type) {
+          case prometheus::MetricType::Counter: return m.counter.value;
+          case prometheus::MetricType::Gauge: return m.gauge.value;
+          case prometheus::MetricType::Histogram:
+            return static_cast<double>(m.histogram.sample_count);
+          default: return -2;
+        }
+      }
+    }
+    return -1;
+  }
+
+  size_t SeriesCount() {
+    size_t n = 0;
+    for (const auto& f : registry_.Collect()) n += f.metric.size();
+    return n;
+  }
+
+  prometheus::Registry registry_;
+  std::unique_ptr<ExporterMetrics> metrics_;
+  std::unique_ptr<SourcePipeline> pipeline_;
+};
+
+const char kP[] = "Nov 25 19:22:46 vm ";
+
+TEST_F(MetricsSinkTest, ConnectionsAndRejectsAtEveryStage) {
+  Start();
+  Feed({
+      absl::StrCat(kP, "postfix/smtpd[1]: connect from unknown[127.0.0.2]"),
+      absl::StrCat(kP, "postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[127.0.0.2]: 554 5.7.1 <v@elsewhere.test>: Relay access denied; from=<a@outside.test> to=<v@elsewhere.test> proto=ESMTP helo=<client.example.net>"),
+      absl::StrCat(kP, "postfix/smtpd[1]: AD1EA1081DD: reject: RCPT from unknown[127.0.0.1]: 550 5.1.1 <n@example.test>: Recipient address rejected: User unknown in local recipient table; from=<a@example.test> to=<n@example.test> proto=ESMTP helo=<client.example.net>"),
+      absl::StrCat(kP, "postfix/smtpd[1]: NOQUEUE: reject: MAIL from unknown[127.0.0.2]: 553 5.7.1 <a@b.test>: Sender address rejected: not logged in; from=<a@b.test> proto=ESMTP helo=<x>"),
+      absl::StrCat(kP, "postfix/smtpd[1]: disconnect from unknown[127.0.0.2] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4"),
+  });
+  const std::string I = "postfix";
+  EXPECT_EQ(1, Value("postfix_smtpd_connects_total", {{kInstanceLabel, I}}));
+  EXPECT_EQ(1, Value("postfix_smtpd_disconnects_total", {{kInstanceLabel, I}}));
+  EXPECT_EQ(1, Value("postfix_smtpd_messages_rejected_total",
+                     {{kInstanceLabel, I}, {"code", "554"}, {"stage", "rcpt"}}));
+  EXPECT_EQ(1, Value("postfix_smtpd_messages_rejected_total",
+                     {{kInstanceLabel, I}, {"code", "550"}, {"stage", "rcpt"}}));
+  EXPECT_EQ(1, Value("postfix_smtpd_messages_rejected_total",
+                     {{kInstanceLabel, I}, {"code", "553"}, {"stage", "mail"}}));
+  EXPECT_EQ(1, Value("mailgauge_rejects_total", {{kInstanceLabel, I},
+                                                 {"daemon", "smtpd"},
+                                                 {"stage", "rcpt"},
+                                                 {"reason", "relay_denied"}}));
+  EXPECT_EQ(1, Value("mailgauge_rejects_total", {{kInstanceLabel, I},
+                                                 {"daemon", "smtpd"},
+                                                 {"stage", "rcpt"},
+                                                 {"reason", "unknown_user"}}));
+  EXPECT_EQ(1, Value("mailgauge_relay_denied_total", {{kInstanceLabel, I}}));
+  EXPECT_EQ(5, Value("mailgauge_log_lines_read_total", {{"source", "test"}}));
+}
+
+TEST_F(MetricsSinkTest, OneMessageFromArrivalToRemoval) {
+  Start();
+  Feed({
+      absl::StrCat(kP, "postfix/smtpd[29806]: 7B6B31081DD: client=unknown[127.0.0.1]"),
+      absl::StrCat(kP, "postfix/cleanup[29810]: 7B6B31081DD: message-id=<local_smtp.1@test>"),
+      absl::StrCat(kP, "postfix/qmgr[29797]: 7B6B31081DD: from=<alice@example.test>, size=449, nrcpt=1 (queue active)"),
+      "Nov 25 19:22:48 vm postfix/local[29811]: 7B6B31081DD: to=<bob@example.test>, relay=local, delay=2.04, delays=0.03/0.01/0/2, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 25 19:22:48 vm postfix/qmgr[29797]: 7B6B31081DD: removed",
+  });
+  const std::string I = "postfix";
+  EXPECT_EQ(1, Value("postfix_smtpd_messages_processed_total",
+                     {{kInstanceLabel, I}, {"sasl_method", ""}}));
+  EXPECT_EQ(1, Value("postfix_cleanup_messages_processed_total", {{kInstanceLabel, I}}));
+  EXPECT_EQ(1, Value("postfix_qmgr_messages_inserted_size_bytes", {{kInstanceLabel, I}}));
+  EXPECT_EQ(1, Value("postfix_qmgr_messages_inserted_recipients", {{kInstanceLabel, I}}));
+  EXPECT_EQ(1, Value("postfix_qmgr_messages_removed_total", {{kInstanceLabel, I}}));
+  EXPECT_EQ(1, Value("mailgauge_delivery_attempts_total",
+                     {{kInstanceLabel, I}, {"transport", "local"}, {"status", "sent"}}));
+  for (const char* stage : {"before_qmgr", "in_qmgr", "conn_setup", "transmission"}) {
+    EXPECT_EQ(1, Value("mailgauge_delivery_delays_seconds",
+                       {{kInstanceLabel, I}, {"transport", "local"}, {"stage", stage}}))
+        << stage;
+  }
+  // Record-driven series appear once the correlator closes the message.
+  EXPECT_EQ(-1, Value("mailgauge_recipients_total",
+                      {{kInstanceLabel, I}, {"transport", "local"}, {"status", "sent"}}));
+  pipeline_->Finish();
+  EXPECT_EQ(1, Value("mailgauge_recipients_total",
+                     {{kInstanceLabel, I}, {"transport", "local"}, {"status", "sent"}}));
+  EXPECT_EQ(1, Value("mailgauge_messages_received_total",
+                     {{kInstanceLabel, I}, {"origin", "smtpd"}}));
+  EXPECT_EQ(1, Value("mailgauge_messages_finished_total",
+                     {{kInstanceLabel, I}, {"end", "removed"}}));
+  EXPECT_EQ(1, Value("mailgauge_recipient_delivery_seconds",
+                     {{kInstanceLabel, I}, {"status", "sent"}}));
+  EXPECT_EQ(0, Value("mailgauge_messages_in_flight", {{"source", "test"}}));
+}
+
+TEST_F(MetricsSinkTest, SmtpDelaysAreFourSeriesAndDeferralsHaveReasons) {
+  Start();
+  Feed({absl::StrCat(kP, "postfix/smtp[2]: B8DBD1081D7: to=<r@remote.test>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.13, delays=0.01/0.01/0.1/0, dsn=4.4.1, status=deferred (connect to 127.0.0.1[127.0.0.1]:2525: Connection refused)"),
+        absl::StrCat(kP, "postfix/smtp[2]: B8DBD1081D8: to=<r@remote.test>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.13, delays=0.01/0.01/0.1/0, dsn=5.1.1, status=bounced (host 127.0.0.1[127.0.0.1] said: 550 5.1.1 <r@remote.test>: Recipient address rejected: User unknown (in reply to RCPT TO command))")});
+  const std::string I = "postfix";
+  for (const char* stage : {"before_queue_manager", "queue_manager",
+                            "connection_setup", "transmission"}) {
+    EXPECT_EQ(2, Value("postfix_smtp_delivery_delay_seconds",
+                       {{kInstanceLabel, I}, {"stage", stage}}))
+        << stage;
+  }
+  EXPECT_EQ(1, Value("postfix_smtp_messages_processed_total",
+                     {{kInstanceLabel, I}, {"status", "deferred"}}));
+  EXPECT_EQ(1, Value("postfix_smtp_deferred_messages_total", {{kInstanceLabel, I}}));
+  EXPECT_EQ(1, Value("mailgauge_deferrals_total",
+                     {{kInstanceLabel, I}, {"transport", "smtp"}, {"reason", "connection_refused"}}));
+  EXPECT_EQ(1, Value("mailgauge_bounces_total",
+                     {{kInstanceLabel, I}, {"transport", "smtp"}, {"reason", "user_unknown"}}));
+}
+
+TEST_F(MetricsSinkTest, LinesNotUnderstoodAreCountedByDaemonAndLevel) {
+  Start();
+  Feed({absl::StrCat(kP, "postfix/smtpd[1]: something nobody has seen before"),
+        absl::StrCat(kP, "postfix/qmgr[1]: a brand new message"),
+        absl::StrCat(kP, "dovecot[3]: imap-login: Login: user=<bob>"),
+        "this is not a syslog line at all"});
+  EXPECT_EQ(1, Value("postfix_unsupported_log_entries_total",
+                     {{kInstanceLabel, "postfix"}, {"service", "smtpd"}, {"level", ""}}));
+  EXPECT_EQ(1, Value("postfix_unsupported_log_entries_total",
+                     {{kInstanceLabel, "postfix"}, {"service", "qmgr"}, {"level", ""}}));
+  EXPECT_EQ(1, Value("mailgauge_log_lines_not_understood_total",
+                     {{"source", "test"}, {"daemon", "smtpd"}}));
+  pipeline_->SyncStats();
+  EXPECT_EQ(1, Value("mailgauge_log_lines_other_programs_total", {{"source", "test"}}));
+  EXPECT_EQ(1, Value("mailgauge_log_lines_malformed_total", {{"source", "test"}}));
+  EXPECT_EQ(4, Value("mailgauge_log_lines_read_total", {{"source", "test"}}));
+}
+
+TEST_F(MetricsSinkTest, NamedSourceLabelsEveryLineWithItsName) {
+  Start("mx2");
+  Feed({absl::StrCat(kP, "postfix-out/smtpd[1]: connect from unknown[127.0.0.2]")});
+  EXPECT_EQ(1, Value("postfix_smtpd_connects_total", {{kInstanceLabel, "mx2"}}));
+}
+
+TEST_F(MetricsSinkTest, MultiInstanceLinesKeepTheirInstance) {
+  Start();
+  Feed({absl::StrCat(kP, "postfix-out/smtpd[1]: connect from unknown[127.0.0.2]"),
+        absl::StrCat(kP, "postfix/submission/smtpd[1]: connect from unknown[127.0.0.2]")});
+  EXPECT_EQ(1, Value("postfix_smtpd_connects_total", {{kInstanceLabel, "postfix-out"}}));
+  EXPECT_EQ(1, Value("postfix_smtpd_connects_total", {{kInstanceLabel, "postfix"}}));
+}
+
+// 100,000 distinct hostile strings (addresses, client names and IPs, reply
+// texts, RBL names, SASL methods and users, TLS ciphers, instance and daemon
+// names) must not grow the number of series beyond a fixed bound.
+TEST_F(MetricsSinkTest, HostileLogKeepsSeriesBounded) {
+  Start();
+  for (int i = 0; i < 100000; ++i) {
+    const std::string n = absl::StrCat(i);
+    const std::string inst = absl::StrCat("postfix-x", n);
+    std::string line;
+    switch (i % 8) {
+      case 0:
+        line = absl::StrCat(kP, inst, "/smtpd[1]: NOQUEUE: reject: RCPT from host", n,
+                            ".example[10.", i % 250, ".", i % 199, ".1]: 554 5.7.1 Service unavailable; Client host [10.0.0.1] blocked using rbl", n,
+                            ".example; spam ", n, "; from=<a", n, "@x.test> to=<b", n,
+                            "@y.test> proto=ESMTP helo=<h", n, ">");
+        break;
+      case 1:
+        line = absl::StrCat(kP, inst, "/smtpd[1]: ", "ABCDEF", n, ": client=c", n,
+                            ".example[192.0.2.", i % 250, "]:", 1000 + i % 50000,
+                            ", sasl_method=METHOD", n, ", sasl_username=user", n);
+        break;
+      case 2:
+        line = absl::StrCat(kP, inst, "/smtpd[1]: warning: c", n, "[10.0.0.", i % 250,
+                            "]: SASL M", n, " authentication failed: bad ", n);
+        break;
+      case 3:
+        line = absl::StrCat(kP, inst, "/smtpd[1]: Anonymous TLS connection established from c", n,
+                            "[10.0.0.1]: TLSv", n, " with cipher CIPHER_", n, " (", i, "/", i + 1,
+                            " bits)");
+        break;
+      case 4:
+        line = absl::StrCat(kP, inst, "/smtp[2]: ABC", n, ": to=<r", n, "@remote", n,
+                            ".test>, relay=mx", n, ".test[10.0.0.2]:25, delay=0.1, delays=0.01/0.01/0.1/0, dsn=4.", i % 8, ".", i % 9,
+                            ", status=deferred (host mx", n, " said: 450 weird reply ", n, ")");
+        break;
+      case 5:
+        line = absl::StrCat(kP, "postfix/daemon", n, "[3]: warning: odd ", n);
+        break;
+      case 6:
+        line = absl::StrCat(kP, inst, "/pipe[4]: ABC", n, ": to=<r", n, "@x.test>, relay=pipe", n,
+                            ", delay=0.1, delays=0.01/0.01/0/0.1, dsn=2.0.0, status=sent (delivered via pipe", n, " service)");
+        break;
+      case 7:
+        line = absl::StrCat(kP, inst, "/smtpd[1]: lost connection after CMD", n, " from c", n,
+                            "[10.0.0.1]");
+        break;
+    }
+    pipeline_->ProcessLine(line, false);
+  }
+  pipeline_->Finish();
+  const size_t series = SeriesCount();
+  EXPECT_LT(series, 1500u) << RenderExposition(registry_).substr(0, 4000);
+  const std::string text = RenderExposition(registry_);
+  EXPECT_EQ(std::string::npos, text.find("@")) << "an address became a label";
+  EXPECT_EQ(std::string::npos, text.find("user1")) << "a SASL user became a label";
+  EXPECT_EQ(std::string::npos, text.find("10.0.0")) << "an IP became a label";
+  EXPECT_EQ(std::string::npos, text.find("postfix-x9999")) << "instance not capped";
+}
+
+}  // namespace
+}  // namespace mailgauge::exporter

@@ -1,0 +1,103 @@
+#include "exporter/source_pipeline.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace mailgauge::exporter {
+
+SourcePipeline::SourcePipeline(ExporterMetrics& metrics,
+                               SourcePipelineOptions options)
+    : metrics_(metrics),
+      options_(std::move(options)),
+      sink_(metrics, options_.instance_name),
+      daemons_({}, 0) {}
+
+absl::StatusOr<std::unique_ptr<SourcePipeline>> SourcePipeline::Create(
+    ExporterMetrics& metrics, SourcePipelineOptions options) {
+  std::unique_ptr<SourcePipeline> p(
+      new SourcePipeline(metrics, std::move(options)));
+  SourcePipeline* self = p.get();
+  p->correlator_ = std::make_unique<analyzer::Correlator>(
+      p->options_.correlator,
+      [self](analyzer::MessageRecord&& m) { self->sink_.OnRecord(m); });
+  auto input = analyzer::LogInput::Create(
+      p->options_.input, [self](const LogLine& l, const parsers::Event& e) {
+        if (l.time.unix_micros > self->newest_micros_) {
+          self->newest_micros_ = l.time.unix_micros;
+        }
+        self->sink_.OnEvent(l, e);
+        self->correlator_->Add(l, e);
+      });
+  if (!input.ok()) return input.status();
+  p->input_ = *std::move(input);
+  p->envelope_ =
+      std::make_unique<parsers::EnvelopeParser>(p->options_.input.envelope);
+
+  const std::string_view source = p->options_.source_name;
+  p->lines_read_ = &metrics.Counter(MetricId::kLogLinesRead, {source});
+  p->bytes_read_ = &metrics.Counter(MetricId::kLogBytesRead, {source});
+  p->malformed_ = &metrics.Counter(MetricId::kLogLinesMalformed, {source});
+  p->other_programs_ =
+      &metrics.Counter(MetricId::kLogLinesOtherPrograms, {source});
+  p->evicted_age_ =
+      &metrics.Counter(MetricId::kCorrelatorEvictions, {source, "age"});
+  p->evicted_cap_ =
+      &metrics.Counter(MetricId::kCorrelatorEvictions, {source, "cap"});
+  p->abandoned_ =
+      &metrics.Counter(MetricId::kCorrelatorEvictions, {source, "abandoned"});
+  p->in_flight_ = &metrics.Gauge(MetricId::kMessagesInFlight, {source});
+  p->newest_ = &metrics.Gauge(MetricId::kLogNewestLineTimestamp, {source});
+  return p;
+}
+
+void SourcePipeline::ProcessLine(std::string_view text, bool overlong) {
+  lines_read_->Increment();
+  bytes_read_->Increment(static_cast<double>(text.size() + 1));
+  const analyzer::LogInputStats& stats = input_->stats();
+  const uint64_t postfix_before = stats.postfix_lines;
+  const uint64_t parsed_before = stats.parsed_lines;
+  input_->ProcessLine(text, overlong);
+  if (stats.postfix_lines != postfix_before &&
+      stats.parsed_lines == parsed_before) {
+    // A Postfix line no pattern understands: read its envelope again (rare)
+    // to label it by daemon.
+    LogLine line;
+    if (envelope_->Parse(text, &line) == parsers::EnvelopeResult::kOk) {
+      sink_.OnUnparsedLine(line);
+      std::string_view daemon =
+          parsers::DaemonName(parsers::DaemonFromName(line.daemon));
+      if (daemon == "unknown") daemon = "other";
+      metrics_
+          .Counter(MetricId::kLogLinesNotUnderstood,
+                   {options_.source_name, daemon})
+          .Increment();
+    }
+  }
+}
+
+void SourcePipeline::SyncStats() {
+  const analyzer::LogInputStats& in = input_->stats();
+  const analyzer::CorrelatorStats& c = correlator_->stats();
+  auto add = [](prometheus::Counter* counter, uint64_t total, uint64_t* synced) {
+    if (total > *synced) {
+      counter->Increment(static_cast<double>(total - *synced));
+      *synced = total;
+    }
+  };
+  add(malformed_, in.malformed_lines, &synced_malformed_);
+  add(other_programs_, in.other_program_lines, &synced_other_);
+  add(evicted_age_, c.evicted_age, &synced_age_);
+  add(evicted_cap_, c.evicted_cap, &synced_cap_);
+  add(abandoned_, c.abandoned, &synced_abandoned_);
+  in_flight_->Set(static_cast<double>(correlator_->in_flight()));
+  if (newest_micros_ != 0) {
+    newest_->Set(static_cast<double>(newest_micros_) / 1e6);
+  }
+}
+
+void SourcePipeline::Finish() {
+  correlator_->Finish(/*include_unfinished=*/false);
+  SyncStats();
+}
+
+}  // namespace mailgauge::exporter
