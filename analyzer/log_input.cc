@@ -91,7 +91,10 @@ void LogInput::ProcessParsed(const LogLine& line, std::string_view text,
     newest_micros_ = line.time.unix_micros;
   }
   if (overlong || parser_->Parse(line, &event_) != parsers::ParseResult::kParsed) {
-    ++stats_.unparsed_by_daemon[std::string(line.daemon.empty() ? "-" : line.daemon)];
+    // Keyed by the canonical daemon name ("other" for names Postfix does not
+    // have), so a hostile log cannot grow this map without bound.
+    ++stats_.unparsed_by_daemon[std::string(
+        parsers::DaemonName(parsers::DaemonFromName(line.daemon)))];
     if (!text.empty() || !unparsed_.is_open()) {
       Unparsed(text);
     } else {

@@ -68,6 +68,8 @@ struct LogInputStats {
   uint64_t parsed_lines = 0;
   uint64_t time_went_backwards = 0; // a line older than the newest seen
   uint64_t journal_entries = 0;     // of `lines`, read from the journal
+  // Keyed by canonical daemon name (parsers::DaemonName), "other" for names
+  // Postfix does not have: a bounded set.
   std::map<std::string, uint64_t> unparsed_by_daemon;
   uint64_t unparsed_lines() const;
 };

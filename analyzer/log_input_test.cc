@@ -1,0 +1,56 @@
+#include "analyzer/log_input.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace mailgauge::analyzer {
+namespace {
+
+std::unique_ptr<LogInput> MakeInput(int* handled) {
+  LogInputOptions options;
+  options.envelope.year = 2026;
+  options.envelope.time_zone = absl::UTCTimeZone();
+  auto input = LogInput::Create(options, [handled](const LogLine&, const parsers::Event&) {
+    ++*handled;
+  });
+  EXPECT_TRUE(input.ok()) << input.status();
+  return *std::move(input);
+}
+
+TEST(LogInputTest, CountsEveryKindOfLine) {
+  int handled = 0;
+  auto input = MakeInput(&handled);
+  input->ProcessLine("Nov 25 10:00:00 mx postfix/qmgr[1]: 4B0C72A1F3: removed");
+  input->ProcessLine("Nov 25 10:00:01 mx dovecot: imap-login: Login: user=<a>");
+  input->ProcessLine("Nov 25 10:00:02 mx postfix/smtpd[2]: something Postfix never says");
+  input->ProcessLine("not a syslog line at all");
+  input->ProcessLine("");
+  input->ProcessLine("Nov 25 09:00:00 mx postfix/qmgr[1]: 4B0C72A1F4: removed");
+  const LogInputStats& s = input->stats();
+  EXPECT_EQ(6u, s.lines);
+  EXPECT_EQ(1u, s.other_program_lines);
+  EXPECT_EQ(1u, s.malformed_lines);
+  EXPECT_EQ(1u, s.empty_lines);
+  EXPECT_EQ(3u, s.postfix_lines);
+  EXPECT_EQ(2u, s.parsed_lines);
+  EXPECT_EQ(1u, s.unparsed_lines());
+  EXPECT_EQ(1u, s.unparsed_by_daemon.at("smtpd"));
+  EXPECT_EQ(1u, s.time_went_backwards);
+  EXPECT_EQ(2, handled);
+}
+
+TEST(LogInputTest, UnparsedCountsStayBoundedWhateverTheDaemonNames) {
+  int handled = 0;
+  auto input = MakeInput(&handled);
+  for (int i = 0; i < 1000; ++i) {
+    input->ProcessLine("Nov 25 10:00:00 mx postfix/made-up-" + std::to_string(i) +
+                       "[1]: an unknown daemon's line");
+  }
+  EXPECT_EQ(1000u, input->stats().unparsed_lines());
+  EXPECT_EQ(1u, input->stats().unparsed_by_daemon.size());
+  EXPECT_EQ(1000u, input->stats().unparsed_by_daemon.at("other"));
+}
+
+}  // namespace
+}  // namespace mailgauge::analyzer
