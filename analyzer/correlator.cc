@@ -251,6 +251,19 @@ void Correlator::Add(const LogLine& line, const Event& e) {
           r.sender_known = true;
         }
       }
+      // The same message under a new queue ID: pickup's "orig_id=" after
+      // postsuper -r, smtpd's "orig_queue_id=" when a content filter
+      // re-injects with XFORWARD. The old ID's undelivered recipients are
+      // handed over to this one.
+      if (!e.new_queue_id.empty() && e.new_queue_id != e.queue_id) {
+        Message* old = FindOnHost(line.host, e.new_queue_id);
+        if (old != nullptr && old != m) {
+          for (RecipientRecord& rcpt : old->record.recipients) {
+            if (!IsFinal(rcpt.status)) rcpt.handoff_to = std::string(e.queue_id);
+          }
+          Join(old, m);
+        }
+      }
       break;
     }
     case EventKind::kMessageId: {
@@ -351,11 +364,19 @@ void Correlator::Add(const LogLine& line, const Event& e) {
       }
       break;
     }
-    case EventKind::kReleased:
-    case EventKind::kRequeued: {
+    case EventKind::kReleased: {
       Message* m = GetOrStart(line, e);
       Touch(m, line.time);
-      if (e.kind == EventKind::kReleased) m->record.held = false;
+      m->record.held = false;
+      break;
+    }
+    case EventKind::kRequeued: {
+      // postsuper -r moves the queue file to the maildrop queue: this queue
+      // ID ends here, and pickup gives the message a new one ("orig_id=").
+      Message* m = GetOrStart(line, e);
+      Touch(m, line.time);
+      m->record.held = false;
+      MarkFinished(m, "requeued", line.time);
       break;
     }
     case EventKind::kSizeLimitExceeded: {
@@ -568,15 +589,31 @@ MessageRecord Correlator::BuildRecord(Message* root) {
     return !r.handoff_to.empty() &&
            std::find(joined.begin(), joined.end(), r.handoff_to) != joined.end();
   };
+  // A recipient "sent" by one hop and delivered again by a later hop of the
+  // same message was handed to that hop (a content filter's reply need not
+  // say "queued as"); only the later hop's outcome counts. Matched by address
+  // only: a local alias that keeps a copy (bob: bob, alice@remote) delivers
+  // bob and forwards to alice with orig_to=bob, and both are real.
+  std::vector<const std::vector<RecipientRecord>*> later;  // recipients of hops after each
+  for (Message* h : root->hops) later.push_back(&h->record.recipients);
+  auto superseded = [&](const RecipientRecord& r, size_t hop_index) {
+    if (r.status != RecipientStatus::kSent) return false;
+    for (size_t j = hop_index; j < later.size(); ++j) {
+      for (const RecipientRecord& f : *later[j]) {
+        if (f.address == r.address) return true;
+      }
+    }
+    return false;
+  };
   std::vector<RecipientRecord> recipients;
   for (RecipientRecord& r : out.recipients) {
-    if (!handed_over(r)) recipients.push_back(std::move(r));
+    if (!handed_over(r) && !superseded(r, 0)) recipients.push_back(std::move(r));
   }
-  for (Message* h : root->hops) {
-    MessageRecord& hr = h->record;
+  for (size_t i = 0; i < root->hops.size(); ++i) {
+    MessageRecord& hr = root->hops[i]->record;
     out.queue_ids.push_back(hr.queue_ids.front());
     for (RecipientRecord& r : hr.recipients) {
-      if (!handed_over(r)) recipients.push_back(std::move(r));
+      if (!handed_over(r) && !superseded(r, i + 1)) recipients.push_back(std::move(r));
     }
     for (RejectedRecipient& r : hr.rejected_recipients) {
       out.rejected_recipients.push_back(std::move(r));

@@ -348,5 +348,51 @@ TEST(CorrelatorTest, OldMessagesExpireByAge) {
   EXPECT_EQ(1u, run.stats.evicted_age);
 }
 
+TEST(CorrelatorTest, RequeuedMessagesKeepTheirIdentity) {
+  Outcome run = Correlate({
+      "Nov 25 14:00:00 mx postfix/smtpd[600]: 3A4B5C6D7E: client=a.example.org[192.0.2.20]",
+      "Nov 25 14:00:00 mx postfix/cleanup[601]: 3A4B5C6D7E: message-id=<rq@example.org>",
+      "Nov 25 14:00:00 mx postfix/qmgr[602]: 3A4B5C6D7E: from=<a@example.org>, size=300, nrcpt=1 (queue active)",
+      "Nov 25 14:00:01 mx postfix/smtp[603]: 3A4B5C6D7E: to=<z@down.test>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to down.test[192.0.2.99]:25: Connection timed out)",
+      "Nov 25 14:30:00 mx postfix/postsuper[700]: 3A4B5C6D7E: requeued",
+      "Nov 25 14:30:01 mx postfix/pickup[701]: 4B5C6D7E8F: uid=0 from=<a@example.org> orig_id=3A4B5C6D7E",
+      "Nov 25 14:30:01 mx postfix/cleanup[601]: 4B5C6D7E8F: message-id=<rq@example.org>",
+      "Nov 25 14:30:01 mx postfix/qmgr[602]: 4B5C6D7E8F: from=<a@example.org>, size=310, nrcpt=1 (queue active)",
+      "Nov 25 14:30:02 mx postfix/smtp[603]: 4B5C6D7E8F: to=<z@down.test>, relay=down.test[192.0.2.99]:25, delay=1802, delays=1800/0/1/1, dsn=2.0.0, status=sent (250 ok)",
+      "Nov 25 14:30:02 mx postfix/qmgr[602]: 4B5C6D7E8F: removed",
+  });
+  ASSERT_EQ(1u, run.records.size());
+  const MessageRecord& m = run.records[0];
+  EXPECT_EQ((std::vector<std::string>{"3A4B5C6D7E", "4B5C6D7E8F"}), m.queue_ids);
+  EXPECT_EQ("smtpd", m.origin);
+  EXPECT_EQ("a.example.org", m.client_name);
+  ASSERT_EQ(1u, m.recipients.size());
+  EXPECT_EQ(RecipientStatus::kSent, m.recipients[0].status);
+  EXPECT_EQ("4B5C6D7E8F", m.recipients[0].queue_id);
+}
+
+TEST(CorrelatorTest, JoinsXforwardReinjectionByOrigQueueId) {
+  Outcome run = Correlate({
+      "Nov 25 12:00:00 mx postfix/smtpd[400]: 5E6F7A8B9C: client=ext.example.org[203.0.113.5]",
+      "Nov 25 12:00:00 mx postfix/qmgr[402]: 5E6F7A8B9C: from=<f@example.org>, size=4000, nrcpt=1 (queue active)",
+      "Nov 25 12:00:01 mx postfix/smtpd[410]: 6F7A8B9C0D: client=localhost[127.0.0.1], orig_queue_id=5E6F7A8B9C, orig_client=ext.example.org[203.0.113.5]",
+      "Nov 25 12:00:01 mx postfix/qmgr[402]: 6F7A8B9C0D: from=<f@example.org>, size=4600, nrcpt=1 (queue active)",
+      // The filter's reply does not say "queued as": only orig_queue_id links the two.
+      "Nov 25 12:00:01 mx postfix/smtp[403]: 5E6F7A8B9C: to=<g@mx.example.com>, relay=127.0.0.1[127.0.0.1]:10024, delay=1.2, delays=0.1/0/0/1.1, dsn=2.0.0, status=sent (250 2.0.0 Ok, id=12345-01)",
+      "Nov 25 12:00:01 mx postfix/qmgr[402]: 5E6F7A8B9C: removed",
+      "Nov 25 12:00:02 mx postfix/local[404]: 6F7A8B9C0D: to=<g@mx.example.com>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 25 12:00:02 mx postfix/qmgr[402]: 6F7A8B9C0D: removed",
+  });
+  ASSERT_EQ(1u, run.records.size());
+  const MessageRecord& m = run.records[0];
+  EXPECT_EQ((std::vector<std::string>{"5E6F7A8B9C", "6F7A8B9C0D"}), m.queue_ids);
+  EXPECT_EQ("ext.example.org", m.client_name);
+  // The first hop's delivery to the filter names no queue ID, but the
+  // second hop delivers the same recipient: only the final outcome counts.
+  ASSERT_EQ(1u, m.recipients.size());
+  EXPECT_EQ("local", m.recipients[0].relay);
+  EXPECT_EQ("6F7A8B9C0D", m.recipients[0].queue_id);
+}
+
 }  // namespace
 }  // namespace mailgauge::analyzer
