@@ -278,7 +278,7 @@ std::string RenderHtml(const SummaryData& d, const ReportOptions& o) {
     auto avg = [days](uint64_t v) {
       return days > 1 ? Fixed(static_cast<double>(v) / days) : Num(v);
     };
-    char label[16];
+    char label[32];
     std::snprintf(label, sizeof(label), "%02d:00-%02d:00", h, h + 1);
     p.Row({{label, false}, {avg(c.received), true}, {avg(c.delivered), true},
            {avg(c.deferred), true}, {avg(c.bounced), true}, {avg(c.rejected), true}});
