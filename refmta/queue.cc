@@ -238,7 +238,7 @@ absl::StatusOr<QueueFile> ParseQueueFile(absl::string_view content, absl::string
 }
 
 absl::StatusOr<std::unique_ptr<Queue>> Queue::Open(const std::string& spool_dir,
-                                                   bool long_queue_ids) {
+                                                   bool long_queue_ids, bool remove_stale) {
   if (spool_dir.empty()) return absl::InvalidArgumentError("empty spool directory");
   if (mkdir(spool_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return ErrnoStatus("mkdir", spool_dir);
@@ -247,6 +247,7 @@ absl::StatusOr<std::unique_ptr<Queue>> Queue::Open(const std::string& spool_dir,
   for (QueueName name : AllQueueNames()) {
     std::string dir = q->Dir(name);
     if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir", dir);
+    if (!remove_stale) continue;
     DIR* d = opendir(dir.c_str());
     if (d == nullptr) return ErrnoStatus("opendir", dir);
     std::vector<std::string> stale;

@@ -89,10 +89,13 @@ struct QueueEntry {
 class Queue {
  public:
   // Opens (creating when needed) the queue directories under `spool_dir`.
-  // Removes temporary files left by a crash. InvalidArgument/Internal with
-  // the path on failure.
+  // With `remove_stale` (the server, at start-up), removes temporary files
+  // and placeholders left by a crash; a client opening the queue while the
+  // server runs (sendmail, postqueue, postsuper) must pass false, or it
+  // would delete the server's files in progress. InvalidArgument/Internal
+  // with the path on failure.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Queue>> Open(
-      const std::string& spool_dir, bool long_queue_ids);
+      const std::string& spool_dir, bool long_queue_ids, bool remove_stale = true);
 
   // Writes a new message into `queue` (normally maildrop or incoming) and
   // returns its new queue ID, made from the arrival time and the file's

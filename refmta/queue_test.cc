@@ -151,6 +151,18 @@ TEST(QueueTest, OpenRemovesTemporaryFilesLeftByACrash) {
   EXPECT_THAT(*(*q)->List(QueueName::kIncoming), IsEmpty());
 }
 
+TEST(QueueTest, ClientsOpeningTheQueueLeaveTheServersFilesInProgress) {
+  // sendmail, postqueue and postsuper open the queue while serve runs: they
+  // must not take the server's half-written files for a crash's leftovers.
+  std::string spool = FreshSpool("client_open");
+  ASSERT_TRUE(Queue::Open(spool, false).ok());
+  std::string temp = spool + "/incoming/.tmp.999.1";
+  std::ofstream(temp) << "being written by the server";
+  auto q = Queue::Open(spool, false, /*remove_stale=*/false);
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(0, access(temp.c_str(), F_OK));
+}
+
 TEST(QueueTest, PostqueueJsonMatchesPostfixShape) {
   auto q = Queue::Open(FreshSpool("json"), false);
   ASSERT_TRUE(q.ok());

@@ -14,12 +14,19 @@
 //   refmta postsuper --config-dir DIR --spool DIR --log FILE --ledger FILE
 //                    -d|-h|-H|-r ID|ALL [queue]
 //       deletes, holds, releases or requeues messages, logging as postsuper.
+//   refmta traffic --scenario FILE --seed N --smtp ADDR:PORT
+//                  [--config-dir DIR --spool DIR] [--peer ADDR:PORT [--linger DURATION]
+//                  | --peer-rules FILE] [--transcript FILE]
+//       runs a traffic scenario against `refmta serve` (traffic.h);
+//   refmta peer --listen ADDR:PORT --rules FILE
+//       runs the loopback peer behind relayhost until SIGTERM (peer.h).
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
@@ -38,13 +45,16 @@
 #include "refmta/local_delivery.h"
 #include "refmta/lookup_table.h"
 #include "refmta/main_cf.h"
+#include "refmta/peer.h"
 #include "refmta/pickup.h"
 #include "refmta/postfix_log.h"
 #include "refmta/postsuper.h"
 #include "refmta/qmgr.h"
 #include "refmta/queue.h"
 #include "refmta/recipient_policy.h"
+#include "refmta/scenario.h"
 #include "refmta/smtp_server.h"
+#include "refmta/traffic.h"
 
 namespace mailgauge::refmta {
 namespace {
@@ -57,7 +67,12 @@ constexpr char kUsage[] =
     "  refmta sendmail --config-dir DIR --spool DIR -bp | -bi | -q\n"
     "  refmta postqueue --config-dir DIR --spool DIR -j | -p\n"
     "  refmta postsuper --config-dir DIR --spool DIR --log FILE --ledger FILE\n"
-    "                   -d|-h|-H|-r ID|ALL [queue]\n";
+    "                   -d|-h|-H|-r ID|ALL [queue]\n"
+    "  refmta traffic --scenario FILE --seed N --smtp ADDR:PORT\n"
+    "                 [--config-dir DIR --spool DIR]      (for sendmail submissions)\n"
+    "                 [--peer ADDR:PORT [--linger DURATION] | --peer-rules FILE]\n"
+    "                 [--transcript FILE]\n"
+    "  refmta peer --listen ADDR:PORT --rules FILE\n";
 
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
@@ -215,7 +230,8 @@ int Sendmail(int argc, char** argv) {
     }
     return 0;
   }
-  auto queue = Queue::Open(config->queue_directory, config->enable_long_queue_ids);
+  auto queue = Queue::Open(config->queue_directory, config->enable_long_queue_ids,
+                           /*remove_stale=*/false);  // serve may be running
   if (!queue.ok()) return Fail(queue.status());
   if (HasFlag(*args, "-bp")) {
     auto text = (*queue)->Mailq();
@@ -260,7 +276,8 @@ int Postqueue(int argc, char** argv) {
   if (!args.ok()) return Fail(args.status());
   auto config = LoadConfigDir(args->options["--config-dir"], args->options["--spool"]);
   if (!config.ok()) return Fail(config.status());
-  auto queue = Queue::Open(config->queue_directory, config->enable_long_queue_ids);
+  auto queue = Queue::Open(config->queue_directory, config->enable_long_queue_ids,
+                           /*remove_stale=*/false);  // serve may be running
   if (!queue.ok()) return Fail(queue.status());
   absl::StatusOr<std::string> text = HasFlag(*args, "-j") ? (*queue)->PostqueueJson()
                                      : HasFlag(*args, "-p")
@@ -316,10 +333,143 @@ int Postsuper(int argc, char** argv) {
   if (!log.ok()) return Fail(log.status());
   auto ledger = Ledger::Open(args->options["--ledger"]);
   if (!ledger.ok()) return Fail(ledger.status());
-  auto queue = Queue::Open(config->queue_directory, config->enable_long_queue_ids);
+  auto queue = Queue::Open(config->queue_directory, config->enable_long_queue_ids,
+                           /*remove_stale=*/false);  // serve may be running
   if (!queue.ok()) return Fail(queue.status());
   auto n = RunPostsuper(queue->get(), log->get(), ledger->get(), getpid(), *action, ids, only);
   if (!n.ok()) return Fail(n.status());
+  return 0;
+}
+
+// "ADDR:PORT" -> address, port. InvalidArgument naming `flag` otherwise.
+absl::Status SplitHostPort(const std::string& flag, const std::string& text, std::string* address,
+                           int* port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || !absl::SimpleAtoi(text.substr(colon + 1), port) ||
+      *port < 0 || *port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " must be ADDR:PORT, e.g. 127.0.0.1:2525 (got \"", text, "\")"));
+  }
+  *address = text.substr(0, colon);
+  return absl::OkStatus();
+}
+
+int Traffic(int argc, char** argv) {
+  auto args = ParseArgs(argc, argv,
+                        {"--scenario", "--seed", "--smtp", "--peer", "--peer-rules", "--linger",
+                         "--config-dir", "--spool", "--transcript"});
+  if (!args.ok()) return Fail(args.status());
+  if (!args->flags.empty() || !args->positional.empty()) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "unexpected argument ", args->flags.empty() ? args->positional[0] : args->flags[0])));
+  }
+  auto& o = args->options;
+  if (o["--scenario"].empty() || o["--seed"].empty() || o["--smtp"].empty()) {
+    return Fail(absl::InvalidArgumentError("--scenario, --seed and --smtp are required"));
+  }
+  auto scenario = ReadScenarioFile(o["--scenario"]);
+  if (!scenario.ok()) return Fail(scenario.status());
+  TrafficOptions options;
+  if (!absl::SimpleAtoi(o["--seed"], &options.seed)) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--seed must be a non-negative number (got \"", o["--seed"], "\")")));
+  }
+  if (absl::Status s = SplitHostPort("--smtp", o["--smtp"], &options.smtp_address,
+                                     &options.smtp_port);
+      !s.ok()) {
+    return Fail(s);
+  }
+  if (!o["--config-dir"].empty() || !o["--spool"].empty()) {
+    if (o["--config-dir"].empty() || o["--spool"].empty()) {
+      return Fail(absl::InvalidArgumentError("give both --config-dir and --spool"));
+    }
+    options.sendmail_program = "/proc/self/exe";
+    options.sendmail_args = {"sendmail", "--config-dir", o["--config-dir"], "--spool",
+                             o["--spool"]};
+  }
+  if (!o["--peer"].empty() && !o["--peer-rules"].empty()) {
+    return Fail(absl::InvalidArgumentError("give --peer or --peer-rules, not both"));
+  }
+  absl::Duration linger = absl::ZeroDuration();
+  if (!o["--linger"].empty() &&
+      (o["--peer"].empty() || !absl::ParseDuration(o["--linger"], &linger))) {
+    return Fail(absl::InvalidArgumentError(
+        "--linger takes a duration like 30s and needs --peer"));
+  }
+  std::unique_ptr<LoopbackPeer> peer;
+  if (!o["--peer"].empty()) {
+    PeerOptions peer_options;
+    if (absl::Status s = SplitHostPort("--peer", o["--peer"], &peer_options.listen_address,
+                                       &peer_options.port);
+        !s.ok()) {
+      return Fail(s);
+    }
+    auto started = LoopbackPeer::Start(peer_options);
+    if (!started.ok()) return Fail(started.status());
+    peer = *std::move(started);
+    options.peer = peer.get();
+  }
+  options.peer_rules_file = o["--peer-rules"];
+  std::ofstream transcript;
+  if (!o["--transcript"].empty()) {
+    transcript.open(o["--transcript"]);
+    if (!transcript) {
+      return Fail(absl::UnavailableError(absl::StrCat("cannot write ", o["--transcript"])));
+    }
+    options.transcript = &transcript;
+  }
+  auto summary = RunTraffic(*scenario, options);
+  if (!summary.ok()) return Fail(summary.status());
+  std::cout << TrafficSummaryText(*summary);
+  std::cout.flush();
+  if (peer != nullptr) {
+    struct sigaction sa {};
+    sa.sa_handler = OnSignal;
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+    const absl::Time until = absl::Now() + linger;
+    while (!g_stop.load() && absl::Now() < until) absl::SleepFor(absl::Milliseconds(100));
+    PeerStats ps = peer->stats();
+    std::cout << "peer: " << ps.connections << " connections (" << ps.dropped_connections
+              << " dropped), " << ps.messages << " messages, recipients " << ps.rcpt_accepted
+              << " accepted, " << ps.rcpt_deferred << " 4xx, " << ps.rcpt_rejected << " 5xx\n";
+    peer->Stop();
+  }
+  return summary->total.failed == 0 ? 0 : 3;
+}
+
+int Peer(int argc, char** argv) {
+  auto args = ParseArgs(argc, argv, {"--listen", "--rules"});
+  if (!args.ok()) return Fail(args.status());
+  if (!args->flags.empty() || !args->positional.empty()) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "unexpected argument ", args->flags.empty() ? args->positional[0] : args->flags[0])));
+  }
+  PeerOptions options;
+  if (absl::Status s = SplitHostPort("--listen", args->options["--listen"],
+                                     &options.listen_address, &options.port);
+      !s.ok()) {
+    return Fail(s);
+  }
+  options.rules_file = args->options["--rules"];
+  if (options.rules_file.empty()) {
+    return Fail(absl::InvalidArgumentError("--rules FILE is required (it may be empty)"));
+  }
+  auto peer = LoopbackPeer::Start(options);
+  if (!peer.ok()) return Fail(peer.status());
+  std::cerr << "refmta peer: listening on " << options.listen_address << ":" << (*peer)->port()
+            << "\n";
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  while (!g_stop.load()) absl::SleepFor(absl::Milliseconds(100));
+  PeerStats ps = (*peer)->stats();
+  (*peer)->Stop();
+  std::cerr << "refmta peer: " << ps.connections << " connections (" << ps.dropped_connections
+            << " dropped), " << ps.messages << " messages, recipients " << ps.rcpt_accepted
+            << " accepted, " << ps.rcpt_deferred << " 4xx, " << ps.rcpt_rejected << " 5xx, "
+            << ps.rule_reloads << " rule changes\n";
   return 0;
 }
 
@@ -339,6 +489,8 @@ int main(int argc, char** argv) {
   if (command == "sendmail") return Sendmail(argc, argv);
   if (command == "postqueue") return Postqueue(argc, argv);
   if (command == "postsuper") return Postsuper(argc, argv);
+  if (command == "traffic") return Traffic(argc, argv);
+  if (command == "peer") return Peer(argc, argv);
   std::cerr << kUsage;
   return command == "--help" || command == "-h" || command == "help" ? 0 : 2;
 }
