@@ -119,7 +119,15 @@ absl::StatusOr<int> PickupAll(Queue* queue, Cleanup* cleanup, PostfixLogWriter* 
     m.arrival = now;
     m.content = file->message;
     m.uid = drop.uid < 0 ? 0 : drop.uid;
-    cleanup->Process(m, QueueName::kIncoming);
+    const CleanupResult result = cleanup->Process(m, QueueName::kIncoming);
+    if (result.kind == CleanupResult::Kind::kFailed) {
+      // Like pickup(8): a message sendmail accepted is never dropped because
+      // cleanup could not write it; it stays in maildrop for the next run.
+      log->Warning("pickup", pickup_pid,
+                   absl::StrCat("maildrop/", drop_id, ": error writing ", *id, ": ",
+                                result.reply));
+      continue;
+    }
     if (absl::Status s = queue->Remove(QueueName::kMaildrop, drop_id); !s.ok()) return s;
     ++picked;
   }
