@@ -615,12 +615,18 @@ void SmtpServer::AcceptLoop() {
       break;
     }
     uint64_t id = next_session_++;
+    int slot = 0;
+    while (busy_slots_.count(slot) > 0) ++slot;
+    busy_slots_.insert(slot);
+    SmtpServerOptions session_options = options_;
+    session_options.smtpd_pid = options_.smtpd_pid + slot;
     session_fds_[id] = cfd;
-    sessions_[id] = std::thread([this, id, cfd, addr] {
-      Session session(deps_, options_, cfd, addr);
+    sessions_[id] = std::thread([this, id, cfd, addr, slot, session_options] {
+      Session session(deps_, session_options, cfd, addr);
       session.Run();
       absl::MutexLock lock(&mu_);
       session_fds_.erase(id);
+      busy_slots_.erase(slot);
       close(cfd);
       finished_.push_back(id);
     });

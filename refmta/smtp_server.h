@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,7 +55,9 @@ struct SmtpServerDeps {
 struct SmtpServerOptions {
   std::string listen_address = "127.0.0.1";  // must be a loopback address
   int port = 0;                              // 0: the kernel picks one
-  // The pid logged as postfix/smtpd[pid].
+  // The pid logged as postfix/smtpd[pid] by the first smtpd "process". Like
+  // Postfix's pool of smtpd processes, each concurrent session gets its own
+  // pid (smtpd_pid + the lowest free slot), and a later session may reuse it.
   int64_t smtpd_pid = 0;
 };
 
@@ -89,6 +92,7 @@ class SmtpServer {
   std::map<uint64_t, std::thread> sessions_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, int> session_fds_ ABSL_GUARDED_BY(mu_);
   std::vector<uint64_t> finished_ ABSL_GUARDED_BY(mu_);
+  std::set<int> busy_slots_ ABSL_GUARDED_BY(mu_);  // smtpd "processes" in use
 };
 
 }  // namespace mailgauge::refmta

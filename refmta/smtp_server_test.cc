@@ -449,6 +449,31 @@ TEST_F(SmtpServerTest, StopEndsOpenSessions) {
   EXPECT_TRUE(c.ClosedByServer());
 }
 
+TEST_F(SmtpServerTest, ConcurrentSessionsAreLoggedByDifferentSmtpdPids) {
+  // Each smtpd process serves one client at a time: two open sessions have
+  // two pids, and a later session reuses a free one, as Postfix's pool does.
+  Start();
+  {
+    Client first(server_->port());
+    first.Reply();
+    Client second(server_->port());
+    second.Reply();
+  }
+  Client third(server_->port());
+  third.Reply();
+  const std::vector<std::string> log = StopAndLog();
+  std::vector<std::string> connects;
+  for (const std::string& line : log) {
+    if (line.find(": connect from ") != std::string::npos) {
+      connects.push_back(line.substr(0, line.find(':')));
+    }
+  }
+  ASSERT_EQ(3u, connects.size());
+  EXPECT_NE(connects[0], connects[1]);
+  EXPECT_EQ("postfix/smtpd[100]", connects[0]);
+  EXPECT_EQ("postfix/smtpd[101]", connects[1]);
+}
+
 TEST(SmtpServerStartTest, RefusesNonLoopbackAddresses) {
   SmtpServerDeps deps{};
   auto s = SmtpServer::Start(deps, {"0.0.0.0", 0, 1});
