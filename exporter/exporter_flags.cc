@@ -100,6 +100,35 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
     if (name == "--log.from-beginning") {
       if (has_value) return Bad(name, "takes no value");
       f.from_beginning = true;
+    } else if (name == "--journal") {
+      if (has_value) return Bad(name, "takes no value");
+      if (f.journal != ExporterFlags::Journal::kNone &&
+          f.journal != ExporterFlags::Journal::kLocal) {
+        return Bad(name, "give only one of --journal, --journal.dir, --journal.file");
+      }
+      f.journal = ExporterFlags::Journal::kLocal;
+    } else if (name == "--journal.dir") {
+      if (s = take(&v); !s.ok()) return s;
+      if (v.empty()) return Bad(name, "the directory is empty");
+      if (f.journal != ExporterFlags::Journal::kNone) {
+        return Bad(name, "give only one of --journal, --journal.dir, --journal.file");
+      }
+      f.journal = ExporterFlags::Journal::kDirectory;
+      f.journal_dir = v;
+    } else if (name == "--journal.file") {
+      if (s = take(&v); !s.ok()) return s;
+      if (v.size() < 9 || v.substr(v.size() - 8) != ".journal") {
+        return Bad(name, absl::StrCat("'", v, "' is not a .journal file"));
+      }
+      if (f.journal != ExporterFlags::Journal::kNone &&
+          f.journal != ExporterFlags::Journal::kFiles) {
+        return Bad(name, "give only one of --journal, --journal.dir, --journal.file");
+      }
+      for (const std::string& j : f.journal_files) {
+        if (j == v) return Bad(name, absl::StrCat(v, " is given twice"));
+      }
+      f.journal = ExporterFlags::Journal::kFiles;
+      f.journal_files.push_back(v);
     } else if (name == "--web.listen-address") {
       if (s = take(&v); !s.ok()) return s;
       if (s = ParseListen(v, &f); !s.ok()) return s;
@@ -111,6 +140,10 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
                                       "which is the landing page)"));
       }
       f.telemetry_path = v;
+    } else if (name == "--web.config.file") {
+      if (s = take(&v); !s.ok()) return s;
+      if (v.empty()) return Bad(name, "the path is empty");
+      f.web_config_file = v;
     } else if (name == "--log.level") {
       if (s = take(&v); !s.ok()) return s;
       if (v == "debug") f.log_level = LogLevel::kDebug;
@@ -164,6 +197,41 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
                                       "' is not a duration between 100ms and 1h (e.g. 15s)"));
       }
       f.state_interval = d;
+    } else if (name == "--postfix.queue-dir") {
+      if (s = take(&v); !s.ok()) return s;
+      if (v.empty()) return Bad(name, "the directory is empty");
+      while (v.size() > 1 && v.back() == '/') v.pop_back();
+      f.queue_dir = v;
+    } else if (name == "--postfix.showq-command") {
+      if (s = take(&v); !s.ok()) return s;
+      if (v.find_first_not_of(" \t") == std::string::npos) {
+        return Bad(name, "the command is empty (e.g. \"postqueue -j\")");
+      }
+      f.showq_command = v;
+    } else if (name == "--queue.top-domains") {
+      if (s = take(&v); !s.ok()) return s;
+      if (!absl::SimpleAtoi(v, &f.queue_top_domains) || f.queue_top_domains < 0 ||
+          f.queue_top_domains > 100) {
+        return Bad(name, absl::StrCat("'", v, "' is not a number between 0 and 100"));
+      }
+    } else if (name == "--queue.cache-duration") {
+      if (s = take(&v); !s.ok()) return s;
+      absl::Duration d;
+      if (!absl::ParseDuration(v, &d) || d < absl::ZeroDuration() ||
+          d > absl::Hours(1)) {
+        return Bad(name, absl::StrCat("'", v,
+                                      "' is not a duration between 0s and 1h (e.g. 5s)"));
+      }
+      f.queue_cache = d;
+    } else if (name == "--queue.command-timeout") {
+      if (s = take(&v); !s.ok()) return s;
+      absl::Duration d;
+      if (!absl::ParseDuration(v, &d) || d < absl::Milliseconds(100) ||
+          d > absl::Minutes(10)) {
+        return Bad(name, absl::StrCat("'", v,
+                                      "' is not a duration between 100ms and 10m (e.g. 30s)"));
+      }
+      f.queue_timeout = d;
     } else if (name == "--log.year") {
       if (s = take(&v); !s.ok()) return s;
       if (!absl::SimpleAtoi(v, &f.year) || f.year < 1970 || f.year > 9999) {
@@ -174,15 +242,18 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
           absl::StrCat(kProgram, ": unknown flag ", name, " (see --help)"));
     }
   }
-  if (!f.help && f.log_files.empty()) {
+  if (!f.help && f.log_files.empty() && f.journal == ExporterFlags::Journal::kNone) {
     return absl::InvalidArgumentError(absl::StrCat(
-        kProgram, ": no log to follow; give at least one --log.file PATH (see --help)"));
+        kProgram,
+        ": no log to follow; give at least one --log.file PATH, or --journal, "
+        "--journal.dir DIR or --journal.file FILE (see --help)"));
   }
   return f;
 }
 
 std::string ExporterHelp() {
-  return R"(Usage: mailgauge_exporter --log.file [NAME=]PATH [flags]
+  return R"(Usage: mailgauge_exporter --log.file [NAME=]PATH | --journal | --journal.dir DIR |
+       --journal.file FILE ... [flags]
 
 Prometheus exporter for Postfix: follows mail logs and serves metrics over HTTP.
 The metrics are listed in docs/metrics.md.
@@ -194,6 +265,19 @@ Flags:
                               (postfix_exporter's port).
   --web.telemetry-path PATH   Path of the metrics. Default /metrics. The
                               landing page at / links to it.
+  --web.config.file PATH      TLS and basic auth, in the Prometheus
+                              exporter-toolkit format (a YAML subset):
+                                tls_server_config:
+                                  cert_file: server.crt
+                                  key_file: server.key
+                                basic_auth_users:
+                                  prometheus: <bcrypt hash>
+                              With TLS the endpoint speaks HTTPS only (TLS 1.2
+                              or later). With users every request (/ and the
+                              metrics) needs HTTP basic auth, else 401.
+                              Hashes: bcrypt ($2y$, $2b$, $2a$; htpasswd
+                              -nBC 10 USER) or crypt $5$/$6$. Relative paths
+                              are relative to the file. Read once at start.
   --log.file [NAME=]PATH      Log file to follow, like tail -F: through
                               rename-and-create and copytruncate rotation,
                               deletion and re-creation, and while it does not
@@ -205,7 +289,22 @@ Flags:
   --log.from-beginning        Read files that exist at start-up from their
                               beginning instead of their end (a first run over
                               an existing log). Files that appear later are
-                              always read from their beginning.
+                              always read from their beginning. For the
+                              journal: read every entry it holds instead of
+                              those written from start-up on.
+  --journal                   Follow the local systemd journal (needs group
+                              systemd-journal or adm). Entries selected:
+                              facility mail, units postfix.service and
+                              postfix@*.service (Debian's postfix@-.service),
+                              and Postfix identifiers (postfix/smtpd,
+                              postfix-out/qmgr, ...); other programs are
+                              skipped. Its metrics have source="journal".
+  --journal.dir DIR           The same for the journal files in DIR (and its
+                              machine-id subdirectories).
+  --journal.file FILE         The same for this .journal file; repeatable.
+                              With --state.file, the journal cursor is saved
+                              with the counters: a restart resumes right after
+                              the last entry counted.
   --log.poll-interval DUR     How often files are checked for new lines and
                               rotation. Default 250ms.
   --log.year YEAR             Year of classic syslog timestamps (which carry
@@ -218,8 +317,32 @@ Flags:
                               counts a line twice, and lines written while the
                               exporter was down are counted. A corrupt or
                               unreadable file is reported and ignored (clean
-                              start). Messages in flight are not saved yet.
+                              start). The journal's cursor is saved the same
+                              way. Messages in flight are not saved yet.
   --state.interval DUR        How often the state file is saved. Default 15s.
+  --postfix.queue-dir DIR     Postfix's queue directory. At each scrape (at
+                              most every --queue.cache-duration) the maildrop,
+                              incoming, active, deferred and hold directories
+                              and their hashed subdirectories are walked:
+                              files counted, sizes summed, oldest mtime taken;
+                              no message is opened. Needs read and search
+                              permission on them (Postfix makes them 0700
+                              postfix), else mailgauge_queue_scrape_success
+                              is 0 and a warning is logged. Default
+                              /var/spool/postfix.
+  --postfix.showq-command CMD Read the queue with this command instead of the
+                              spool, e.g. "postqueue -j" (split on blanks, no
+                              shell). Also gives the qshape-style
+                              mailgauge_queue_destination_messages and exact
+                              arrival times. Any user may run postqueue -j
+                              unless authorized_mailq_users says otherwise.
+  --queue.top-domains N       Destination domains shown by name in
+                              mailgauge_queue_destination_messages; the rest
+                              are summed as domain="other". Default 10.
+  --queue.cache-duration DUR  Scrapes within this time of the last queue
+                              reading get that reading. 0s reads at every
+                              scrape. Default 5s.
+  --queue.command-timeout DUR Kill the showq command after this. Default 30s.
   --log.level LEVEL           Messages on stderr: debug, info, warn or error.
                               Default info.
   -h, --help                  This help.

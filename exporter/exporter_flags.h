@@ -36,15 +36,30 @@ struct ExporterFlags {
   std::string host;  // "" for all interfaces
   int port = 9154;
   std::string telemetry_path = "/metrics";
+  // --web.config.file: TLS and basic auth (exporter/web_config.h).
+  std::string web_config_file;
   LogLevel log_level = LogLevel::kInfo;
   std::vector<LogSource> log_files;
   bool from_beginning = false;
+  // The journald source (exporter/journal_source.h): at most one of
+  // --journal, --journal.dir, --journal.file (repeatable).
+  enum class Journal { kNone, kLocal, kDirectory, kFiles };
+  Journal journal = Journal::kNone;
+  std::string journal_dir;
+  std::vector<std::string> journal_files;
   absl::Duration poll_interval = absl::Milliseconds(250);
   // Year of classic syslog timestamps; 0 = inferred from the clock.
   int year = 0;
   // --state.file: positions and counter values saved here; empty = none.
   std::string state_file;
   absl::Duration state_interval = absl::Seconds(15);
+  // The Postfix queue (exporter/queue_collector.h): the spool is walked
+  // unless a postqueue -j command is given.
+  std::string queue_dir = "/var/spool/postfix";
+  std::string showq_command;  // e.g. "postqueue -j"; empty = walk queue_dir
+  int queue_top_domains = 10;
+  absl::Duration queue_cache = absl::Seconds(5);
+  absl::Duration queue_timeout = absl::Seconds(30);
 };
 
 // Parses argv[1..argc). Accepts `--flag value` and `--flag=value`.

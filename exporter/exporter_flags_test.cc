@@ -110,3 +110,81 @@ TEST(ExporterFlagsTest, ErrorsNameTheFlag) {
 
 }  // namespace
 }  // namespace mailgauge::exporter
+
+namespace mailgauge::exporter {
+namespace {
+
+TEST(ExporterFlagsQueueTest, DefaultsAndValues) {
+  auto f = Parse({"--log.file", "/var/log/mail.log"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ("/var/spool/postfix", f->queue_dir);
+  EXPECT_EQ("", f->showq_command);
+  EXPECT_EQ(10, f->queue_top_domains);
+  EXPECT_EQ(absl::Seconds(5), f->queue_cache);
+  f = Parse({"--log.file", "/l", "--postfix.queue-dir", "/srv/spool/", 
+             "--postfix.showq-command=postqueue -c /etc/postfix-out -j",
+             "--queue.top-domains", "3", "--queue.cache-duration", "0s",
+             "--queue.command-timeout", "2s"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ("/srv/spool", f->queue_dir);
+  EXPECT_EQ("postqueue -c /etc/postfix-out -j", f->showq_command);
+  EXPECT_EQ(3, f->queue_top_domains);
+  EXPECT_EQ(absl::ZeroDuration(), f->queue_cache);
+  EXPECT_EQ(absl::Seconds(2), f->queue_timeout);
+}
+
+TEST(ExporterFlagsQueueTest, Errors) {
+  auto f = Parse({"--log.file", "/l", "--queue.top-domains", "1000"});
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(std::string(f.status().message()), HasSubstr("--queue.top-domains"));
+  f = Parse({"--log.file", "/l", "--postfix.showq-command", "  "});
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(std::string(f.status().message()), HasSubstr("--postfix.showq-command"));
+  f = Parse({"--log.file", "/l", "--queue.cache-duration", "soon"});
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(std::string(f.status().message()), HasSubstr("--queue.cache-duration"));
+}
+
+}  // namespace
+}  // namespace mailgauge::exporter
+
+namespace mailgauge::exporter {
+namespace {
+
+TEST(ExporterFlagsJournalTest, SourcesAndWebConfig) {
+  auto f = Parse({"--journal"});
+  ASSERT_TRUE(f.ok()) << f.status();  // a journal alone is enough
+  EXPECT_EQ(ExporterFlags::Journal::kLocal, f->journal);
+  EXPECT_TRUE(f->log_files.empty());
+  f = Parse({"--journal.dir=/var/log/journal", "--web.config.file", "/etc/w.yml"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(ExporterFlags::Journal::kDirectory, f->journal);
+  EXPECT_EQ("/var/log/journal", f->journal_dir);
+  EXPECT_EQ("/etc/w.yml", f->web_config_file);
+  f = Parse({"--journal.file", "/a/system.journal", "--journal.file", "/b/user.journal",
+             "--log.file", "/var/log/mail.log"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(ExporterFlags::Journal::kFiles, f->journal);
+  EXPECT_EQ((std::vector<std::string>{"/a/system.journal", "/b/user.journal"}),
+            f->journal_files);
+  EXPECT_EQ(1u, f->log_files.size());
+}
+
+TEST(ExporterFlagsJournalTest, Errors) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--journal", "--journal.file", "/a.journal"}, "--journal.file: give only one"},
+      {{"--journal.dir", "/d", "--journal"}, "--journal: give only one"},
+      {{"--journal.file", "/a.log"}, "is not a .journal file"},
+      {{"--journal.file", "/a.journal", "--journal.file", "/a.journal"}, "given twice"},
+      {{"--journal=yes"}, "takes no value"},
+      {{}, "--journal"},
+  };
+  for (const auto& [args, want] : cases) {
+    auto f = Parse(args);
+    ASSERT_FALSE(f.ok()) << want;
+    EXPECT_THAT(std::string(f.status().message()), HasSubstr(want));
+  }
+}
+
+}  // namespace
+}  // namespace mailgauge::exporter

@@ -35,8 +35,12 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "exporter/exporter_flags.h"
+#include "exporter/journal_source.h"
 #include "exporter/metrics.h"
+#include "exporter/queue_collector.h"
 #include "exporter/source_pipeline.h"
+#include "exporter/tls_frontend.h"
+#include "exporter/web_config.h"
 #include "exporter/state_file.h"
 #include "parsers/file_follower.h"
 #include "prometheus/exposer.h"
@@ -64,10 +68,39 @@ void Log(LogLevel level, const std::string& msg) {
   std::fflush(stderr);
 }
 
-// civetweb's begin_request hook: answers "/" with the landing page and lets
-// every other request through to prometheus-cpp's handlers.
+// --web.config.file, read once before the server starts.
+WebConfig g_web;
+
+// With TLS: the HTTPS frontend; civetweb then listens on a loopback port
+// and answers only connections relayed by it.
+TlsFrontend* g_tls = nullptr;
+
+// civetweb's begin_request hook: checks basic auth (when configured) on
+// every request, answers "/" with the landing page and lets every other
+// request through to prometheus-cpp's handlers.
 int LandingPage(struct mg_connection* conn) {
   const struct mg_request_info* ri = mg_get_request_info(conn);
+  if (g_tls != nullptr &&
+      (ri == nullptr || std::strcmp(ri->remote_addr, "127.0.0.1") != 0 ||
+       !g_tls->IsRelayedPort(ri->remote_port))) {
+    // Someone on this host talking plain HTTP to the internal port.
+    mg_printf(conn,
+              "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n"
+              "Content-Length: 15\r\nConnection: close\r\n\r\nUse HTTPS only\n");
+    return 403;
+  }
+  if (g_web.basic_auth() &&
+      !g_web.CheckBasicAuth(mg_get_header(conn, "Authorization"))) {
+    static const char kBody[] = "Unauthorized\n";
+    mg_printf(conn,
+              "HTTP/1.1 401 Unauthorized\r\n"
+              "WWW-Authenticate: Basic realm=\"mailgauge_exporter\", charset=\"UTF-8\"\r\n"
+              "Content-Type: text/plain; charset=utf-8\r\n"
+              "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+              sizeof(kBody) - 1, kBody);
+    Log(LogLevel::kDebug, "401: request without valid basic auth credentials");
+    return 401;
+  }
   if (ri == nullptr || ri->local_uri == nullptr ||
       std::strcmp(ri->local_uri, "/") != 0) {
     return 0;
@@ -194,14 +227,59 @@ void PollSource(Source& s) {
   }
 }
 
+// The journald source (at most one).
+struct JournalInput {
+  std::string label = "journal";
+  std::unique_ptr<SourcePipeline> pipeline;
+  std::unique_ptr<JournalSource> source;
+  prometheus::Gauge* up = nullptr;
+  prometheus::Gauge* postfix_up = nullptr;
+  prometheus::Gauge* lag = nullptr;
+  prometheus::Counter* read_errors = nullptr;
+  std::string last_error;
+  bool was_open = false;
+  // The state file key: survives a change of neither kind nor paths.
+  std::string key() const { return "journal:" + source->description(); }
+};
+
+void PollJournal(JournalInput& j) {
+  absl::Status status = j.source->Poll();
+  if (!status.ok()) {
+    j.read_errors->Increment();
+    const std::string message(status.message());
+    if (message != j.last_error) Log(LogLevel::kWarn, message);
+    j.last_error = message;
+  } else if (!j.last_error.empty()) {
+    Log(LogLevel::kInfo, absl::StrCat("reading ", j.source->description(), " again"));
+    j.last_error.clear();
+  }
+  const bool up = status.ok() && j.source->open();
+  if (up && !j.was_open) {
+    Log(LogLevel::kInfo, absl::StrCat("following ", j.source->description()));
+  }
+  j.was_open = up;
+  j.up->Set(up ? 1 : 0);
+  j.postfix_up->Set(up ? 1 : 0);
+  const int64_t newest = j.pipeline->newest_line_micros();
+  if (newest != 0) {
+    const double lag =
+        absl::ToDoubleSeconds(absl::Now() - absl::FromUnixMicros(newest));
+    j.lag->Set(lag > 0 ? lag : 0);
+  }
+}
+
 // Positions and counters at one moment between two polls (the log thread is
 // the only writer, so they agree).
 absl::Status SaveState(const std::string& path, const std::vector<Source>& sources,
+                       const JournalInput* journal,
                        const prometheus::Registry& registry) {
   ExporterState state;
   state.saved_at = absl::ToUnixSeconds(absl::Now());
   for (const Source& s : sources) {
     state.sources.push_back({s.label, s.config.path, s.follower->position()});
+  }
+  if (journal != nullptr && !journal->source->cursor().empty()) {
+    state.sources.push_back({journal->label, journal->key(), {}, journal->source->cursor()});
   }
   state.metrics = CaptureMetrics(registry);
   return WriteStateFile(path, state);
@@ -209,7 +287,7 @@ absl::Status SaveState(const std::string& path, const std::vector<Source>& sourc
 
 // Restores positions and counters from the state file, all or nothing.
 void RestoreState(const std::string& path, std::vector<Source>& sources,
-                  ExporterMetrics& metrics) {
+                  JournalInput* journal, ExporterMetrics& metrics) {
   absl::StatusOr<ExporterState> state = ReadStateFile(path);
   if (!state.ok()) {
     if (absl::IsNotFound(state.status())) {
@@ -226,6 +304,13 @@ void RestoreState(const std::string& path, std::vector<Source>& sources,
     return;
   }
   for (const SavedSource& saved : state->sources) {
+    if (journal != nullptr && !saved.journal_cursor.empty() &&
+        saved.path == journal->key()) {
+      journal->source->Restore(saved.journal_cursor);
+      Log(LogLevel::kInfo, absl::StrCat("resuming ", journal->source->description(),
+                                        " after the saved cursor"));
+      continue;
+    }
     for (Source& s : sources) {
       if (s.config.path != saved.path) continue;
       s.follower->Restore(saved.position);
@@ -251,6 +336,15 @@ int Run(int argc, char** argv) {
   }
   g_level = flags.log_level;
   g_telemetry_path = flags.telemetry_path;
+  if (!flags.web_config_file.empty()) {
+    absl::StatusOr<WebConfig> web = ReadWebConfig(flags.web_config_file);
+    if (!web.ok()) {
+      std::cerr << "mailgauge_exporter: --web.config.file: " << web.status().message()
+                << "\n";
+      return 1;
+    }
+    g_web = *std::move(web);
+  }
 
   auto registry = std::make_shared<prometheus::Registry>();
   absl::StatusOr<std::unique_ptr<ExporterMetrics>> metrics =
@@ -293,14 +387,49 @@ int Run(int argc, char** argv) {
     sources.push_back(std::move(s));
   }
 
-  if (!flags.state_file.empty()) RestoreState(flags.state_file, sources, **metrics);
+  std::unique_ptr<JournalInput> journal;
+  if (flags.journal != ExporterFlags::Journal::kNone) {
+    journal = std::make_unique<JournalInput>();
+    JournalSourceOptions jo;
+    switch (flags.journal) {
+      case ExporterFlags::Journal::kLocal:
+        jo.journal.source = parsers::JournalSource::kLocal;
+        break;
+      case ExporterFlags::Journal::kDirectory:
+        jo.journal.source = parsers::JournalSource::kDirectory;
+        jo.journal.directory = flags.journal_dir;
+        break;
+      default:
+        jo.journal.source = parsers::JournalSource::kFiles;
+        jo.journal.files = flags.journal_files;
+        break;
+    }
+    jo.from_beginning = flags.from_beginning;
+    SourcePipelineOptions po;
+    po.source_name = journal->label;
+    auto pipeline = SourcePipeline::Create(**metrics, po);
+    if (!pipeline.ok()) {
+      std::cerr << "mailgauge_exporter: " << pipeline.status().message() << "\n";
+      return 1;
+    }
+    journal->pipeline = *std::move(pipeline);
+    journal->source = std::make_unique<JournalSource>(jo, journal->pipeline.get());
+    journal->up = &(*metrics)->Gauge(MetricId::kSourceUp, {journal->label});
+    journal->postfix_up = &(*metrics)->Gauge(MetricId::kPostfixUp, {journal->label});
+    journal->lag = &(*metrics)->Gauge(MetricId::kLogLag, {journal->label});
+    journal->read_errors = &(*metrics)->Counter(MetricId::kLogReadErrors, {journal->label});
+  }
+
+  if (!flags.state_file.empty()) {
+    RestoreState(flags.state_file, sources, journal.get(), **metrics);
+  }
   prometheus::Counter& saves_ok =
       (*metrics)->Counter(MetricId::kStateFileSaves, {"ok"});
   prometheus::Counter& saves_failed =
       (*metrics)->Counter(MetricId::kStateFileSaves, {"error"});
   auto save = [&] {
     if (flags.state_file.empty()) return;
-    absl::Status s = SaveState(flags.state_file, sources, *registry);
+    absl::Status s = SaveState(flags.state_file, sources, journal.get(), *registry);
     if (s.ok()) {
       saves_ok.Increment();
       Log(LogLevel::kDebug, absl::StrCat("saved state to ", flags.state_file));
@@ -314,27 +443,58 @@ int Run(int argc, char** argv) {
     std::cerr << probe.message() << "\n";
     return 1;
   }
+  QueueCollectorOptions qo;
+  qo.queue_dir = flags.queue_dir;
+  qo.showq_command = SplitCommand(flags.showq_command);
+  qo.top_domains = static_cast<size_t>(flags.queue_top_domains);
+  qo.cache_for = flags.queue_cache;
+  qo.command_timeout = flags.queue_timeout;
+  auto queue = std::make_shared<QueueCollector>(
+      qo, [](bool warn, const std::string& m) {
+        Log(warn ? LogLevel::kWarn : LogLevel::kInfo, m);
+      });
   static CivetCallbacks callbacks;
   callbacks.begin_request = &LandingPage;
+  std::vector<std::string> civet_options = {"listening_ports", flags.civet_listen,
+                                            "num_threads", "4"};
+  if (g_web.tls()) civet_options[1] = "127.0.0.1:0";  // behind TlsFrontend
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
-    exposer = std::make_unique<prometheus::Exposer>(
-        std::vector<std::string>{"listening_ports", flags.civet_listen,
-                                 "num_threads", "4"},
-        &callbacks);
+    exposer = std::make_unique<prometheus::Exposer>(civet_options, &callbacks);
     exposer->RegisterCollectable(registry, flags.telemetry_path);
+    exposer->RegisterCollectable(queue, flags.telemetry_path);
   } catch (const std::exception& e) {
     std::cerr << "mailgauge_exporter: cannot listen on " << flags.listen_address
               << " (--web.listen-address): " << e.what() << "\n";
     return 1;
   }
   std::vector<int> ports = exposer->GetListeningPorts();
+  std::unique_ptr<TlsFrontend> tls;
+  if (g_web.tls()) {
+    TlsFrontendOptions to;
+    to.host = flags.host;
+    to.port = flags.port;
+    to.cert_file = g_web.cert_file;
+    to.key_file = g_web.key_file;
+    to.backend_port = ports.empty() ? 0 : ports.front();
+    absl::StatusOr<std::unique_ptr<TlsFrontend>> started = TlsFrontend::Start(to);
+    if (!started.ok()) {
+      std::cerr << "mailgauge_exporter: --web.config.file: " << started.status().message()
+                << "\n";
+      return 1;
+    }
+    tls = *std::move(started);
+    g_tls = tls.get();
+    ports = {tls->port()};
+  }
   const std::string shown_host =
       flags.host.empty() ? std::string("0.0.0.0") : flags.host;
   Log(LogLevel::kInfo,
       absl::StrCat("listening on ", shown_host, ":",
                    ports.empty() ? flags.port : ports.front(),
-                   " metrics at ", flags.telemetry_path));
+                   " metrics at ", flags.telemetry_path,
+                   g_web.tls() ? " (HTTPS)" : " (HTTP)",
+                   g_web.basic_auth() ? " with basic auth" : ""));
 
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
@@ -351,6 +511,7 @@ int Run(int argc, char** argv) {
   absl::Time next_save = absl::Now() + flags.state_interval;
   while (!g_stop) {
     for (Source& s : sources) PollSource(s);
+    if (journal != nullptr) PollJournal(*journal);
     if (absl::Now() >= next_save) {
       save();
       next_save = absl::Now() + flags.state_interval;
@@ -362,8 +523,12 @@ int Run(int argc, char** argv) {
   }
   Log(LogLevel::kInfo, "stopping on signal");
   for (Source& s : sources) PollSource(s);  // what was written until now
+  if (journal != nullptr) PollJournal(*journal);
   save();
+  if (tls != nullptr) tls->Stop();
   exposer.reset();
+  g_tls = nullptr;
+  tls.reset();
   Log(LogLevel::kInfo, "stopped");
   return 0;
 }

@@ -40,6 +40,8 @@ constexpr char kStatusValues[] =
 constexpr char kTransportValues[] =
     "`transport`: the delivering daemon: smtp, lmtp, local, virtual, pipe, "
     "error, discard, qmgr, other";
+constexpr char kQueueValues[] =
+    "`queue`: maildrop, incoming, active, deferred, hold";
 constexpr char kSourceValues[] =
     "`source`: the source's name (`--log.file NAME=PATH`, else the path)";
 
@@ -252,6 +254,41 @@ std::vector<MetricSpec> BuildSpecs() {
       {M::kStateFileSaves, "mailgauge_state_file_saves_total", T::kCounter,
        "Saves of the state file (--state.file), by result.", {"result"}, {},
        "`result`: ok, error"},
+      {M::kQueueMessages, "mailgauge_queue_messages", T::kGauge,
+       "Messages in each Postfix queue, read at scrape time from the spool "
+       "(--postfix.queue-dir) or `postqueue -j` (--postfix.showq-command).",
+       {"queue"}, {}, kQueueValues, true},
+      {M::kQueueSizeBytes, "mailgauge_queue_size_bytes", T::kGauge,
+       "Bytes of the messages in each Postfix queue (queue file sizes from "
+       "the spool, message_size from postqueue -j).",
+       {"queue"}, {}, kQueueValues, true},
+      {M::kQueueOldestMessageAge, "mailgauge_queue_oldest_message_age_seconds",
+       T::kGauge,
+       "Age of the oldest message in each queue; 0 when the queue is empty. "
+       "From postqueue -j: since arrival. From the spool: since the file's "
+       "mtime, which Postfix sets to the next retry time in deferred (a "
+       "lower bound there).",
+       {"queue"}, {}, kQueueValues, true},
+      {M::kQueueDestinationMessages, "mailgauge_queue_destination_messages",
+       T::kGauge,
+       "qshape's view (postqueue -j only): messages by queue, recipient "
+       "domain and age since arrival; a message counts once per distinct "
+       "recipient domain. Only non-zero cells are exposed.",
+       {"queue", "domain", "age"}, {},
+       "`queue`: maildrop, incoming, active, deferred, hold; `domain`: the "
+       "--queue.top-domains (default 10) domains with most messages at this "
+       "scrape, the rest summed as `other`; `age`: 5m, 10m, 20m, 40m, 80m, "
+       "160m, 320m, 640m, 1280m (younger than that, older than the bucket "
+       "before), 1280m+",
+       true},
+      {M::kQueueScrapeSuccess, "mailgauge_queue_scrape_success", T::kGauge,
+       "Whether the last reading of the queue succeeded (1) or not (0: e.g. "
+       "permission denied on the spool, postqueue failed or timed out; the "
+       "per-queue series are then absent).",
+       {}, {}, "", true},
+      {M::kQueueScrapeDuration, "mailgauge_queue_scrape_duration_seconds",
+       T::kGauge, "Seconds the last reading of the queue took.", {}, {}, "",
+       true},
   };
   return s;
 }
@@ -312,6 +349,7 @@ absl::StatusOr<std::unique_ptr<ExporterMetrics>> ExporterMetrics::Create(
       return absl::InvalidArgumentError(
           absl::StrCat("histogram ", s.name, " needs increasing buckets"));
     }
+    if (s.at_scrape) continue;
     try {
       switch (s.type) {
         case MetricType::kCounter:

@@ -100,6 +100,13 @@ enum class MetricId : int {
   kLogLag,
   kSourceUp,
   kStateFileSaves,
+  // --- the Postfix queue, read at scrape time by QueueCollector ---
+  kQueueMessages,
+  kQueueSizeBytes,
+  kQueueOldestMessageAge,
+  kQueueDestinationMessages,
+  kQueueScrapeSuccess,
+  kQueueScrapeDuration,
   kNumMetrics
 };
 inline constexpr int kNumMetricIds = static_cast<int>(MetricId::kNumMetrics);
@@ -113,6 +120,10 @@ struct MetricSpec {
   std::vector<double> buckets;  // histograms only
   // What the labels may hold, for docs/metrics.md.
   const char* label_values;
+  // Built at scrape time by a collector of its own (exporter/
+  // queue_collector.h), not registered by ExporterMetrics::Create: Counter(),
+  // Gauge() and Histogram() must not be called with its id.
+  bool at_scrape = false;
 };
 
 // The table, in MetricId order.

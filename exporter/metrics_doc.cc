@@ -57,6 +57,16 @@ absl::StatusOr<std::string> MetricsMarkdown() {
       "`mailgauge_recipient_delivery_seconds`) move when the correlator\n"
       "closes a message: after its `removed` line and a grace period of 10\n"
       "seconds of log time.\n\n"
+      "The `mailgauge_queue_*` families are not kept between scrapes: they are\n"
+      "read from the Postfix queue when Prometheus scrapes (at most every\n"
+      "`--queue.cache-duration`, default 5s), from the spool directories\n"
+      "(`--postfix.queue-dir`) or from `postqueue -j`\n"
+      "(`--postfix.showq-command`). When the reading fails,\n"
+      "`mailgauge_queue_scrape_success` is 0 and the per-queue series are absent.\n"
+      "`mailgauge_queue_destination_messages` (postqueue -j only) has at most\n"
+      "5 queues x 10 age buckets x (`--queue.top-domains` + 1) series.\n\n"
+      "A journald source (`--journal`, `--journal.dir`, `--journal.file`) has\n"
+      "`source=\"journal\"` in the health metrics.\n\n"
       "The families `exposer_*` (scrapes served, bytes, latency) come from\n"
       "prometheus-cpp's HTTP server.\n\n";
   struct Section {

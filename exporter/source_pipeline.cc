@@ -75,6 +75,25 @@ void SourcePipeline::ProcessLine(std::string_view text, bool overlong) {
   }
 }
 
+void SourcePipeline::ProcessLogLine(const LogLine& line, bool overlong) {
+  lines_read_->Increment();
+  bytes_read_->Increment(static_cast<double>(line.message.size() + 1));
+  const analyzer::LogInputStats& stats = input_->stats();
+  const uint64_t postfix_before = stats.postfix_lines;
+  const uint64_t parsed_before = stats.parsed_lines;
+  input_->ProcessLogLine(line, overlong);
+  if (stats.postfix_lines != postfix_before &&
+      stats.parsed_lines == parsed_before) {
+    sink_.OnUnparsedLine(line);
+    std::string_view daemon =
+        parsers::DaemonName(parsers::DaemonFromName(line.daemon));
+    if (daemon == "unknown") daemon = "other";
+    metrics_
+        .Counter(MetricId::kLogLinesNotUnderstood, {options_.source_name, daemon})
+        .Increment();
+  }
+}
+
 void SourcePipeline::SyncStats() {
   const analyzer::LogInputStats& in = input_->stats();
   const analyzer::CorrelatorStats& c = correlator_->stats();

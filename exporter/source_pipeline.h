@@ -48,6 +48,11 @@ class SourcePipeline {
   // One raw log line, without its '\n'.
   void ProcessLine(std::string_view text, bool overlong);
 
+  // One line whose envelope is already taken apart (a journal entry from
+  // parsers::JournalReader). Counted like ProcessLine; bytes are the
+  // message's plus one.
+  void ProcessLogLine(const LogLine& line, bool overlong);
+
   // Brings the health metrics kept as totals elsewhere (malformed lines,
   // other programs, evictions, messages in flight, newest line time) up to
   // date. Cheap; call after each batch of lines.

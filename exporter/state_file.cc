@@ -66,6 +66,7 @@ std::string SerializeState(const ExporterState& state) {
                        {"offset", s.position.offset},
                        {"fingerprint", s.position.fingerprint},
                        {"fingerprint_bytes", s.position.fingerprint_bytes}});
+    if (!s.journal_cursor.empty()) sources.back()["journal_cursor"] = s.journal_cursor;
   }
   j["sources"] = std::move(sources);
   json metrics = json::array();
@@ -116,6 +117,9 @@ absl::StatusOr<ExporterState> ParseState(std::string_view text) {
       src.position.offset = s.at("offset").get<uint64_t>();
       src.position.fingerprint = s.at("fingerprint").get<uint64_t>();
       src.position.fingerprint_bytes = s.at("fingerprint_bytes").get<uint32_t>();
+      if (s.contains("journal_cursor")) {
+        src.journal_cursor = s.at("journal_cursor").get<std::string>();
+      }
       state.sources.push_back(std::move(src));
     }
     // Group series into families, keeping the order of first appearance.

@@ -45,6 +45,9 @@ struct SavedSource {
   std::string source;  // the `source` label
   std::string path;
   parsers::FilePosition position;
+  // For a journal source: the sd-journal cursor after the last entry read;
+  // position is then unused.
+  std::string journal_cursor;
 };
 
 struct ExporterState {

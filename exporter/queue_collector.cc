@@ -1,0 +1,425 @@
+#include "exporter/queue_collector.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "exporter/metrics.h"
+#include "nlohmann/json.hpp"
+
+extern char** environ;
+
+namespace mailgauge::exporter {
+namespace {
+
+using json = nlohmann::json;
+
+// Hashed queue directories are at most a few levels deep (hash_queue_depth
+// is 1 or 2 in practice); anything deeper is not Postfix's.
+constexpr int kMaxDepth = 6;
+
+absl::Status DirError(const std::string& path, int err) {
+  const std::string msg = absl::StrCat("cannot read queue directory ", path,
+                                       ": ", std::strerror(err));
+  if (err == EACCES || err == EPERM) return absl::PermissionDeniedError(msg);
+  if (err == ENOENT || err == ENOTDIR) return absl::NotFoundError(msg);
+  return absl::UnavailableError(msg);
+}
+
+// Adds every regular file under `path` to `stats`, by lstat only.
+absl::Status Walk(const std::string& path, int depth, QueueStats* stats) {
+  DIR* dir = ::opendir(path.c_str());
+  if (dir == nullptr) return DirError(path, errno);
+  const int dfd = ::dirfd(dir);
+  absl::Status status;
+  errno = 0;
+  while (struct dirent* e = ::readdir(dir)) {
+    const char* name = e->d_name;
+    if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
+    struct stat st;
+    if (::fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) continue;  // delivered while we looked
+      status = DirError(absl::StrCat(path, "/", name), errno);
+      break;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      if (depth >= kMaxDepth) continue;
+      status = Walk(absl::StrCat(path, "/", name), depth + 1, stats);
+      if (!status.ok() && !absl::IsNotFound(status)) break;
+      status = absl::OkStatus();
+    } else if (S_ISREG(st.st_mode)) {
+      ++stats->messages;
+      stats->bytes += st.st_size;
+      if (stats->oldest == 0 || st.st_mtime < stats->oldest) {
+        stats->oldest = st.st_mtime;
+      }
+    }
+    errno = 0;
+  }
+  if (status.ok() && errno != 0) status = DirError(path, errno);
+  ::closedir(dir);
+  return status;
+}
+
+bool ValidDomain(std::string_view d) {
+  if (d.empty() || d.size() > 253) return false;
+  for (char c : d) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string DomainOf(const std::string& address) {
+  const size_t at = address.rfind('@');
+  if (at == std::string::npos) return "";
+  std::string d = absl::AsciiStrToLower(
+      absl::string_view(address.data() + at + 1, address.size() - at - 1));
+  while (!d.empty() && d.back() == '.') d.pop_back();
+  return ValidDomain(d) ? d : "";
+}
+
+prometheus::MetricFamily Family(MetricId id) {
+  const MetricSpec& s = Spec(id);
+  prometheus::MetricFamily f;
+  f.name = s.name;
+  f.help = s.help;
+  f.type = prometheus::MetricType::Gauge;
+  return f;
+}
+
+void AddGauge(prometheus::MetricFamily& f, double value,
+              std::vector<std::pair<std::string, std::string>> labels) {
+  prometheus::ClientMetric m;
+  for (auto& [name, v] : labels) {
+    prometheus::ClientMetric::Label l;
+    l.name = std::move(name);
+    l.value = std::move(v);
+    m.label.push_back(std::move(l));
+  }
+  m.gauge.value = value;
+  f.metric.push_back(std::move(m));
+}
+
+}  // namespace
+
+std::string_view QueueAgeBucket(absl::Duration age) {
+  const double minutes = absl::ToDoubleMinutes(age);
+  double limit = 5;
+  for (size_t i = 0; i + 1 < kQueueAgeBuckets.size(); ++i, limit *= 2) {
+    if (minutes < limit) return kQueueAgeBuckets[i];
+  }
+  return kQueueAgeBuckets.back();
+}
+
+absl::StatusOr<QueueReading> ScanSpool(const std::string& dir) {
+  QueueReading r;
+  for (const char* q : kQueueNames) {
+    QueueStats stats;
+    absl::Status s = Walk(absl::StrCat(dir, "/", q), 0, &stats);
+    if (!s.ok()) return s;
+    r.queues[q] = stats;
+  }
+  return r;
+}
+
+QueueReading ParsePostqueueJson(std::string_view text, absl::Time now,
+                                size_t top_domains) {
+  QueueReading r;
+  for (const char* q : kQueueNames) r.queues[q] = QueueStats{};
+  r.has_destinations = true;
+  // (queue, domain, bucket index) -> messages, before the top-K cut.
+  std::map<std::tuple<std::string, std::string, size_t>, int64_t> cells;
+  std::map<std::string, int64_t> per_domain;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    json j = json::parse(line.begin(), line.end(), nullptr,
+                         /*allow_exceptions=*/false);
+    if (!j.is_object() || !j.contains("queue_name") ||
+        !j["queue_name"].is_string()) {
+      ++r.bad_lines;
+      continue;
+    }
+    const std::string queue = j["queue_name"].get<std::string>();
+    auto it = r.queues.find(queue);
+    if (it == r.queues.end()) {
+      ++r.bad_lines;  // not one of the five queues
+      continue;
+    }
+    int64_t arrival = 0;
+    if (j.contains("arrival_time") && j["arrival_time"].is_number()) {
+      arrival = j["arrival_time"].get<int64_t>();
+    }
+    int64_t size = 0;
+    if (j.contains("message_size") && j["message_size"].is_number()) {
+      size = std::max<int64_t>(0, j["message_size"].get<int64_t>());
+    }
+    QueueStats& st = it->second;
+    ++st.messages;
+    st.bytes += size;
+    if (arrival > 0 && (st.oldest == 0 || arrival < st.oldest)) st.oldest = arrival;
+    const std::string_view bucket =
+        arrival > 0 ? QueueAgeBucket(now - absl::FromUnixSeconds(arrival))
+                    : kQueueAgeBuckets.front();
+    const size_t b = std::find(kQueueAgeBuckets.begin(), kQueueAgeBuckets.end(),
+                               bucket) -
+                     kQueueAgeBuckets.begin();
+    std::set<std::string> domains;
+    if (j.contains("recipients") && j["recipients"].is_array()) {
+      for (const json& rcpt : j["recipients"]) {
+        if (!rcpt.is_object() || !rcpt.contains("address") ||
+            !rcpt["address"].is_string()) {
+          continue;
+        }
+        domains.insert(DomainOf(rcpt["address"].get<std::string>()));
+      }
+    }
+    for (const std::string& d : domains) {
+      ++cells[{queue, d, b}];
+      if (!d.empty()) ++per_domain[d];
+    }
+  }
+  // The top domains by messages, ties by name.
+  std::vector<std::pair<int64_t, std::string>> ranked;
+  for (const auto& [d, n] : per_domain) ranked.emplace_back(-n, d);
+  std::sort(ranked.begin(), ranked.end());
+  std::set<std::string> top;
+  for (size_t i = 0; i < ranked.size() && i < top_domains; ++i) {
+    top.insert(ranked[i].second);
+  }
+  for (const auto& [key, n] : cells) {
+    const auto& [queue, d, b] = key;
+    const std::string domain = top.count(d) ? d : "other";
+    r.destinations[{queue, domain, kQueueAgeBuckets[b]}] += n;
+  }
+  return r;
+}
+
+std::vector<std::string> SplitCommand(std::string_view command) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < command.size()) {
+    while (i < command.size() && (command[i] == ' ' || command[i] == '\t')) ++i;
+    size_t j = i;
+    while (j < command.size() && command[j] != ' ' && command[j] != '\t') ++j;
+    if (j > i) out.emplace_back(command.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> RunCommand(const std::vector<std::string>& argv,
+                                       absl::Duration timeout, size_t max_bytes) {
+  if (argv.empty()) return absl::InvalidArgumentError("empty command");
+  const std::string shown = absl::StrJoin(argv, " ");
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    return absl::UnavailableError(absl::StrCat(shown, ": pipe: ", std::strerror(errno)));
+  }
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    ::close(out[0]);
+    ::close(out[1]);
+    return absl::UnavailableError(absl::StrCat(shown, ": pipe: ", std::strerror(errno)));
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (rc != 0) {
+    ::close(out[0]);
+    ::close(err[0]);
+    return absl::UnavailableError(
+        absl::StrCat("cannot run ", shown, ": ", std::strerror(rc)));
+  }
+  std::string stdout_text, stderr_text;
+  bool timed_out = false, too_big = false;
+  const absl::Time deadline = absl::Now() + timeout;
+  struct pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) {
+      timed_out = true;
+      break;
+    }
+    const int n = ::poll(fds, 2, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int k = 0; k < 2; ++k) {
+      if (fds[k].fd < 0 || fds[k].revents == 0) continue;
+      const ssize_t got = ::read(fds[k].fd, buf, sizeof(buf));
+      if (got > 0) {
+        std::string& dst = k == 0 ? stdout_text : stderr_text;
+        if (k == 0 && dst.size() + got > max_bytes) {
+          too_big = true;
+        } else if (k == 1 && dst.size() > 4096) {
+          // keep only the start of stderr
+        } else {
+          dst.append(buf, got);
+        }
+      } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+        ::close(fds[k].fd);
+        fds[k].fd = -1;
+        --open_fds;
+      }
+    }
+    if (too_big) break;
+  }
+  if (timed_out || too_big) ::kill(pid, SIGKILL);
+  for (auto& f : fds) {
+    if (f.fd >= 0) ::close(f.fd);
+  }
+  int wstatus = 0;
+  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        shown, " ran longer than ", absl::FormatDuration(timeout), "; killed"));
+  }
+  if (too_big) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(shown, " wrote more than ", max_bytes, " bytes; killed"));
+  }
+  std::string why = std::string(absl::StripAsciiWhitespace(stderr_text.substr(0, 300)));
+  if (WIFSIGNALED(wstatus)) {
+    return absl::UnavailableError(absl::StrCat(shown, " was killed by signal ",
+                                               WTERMSIG(wstatus), why.empty() ? "" : ": ",
+                                               why));
+  }
+  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+    return absl::UnavailableError(absl::StrCat(shown, " exited with status ",
+                                               WEXITSTATUS(wstatus),
+                                               why.empty() ? "" : ": ", why));
+  }
+  return stdout_text;
+}
+
+QueueCollector::QueueCollector(QueueCollectorOptions options,
+                               std::function<void(bool, const std::string&)> log)
+    : options_(std::move(options)), log_(std::move(log)) {}
+
+std::vector<prometheus::MetricFamily> QueueCollector::Collect() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const absl::Time now = absl::Now();
+  if (last_read_ != absl::InfinitePast() && now - last_read_ < options_.cache_for) {
+    return last_;
+  }
+  last_ = Build();
+  last_read_ = absl::Now();
+  return last_;
+}
+
+std::vector<prometheus::MetricFamily> QueueCollector::Build() const {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<QueueReading> reading;
+  if (!options_.showq_command.empty()) {
+    absl::StatusOr<std::string> out =
+        RunCommand(options_.showq_command, options_.command_timeout);
+    if (out.ok()) {
+      reading = ParsePostqueueJson(*out, absl::Now(), options_.top_domains);
+    } else {
+      reading = out.status();
+    }
+  } else {
+    reading = ScanSpool(options_.queue_dir);
+  }
+  const absl::Time end = absl::Now();
+
+  std::string error;
+  if (!reading.ok()) {
+    error = std::string(reading.status().message());
+  } else if (reading->bad_lines > 0) {
+    // Reported, not fatal: the other messages still count.
+    error = absl::StrCat(absl::StrJoin(options_.showq_command, " "), ": ",
+                         reading->bad_lines,
+                         " line(s) were not a postqueue -j message; skipped");
+  }
+  if (error != last_error_ && log_) {
+    if (!error.empty()) {
+      log_(true, absl::StrCat("queue: ", error,
+                              reading.ok() ? "" : "; mailgauge_queue_scrape_success 0"));
+    } else {
+      log_(false, "queue: reading the queue works again");
+    }
+  }
+  last_error_ = error;
+
+  std::vector<prometheus::MetricFamily> out;
+  prometheus::MetricFamily success = Family(MetricId::kQueueScrapeSuccess);
+  AddGauge(success, reading.ok() ? 1 : 0, {});
+  prometheus::MetricFamily duration = Family(MetricId::kQueueScrapeDuration);
+  AddGauge(duration, absl::ToDoubleSeconds(end - start), {});
+  if (reading.ok()) {
+    prometheus::MetricFamily messages = Family(MetricId::kQueueMessages);
+    prometheus::MetricFamily bytes = Family(MetricId::kQueueSizeBytes);
+    prometheus::MetricFamily oldest = Family(MetricId::kQueueOldestMessageAge);
+    for (const char* q : kQueueNames) {
+      const QueueStats& st = reading->queues[q];
+      AddGauge(messages, static_cast<double>(st.messages), {{"queue", q}});
+      AddGauge(bytes, static_cast<double>(st.bytes), {{"queue", q}});
+      double age = 0;
+      if (st.messages > 0 && st.oldest > 0) {
+        age = absl::ToDoubleSeconds(end - absl::FromUnixSeconds(st.oldest));
+        if (age < 0) age = 0;
+      }
+      AddGauge(oldest, age, {{"queue", q}});
+    }
+    out.push_back(std::move(messages));
+    out.push_back(std::move(oldest));
+    if (reading->has_destinations) {
+      prometheus::MetricFamily dest = Family(MetricId::kQueueDestinationMessages);
+      for (const auto& [key, n] : reading->destinations) {
+        const auto& [queue, domain, age] = key;
+        AddGauge(dest, static_cast<double>(n),
+                 {{"age", age}, {"domain", domain}, {"queue", queue}});
+      }
+      out.push_back(std::move(dest));
+    }
+    out.push_back(std::move(bytes));
+  }
+  out.push_back(std::move(duration));
+  out.push_back(std::move(success));
+  std::sort(out.begin(), out.end(),
+            [](const prometheus::MetricFamily& a, const prometheus::MetricFamily& b) {
+              return a.name < b.name;
+            });
+  return out;
+}
+
+}  // namespace mailgauge::exporter

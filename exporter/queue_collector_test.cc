@@ -1,0 +1,390 @@
+#include "exporter/queue_collector.h"
+
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mailgauge::exporter {
+namespace {
+
+using ::testing::HasSubstr;
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/queue_collector_test.XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+    ::chmod(path_.c_str(), 0755);
+  }
+  ~TempDir() { std::system(absl::StrCat("rm -rf '", path_, "'").c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+void WriteFile(const std::string& path, size_t bytes, int64_t mtime = 0,
+               mode_t mode = 0644) {
+  std::ofstream(path) << std::string(bytes, 'x');
+  ::chmod(path.c_str(), mode);
+  if (mtime != 0) {
+    struct timeval tv[2] = {{static_cast<time_t>(mtime), 0},
+                            {static_cast<time_t>(mtime), 0}};
+    ::utimes(path.c_str(), tv);
+  }
+}
+
+void MakeSpool(const std::string& dir) {
+  for (const char* q : kQueueNames) {
+    ::mkdir(absl::StrCat(dir, "/", q).c_str(), 0700);
+  }
+}
+
+// A map of "family{labels}" -> value from Collect().
+std::map<std::string, double> Flatten(
+    const std::vector<prometheus::MetricFamily>& families) {
+  std::map<std::string, double> out;
+  for (const auto& f : families) {
+    for (const auto& m : f.metric) {
+      std::string key = f.name + "{";
+      for (const auto& l : m.label) key += l.name + "=" + l.value + ",";
+      key += "}";
+      out[key] = m.gauge.value;
+    }
+  }
+  return out;
+}
+
+TEST(QueueAgeBucketTest, FollowsQshape) {
+  EXPECT_EQ("5m", QueueAgeBucket(absl::Seconds(-3)));
+  EXPECT_EQ("5m", QueueAgeBucket(absl::Minutes(4)));
+  EXPECT_EQ("10m", QueueAgeBucket(absl::Minutes(5)));
+  EXPECT_EQ("20m", QueueAgeBucket(absl::Minutes(19)));
+  EXPECT_EQ("1280m", QueueAgeBucket(absl::Minutes(1279)));
+  EXPECT_EQ("1280m+", QueueAgeBucket(absl::Minutes(1280)));
+  EXPECT_EQ("1280m+", QueueAgeBucket(absl::Hours(24 * 30)));
+}
+
+TEST(ScanSpoolTest, CountsHashedFilesSizesAndOldestMtime) {
+  TempDir tmp;
+  const std::string d = tmp.path();
+  MakeSpool(d);
+  // deferred is hashed two levels deep, as with hash_queue_depth = 2.
+  ::mkdir((d + "/deferred/A").c_str(), 0700);
+  ::mkdir((d + "/deferred/A/B").c_str(), 0700);
+  ::mkdir((d + "/deferred/C").c_str(), 0700);
+  WriteFile(d + "/deferred/A/B/4B5C61234", 1000, 1700000000);
+  WriteFile(d + "/deferred/A/B/4B5C61235", 500, 1700000500);
+  WriteFile(d + "/deferred/C/C1234567", 25, 1700001000);
+  WriteFile(d + "/active/9F00ABCDE", 300, 1700002000);
+  // Unreadable files are still counted: nothing is opened.
+  WriteFile(d + "/maildrop/1A2B3C", 42, 1700003000, 0);
+  absl::StatusOr<QueueReading> r = ScanSpool(d);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(3, r->queues["deferred"].messages);
+  EXPECT_EQ(1525, r->queues["deferred"].bytes);
+  EXPECT_EQ(1700000000, r->queues["deferred"].oldest);
+  EXPECT_EQ(1, r->queues["active"].messages);
+  EXPECT_EQ(300, r->queues["active"].bytes);
+  EXPECT_EQ(1, r->queues["maildrop"].messages);
+  EXPECT_EQ(0, r->queues["hold"].messages);
+  EXPECT_EQ(0, r->queues["hold"].oldest);
+  EXPECT_EQ(0, r->queues["incoming"].messages);
+  EXPECT_FALSE(r->has_destinations);
+}
+
+TEST(ScanSpoolTest, AMissingQueueDirectoryIsAnError) {
+  TempDir tmp;
+  absl::StatusOr<QueueReading> r = ScanSpool(tmp.path() + "/nope");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(absl::IsNotFound(r.status()));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("nope/maildrop"));
+}
+
+// Permission denied, run as an unprivileged user when the test runs as root
+// (root reads any directory).
+TEST(ScanSpoolTest, PermissionDeniedIsAStatus) {
+  TempDir tmp;
+  const std::string d = tmp.path();
+  MakeSpool(d);
+  for (const char* q : kQueueNames) ::chmod((d + "/" + q).c_str(), 0755);
+  ::chmod((d + "/deferred").c_str(), 0700);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) {
+      ::_exit(3);
+    }
+    absl::StatusOr<QueueReading> r = ScanSpool(d);
+    if (r.ok()) ::_exit(1);
+    if (!absl::IsPermissionDenied(r.status())) ::_exit(2);
+    if (std::string(r.status().message()).find("/deferred") == std::string::npos) {
+      ::_exit(4);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(pid, ::waitpid(pid, &status, 0));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST(QueueCollectorTest, SpoolPermissionDeniedGivesSuccessZeroAndOneLogLine) {
+  TempDir tmp;
+  const std::string d = tmp.path();
+  MakeSpool(d);
+  for (const char* q : kQueueNames) ::chmod((d + "/" + q).c_str(), 0755);
+  ::chmod((d + "/hold").c_str(), 0700);
+  int pipefd[2];
+  ASSERT_EQ(0, ::pipe(pipefd));
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(pipefd[0]);
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) {
+      ::_exit(3);
+    }
+    QueueCollectorOptions o;
+    o.queue_dir = d;
+    o.cache_for = absl::ZeroDuration();
+    std::string logs;
+    QueueCollector c(o, [&](bool warn, const std::string& m) {
+      logs += (warn ? "W " : "I ") + m + "\n";
+    });
+    std::string result;
+    for (int i = 0; i < 3; ++i) {
+      for (const auto& [k, v] : Flatten(c.Collect())) {
+        result += k + "=" + std::to_string(v) + "\n";
+      }
+    }
+    result += "LOGS\n" + logs;
+    (void)!::write(pipefd[1], result.data(), result.size());
+    ::_exit(0);
+  }
+  ::close(pipefd[1]);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(pipefd[0], buf, sizeof(buf))) > 0) out.append(buf, n);
+  ::close(pipefd[0]);
+  int status = 0;
+  ASSERT_EQ(pid, ::waitpid(pid, &status, 0));
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+  EXPECT_THAT(out, HasSubstr("mailgauge_queue_scrape_success{}=0.0"));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("mailgauge_queue_messages")));
+  const std::string logs = out.substr(out.find("LOGS\n"));
+  // One warning for three failed scrapes, naming the directory.
+  EXPECT_EQ(1, std::count(logs.begin(), logs.end(), '\n') - 1) << logs;
+  EXPECT_THAT(logs, HasSubstr("/hold: Permission denied"));
+}
+
+TEST(QueueCollectorTest, SpoolGauges) {
+  TempDir tmp;
+  const std::string d = tmp.path();
+  MakeSpool(d);
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  WriteFile(d + "/hold/AAA", 10, now - 3600);
+  WriteFile(d + "/hold/BBB", 20, now - 60);
+  QueueCollectorOptions o;
+  o.queue_dir = d;
+  o.cache_for = absl::ZeroDuration();
+  QueueCollector c(o, nullptr);
+  auto m = Flatten(c.Collect());
+  EXPECT_EQ(1, m["mailgauge_queue_scrape_success{}"]);
+  EXPECT_EQ(2, m["mailgauge_queue_messages{queue=hold,}"]);
+  EXPECT_EQ(30, m["mailgauge_queue_size_bytes{queue=hold,}"]);
+  EXPECT_NEAR(3600, m["mailgauge_queue_oldest_message_age_seconds{queue=hold,}"], 5);
+  EXPECT_EQ(0, m["mailgauge_queue_oldest_message_age_seconds{queue=active,}"]);
+  EXPECT_EQ(1, m.count("mailgauge_queue_scrape_duration_seconds{}"));
+  EXPECT_EQ(0, m.count("mailgauge_queue_destination_messages{age=5m,domain=other,queue=hold,}"));
+  // 5 queues x 3 per-queue families + success + duration.
+  EXPECT_EQ(17u, m.size());
+}
+
+TEST(QueueCollectorTest, CachesReadingsForCacheFor) {
+  TempDir tmp;
+  const std::string d = tmp.path();
+  MakeSpool(d);
+  QueueCollectorOptions o;
+  o.queue_dir = d;
+  o.cache_for = absl::Hours(1);
+  QueueCollector c(o, nullptr);
+  EXPECT_EQ(0, Flatten(c.Collect())["mailgauge_queue_messages{queue=active,}"]);
+  WriteFile(d + "/active/AAA", 10);
+  EXPECT_EQ(0, Flatten(c.Collect())["mailgauge_queue_messages{queue=active,}"]);
+  o.cache_for = absl::ZeroDuration();
+  QueueCollector fresh(o, nullptr);
+  EXPECT_EQ(1, Flatten(fresh.Collect())["mailgauge_queue_messages{queue=active,}"]);
+}
+
+// Lines exactly as Postfix's showq_json.c (and refmta/queue.cc) write them.
+std::string ShowqLine(const std::string& queue, const std::string& id,
+                      int64_t arrival, int64_t size,
+                      const std::vector<std::string>& rcpts) {
+  std::string s = absl::StrCat("{\"queue_name\": \"", queue, "\", \"queue_id\": \"",
+                               id, "\", \"arrival_time\": ", arrival,
+                               ", \"message_size\": ", size,
+                               ", \"forced_expire\": false, \"sender\": "
+                               "\"alice@example.org\", \"recipients\": [");
+  for (size_t i = 0; i < rcpts.size(); ++i) {
+    if (i) s += ", ";
+    s += absl::StrCat("{\"address\": \"", rcpts[i],
+                      "\", \"delay_reason\": \"connect to mx.example.com[192.0.2.1]:25: "
+                      "Connection refused\"}");
+  }
+  return s + "]}\n";
+}
+
+TEST(ParsePostqueueJsonTest, QueuesAndQshapeView) {
+  const absl::Time now = absl::FromUnixSeconds(1800000000);
+  const int64_t t = 1800000000;
+  std::string text =
+      ShowqLine("deferred", "4B5C61234", t - 30 * 60, 1000,
+                {"bob@Example.COM", "carol@example.com", "dan@other.net"}) +
+      ShowqLine("deferred", "4B5C61235", t - 2 * 60, 500, {"eve@example.com"}) +
+      ShowqLine("active", "9F00ABCDE", t - 2000 * 60, 300, {"x@gmail.com"}) +
+      ShowqLine("hold", "1A2B3C", t - 10, 42, {"postmaster"}) +
+      "not json\n" + "{\"queue_name\": \"bogus\"}\n" + "\n";
+  QueueReading r = ParsePostqueueJson(text, now, 2);
+  EXPECT_EQ(2, r.bad_lines);
+  EXPECT_EQ(2, r.queues["deferred"].messages);
+  EXPECT_EQ(1500, r.queues["deferred"].bytes);
+  EXPECT_EQ(t - 30 * 60, r.queues["deferred"].oldest);
+  EXPECT_EQ(1, r.queues["active"].messages);
+  EXPECT_EQ(1, r.queues["hold"].messages);
+  EXPECT_EQ(0, r.queues["incoming"].messages);
+  ASSERT_TRUE(r.has_destinations);
+  using Key = std::tuple<std::string, std::string, std::string>;
+  // example.com (2 messages: counted once for the message with two
+  // recipients there) and, by name among the ties, gmail.com.
+  std::map<Key, int64_t> want = {
+      {{"deferred", "example.com", "40m"}, 1},
+      {{"deferred", "example.com", "5m"}, 1},
+      {{"deferred", "other", "40m"}, 1},   // other.net, cut by top-K
+      {{"active", "gmail.com", "1280m+"}, 1},
+      {{"hold", "other", "5m"}, 1},        // no domain
+  };
+  EXPECT_EQ(want, r.destinations);
+}
+
+TEST(ParsePostqueueJsonTest, CardinalityIsBoundedHoweverHostile) {
+  const absl::Time now = absl::FromUnixSeconds(1800000000);
+  std::string text;
+  const char* queues[] = {"deferred", "active", "hold", "incoming", "maildrop"};
+  for (int i = 0; i < 20000; ++i) {
+    text += ShowqLine(queues[i % 5], absl::StrCat("Q", i), 1800000000 - i * 97,
+                      i, {absl::StrCat("u@d", i, ".example"),
+                          absl::StrCat("v@\\\"evil", i, "{}=,\\n"),
+                          absl::StrCat("w@", std::string(300, 'a'))});
+  }
+  QueueReading r = ParsePostqueueJson(text, now, 10);
+  EXPECT_EQ(0, r.bad_lines);
+  std::set<std::string> domains;
+  for (const auto& [k, n] : r.destinations) domains.insert(std::get<1>(k));
+  EXPECT_LE(domains.size(), 11u);
+  EXPECT_LE(r.destinations.size(), 5u * 10u * 11u);
+  EXPECT_TRUE(domains.count("other"));
+  int64_t total = 0;
+  for (const auto& [k, n] : r.destinations) total += n;
+  // Each message has two distinct "domains" (dN.example and other).
+  EXPECT_EQ(20000 * 2, total);
+}
+
+class FakePostqueue {
+ public:
+  explicit FakePostqueue(const std::string& body, const std::string& extra = "") {
+    path_ = dir_.path() + "/postqueue";
+    std::ofstream(dir_.path() + "/out.jsonl") << body;
+    std::ofstream(path_) << "#!/bin/sh\n" << extra << "\n"
+                         << "[ \"$1\" = -j ] || { echo 'usage: postqueue -j' >&2; exit 64; }\n"
+                         << "cat '" << dir_.path() << "/out.jsonl'\n";
+    ::chmod(path_.c_str(), 0755);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  TempDir dir_;
+  std::string path_;
+};
+
+TEST(QueueCollectorTest, FakePostqueueScript) {
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  FakePostqueue pq(ShowqLine("deferred", "AAA", now - 90 * 60, 1234,
+                             {"a@example.com", "b@example.net"}) +
+                   ShowqLine("incoming", "BBB", now - 60, 10, {"c@example.com"}));
+  QueueCollectorOptions o;
+  o.showq_command = SplitCommand(pq.path() + "  -j");
+  o.cache_for = absl::ZeroDuration();
+  std::vector<std::string> logs;
+  QueueCollector c(o, [&](bool, const std::string& m) { logs.push_back(m); });
+  auto m = Flatten(c.Collect());
+  EXPECT_EQ(1, m["mailgauge_queue_scrape_success{}"]);
+  EXPECT_EQ(1, m["mailgauge_queue_messages{queue=deferred,}"]);
+  EXPECT_EQ(1234, m["mailgauge_queue_size_bytes{queue=deferred,}"]);
+  EXPECT_NEAR(5400, m["mailgauge_queue_oldest_message_age_seconds{queue=deferred,}"], 5);
+  EXPECT_EQ(1, m["mailgauge_queue_messages{queue=incoming,}"]);
+  EXPECT_EQ(1, m["mailgauge_queue_destination_messages{age=160m,domain=example.com,queue=deferred,}"]);
+  EXPECT_EQ(1, m["mailgauge_queue_destination_messages{age=160m,domain=example.net,queue=deferred,}"]);
+  EXPECT_EQ(1, m["mailgauge_queue_destination_messages{age=5m,domain=example.com,queue=incoming,}"]);
+  EXPECT_TRUE(logs.empty());
+}
+
+TEST(QueueCollectorTest, FailingOrHangingCommandGivesSuccessZero) {
+  {
+    FakePostqueue pq("", "echo 'postqueue: fatal: Queue report unavailable' >&2; exit 75");
+    QueueCollectorOptions o;
+    o.showq_command = {pq.path(), "-j"};
+    std::vector<std::string> logs;
+    QueueCollector c(o, [&](bool, const std::string& m) { logs.push_back(m); });
+    auto m = Flatten(c.Collect());
+    EXPECT_EQ(0, m["mailgauge_queue_scrape_success{}"]);
+    EXPECT_EQ(0, m.count("mailgauge_queue_messages{queue=deferred,}"));
+    ASSERT_EQ(1u, logs.size());
+    EXPECT_THAT(logs[0], HasSubstr("exited with status 75"));
+    EXPECT_THAT(logs[0], HasSubstr("Queue report unavailable"));
+  }
+  {
+    FakePostqueue pq("", "exec sleep 30");
+    QueueCollectorOptions o;
+    o.showq_command = {pq.path(), "-j"};
+    o.command_timeout = absl::Milliseconds(300);
+    std::vector<std::string> logs;
+    QueueCollector c(o, [&](bool, const std::string& m) { logs.push_back(m); });
+    const absl::Time start = absl::Now();
+    auto m = Flatten(c.Collect());
+    EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+    EXPECT_EQ(0, m["mailgauge_queue_scrape_success{}"]);
+    ASSERT_EQ(1u, logs.size());
+    EXPECT_THAT(logs[0], HasSubstr("ran longer than"));
+  }
+  {
+    QueueCollectorOptions o;
+    o.showq_command = {"/nonexistent/postqueue", "-j"};
+    std::vector<std::string> logs;
+    QueueCollector c(o, [&](bool, const std::string& m) { logs.push_back(m); });
+    EXPECT_EQ(0, Flatten(c.Collect())["mailgauge_queue_scrape_success{}"]);
+    ASSERT_EQ(1u, logs.size());
+    EXPECT_THAT(logs[0], HasSubstr("/nonexistent/postqueue"));
+  }
+}
+
+TEST(SplitCommandTest, SplitsOnBlanks) {
+  EXPECT_EQ((std::vector<std::string>{"postqueue", "-j"}), SplitCommand(" postqueue \t-j "));
+  EXPECT_TRUE(SplitCommand("  ").empty());
+}
+
+}  // namespace
+}  // namespace mailgauge::exporter
