@@ -165,6 +165,11 @@ void Correlator::Join(Message* root, Message* hop) {
   hop->hops.clear();
 }
 
+void Correlator::AdvanceTo(int64_t unix_micros) {
+  if (unix_micros > now_micros_) now_micros_ = unix_micros;
+  EmitReady(false);
+}
+
 void Correlator::AdvanceClock(const Timestamp& t) {
   if (t.unix_micros > now_micros_) now_micros_ = t.unix_micros;
 }

@@ -91,6 +91,12 @@ class Correlator {
   // are emitted with finished=false when `include_unfinished`, else counted.
   void Finish(bool include_unfinished);
 
+  // Moves the log clock to `unix_micros` (never backwards) and emits the
+  // finished messages whose grace period has passed. For live sources: when
+  // the log is quiet, no new line moves the clock, so the caller estimates
+  // the log's present time (newest line's time plus the wall time since).
+  void AdvanceTo(int64_t unix_micros);
+
   size_t in_flight() const { return messages_.size(); }
   // Hand-offs ("queued as X") whose X has not appeared (yet); kept a minute.
   size_t pending_handoffs() const { return pending_handoffs_.size(); }

@@ -394,5 +394,29 @@ TEST(CorrelatorTest, JoinsXforwardReinjectionByOrigQueueId) {
   EXPECT_EQ("6F7A8B9C0D", m.recipients[0].queue_id);
 }
 
+TEST(CorrelatorTest, AdvancingTheClockEmitsAQuietLogsFinishedMessages) {
+  // A live source whose log goes quiet: no new line moves the log clock, so
+  // the caller moves it, and the finished message comes out after the grace.
+  std::vector<MessageRecord> records;
+  Correlator correlator(CorrelatorOptions(),
+                        [&](MessageRecord&& m) { records.push_back(std::move(m)); });
+  LogInputOptions options;
+  options.envelope.year = 2026;
+  options.envelope.time_zone = absl::UTCTimeZone();
+  auto input = LogInput::Create(options, [&](const LogLine& l, const parsers::Event& e) {
+    correlator.Add(l, e);
+  });
+  ASSERT_TRUE(input.ok());
+  for (const std::string& line : kLocalDelivery) (*input)->ProcessLine(line);
+  EXPECT_TRUE(records.empty());  // within the grace period
+  const int64_t removed = Timestamp::FromCivil(2026, 11, 25, 10, 14, 2, 0, 0).unix_micros;
+  correlator.AdvanceTo(removed + 5 * 1000000);
+  EXPECT_TRUE(records.empty());
+  correlator.AdvanceTo(removed - 60 * 1000000);  // never backwards
+  correlator.AdvanceTo(removed + 11 * 1000000);
+  ASSERT_EQ(1u, records.size());
+  EXPECT_EQ("4B0C72A1F3", records[0].queue_ids[0]);
+}
+
 }  // namespace
 }  // namespace mailgauge::analyzer

@@ -24,6 +24,7 @@ absl::StatusOr<std::unique_ptr<SourcePipeline>> SourcePipeline::Create(
       p->options_.input, [self](const LogLine& l, const parsers::Event& e) {
         if (l.time.unix_micros > self->newest_micros_) {
           self->newest_micros_ = l.time.unix_micros;
+          self->newest_read_at_ = absl::Now();
         }
         self->sink_.OnEvent(l, e);
         self->correlator_->Add(l, e);
@@ -94,7 +95,13 @@ void SourcePipeline::ProcessLogLine(const LogLine& line, bool overlong) {
   }
 }
 
+void SourcePipeline::AdvanceLogClock(absl::Time now) {
+  if (newest_micros_ == 0 || now <= newest_read_at_) return;
+  correlator_->AdvanceTo(newest_micros_ + absl::ToInt64Microseconds(now - newest_read_at_));
+}
+
 void SourcePipeline::SyncStats() {
+  AdvanceLogClock(absl::Now());
   const analyzer::LogInputStats& in = input_->stats();
   const analyzer::CorrelatorStats& c = correlator_->stats();
   auto add = [](prometheus::Counter* counter, uint64_t total, uint64_t* synced) {

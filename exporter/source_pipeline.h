@@ -58,6 +58,12 @@ class SourcePipeline {
   // date. Cheap; call after each batch of lines.
   void SyncStats();
 
+  // Estimates the log's present time as the newest line's time plus the wall
+  // time since it was read, and moves the correlator's clock there, so that
+  // finished messages reach the metrics even while the log is quiet. Called
+  // by SyncStats().
+  void AdvanceLogClock(absl::Time now);
+
   // End of input (batch use and tests): emits every complete message still
   // waiting for stragglers, then SyncStats().
   void Finish();
@@ -76,6 +82,7 @@ class SourcePipeline {
   SourcePipelineOptions options_;
   MetricsSink sink_;
   std::unique_ptr<analyzer::Correlator> correlator_;
+  absl::Time newest_read_at_ = absl::InfinitePast();  // when newest_micros_ was read
   std::unique_ptr<analyzer::LogInput> input_;
   std::unique_ptr<parsers::EnvelopeParser> envelope_;  // for unparsed lines
   BoundedLabel daemons_;
