@@ -119,8 +119,14 @@ done
 sleep 1
 echo "== mailgauge_exporter on http://127.0.0.1:9154/metrics (a few of its metrics)"
 python3 - <<'EOF'
-import urllib.request
-text = urllib.request.urlopen("http://127.0.0.1:9154/metrics", timeout=5).read().decode()
+import time, urllib.request
+# Per-recipient counters come from finished messages, which wait 10 s of log
+# time for late lines before they count.
+for _ in range(40):
+    text = urllib.request.urlopen("http://127.0.0.1:9154/metrics", timeout=5).read().decode()
+    if "\nmailgauge_recipients_total{" in text:
+        break
+    time.sleep(0.5)
 wanted = ("mailgauge_recipients_total", "mailgauge_rejects_total", "mailgauge_queue_messages",
           "postfix_smtpd_connects_total", "mailgauge_log_lines_read_total",
           "mailgauge_log_lines_not_understood_total")
