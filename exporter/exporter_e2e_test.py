@@ -31,6 +31,8 @@ import tempfile
 import time
 import urllib.request
 
+import e2e_util
+
 LOG = "testdata/logs/postfix_real.syslog"
 GOLDEN = "testdata/golden/postfix_real.metrics"
 
@@ -47,20 +49,9 @@ RECORD_DRIVEN = (
 )
 
 
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def parse(text):
-    """{series: value} of an exposition, without comments."""
-    out = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        series, _, value = line.rpartition(" ")
-        out[series] = float(value)
-    return out
+fail = e2e_util.fail
+parse = e2e_util.parse
+scrape = e2e_util.scrape
 
 
 def family(series):
@@ -71,35 +62,16 @@ def family(series):
     return name
 
 
-def scrape(port, path="/metrics"):
-    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=5) as r:
-        return r.status, r.read().decode("utf-8")
-
-
 class Exporter:
     """One run of the binary, on port 0 (it logs the port it chose)."""
 
     def __init__(self, binary, work, log_path, extra, run):
         self.stderr_path = os.path.join(work, "exporter.%d.stderr" % run)
         self.log_path = log_path
-        stderr = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen(
-            [binary, "--web.listen-address", "127.0.0.1:0", "--log.file", log_path,
-             "--log.year", "2026", "--log.poll-interval", "20ms", "--log.level", "debug"]
-            + extra,
-            stdout=subprocess.DEVNULL, stderr=stderr, env=dict(os.environ, TZ="UTC"))
-        self.port = None
-        deadline = time.time() + 20
-        while self.port is None and time.time() < deadline:
-            if self.proc.poll() is not None:
-                fail("exporter exited early: " + self.stderr())
-            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", self.stderr())
-            if m:
-                self.port = int(m.group(1))
-            else:
-                time.sleep(0.05)
-        if self.port is None:
-            fail("no 'listening on' line: " + self.stderr())
+        self.proc, self.port = e2e_util.start(
+            [binary, "--log.file", log_path, "--log.year", "2026",
+             "--log.poll-interval", "20ms", "--log.level", "debug"] + extra,
+            self.stderr_path)
 
     def stderr(self):
         return open(self.stderr_path).read()

@@ -26,6 +26,8 @@ import tempfile
 import time
 import urllib.request
 
+import e2e_util
+
 LOG = "testdata/logs/postfix_real.syslog"
 GOLDEN = "testdata/golden/postfix_real.metrics"
 RECORD_DRIVEN = (
@@ -38,9 +40,8 @@ MONTHS = {m: i for i, m in enumerate(
 LINE = re.compile(r"^([A-Z][a-z]{2}) +(\d+) (\d\d):(\d\d):(\d\d) (\S+) ([^ \[]+)\[(\d+)\]: (.*)$")
 
 
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
+fail = e2e_util.fail
+parse = e2e_util.parse
 
 
 def find_binary(name):
@@ -85,43 +86,19 @@ def append(journal_remote, work, path, chunk):
         fail("systemd-journal-remote failed: %s" % r.stderr.decode())
 
 
-def parse(text):
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            series, value = line.rsplit(" ", 1)
-            out[series] = float(value)
-    return out
-
-
 class Exporter:
     def __init__(self, binary, work, journal, state, run, extra=()):
         self.stderr_path = os.path.join(work, "stderr.%d" % run)
-        self.proc = subprocess.Popen(
-            [binary, "--web.listen-address", "127.0.0.1:0", "--journal.file", journal,
-             "--log.from-beginning", "--state.file", state, "--log.poll-interval", "20ms",
-             "--postfix.queue-dir", work] + list(extra),
-            stdout=subprocess.DEVNULL, stderr=open(self.stderr_path, "wb"),
-            env=dict(os.environ, TZ="UTC"))
-        self.port = None
-        deadline = time.time() + 20
-        while self.port is None and time.time() < deadline:
-            if self.proc.poll() is not None:
-                fail("exporter exited early: " + self.stderr())
-            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", self.stderr())
-            if m:
-                self.port = int(m.group(1))
-            else:
-                time.sleep(0.05)
-        if self.port is None:
-            fail("no 'listening on' line: " + self.stderr())
+        self.proc, self.port = e2e_util.start(
+            [binary, "--journal.file", journal, "--log.from-beginning", "--state.file", state,
+             "--log.poll-interval", "20ms", "--postfix.queue-dir", work] + list(extra),
+            self.stderr_path)
 
     def stderr(self):
         return open(self.stderr_path).read()
 
     def metrics(self):
-        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.port, timeout=10) as r:
-            return parse(r.read().decode())
+        return parse(e2e_util.scrape(self.port)[1])
 
     def lines(self):
         return self.metrics().get('mailgauge_log_lines_read_total{source="journal"}', 0)
