@@ -152,6 +152,15 @@ std::vector<LocalDeliveryResult> LocalDeliveryAgent::DeliverLocal(const Delivery
     }
     if (name == nullptr) continue;
     AliasExpansion e = ExpandAlias(table, *name, alias_policy_, local_name_of);
+    // local(8) delivers local targets itself (to=<target>, orig_to=<orig>)
+    // and sends every other target in one new message, logged once for the
+    // alias: to=<alias>, status=sent (forwarded as NEWQID).
+    LocalDeliveryResult forward;
+    forward.recipient = in.recipient;
+    forward.original_recipient = orig;
+    forward.relay = "local";
+    forward.dsn = "2.0.0";
+    forward.status = "sent";
     for (const std::string& target : e.addresses) {
       absl::optional<std::string> local = local_name_of(target);
       if (local) {
@@ -163,16 +172,10 @@ std::vector<LocalDeliveryResult> LocalDeliveryAgent::DeliverLocal(const Delivery
         sub.original_recipient = orig;
         results.push_back(DeliverToUser(*local, target_address, sub, now));
       } else {
-        LocalDeliveryResult r;
-        r.recipient = target;
-        r.original_recipient = orig;
-        r.relay = "local";
-        r.dsn = "2.0.0";
-        r.status = "sent";
-        r.forward_address = target;
-        results.push_back(std::move(r));
+        forward.forward_addresses.push_back(target);
       }
     }
+    if (!forward.forward_addresses.empty()) results.push_back(std::move(forward));
     for (const std::string& file : e.files) {
       LocalDeliveryResult r;
       r.recipient = address;

@@ -9,7 +9,7 @@
 //              <spool>/home/<user>/<home_mailbox> when home_mailbox is set
 //              ("Maildir/" ends in '/': Maildir). Unknown users bounce with
 //              5.1.1 unknown user: "name". Alias targets outside this host
-//              come back as forward_address for the caller to resubmit
+//              come back as forward_addresses for the caller to resubmit
 //              ("forwarded as QID").
 //  virtual(8): recipient in virtual_mailbox_domains -> virtual_mailbox_maps
 //              gives a path under virtual_mailbox_base ("dir/" = Maildir,
@@ -53,10 +53,12 @@ struct LocalDeliveryResult {
   std::string status;              // "sent", "bounced", "deferred"
   std::string reason;              // "delivered to mailbox", ...; "" for a forward
   std::string mailbox;             // the mbox file or Maildir written, if any
-  // Non-empty: the alias expanded to this address, which is not local; the
-  // caller must submit a new message to it and log status=sent (forwarded
-  // as NEWQID).
-  std::string forward_address;
+  // Non-empty: the alias expanded to these addresses, which are not local;
+  // the caller must submit ONE new message to them all (each with this
+  // result's original_recipient as its orig_to) and log this result — whose
+  // recipient is the alias itself, as local(8) logs it — as status=sent
+  // (forwarded as NEWQID).
+  std::vector<std::string> forward_addresses;
 };
 
 class LocalDeliveryAgent {

@@ -129,7 +129,9 @@ TEST_F(LocalDeliveryTest, AliasesFanOutWithOrigToAndForwards) {
   EXPECT_EQ("alice@example.com", team[0].recipient);
   EXPECT_EQ("bob@example.com", team[1].recipient);
   EXPECT_EQ("sent", team[1].status);
-  EXPECT_EQ("carol@remote.example", team[2].forward_address);
+  // The remote target goes into one forwarded message, logged for the alias.
+  EXPECT_EQ(std::vector<std::string>{"carol@remote.example"}, team[2].forward_addresses);
+  EXPECT_EQ("team@example.com", team[2].recipient);
   EXPECT_EQ("team@example.com", team[2].original_recipient);
   EXPECT_THAT(Slurp(dir_ + "/spool/mail/bob"), HasSubstr("X-Original-To: team@example.com\n"));
 }

@@ -270,10 +270,12 @@ absl::Status QueueManager::ProcessMessage(QueueName from, const std::string& que
       bool any_deferred = false, any_bounced = false;
       std::string bounce_reason, bounce_dsn, defer_reason, defer_dsn;
       for (LocalDeliveryResult& lr : results) {
-        if (!lr.forward_address.empty()) {
+        if (!lr.forward_addresses.empty()) {
           Envelope fwd;
           fwd.sender = env.sender;
-          fwd.recipients = {{lr.forward_address, lr.original_recipient}};
+          for (const std::string& target : lr.forward_addresses) {
+            fwd.recipients.push_back({target, lr.original_recipient});
+          }
           std::string new_id = Submit(fwd, content, "local");
           if (new_id.empty()) {
             lr.dsn = "4.3.0";

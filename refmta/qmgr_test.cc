@@ -181,9 +181,11 @@ TEST_F(QueueManagerTest, AliasesForwardAndVirtualAliases) {
   EXPECT_THAT(log, HasSubstr("nrcpt=3 (queue active)"));  // info@ expanded to two
   EXPECT_THAT(log, HasSubstr(id + ": to=<bob@example.com>, orig_to=<friends@example.com>, "
                                   "relay=local"));
+  // local(8) logs a forward once, for the alias (as real Postfix 3.7 does:
+  // testdata/logs/postfix_real.syslog); the new message carries the targets
+  // with orig_to=<alias>.
   std::string fwd;
-  ASSERT_TRUE(RE2::PartialMatch(log, id + ": to=<carol@remote\\.example>, "
-                                          "orig_to=<friends@example\\.com>, relay=local, .*"
+  ASSERT_TRUE(RE2::PartialMatch(log, id + ": to=<friends@example\\.com>, relay=local, .*"
                                           "status=sent \\(forwarded as (\\w+)\\)",
                                 &fwd))
       << log;
@@ -197,6 +199,7 @@ TEST_F(QueueManagerTest, AliasesForwardAndVirtualAliases) {
   auto forwarded = queue_->Read(QueueName::kIncoming, fwd);
   ASSERT_TRUE(forwarded.ok()) << forwarded.status();
   EXPECT_EQ("carol@remote.example", forwarded->envelope.recipients[0].address);
+  EXPECT_EQ("friends@example.com", forwarded->envelope.recipients[0].original_address);
   EXPECT_EQ("sender@remote.example", forwarded->envelope.sender);
 }
 

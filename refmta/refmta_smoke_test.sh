@@ -66,7 +66,7 @@ grep -Eq 'postfix/smtpd\[[0-9]+\]: NOQUEUE: reject: RCPT from localhost\[127\.0\
 grep -Eq ': reject: RCPT from localhost\[127\.0\.0\.1\]: 550 5\.1\.1 <nobody@example\.com>' "$LOG" || fail reject
 grep -Eq 'postfix/qmgr\[[0-9]+\]: [0-9A-F]{10,}: from=<sender@partner\.example>, size=[0-9]+, nrcpt=2 \(queue active\)$' "$LOG" || fail qmgr
 grep -Eq 'postfix/local\[[0-9]+\]: [0-9A-F]+: to=<alice@example\.com>, orig_to=<sales@example\.com>, relay=local, delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/0/[0-9.]+, dsn=2\.0\.0, status=sent \(delivered to mailbox\)$' "$LOG" || fail local
-grep -Eq 'postfix/local\[[0-9]+\]: [0-9A-F]+: to=<carol@partner\.example>, orig_to=<sales@example\.com>, relay=local, .* status=sent \(forwarded as [0-9A-F]+\)$' "$LOG" || fail forward
+grep -Eq 'postfix/local\[[0-9]+\]: [0-9A-F]+: to=<sales@example\.com>, relay=local, .* status=sent \(forwarded as [0-9A-F]+\)$' "$LOG" || fail forward
 grep -Eq 'postfix/virtual\[[0-9]+\]: [0-9A-F]+: to=<dora@virtual\.example\.org>, relay=virtual, .* status=sent \(delivered to maildir\)$' "$LOG" || fail virtual
 grep -Eq 'postfix/pickup\[[0-9]+\]: [0-9A-F]+: uid=[0-9]+ from=<alice>$' "$LOG" || fail pickup
 grep -Eq 'postfix/smtpd\[[0-9]+\]: disconnect from localhost\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=2/3 data=1 quit=1 commands=6/7$' "$LOG" || fail disconnect

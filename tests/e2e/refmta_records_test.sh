@@ -126,6 +126,24 @@ if [ "$MODE" = report ]; then
   echo PASS
   exit 0
 fi
+if [ "$MODE" = shapes ]; then
+  # Every kind of line refmta writes (daemon, event kind, fields present) must
+  # have a counterpart in real Postfix 3.7's logs of the same scenarios.
+  tests/e2e/line_shapes "$TMP/maillog" | cut -f1-3 | sort -u > "$TMP/refmta.shapes" ||
+    fail "line_shapes failed on refmta's log"
+  tests/e2e/line_shapes testdata/logs/postfix_real.syslog testdata/logs/postfix_real.maillog |
+    cut -f1-3 | sort -u > "$TMP/real.shapes" || fail "line_shapes failed on the real corpus"
+  missing="$(comm -23 "$TMP/refmta.shapes" "$TMP/real.shapes" |
+             grep -v -F -x -f tests/e2e/shapes_without_real_counterpart.txt || true)"
+  if [ -n "$missing" ]; then
+    echo "refmta writes lines of these shapes, which real Postfix's logs do not have:"
+    echo "$missing"
+    fail "line shapes differ from real Postfix"
+  fi
+  echo "$(wc -l < "$TMP/refmta.shapes") line shapes, each with a real Postfix counterpart"
+  echo PASS
+  exit 0
+fi
 if [ "$MODE" = pflogsumm ]; then
   PFLOGSUMM="$(command -v pflogsumm || echo /usr/sbin/pflogsumm)"
   [ -x "$PFLOGSUMM" ] || fail "pflogsumm is not installed (apt-get install pflogsumm)"
