@@ -1,9 +1,9 @@
-// match_tool: reads "daemon<TAB>message" lines (or raw classic syslog lines
-// with --syslog) on stdin and prints each one no pattern row understands,
-// then a count per daemon. A development aid for writing pattern tables:
+// match_tool: reads "daemon<TAB>message" lines on stdin and prints each one
+// no pattern row understands, then counts per daemon and per event kind. A
+// development aid for writing pattern tables; to feed it a classic syslog:
 //
-//   sed -nE 's/^.{15} [^ ]+ postfix[^/]*\/(.*\/)?([a-z-]+)\[[0-9]+\]: /\2\t/p' \
-//       mail.log | bazel-bin/parsers/postfix/match_tool
+//   sed -nE 's/^.{15} [^ ]+ postfix[^/]*\/(.*\/)?([a-z-]+)\[[0-9]+\]: /\2\t/p' mail.log |
+//       bazel-bin/parsers/postfix/match_tool
 #include <iostream>
 #include <map>
 #include <string>
