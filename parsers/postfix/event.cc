@@ -60,8 +60,13 @@ constexpr DaemonEntry kDaemonNames[] = {
 }  // namespace
 
 Daemon DaemonFromName(std::string_view name) {
+  // Called once per line: compare the length and first byte before the
+  // bytes (the common daemons come first in the table).
+  if (name.empty()) return Daemon::kOther;
   for (const DaemonEntry& e : kDaemonNames) {
-    if (e.name == name) return e.daemon;
+    if (e.name.size() == name.size() && e.name[0] == name[0] && e.name == name) {
+      return e.daemon;
+    }
   }
   return Daemon::kOther;
 }

@@ -16,6 +16,17 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
+// RE2's \s exactly ([\t\n\f\r ], no \v): for fields the fast path fills
+// rather than declines on. IsSpace (with \v) is for declining: safe either way.
+bool IsRe2Space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+bool HasRe2Space(sv s) {
+  for (char c : s) {
+    if (IsRe2Space(c)) return true;
+  }
+  return false;
+}
 
 // "QID: " at the start: the queue ID, and `rest` after the colon and space.
 bool TakeQueueId(sv message, sv* qid, sv* rest) {
@@ -224,7 +235,8 @@ bool ParseDelivery(sv message, Event* e) {
   // "host X said: 550 5.1.1 ..." names the remote reply code.
   if (StartsWith(reply, "host ")) {
     const size_t said = reply.find(' ', 5);
-    if (said != sv::npos && said > 5 && StartsWith(reply.substr(said), " said: ")) {
+    if (said != sv::npos && said > 5 && !HasRe2Space(reply.substr(5, said - 5)) &&
+        StartsWith(reply.substr(said), " said: ")) {
       const sv code = reply.substr(said + 7);
       if (code.size() >= 4 && (code[0] == '2' || code[0] == '4' || code[0] == '5') &&
           IsDigit(code[1]) && IsDigit(code[2]) && (code[3] == ' ' || code[3] == '-')) {
@@ -242,7 +254,7 @@ bool ParseDelivery(sv message, Event* e) {
   if (last_space != sv::npos && last_space + 1 < reply.size()) {
     const sv token = reply.substr(last_space + 1);
     const sv before = reply.substr(0, last_space + 1);
-    if (token.find(')') == sv::npos &&
+    if (token.find(')') == sv::npos && !HasRe2Space(token) &&
         (EndsWith(before, "queued as ") || EndsWith(before, "forwarded as "))) {
       e->new_queue_id = token;
     }
@@ -373,6 +385,365 @@ bool ParseSmtpd(sv message, Event* e) {
   return true;
 }
 
+// NAME[ADDR][:PORT] as the TLS and reject rows read a client (MG_CLIENT):
+// the port is taken only when digits follow the ':', so "x[a]: text" leaves
+// ": text" in `*rest`.
+bool TakeClientBeforeColon(sv* rest, Event* e) {
+  const size_t open = rest->find('[');
+  if (open == sv::npos) return false;
+  const sv name = rest->substr(0, open);
+  for (char c : name) {
+    if (IsSpace(c) || c == ']') return false;
+  }
+  const size_t close = rest->find(']', open);
+  if (close == sv::npos) return false;
+  const sv addr = rest->substr(open + 1, close - open - 1);
+  for (char c : addr) {
+    if (IsSpace(c) || c == '[') return false;
+  }
+  sv after = rest->substr(close + 1);
+  sv port;
+  bool has_port = false;
+  if (after.size() >= 2 && after[0] == ':' && IsDigit(after[1])) {
+    size_t n = 1;
+    while (n < after.size() && IsDigit(after[n])) ++n;
+    port = after.substr(1, n - 1);
+    has_port = true;
+    after.remove_prefix(n);
+  }
+  e->client_name = name;
+  e->client_addr = addr;
+  if (has_port) e->client_port = port;
+  *rest = after;
+  return true;
+}
+
+// The text up to the next ' ' (all of `s` if none), and `*s` moved to the ' '.
+sv TakeToken(sv* s) {
+  const size_t sp = s->find(' ');
+  const sv token = s->substr(0, sp);
+  s->remove_prefix(sp == sv::npos ? s->size() : sp);
+  return token;
+}
+
+bool IsTlsLevel(sv w) {
+  return w == "Anonymous" || w == "Untrusted" || w == "Trusted" || w == "Verified";
+}
+
+// "PROTO with cipher CIPHER (N/M bits)" at the start of `*rest`, `*rest`
+// moved past it ((?P<tls_protocol>\S+) with cipher (?P<tls_cipher>\S+ \(\d+/\d+ bits\))).
+bool HasSpace(sv s) {
+  for (char c : s) {
+    if (IsSpace(c)) return true;
+  }
+  return false;
+}
+
+bool TakeTlsProtocolAndCipher(sv* rest, Event* e) {
+  const sv protocol = TakeToken(rest);
+  if (HasSpace(protocol)) return false;
+  if (protocol.empty() || !StartsWith(*rest, " with cipher ")) return false;
+  rest->remove_prefix(13);
+  const char* cipher_begin = rest->data();
+  const sv name = TakeToken(rest);
+  if (name.empty() || HasSpace(name) || !StartsWith(*rest, " (")) return false;
+  rest->remove_prefix(2);
+  size_t n = 0;
+  while (n < rest->size() && IsDigit((*rest)[n])) ++n;
+  if (n == 0 || n >= rest->size() || (*rest)[n] != '/') return false;
+  size_t m = n + 1;
+  while (m < rest->size() && IsDigit((*rest)[m])) ++m;
+  if (m == n + 1 || rest->substr(m, 6) != " bits)") return false;
+  rest->remove_prefix(m + 6);
+  e->tls_protocol = protocol;
+  e->tls_cipher = sv(cipher_begin, rest->data() - cipher_begin);
+  return true;
+}
+
+// "LEVEL TLS connection established|reused DIRECTION": takes it from the
+// front of `rest` (DIRECTION is "from " for smtpd, "to " for smtp/lmtp).
+bool TakeTlsLevelAndVerb(sv* rest, sv direction, sv* level) {
+  *level = TakeToken(rest);
+  if (!IsTlsLevel(*level)) return false;
+  for (sv verb : {sv(" TLS connection established "), sv(" TLS connection reused ")}) {
+    if (StartsWith(*rest, verb) && StartsWith(rest->substr(verb.size()), direction)) {
+      rest->remove_prefix(verb.size() + direction.size());
+      return true;
+    }
+  }
+  return false;
+}
+
+// smtpd: LEVEL TLS connection established|reused from CLIENT[ to NAME]:
+// PROTO with cipher CIPHER (N/M bits)[ ...]   (smtpd_patterns.cc, TLS row)
+bool ParseSmtpdTls(sv message, Event* e) {
+  sv rest = message;
+  sv level;
+  if (!TakeTlsLevelAndVerb(&rest, "from ", &level)) return false;
+  if (!TakeClientBeforeColon(&rest, e)) return false;
+  if (StartsWith(rest, " to ")) {
+    rest.remove_prefix(4);
+    size_t n = 0;
+    while (n < rest.size() && rest[n] != ':' && !IsSpace(rest[n])) ++n;
+    if (n == 0 || n == rest.size() || rest[n] != ':') return false;
+    e->detail = rest.substr(0, n);
+    rest.remove_prefix(n);
+  }
+  if (!StartsWith(rest, ": ")) return false;
+  rest.remove_prefix(2);
+  if (!TakeTlsProtocolAndCipher(&rest, e)) return false;
+  if (!rest.empty() && rest[0] != ' ') return false;  // (?: .*)?$
+  for (char c : rest) {
+    if (c == '\n') return false;
+  }
+  e->tls_level = level;
+  e->kind = EventKind::kTlsEstablished;
+  return true;
+}
+
+// smtp/lmtp: LEVEL TLS connection established|reused to HOST: PROTO with
+// cipher CIPHER (N/M bits)[ DETAIL]   (delivery_patterns.cc, MG_TLS_ESTABLISHED)
+bool ParseClientTls(sv message, Event* e) {
+  sv rest = message;
+  sv level;
+  if (!TakeTlsLevelAndVerb(&rest, "to ", &level)) return false;
+  // (?P<remote_host>\S+): the token before the first space, less its ':'.
+  const sv host = TakeToken(&rest);
+  if (host.size() < 2 || host.back() != ':' || rest.empty()) return false;
+  for (char c : host) {
+    if (IsSpace(c)) return false;
+  }
+  rest.remove_prefix(1);
+  if (!TakeTlsProtocolAndCipher(&rest, e)) return false;
+  if (!rest.empty()) {
+    if (rest.size() < 2 || rest[0] != ' ') return false;  // (?: (?P<detail>.+))?$
+    for (char c : rest) {
+      if (c == '\n') return false;
+    }
+    e->detail = rest.substr(1);
+  }
+  e->remote_host = host.substr(0, host.size() - 1);
+  e->tls_level = level;
+  e->kind = EventKind::kTlsEstablished;
+  return true;
+}
+
+// The context smtpd appends to a reject (MG_WHATSUP) when it has only the
+// usual parts: "; from=<F> to=<T> proto=P helo=<H>", each part optional,
+// nothing after. Returns 1 and fills `e` when `s` (starting at the ';') is
+// exactly that; 0 when the regex cannot match here either (no context
+// keyword follows the ';'); -1 when unsure (an unusual context), so the
+// caller declines the line.
+int TakeWhatsup(sv s, Event* e) {
+  if (s.size() == 1) return -1;  // ";" alone: rare, left to the tables
+  sv rest = s.substr(1);
+  static constexpr sv kKeys[] = {" from=<", " to=<", " proto=", " helo=<",
+                                 " sasl_method=", " sasl_username=", " sasl_sender="};
+  bool keyword = false;
+  for (sv k : kKeys) keyword = keyword || StartsWith(rest, k);
+  if (!keyword) return 0;
+  sv from, to, proto, helo;
+  bool has_from = false, has_to = false, has_proto = false, has_helo = false;
+  // <...> values: up to the first '>', which must end the part.
+  auto angle = [](sv* r, sv key, sv* value) -> int {
+    if (!StartsWith(*r, key)) return 0;
+    r->remove_prefix(key.size());
+    const size_t close = r->find('>');
+    if (close == sv::npos) return -1;
+    *value = r->substr(0, close);
+    if (value->find('<') != sv::npos) return -1;
+    r->remove_prefix(close + 1);
+    if (!r->empty() && (*r)[0] != ' ') return -1;
+    return 1;
+  };
+  int r = angle(&rest, " from=<", &from);
+  if (r < 0) return -1;
+  has_from = r == 1;
+  r = angle(&rest, " to=<", &to);
+  if (r < 0) return -1;
+  has_to = r == 1;
+  if (StartsWith(rest, " proto=")) {
+    rest.remove_prefix(7);
+    size_t n = 0;
+    while (n < rest.size() && rest[n] != ' ' && rest[n] != ';' && !IsSpace(rest[n])) ++n;
+    if (n == 0 || (n < rest.size() && rest[n] != ' ')) return -1;
+    proto = rest.substr(0, n);
+    has_proto = true;
+    rest.remove_prefix(n);
+  }
+  if (StartsWith(rest, " helo=<")) {
+    // helo=<(.*?)> followed by the end: the value runs to a final '>'.
+    rest.remove_prefix(7);
+    if (rest.empty() || rest.back() != '>') return -1;
+    helo = rest.substr(0, rest.size() - 1);
+    if (helo.find('>') != sv::npos || helo.find('<') != sv::npos) return -1;
+    has_helo = true;
+    rest = sv();
+  }
+  if (!rest.empty()) return -1;  // sasl_* parts or anything else
+  if (has_from) e->from = from;
+  if (has_to) e->to = to;
+  if (has_proto) e->proto = proto;
+  if (has_helo) e->helo = helo;
+  return 1;
+}
+
+// smtpd: NOQUEUE|QID: reject: STAGE from CLIENT: REPLY[; from=<> to=<>
+// proto= helo=<>]   (smtpd_patterns.cc, MG_ACTION_ROW("reject|abort", ...))
+bool ParseSmtpdReject(sv message, Event* e) {
+  sv rest;
+  sv qid;
+  bool has_qid = false;
+  if (StartsWith(message, "NOQUEUE: ")) {
+    rest = message.substr(9);
+  } else {
+    if (!TakeQueueId(message, &qid, &rest)) return false;
+    has_qid = true;
+  }
+  if (!StartsWith(rest, "reject: ")) return false;
+  const sv action = rest.substr(0, 6);
+  rest.remove_prefix(8);
+  // [A-Z][A-Z-]* then " from " (the " content" form is left to the tables).
+  size_t n = 0;
+  while (n < rest.size() && ((rest[n] >= 'A' && rest[n] <= 'Z') || (n > 0 && rest[n] == '-'))) ++n;
+  if (n == 0 || rest.substr(n, 6) != " from ") return false;
+  const sv stage = rest.substr(0, n);
+  rest.remove_prefix(n + 6);
+  if (!TakeClientBeforeColon(&rest, e) || !StartsWith(rest, ": ")) return false;
+  rest.remove_prefix(2);
+  for (char c : rest) {
+    if (c == '\n') return false;
+  }
+  // (?P<reply>(?:.*?blocked using (?P<list_name>[^\s;]+))?.*?): the list
+  // is the first "blocked using X"; the reply then ends at the first ';'
+  // where the context matches to the end of the line, or at the end.
+  size_t search_from = 0;
+  sv list;
+  bool has_list = false;
+  for (size_t at = rest.find("blocked using "); at != sv::npos;
+       at = rest.find("blocked using ", at + 1)) {
+    size_t end = at + 14;
+    while (end < rest.size() && rest[end] != ';' && !IsSpace(rest[end])) ++end;
+    if (end > at + 14) {
+      if (end < rest.size() && rest[end] == '\v') return false;
+      list = rest.substr(at + 14, end - at - 14);
+      has_list = true;
+      search_from = end;
+      break;
+    }
+  }
+  size_t reply_end = rest.size();
+  for (size_t semi = rest.find(';', search_from); semi != sv::npos;
+       semi = rest.find(';', semi + 1)) {
+    // Fills from/to/proto/helo only when it returns 1.
+    const int r = TakeWhatsup(rest.substr(semi), e);
+    if (r < 0) return false;
+    if (r == 1) {
+      reply_end = semi;
+      break;
+    }
+  }
+  e->kind = EventKind::kReject;
+  if (has_qid) e->queue_id = qid;
+  e->action = action;
+  e->reject_stage = RejectStageFromWord(stage);
+  e->reply = rest.substr(0, reply_end);
+  if (has_list) e->list_name = list;
+  return true;
+}
+
+// postscreen's "[ADDR]:PORT" (MG_PSC_CLIENT) at the start of `*rest`.
+bool TakePostscreenClient(sv* rest, Event* e) {
+  if (rest->empty() || (*rest)[0] != '[') return false;
+  const size_t close = rest->find(']');
+  if (close == sv::npos || close + 1 >= rest->size() || (*rest)[close + 1] != ':') return false;
+  const sv addr = rest->substr(1, close - 1);
+  for (char c : addr) {
+    if (IsSpace(c) || c == '[') return false;
+  }
+  size_t n = close + 2;
+  while (n < rest->size() && IsDigit((*rest)[n])) ++n;
+  if (n == close + 2) return false;
+  e->client_addr = addr;
+  e->client_port = rest->substr(close + 2, n - close - 2);
+  rest->remove_prefix(n);
+  return true;
+}
+
+// postscreen: CONNECT from C to [A]:P | PASS NEW|OLD C | DNSBL rank N for C |
+// DISCONNECT C   (postscreen_patterns.cc)
+bool ParsePostscreen(sv message, Event* e) {
+  sv rest = message;
+  if (StartsWith(rest, "CONNECT from ")) {
+    rest.remove_prefix(13);
+    if (!TakePostscreenClient(&rest, e) || !StartsWith(rest, " to [")) return false;
+    rest.remove_prefix(4);
+    const size_t close = rest.find(']');
+    if (close == sv::npos || close + 2 >= rest.size() || rest[close + 1] != ':') return false;
+    for (char c : rest.substr(1, close - 1)) {
+      if (IsSpace(c)) return false;
+    }
+    if (!AllDigits(rest.substr(close + 2))) return false;
+    e->remote_host = rest;
+    e->kind = EventKind::kConnect;
+    return true;
+  }
+  if (StartsWith(rest, "PASS ")) {
+    rest.remove_prefix(5);
+    const sv detail = rest.substr(0, 3);
+    if ((detail != "NEW" && detail != "OLD") || rest.substr(3, 1) != " ") return false;
+    rest.remove_prefix(4);
+    if (!TakePostscreenClient(&rest, e) || !rest.empty()) return false;
+    e->detail = detail;
+    e->kind = EventKind::kPostscreenPass;
+    return true;
+  }
+  if (StartsWith(rest, "DNSBL rank ")) {
+    rest.remove_prefix(11);
+    size_t n = rest.substr(0, 1) == "-" ? 1 : 0;
+    const size_t digits = n;
+    while (n < rest.size() && IsDigit(rest[n])) ++n;
+    if (n == digits || n - digits > 18 || rest.substr(n, 5) != " for ") return false;
+    int64_t count = 0;
+    for (size_t i = digits; i < n; ++i) count = count * 10 + (rest[i] - '0');
+    if (digits == 1) count = -count;
+    rest.remove_prefix(n + 5);
+    if (!TakePostscreenClient(&rest, e) || !rest.empty()) return false;
+    e->count = count;
+    e->kind = EventKind::kPostscreenDnsbl;
+    return true;
+  }
+  if (StartsWith(rest, "DISCONNECT ")) {
+    rest.remove_prefix(11);
+    if (!TakePostscreenClient(&rest, e) || !rest.empty()) return false;
+    e->kind = EventKind::kDisconnect;
+    return true;
+  }
+  return false;
+}
+
+// bounce: QID: (sender|postmaster) (non-delivery|delivery status|delay)
+// notification: NEWQID   (bounce_patterns.cc)
+bool ParseBounce(sv message, Event* e) {
+  sv qid, rest;
+  if (!TakeQueueId(message, &qid, &rest)) return false;
+  const size_t end = rest.find(" notification: ");
+  if (end == sv::npos) return false;
+  const sv detail = rest.substr(0, end);
+  if (detail != "sender non-delivery" && detail != "postmaster non-delivery" &&
+      detail != "sender delay" && detail != "postmaster delay" &&
+      detail != "sender delivery status" && detail != "postmaster delivery status") {
+    return false;
+  }
+  const sv new_qid = rest.substr(end + 15);
+  if (!IsQueueId(new_qid)) return false;
+  e->kind = EventKind::kNotification;
+  e->queue_id = qid;
+  e->detail = detail;
+  e->new_queue_id = new_qid;
+  return true;
+}
+
 }  // namespace
 
 bool FastParse(Daemon daemon, std::string_view message, Event* e) {
@@ -380,6 +751,10 @@ bool FastParse(Daemon daemon, std::string_view message, Event* e) {
   switch (daemon) {
     case Daemon::kSmtp:
     case Daemon::kLmtp:
+      // Delivery lines start with "QID: "; the delivery scanner declines a
+      // TLS summary ("Trusted TLS ...": no queue ID before the first ": ").
+      ok = ParseDelivery(message, e) || ParseClientTls(message, e);
+      break;
     case Daemon::kLocal:
     case Daemon::kVirtual:
     case Daemon::kPipe:
@@ -394,7 +769,14 @@ bool FastParse(Daemon daemon, std::string_view message, Event* e) {
       ok = ParseCleanup(message, e);
       break;
     case Daemon::kSmtpd:
-      ok = ParseSmtpd(message, e);
+      ok = ParseSmtpd(message, e) || ParseSmtpdTls(message, e) ||
+           ParseSmtpdReject(message, e);
+      break;
+    case Daemon::kPostscreen:
+      ok = ParsePostscreen(message, e);
+      break;
+    case Daemon::kBounce:
+      ok = ParseBounce(message, e);
       break;
     default:
       return false;

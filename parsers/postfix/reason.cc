@@ -19,17 +19,18 @@ std::string_view Lowered(std::string_view text) {
   return buffer;
 }
 
-// True if `text` contains `needle` (given in lower case), ignoring ASCII case.
-bool ContainsIgnoreCase(std::string_view text, std::string_view needle) {
-  return Lowered(text).find(needle) != std::string_view::npos;
-}
+// A classified text in ASCII lower case, lowered once per classification
+// (Lowered()'s buffer: one LowerText per thread at a time).
+struct LowerText {
+  explicit LowerText(std::string_view text) : view(Lowered(text)) {}
+  std::string_view view;
+};
 
 // True if `text` contains any of `needles` (given in lower case), ignoring
-// ASCII case. The text is lowered once, then searched with find().
-bool ContainsAny(std::string_view text, std::initializer_list<std::string_view> needles) {
-  const std::string_view lowered = Lowered(text);
+// ASCII case.
+bool ContainsAny(const LowerText& text, std::initializer_list<std::string_view> needles) {
   for (std::string_view n : needles) {
-    if (lowered.find(n) != std::string_view::npos) return true;
+    if (text.view.find(n) != std::string_view::npos) return true;
   }
   return false;
 }
@@ -61,11 +62,11 @@ Code EventCode(const Event& e) {
   return c;
 }
 
-bool IsGreylisting(std::string_view text) {
+bool IsGreylisting(const LowerText& text) {
   return ContainsAny(text, {"greylist", "graylist", "grey-list", "gray-list", "grey list"});
 }
 
-bool IsRateLimit(std::string_view text) {
+bool IsRateLimit(const LowerText& text) {
   return ContainsAny(text, {"too many ", "too much mail", "rate limit", "ratelimit",
                             "rate-limit", "throttl", "unusual rate", "too fast",
                             "sending rate", "exceeded the rate"});
@@ -92,42 +93,43 @@ RejectReason ClassifyReject(const Event& e) {
   if (e.reject_stage == RejectStage::kBody) return RejectReason::kBodyCheck;
 
   const std::string_view text = e.reply.empty() ? e.detail : e.reply;
+  const LowerText lower(text);
   const Code code = EventCode(e);
 
   // Postfix's standard smtpd_check.c texts, most specific first.
   if (Contains(text, "Relay access denied")) return RejectReason::kRelayDenied;
   if (Contains(text, "blocked using ")) return RejectReason::kRbl;
-  if (IsGreylisting(text)) return RejectReason::kGreylisting;
+  if (IsGreylisting(lower)) return RejectReason::kGreylisting;
   if (Contains(text, "Improper use of SMTP command pipelining")) {
     return RejectReason::kPipelining;
   }
-  if (ContainsAny(text, {"must issue a starttls command first",
+  if (ContainsAny(lower, {"must issue a starttls command first",
                          "encryption required for requested authentication"})) {
     return RejectReason::kTlsRequired;
   }
-  if (ContainsAny(text, {"message size exceeds", "message too large", "message too big"})) {
+  if (ContainsAny(lower, {"message size exceeds", "message too large", "message too big"})) {
     return RejectReason::kMessageSize;
   }
   // Also reject_unverified_recipient's "undeliverable address: ... said: 550
   // 5.1.1 No such mailbox".
-  if (ContainsAny(text, {"user unknown", "unknown user", "no such user", "no such mailbox",
+  if (ContainsAny(lower, {"user unknown", "unknown user", "no such user", "no such mailbox",
                          "does not exist", "unknown recipient", "recipient not found",
                          "user not found"})) {
     return RejectReason::kUnknownUser;
   }
   if (Contains(text, "Sender address rejected:") &&
-      ContainsAny(text, {"domain not found", "host or domain name not found",
+      ContainsAny(lower, {"domain not found", "host or domain name not found",
                          "host not found"})) {
     return RejectReason::kUnknownSenderDomain;
   }
-  if (IsRateLimit(text)) return RejectReason::kRateLimit;
+  if (IsRateLimit(lower)) return RejectReason::kRateLimit;
   // check_policy_service answers: policyd-spf, policyd, postfwd, ...
-  if (ContainsAny(text, {"spf", "policy", "policyd", "postfwd"}) ||
+  if (ContainsAny(lower, {"spf", "policy", "policyd", "postfwd"}) ||
       Contains(text, "Message rejected due to:")) {
     return RejectReason::kPolicyService;
   }
   if (Contains(text, "Helo command rejected")) return RejectReason::kHelo;
-  if (ContainsAny(text, {"cannot find your hostname", "cannot find your reverse hostname"})) {
+  if (ContainsAny(lower, {"cannot find your hostname", "cannot find your reverse hostname"})) {
     return RejectReason::kReverseDns;
   }
   if (Contains(text, "Client host rejected")) return RejectReason::kClientHost;
@@ -152,33 +154,34 @@ DeliveryProblem ClassifyDeliveryProblem(const Event& e) {
     return DeliveryProblem::kExpired;
   }
   const std::string_view text = e.reply.empty() ? e.detail : e.reply;
+  const LowerText lower(text);
   const Code code = EventCode(e);
   // A reply the remote server sent, as opposed to Postfix's own explanation.
   const bool remote = e.kind == EventKind::kSmtpHostSaid || Contains(text, " said: ");
 
   // Texts, most specific first.
-  if (ContainsAny(text, {"loops back to myself", "mail forwarding loop", "alias database loop",
+  if (ContainsAny(lower, {"loops back to myself", "mail forwarding loop", "alias database loop",
                          "nesting limit exceeded", "too many hops", "hop count exceeded",
                          "routing loop"})) {
     return DeliveryProblem::kLoop;
   }
-  if (ContainsAny(text, {"tls is required", "cannot start tls", "server certificate not verified",
+  if (ContainsAny(lower, {"tls is required", "cannot start tls", "server certificate not verified",
                          "certificate verification failed", "ssl_connect error",
                          "requiretls", "tlsa lookup error", "client tls configuration problem",
                          "refused to start tls", "must issue a starttls command first",
                          "tls handshake"})) {
     return DeliveryProblem::kTlsFailure;
   }
-  if (IsGreylisting(text)) return DeliveryProblem::kGreylisted;
+  if (IsGreylisting(lower)) return DeliveryProblem::kGreylisted;
   // A temporary 4.7.1 "try again later" is how most greylisting policies
   // (and Postfix's own DEFER action used for it) word their answer.
   if (code.status_class == 4 && code.Is(7, 1) &&
-      ContainsAny(text, {"try again later", "come back later", "retry later"})) {
+      ContainsAny(lower, {"try again later", "come back later", "retry later"})) {
     return DeliveryProblem::kGreylisted;
   }
   if (!remote) {
     if (Contains(text, "Connection refused")) return DeliveryProblem::kConnectionRefused;
-    if (ContainsAny(text, {"connection timed out", "timed out while"})) {
+    if (ContainsAny(lower, {"connection timed out", "timed out while"})) {
       return DeliveryProblem::kConnectionTimedOut;
     }
     // Any other failed connect ("No route to host", "Network is
@@ -187,32 +190,32 @@ DeliveryProblem ClassifyDeliveryProblem(const Event& e) {
       return DeliveryProblem::kConnectionTimedOut;
     }
   }
-  if (ContainsAny(text, {"host or domain name not found", "name service error",
+  if (ContainsAny(lower, {"host or domain name not found", "name service error",
                          "does not accept mail (nullmx)", "name server loop",
                          "unable to find primary relay", "no mx host for",
                          ": host not found"})) {
     return DeliveryProblem::kDns;
   }
-  if (ContainsAny(text, {"mailbox full", "mailbox is full", "over quota", "quota exceeded",
+  if (ContainsAny(lower, {"mailbox full", "mailbox is full", "over quota", "quota exceeded",
                          "disk quota", "file too large", "exceeded storage allocation",
                          "mailbox size limit", "user is over", "out of storage",
                          "quota exceed", "insufficient storage for mailbox"})) {
     return DeliveryProblem::kMailboxFull;
   }
-  if (IsRateLimit(text)) return DeliveryProblem::kRemoteRateLimit;
-  if (ContainsAny(text, {"exceeds size limit", "message size", "message too large",
+  if (IsRateLimit(lower)) return DeliveryProblem::kRemoteRateLimit;
+  if (ContainsAny(lower, {"exceeds size limit", "message size", "message too large",
                          "message too big", "message is too large", "size exceeds",
                          "too big"})) {
     return DeliveryProblem::kMessageTooLarge;
   }
-  if (ContainsAny(text, {"user unknown", "unknown user", "no such user", "does not exist",
+  if (ContainsAny(lower, {"user unknown", "unknown user", "no such user", "does not exist",
                          "user not found", "recipient not found", "unknown recipient",
                          "invalid recipient", "no mailbox", "mailbox unavailable",
                          "mailbox not found", "address not found", "user doesn't exist",
                          "account disabled", "mailbox disabled"})) {
     return DeliveryProblem::kUserUnknown;
   }
-  if (ContainsAny(text, {"spam", "blocked", "blacklist", "blocklist", "denylist", "dnsbl",
+  if (ContainsAny(lower, {"spam", "blocked", "blacklist", "blocklist", "denylist", "dnsbl",
                          "reputation", "not authorized", "dmarc", "dkim", "spf ",
                          "access denied", "content rejected", "virus", "phish",
                          "policy", "rejected due to", "unsolicited"})) {
