@@ -1,8 +1,12 @@
 #include "analyzer/correlator.h"
 
 #include <algorithm>
+#include <exception>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
 #include "parsers/postfix/reason.h"
 
 namespace mailgauge::analyzer {
@@ -664,6 +668,351 @@ void Correlator::Finish(bool include_unfinished) {
     EmitGroup(root, false, "end_of_input");
   }
   options_.emit_unfinished = saved;
+}
+
+// --- Saving and restoring the state ---------------------------------------
+//
+// {"format": "mailgauge-correlator", "version": 1, "now": µs, "last_sweep": µs,
+//  "next_serial": n, "stats": {...},
+//  "messages": [ {"key", "host_key", "serial", "first", "last", "finished_at",
+//                 "finished", "queued", "by_host", "hops": [serial...],
+//                 "record": {...}} ... ]            (least recently active first)
+//  "finished": [[key, serial] ...], "pending": [[host_key, from_key,
+//  from_serial, µs] ...], "handoff_order": [[host_key, µs] ...]}
+// Timestamps are [µs, utc offset].
+
+namespace {
+
+using nlohmann::json;
+
+constexpr char kStateFormat[] = "mailgauge-correlator";
+
+json TimeToJson(const Timestamp& t) {
+  return json::array({t.unix_micros, t.utc_offset_seconds});
+}
+
+Timestamp TimeFromJson(const json& j) {
+  Timestamp t;
+  t.unix_micros = j.at(0).get<int64_t>();
+  t.utc_offset_seconds = j.at(1).get<int32_t>();
+  return t;
+}
+
+json RecipientToJson(const RecipientRecord& r) {
+  return {{"address", r.address},
+          {"orig_to", r.orig_to},
+          {"status", static_cast<int>(r.status)},
+          {"relay", r.relay},
+          {"transport", r.transport},
+          {"dsn", r.dsn},
+          {"reply", r.reply},
+          {"reason", r.reason},
+          {"delay", r.delay},
+          {"delays", json::array({r.delays.before_qmgr, r.delays.in_qmgr,
+                                  r.delays.conn_setup, r.delays.transmission})},
+          {"deferrals", r.deferrals},
+          {"time", TimeToJson(r.time)},
+          {"queue_id", r.queue_id},
+          {"handoff_to", r.handoff_to}};
+}
+
+RecipientRecord RecipientFromJson(const json& j) {
+  RecipientRecord r;
+  r.address = j.at("address").get<std::string>();
+  r.orig_to = j.at("orig_to").get<std::string>();
+  const int status = j.at("status").get<int>();
+  if (status < 0 || status > static_cast<int>(RecipientStatus::kDiscarded)) {
+    throw std::out_of_range("recipient status out of range");
+  }
+  r.status = static_cast<RecipientStatus>(status);
+  r.relay = j.at("relay").get<std::string>();
+  r.transport = j.at("transport").get<std::string>();
+  r.dsn = j.at("dsn").get<std::string>();
+  r.reply = j.at("reply").get<std::string>();
+  r.reason = j.at("reason").get<std::string>();
+  r.delay = j.at("delay").get<double>();
+  const json& d = j.at("delays");
+  r.delays.before_qmgr = d.at(0).get<double>();
+  r.delays.in_qmgr = d.at(1).get<double>();
+  r.delays.conn_setup = d.at(2).get<double>();
+  r.delays.transmission = d.at(3).get<double>();
+  r.deferrals = j.at("deferrals").get<int>();
+  r.time = TimeFromJson(j.at("time"));
+  r.queue_id = j.at("queue_id").get<std::string>();
+  r.handoff_to = j.at("handoff_to").get<std::string>();
+  return r;
+}
+
+json RecordToJson(const MessageRecord& m) {
+  json recipients = json::array();
+  for (const RecipientRecord& r : m.recipients) recipients.push_back(RecipientToJson(r));
+  json rejected = json::array();
+  for (const RejectedRecipient& r : m.rejected_recipients) {
+    rejected.push_back(json::array({r.address, r.stage, r.reply}));
+  }
+  return {{"queue_ids", m.queue_ids},
+          {"host", m.host},
+          {"instance", m.instance},
+          {"service", m.service},
+          {"arrival", TimeToJson(m.arrival)},
+          {"completion", TimeToJson(m.completion)},
+          {"origin", m.origin},
+          {"client_name", m.client_name},
+          {"client_addr", m.client_addr},
+          {"client_port", m.client_port},
+          {"helo", m.helo},
+          {"sasl_method", m.sasl_method},
+          {"sasl_username", m.sasl_username},
+          {"uid", m.uid},
+          {"sender", m.sender},
+          {"sender_known", m.sender_known},
+          {"size", m.size},
+          {"nrcpt", m.nrcpt},
+          {"message_id", m.message_id},
+          {"parent_queue_id", m.parent_queue_id},
+          {"notification", m.notification},
+          {"notifications", m.notifications},
+          {"held", m.held},
+          {"end", m.end},
+          {"finished", m.finished},
+          {"reject_stage", m.reject_stage},
+          {"reject_reply", m.reject_reply},
+          {"recipients", std::move(recipients)},
+          {"rejected_recipients", std::move(rejected)}};
+}
+
+MessageRecord RecordFromJson(const json& j) {
+  MessageRecord m;
+  m.queue_ids = j.at("queue_ids").get<std::vector<std::string>>();
+  if (m.queue_ids.empty()) throw std::out_of_range("a message without a queue ID");
+  m.host = j.at("host").get<std::string>();
+  m.instance = j.at("instance").get<std::string>();
+  m.service = j.at("service").get<std::string>();
+  m.arrival = TimeFromJson(j.at("arrival"));
+  m.completion = TimeFromJson(j.at("completion"));
+  m.origin = j.at("origin").get<std::string>();
+  m.client_name = j.at("client_name").get<std::string>();
+  m.client_addr = j.at("client_addr").get<std::string>();
+  m.client_port = j.at("client_port").get<std::string>();
+  m.helo = j.at("helo").get<std::string>();
+  m.sasl_method = j.at("sasl_method").get<std::string>();
+  m.sasl_username = j.at("sasl_username").get<std::string>();
+  m.uid = j.at("uid").get<std::string>();
+  m.sender = j.at("sender").get<std::string>();
+  m.sender_known = j.at("sender_known").get<bool>();
+  m.size = j.at("size").get<int64_t>();
+  m.nrcpt = j.at("nrcpt").get<int64_t>();
+  m.message_id = j.at("message_id").get<std::string>();
+  m.parent_queue_id = j.at("parent_queue_id").get<std::string>();
+  m.notification = j.at("notification").get<std::string>();
+  m.notifications = j.at("notifications").get<std::vector<std::string>>();
+  m.held = j.at("held").get<bool>();
+  m.end = j.at("end").get<std::string>();
+  m.finished = j.at("finished").get<bool>();
+  m.reject_stage = j.at("reject_stage").get<std::string>();
+  m.reject_reply = j.at("reject_reply").get<std::string>();
+  for (const json& r : j.at("recipients")) m.recipients.push_back(RecipientFromJson(r));
+  for (const json& r : j.at("rejected_recipients")) {
+    m.rejected_recipients.push_back({r.at(0).get<std::string>(),
+                                     r.at(1).get<std::string>(),
+                                     r.at(2).get<std::string>()});
+  }
+  return m;
+}
+
+// CorrelatorStats as a name -> value object (the field list is written once).
+template <typename Visit>
+void ForEachStat(CorrelatorStats& s, Visit visit) {
+  visit("events", s.events);
+  visit("messages", s.messages);
+  visit("records", s.records);
+  visit("unfinished_records", s.unfinished_records);
+  visit("joined_hops", s.joined_hops);
+  visit("notifications", s.notifications);
+  visit("noqueue_rejects", s.noqueue_rejects);
+  visit("queued_rejects", s.queued_rejects);
+  visit("reject_warnings", s.reject_warnings);
+  visit("evicted_age", s.evicted_age);
+  visit("evicted_cap", s.evicted_cap);
+  visit("abandoned", s.abandoned);
+  visit("unfinished_at_end", s.unfinished_at_end);
+  visit("queue_id_reuse", s.queue_id_reuse);
+}
+
+}  // namespace
+
+std::string Correlator::SerializeState() const {
+  json j;
+  j["format"] = kStateFormat;
+  j["version"] = kStateVersion;
+  j["now"] = now_micros_;
+  j["last_sweep"] = last_sweep_micros_;
+  j["next_serial"] = next_serial_;
+  json stats = json::object();
+  CorrelatorStats copy = stats_;
+  ForEachStat(copy, [&](const char* name, uint64_t& v) { stats[name] = v; });
+  j["stats"] = std::move(stats);
+  json messages = json::array();
+  for (const Message* m : lru_) {
+    json hops = json::array();
+    for (const Message* h : m->hops) hops.push_back(h->serial);
+    auto host_it = by_host_.find(m->host_key);
+    messages.push_back({{"key", m->key},
+                        {"host_key", m->host_key},
+                        {"serial", m->serial},
+                        {"first", m->first_micros},
+                        {"last", m->last_micros},
+                        {"finished_at", m->finished_micros},
+                        {"finished", m->finished},
+                        {"queued", m->queued},
+                        {"by_host", host_it != by_host_.end() && host_it->second == m},
+                        {"hops", std::move(hops)},
+                        {"record", RecordToJson(m->record)}});
+  }
+  j["messages"] = std::move(messages);
+  json finished = json::array();
+  for (const auto& [key, serial] : finished_) finished.push_back(json::array({key, serial}));
+  j["finished"] = std::move(finished);
+  // Sorted, so that equal states give equal text.
+  std::vector<const std::pair<const std::string, PendingHandoff>*> sorted;
+  for (const auto& entry : pending_handoffs_) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  json pending = json::array();
+  for (const auto* entry : sorted) {
+    const PendingHandoff& p = entry->second;
+    pending.push_back(json::array({entry->first, p.from_key, p.from_serial, p.micros}));
+  }
+  j["pending"] = std::move(pending);
+  json order = json::array();
+  for (const auto& [key, micros] : handoff_order_) order.push_back(json::array({key, micros}));
+  j["handoff_order"] = std::move(order);
+  // Keys hold NUL separators and log text may hold any byte: replace
+  // invalid UTF-8 rather than throw.
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+absl::Status Correlator::RestoreState(std::string_view text) {
+  if (!messages_.empty() || !pending_handoffs_.empty() || stats_.events != 0) {
+    return absl::FailedPreconditionError(
+        "correlator state can only be restored before the first line");
+  }
+  json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return absl::DataLossError("correlator state is not JSON");
+  }
+  if (!j.contains("format") || !j["format"].is_string() ||
+      j["format"].get<std::string>() != kStateFormat) {
+    return absl::DataLossError("not a correlator state");
+  }
+  if (!j.contains("version") || !j["version"].is_number_integer() ||
+      j["version"].get<int>() != kStateVersion) {
+    return absl::DataLossError(absl::StrCat(
+        "correlator state of another version (this program reads version ",
+        kStateVersion, ")"));
+  }
+  // Build everything aside; swap in only when all of it is consistent.
+  absl::flat_hash_map<std::string, std::unique_ptr<Message>> messages;
+  absl::flat_hash_map<std::string, Message*> by_host;
+  absl::flat_hash_map<uint64_t, Message*> by_serial;
+  absl::flat_hash_map<std::string, PendingHandoff> pending;
+  std::deque<std::pair<std::string, int64_t>> handoff_order;
+  std::deque<std::pair<std::string, uint64_t>> finished;
+  std::list<Message*> lru;
+  CorrelatorStats stats;
+  int64_t now = 0, last_sweep = 0;
+  uint64_t next_serial = 0;
+  try {
+    now = j.at("now").get<int64_t>();
+    last_sweep = j.at("last_sweep").get<int64_t>();
+    next_serial = j.at("next_serial").get<uint64_t>();
+    const json& saved_stats = j.at("stats");
+    ForEachStat(stats, [&](const char* name, uint64_t& v) {
+      v = saved_stats.at(name).get<uint64_t>();
+    });
+    std::vector<std::pair<Message*, std::vector<uint64_t>>> hop_lists;
+    for (const json& e : j.at("messages")) {
+      auto m = std::make_unique<Message>();
+      m->key = e.at("key").get<std::string>();
+      m->host_key = e.at("host_key").get<std::string>();
+      m->serial = e.at("serial").get<uint64_t>();
+      m->first_micros = e.at("first").get<int64_t>();
+      m->last_micros = e.at("last").get<int64_t>();
+      m->finished_micros = e.at("finished_at").get<int64_t>();
+      m->finished = e.at("finished").get<bool>();
+      m->queued = e.at("queued").get<bool>();
+      m->record = RecordFromJson(e.at("record"));
+      if (m->serial == 0 || m->serial >= next_serial) {
+        return absl::DataLossError("correlator state: a message serial is out of range");
+      }
+      Message* raw = m.get();
+      if (!by_serial.emplace(m->serial, raw).second) {
+        return absl::DataLossError("correlator state: a message serial appears twice");
+      }
+      if (e.at("by_host").get<bool>() &&
+          !by_host.emplace(m->host_key, raw).second) {
+        return absl::DataLossError("correlator state: two messages claim one queue ID");
+      }
+      hop_lists.emplace_back(raw, e.at("hops").get<std::vector<uint64_t>>());
+      lru.push_back(raw);
+      raw->lru_pos = std::prev(lru.end());
+      const std::string key = m->key;
+      if (!messages.emplace(key, std::move(m)).second) {
+        return absl::DataLossError("correlator state: a message appears twice");
+      }
+    }
+    // Hops: each names another message that is a root of nothing and joined
+    // to nothing else.
+    for (auto& [root, serials] : hop_lists) {
+      for (uint64_t serial : serials) {
+        auto it = by_serial.find(serial);
+        if (it == by_serial.end() || it->second == root) {
+          return absl::DataLossError("correlator state: a hop names no other message");
+        }
+        root->hops.push_back(it->second);
+      }
+    }
+    for (auto& [root, serials] : hop_lists) {
+      for (Message* hop : root->hops) {
+        if (hop->root != nullptr || !hop->hops.empty() || root->root != nullptr) {
+          return absl::DataLossError("correlator state: hops do not form groups");
+        }
+        hop->root = root;
+      }
+    }
+    // A root must not itself be a hop (checked after every hop got its root).
+    for (auto& [root, serials] : hop_lists) {
+      if (!root->hops.empty() && root->root != nullptr) {
+        return absl::DataLossError("correlator state: hops do not form groups");
+      }
+    }
+    for (const json& f : j.at("finished")) {
+      finished.emplace_back(f.at(0).get<std::string>(), f.at(1).get<uint64_t>());
+    }
+    for (const json& p : j.at("pending")) {
+      PendingHandoff h;
+      h.from_key = p.at(1).get<std::string>();
+      h.from_serial = p.at(2).get<uint64_t>();
+      h.micros = p.at(3).get<int64_t>();
+      pending[p.at(0).get<std::string>()] = std::move(h);
+    }
+    for (const json& o : j.at("handoff_order")) {
+      handoff_order.emplace_back(o.at(0).get<std::string>(), o.at(1).get<int64_t>());
+    }
+  } catch (const std::exception& e) {
+    return absl::DataLossError(absl::StrCat("correlator state is malformed: ", e.what()));
+  }
+  messages_ = std::move(messages);
+  by_host_ = std::move(by_host);
+  pending_handoffs_ = std::move(pending);
+  handoff_order_ = std::move(handoff_order);
+  finished_ = std::move(finished);
+  lru_.swap(lru);  // swap keeps the iterators in Message::lru_pos valid
+  stats_ = stats;
+  now_micros_ = now;
+  last_sweep_micros_ = last_sweep;
+  next_serial_ = next_serial;
+  return absl::OkStatus();
 }
 
 std::string_view RecipientStatusName(RecipientStatus s) {

@@ -19,6 +19,15 @@
 // evicted, and so is the least recently active one when `max_messages` are
 // in flight; both are counted.
 //
+// State can be saved and restored, so that a message that spans a restart of
+// the program is still one message (the exporter keeps it in its state file
+// next to the file offsets):
+//
+//   std::string saved = c.SerializeState();     // between two Add() calls
+//   ...
+//   Correlator fresh(options, sink);
+//   absl::Status s = fresh.RestoreState(saved);  // DataLoss: start clean
+//
 // Thread-safety: not thread-safe; use one Correlator per input stream.
 #ifndef MAILGAUGE_ANALYZER_CORRELATOR_H_
 #define MAILGAUGE_ANALYZER_CORRELATOR_H_
@@ -29,9 +38,11 @@
 #include <list>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "analyzer/message_record.h"
 #include "common/log_line.h"
 #include "parsers/postfix/event.h"
@@ -96,6 +107,20 @@ class Correlator {
   // the log is quiet, no new line moves the clock, so the caller estimates
   // the log's present time (newest line's time plus the wall time since).
   void AdvanceTo(int64_t unix_micros);
+
+  // Everything needed to go on from this moment: the messages in flight
+  // (their fields, hops, activity order and finishing order), the pending
+  // hand-offs, the log clock and stats(), as versioned JSON text
+  // (kStateVersion). O(messages in flight); the options are not saved.
+  std::string SerializeState() const;
+
+  // Replaces this correlator's state with `text` from SerializeState(): fed
+  // the same lines afterwards, it emits exactly the records the saved one
+  // would have. FailedPrecondition unless nothing is in flight yet;
+  // DataLoss naming the fault when `text` is not a valid state of this
+  // version (then nothing is changed). Never crashes on any input.
+  [[nodiscard]] absl::Status RestoreState(std::string_view text);
+  static constexpr int kStateVersion = 1;
 
   size_t in_flight() const { return messages_.size(); }
   // Hand-offs ("queued as X") whose X has not appeared (yet); kept a minute.

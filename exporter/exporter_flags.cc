@@ -107,7 +107,7 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
         return Bad(name, "give only one of --journal, --journal.dir, --journal.file");
       }
       f.journal = ExporterFlags::Journal::kLocal;
-    } else if (name == "--journal.dir") {
+    } else if (name == "--journal.dir" || name == "--journal.path") {
       if (s = take(&v); !s.ok()) return s;
       if (v.empty()) return Bad(name, "the directory is empty");
       if (f.journal != ExporterFlags::Journal::kNone) {
@@ -232,6 +232,36 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
                                       "' is not a duration between 100ms and 10m (e.g. 30s)"));
       }
       f.queue_timeout = d;
+    } else if (name == "--journal.unit") {
+      if (s = take(&v); !s.ok()) return s;
+      if (v.empty() || v.find_first_of(" /\t") != std::string::npos) {
+        return Bad(name, absl::StrCat("'", v, "' is not a systemd unit name "
+                                      "(e.g. postfix@-.service)"));
+      }
+      for (const std::string& u : f.journal_units) {
+        if (u == v) return Bad(name, absl::StrCat(v, " is given twice"));
+      }
+      f.journal_units.push_back(v);
+    } else if (name == "--abuse.window") {
+      if (s = take(&v); !s.ok()) return s;
+      absl::Duration d;
+      if (!absl::ParseDuration(v, &d) || d < absl::Minutes(1) || d > absl::Hours(24)) {
+        return Bad(name, absl::StrCat("'", v,
+                                      "' is not a duration between 1m and 24h (e.g. 1h)"));
+      }
+      f.abuse_window = d;
+    } else if (name == "--abuse.sender-recipients") {
+      if (s = take(&v); !s.ok()) return s;
+      if (!absl::SimpleAtoi(v, &f.abuse_sender_recipients) ||
+          f.abuse_sender_recipients < 1 || f.abuse_sender_recipients > 1000000) {
+        return Bad(name, absl::StrCat("'", v, "' is not a number between 1 and 1000000"));
+      }
+    } else if (name == "--abuse.top-senders") {
+      if (s = take(&v); !s.ok()) return s;
+      if (!absl::SimpleAtoi(v, &f.abuse_top_senders) || f.abuse_top_senders < 1 ||
+          f.abuse_top_senders > 50) {
+        return Bad(name, absl::StrCat("'", v, "' is not a number between 1 and 50"));
+      }
     } else if (name == "--log.year") {
       if (s = take(&v); !s.ok()) return s;
       if (!absl::SimpleAtoi(v, &f.year) || f.year < 1970 || f.year > 9999) {
@@ -241,6 +271,11 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
       return absl::InvalidArgumentError(
           absl::StrCat(kProgram, ": unknown flag ", name, " (see --help)"));
     }
+  }
+  // --journal.unit alone means the local journal, as postfix_exporter's
+  // --systemd.unit does with --systemd.enable.
+  if (!f.journal_units.empty() && f.journal == ExporterFlags::Journal::kNone) {
+    f.journal = ExporterFlags::Journal::kLocal;
   }
   if (!f.help && f.log_files.empty() && f.journal == ExporterFlags::Journal::kNone) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -300,7 +335,16 @@ Flags:
                               postfix-out/qmgr, ...); other programs are
                               skipped. Its metrics have source="journal".
   --journal.dir DIR           The same for the journal files in DIR (and its
-                              machine-id subdirectories).
+                              machine-id subdirectories). --journal.path DIR
+                              is the same (postfix_exporter's
+                              --systemd.journal_path).
+  --journal.unit UNIT         Only entries of this systemd unit instead of the
+                              default selection; repeatable. A name without a
+                              type gets .service (postfix@- is
+                              postfix@-.service); * ? [ patterns are expanded
+                              against the units in the journal. Alone, it
+                              means --journal (postfix_exporter's
+                              --systemd.unit).
   --journal.file FILE         The same for this .journal file; repeatable.
                               With --state.file, the journal cursor is saved
                               with the counters: a restart resumes right after
@@ -318,7 +362,12 @@ Flags:
                               exporter was down are counted. A corrupt or
                               unreadable file is reported and ignored (clean
                               start). The journal's cursor is saved the same
-                              way. Messages in flight are not saved yet.
+                              way, and so are the messages in flight, so a
+                              message that spans a restart is one message. A
+                              log rotated while the exporter was down: the
+                              rest of the old file (PATH.1, PATH.0,
+                              PATH-YYYYMMDD, found by inode and fingerprint)
+                              is read before the new one.
   --state.interval DUR        How often the state file is saved. Default 15s.
   --postfix.queue-dir DIR     Postfix's queue directory. At each scrape (at
                               most every --queue.cache-duration) the maildrop,
@@ -343,6 +392,16 @@ Flags:
                               reading get that reading. 0s reads at every
                               scrape. Default 5s.
   --queue.command-timeout DUR Kill the showq command after this. Default 30s.
+  --abuse.window DUR          Sliding window (log time) of the relay-abuse
+                              gauges: authenticated senders' distinct
+                              recipients and relay-denied client networks.
+                              Default 1h.
+  --abuse.sender-recipients N An authenticated sender with at least N
+                              distinct recipients in the window counts in
+                              mailgauge_sasl_senders_over_threshold and is
+                              named on the /senders page. Default 100.
+  --abuse.top-senders K       Ranks 1..K of
+                              mailgauge_sasl_sender_top_recipients. Default 5.
   --log.level LEVEL           Messages on stderr: debug, info, warn or error.
                               Default info.
   -h, --help                  This help.

@@ -47,6 +47,9 @@ struct ExporterFlags {
   Journal journal = Journal::kNone;
   std::string journal_dir;
   std::vector<std::string> journal_files;
+  // --journal.unit (repeatable): only these units; empty = the default
+  // Postfix selection.
+  std::vector<std::string> journal_units;
   absl::Duration poll_interval = absl::Milliseconds(250);
   // Year of classic syslog timestamps; 0 = inferred from the clock.
   int year = 0;
@@ -60,6 +63,10 @@ struct ExporterFlags {
   int queue_top_domains = 10;
   absl::Duration queue_cache = absl::Seconds(5);
   absl::Duration queue_timeout = absl::Seconds(30);
+  // Relay-abuse gauges (exporter/abuse_tracker.h).
+  absl::Duration abuse_window = absl::Hours(1);
+  int abuse_sender_recipients = 100;
+  int abuse_top_senders = 5;
 };
 
 // Parses argv[1..argc). Accepts `--flag value` and `--flag=value`.

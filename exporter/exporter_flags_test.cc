@@ -188,3 +188,53 @@ TEST(ExporterFlagsJournalTest, Errors) {
 
 }  // namespace
 }  // namespace mailgauge::exporter
+
+namespace mailgauge::exporter {
+namespace {
+
+// postfix_exporter's --systemd.unit and --systemd.journal_path, in our style.
+TEST(ExporterFlagsJournalTest, UnitsAndPath) {
+  auto f = Parse({"--journal.unit", "postfix@-", "--journal.unit=postfix@out.service"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(ExporterFlags::Journal::kLocal, f->journal);  // units alone: --journal
+  EXPECT_EQ((std::vector<std::string>{"postfix@-", "postfix@out.service"}), f->journal_units);
+  f = Parse({"--journal.path", "/var/log/journal", "--journal.unit", "postfix.service"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(ExporterFlags::Journal::kDirectory, f->journal);
+  EXPECT_EQ("/var/log/journal", f->journal_dir);
+  for (const auto& [args, want] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--journal.unit", "a b"}, "--journal.unit: 'a b' is not a systemd unit"},
+           {{"--journal.unit", "x", "--journal.unit", "x"}, "given twice"},
+           {{"--journal.path", ""}, "--journal.path: the directory is empty"},
+       }) {
+    auto bad = Parse(args);
+    ASSERT_FALSE(bad.ok()) << want;
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(want));
+  }
+}
+
+TEST(ExporterFlagsAbuseTest, DefaultsValuesAndErrors) {
+  auto f = Parse({"--log.file", "/l"});
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(absl::Hours(1), f->abuse_window);
+  EXPECT_EQ(100, f->abuse_sender_recipients);
+  EXPECT_EQ(5, f->abuse_top_senders);
+  f = Parse({"--log.file", "/l", "--abuse.window", "10m", "--abuse.sender-recipients=50",
+             "--abuse.top-senders", "3"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(absl::Minutes(10), f->abuse_window);
+  EXPECT_EQ(50, f->abuse_sender_recipients);
+  EXPECT_EQ(3, f->abuse_top_senders);
+  for (const auto& [args, want] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--log.file", "/l", "--abuse.window", "10s"}, "--abuse.window: '10s'"},
+           {{"--log.file", "/l", "--abuse.sender-recipients", "0"}, "--abuse.sender-recipients"},
+           {{"--log.file", "/l", "--abuse.top-senders", "51"}, "--abuse.top-senders"},
+       }) {
+    auto bad = Parse(args);
+    ASSERT_FALSE(bad.ok()) << want;
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(want));
+  }
+}
+
+}  // namespace
+}  // namespace mailgauge::exporter

@@ -14,6 +14,7 @@ Usage (from the runfiles root): exporter_web_test.py BINARY
 """
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -97,7 +98,8 @@ def main():
         stderr_path = os.path.join(work, "stderr")
         proc = subprocess.Popen(
             [binary, "--web.listen-address", "127.0.0.1:0", "--log.file", log,
-             "--web.config.file", config, "--postfix.showq-command", postqueue + " -j"],
+             "--web.config.file", config, "--postfix.showq-command", postqueue + " -j",
+             "--abuse.sender-recipients", "3", "--log.poll-interval", "20ms"],
             stdout=subprocess.DEVNULL, stderr=open(stderr_path, "wb"))
         port = None
         deadline = time.time() + 20
@@ -139,6 +141,15 @@ def main():
             'mailgauge_queue_destination_messages{age="320m",domain="example.com",queue="deferred"} 1',
             'mailgauge_queue_destination_messages{age="5m",domain="example.net",queue="active"} 1',
             "mailgauge_log_lines_read_total",
+            # postfix_exporter's showq families from the same reading.
+            'postfix_showq_queue_depth{queue="deferred"} 1',
+            'postfix_showq_queue_depth{queue="hold"} 0',
+            'postfix_showq_message_size_bytes_bucket{queue="deferred",le="1000"} 0',
+            'postfix_showq_message_size_bytes_bucket{queue="deferred",le="10000"} 1',
+            'postfix_showq_message_size_bytes_sum{queue="deferred"} 2048',
+            'postfix_showq_message_age_seconds_bucket{queue="deferred",le="10000"} 0',
+            'postfix_showq_message_age_seconds_bucket{queue="deferred",le="100000"} 1',
+            'postfix_showq_message_age_seconds_count{queue="active"} 1',
         ]
         for w in want:
             if w not in body:
@@ -147,8 +158,44 @@ def main():
         if not m or abs(float(m.group(1)) - 3 * 3600) > 30:
             fail("oldest deferred age: %s" % (m and m.group(1)))
         status, _, body = get("https://127.0.0.1:%d/" % port, ctx, "prometheus:correct horse")
-        if status != 200 or "/metrics" not in body:
+        if status != 200 or "/metrics" not in body or "/senders" not in body:
             fail("landing page with credentials: %d" % status)
+
+        # An authenticated sender to 4 distinct recipients (threshold 3): a
+        # count and a rank in the metrics, the name only on /senders.
+        with open(log, "a") as f:
+            f.write("Nov 25 10:00:00 mx postfix/smtpd[1]: 1A2B3C4D5E: client=c.example"
+                    "[192.0.2.1], sasl_method=PLAIN, sasl_username=mallory\n")
+            for i in range(4):
+                f.write("Nov 25 10:00:01 mx postfix/smtp[2]: 1A2B3C4D5E: to=<v%d@victim.test>, "
+                        "relay=mx.victim.test[198.51.100.1]:25, delay=1, "
+                        "delays=0.1/0/0.4/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n" % i)
+        senders = "https://127.0.0.1:%d/senders" % port
+        status, _, _ = get(senders, ctx)
+        if status != 401:
+            fail("/senders without credentials: got %d, want 401" % status)
+        deadline = time.time() + 20
+        while True:
+            status, headers, body = get(senders, ctx, "prometheus:correct horse")
+            if status == 200 and "mallory" in body:
+                break
+            if time.time() > deadline:
+                fail("/senders never named the sender: %d %r" % (status, body))
+            time.sleep(0.1)
+        page = json.loads(body)
+        if page["senders_over_threshold"] != [{"source": log, "rank": 1, "sasl_username": "mallory",
+                                               "distinct_recipients": 4}] or \
+                page["threshold"] != 3 or page["window_seconds"] != 3600:
+            fail("/senders: %r" % page)
+        if not headers.get("Content-Type", "").startswith("application/json"):
+            fail("/senders content type: %r" % headers)
+        status, _, body = get(url, ctx, "prometheus:correct horse")
+        for w in ('mailgauge_sasl_senders_over_threshold{source="%s"} 1' % log,
+                  'mailgauge_sasl_sender_top_recipients{rank="1",source="%s"} 4' % log):
+            if w not in body:
+                fail("metrics lack %r" % w)
+        if "mallory" in body:
+            fail("a SASL user name became a label value")
 
         # Plain HTTP on the TLS port: no HTTP response.
         try:

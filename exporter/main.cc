@@ -26,7 +26,9 @@
 #include <exception>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -34,14 +36,17 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "exporter/abuse_tracker.h"
 #include "exporter/exporter_flags.h"
 #include "exporter/journal_source.h"
 #include "exporter/metrics.h"
 #include "exporter/queue_collector.h"
+#include "exporter/rotated_file.h"
 #include "exporter/source_pipeline.h"
 #include "exporter/tls_frontend.h"
 #include "exporter/web_config.h"
 #include "exporter/state_file.h"
+#include "nlohmann/json.hpp"
 #include "parsers/file_follower.h"
 #include "prometheus/exposer.h"
 #include "prometheus/registry.h"
@@ -75,6 +80,35 @@ WebConfig g_web;
 // and answers only connections relayed by it.
 TlsFrontend* g_tls = nullptr;
 
+// The /senders page: the authenticated senders over the threshold, by
+// name (never a label value). Rebuilt by the log thread after each poll,
+// read by civetweb's threads.
+std::mutex g_senders_mu;
+std::string g_senders_json = "{}\n";
+
+void PublishSenders(const std::vector<std::pair<std::string, const SourcePipeline*>>& pipelines,
+                    const AbuseTrackerOptions& abuse) {
+  nlohmann::json j;
+  j["window_seconds"] = abuse.window_seconds;
+  j["threshold"] = abuse.sender_threshold;
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [source, pipeline] : pipelines) {
+    size_t rank = 0;
+    for (const AbuseTracker::Sender& sender : pipeline->TopSenders()) {
+      ++rank;
+      if (sender.recipients < abuse.sender_threshold) break;
+      list.push_back({{"source", source},
+                      {"rank", rank},
+                      {"sasl_username", sender.name},
+                      {"distinct_recipients", sender.recipients}});
+    }
+  }
+  j["senders_over_threshold"] = std::move(list);
+  std::string text = j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::lock_guard<std::mutex> lock(g_senders_mu);
+  g_senders_json = std::move(text);
+}
+
 // civetweb's begin_request hook: checks basic auth (when configured) on
 // every request, answers "/" with the landing page and lets every other
 // request through to prometheus-cpp's handlers.
@@ -101,6 +135,20 @@ int LandingPage(struct mg_connection* conn) {
     Log(LogLevel::kDebug, "401: request without valid basic auth credentials");
     return 401;
   }
+  if (ri != nullptr && ri->local_uri != nullptr &&
+      std::strcmp(ri->local_uri, "/senders") == 0) {
+    std::string body;
+    {
+      std::lock_guard<std::mutex> lock(g_senders_mu);
+      body = g_senders_json;
+    }
+    mg_printf(conn,
+              "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+              "Cache-Control: no-store\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+              body.size());
+    mg_write(conn, body.data(), body.size());
+    return 200;
+  }
   if (ri == nullptr || ri->local_uri == nullptr ||
       std::strcmp(ri->local_uri, "/") != 0) {
     return 0;
@@ -110,7 +158,9 @@ int LandingPage(struct mg_connection* conn) {
       "<body><h1>mailgauge exporter</h1>\n"
       "<p>Prometheus metrics of the Postfix mail system, read from its logs.</p>\n"
       "<p><a href=\"",
-      g_telemetry_path, "\">Metrics</a></p>\n</body></html>\n");
+      g_telemetry_path, "\">Metrics</a></p>\n"
+      "<p><a href=\"/senders\">Authenticated senders over the recipient "
+      "threshold</a> (names; JSON)</p>\n</body></html>\n");
   mg_printf(conn,
             "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
             "Content-Length: %zu\r\nConnection: close\r\n\r\n",
@@ -276,16 +326,78 @@ absl::Status SaveState(const std::string& path, const std::vector<Source>& sourc
   ExporterState state;
   state.saved_at = absl::ToUnixSeconds(absl::Now());
   for (const Source& s : sources) {
-    state.sources.push_back({s.label, s.config.path, s.follower->position()});
+    SavedSource saved{s.label, s.config.path, s.follower->position()};
+    saved.correlator = s.pipeline->CorrelatorState();
+    saved.abuse = s.pipeline->AbuseState();
+    saved.newest_line_micros = s.pipeline->newest_line_micros();
+    state.sources.push_back(std::move(saved));
   }
   if (journal != nullptr && !journal->source->cursor().empty()) {
-    state.sources.push_back({journal->label, journal->key(), {}, journal->source->cursor()});
+    SavedSource saved{journal->label, journal->key(), {}, journal->source->cursor()};
+    saved.correlator = journal->pipeline->CorrelatorState();
+    saved.abuse = journal->pipeline->AbuseState();
+    saved.newest_line_micros = journal->pipeline->newest_line_micros();
+    state.sources.push_back(std::move(saved));
   }
   state.metrics = CaptureMetrics(registry);
   return WriteStateFile(path, state);
 }
 
-// Restores positions and counters from the state file, all or nothing.
+// The messages in flight and relay-abuse windows of one source; a bad
+// section costs only them.
+void RestoreSourceState(const SavedSource& saved, SourcePipeline& pipeline) {
+  if (!saved.abuse.empty()) {
+    if (absl::Status s = pipeline.RestoreAbuse(saved.abuse); !s.ok()) {
+      Log(LogLevel::kWarn, absl::StrCat("ignoring the saved relay-abuse windows of ",
+                                        saved.path, ": ", s.message()));
+    }
+  }
+  if (saved.correlator.empty()) {
+    Log(LogLevel::kWarn, absl::StrCat("the state file holds no messages in flight for ",
+                                      saved.path, "; messages that span the restart "
+                                      "are counted in part"));
+    return;
+  }
+  absl::Status s = pipeline.RestoreCorrelator(saved.correlator, saved.newest_line_micros);
+  if (!s.ok()) {
+    Log(LogLevel::kWarn, absl::StrCat("ignoring the saved messages in flight of ",
+                                      saved.path, ": ", s.message(),
+                                      "; the correlator starts empty"));
+    return;
+  }
+  Log(LogLevel::kInfo, absl::StrCat("restored ", pipeline.correlator_in_flight(),
+                                    " messages in flight for ", saved.path));
+}
+
+// The log was rotated while the exporter was down: the lines written to the
+// old file after the last save are read from where it went, before the
+// follower reads the new file from its start.
+void ReadRotatedWhileDown(Source& s, const SavedSource& saved) {
+  absl::StatusOr<std::string> rotated = FindRotatedFile(saved.path, saved.position);
+  if (!rotated.ok()) {
+    if (!absl::IsNotFound(rotated.status())) {
+      Log(LogLevel::kWarn, std::string(rotated.status().message()));
+    } else {
+      Log(LogLevel::kDebug, std::string(rotated.status().message()));
+    }
+    return;
+  }
+  absl::StatusOr<uint64_t> lines = ReadRotatedRest(
+      *rotated, saved.position,
+      [&](std::string_view line, bool overlong) { s.pipeline->ProcessLine(line, overlong); });
+  s.pipeline->SyncStats();
+  if (!lines.ok()) {
+    Log(LogLevel::kWarn, std::string(lines.status().message()));
+    return;
+  }
+  s.rotations->Increment();
+  Log(LogLevel::kInfo, absl::StrCat(saved.path, " was rotated while stopped: read ", *lines,
+                                    " lines of ", *rotated, " from byte ",
+                                    saved.position.offset));
+}
+
+// Restores positions, counters and messages in flight from the state file:
+// offsets and counters all or nothing.
 void RestoreState(const std::string& path, std::vector<Source>& sources,
                   JournalInput* journal, ExporterMetrics& metrics) {
   absl::StatusOr<ExporterState> state = ReadStateFile(path);
@@ -303,10 +415,14 @@ void RestoreState(const std::string& path, std::vector<Source>& sources,
                                       r.message(), "; starting afresh"));
     return;
   }
+  // The capped labels keep their caps across restarts.
+  for (Source& s : sources) s.pipeline->LearnRestoredLabels(state->metrics);
+  if (journal != nullptr) journal->pipeline->LearnRestoredLabels(state->metrics);
   for (const SavedSource& saved : state->sources) {
     if (journal != nullptr && !saved.journal_cursor.empty() &&
         saved.path == journal->key()) {
       journal->source->Restore(saved.journal_cursor);
+      RestoreSourceState(saved, *journal->pipeline);
       Log(LogLevel::kInfo, absl::StrCat("resuming ", journal->source->description(),
                                         " after the saved cursor"));
       continue;
@@ -314,6 +430,8 @@ void RestoreState(const std::string& path, std::vector<Source>& sources,
     for (Source& s : sources) {
       if (s.config.path != saved.path) continue;
       s.follower->Restore(saved.position);
+      RestoreSourceState(saved, *s.pipeline);
+      ReadRotatedWhileDown(s, saved);
       Log(LogLevel::kInfo, absl::StrCat("resuming ", saved.path, " at byte ",
                                         saved.position.offset, " (state saved at ",
                                         absl::FormatTime(absl::FromUnixSeconds(state->saved_at),
@@ -354,6 +472,10 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
+  AbuseTrackerOptions abuse_options;
+  abuse_options.window_seconds = absl::ToInt64Seconds(flags.abuse_window);
+  abuse_options.sender_threshold = static_cast<size_t>(flags.abuse_sender_recipients);
+  abuse_options.top_k = static_cast<size_t>(flags.abuse_top_senders);
   std::vector<Source> sources;
   for (const LogSource& config : flags.log_files) {
     Source s;
@@ -371,6 +493,7 @@ int Run(int argc, char** argv) {
     SourcePipelineOptions po;
     po.source_name = s.label;
     po.instance_name = config.name;
+    po.abuse = abuse_options;
     if (flags.year != 0) po.input.envelope.year = flags.year;
     auto pipeline = SourcePipeline::Create(**metrics, po);
     if (!pipeline.ok()) {
@@ -404,9 +527,11 @@ int Run(int argc, char** argv) {
         jo.journal.files = flags.journal_files;
         break;
     }
+    jo.journal.units = flags.journal_units;
     jo.from_beginning = flags.from_beginning;
     SourcePipelineOptions po;
     po.source_name = journal->label;
+    po.abuse = abuse_options;
     auto pipeline = SourcePipeline::Create(**metrics, po);
     if (!pipeline.ok()) {
       std::cerr << "mailgauge_exporter: " << pipeline.status().message() << "\n";
@@ -455,8 +580,31 @@ int Run(int argc, char** argv) {
       });
   static CivetCallbacks callbacks;
   callbacks.begin_request = &LandingPage;
-  std::vector<std::string> civet_options = {"listening_ports", flags.civet_listen,
-                                            "num_threads", "4"};
+  // civetweb serves one connection per worker thread, so the options below
+  // are what stands between a hostile or slow client and everyone else
+  // (tests/load/scrape_load_test: 12 slow clients + 10,000 scrapes at once):
+  // - num_threads 32: a client that sends half a request, or never reads
+  //   its reply, holds a worker until the timeouts below; 32 leave room for
+  //   Prometheus beside a few such clients. Idle workers cost a stack of
+  //   virtual memory, not RSS.
+  // - listen_backlog 4096 (civetweb's default is 200; the kernel clips it to
+  //   net.core.somaxconn, 4096 on current kernels): a burst of connects waits
+  //   in the kernel instead of overflowing into dropped SYNs and resets.
+  // - connection_queue 1024: accepted sockets waiting for a worker.
+  // - request_timeout_ms 10000 (default 30000): a half-sent request or an
+  //   unread reply frees its worker after 10 s; a scrape takes milliseconds.
+  // - keep_alive off (the default), linger_timeout_ms 0: a closed
+  //   connection does not hold a worker waiting for the peer.
+  // - max_request_size 16384: a longer request line or header is refused
+  //   (civetweb answers 413/400 and closes).
+  std::vector<std::string> civet_options = {
+      "listening_ports",    flags.civet_listen,
+      "num_threads",        "32",
+      "listen_backlog",     "4096",
+      "connection_queue",   "1024",
+      "request_timeout_ms", "10000",
+      "linger_timeout_ms",  "0",
+      "max_request_size",   "16384"};
   if (g_web.tls()) civet_options[1] = "127.0.0.1:0";  // behind TlsFrontend
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
@@ -508,10 +656,14 @@ int Run(int argc, char** argv) {
                                       flags.from_beginning ? " from its beginning"
                                                            : " from its end"));
   }
+  std::vector<std::pair<std::string, const SourcePipeline*>> pipelines;
+  for (const Source& s : sources) pipelines.emplace_back(s.label, s.pipeline.get());
+  if (journal != nullptr) pipelines.emplace_back(journal->label, journal->pipeline.get());
   absl::Time next_save = absl::Now() + flags.state_interval;
   while (!g_stop) {
     for (Source& s : sources) PollSource(s);
     if (journal != nullptr) PollJournal(*journal);
+    PublishSenders(pipelines, abuse_options);
     if (absl::Now() >= next_save) {
       save();
       next_save = absl::Now() + flags.state_interval;

@@ -211,6 +211,26 @@ std::vector<MetricSpec> BuildSpecs() {
        "Messages the correlator closed, by how they ended.", {kI, "end"}, {},
        "`end`: removed, deleted, expired, rejected, discarded, evicted_age, "
        "evicted_cap, abandoned, end_of_input, other"},
+      {M::kSaslSendersOverThreshold, "mailgauge_sasl_senders_over_threshold",
+       T::kGauge,
+       "SASL-authenticated senders whose messages went to at least "
+       "--abuse.sender-recipients distinct recipients within the last "
+       "--abuse.window of log time (a compromised account sends to many). "
+       "Their names are on the /senders page, never in a label.",
+       {"source"}, {}, kSourceValues},
+      {M::kSaslSenderTopRecipients, "mailgauge_sasl_sender_top_recipients",
+       T::kGauge,
+       "Distinct recipients within --abuse.window of the authenticated sender "
+       "ranked `rank` by that count (1 = most); 0 when fewer senders were "
+       "active. The rank, not the name, is the label.",
+       {"source", "rank"}, {},
+       "`source` as above; `rank`: 1 to --abuse.top-senders (default 5)"},
+      {M::kRelayDeniedNetworks, "mailgauge_relay_denied_client_networks",
+       T::kGauge,
+       "Distinct client networks (/24 for IPv4, /64 for IPv6) refused with "
+       "\"Relay access denied\" within the last --abuse.window of log time "
+       "(exact, up to 65536 networks).",
+       {"source"}, {}, kSourceValues},
 
       {M::kLogLinesRead, "mailgauge_log_lines_read_total", T::kCounter,
        "Log lines read.", {"source"}, {}, kSourceValues},
@@ -289,6 +309,21 @@ std::vector<MetricSpec> BuildSpecs() {
       {M::kQueueScrapeDuration, "mailgauge_queue_scrape_duration_seconds",
        T::kGauge, "Seconds the last reading of the queue took.", {}, {}, "",
        true},
+      {M::kShowqQueueDepth, "postfix_showq_queue_depth", T::kGauge,
+       "Messages in each Postfix queue (the same reading as "
+       "mailgauge_queue_messages).",
+       {"queue"}, {}, kQueueValues, true},
+      {M::kShowqMessageSize, "postfix_showq_message_size_bytes", T::kHistogram,
+       "Sizes of the messages in each Postfix queue at the last reading: a "
+       "snapshot rebuilt at every reading, not a histogram of events (do not "
+       "rate() it).",
+       {"queue"}, kShowqSizeBuckets, kQueueValues, true},
+      {M::kShowqMessageAge, "postfix_showq_message_age_seconds", T::kHistogram,
+       "Ages of the messages in each Postfix queue at the last reading (since "
+       "arrival from postqueue -j; since the file's mtime from the spool, "
+       "which for deferred is the next retry time, counted as 0 when in the "
+       "future): a snapshot, like postfix_showq_message_size_bytes.",
+       {"queue"}, kShowqAgeBuckets, kQueueValues, true},
   };
   return s;
 }

@@ -85,6 +85,9 @@ enum class MetricId : int {
   kRecipientDeliveryTime,
   kMessagesReceived,
   kMessagesFinished,
+  kSaslSendersOverThreshold,
+  kSaslSenderTopRecipients,
+  kRelayDeniedNetworks,
   // --- the exporter's own health ---
   kLogLinesRead,
   kLogBytesRead,
@@ -107,9 +110,19 @@ enum class MetricId : int {
   kQueueDestinationMessages,
   kQueueScrapeSuccess,
   kQueueScrapeDuration,
+  // --- postfix_exporter's showq families, from the same queue reading ---
+  kShowqQueueDepth,
+  kShowqMessageSize,
+  kShowqMessageAge,
   kNumMetrics
 };
 inline constexpr int kNumMetricIds = static_cast<int>(MetricId::kNumMetrics);
+
+// postfix_exporter's showq histogram buckets (bytes, seconds).
+inline const std::vector<double> kShowqSizeBuckets = {1e3, 1e4, 1e5, 1e6,
+                                                      1e7, 1e8, 1e9};
+inline const std::vector<double> kShowqAgeBuckets = {1e1, 1e2, 1e3, 1e4,
+                                                     1e5, 1e6, 1e7, 1e8};
 
 struct MetricSpec {
   MetricId id;
@@ -185,6 +198,10 @@ class BoundedLabel {
   // The value to use as label: `value`, or "other". The view stays valid
   // as long as this BoundedLabel.
   std::string_view Map(std::string_view value);
+  // Takes `value` as learned (as Map would) without returning it: for the
+  // values of series restored from a state file, so that a restart does not
+  // make room for max_learned more.
+  void Learn(std::string_view value) { Map(value); }
   size_t learned() const { return learned_.size(); }
 
  private:

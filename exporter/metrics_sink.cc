@@ -70,7 +70,8 @@ double Seconds(int64_t micros) { return static_cast<double>(micros) / 1e6; }
 
 }  // namespace
 
-MetricsSink::MetricsSink(ExporterMetrics& metrics, std::string instance_name)
+MetricsSink::MetricsSink(ExporterMetrics& metrics, std::string instance_name,
+                         AbuseTrackerOptions abuse)
     : metrics_(metrics),
       instance_name_(std::move(instance_name)),
       instances_({"postfix"}, 16),
@@ -90,11 +91,34 @@ MetricsSink::MetricsSink(ExporterMetrics& metrics, std::string instance_name)
       record_ends_({"removed", "deleted", "expired", "rejected", "discarded",
                     "evicted_age", "evicted_cap", "abandoned", "end_of_input"},
                    0),
-      origins_({"smtpd", "pickup", "notification", "local", "unknown"}, 0) {}
+      origins_({"smtpd", "pickup", "notification", "local", "unknown"}, 0),
+      abuse_(abuse) {}
 
 std::string_view MetricsSink::Instance(std::string_view line_instance) {
   if (!instance_name_.empty()) return instance_name_;
   return instances_.Map(line_instance);
+}
+
+void MetricsSink::LearnRestoredLabels(
+    const std::vector<prometheus::MetricFamily>& restored) {
+  for (const prometheus::MetricFamily& f : restored) {
+    for (const prometheus::ClientMetric& m : f.metric) {
+      for (const prometheus::ClientMetric::Label& l : m.label) {
+        if (l.value == "other") continue;
+        if (l.name == kInstanceLabel) {
+          if (instance_name_.empty()) instances_.Learn(l.value);
+        } else if (l.name == "cipher") {
+          tls_ciphers_.Learn(l.value);
+        } else if (l.name == "secret_bits" || l.name == "algorithm_bits") {
+          tls_bits_.Learn(l.value);
+        } else if (l.name == "relay") {
+          pipe_relays_.Learn(l.value);
+        } else if (l.name == "list") {
+          rbl_lists_.Learn(l.value);
+        }
+      }
+    }
+  }
 }
 
 std::string_view MetricsSink::StageLabel(parsers::RejectStage stage) {
@@ -149,7 +173,8 @@ void MetricsSink::OnTls(MetricId id, std::string_view instance, const Event& e) 
       .Increment();
 }
 
-void MetricsSink::OnReject(std::string_view instance, const Event& e) {
+void MetricsSink::OnReject(std::string_view instance, const LogLine& line,
+                           const Event& e) {
   const parsers::RejectReason reason = parsers::ClassifyReject(e);
   const std::string_view stage = StageLabel(e.reject_stage);
   metrics_
@@ -166,6 +191,7 @@ void MetricsSink::OnReject(std::string_view instance, const Event& e) {
   }
   if (reason == parsers::RejectReason::kRelayDenied) {
     metrics_.Counter(MetricId::kRelayDenied, {instance}).Increment();
+    abuse_.OnRelayDenied(e.client_addr, line.time.unix_micros);
   }
   std::string_view list = e.list_name;
   if (list.empty()) list = parsers::RblListName(e.reply);
@@ -260,11 +286,15 @@ void MetricsSink::OnEvent(const LogLine& line, const Event& e) {
           .Counter(MetricId::kSmtpdMessagesProcessed,
                    {instance, sasl_methods_.Map(e.sasl_method)})
           .Increment();
+      if (!e.sasl_username.empty()) {
+        abuse_.OnAuthenticatedMessage(line.host, line.instance, e.queue_id,
+                                      e.sasl_username, line.time.unix_micros);
+      }
       break;
     case EventKind::kReject:
     case EventKind::kMilterReject:
     case EventKind::kPostscreenNoqueue:
-      OnReject(instance, e);
+      OnReject(instance, line, e);
       break;
     case EventKind::kSaslFailed:
       metrics_.Counter(MetricId::kSmtpdSaslFailures, {instance}).Increment();
@@ -290,6 +320,8 @@ void MetricsSink::OnEvent(const LogLine& line, const Event& e) {
       break;
     case EventKind::kDelivery:
       OnDelivery(instance, e);
+      abuse_.OnRecipient(line.host, line.instance, e.queue_id, e.to,
+                         line.time.unix_micros);
       break;
     case EventKind::kExpired: {
       metrics_.Counter(MetricId::kQmgrExpired, {instance}).Increment();
@@ -314,6 +346,7 @@ void MetricsSink::OnEvent(const LogLine& line, const Event& e) {
       if (e.daemon == Daemon::kQmgr) {
         metrics_.Counter(MetricId::kQmgrRemoved, {instance}).Increment();
       }
+      abuse_.OnMessageRemoved(line.host, line.instance, e.queue_id);
       break;
     case EventKind::kMessageId:
       if (e.daemon == Daemon::kCleanup) {

@@ -25,11 +25,14 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "analyzer/message_record.h"
+#include "exporter/abuse_tracker.h"
 #include "common/log_line.h"
 #include "exporter/metrics.h"
 #include "parsers/postfix/event.h"
+#include "prometheus/metric_family.h"
 
 namespace mailgauge::exporter {
 
@@ -38,7 +41,8 @@ class MetricsSink {
   // `instance_name`, when not empty, is the postfix_instance label of every
   // series this sink updates (a source named on the command line);
   // otherwise each line's own Postfix instance is used.
-  MetricsSink(ExporterMetrics& metrics, std::string instance_name);
+  MetricsSink(ExporterMetrics& metrics, std::string instance_name,
+              AbuseTrackerOptions abuse = AbuseTrackerOptions());
 
   void OnEvent(const LogLine& line, const parsers::Event& event);
   void OnRecord(const analyzer::MessageRecord& record);
@@ -46,13 +50,24 @@ class MetricsSink {
   // understands.
   void OnUnparsedLine(const LogLine& line);
 
+  // Teaches the capped labels (instances, TLS ciphers and bits, pipe relays,
+  // RBL lists) the values of series restored from the state file, so that
+  // the caps hold across restarts.
+  void LearnRestoredLabels(const std::vector<prometheus::MetricFamily>& restored);
+
+  // Authenticated senders' recipients and relay-denied networks in a
+  // sliding window (the gauges are set by SourcePipeline::SyncStats).
+  AbuseTracker& abuse() { return abuse_; }
+  const AbuseTracker& abuse() const { return abuse_; }
+
   // Label helpers, exposed for tests.
   static std::string_view StageLabel(parsers::RejectStage stage);
   static std::string_view TransportLabel(std::string_view daemon);
 
  private:
   std::string_view Instance(std::string_view line_instance);
-  void OnReject(std::string_view instance, const parsers::Event& e);
+  void OnReject(std::string_view instance, const LogLine& line,
+                const parsers::Event& e);
   void OnDelivery(std::string_view instance, const parsers::Event& e);
   void OnTls(MetricId id, std::string_view instance, const parsers::Event& e);
 
@@ -68,6 +83,7 @@ class MetricsSink {
   BoundedLabel rbl_lists_;
   BoundedLabel record_ends_;
   BoundedLabel origins_;
+  AbuseTracker abuse_;
 };
 
 }  // namespace mailgauge::exporter

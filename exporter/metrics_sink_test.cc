@@ -1,5 +1,6 @@
 // Tests of MetricsSink through SourcePipeline: raw lines in, series out.
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "exporter/metrics.h"
 #include "exporter/metrics_sink.h"
 #include "exporter/source_pipeline.h"
+#include "exporter/state_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
@@ -248,6 +250,136 @@ TEST_F(MetricsSinkTest, HostileLogKeepsSeriesBounded) {
   EXPECT_EQ(std::string::npos, text.find("user1")) << "a SASL user became a label";
   EXPECT_EQ(std::string::npos, text.find("10.0.0")) << "an IP became a label";
   EXPECT_EQ(std::string::npos, text.find("postfix-x9999")) << "instance not capped";
+}
+
+// Relay abuse: an authenticated sender's distinct recipients and the
+// distinct networks refused relaying, as gauges without names or addresses.
+TEST_F(MetricsSinkTest, AbuseGaugesCountSendersAndNetworksNotNames) {
+  Start();
+  std::vector<std::string> lines;
+  for (int m = 0; m < 3; ++m) {
+    const std::string qid = absl::StrCat("AB12CD3", m);
+    lines.push_back(absl::StrCat(kP, "postfix/smtpd[1]: ", qid,
+                                 ": client=c.example[192.0.2.1], sasl_method=PLAIN, "
+                                 "sasl_username=mallory"));
+    for (int r = 0; r < 60; ++r) {  // 3 x 60 deliveries, 150 distinct
+      lines.push_back(absl::StrCat(kP, "postfix/smtp[2]: ", qid, ": to=<v",
+                                   (m * 60 + r) % 150,
+                                   "@victim.test>, relay=mx.victim.test[198.51.100.1]:25, "
+                                   "delay=1, delays=0.1/0/0.4/0.5, dsn=2.0.0, status=sent "
+                                   "(250 2.0.0 Ok)"));
+    }
+    lines.push_back(absl::StrCat(kP, "postfix/qmgr[3]: ", qid, ": removed"));
+  }
+  lines.push_back(absl::StrCat(kP, "postfix/smtpd[1]: AB12CD40: client=c.example[192.0.2.1], "
+                               "sasl_method=PLAIN, sasl_username=alice"));
+  lines.push_back(absl::StrCat(kP, "postfix/local[4]: AB12CD40: to=<bob@mx.test>, relay=local, "
+                               "delay=1, delays=0.1/0/0/0.9, dsn=2.0.0, status=sent "
+                               "(delivered to mailbox)"));
+  for (const char* addr : {"203.0.113.5", "203.0.113.77", "198.51.100.9", "2001:db8::5"}) {
+    lines.push_back(absl::StrCat(kP, "postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[",
+                                 addr, "]: 454 4.7.1 <x@elsewhere.test>: Relay access denied; "
+                                 "from=<s@spam.test> to=<x@elsewhere.test> proto=ESMTP "
+                                 "helo=<spam>"));
+  }
+  Feed(lines);
+  pipeline_->SyncStats();
+  EXPECT_EQ(1, Value("mailgauge_sasl_senders_over_threshold", {{"source", "test"}}));
+  EXPECT_EQ(150, Value("mailgauge_sasl_sender_top_recipients", {{"source", "test"}, {"rank", "1"}}));
+  EXPECT_EQ(1, Value("mailgauge_sasl_sender_top_recipients", {{"source", "test"}, {"rank", "2"}}));
+  EXPECT_EQ(0, Value("mailgauge_sasl_sender_top_recipients", {{"source", "test"}, {"rank", "5"}}));
+  EXPECT_EQ(-1, Value("mailgauge_sasl_sender_top_recipients", {{"source", "test"}, {"rank", "6"}}));
+  EXPECT_EQ(3, Value("mailgauge_relay_denied_client_networks", {{"source", "test"}}));
+  ASSERT_EQ(2u, pipeline_->TopSenders().size());
+  EXPECT_EQ("mallory", pipeline_->TopSenders()[0].name);
+  const std::string text = RenderExposition(registry_);
+  EXPECT_EQ(std::string::npos, text.find("mallory"));
+  EXPECT_EQ(std::string::npos, text.find("203.0.113"));
+}
+
+// The same under 100,000 distinct hostile SASL users, recipients and
+// relay-denied clients: the abuse gauges add a fixed number of series.
+TEST_F(MetricsSinkTest, HostileSendersKeepSeriesBounded) {
+  Start();
+  for (int i = 0; i < 100000; ++i) {
+    const std::string n = absl::StrCat(i);
+    const std::string qid = absl::StrCat("C0FFEE", n);
+    pipeline_->ProcessLine(absl::StrCat(kP, "postfix/smtpd[1]: ", qid, ": client=c", n,
+                                        ".example[10.1.", i % 250, ".1], sasl_method=LOGIN, "
+                                        "sasl_username=evil\"user{", n, "}"),
+                           false);
+    pipeline_->ProcessLine(absl::StrCat(kP, "postfix/smtp[2]: ", qid, ": to=<r", n,
+                                        "@x", n, ".test>, relay=none, delay=1, "
+                                        "delays=0.1/0/0.9/0, dsn=4.4.1, status=deferred "
+                                        "(connect to x: Connection timed out)"),
+                           false);
+    pipeline_->ProcessLine(absl::StrCat(kP, "postfix/smtpd[1]: NOQUEUE: reject: RCPT from u[10.",
+                                        (i >> 8) & 255, ".", i & 255, ".9]: 554 5.7.1 <a", n,
+                                        "@b.test>: Relay access denied; from=<s@t.test> to=<a",
+                                        n, "@b.test> proto=ESMTP helo=<h>"),
+                           false);
+  }
+  pipeline_->SyncStats();
+  EXPECT_LT(SeriesCount(), 400u);
+  EXPECT_GT(Value("mailgauge_relay_denied_client_networks", {{"source", "test"}}), 1000);
+  const std::string text = RenderExposition(registry_);
+  EXPECT_EQ(std::string::npos, text.find("evil"));
+  EXPECT_EQ(std::string::npos, text.find("@"));
+}
+
+// A capped label (TLS ciphers: 32 names) keeps its cap across a restart:
+// the values of the restored series count as learned.
+TEST(MetricsSinkRestartTest, CapsHoldAcrossARestart) {
+  auto tls_line = [](int i) {
+    return absl::StrCat(kP, "postfix/smtpd[1]: Anonymous TLS connection established from c",
+                        "[10.0.0.1]: TLSv1.3 with cipher CIPHER_", i, " (256/256 bits)");
+  };
+  auto ciphers = [](const prometheus::Registry& r) {
+    std::set<std::string> names;
+    for (const auto& f : r.Collect()) {
+      if (f.name != "postfix_smtpd_tls_connections_total") continue;
+      for (const auto& m : f.metric) {
+        for (const auto& l : m.label) {
+          if (l.name == "cipher") names.insert(l.value);
+        }
+      }
+    }
+    return names;
+  };
+  SourcePipelineOptions options;
+  options.source_name = "test";
+  options.input.envelope.year = 2026;
+  options.input.envelope.time_zone = absl::UTCTimeZone();
+  prometheus::Registry before;
+  auto m1 = ExporterMetrics::Create(before);
+  ASSERT_TRUE(m1.ok());
+  auto p1 = SourcePipeline::Create(**m1, options);
+  ASSERT_TRUE(p1.ok());
+  for (int i = 0; i < 40; ++i) (*p1)->ProcessLine(tls_line(i), false);
+  EXPECT_EQ(33u, ciphers(before).size());  // 32 names and "other"
+  const std::vector<prometheus::MetricFamily> saved = CaptureMetrics(before);
+
+  prometheus::Registry after;
+  auto m2 = ExporterMetrics::Create(after);
+  ASSERT_TRUE(m2.ok());
+  ASSERT_TRUE(RestoreMetrics(saved, **m2).ok());
+  auto p2 = SourcePipeline::Create(**m2, options);
+  ASSERT_TRUE(p2.ok());
+  (*p2)->LearnRestoredLabels(saved);
+  for (int i = 100; i < 140; ++i) (*p2)->ProcessLine(tls_line(i), false);
+  (*p2)->ProcessLine(tls_line(5), false);  // a name learned before: its own series
+  EXPECT_EQ(33u, ciphers(after).size());
+  EXPECT_EQ(2, [&] {
+    for (const auto& f : after.Collect()) {
+      if (f.name != "postfix_smtpd_tls_connections_total") continue;
+      for (const auto& m : f.metric) {
+        for (const auto& l : m.label) {
+          if (l.name == "cipher" && l.value == "CIPHER_5") return m.counter.value;
+        }
+      }
+    }
+    return -1.0;
+  }());
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <set>
 #include <utility>
 
@@ -44,7 +45,8 @@ absl::Status DirError(const std::string& path, int err) {
 }
 
 // Adds every regular file under `path` to `stats`, by lstat only.
-absl::Status Walk(const std::string& path, int depth, QueueStats* stats) {
+absl::Status Walk(const std::string& path, int depth, absl::Time now,
+                  QueueStats* stats) {
   DIR* dir = ::opendir(path.c_str());
   if (dir == nullptr) return DirError(path, errno);
   const int dfd = ::dirfd(dir);
@@ -61,7 +63,7 @@ absl::Status Walk(const std::string& path, int depth, QueueStats* stats) {
     }
     if (S_ISDIR(st.st_mode)) {
       if (depth >= kMaxDepth) continue;
-      status = Walk(absl::StrCat(path, "/", name), depth + 1, stats);
+      status = Walk(absl::StrCat(path, "/", name), depth + 1, now, stats);
       if (!status.ok() && !absl::IsNotFound(status)) break;
       status = absl::OkStatus();
     } else if (S_ISREG(st.st_mode)) {
@@ -70,6 +72,8 @@ absl::Status Walk(const std::string& path, int depth, QueueStats* stats) {
       if (stats->oldest == 0 || st.st_mtime < stats->oldest) {
         stats->oldest = st.st_mtime;
       }
+      stats->Observe(st.st_size,
+                     absl::ToDoubleSeconds(now - absl::FromUnixSeconds(st.st_mtime)));
     }
     errno = 0;
   }
@@ -106,6 +110,26 @@ prometheus::MetricFamily Family(MetricId id) {
   return f;
 }
 
+void AddHistogram(prometheus::MetricFamily& f, const std::vector<int64_t>& counts,
+                  const std::vector<double>& bounds, double sum, const char* queue) {
+  prometheus::ClientMetric m;
+  prometheus::ClientMetric::Label l;
+  l.name = "queue";
+  l.value = queue;
+  m.label.push_back(std::move(l));
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    cumulative += static_cast<uint64_t>(counts[i]);
+    prometheus::ClientMetric::Bucket b;
+    b.cumulative_count = cumulative;
+    b.upper_bound = i < bounds.size() ? bounds[i] : std::numeric_limits<double>::infinity();
+    m.histogram.bucket.push_back(b);
+  }
+  m.histogram.sample_count = cumulative;
+  m.histogram.sample_sum = sum;
+  f.metric.push_back(std::move(m));
+}
+
 void AddGauge(prometheus::MetricFamily& f, double value,
               std::vector<std::pair<std::string, std::string>> labels) {
   prometheus::ClientMetric m;
@@ -130,11 +154,24 @@ std::string_view QueueAgeBucket(absl::Duration age) {
   return kQueueAgeBuckets.back();
 }
 
-absl::StatusOr<QueueReading> ScanSpool(const std::string& dir) {
+void QueueStats::Observe(int64_t size_bytes, double age_seconds) {
+  if (age_seconds < 0) age_seconds = 0;
+  const double size = static_cast<double>(std::max<int64_t>(0, size_bytes));
+  auto bucket = [](const std::vector<double>& bounds, double v) {
+    return static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) -
+                               bounds.begin());
+  };
+  ++size_counts[bucket(kShowqSizeBuckets, size)];
+  size_sum += size;
+  ++age_counts[bucket(kShowqAgeBuckets, age_seconds)];
+  age_sum += age_seconds;
+}
+
+absl::StatusOr<QueueReading> ScanSpool(const std::string& dir, absl::Time now) {
   QueueReading r;
   for (const char* q : kQueueNames) {
     QueueStats stats;
-    absl::Status s = Walk(absl::StrCat(dir, "/", q), 0, &stats);
+    absl::Status s = Walk(absl::StrCat(dir, "/", q), 0, now, &stats);
     if (!s.ok()) return s;
     r.queues[q] = stats;
   }
@@ -182,6 +219,8 @@ QueueReading ParsePostqueueJson(std::string_view text, absl::Time now,
     ++st.messages;
     st.bytes += size;
     if (arrival > 0 && (st.oldest == 0 || arrival < st.oldest)) st.oldest = arrival;
+    st.Observe(size, arrival > 0 ? absl::ToDoubleSeconds(now - absl::FromUnixSeconds(arrival))
+                                 : 0);
     const std::string_view bucket =
         arrival > 0 ? QueueAgeBucket(now - absl::FromUnixSeconds(arrival))
                     : kQueueAgeBuckets.front();
@@ -402,6 +441,20 @@ std::vector<prometheus::MetricFamily> QueueCollector::Build() const {
     }
     out.push_back(std::move(messages));
     out.push_back(std::move(oldest));
+    // postfix_exporter's showq families, from the same reading.
+    prometheus::MetricFamily depth = Family(MetricId::kShowqQueueDepth);
+    prometheus::MetricFamily sizes = Family(MetricId::kShowqMessageSize);
+    prometheus::MetricFamily ages = Family(MetricId::kShowqMessageAge);
+    sizes.type = ages.type = prometheus::MetricType::Histogram;
+    for (const char* q : kQueueNames) {
+      const QueueStats& st = reading->queues[q];
+      AddGauge(depth, static_cast<double>(st.messages), {{"queue", q}});
+      AddHistogram(sizes, st.size_counts, kShowqSizeBuckets, st.size_sum, q);
+      AddHistogram(ages, st.age_counts, kShowqAgeBuckets, st.age_sum, q);
+    }
+    out.push_back(std::move(depth));
+    out.push_back(std::move(sizes));
+    out.push_back(std::move(ages));
     if (reading->has_destinations) {
       prometheus::MetricFamily dest = Family(MetricId::kQueueDestinationMessages);
       for (const auto& [key, n] : reading->destinations) {

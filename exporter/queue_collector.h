@@ -43,7 +43,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "exporter/metrics.h"
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
 
@@ -66,6 +68,16 @@ struct QueueStats {
   int64_t bytes = 0;
   // Unix seconds of the oldest message; 0 when empty.
   int64_t oldest = 0;
+  // For postfix_exporter's postfix_showq_message_{size_bytes,age_seconds}:
+  // messages per bucket of kShowqSizeBuckets / kShowqAgeBuckets (not
+  // cumulative; the last element is +Inf), and the sums.
+  std::vector<int64_t> size_counts = std::vector<int64_t>(kShowqSizeBuckets.size() + 1);
+  double size_sum = 0;
+  std::vector<int64_t> age_counts = std::vector<int64_t>(kShowqAgeBuckets.size() + 1);
+  double age_sum = 0;
+
+  // Adds one message to the histograms (a negative age counts as 0).
+  void Observe(int64_t size_bytes, double age_seconds);
 };
 
 struct QueueReading {
@@ -84,7 +96,9 @@ struct QueueReading {
 // naming the directory on failure. Note: Postfix sets a deferred message's
 // mtime to its next delivery attempt, so the oldest age of `deferred` from
 // the spool is a lower bound; postqueue -j gives the arrival time.
-[[nodiscard]] absl::StatusOr<QueueReading> ScanSpool(const std::string& dir);
+// Ages (for the showq histograms) are taken at `now`.
+[[nodiscard]] absl::StatusOr<QueueReading> ScanSpool(const std::string& dir,
+                                                     absl::Time now = absl::Now());
 
 // Parses `postqueue -j` output: one JSON object per line with queue_name,
 // queue_id, arrival_time, message_size, recipients[].address. Lines that

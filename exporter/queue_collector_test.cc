@@ -210,8 +210,58 @@ TEST(QueueCollectorTest, SpoolGauges) {
   EXPECT_EQ(0, m["mailgauge_queue_oldest_message_age_seconds{queue=active,}"]);
   EXPECT_EQ(1, m.count("mailgauge_queue_scrape_duration_seconds{}"));
   EXPECT_EQ(0, m.count("mailgauge_queue_destination_messages{age=5m,domain=other,queue=hold,}"));
-  // 5 queues x 3 per-queue families + success + duration.
-  EXPECT_EQ(17u, m.size());
+  EXPECT_EQ(2, m["postfix_showq_queue_depth{queue=hold,}"]);
+  EXPECT_EQ(0, m["postfix_showq_queue_depth{queue=deferred,}"]);
+  // 5 queues x 6 per-queue families (3 of ours, postfix_exporter's 3 showq
+  // families) + success + duration.
+  EXPECT_EQ(32u, m.size());
+}
+
+// postfix_exporter's showq histograms: one snapshot of the queue per
+// reading, its buckets (1e3..1e9 bytes, 1e1..1e8 seconds) as postfix_exporter's.
+TEST(QueueCollectorTest, ShowqCompatibilityHistograms) {
+  TempDir tmp;
+  const std::string d = tmp.path();
+  MakeSpool(d);
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  WriteFile(d + "/deferred/AAA", 500, now - 50);         // <= 1e3 B, <= 1e2 s
+  WriteFile(d + "/deferred/BBB", 20000, now - 5000);     // <= 1e5 B, <= 1e4 s
+  WriteFile(d + "/deferred/CCC", 2000, now + 600);       // next retry: age 0
+  QueueCollectorOptions o;
+  o.queue_dir = d;
+  o.cache_for = absl::ZeroDuration();
+  QueueCollector c(o, nullptr);
+  int checked = 0;
+  for (int round = 0; round < 2; ++round) {  // a snapshot: not accumulated
+    for (const prometheus::MetricFamily& f : c.Collect()) {
+      if (f.name != "postfix_showq_message_size_bytes" &&
+          f.name != "postfix_showq_message_age_seconds") {
+        continue;
+      }
+      ASSERT_EQ(prometheus::MetricType::Histogram, f.type);
+      ASSERT_EQ(5u, f.metric.size());
+      for (const prometheus::ClientMetric& m : f.metric) {
+        ASSERT_EQ(1u, m.label.size());
+        if (m.label[0].value != "deferred") {
+          EXPECT_EQ(0u, m.histogram.sample_count);
+          continue;
+        }
+        ++checked;
+        EXPECT_EQ(3u, m.histogram.sample_count);
+        std::vector<uint64_t> cumulative;
+        for (const auto& b : m.histogram.bucket) cumulative.push_back(b.cumulative_count);
+        if (f.name == "postfix_showq_message_size_bytes") {
+          EXPECT_EQ((std::vector<uint64_t>{1, 2, 3, 3, 3, 3, 3, 3}), cumulative);
+          EXPECT_EQ(22500, m.histogram.sample_sum);
+          EXPECT_EQ(1e9, m.histogram.bucket[6].upper_bound);
+        } else {
+          EXPECT_EQ((std::vector<uint64_t>{1, 2, 2, 3, 3, 3, 3, 3, 3}), cumulative);
+          EXPECT_NEAR(5050, m.histogram.sample_sum, 10);
+        }
+      }
+    }
+  }
+  EXPECT_EQ(4, checked);
 }
 
 TEST(QueueCollectorTest, CachesReadingsForCacheFor) {

@@ -9,7 +9,7 @@ SourcePipeline::SourcePipeline(ExporterMetrics& metrics,
                                SourcePipelineOptions options)
     : metrics_(metrics),
       options_(std::move(options)),
-      sink_(metrics, options_.instance_name),
+      sink_(metrics, options_.instance_name, options_.abuse),
       daemons_({}, 0) {}
 
 absl::StatusOr<std::unique_ptr<SourcePipeline>> SourcePipeline::Create(
@@ -48,6 +48,13 @@ absl::StatusOr<std::unique_ptr<SourcePipeline>> SourcePipeline::Create(
       &metrics.Counter(MetricId::kCorrelatorEvictions, {source, "abandoned"});
   p->in_flight_ = &metrics.Gauge(MetricId::kMessagesInFlight, {source});
   p->newest_ = &metrics.Gauge(MetricId::kLogNewestLineTimestamp, {source});
+  p->senders_over_ = &metrics.Gauge(MetricId::kSaslSendersOverThreshold, {source});
+  p->relay_networks_ = &metrics.Gauge(MetricId::kRelayDeniedNetworks, {source});
+  for (size_t rank = 1; rank <= p->options_.abuse.top_k; ++rank) {
+    const std::string r = std::to_string(rank);
+    p->sender_ranks_.push_back(
+        &metrics.Gauge(MetricId::kSaslSenderTopRecipients, {source, r}));
+  }
   return p;
 }
 
@@ -97,7 +104,10 @@ void SourcePipeline::ProcessLogLine(const LogLine& line, bool overlong) {
 
 void SourcePipeline::AdvanceLogClock(absl::Time now) {
   if (newest_micros_ == 0 || now <= newest_read_at_) return;
-  correlator_->AdvanceTo(newest_micros_ + absl::ToInt64Microseconds(now - newest_read_at_));
+  const int64_t present =
+      newest_micros_ + absl::ToInt64Microseconds(now - newest_read_at_);
+  correlator_->AdvanceTo(present);
+  sink_.abuse().AdvanceTo(present);
 }
 
 void SourcePipeline::SyncStats() {
@@ -116,9 +126,31 @@ void SourcePipeline::SyncStats() {
   add(evicted_cap_, c.evicted_cap, &synced_cap_);
   add(abandoned_, c.abandoned, &synced_abandoned_);
   in_flight_->Set(static_cast<double>(correlator_->in_flight()));
+  const AbuseTracker& abuse = sink_.abuse();
+  senders_over_->Set(static_cast<double>(abuse.senders_over_threshold()));
+  relay_networks_->Set(static_cast<double>(abuse.relay_denied_networks()));
+  const std::vector<AbuseTracker::Sender> top = abuse.TopSenders();
+  for (size_t i = 0; i < sender_ranks_.size(); ++i) {
+    sender_ranks_[i]->Set(i < top.size() ? static_cast<double>(top[i].recipients) : 0);
+  }
   if (newest_micros_ != 0) {
     newest_->Set(static_cast<double>(newest_micros_) / 1e6);
   }
+}
+
+absl::Status SourcePipeline::RestoreCorrelator(std::string_view state,
+                                               int64_t newest_line_micros) {
+  if (absl::Status s = correlator_->RestoreState(state); !s.ok()) return s;
+  const analyzer::CorrelatorStats& c = correlator_->stats();
+  synced_age_ = c.evicted_age;
+  synced_cap_ = c.evicted_cap;
+  synced_abandoned_ = c.abandoned;
+  if (newest_line_micros > newest_micros_) {
+    newest_micros_ = newest_line_micros;
+    newest_read_at_ = absl::Now();
+  }
+  in_flight_->Set(static_cast<double>(correlator_->in_flight()));
+  return absl::OkStatus();
 }
 
 void SourcePipeline::Finish() {

@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "analyzer/correlator.h"
@@ -38,6 +39,7 @@ struct SourcePipelineOptions {
   std::string instance_name;
   analyzer::LogInputOptions input;
   analyzer::CorrelatorOptions correlator;
+  AbuseTrackerOptions abuse;
 };
 
 class SourcePipeline {
@@ -68,9 +70,38 @@ class SourcePipeline {
   // waiting for stragglers, then SyncStats().
   void Finish();
 
+  // The correlator's messages in flight (Correlator::SerializeState), for
+  // the state file.
+  std::string CorrelatorState() const { return correlator_->SerializeState(); }
+
+  // Before the first line: restores the correlator from CorrelatorState()
+  // text and the newest line's time. The eviction counters go on from the
+  // restored correlator's stats (their values are in the saved counters).
+  // On error (DataLoss, naming the fault) nothing changes: a clean start.
+  [[nodiscard]] absl::Status RestoreCorrelator(std::string_view state,
+                                               int64_t newest_line_micros);
+
+  // See MetricsSink::LearnRestoredLabels; call after restoring the counters.
+  void LearnRestoredLabels(const std::vector<prometheus::MetricFamily>& restored) {
+    sink_.LearnRestoredLabels(restored);
+  }
+
+  // The relay-abuse windows (AbuseTracker::SerializeState), for the state
+  // file, and their restoration (DataLoss: nothing changed).
+  std::string AbuseState() const { return sink_.abuse().SerializeState(); }
+  [[nodiscard]] absl::Status RestoreAbuse(std::string_view state) {
+    return sink_.abuse().RestoreState(state);
+  }
+
   // Time of the newest Postfix line read (Unix microseconds; 0 before any).
   int64_t newest_line_micros() const { return newest_micros_; }
   const analyzer::LogInputStats& input_stats() const { return input_->stats(); }
+  size_t correlator_in_flight() const { return correlator_->in_flight(); }
+  // The top authenticated senders by distinct recipients in the window.
+  std::vector<AbuseTracker::Sender> TopSenders() const {
+    return sink_.abuse().TopSenders();
+  }
+  const AbuseTrackerOptions& abuse_options() const { return options_.abuse; }
   const analyzer::CorrelatorStats& correlator_stats() const {
     return correlator_->stats();
   }
@@ -97,6 +128,9 @@ class SourcePipeline {
   prometheus::Counter* abandoned_ = nullptr;
   prometheus::Gauge* in_flight_ = nullptr;
   prometheus::Gauge* newest_ = nullptr;
+  prometheus::Gauge* senders_over_ = nullptr;
+  prometheus::Gauge* relay_networks_ = nullptr;
+  std::vector<prometheus::Gauge*> sender_ranks_;  // rank 1..top_k
   // Totals already added to the counters above.
   uint64_t synced_malformed_ = 0;
   uint64_t synced_other_ = 0;

@@ -67,6 +67,18 @@ std::string SerializeState(const ExporterState& state) {
                        {"fingerprint", s.position.fingerprint},
                        {"fingerprint_bytes", s.position.fingerprint_bytes}});
     if (!s.journal_cursor.empty()) sources.back()["journal_cursor"] = s.journal_cursor;
+    if (s.newest_line_micros != 0) {
+      sources.back()["newest_line_micros"] = s.newest_line_micros;
+    }
+    if (!s.correlator.empty()) {
+      // Kept as a JSON object (readable in the file), not as a string.
+      json c = json::parse(s.correlator, nullptr, /*allow_exceptions=*/false);
+      if (!c.is_discarded()) sources.back()["correlator"] = std::move(c);
+    }
+    if (!s.abuse.empty()) {
+      json a = json::parse(s.abuse, nullptr, /*allow_exceptions=*/false);
+      if (!a.is_discarded()) sources.back()["abuse"] = std::move(a);
+    }
   }
   j["sources"] = std::move(sources);
   json metrics = json::array();
@@ -88,7 +100,7 @@ std::string SerializeState(const ExporterState& state) {
     }
   }
   j["metrics"] = std::move(metrics);
-  return j.dump(1) + "\n";
+  return j.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 absl::StatusOr<ExporterState> ParseState(std::string_view text) {
@@ -96,7 +108,9 @@ absl::StatusOr<ExporterState> ParseState(std::string_view text) {
   if (j.is_discarded() || !j.is_object()) {
     return absl::DataLossError("state file is not JSON");
   }
-  if (j.value("format", "") != kFormat) {
+  // Not j.value(): it throws when "format" is there but not a string.
+  if (!j.contains("format") || !j["format"].is_string() ||
+      j["format"].get<std::string>() != kFormat) {
     return absl::DataLossError("state file is not a mailgauge_exporter state");
   }
   if (!j.contains("version") || !j["version"].is_number_integer() ||
@@ -120,6 +134,13 @@ absl::StatusOr<ExporterState> ParseState(std::string_view text) {
       if (s.contains("journal_cursor")) {
         src.journal_cursor = s.at("journal_cursor").get<std::string>();
       }
+      if (s.contains("newest_line_micros")) {
+        src.newest_line_micros = s.at("newest_line_micros").get<int64_t>();
+      }
+      // Checked by the correlator itself when restored (a bad section costs
+      // that source its messages in flight, not the whole state).
+      if (s.contains("correlator")) src.correlator = s.at("correlator").dump();
+      if (s.contains("abuse")) src.abuse = s.at("abuse").dump();
       state.sources.push_back(std::move(src));
     }
     // Group series into families, keeping the order of first appearance.

@@ -15,14 +15,20 @@
 //   absl::StatusOr<ExporterState> saved = ReadStateFile(path);
 //   if (saved.ok()) s = RestoreMetrics(saved->metrics, *metrics);  // all or nothing
 //
-// Not saved (yet): the correlator's messages in flight. A message whose
-// first lines were read before the save and the rest after a restart is
-// seen only in part, so the record-driven counters (mailgauge_recipients_total,
-// mailgauge_messages_*) may count it differently; line-driven counters are
-// exact.
+// Each source also carries its correlator's messages in flight
+// (analyzer::Correlator::SerializeState, a versioned section of its own), so
+// a message whose first lines were read before the save and the rest after
+// a restart is still one message, and the counters fed by finished messages
+// (mailgauge_recipients_total, mailgauge_messages_*,
+// mailgauge_recipient_delivery_seconds) are exact too. A source without
+// that section (a file written by an older exporter) restores offsets and
+// counters only. The relay-abuse windows (exporter/abuse_tracker.h) are
+// saved the same way, so their gauges go on across a restart.
 //
 // The file is JSON: {"format": "mailgauge-exporter-state", "version": 1,
-// "saved_at": <unix seconds>, "sources": [...], "metrics": [...]}.
+// "saved_at": <unix seconds>, "sources": [{..., "correlator": {...},
+// "abuse": {...}}],
+// "metrics": [...]}.
 //
 // Thread-safety: free functions; Capture reads the registry (thread-safe).
 #ifndef MAILGAUGE_EXPORTER_STATE_FILE_H_
@@ -48,6 +54,12 @@ struct SavedSource {
   // For a journal source: the sd-journal cursor after the last entry read;
   // position is then unused.
   std::string journal_cursor;
+  // Correlator::SerializeState() of the source's pipeline; "" when absent.
+  std::string correlator;
+  // AbuseTracker::SerializeState() of the source's relay-abuse windows.
+  std::string abuse;
+  // Time of the newest Postfix line read (Unix microseconds; 0 before any).
+  int64_t newest_line_micros = 0;
 };
 
 struct ExporterState {
