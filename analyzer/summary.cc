@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <ostream>
+#include <sstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -63,6 +65,12 @@ std::string RecipientDomain(const std::string& address) {
   return address.substr(at + 1);
 }
 
+std::string_view RecipientDomainView(std::string_view address) {
+  const size_t at = address.find('@');
+  if (at == std::string_view::npos || at == 0) return address;
+  return address.substr(at + 1);
+}
+
 std::string DateString(int64_t day) {
   int y, m, d;
   CivilFromDays(day, &y, &m, &d);
@@ -87,6 +95,14 @@ std::string HostKey(std::string_view host, std::string_view id) {
   k.push_back(' ');
   k.append(id.data(), id.size());
   return k;
+}
+
+// m[k], allocating the key only when it is new (heterogeneous lookup).
+template <typename V>
+V& FindOrInsert(absl::flat_hash_map<std::string, V>* m, std::string_view k) {
+  auto it = m->find(absl::string_view(k.data(), k.size()));
+  if (it != m->end()) return it->second;
+  return m->try_emplace(std::string(k)).first->second;
 }
 
 }  // namespace
@@ -225,6 +241,8 @@ void SummaryData::Merge(const SummaryData& o) {
   MergeCounts(&deferral_reasons, o.deferral_reasons);
   MergeCounts(&bounce_reasons, o.bounce_reasons);
   smtpd_connections += o.smtpd_connections;
+  message_detail.insert(message_detail.end(), o.message_detail.begin(),
+                        o.message_detail.end());
 }
 
 uint64_t SummaryData::recipient_hosts() const {
@@ -257,15 +275,28 @@ std::vector<std::pair<const char*, uint64_t>> SummaryData::GrandTotals() const {
 Summary::Summary(SummaryOptions options) : options_(options) {}
 
 std::string Summary::NormalizeAddress(std::string_view address) const {
-  std::string a(address);
+  std::string a;
+  NormalizeInto(address, &a);
+  return a;
+}
+
+void Summary::NormalizeInto(std::string_view address, std::string* out) const {
+  out->assign(address.data(), address.size());
+  std::string& a = *out;
   if (options_.ignore_case) {
-    a = Lower(a);
+    for (char& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   } else if (const size_t at = a.find('@'); at != std::string::npos && at + 1 < a.size()) {
     for (size_t i = at; i < a.size(); ++i) {
       a[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(a[i])));
     }
   }
-  return a;
+}
+
+std::string_view Summary::ConnectionKey(const LogLine& line) {
+  key_scratch_.assign(line.host.data(), line.host.size());
+  key_scratch_ += ' ';
+  key_scratch_ += std::to_string(line.pid);
+  return key_scratch_;
 }
 
 namespace {
@@ -282,6 +313,82 @@ std::string VerpMung(std::string a, int level) {
 
 }  // namespace
 
+namespace {
+
+// The word `mailgauge records` uses for a status (RecipientStatusName lives
+// in the correlator's library, which this one does not link).
+const char* StatusWord(RecipientStatus s) {
+  switch (s) {
+    case RecipientStatus::kSent: return "sent";
+    case RecipientStatus::kBounced: return "bounced";
+    case RecipientStatus::kExpired: return "expired";
+    case RecipientStatus::kDeleted: return "deleted";
+    case RecipientStatus::kDeferred: return "deferred";
+    case RecipientStatus::kHeld: return "held";
+    case RecipientStatus::kDiscarded: return "discarded";
+    case RecipientStatus::kUnknown: break;
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::string SrsMung(std::string_view address) {
+  // SRS0=HASH=TT=orig.domain=orig-local@forwarder
+  static const RE2 srs0(R"((?i)^SRS0[=+-][^=@]+=[^=@]+=([^=@]+)=(.+)@[^@]*$)");
+  // SRS1=HASH=first.forwarder==HASH=TT=orig.domain=orig-local@forwarder
+  static const RE2 srs1(
+      R"((?i)^SRS1[=+-][^=@]+=[^=@]+=[=+-][^=@]+=[^=@]+=([^=@]+)=(.+)@[^@]*$)");
+  std::string domain, local;
+  if (RE2::FullMatch(Piece(address), srs0, &domain, &local) ||
+      RE2::FullMatch(Piece(address), srs1, &domain, &local)) {
+    return absl::StrCat(local, "@", domain);
+  }
+  return std::string(address);
+}
+
+std::string Summary::SenderKey(std::string_view sender) const {
+  if (sender.empty()) return "from=<>";
+  if (options_.srs_mung) {
+    return VerpMung(NormalizeAddress(SrsMung(sender)), options_.verp_mung);
+  }
+  return VerpMung(NormalizeAddress(sender), options_.verp_mung);
+}
+
+bool Summary::InDomain(std::string_view address) const {
+  const std::string& d = options_.by_domain;
+  const size_t at = address.rfind('@');
+  if (d.empty() || at == std::string_view::npos) return false;
+  const std::string domain = Lower(address.substr(at + 1));
+  if (domain == d) return true;
+  return domain.size() > d.size() && domain[domain.size() - d.size() - 1] == '.' &&
+         domain.compare(domain.size() - d.size(), d.size(), d) == 0;
+}
+
+bool Summary::RecordInDomain(const MessageRecord& m) const {
+  if (m.sender_known && InDomain(options_.srs_mung ? SrsMung(m.sender) : m.sender)) {
+    return true;
+  }
+  for (const RecipientRecord& r : m.recipients) {
+    if (InDomain(r.address) || InDomain(r.orig_to)) return true;
+  }
+  return false;
+}
+
+bool Summary::LineInDomain(const LogLine& line, const parsers::Event& e) {
+  std::string from(e.from);
+  if (options_.srs_mung) from = SrsMung(from);
+  const bool named = InDomain(from) || InDomain(e.to) || InDomain(e.orig_to);
+  if (e.queue_id.empty()) return named;
+  const std::string key = HostKey(line.host, e.queue_id);
+  if (named) {
+    if (domain_hops_.size() >= options_.max_pending_sizes) domain_hops_.clear();
+    domain_hops_.insert(key);
+    return true;
+  }
+  return domain_hops_.contains(key);
+}
+
 void Summary::AddTraffic(const Timestamp& t, uint64_t TrafficCounts::*field) {
   ++(data_.per_hour[LocalHour(t)].*field);
   ++(data_.per_day[LocalDay(t)].*field);
@@ -294,9 +401,26 @@ void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
   if (!data_.last_time.known() || line.time.unix_micros > data_.last_time.unix_micros) {
     data_.last_time = line.time;
   }
-  data_.days[LocalDay(line.time)] = true;
+  if (const int64_t day = LocalDay(line.time); day != last_day_ || data_.days.empty()) {
+    data_.days[day] = true;
+    last_day_ = day;
+  }
+  if (e.kind == EventKind::kDelivery && !e.queue_id.empty() &&
+      (e.delivery_status == DeliveryStatus::kDeliverable ||
+       e.delivery_status == DeliveryStatus::kUndeliverable)) {
+    // An address-verification probe: pflogsumm counts neither a delivery
+    // nor a bounce for it, and neither does the record of its message.
+    if (probe_hops_.size() >= options_.max_pending_sizes) probe_hops_.clear();
+    probe_hops_.insert(HostKey(line.host, e.queue_id));
+  }
+  if (e.kind == EventKind::kQueued && !e.queue_id.empty() && e.size >= 0) {
+    // Kept whatever --by-domain says: a message can qualify by a later line.
+    if (hop_sizes_.size() >= options_.max_pending_sizes) hop_sizes_.clear();
+    hop_sizes_.try_emplace(HostKey(line.host, e.queue_id), e.size);
+  }
+  if (!options_.by_domain.empty() && !LineInDomain(line, e)) return;
   const std::string_view msg = line.message;
-  const std::string daemon(line.daemon);
+  const std::string_view daemon = line.daemon;
 
   // pflogsumm: a message beginning "warning: ", "fatal: ", "panic: " is
   // counted by service under its text after the (last) prefix.
@@ -306,7 +430,7 @@ void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
         {"panic: ", &data_.panics}}) {
     if (StartsWith(msg, prefix)) {
       const size_t last = msg.rfind(prefix);
-      ++(*table)[daemon][Trim(std::string(msg.substr(last + prefix.size())), 66)];
+      ++(*table)[std::string(daemon)][Trim(std::string(msg.substr(last + prefix.size())), 66)];
       break;
     }
   }
@@ -319,12 +443,6 @@ void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
   }
 
   switch (e.kind) {
-    case EventKind::kQueued:
-      if (!e.queue_id.empty() && e.size >= 0) {
-        if (hop_sizes_.size() >= options_.max_pending_sizes) hop_sizes_.clear();
-        hop_sizes_.try_emplace(HostKey(line.host, e.queue_id), e.size);
-      }
-      break;
     case EventKind::kDelivery:
       if (e.delivery_status == DeliveryStatus::kSent &&
           StartsWith(e.reply, "forwarded as ")) {
@@ -347,10 +465,11 @@ void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
         static const RE2 code(R"(^\d{3} )");
         RE2::Replace(&reason, code, "");
         if (StartsWith(reason, "connect to ")) reason = reason.substr(11);
-        ++data_.deferral_detail[daemon][reason];
-        std::string to = NormalizeAddress(
-            options_.use_orig_to && !e.orig_to.empty() ? e.orig_to : e.to);
-        DeliveryDomainStats& d = data_.delivery_domains[RecipientDomain(to)];
+        ++data_.deferral_detail[std::string(daemon)][reason];
+        NormalizeInto(options_.use_orig_to && !e.orig_to.empty() ? e.orig_to : e.to,
+                      &address_scratch_);
+        DeliveryDomainStats& d =
+            FindOrInsert(&data_.delivery_domains, RecipientDomainView(address_scratch_));
         ++d.defers;
         if (e.delay > d.delay_max) d.delay_max = e.delay;
         ++data_.deferral_reasons[std::string(
@@ -387,12 +506,13 @@ void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
         if (open_connections_.size() >= options_.max_open_connections) {
           open_connections_.clear();
         }
-        open_connections_[HostKey(line.host, std::to_string(line.pid))] = line.time;
+        open_connections_[std::string(ConnectionKey(line))] = line.time;
       }
       break;
     case EventKind::kDisconnect:
       if (e.daemon == Daemon::kSmtpd) {
-        auto it = open_connections_.find(HostKey(line.host, std::to_string(line.pid)));
+        const std::string_view key = ConnectionKey(line);
+        auto it = open_connections_.find(absl::string_view(key.data(), key.size()));
         if (it != open_connections_.end()) {
           const int64_t secs = std::max<int64_t>(
               0, line.time.unix_seconds() - it->second.unix_seconds());
@@ -519,6 +639,7 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
   }
   if (options_.ignore_case) to = Lower(to);
   if (!RE2::PartialMatch(rest, from1, &from)) from = "<>";
+  if (options_.srs_mung) from = SrsMung(from);
   from = VerpMung(from, options_.verp_mung);
   if (options_.ignore_case) from = Lower(from);
 
@@ -547,15 +668,31 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
 
 void Summary::AddRecord(const MessageRecord& m) {
   // Sizes of this message's hops, as qmgr logged them.
-  std::vector<std::pair<std::string, int64_t>> sizes;
+  std::vector<std::pair<std::string_view, int64_t>>& sizes = sizes_scratch_;
+  sizes.clear();
+  bool probe = false;
   for (const std::string& id : m.queue_ids) {
-    auto it = hop_sizes_.find(HostKey(m.host, id));
+    key_scratch_.assign(m.host);
+    key_scratch_ += ' ';
+    key_scratch_ += id;
+    const absl::string_view key(key_scratch_.data(), key_scratch_.size());
+    auto it = hop_sizes_.find(key);
     if (it != hop_sizes_.end()) {
       sizes.emplace_back(id, it->second);
       hop_sizes_.erase(it);
     }
+    if (!probe_hops_.empty()) {
+      if (auto p = probe_hops_.find(key); p != probe_hops_.end()) {
+        probe_hops_.erase(p);
+        probe = true;
+      }
+    }
+    if (!domain_hops_.empty()) {
+      if (auto d = domain_hops_.find(key); d != domain_hops_.end()) domain_hops_.erase(d);
+    }
   }
-  auto size_of = [&](const std::string& qid) -> int64_t {
+  if (!options_.by_domain.empty() && !RecordInDomain(m)) return;
+  auto size_of = [&](std::string_view qid) -> int64_t {
     for (const auto& [id, s] : sizes) {
       if (id == qid) return s;
     }
@@ -567,9 +704,7 @@ void Summary::AddRecord(const MessageRecord& m) {
     ++data_.totals.received;
     AddTraffic(m.arrival.known() ? m.arrival : m.completion, &TrafficCounts::received);
     if (m.size >= 0 && m.sender_known) {
-      std::string sender = m.sender.empty()
-                               ? std::string("from=<>")
-                               : VerpMung(NormalizeAddress(m.sender), options_.verp_mung);
+      std::string sender = SenderKey(m.sender);
       std::string domain;
       const size_t at = sender.find('@');
       if (at != std::string::npos && at > 0 && at + 1 < sender.size()) {
@@ -580,37 +715,63 @@ void Summary::AddRecord(const MessageRecord& m) {
         domain = ClientDomain(m.client_name, m.client_addr);
       }
       const uint64_t size = static_cast<uint64_t>(m.size);
-      AddressStats& s = data_.senders[sender];
+      AddressStats& s = FindOrInsert(&data_.senders, sender);
       ++s.count;
       s.bytes += size;
-      AddressStats& d = data_.sending_domains[domain];
+      AddressStats& d = FindOrInsert(&data_.sending_domains, domain);
       ++d.count;
       d.bytes += size;
       data_.totals.bytes_received += size;
     }
   }
 
+  if (options_.message_detail && (m.origin == "smtpd" || m.origin == "pickup")) {
+    MessageDetail detail;
+    detail.queue_id = m.queue_ids.empty() ? std::string() : m.queue_ids.front();
+    detail.sender = m.sender_known ? SenderKey(m.sender) : std::string("(sender not in log)");
+    if (m.origin == "pickup") {
+      detail.client = "pickup";
+    } else if (!m.client_addr.empty() || !m.client_name.empty()) {
+      detail.client = absl::StrCat(m.client_name, "[", m.client_addr, "]");
+    }
+    detail.size = m.size;
+    detail.arrival = m.arrival;
+    for (const RecipientRecord& r : m.recipients) {
+      detail.recipients.push_back(
+          {NormalizeAddress(options_.use_orig_to && !r.orig_to.empty() ? r.orig_to : r.address),
+           std::string(probe ? "probe" : StatusWord(r.status)), r.relay, r.dsn,
+           r.delay});
+    }
+    data_.message_detail.push_back(std::move(detail));
+  }
+
   bool deferred = false;
   bool expired = m.end == "expired";
   for (const RecipientRecord& r : m.recipients) {
     if (r.deferrals > 0) deferred = true;
+    // Address-verification probes (status=deliverable/undeliverable) are
+    // neither deliveries nor bounces (pflogsumm ignores them).
+    if (probe && (r.status == RecipientStatus::kSent || r.status == RecipientStatus::kBounced)) {
+      continue;
+    }
     const Timestamp when = r.time.known() ? r.time : m.completion;
     switch (r.status) {
       case RecipientStatus::kSent: {
         if (StartsWith(r.reply, "forwarded as ")) break;  // counted as forwarded
-        const std::string address = NormalizeAddress(
-            options_.use_orig_to && !r.orig_to.empty() ? r.orig_to : r.address);
-        const std::string domain = RecipientDomain(address);
+        NormalizeInto(options_.use_orig_to && !r.orig_to.empty() ? r.orig_to : r.address,
+                      &address_scratch_);
+        const std::string& address = address_scratch_;
         ++data_.totals.delivered;
         AddTraffic(when, &TrafficCounts::delivered);
-        AddressStats& a = data_.recipients[address];
+        AddressStats& a = FindOrInsert(&data_.recipients, address);
         ++a.count;
-        DeliveryDomainStats& d = data_.delivery_domains[domain];
+        DeliveryDomainStats& d =
+            FindOrInsert(&data_.delivery_domains, RecipientDomainView(address));
         ++d.count;
         const double delay = r.delay >= 0 ? r.delay : 0;
         d.delay_sum += delay;
         if (delay > d.delay_max) d.delay_max = delay;
-        const int64_t size = size_of(r.queue_id.empty() ? std::string() : r.queue_id);
+        const int64_t size = size_of(r.queue_id);
         if (size > 0) {
           a.bytes += static_cast<uint64_t>(size);
           d.bytes += static_cast<uint64_t>(size);
@@ -650,34 +811,6 @@ void Summary::AddRecord(const MessageRecord& m) {
 
 namespace {
 
-Json Nested2ToJson(const NestedCounts& n, const char* k1, const char* k2) {
-  Json out = Json::array();
-  for (const auto& [a, inner] : n) {
-    for (const auto& [b, count] : inner) {
-      out.push_back({{k1, a}, {k2, b}, {"count", count}});
-    }
-  }
-  return out;
-}
-
-Json Nested3ToJson(const Nested3Counts& n) {
-  Json out = Json::array();
-  for (const auto& [stage, reasons] : n) {
-    for (const auto& [reason, keys] : reasons) {
-      for (const auto& [key, count] : keys) {
-        out.push_back({{"stage", stage}, {"reason", reason}, {"key", key}, {"count", count}});
-      }
-    }
-  }
-  return out;
-}
-
-Json CountsToJson(const CountMap& m, const char* k) {
-  Json out = Json::array();
-  for (const auto& [a, count] : m) out.push_back({{k, a}, {"count", count}});
-  return out;
-}
-
 template <typename Map>
 std::vector<typename Map::const_pointer> Sorted(const Map& m) {
   std::vector<typename Map::const_pointer> v;
@@ -685,15 +818,6 @@ std::vector<typename Map::const_pointer> Sorted(const Map& m) {
   for (const auto& kv : m) v.push_back(&kv);
   std::sort(v.begin(), v.end(), [](auto a, auto b) { return a->first < b->first; });
   return v;
-}
-
-Json AddressesToJson(const absl::flat_hash_map<std::string, AddressStats>& m,
-                     const char* k) {
-  Json out = Json::array();
-  for (auto* kv : Sorted(m)) {
-    out.push_back({{k, kv->first}, {"messages", kv->second.count}, {"bytes", kv->second.bytes}});
-  }
-  return out;
 }
 
 Json ConnToJson(const ConnectionStats& c) {
@@ -763,13 +887,186 @@ int64_t DayFromJson(const Json& j) {
 
 constexpr char kSchema[] = "mailgauge-summary/1";
 
+namespace {
+
+// A JSON row {"<key>": "<value>", "<counts[0].first>": n0, ...}, written by
+// JsonStream without building a Json value.
+struct StringCountsRow {
+  const char* key;
+  const std::string* value;
+  std::array<std::pair<const char*, uint64_t>, 2> counts;
+};
+
+// Appends `s` as nlohmann's dump writes a string: printable ASCII without
+// '"' and '\\' as is, anything else through nlohmann itself.
+void AppendJsonString(const std::string& s, std::string* out) {
+  for (const char c : s) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+      *out += Json(s).dump();
+      return;
+    }
+  }
+  *out += '"';
+  *out += s;
+  *out += '"';
+}
+
+// Writes a JSON object field by field to a stream, laid out exactly as
+// nlohmann's dump(indent) lays out the whole document, so that arrays can be
+// written row by row: the document is never held in memory at once (its
+// DOM is several times the size of the tables it comes from).
+class JsonStream {
+ public:
+  JsonStream(std::ostream& out, int indent) : out_(out), indent_(indent) {
+    out_ << '{';
+    first_.push_back(true);
+  }
+  void Field(const char* key, const Json& value) {
+    Key(key);
+    Value(value, Depth());
+  }
+  // `rows(emit)` calls emit(const Json&) once per element.
+  template <typename Rows>
+  void Array(const char* key, Rows rows) {
+    Key(key);
+    bool any = false;
+    rows([&](const auto& row) {
+      out_ << (any ? "," : "[");
+      NewLine(Depth() + 1);
+      Value(row, Depth() + 1);
+      any = true;
+    });
+    if (any) {
+      NewLine(Depth());
+      out_ << ']';
+    } else {
+      out_ << "[]";
+    }
+  }
+  void BeginObject(const char* key) {
+    Key(key);
+    out_ << '{';
+    first_.push_back(true);
+  }
+  void EndObject() {
+    const bool empty = first_.back();
+    first_.pop_back();
+    if (!empty) NewLine(Depth());
+    out_ << '}';
+  }
+
+ private:
+  int Depth() const { return static_cast<int>(first_.size()); }
+  void NewLine(int depth) {
+    if (indent_ >= 0) out_ << '\n' << std::string(static_cast<size_t>(depth * indent_), ' ');
+  }
+  void Key(const char* key) {
+    if (!first_.back()) out_ << ',';
+    first_.back() = false;
+    NewLine(Depth());
+    out_ << '"' << key << (indent_ >= 0 ? "\": " : "\":");
+  }
+  // A value dumped on its own, its lines shifted to `depth`.
+  void Value(const Json& value, int depth) {
+    const std::string text = value.dump(indent_);
+    if (indent_ < 0) {
+      out_ << text;
+      return;
+    }
+    const std::string pad(static_cast<size_t>(depth * indent_), ' ');
+    size_t start = 0;
+    for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
+      out_.write(text.data() + start, static_cast<std::streamsize>(nl + 1 - start));
+      out_ << pad;
+    }
+    out_.write(text.data() + start, static_cast<std::streamsize>(text.size() - start));
+  }
+
+  // A StringCountsRow as nlohmann would dump the equivalent object, written
+  // without building it (the address tables have hundreds of thousands of
+  // rows).
+  void Value(const StringCountsRow& row, int depth) {
+    std::string& t = row_text_;
+    t.clear();
+    const bool pretty = indent_ >= 0;
+    const std::string field_pad = pretty ? "\n" + std::string(static_cast<size_t>((depth + 1) * indent_), ' ') : "";
+    const char* sep = pretty ? "\": " : "\":";
+    t += '{';
+    t += field_pad;
+    t += '"';
+    t += row.key;
+    t += sep;
+    AppendJsonString(*row.value, &t);
+    for (const auto& [name, n] : row.counts) {
+      t += ',';
+      t += field_pad;
+      t += '"';
+      t += name;
+      t += sep;
+      t += std::to_string(n);
+    }
+    if (pretty) {
+      t += '\n';
+      t.append(static_cast<size_t>(depth * indent_), ' ');
+    }
+    t += '}';
+    out_.write(t.data(), static_cast<std::streamsize>(t.size()));
+  }
+
+  std::ostream& out_;
+  int indent_;
+  std::vector<bool> first_;  // per open object: no field written yet
+  std::string row_text_;     // reused by Value(StringCountsRow)
+};
+
+template <typename Emit>
+void Nested2Rows(const NestedCounts& n, const char* k1, const char* k2, Emit&& emit) {
+  for (const auto& [a, inner] : n) {
+    for (const auto& [b, count] : inner) emit(Json{{k1, a}, {k2, b}, {"count", count}});
+  }
+}
+
+template <typename Emit>
+void Nested3Rows(const Nested3Counts& n, Emit&& emit) {
+  for (const auto& [stage, reasons] : n) {
+    for (const auto& [reason, keys] : reasons) {
+      for (const auto& [key, count] : keys) {
+        emit(Json{{"stage", stage}, {"reason", reason}, {"key", key}, {"count", count}});
+      }
+    }
+  }
+}
+
+template <typename Emit>
+void CountRows(const CountMap& m, const char* k, Emit&& emit) {
+  for (const auto& [a, count] : m) emit(Json{{k, a}, {"count", count}});
+}
+
+template <typename Emit>
+void AddressRows(const absl::flat_hash_map<std::string, AddressStats>& m, const char* k,
+                 Emit&& emit) {
+  for (auto* kv : Sorted(m)) {
+    emit(StringCountsRow{k, &kv->first,
+                         {{{"messages", kv->second.count}, {"bytes", kv->second.bytes}}}});
+  }
+}
+
+}  // namespace
+
 std::string Summary::ToJson(int indent) const {
+  std::ostringstream out;
+  WriteJson(out, indent);
+  return out.str();
+}
+
+void Summary::WriteJson(std::ostream& out, int indent) const {
   const SummaryData& d = data_;
-  Json j;
-  j["schema"] = kSchema;
+  JsonStream j(out, indent);
+  j.Field("schema", kSchema);
   Json period;
   period["first"] = d.first_time.known() ? d.first_time.ToRfc3339() : "";
   period["last"] = d.last_time.known() ? d.last_time.ToRfc3339() : "";
+  if (!options_.by_domain.empty()) period["by_domain"] = options_.by_domain;
   period["first_unix_micros"] = d.first_time.unix_micros;
   period["first_utc_offset"] = d.first_time.utc_offset_seconds;
   period["last_unix_micros"] = d.last_time.unix_micros;
@@ -777,88 +1074,113 @@ std::string Summary::ToJson(int indent) const {
   Json days = Json::array();
   for (const auto& [day, seen] : d.days) days.push_back(DateString(day));
   period["days"] = days;
-  j["period"] = period;
+  j.Field("period", period);
   Json totals = Json::object();
   for (const auto& [name, value] : d.GrandTotals()) totals[name] = value;
   totals["smtpd_connections"] = d.smtpd_connections;
-  j["totals"] = std::move(totals);
-  Json per_day = Json::array();
-  for (const auto& [day, c] : d.per_day) {
-    Json row = {{"date", DateString(day)}};
-    row.update(TrafficToJson(c));
-    per_day.push_back(row);
+  j.Field("totals", totals);
+  j.Array("per_day", [&](auto&& emit) {
+    for (const auto& [day, c] : d.per_day) {
+      Json row = {{"date", DateString(day)}};
+      row.update(TrafficToJson(c));
+      emit(row);
+    }
+  });
+  j.Array("per_hour", [&](auto&& emit) {
+    for (int h = 0; h < 24; ++h) {
+      Json row = {{"hour", h}};
+      row.update(TrafficToJson(d.per_hour[h]));
+      emit(row);
+    }
+  });
+  j.Array("delivery_domains", [&](auto&& emit) {
+    for (auto* kv : Sorted(d.delivery_domains)) {
+      const DeliveryDomainStats& s = kv->second;
+      emit(Json{{"domain", kv->first},
+                {"delivered", s.count},
+                {"bytes", s.bytes},
+                {"defers", s.defers},
+                {"delay_sum", s.delay_sum},
+                {"delay_avg", s.count > 0 ? s.delay_sum / s.count : 0.0},
+                {"delay_max", s.delay_max}});
+    }
+  });
+  j.Array("sending_domains",
+          [&](auto&& emit) { AddressRows(d.sending_domains, "domain", emit); });
+  j.Array("senders", [&](auto&& emit) { AddressRows(d.senders, "address", emit); });
+  j.Array("recipients", [&](auto&& emit) { AddressRows(d.recipients, "address", emit); });
+  j.Array("no_size", [&](auto&& emit) {
+    for (const auto& [qid, rcpt] : d.no_size) emit(Json{{"queue_id", qid}, {"recipient", rcpt}});
+  });
+  j.Array("deferral_detail",
+          [&](auto&& emit) { Nested2Rows(d.deferral_detail, "service", "reason", emit); });
+  j.Array("bounce_detail",
+          [&](auto&& emit) { Nested2Rows(d.bounce_detail, "relay", "reason", emit); });
+  j.Array("expired_detail",
+          [&](auto&& emit) { Nested2Rows(d.expired_detail, "domain", "reason", emit); });
+  j.Array("reject_detail", [&](auto&& emit) { Nested3Rows(d.reject_detail, emit); });
+  j.Array("reject_warning_detail",
+          [&](auto&& emit) { Nested3Rows(d.reject_warning_detail, emit); });
+  j.Array("hold_detail", [&](auto&& emit) { Nested3Rows(d.hold_detail, emit); });
+  j.Array("discard_detail", [&](auto&& emit) { Nested3Rows(d.discard_detail, emit); });
+  j.Array("smtp_failures",
+          [&](auto&& emit) { Nested2Rows(d.smtp_failures, "reason", "host", emit); });
+  j.Array("warnings", [&](auto&& emit) { Nested2Rows(d.warnings, "service", "text", emit); });
+  j.Array("fatals", [&](auto&& emit) { Nested2Rows(d.fatals, "service", "text", emit); });
+  j.Array("panics", [&](auto&& emit) { Nested2Rows(d.panics, "service", "text", emit); });
+  j.Array("master_messages", [&](auto&& emit) { CountRows(d.master_messages, "text", emit); });
+  j.BeginObject("smtpd");
+  j.Array("per_hour", [&](auto&& emit) {
+    for (int h = 0; h < 24; ++h) {
+      Json row = {{"hour", h}};
+      row.update(ConnToJson(d.smtpd_per_hour[h]));
+      emit(row);
+    }
+  });
+  j.Array("per_day", [&](auto&& emit) {
+    for (const auto& [day, c] : d.smtpd_per_day) {
+      Json row = {{"date", DateString(day)}};
+      row.update(ConnToJson(c));
+      emit(row);
+    }
+  });
+  j.Array("per_domain", [&](auto&& emit) {
+    for (auto* kv : Sorted(d.smtpd_per_domain)) {
+      Json row = {{"domain", kv->first}};
+      row.update(ConnToJson(kv->second));
+      emit(row);
+    }
+  });
+  j.EndObject();
+  j.Array("postscreen", [&](auto&& emit) { CountRows(d.postscreen, "event", emit); });
+  j.Array("dnsbl", [&](auto&& emit) { CountRows(d.postscreen_dnsbl, "list", emit); });
+  j.Array("tls", [&](auto&& emit) { Nested2Rows(d.tls, "direction", "kind", emit); });
+  j.Array("sasl_failures", [&](auto&& emit) { CountRows(d.sasl_failures, "client", emit); });
+  j.BeginObject("reason_classes");
+  j.Array("reject", [&](auto&& emit) { CountRows(d.reject_reasons, "reason", emit); });
+  j.Array("deferral", [&](auto&& emit) { CountRows(d.deferral_reasons, "reason", emit); });
+  j.Array("bounce", [&](auto&& emit) { CountRows(d.bounce_reasons, "reason", emit); });
+  j.EndObject();
+  if (!d.message_detail.empty()) {
+    j.Array("messages", [&](auto&& emit) {
+      for (const MessageDetail& m : d.message_detail) {
+        Json rcpts = Json::array();
+        for (const DetailRecipient& r : m.recipients) {
+          rcpts.push_back({{"address", r.address}, {"status", r.status}, {"relay", r.relay},
+                           {"dsn", r.dsn}, {"delay", r.delay}});
+        }
+        emit(Json{{"queue_id", m.queue_id},
+                  {"sender", m.sender},
+                  {"client", m.client},
+                  {"size", m.size},
+                  {"arrival", m.arrival.known() ? m.arrival.ToRfc3339() : ""},
+                  {"arrival_unix_micros", m.arrival.unix_micros},
+                  {"arrival_utc_offset", m.arrival.utc_offset_seconds},
+                  {"recipients", rcpts}});
+      }
+    });
   }
-  j["per_day"] = per_day;
-  Json per_hour = Json::array();
-  for (int h = 0; h < 24; ++h) {
-    Json row = {{"hour", h}};
-    row.update(TrafficToJson(d.per_hour[h]));
-    per_hour.push_back(row);
-  }
-  j["per_hour"] = per_hour;
-  Json domains = Json::array();
-  for (auto* kv : Sorted(d.delivery_domains)) {
-    const DeliveryDomainStats& s = kv->second;
-    domains.push_back({{"domain", kv->first},
-                       {"delivered", s.count},
-                       {"bytes", s.bytes},
-                       {"defers", s.defers},
-                       {"delay_sum", s.delay_sum},
-                       {"delay_avg", s.count > 0 ? s.delay_sum / s.count : 0.0},
-                       {"delay_max", s.delay_max}});
-  }
-  j["delivery_domains"] = domains;
-  j["sending_domains"] = AddressesToJson(d.sending_domains, "domain");
-  j["senders"] = AddressesToJson(d.senders, "address");
-  j["recipients"] = AddressesToJson(d.recipients, "address");
-  Json no_size = Json::array();
-  for (const auto& [qid, rcpt] : d.no_size) {
-    no_size.push_back({{"queue_id", qid}, {"recipient", rcpt}});
-  }
-  j["no_size"] = no_size;
-  j["deferral_detail"] = Nested2ToJson(d.deferral_detail, "service", "reason");
-  j["bounce_detail"] = Nested2ToJson(d.bounce_detail, "relay", "reason");
-  j["expired_detail"] = Nested2ToJson(d.expired_detail, "domain", "reason");
-  j["reject_detail"] = Nested3ToJson(d.reject_detail);
-  j["reject_warning_detail"] = Nested3ToJson(d.reject_warning_detail);
-  j["hold_detail"] = Nested3ToJson(d.hold_detail);
-  j["discard_detail"] = Nested3ToJson(d.discard_detail);
-  j["smtp_failures"] = Nested2ToJson(d.smtp_failures, "reason", "host");
-  j["warnings"] = Nested2ToJson(d.warnings, "service", "text");
-  j["fatals"] = Nested2ToJson(d.fatals, "service", "text");
-  j["panics"] = Nested2ToJson(d.panics, "service", "text");
-  j["master_messages"] = CountsToJson(d.master_messages, "text");
-  Json smtpd;
-  Json sh = Json::array();
-  for (int h = 0; h < 24; ++h) {
-    Json row = {{"hour", h}};
-    row.update(ConnToJson(d.smtpd_per_hour[h]));
-    sh.push_back(row);
-  }
-  smtpd["per_hour"] = sh;
-  Json sd = Json::array();
-  for (const auto& [day, c] : d.smtpd_per_day) {
-    Json row = {{"date", DateString(day)}};
-    row.update(ConnToJson(c));
-    sd.push_back(row);
-  }
-  smtpd["per_day"] = sd;
-  Json sdom = Json::array();
-  for (auto* kv : Sorted(d.smtpd_per_domain)) {
-    Json row = {{"domain", kv->first}};
-    row.update(ConnToJson(kv->second));
-    sdom.push_back(row);
-  }
-  smtpd["per_domain"] = sdom;
-  j["smtpd"] = smtpd;
-  j["postscreen"] = CountsToJson(d.postscreen, "event");
-  j["dnsbl"] = CountsToJson(d.postscreen_dnsbl, "list");
-  j["tls"] = Nested2ToJson(d.tls, "direction", "kind");
-  j["sasl_failures"] = CountsToJson(d.sasl_failures, "client");
-  j["reason_classes"] = {{"reject", CountsToJson(d.reject_reasons, "reason")},
-                         {"deferral", CountsToJson(d.deferral_reasons, "reason")},
-                         {"bounce", CountsToJson(d.bounce_reasons, "reason")}};
-  return j.dump(indent);
+  j.EndObject();
 }
 
 absl::StatusOr<Summary> Summary::FromJson(std::string_view text) {
@@ -955,6 +1277,20 @@ absl::StatusOr<Summary> Summary::FromJson(std::string_view text) {
       CountsFromJson(Arr(rc, "reject"), "reason", &d.reject_reasons);
       CountsFromJson(Arr(rc, "deferral"), "reason", &d.deferral_reasons);
       CountsFromJson(Arr(rc, "bounce"), "reason", &d.bounce_reasons);
+    }
+    for (const Json& row : Arr(j, "messages")) {
+      MessageDetail m;
+      m.queue_id = S(row, "queue_id");
+      m.sender = S(row, "sender");
+      m.client = S(row, "client");
+      m.size = row.contains("size") ? row.at("size").get<int64_t>() : -1;
+      m.arrival.unix_micros = I(row, "arrival_unix_micros");
+      m.arrival.utc_offset_seconds = static_cast<int32_t>(I(row, "arrival_utc_offset"));
+      for (const Json& r : Arr(row, "recipients")) {
+        m.recipients.push_back({S(r, "address"), S(r, "status"), S(r, "relay"), S(r, "dsn"),
+                                r.contains("delay") ? D(r, "delay") : -1});
+      }
+      d.message_detail.push_back(std::move(m));
     }
   } catch (const std::exception& ex) {
     return absl::InvalidArgumentError(absl::StrCat("bad summary: ", ex.what()));

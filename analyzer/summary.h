@@ -30,10 +30,13 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "analyzer/message_record.h"
 #include "common/log_line.h"
@@ -55,11 +58,43 @@ struct SummaryOptions {
   bool rej_add_to = false;
   // --use-orig-to: key recipients by orig_to= where the line has one.
   bool use_orig_to = false;
+  // --srs-mung: rewrite SRS0/SRS1 sender addresses
+  // ("SRS0=HHH=TT=example.org=alice@fwd.example") back to the original
+  // sender ("alice@example.org").
+  bool srs_mung = false;
+  // --by-domain: when not empty (lower case), count only what concerns this
+  // domain or its subdomains: messages whose sender or any recipient is in
+  // it, and lines naming such an address or belonging to such a message.
+  // Lines that name no address (warnings, connections, postscreen, TLS,
+  // master) are not counted. See docs/report.md.
+  std::string by_domain;
+  // -e: keep one MessageDetail per received message (memory grows with the
+  // number of messages, as pflogsumm warns for its -e).
+  bool message_detail = false;
   // The per-queue-ID size table (sizes of hops whose record has not arrived
   // yet) is cleared when it grows beyond this many entries.
   size_t max_pending_sizes = 500000;
   // Open smtpd connections remembered for --smtpd-stats.
   size_t max_open_connections = 100000;
+};
+
+// One recipient in the per-message detail (-e).
+struct DetailRecipient {
+  std::string address;
+  std::string status;  // RecipientStatusName: sent, bounced, deferred, ...
+  std::string relay;
+  std::string dsn;
+  double delay = -1;
+};
+
+// One message in the per-message detail (-e), from the correlator's record.
+struct MessageDetail {
+  std::string queue_id;  // first hop
+  std::string sender;    // as the sender tables key it; "from=<>" for <>
+  std::string client;    // "name[addr]", "pickup" or "" when unknown
+  int64_t size = -1;
+  Timestamp arrival;
+  std::vector<DetailRecipient> recipients;
 };
 
 // Message counters per hour or day; pflogsumm's five traffic columns.
@@ -160,6 +195,9 @@ struct SummaryData {
   CountMap bounce_reasons;
   uint64_t smtpd_connections = 0;  // connect lines (with or without a matching disconnect)
 
+  // -e: one entry per received message, in the order records arrived.
+  std::vector<MessageDetail> message_detail;
+
   void Merge(const SummaryData& o);
   // Recipient domains with at least one delivery (pflogsumm's "recipient
   // hosts/domains"; the delivery table also lists domains only deferred).
@@ -188,6 +226,9 @@ class Summary {
   // The JSON document `mailgauge report --format json` prints and
   // `--merge` reads (schema in docs/report.md). `indent` < 0: one line.
   std::string ToJson(int indent = 2) const;
+  // The same document written to `out` as it is made, row by row, so that
+  // a big summary is never held twice in memory.
+  void WriteJson(std::ostream& out, int indent = 2) const;
   // Parses ToJson()'s output; InvalidArgument names what is wrong.
   [[nodiscard]] static absl::StatusOr<Summary> FromJson(std::string_view text);
 
@@ -198,14 +239,44 @@ class Summary {
  private:
   void AddReject(const LogLine& line, const parsers::Event& event, int kind);
   void AddTraffic(const Timestamp& t, uint64_t TrafficCounts::*field);
+  // --by-domain: is this address in the domain (or a subdomain)?
+  bool InDomain(std::string_view address) const;
+  // --by-domain: does this line concern the domain? Remembers the queue IDs
+  // of messages whose sender or a recipient is in it.
+  bool LineInDomain(const LogLine& line, const parsers::Event& event);
+  bool RecordInDomain(const MessageRecord& record) const;
+  // Sender address as the tables key it (case, VERP and SRS munging).
+  std::string SenderKey(std::string_view sender) const;
+
+  // NormalizeAddress into a reused buffer.
+  void NormalizeInto(std::string_view address, std::string* out) const;
+  // "host pid" of an smtpd line, in key_scratch_ (valid until its next use).
+  std::string_view ConnectionKey(const LogLine& line);
 
   SummaryOptions options_;
   SummaryData data_;
+  // Reused per line or record so that the hot path allocates only when a
+  // table gets a new key.
+  std::string key_scratch_;
+  std::string address_scratch_;
+  std::vector<std::pair<std::string_view, int64_t>> sizes_scratch_;
+  int64_t last_day_ = 0;  // the day last added to data_.days
   // Transient, not serialized: size logged by qmgr for each "host queue-ID"
   // until the record carrying it arrives; smtpd connect time by "host pid".
   absl::flat_hash_map<std::string, int64_t> hop_sizes_;
   absl::flat_hash_map<std::string, Timestamp> open_connections_;
+  // "host queue-ID" of hops that carried address-verification probes
+  // (status=deliverable/undeliverable), until their record arrives.
+  absl::flat_hash_set<std::string> probe_hops_;
+  // --by-domain: "host queue-ID" of hops seen with an address in the domain.
+  absl::flat_hash_set<std::string> domain_hops_;
 };
+
+// --srs-mung's rewrite: "SRS0=HHH=TT=example.org=alice@fwd.example" ->
+// "alice@example.org", "SRS1=HHH=fwd1.example==HHH=TT=example.org=alice@fwd2"
+// -> "alice@example.org"; other addresses unchanged. The SRS prefix is
+// matched case-insensitively, with "=", "+" or "-" as separator.
+std::string SrsMung(std::string_view address);
 
 // pflogsumm's gimme_domain: "mail.example.com[192.0.2.1]" -> "example.com",
 // "unknown[192.0.2.1]" -> "192.0.2.1".

@@ -10,6 +10,7 @@
 #include "analyzer/correlator.h"
 #include "analyzer/log_input.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace mailgauge::analyzer {
 namespace {
@@ -193,6 +194,21 @@ TEST(SummaryTest, JsonRoundTrip) {
   EXPECT_EQ(s.data().senders.size(), back->data().senders.size());
 }
 
+TEST(SummaryTest, StreamedJsonIsLaidOutAsNlohmannDumpsIt) {
+  SummaryOptions o;
+  o.message_detail = true;
+  Pipeline pipeline(o);
+  const Summary& s = pipeline.Run(ReadLines(kLog));
+  for (int indent : {-1, 0, 2, 4}) {
+    const std::string text = s.ToJson(indent);
+    const nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(text);
+    EXPECT_EQ(parsed.dump(indent), text) << indent;
+  }
+  // Empty arrays and objects too.
+  const std::string empty = Summary().ToJson(2);
+  EXPECT_EQ(nlohmann::ordered_json::parse(empty).dump(2), empty);
+}
+
 TEST(SummaryTest, FromJsonRejectsWhatIsNotASummary) {
   EXPECT_EQ(absl::StatusCode::kInvalidArgument, Summary::FromJson("not json").status().code());
   EXPECT_EQ(absl::StatusCode::kInvalidArgument,
@@ -254,6 +270,180 @@ TEST(SummaryTest, ClientDomainFollowsPflogsumm) {
   EXPECT_EQ("127.0.0.1", ClientDomainFromText("unknown[127.0.0.1]"));
   EXPECT_EQ("192.0.2.7", ClientDomainFromText("[192.0.2.7]:4711"));
   EXPECT_EQ("2001:db8::1", ClientDomainFromText("unknown[2001:db8::1]"));
+}
+
+TEST(SummaryTest, SrsMungRestoresTheOriginalSender) {
+  EXPECT_EQ("olga@example.org", SrsMung("SRS0=x7Qz=T4=example.org=olga@fwd.example.net"));
+  EXPECT_EQ("olga@example.org", SrsMung("srs0+x7Qz=T4=example.org=olga@fwd.example.net"));
+  EXPECT_EQ("olga@example.org",
+            SrsMung("SRS1=Hh2K=fwd.example.net==x7Qz=T4=example.org=olga@fwd2.example.com"));
+  // A local part holding '=' survives.
+  EXPECT_EQ("a=b@example.org", SrsMung("SRS0=x7Qz=T4=example.org=a=b@fwd.example.net"));
+  // Not SRS, or not complete: unchanged.
+  EXPECT_EQ("alice@example.org", SrsMung("alice@example.org"));
+  EXPECT_EQ("SRS0=broken@fwd.example.net", SrsMung("SRS0=broken@fwd.example.net"));
+  EXPECT_EQ("", SrsMung(""));
+}
+
+const std::vector<std::string> kSrsLines = {
+    "Nov 25 14:00:01 mx postfix/smtpd[170]: 1B2C3D4E5F: client=fwd.example.net[203.0.113.30]",
+    "Nov 25 14:00:01 mx postfix/qmgr[142]: 1B2C3D4E5F: from=<SRS0=x7Qz=T4=example.org=olga@fwd.example.net>, size=2600, nrcpt=1 (queue active)",
+    "Nov 25 14:00:02 mx postfix/local[173]: 1B2C3D4E5F: to=<quinn@mx.example.com>, relay=local, delay=1, delays=0.9/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)",
+    "Nov 25 14:00:02 mx postfix/qmgr[142]: 1B2C3D4E5F: removed",
+    "Nov 25 14:10:01 mx postfix/smtpd[180]: 2C3D4E5F6B: client=fwd2.example.com[203.0.113.31]",
+    "Nov 25 14:10:01 mx postfix/qmgr[142]: 2C3D4E5F6B: from=<SRS1=Hh2K=fwd.example.net==x7Qz=T4=example.org=olga@fwd2.example.com>, size=2700, nrcpt=1 (queue active)",
+    "Nov 25 14:10:02 mx postfix/local[183]: 2C3D4E5F6B: to=<quinn@mx.example.com>, relay=local, delay=1, delays=0.9/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)",
+    "Nov 25 14:10:02 mx postfix/qmgr[142]: 2C3D4E5F6B: removed",
+};
+
+TEST(SummaryTest, SrsMungKeysSendersByTheOriginalAddress) {
+  {
+    Pipeline pipeline;
+    const SummaryData& d = pipeline.Run(kSrsLines).data();
+    EXPECT_EQ(2u, d.senders.size());
+    EXPECT_EQ(2u, d.sending_domains.size());  // fwd.example.net, fwd2.example.com
+  }
+  SummaryOptions o;
+  o.srs_mung = true;
+  Pipeline pipeline(o);
+  const SummaryData& d = pipeline.Run(kSrsLines).data();
+  ASSERT_EQ(1u, d.senders.size());
+  EXPECT_EQ(2u, d.senders.at("olga@example.org").count);
+  EXPECT_EQ(5300u, d.senders.at("olga@example.org").bytes);
+  ASSERT_EQ(1u, d.sending_domains.size());
+  EXPECT_EQ(2u, d.sending_domains.at("example.org").count);
+}
+
+TEST(SummaryTest, AddressVerificationProbesAreNeitherDeliveredNorBounced) {
+  Pipeline pipeline;
+  const SummaryData& d = pipeline.Run({
+      "Nov 25 13:00:00 mx postfix/cleanup[161]: F6A7B8C9D0: message-id=<20261125130000.F6A7B8C9D0@mx.example.com>",
+      "Nov 25 13:00:00 mx postfix/qmgr[142]: F6A7B8C9D0: from=<double-bounce@mx.example.com>, size=236, nrcpt=1 (queue active)",
+      "Nov 25 13:00:01 mx postfix/smtp[163]: F6A7B8C9D0: to=<uma@remote.test>, relay=mx.remote.test[198.51.100.20]:25, delay=0.6, delays=0.01/0/0.3/0.3, dsn=2.1.5, status=deliverable (250 2.1.5 Ok)",
+      "Nov 25 13:00:01 mx postfix/qmgr[142]: F6A7B8C9D0: removed",
+      "Nov 25 13:00:02 mx postfix/qmgr[142]: 0A1B2C3D4E: from=<double-bounce@mx.example.com>, size=236, nrcpt=1 (queue active)",
+      "Nov 25 13:00:03 mx postfix/smtp[163]: 0A1B2C3D4E: to=<nobody@remote.test>, relay=mx.remote.test[198.51.100.20]:25, delay=0.7, delays=0.01/0/0.3/0.4, dsn=5.1.1, status=undeliverable (host mx.remote.test[198.51.100.20] said: 550 5.1.1 <nobody@remote.test>: Recipient address rejected: User unknown (in reply to RCPT TO command))",
+      "Nov 25 13:00:03 mx postfix/qmgr[142]: 0A1B2C3D4E: removed",
+      // A real delivery after the probes is still counted.
+      "Nov 25 13:10:01 mx postfix/smtpd[170]: 1B2C3D4E5F: client=mail.example.org[192.0.2.10]",
+      "Nov 25 13:10:01 mx postfix/qmgr[142]: 1B2C3D4E5F: from=<olga@example.org>, size=900, nrcpt=1 (queue active)",
+      "Nov 25 13:10:02 mx postfix/smtp[173]: 1B2C3D4E5F: to=<uma@remote.test>, relay=mx.remote.test[198.51.100.20]:25, delay=1, delays=0.9/0/0/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+      "Nov 25 13:10:02 mx postfix/qmgr[142]: 1B2C3D4E5F: removed",
+  }).data();
+  EXPECT_EQ(1u, d.totals.received);
+  EXPECT_EQ(1u, d.totals.delivered);
+  EXPECT_EQ(0u, d.totals.bounced);
+  EXPECT_EQ(900u, d.totals.bytes_delivered);
+  EXPECT_EQ(1u, d.recipients.size());
+  EXPECT_TRUE(d.bounce_detail.empty());
+}
+
+const std::vector<std::string> kTwoDomains = {
+    // olga@example.org -> pete@remote.test: sender in example.org.
+    "Nov 25 08:00:11 mx postfix/smtpd[100]: A1B2C3D4E5: client=mail.example.org[192.0.2.10]",
+    "Nov 25 08:00:11 mx postfix/qmgr[102]: A1B2C3D4E5: from=<olga@example.org>, size=2100, nrcpt=1 (queue active)",
+    "Nov 25 08:00:13 mx postfix/smtp[103]: A1B2C3D4E5: to=<pete@remote.test>, relay=mx.remote.test[198.51.100.20]:25, delay=1, delays=0.1/0.01/0.6/0.3, dsn=4.4.1, status=deferred (connect to mx.remote.test[198.51.100.20]:25: Connection timed out)",
+    "Nov 25 08:10:13 mx postfix/smtp[103]: A1B2C3D4E5: to=<pete@remote.test>, relay=mx.remote.test[198.51.100.20]:25, delay=600, delays=0.1/599/0.6/0.3, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+    "Nov 25 08:10:13 mx postfix/qmgr[102]: A1B2C3D4E5: removed",
+    // tom@example.net -> quinn@lists.example.org: recipient in a subdomain.
+    "Nov 25 09:00:01 mx postfix/smtpd[110]: B2C3D4E5F6: client=other.example.net[203.0.113.9]",
+    "Nov 25 09:00:01 mx postfix/qmgr[102]: B2C3D4E5F6: from=<tom@example.net>, size=1000, nrcpt=1 (queue active)",
+    "Nov 25 09:00:02 mx postfix/local[113]: B2C3D4E5F6: to=<quinn@lists.example.org>, relay=local, delay=1, delays=0.9/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)",
+    "Nov 25 09:00:02 mx postfix/qmgr[102]: B2C3D4E5F6: removed",
+    // tom@example.net -> sam@remote.test: neither.
+    "Nov 25 10:00:01 mx postfix/smtpd[120]: C3D4E5F6A7: client=other.example.net[203.0.113.9]",
+    "Nov 25 10:00:01 mx postfix/qmgr[102]: C3D4E5F6A7: from=<tom@example.net>, size=3300, nrcpt=1 (queue active)",
+    "Nov 25 10:00:03 mx postfix/smtp[123]: C3D4E5F6A7: to=<sam@remote.test>, relay=mx.remote.test[198.51.100.20]:25, delay=2, delays=0.1/0/0.9/1, dsn=4.4.1, status=deferred (connect to mx.remote.test[198.51.100.20]:25: Connection timed out)",
+    "Nov 25 10:10:03 mx postfix/smtp[123]: C3D4E5F6A7: to=<sam@remote.test>, relay=mx.remote.test[198.51.100.20]:25, delay=2, delays=0.1/0/0.9/1, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+    "Nov 25 10:10:03 mx postfix/qmgr[102]: C3D4E5F6A7: removed",
+    // Rejects naming an address in the domain, and one that does not.
+    "Nov 25 11:00:01 mx postfix/smtpd[130]: NOQUEUE: reject: RCPT from bad.example.net[203.0.113.66]: 554 5.7.1 <x@elsewhere.test>: Relay access denied; from=<spam@Example.ORG> to=<x@elsewhere.test> proto=ESMTP helo=<bad.example.net>",
+    "Nov 25 11:00:02 mx postfix/smtpd[130]: NOQUEUE: reject: RCPT from bad.example.net[203.0.113.66]: 554 5.7.1 <y@elsewhere.test>: Relay access denied; from=<spam@example.net> to=<y@elsewhere.test> proto=ESMTP helo=<bad.example.net>",
+    "Nov 25 11:00:03 mx postfix/smtp[140]: warning: database /etc/postfix/transport.db is older than source file /etc/postfix/transport",
+};
+
+TEST(SummaryTest, ByDomainCountsOnlyMailOfThatDomain) {
+  {
+    Pipeline pipeline;
+    const SummaryData& d = pipeline.Run(kTwoDomains).data();
+    EXPECT_EQ(3u, d.totals.received);
+    EXPECT_EQ(2u, d.totals.deferrals);
+    EXPECT_EQ(2u, d.totals.rejected);
+    EXPECT_EQ(1u, d.warnings.size());
+  }
+  SummaryOptions o;
+  o.by_domain = "example.org";
+  Pipeline pipeline(o);
+  const SummaryData& d = pipeline.Run(kTwoDomains).data();
+  EXPECT_EQ(2u, d.totals.received);
+  EXPECT_EQ(2u, d.totals.delivered);
+  EXPECT_EQ(1u, d.totals.deferred);
+  EXPECT_EQ(1u, d.totals.deferrals);  // only olga's message's deferral line
+  EXPECT_EQ(3100u, d.totals.bytes_received);
+  EXPECT_EQ(1u, d.totals.rejected);   // the reject naming spam@Example.ORG
+  EXPECT_EQ(2u, d.senders.size());
+  EXPECT_EQ(2u, d.recipients.size());
+  EXPECT_EQ(1u, d.delivery_domains.at("remote.test").defers);
+  EXPECT_TRUE(d.warnings.empty());    // names no address
+  // The period is still the whole log's.
+  EXPECT_EQ(1u, d.days.size());
+  // "example.org" does not match "notexample.org".
+  SummaryOptions o2;
+  o2.by_domain = "ample.org";
+  Pipeline p2(o2);
+  EXPECT_EQ(0u, p2.Run(kTwoDomains).data().totals.received);
+}
+
+TEST(SummaryTest, ByDomainKeepsTheSizeOfEveryHop) {
+  // The forwarded copy's qmgr line names no address of the domain; its
+  // size is still what jack@remote.test's delivery counts.
+  SummaryOptions o;
+  o.by_domain = "remote.test";
+  Pipeline pipeline(o);
+  const SummaryData& d = pipeline.Run({
+      "Nov 24 13:00:00 mx postfix/smtpd[500]: 7A8B9C0D1E: client=a.example.org[192.0.2.20]",
+      "Nov 24 13:00:00 mx postfix/cleanup[501]: 7A8B9C0D1E: message-id=<m5@example.org>",
+      "Nov 24 13:00:00 mx postfix/qmgr[502]: 7A8B9C0D1E: from=<ivy@example.org>, size=700, nrcpt=1 (queue active)",
+      "Nov 24 13:00:00 mx postfix/cleanup[501]: 8B9C0D1E2F: message-id=<m5@example.org>",
+      "Nov 24 13:00:00 mx postfix/qmgr[502]: 8B9C0D1E2F: from=<ivy@example.org>, size=850, nrcpt=2 (queue active)",
+      "Nov 24 13:00:00 mx postfix/local[503]: 7A8B9C0D1E: to=<list@mx.example.com>, relay=local, delay=0.05, delays=0.01/0/0/0.04, dsn=2.0.0, status=sent (forwarded as 8B9C0D1E2F)",
+      "Nov 24 13:00:00 mx postfix/qmgr[502]: 7A8B9C0D1E: removed",
+      "Nov 24 13:00:01 mx postfix/smtp[504]: 8B9C0D1E2F: to=<jack@remote.test>, orig_to=<list@mx.example.com>, relay=remote.test[192.0.2.50]:25, delay=0.9, delays=0/0/0.4/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 12345)",
+      "Nov 24 13:00:01 mx postfix/local[505]: 8B9C0D1E2F: to=<kim@mx.example.com>, orig_to=<list@mx.example.com>, relay=local, delay=0.9, delays=0/0/0/0.9, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 24 13:00:01 mx postfix/qmgr[502]: 8B9C0D1E2F: removed",
+  }).data();
+  EXPECT_TRUE(d.no_size.empty());
+  ASSERT_EQ(1u, d.recipients.count("jack@remote.test"));
+  EXPECT_EQ(850u, d.recipients.at("jack@remote.test").bytes);
+  EXPECT_EQ(1u, d.totals.received);
+}
+
+TEST(SummaryTest, MessageDetailKeepsOneEntryPerReceivedMessage) {
+  SummaryOptions o;
+  o.message_detail = true;
+  Pipeline pipeline(o);
+  const Summary& s = pipeline.Run(kTwoDomains);
+  const SummaryData& d = s.data();
+  ASSERT_EQ(3u, d.message_detail.size());
+  const MessageDetail& m = d.message_detail[0];
+  EXPECT_EQ("A1B2C3D4E5", m.queue_id);
+  EXPECT_EQ("olga@example.org", m.sender);
+  EXPECT_EQ("mail.example.org[192.0.2.10]", m.client);
+  EXPECT_EQ(2100, m.size);
+  ASSERT_EQ(1u, m.recipients.size());
+  EXPECT_EQ("pete@remote.test", m.recipients[0].address);
+  EXPECT_EQ("sent", m.recipients[0].status);
+  EXPECT_EQ("mx.remote.test[198.51.100.20]:25", m.recipients[0].relay);
+  EXPECT_DOUBLE_EQ(600, m.recipients[0].delay);
+  // JSON round trip keeps it; a merge appends.
+  absl::StatusOr<Summary> back = Summary::FromJson(s.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(s.ToJson(), back->ToJson());
+  back->Merge(s);
+  EXPECT_EQ(6u, back->data().message_detail.size());
+  // Without -e nothing is kept.
+  Pipeline plain;
+  EXPECT_TRUE(plain.Run(kTwoDomains).data().message_detail.empty());
 }
 
 }  // namespace

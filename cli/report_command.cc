@@ -1,9 +1,15 @@
 #include "cli/report_command.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <cctype>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -46,58 +52,225 @@ bool Count(const Args& args, const std::string& name, int* out, std::string* err
   return true;
 }
 
-struct DayRange {
-  int64_t first = 0, last = -1;  // inclusive; last < first: no filter
-  std::string label;             // pflogsumm's "Nov 25"
-};
+std::string MonthDayLabel(absl::CivilDay d) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%s %2d", kMonths[d.month() - 1], d.day());
+  return buf;
+}
 
-// -d today|yesterday|"this month"|"last month"|YYYY-MM-DD|YYYY-MM.
-bool ParseDayRange(const std::string& text, absl::TimeZone zone, DayRange* range,
-                   std::string* error) {
-  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), zone);
-  auto label = [](int y, int m, int d) {
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "%s %2d", kMonths[m - 1], d);
-    (void)y;
-    return std::string(buf);
-  };
+std::string FullDayLabel(absl::CivilDay d) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%s %2d %lld", kMonths[d.month() - 1], d.day(),
+                static_cast<long long>(d.year()));
+  return buf;
+}
+
+int64_t DayNumber(absl::CivilDay d) {
+  return DaysFromCivil(static_cast<int>(d.year()), d.month(), d.day());
+}
+
+// One end of a -d range: a day, or a month (first or last day of it).
+bool ParseEnd(const std::string& text, absl::CivilDay today, bool is_last, absl::CivilDay* out,
+              bool* is_month, std::string* error) {
   int y = 0, m = 0, d = 0;
   char tail = 0;
-  if (text == "today" || text == "yesterday") {
-    const absl::CivilDay day = text == "today" ? today : today - 1;
-    y = static_cast<int>(day.year());
-    m = day.month();
-    d = day.day();
+  *is_month = false;
+  if (text == "today") {
+    *out = today;
+  } else if (text == "yesterday") {
+    *out = today - 1;
   } else if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3) {
     const absl::CivilDay day(y, m, d);
-    if (day.year() != y || day.month() != m || day.day() != d) {
+    if (day.year() != y || day.month() != m || day.day() != d || text.size() != 10) {
       *error = "-d: '" + text + "' is not a valid date";
       return false;
     }
-  } else if (text == "this month" || text == "last month" ||
-             (std::sscanf(text.c_str(), "%4d-%2d%c", &y, &m, &tail) == 2 && m >= 1 &&
-              m <= 12)) {
-    if (text == "this month" || text == "last month") {
-      absl::CivilMonth month(today);
-      if (text == "last month") month -= 1;
-      y = static_cast<int>(month.year());
-      m = month.month();
+    *out = day;
+  } else if (std::sscanf(text.c_str(), "%4d-%2d%c", &y, &m, &tail) == 2 && text.size() == 7) {
+    if (m < 1 || m > 12) {
+      *error = "-d: '" + text + "' is not a valid month";
+      return false;
     }
     const absl::CivilMonth month(y, m);
-    range->first = DaysFromCivil(y, m, 1);
-    const absl::CivilDay last = absl::CivilDay(month + 1) - 1;
-    range->last = DaysFromCivil(y, m, last.day());
-    range->label = std::string(kMonths[m - 1]) + " " + std::to_string(y);
-    return true;
+    *out = is_last ? absl::CivilDay(month + 1) - 1 : absl::CivilDay(month);
+    *is_month = true;
   } else {
-    *error = "-d: '" + text +
-             "' is not today, yesterday, this month, last month, YYYY-MM-DD or YYYY-MM";
     return false;
   }
-  range->first = range->last = DaysFromCivil(y, m, d);
-  range->label = label(y, m, d);
   return true;
 }
+
+}  // namespace
+
+absl::StatusOr<ReportPeriod> ParseReportDate(const std::string& text, absl::CivilDay today,
+                                             bool week_starts_monday) {
+  ReportPeriod p;
+  auto set = [&](absl::CivilDay first, absl::CivilDay last, std::string label) {
+    p.first_day = DayNumber(first);
+    p.last_day = DayNumber(last);
+    p.label = std::move(label);
+    return p;
+  };
+  if (text == "this week" || text == "last week") {
+    // absl::GetWeekday: Monday..Sunday; days since the week's first day.
+    const int weekday = static_cast<int>(absl::GetWeekday(today));  // 0 = Monday
+    const int since_start = week_starts_monday ? weekday : (weekday + 1) % 7;
+    absl::CivilDay first = today - since_start;
+    if (text == "last week") first -= 7;
+    const absl::CivilDay last = first + 6;
+    return set(first, last, FullDayLabel(first) + " - " + FullDayLabel(last));
+  }
+  if (text == "this month" || text == "last month") {
+    absl::CivilMonth month(today);
+    if (text == "last month") month -= 1;
+    return set(absl::CivilDay(month), absl::CivilDay(month + 1) - 1,
+               std::string(kMonths[month.month() - 1]) + " " + std::to_string(month.year()));
+  }
+  const std::string usage =
+      "' is not today, yesterday, this week, last week, this month, last month, "
+      "YYYY-MM-DD, YYYY-MM or a range of two of those (e.g. \"2026-11-01 2026-11-15\")";
+  std::string error;
+  absl::CivilDay day;
+  bool is_month = false;
+  if (ParseEnd(text, today, false, &day, &is_month, &error)) {
+    if (!is_month) return set(day, day, MonthDayLabel(day));
+    absl::CivilDay last;
+    ParseEnd(text, today, true, &last, &is_month, &error);
+    return set(day, last,
+               std::string(kMonths[day.month() - 1]) + " " + std::to_string(day.year()));
+  }
+  if (!error.empty()) return absl::InvalidArgumentError(error);
+  // A range: "A B", "A - B", "A..B".
+  std::string a, b;
+  for (const char* sep : {" - ", "..", " ", "\t"}) {
+    const size_t at = text.find(sep);
+    if (at == std::string::npos) continue;
+    a = text.substr(0, at);
+    b = text.substr(at + std::string(sep).size());
+    auto trim = [](std::string& s) {
+      const size_t f = s.find_first_not_of(" \t");
+      const size_t l = s.find_last_not_of(" \t");
+      s = f == std::string::npos ? std::string() : s.substr(f, l - f + 1);
+    };
+    trim(a);
+    trim(b);
+    break;
+  }
+  absl::CivilDay first, last;
+  bool first_month = false, last_month = false;
+  if (a.empty() || b.empty() || !ParseEnd(a, today, false, &first, &first_month, &error) ||
+      !ParseEnd(b, today, true, &last, &last_month, &error)) {
+    if (!error.empty()) return absl::InvalidArgumentError(error);
+    return absl::InvalidArgumentError("-d: '" + text + usage);
+  }
+  if (last < first) {
+    return absl::InvalidArgumentError("-d: the range '" + text + "' ends before it starts");
+  }
+  if (first == last) return set(first, last, MonthDayLabel(first));
+  return set(first, last, FullDayLabel(first) + " - " + FullDayLabel(last));
+}
+
+std::string FormatProgress(uint64_t bytes_done, uint64_t bytes_total, uint64_t lines,
+                           double seconds) {
+  if (bytes_done > bytes_total) bytes_done = bytes_total;
+  const double fraction =
+      bytes_total > 0 ? static_cast<double>(bytes_done) / static_cast<double>(bytes_total) : 1;
+  constexpr int kBar = 20;
+  const int filled = static_cast<int>(fraction * kBar);
+  std::string out = "[" + std::string(filled, '#') + std::string(kBar - filled, ' ') + "]";
+  char buf[160];
+  auto mb = [](uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); };
+  const double rate = seconds > 0 ? static_cast<double>(lines) / seconds : 0;
+  char rate_text[32];
+  if (rate >= 1e6) {
+    std::snprintf(rate_text, sizeof(rate_text), "%.1fM", rate / 1e6);
+  } else if (rate >= 1e3) {
+    std::snprintf(rate_text, sizeof(rate_text), "%.0fk", rate / 1e3);
+  } else {
+    std::snprintf(rate_text, sizeof(rate_text), "%.0f", rate);
+  }
+  std::string eta = "--:--";
+  if (bytes_done > 0 && seconds > 0 && bytes_done < bytes_total) {
+    const double left = seconds * static_cast<double>(bytes_total - bytes_done) /
+                        static_cast<double>(bytes_done);
+    const long long s = static_cast<long long>(left + 0.5);
+    char e[32];
+    if (s >= 3600) {
+      std::snprintf(e, sizeof(e), "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+    } else {
+      std::snprintf(e, sizeof(e), "%lld:%02lld", s / 60, s % 60);
+    }
+    eta = e;
+  } else if (bytes_done >= bytes_total) {
+    eta = "0:00";
+  }
+  std::snprintf(buf, sizeof(buf), " %3d%%  %.1f/%.1f MB  %s lines/s  ETA %s",
+                static_cast<int>(fraction * 100), mb(bytes_done), mb(bytes_total), rate_text,
+                eta.c_str());
+  out += buf;
+  if (out.size() > 79) out.resize(79);
+  return out;
+}
+
+namespace {
+
+// Total text bytes of the named log files, for the progress bar: a plain
+// file's size; a gzip file's uncompressed size from its trailer (ISIZE,
+// modulo 4 GiB; at least the compressed size). stdin counts nothing.
+uint64_t InputBytes(const std::vector<std::string>& paths) {
+  uint64_t total = 0;
+  for (const std::string& path : paths) {
+    if (path == "-") continue;
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    std::ifstream f(path, std::ios::binary);
+    unsigned char magic[2] = {0, 0};
+    if (f.read(reinterpret_cast<char*>(magic), 2) && magic[0] == 0x1f && magic[1] == 0x8b &&
+        st.st_size >= 18) {
+      unsigned char isize[4];
+      f.seekg(-4, std::ios::end);
+      if (f.read(reinterpret_cast<char*>(isize), 4)) {
+        const uint64_t u = uint64_t{isize[0]} | uint64_t{isize[1]} << 8 |
+                           uint64_t{isize[2]} << 16 | uint64_t{isize[3]} << 24;
+        size = std::max(size, u);
+      }
+    }
+    total += size;
+  }
+  return total;
+}
+
+// The progress bar on stderr: redrawn at most 10 times a second, erased at
+// the end.
+class ProgressBar {
+ public:
+  explicit ProgressBar(uint64_t total) : total_(total), start_(absl::Now()) {}
+  void Update(uint64_t bytes, uint64_t lines) {
+    const absl::Time now = absl::Now();
+    if (drawn_ && now - last_ < absl::Milliseconds(100)) return;
+    last_ = now;
+    drawn_ = true;
+    const std::string line =
+        FormatProgress(bytes, total_, lines, absl::ToDoubleSeconds(now - start_));
+    std::fprintf(stderr, "\r%s", line.c_str());
+    std::fflush(stderr);
+  }
+  void Finish() {
+    if (!drawn_) return;
+    std::fprintf(stderr, "\r%79s\r", "");
+    std::fflush(stderr);
+  }
+
+ private:
+  uint64_t total_;
+  absl::Time start_;
+  absl::Time last_;
+  bool drawn_ = false;
+};
+
+// Inputs smaller than this finish before a bar would be worth drawing.
+constexpr uint64_t kProgressMinBytes = 4 << 20;
 
 // pflogsumm accepts "_" for "-" in option names and an optional value for
 // --verp-mung; Args wants one spelling, so rewrite those first.
@@ -130,8 +303,12 @@ int ReportCommand(int argc, char** argv, int first) {
              "add a JSON summary written by --format json (another host or day); "
              "repeatable; with no log FILE given, only the summaries are reported");
   args.Value("date", "DAY",
-             "report only lines of this day: today, yesterday, YYYY-MM-DD, or of a "
-             "month: \"this month\", \"last month\", YYYY-MM (log wall-clock time)", 'd');
+             "report only lines of these days (log wall-clock time): today, "
+             "yesterday, \"this week\", \"last week\", \"this month\", \"last "
+             "month\", YYYY-MM-DD, YYYY-MM, or a range \"FROM TO\" of days or months "
+             "(e.g. \"2026-11-01 2026-11-15\"); with --journal, only that span of "
+             "the journal is read", 'd');
+  args.Flag("dow0mon", "weeks start on Monday (default: Sunday) for -d this/last week");
   args.Value("detail", "N",
              "limit every top list and detail section to N rows (0 hides them) "
              "unless a more specific option says otherwise");
@@ -159,7 +336,18 @@ int ReportCommand(int argc, char** argv, int first) {
   args.Flag("rej-add-from", "show the sender with recipient and client rejects");
   args.Flag("rej-add-to", "show the recipient with sender-address rejects");
   args.Flag("use-orig-to", "count recipients by their original address (orig_to=) when logged");
-  args.Flag("quiet", "omit sections that have nothing to show", 'q');
+  args.Flag("srs-mung", "rewrite SRS0/SRS1 sender addresses to the original sender");
+  args.Value("colwidth", "N",
+             "cut long fields (addresses, hosts, reasons) so that no line of the text "
+             "report is wider than N columns (default 0: no limit)");
+  args.Flag("extended-detail",
+            "add \"Message detail\": per message its client, sender, size and each "
+            "recipient's status, relay and delay (memory grows with the messages)",
+            'e');
+  args.Value("by-domain", "DOMAIN",
+             "count only messages whose sender or a recipient is in DOMAIN or a "
+             "subdomain, and lines naming such an address (see docs/report.md)");
+  args.Flag("quiet", "omit sections that have nothing to show, and no progress bar", 'q');
   args.Flag("stats", "print input and correlation statistics to stderr");
   AddInputFlags(&args);
 
@@ -223,12 +411,34 @@ int ReportCommand(int argc, char** argv, int first) {
   report_options.smtpd_stats = args.Has("smtpd-stats");
   report_options.no_no_msg_size = args.Has("no-no-msg-size");
   report_options.zero_fill = args.Has("zero-fill");
+  report_options.message_detail = args.Has("extended-detail");
+  if (!Count(args, "colwidth", &report_options.colwidth, &error)) return Fail(error, 2);
+  if (report_options.colwidth > 0 && report_options.colwidth < 40) {
+    return Fail("--colwidth: '" + args.Get("colwidth") + "' is too narrow (0 or at least 40)",
+                2);
+  }
 
   analyzer::SummaryOptions summary_options;
   summary_options.ignore_case = args.Has("ignore-case");
   summary_options.rej_add_from = args.Has("rej-add-from");
   summary_options.rej_add_to = args.Has("rej-add-to");
   summary_options.use_orig_to = args.Has("use-orig-to");
+  summary_options.srs_mung = args.Has("srs-mung");
+  summary_options.message_detail = report_options.message_detail;
+  if (args.Has("by-domain")) {
+    std::string domain = args.Get("by-domain");
+    std::transform(domain.begin(), domain.end(), domain.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (!domain.empty() && domain.back() == '.') domain.pop_back();
+    if (domain.empty() || domain.find_first_of("@ \t[]") != std::string::npos ||
+        domain.front() == '.' || domain.find("..") != std::string::npos) {
+      return Fail("--by-domain: '" + args.Get("by-domain") +
+                      "' is not a domain name like example.com",
+                  2);
+    }
+    summary_options.by_domain = domain;
+    report_options.domain = domain;
+  }
   if (args.Has("verp-mung")) summary_options.verp_mung = 1;
   if (args.Has("verp-mung-level")) {
     int level = 0;
@@ -238,12 +448,30 @@ int ReportCommand(int argc, char** argv, int first) {
     summary_options.verp_mung = level;
   }
 
-  DayRange range;
+  ReportPeriod range;
+  bool filter = false;
   if (args.Has("date")) {
-    if (!ParseDayRange(args.Get("date"), input_options->envelope.time_zone, &range, &error)) {
-      return Fail(error, 2);
-    }
+    const absl::TimeZone zone = input_options->envelope.time_zone;
+    absl::StatusOr<ReportPeriod> period = ParseReportDate(
+        args.Get("date"), absl::ToCivilDay(absl::Now(), zone), args.Has("dow0mon"));
+    if (!period.ok()) return Fail(std::string(period.status().message()), 2);
+    range = *std::move(period);
+    filter = true;
     report_options.date_label = range.label;
+    if (input_options->journal) {
+      // Read only the span -d selects (intersected with --since/--until).
+      int y, m, d;
+      CivilFromDays(range.first_day, &y, &m, &d);
+      const absl::Time since = absl::FromCivil(absl::CivilDay(y, m, d), zone);
+      CivilFromDays(range.last_day + 1, &y, &m, &d);
+      const absl::Time until = absl::FromCivil(absl::CivilDay(y, m, d), zone) -
+                               absl::Microseconds(1);
+      parsers::JournalOptions& j = *input_options->journal;
+      if (!j.since || *j.since < since) j.since = since;
+      if (!j.until || *j.until > until) j.until = until;
+    }
+  } else if (args.Has("dow0mon")) {
+    return Fail("--dow0mon needs -d \"this week\" or -d \"last week\"", 2);
   }
 
   analyzer::Summary summary(summary_options);
@@ -267,18 +495,31 @@ int ReportCommand(int argc, char** argv, int first) {
     correlator_options.emit_unfinished = true;
     analyzer::Correlator correlator(
         correlator_options, [&](analyzer::MessageRecord&& m) { summary.AddRecord(m); });
-    const bool filter = range.last >= range.first;
+    // A progress bar for big inputs when stderr is a terminal (not with -q).
+    std::unique_ptr<ProgressBar> progress;
+    if (!args.Has("quiet") && !journal && ::isatty(STDERR_FILENO) == 1) {
+      const uint64_t total = InputBytes(args.positional());
+      if (total > kProgressMinBytes) progress = std::make_unique<ProgressBar>(total);
+    }
+    analyzer::LogInput* reader = nullptr;
+    uint32_t since_check = 0;
     auto input = analyzer::LogInput::Create(
         *std::move(input_options), [&](const LogLine& line, const parsers::Event& e) {
+          if (progress && ++since_check >= 4096) {
+            since_check = 0;
+            progress->Update(reader->stats().bytes, reader->stats().lines);
+          }
           if (filter) {
             const int64_t day = analyzer::LocalDay(line.time);
-            if (day < range.first || day > range.last) return;
+            if (day < range.first_day || day > range.last_day) return;
           }
           summary.AddEvent(line, e);
           correlator.Add(line, e);
         });
     if (!input.ok()) return Fail(std::string(input.status().message()), 1);
+    reader = input->get();
     absl::Status read = ReadInputs(args, input->get());
+    if (progress) progress->Finish();
     correlator.Finish(/*include_unfinished=*/true);
     const analyzer::LogInputStats& stats = (*input)->stats();
     PrintRunStats(args, stats, correlator.stats());
@@ -292,7 +533,7 @@ int ReportCommand(int argc, char** argv, int first) {
 
   std::ios::sync_with_stdio(false);
   if (format == "json") {
-    std::cout << analyzer::report::RenderJson(summary);
+    analyzer::report::WriteJson(summary, std::cout);
   } else if (format == "html") {
     std::cout << analyzer::report::RenderHtml(summary.data(), report_options);
   } else {

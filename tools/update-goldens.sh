@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Rewrites the golden files in testdata/golden/ from the current build.
-# Review the diff (git diff testdata/golden) like code before committing.
+# Rewrites the golden files from the current build: the records goldens in
+# testdata/golden/ and the report goldens (text and JSON, default and option
+# cases) in testdata/report/golden/.
+# Review the diff (git diff testdata/golden testdata/report/golden) like code
+# before committing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bazel build //:mailgauge
 python3 testdata/records_corpus_test.py bazel-bin/mailgauge --update-goldens
+bazel run //testdata/report:report_golden_test -- --update "$PWD/testdata/report/golden"

@@ -72,10 +72,20 @@ class Page {
   }
   void TableEnd() { Raw("</tbody></table>\n"); }
   void None() { Raw("<p class=\"none\">none</p>\n"); }
+  // The heading of a list section, then "none" when it is empty (nothing at
+  // all with -q, as the text report). True when rows follow.
+  bool Section(std::string_view title, bool empty) {
+    if (empty && quiet_) return false;
+    H2(title);
+    if (empty) None();
+    return !empty;
+  }
+  void set_quiet(bool quiet) { quiet_ = quiet; }
   std::string& html() { return html_; }
 
  private:
   std::string html_;
+  bool quiet_ = false;
 };
 
 template <typename Map, typename Key>
@@ -130,30 +140,73 @@ void HourChart(Page& p, const SummaryData& d) {
   p.Raw("</svg>\n");
 }
 
+// Rough advance width of `text` in the charts' 10px sans-serif, generous so
+// that a label judged to fit does fit.
+double LabelWidth(std::string_view text) { return 6.2 * static_cast<double>(text.size()); }
+
 void OutcomeChart(Page& p, const SummaryData& d) {
   const Totals& t = d.totals;
   const struct {
     uint64_t v;
     const char* name;
     const char* color;
-  } parts[] = {{t.delivered, "delivered", "#3c9a5f"}, {t.forwarded, "forwarded", "#7fbf8f"},
-               {t.bounced, "bounced", "#d0674a"},     {t.rejected, "rejected", "#a33"},
-               {t.discarded, "discarded", "#999"},    {t.expired, "expired", "#c9a227"}};
+    const char* ink;  // label colour inside the segment
+  } parts[] = {{t.delivered, "delivered", "#3c9a5f", "#fff"},
+               {t.forwarded, "forwarded", "#7fbf8f", "#111"},
+               {t.bounced, "bounced", "#d0674a", "#fff"},
+               {t.rejected, "rejected", "#a33", "#fff"},
+               {t.discarded, "discarded", "#999", "#111"},
+               {t.expired, "expired", "#c9a227", "#111"}};
   uint64_t total = 0;
   for (const auto& part : parts) total += part.v;
   if (total == 0) return;
-  p.Raw("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"620\" height=\"44\" role=\"img\" "
-        "aria-label=\"outcome mix\">\n");
-  double x = 0;
+  constexpr double kBarWidth = 600, kLeft = 10, kBarHeight = 20;  // in an SVG 620 wide
+  // Legend: a swatch, the name and the count of every outcome, in rows that
+  // wrap before the SVG's right edge.
+  struct LegendItem {
+    double x;
+    int row;
+    std::string label;
+  };
+  std::vector<LegendItem> legend;
+  double lx = kLeft;
+  int row = 0;
+  for (const auto& part : parts) {
+    std::string label = std::string(part.name) + " " + Num(part.v);
+    const double w = 14 + LabelWidth(label) + 14;
+    if (lx > kLeft && lx + w > kLeft + kBarWidth) {
+      lx = kLeft;
+      ++row;
+    }
+    legend.push_back({lx, row, std::move(label)});
+    lx += w;
+  }
+  const int height = static_cast<int>(kBarHeight) + 10 + (row + 1) * 16;
+  p.Raw("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"620\" height=\"" +
+        std::to_string(height) + "\" role=\"img\" aria-label=\"outcome mix\">\n");
+  double x = kLeft;
   for (const auto& part : parts) {
     if (part.v == 0) continue;
-    const double w = static_cast<double>(part.v) / total * 600;
-    p.Raw("<rect x=\"" + Fixed(x) + "\" y=\"0\" width=\"" + Fixed(w) +
-          "\" height=\"20\" fill=\"" + part.color + "\"><title>" + part.name + ": " +
+    const double w = static_cast<double>(part.v) / total * kBarWidth;
+    const std::string label = std::string(part.name) + " " + Num(part.v);
+    p.Raw("<rect x=\"" + Fixed(x) + "\" y=\"0\" width=\"" + Fixed(w) + "\" height=\"" +
+          Fixed(kBarHeight) + "\" fill=\"" + part.color + "\"><title>" + part.name + ": " +
           Num(part.v) + "</title></rect>\n");
-    p.Raw("<text x=\"" + Fixed(x + 2) + "\" y=\"34\">" + part.name + " " + Num(part.v) +
-          "</text>\n");
+    // A label inside its segment only when it fits there; the legend below
+    // names every outcome anyway.
+    if (LabelWidth(label) + 6 <= w) {
+      p.Raw("<text x=\"" + Fixed(x + 3) + "\" y=\"14\" fill=\"" + part.ink + "\">" + label +
+            "</text>\n");
+    }
     x += w;
+  }
+  for (size_t i = 0; i < legend.size(); ++i) {
+    const LegendItem& item = legend[i];
+    const int y = static_cast<int>(kBarHeight) + 8 + item.row * 16;
+    p.Raw("<g class=\"legend\"><rect x=\"" + Fixed(item.x) + "\" y=\"" + std::to_string(y) +
+          "\" width=\"10\" height=\"10\" fill=\"" + parts[i].color + "\"/><text x=\"" +
+          Fixed(item.x + 14) + "\" y=\"" + std::to_string(y + 9) + "\">" + item.label +
+          "</text></g>\n");
   }
   p.Raw("</svg>\n");
 }
@@ -161,8 +214,7 @@ void OutcomeChart(Page& p, const SummaryData& d) {
 void Nested2Table(Page& p, const NestedCounts& n, const std::string& title, const char* k1,
                   const char* k2, int top) {
   if (top == 0) return;
-  p.H2(title);
-  if (n.empty()) return p.None();
+  if (!p.Section(title, n.empty())) return;
   p.TableStart({{k1, false}, {k2, false}, {"count", true}});
   for (const auto& [a, rows] : n) {
     for (auto* kv : Ranked(rows, [](uint64_t v) { return v; }, top)) {
@@ -174,8 +226,7 @@ void Nested2Table(Page& p, const NestedCounts& n, const std::string& title, cons
 
 void Nested3Table(Page& p, const Nested3Counts& n, const std::string& title, int top) {
   if (top == 0) return;
-  p.H2(title);
-  if (n.empty()) return p.None();
+  if (!p.Section(title, n.empty())) return;
   p.TableStart({{"stage", false}, {"reason", false}, {"client or address", false},
                 {"count", true}});
   for (const auto& [stage, reasons] : n) {
@@ -189,8 +240,7 @@ void Nested3Table(Page& p, const Nested3Counts& n, const std::string& title, int
 }
 
 void CountTable(Page& p, const CountMap& m, const std::string& title, const char* key) {
-  p.H2(title);
-  if (m.empty()) return p.None();
+  if (!p.Section(title, m.empty())) return;
   p.TableStart({{key, false}, {"count", true}});
   for (auto* kv : Ranked(m, [](uint64_t v) { return v; }, -1)) {
     p.Row({{kv->first, false}, {Num(kv->second), true}});
@@ -201,12 +251,167 @@ void CountTable(Page& p, const CountMap& m, const std::string& title, const char
 void AddressTable(Page& p, const absl::flat_hash_map<std::string, AddressStats>& m,
                   const std::string& title, bool by_size, int top) {
   if (top == 0) return;
-  p.H2(title);
-  if (m.empty()) return p.None();
+  // The text report's title: "top 10 Senders by message count" with -u 10.
+  if (!p.Section((top > 0 ? "top " + std::to_string(top) + " " : "") + title, m.empty())) {
+    return;
+  }
   p.TableStart({{"address", false}, {"messages", true}, {"bytes", true}});
   for (auto* kv : Ranked(
            m, [by_size](const AddressStats& s) { return by_size ? s.bytes : s.count; }, top)) {
     p.Row({{kv->first, false}, {Num(kv->second.count), true}, {Num(kv->second.bytes), true}});
+  }
+  p.TableEnd();
+}
+
+// " (top N)" after a host/domain title, as the text report has it.
+std::string Top(int top) { return top > 0 ? " (top " + std::to_string(top) + ")" : ""; }
+
+// "H:MM:SS" of a number of seconds (the text report's time conn.).
+std::string Hms(double seconds) {
+  const int64_t s = static_cast<int64_t>(seconds);
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%lld:%02d:%02d", static_cast<long long>(s / 3600),
+                static_cast<int>(s / 60 % 60), static_cast<int>(s % 60));
+  return buf;
+}
+
+// Seconds per connection, rounded as the text report rounds them.
+std::string AvgSeconds(const ConnectionStats& c) {
+  return Num(c.count > 0
+                 ? static_cast<uint64_t>(static_cast<double>(c.seconds) / c.count + .5)
+                 : 0);
+}
+
+// --smtpd-stats under Grand Totals: the text report's "smtpd" block
+// (connections, hosts/domains, average and total connect time) plus the
+// longest connection. "connections" is the JSON's totals.smtpd_connections
+// (connect lines); when some connection's disconnect is not in the log, the
+// connections that were timed (which the averages cover) get their own row.
+void SmtpdTotals(Page& p, const SummaryData& d) {
+  ConnectionStats all;
+  for (const ConnectionStats& c : d.smtpd_per_hour) {
+    all.count += c.count;
+    all.seconds += c.seconds;
+    all.max_seconds = std::max(all.max_seconds, c.max_seconds);
+  }
+  p.Raw("<h3>smtpd</h3>\n<table class=\"smtpd-totals\"><tbody>\n");
+  p.Raw("<tr><td class=\"n\" id=\"total-smtpd_connections\">" + Num(d.smtpd_connections) +
+        "</td><td>connections</td></tr>\n");
+  if (all.count != d.smtpd_connections) {
+    p.Raw("<tr><td class=\"n\" id=\"smtpd-timed-connections\">" + Num(all.count) +
+          "</td><td>connections timed (connect and disconnect in the log)</td></tr>\n");
+  }
+  p.Raw("<tr><td class=\"n\" id=\"smtpd-hosts\">" + Num(d.smtpd_per_domain.size()) +
+        "</td><td>hosts/domains</td></tr>\n");
+  p.Raw("<tr><td class=\"n\" id=\"smtpd-avg-seconds\">" + AvgSeconds(all) +
+        "</td><td>avg. connect time (seconds)</td></tr>\n");
+  p.Raw("<tr><td class=\"n\" id=\"smtpd-max-seconds\">" +
+        Num(static_cast<uint64_t>(all.max_seconds)) +
+        "</td><td>max. connect time (seconds)</td></tr>\n");
+  p.Raw("<tr><td class=\"n\" id=\"smtpd-total-time\">" +
+        Hms(static_cast<double>(all.seconds)) + "</td><td>total connect time</td></tr>\n");
+  p.Raw("</tbody></table>\n");
+}
+
+// "Per-Day SMTPD Connection Summary" (more than one day in the data).
+void SmtpdPerDay(Page& p, const SummaryData& d, bool iso) {
+  p.H2("Per-Day SMTPD Connection Summary");
+  p.TableStart({{"date", false}, {"connections", true}, {"time conn.", true},
+                {"avg./conn. (s)", true}, {"max. time (s)", true}});
+  for (const auto& [day, c] : d.smtpd_per_day) {
+    if (c.count == 0) continue;
+    p.Row({{DayLabel(day, iso), false}, {Num(c.count), true},
+           {Hms(static_cast<double>(c.seconds)), true}, {AvgSeconds(c), true},
+           {Num(static_cast<uint64_t>(c.max_seconds)), true}});
+  }
+  p.TableEnd();
+}
+
+// "Per-Hour SMTPD Connection Summary", or "... Daily Average" over several
+// days (connections and time per day, as the text report), hours with
+// connections only.
+void SmtpdPerHour(Page& p, const SummaryData& d) {
+  const size_t days = d.days.size();
+  if (days > 1) {
+    p.H2("Per-Hour SMTPD Connection Daily Average");
+    p.TableStart({{"hour", false}, {"connections", true}, {"time conn.", true}});
+  } else {
+    p.H2("Per-Hour SMTPD Connection Summary");
+    p.TableStart({{"hour", false}, {"connections", true}, {"time conn.", true},
+                  {"avg./conn. (s)", true}, {"max. time (s)", true}});
+  }
+  for (int hour = 0; hour < 24; ++hour) {
+    const ConnectionStats& c = d.smtpd_per_hour[hour];
+    if (c.count == 0) continue;
+    char label[32];
+    std::snprintf(label, sizeof(label), "%02d:00-%02d:00", hour, hour + 1);
+    if (days > 1) {
+      p.Row({{label, false}, {Fixed(static_cast<double>(c.count) / days), true},
+             {Hms(static_cast<double>(c.seconds) / days + .5), true}});
+    } else {
+      p.Row({{label, false}, {Num(c.count), true}, {Hms(static_cast<double>(c.seconds)), true},
+             {AvgSeconds(c), true}, {Num(static_cast<uint64_t>(c.max_seconds)), true}});
+    }
+  }
+  p.TableEnd();
+}
+
+// pflogsumm's by_domain_then_user order of -e: sender domain, then the part
+// before '@', then queue ID.
+bool DomainThenUser(const MessageDetail* a, const MessageDetail* b) {
+  auto split = [](const std::string& s) {
+    const size_t at = s.rfind('@');
+    return at == std::string::npos ? std::make_pair(std::string(), s)
+                                   : std::make_pair(s.substr(at + 1), s.substr(0, at));
+  };
+  const auto ka = split(a->sender), kb = split(b->sender);
+  if (ka != kb) return ka < kb;
+  return a->queue_id < b->queue_id;
+}
+
+// "Message detail" (-e): one row per recipient, the message's queue ID,
+// sender, client, size and arrival repeated on each so that the table still
+// sorts; a message with no recipient in the log has one row saying so.
+void MessageDetailTable(Page& p, const SummaryData& d, bool iso) {
+  if (!p.Section("Message detail", d.message_detail.empty())) return;
+  std::vector<const MessageDetail*> v;
+  v.reserve(d.message_detail.size());
+  for (const MessageDetail& m : d.message_detail) v.push_back(&m);
+  std::stable_sort(v.begin(), v.end(), DomainThenUser);
+  p.TableStart({{"queue ID", false}, {"sender", false}, {"client", false}, {"size", true},
+                {"arrival", false}, {"recipient", false}, {"status", false}, {"relay", false},
+                {"delay (s)", true}, {"DSN", false}});
+  for (const MessageDetail* m : v) {
+    std::string arrival = "unknown";
+    if (m->arrival.known()) {
+      const int64_t local = m->arrival.local_micros() / 1000000;
+      const int64_t day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+      const int64_t secs = local - day * 86400;
+      char clock[16];
+      std::snprintf(clock, sizeof(clock), " %02d:%02d:%02d", static_cast<int>(secs / 3600),
+                    static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+      arrival = DayLabel(day, iso) + clock;
+    }
+    const std::vector<std::pair<std::string, bool>> message = {
+        {m->queue_id, false},
+        {m->sender, false},
+        {m->client.empty() ? "unknown" : m->client, false},
+        {m->size >= 0 ? std::to_string(m->size) : "unknown", true},
+        {arrival, false}};
+    auto row = [&](const std::vector<std::pair<std::string, bool>>& recipient) {
+      std::vector<std::pair<std::string, bool>> cells = message;
+      cells.insert(cells.end(), recipient.begin(), recipient.end());
+      p.Row(cells);
+    };
+    if (m->recipients.empty()) {
+      row({{"(no recipient in log)", false}, {"", false}, {"", false}, {"", true}, {"", false}});
+    }
+    for (const DetailRecipient& r : m->recipients) {
+      char delay[32] = "";
+      if (r.delay >= 0) std::snprintf(delay, sizeof(delay), "%g", r.delay);
+      row({{r.address, false}, {r.status, false}, {r.relay, false}, {delay, true},
+           {r.dsn, false}});
+    }
   }
   p.TableEnd();
 }
@@ -245,6 +450,13 @@ std::string RenderHtml(const SummaryData& d, const ReportOptions& o) {
   p.Raw("</style></head><body>\n<h1>");
   p.Text("Postfix log summaries for " + (period.empty() ? std::string("(no data)") : period));
   p.Raw("</h1>\n");
+  if (!o.domain.empty()) {
+    p.Raw("<p>");
+    p.Text("Only mail from or to " + o.domain + " and its subdomains");
+    p.Raw("</p>\n");
+  }
+
+  p.set_quiet(o.quiet);
 
   p.H2("Grand Totals");
   const auto totals = d.GrandTotals();
@@ -256,7 +468,28 @@ std::string RenderHtml(const SummaryData& d, const ReportOptions& o) {
           "</td><td>" + label + "</td></tr>\n");
   }
   p.Raw("</tbody></table>\n");
+  if (o.smtpd_stats) SmtpdTotals(p, d);
   OutcomeChart(p, d);
+
+  // The problem sections, after Grand Totals with --problems-first, else
+  // after the senders and recipients (the text report's order).
+  auto problems = [&] {
+    Nested2Table(p, d.deferral_detail, "message deferral detail", "service", "reason",
+                 o.deferral_detail);
+    Nested2Table(p, d.bounce_detail, "message bounce detail (by relay)", "relay", "reason",
+                 o.bounce_detail);
+    Nested3Table(p, d.reject_detail, "message reject detail", o.reject_detail);
+    Nested3Table(p, d.reject_warning_detail, "message reject warning detail", o.reject_detail);
+    Nested3Table(p, d.hold_detail, "message hold detail", o.reject_detail);
+    Nested3Table(p, d.discard_detail, "message discard detail", o.reject_detail);
+    Nested2Table(p, d.smtp_failures, "smtp delivery failures", "reason", "host",
+                 o.smtp_detail);
+    Nested2Table(p, d.warnings, "Warnings", "service", "text", o.warning_detail);
+    Nested2Table(p, d.fatals, "Fatal Errors", "service", "text", -1);
+    Nested2Table(p, d.panics, "Panics", "service", "text", -1);
+    CountTable(p, d.master_messages, "Master daemon messages", "message");
+  };
+  if (o.problems_first) problems();
 
   const size_t days = d.days.size();
   if (days > 1) {
@@ -286,7 +519,7 @@ std::string RenderHtml(const SummaryData& d, const ReportOptions& o) {
   p.TableEnd();
 
   if (o.host_top != 0) {
-    p.H2("Host/Domain Summary: Message Delivery");
+    p.H2("Host/Domain Summary: Message Delivery" + Top(o.host_top));
     p.TableStart({{"host/domain", false}, {"sent", true}, {"bytes", true}, {"defers", true},
                   {"avg delay (s)", true}, {"max delay (s)", true}});
     for (auto* kv : Ranked(d.delivery_domains,
@@ -297,7 +530,7 @@ std::string RenderHtml(const SummaryData& d, const ReportOptions& o) {
              {Fixed(s.delay_max), true}});
     }
     p.TableEnd();
-    p.H2("Host/Domain Summary: Messages Received");
+    p.H2("Host/Domain Summary: Messages Received" + Top(o.host_top));
     p.TableStart({{"host/domain", false}, {"messages", true}, {"bytes", true}});
     for (auto* kv : Ranked(d.sending_domains, [](const AddressStats& s) { return s.count; },
                            o.host_top)) {
@@ -305,15 +538,21 @@ std::string RenderHtml(const SummaryData& d, const ReportOptions& o) {
     }
     p.TableEnd();
   }
+  if (o.smtpd_stats) {
+    if (days > 1) SmtpdPerDay(p, d, o.iso_date_time);
+    SmtpdPerHour(p, d);
+  }
   if (o.smtpd_stats && o.host_top != 0) {
-    p.H2("Host/Domain Summary: SMTPD Connections");
-    p.TableStart({{"host/domain", false}, {"connections", true}, {"seconds", true},
-                  {"max seconds", true}});
+    p.H2("Host/Domain Summary: SMTPD Connections" + Top(o.host_top));
+    p.TableStart({{"host/domain", false}, {"connections", true}, {"time conn.", true},
+                  {"avg./conn. (s)", true}, {"max. time (s)", true}});
     for (auto* kv : Ranked(d.smtpd_per_domain,
                            [](const ConnectionStats& s) { return s.count; }, o.host_top)) {
-      p.Row({{kv->first, false}, {Num(kv->second.count), true},
-             {std::to_string(kv->second.seconds), true},
-             {std::to_string(kv->second.max_seconds), true}});
+      const ConnectionStats& c = kv->second;
+      if (c.count == 0) continue;
+      p.Row({{kv->first, false}, {Num(c.count), true},
+             {Hms(static_cast<double>(c.seconds)), true}, {AvgSeconds(c), true},
+             {Num(static_cast<uint64_t>(c.max_seconds)), true}});
     }
     p.TableEnd();
   }
@@ -327,19 +566,8 @@ std::string RenderHtml(const SummaryData& d, const ReportOptions& o) {
     for (const auto& [qid, rcpt] : d.no_size) p.Row({{qid, false}, {rcpt, false}});
     p.TableEnd();
   }
-  Nested2Table(p, d.deferral_detail, "message deferral detail", "service", "reason",
-               o.deferral_detail);
-  Nested2Table(p, d.bounce_detail, "message bounce detail (by relay)", "relay", "reason",
-               o.bounce_detail);
-  Nested3Table(p, d.reject_detail, "message reject detail", o.reject_detail);
-  Nested3Table(p, d.reject_warning_detail, "message reject warning detail", o.reject_detail);
-  Nested3Table(p, d.hold_detail, "message hold detail", o.reject_detail);
-  Nested3Table(p, d.discard_detail, "message discard detail", o.reject_detail);
-  Nested2Table(p, d.smtp_failures, "smtp delivery failures", "reason", "host", o.smtp_detail);
-  Nested2Table(p, d.warnings, "Warnings", "service", "text", o.warning_detail);
-  Nested2Table(p, d.fatals, "Fatal Errors", "service", "text", -1);
-  Nested2Table(p, d.panics, "Panics", "service", "text", -1);
-  CountTable(p, d.master_messages, "Master daemon messages", "message");
+  if (!o.problems_first) problems();
+  if (o.message_detail) MessageDetailTable(p, d, o.iso_date_time);
   Nested2Table(p, d.expired_detail, "message expired detail (by recipient domain)", "domain",
                "last reason", o.deferral_detail);
   CountTable(p, d.postscreen, "Postscreen", "event");

@@ -9,6 +9,7 @@
 #ifndef MAILGAUGE_ANALYZER_REPORT_JSON_REPORT_H_
 #define MAILGAUGE_ANALYZER_REPORT_JSON_REPORT_H_
 
+#include <ostream>
 #include <string>
 
 #include "analyzer/summary.h"
@@ -17,6 +18,8 @@ namespace mailgauge::analyzer::report {
 
 // Pretty-printed (2-space indent) JSON followed by a newline.
 std::string RenderJson(const Summary& summary);
+// The same, written to `out` as it is made (no copy of the document).
+void WriteJson(const Summary& summary, std::ostream& out);
 
 }  // namespace mailgauge::analyzer::report
 

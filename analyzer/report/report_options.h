@@ -1,7 +1,7 @@
 // File: analyzer/report/report_options.h
 // What a report shows and how: pflogsumm's display options (-h, -u, the
 // detail limits, -q, --iso-date-time, --problems-first, --smtpd-stats,
-// --no-no-msg-size, --zero-fill) shared by the text, JSON and HTML
+// --no-no-msg-size, --zero-fill, --colwidth, -e) shared by the text, JSON and HTML
 // renderers.
 //
 //   ReportOptions o;
@@ -31,9 +31,19 @@ struct ReportOptions {
   bool smtpd_stats = false;
   bool no_no_msg_size = false;
   bool zero_fill = false;
+  // --colwidth N: no line of the text report is wider than N columns; the
+  // variable field of a longer line (an address, host, reason) is cut and
+  // ends in "...". 0: no limit (the fields keep pflogsumm 1.1.5's own
+  // trimming of reasons to 64-66 characters, done when they are counted).
+  int colwidth = 0;
+  // -e: print "Message detail" (SummaryData::message_detail).
+  bool message_detail = false;
   // The header's period ("Nov 25" for -d); when empty the header names the
   // first and last day of the data.
   std::string date_label;
+  // --by-domain: the domain the report is limited to ("" for all mail);
+  // named under the header.
+  std::string domain;
 };
 
 }  // namespace mailgauge::analyzer::report

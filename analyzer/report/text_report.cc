@@ -72,6 +72,23 @@ std::string TimeUnits(double v) {
   return buf;
 }
 
+// The line prefix + field + suffix, with `field` cut (ending in "...") so
+// that the line is at most `colwidth` columns; colwidth 0: unchanged.
+std::string FitLine(const std::string& prefix, const std::string& field,
+                    const std::string& suffix, int colwidth) {
+  const size_t fixed = prefix.size() + suffix.size();
+  if (colwidth <= 0 || fixed + field.size() <= static_cast<size_t>(colwidth)) {
+    return prefix + field + suffix;
+  }
+  // Keep at least one character of the field before the "...".
+  const size_t room = static_cast<size_t>(colwidth) > fixed + 4 ? colwidth - fixed - 3 : 1;
+  return prefix + field.substr(0, room) + "..." + suffix;
+}
+
+// colwidth counts the columns before the newline; FitLine counts the suffix
+// (which carries the newline), hence the +1.
+int Cols(int colwidth) { return colwidth > 0 ? colwidth + 1 : 0; }
+
 void Title(Out& out, const std::string& title) {
   out.F("\n%s\n%s\n", title.c_str(), std::string(title.size(), '-').c_str());
 }
@@ -146,17 +163,18 @@ Rows Rank(Rows rows, int cnt) {
   return out;
 }
 
-void PrintRows(Out& out, const Rows& rows, const std::string& indent) {
+void PrintRows(Out& out, const Rows& rows, const std::string& indent, int colwidth) {
   for (const auto& [name, n] : rows) {
-    out.F("%s%s  %s\n", indent.c_str(), Units(n).c_str(), name->c_str());
+    out.S(FitLine(indent + Units(n) + "  ", *name, "\n", Cols(colwidth)));
   }
 }
 
-void CountRows(Out& out, const CountMap& m, int cnt, const std::string& indent) {
+void CountRows(Out& out, const CountMap& m, int cnt, const std::string& indent,
+               int colwidth) {
   Rows rows;
   rows.reserve(m.size());
   for (const auto& [k, n] : m) rows.emplace_back(&k, n);
-  PrintRows(out, Rank(std::move(rows), cnt), indent);
+  PrintRows(out, Rank(std::move(rows), cnt), indent, colwidth);
 }
 
 uint64_t Sum(const CountMap& m) {
@@ -165,33 +183,38 @@ uint64_t Sum(const CountMap& m) {
   return s;
 }
 
-void Nested2(Out& out, const NestedCounts& n, const std::string& title, int cnt, bool quiet) {
+// " (top N) (total: M)\n" after a group's name.
+std::string GroupSuffix(int cnt, uint64_t total) {
+  std::string s;
+  if (cnt > 0) s += " (top " + std::to_string(cnt) + ")";
+  return s + " (total: " + std::to_string(total) + ")\n";
+}
+
+void Nested2(Out& out, const NestedCounts& n, const std::string& title, int cnt, bool quiet,
+             int colwidth) {
   if (!ListTitle(out, title, n.empty(), quiet)) return;
   for (const auto& [group, rows] : n) {
-    out.F("  %s", group.c_str());
-    if (cnt > 0) out.F(" (top %d)", cnt);
-    out.F(" (total: %llu)\n", static_cast<unsigned long long>(Sum(rows)));
-    CountRows(out, rows, cnt, "    ");
+    out.S(FitLine("  ", group, GroupSuffix(cnt, Sum(rows)), Cols(colwidth)));
+    CountRows(out, rows, cnt, "    ", colwidth);
   }
 }
 
 void Nested3(Out& out, const Nested3Counts& n, const std::string& title, int cnt,
-             bool quiet) {
+             bool quiet, int colwidth) {
   if (!ListTitle(out, title, n.empty(), quiet)) return;
   for (const auto& [stage, reasons] : n) {
-    out.F("  %s\n", stage.c_str());
+    out.S(FitLine("  ", stage, "\n", Cols(colwidth)));
     for (const auto& [reason, rows] : reasons) {
-      out.F("    %s", reason.c_str());
-      if (cnt > 0) out.F(" (top %d)", cnt);
-      out.F(" (total: %llu)\n", static_cast<unsigned long long>(Sum(rows)));
-      CountRows(out, rows, cnt, "      ");
+      out.S(FitLine("    ", reason, GroupSuffix(cnt, Sum(rows)), Cols(colwidth)));
+      CountRows(out, rows, cnt, "      ", colwidth);
     }
   }
 }
 
-void CountList(Out& out, const CountMap& m, const std::string& title, bool quiet) {
+void CountList(Out& out, const CountMap& m, const std::string& title, bool quiet,
+               int colwidth) {
   if (!ListTitle(out, title, m.empty(), quiet)) return;
-  CountRows(out, m, 0, " ");
+  CountRows(out, m, 0, " ", colwidth);
 }
 
 std::string Top(int cnt) { return cnt > 0 ? "(top " + std::to_string(cnt) + ")" : ""; }
@@ -299,7 +322,7 @@ std::vector<typename Map::const_pointer> ByCountThenSize(const Map& m, CountFn c
   return v;
 }
 
-void DeliveryDomains(Out& out, const SummaryData& d, int cnt) {
+void DeliveryDomains(Out& out, const SummaryData& d, int cnt, int colwidth) {
   if (cnt == 0) return;
   Title(out, "Host/Domain Summary: Message Delivery " + Top(cnt));
   out.S(" sent cnt  bytes   defers   avg dly max dly host/domain\n"
@@ -309,14 +332,14 @@ void DeliveryDomains(Out& out, const SummaryData& d, int cnt) {
            [](const DeliveryDomainStats& s) { return s.bytes; })) {
     const DeliveryDomainStats& s = kv->second;
     const double avg = s.count > 0 ? s.delay_sum / s.count : 0;
-    out.F(" %s  %s  %s  %s  %s  %s\n", Units(s.count).c_str(), Units(s.bytes).c_str(),
-          Units(s.defers).c_str(), TimeUnits(avg).c_str(), TimeUnits(s.delay_max).c_str(),
-          kv->first.c_str());
+    out.S(FitLine(" " + Units(s.count) + "  " + Units(s.bytes) + "  " + Units(s.defers) +
+                      "  " + TimeUnits(avg) + "  " + TimeUnits(s.delay_max) + "  ",
+                  kv->first, "\n", Cols(colwidth)));
     if (--cnt == 0) break;
   }
 }
 
-void SendingDomains(Out& out, const SummaryData& d, int cnt) {
+void SendingDomains(Out& out, const SummaryData& d, int cnt, int colwidth) {
   if (cnt == 0) return;
   Title(out, "Host/Domain Summary: Messages Received " + Top(cnt));
   out.S(" msg cnt   bytes   host/domain\n"
@@ -324,8 +347,8 @@ void SendingDomains(Out& out, const SummaryData& d, int cnt) {
   for (auto* kv : ByCountThenSize(
            d.sending_domains, [](const AddressStats& s) { return s.count; },
            [](const AddressStats& s) { return s.bytes; })) {
-    out.F(" %s  %s  %s\n", Units(kv->second.count).c_str(), Units(kv->second.bytes).c_str(),
-          kv->first.c_str());
+    out.S(FitLine(" " + Units(kv->second.count) + "  " + Units(kv->second.bytes) + "  ",
+                  kv->first, "\n", Cols(colwidth)));
     if (--cnt == 0) break;
   }
 }
@@ -396,54 +419,107 @@ void SmtpdDomains(Out& out, const SummaryData& d, int cnt) {
 }
 
 void UserData(Out& out, const absl::flat_hash_map<std::string, AddressStats>& m,
-              const std::string& name, bool by_size, int cnt, bool quiet) {
+              const std::string& name, bool by_size, int cnt, bool quiet, int colwidth) {
   if (cnt == 0) return;
   const std::string title = (cnt > 0 ? "top " + std::to_string(cnt) + " " : "") + name;
   if (!ListTitle(out, title, m.empty(), quiet)) return;
   Rows rows;
   rows.reserve(m.size());
   for (const auto& [k, s] : m) rows.emplace_back(&k, by_size ? s.bytes : s.count);
-  PrintRows(out, Rank(std::move(rows), cnt), " ");
+  PrintRows(out, Rank(std::move(rows), cnt), " ", colwidth);
 }
 
 void Problems(Out& out, const SummaryData& d, const ReportOptions& o) {
   if (o.deferral_detail != 0) {
-    Nested2(out, d.deferral_detail, "message deferral detail", o.deferral_detail, o.quiet);
+    Nested2(out, d.deferral_detail, "message deferral detail", o.deferral_detail, o.quiet, o.colwidth);
   }
   if (o.bounce_detail != 0) {
     Nested2(out, d.bounce_detail, "message bounce detail (by relay)", o.bounce_detail,
-            o.quiet);
+            o.quiet, o.colwidth);
   }
   if (o.reject_detail != 0) {
-    Nested3(out, d.reject_detail, "message reject detail", o.reject_detail, o.quiet);
+    Nested3(out, d.reject_detail, "message reject detail", o.reject_detail, o.quiet, o.colwidth);
     Nested3(out, d.reject_warning_detail, "message reject warning detail", o.reject_detail,
-            o.quiet);
-    Nested3(out, d.hold_detail, "message hold detail", o.reject_detail, o.quiet);
-    Nested3(out, d.discard_detail, "message discard detail", o.reject_detail, o.quiet);
+            o.quiet, o.colwidth);
+    Nested3(out, d.hold_detail, "message hold detail", o.reject_detail, o.quiet, o.colwidth);
+    Nested3(out, d.discard_detail, "message discard detail", o.reject_detail, o.quiet, o.colwidth);
   }
   if (o.smtp_detail != 0) {
-    Nested2(out, d.smtp_failures, "smtp delivery failures", o.smtp_detail, o.quiet);
+    Nested2(out, d.smtp_failures, "smtp delivery failures", o.smtp_detail, o.quiet, o.colwidth);
   }
   if (o.warning_detail != 0) {
-    Nested2(out, d.warnings, "Warnings", o.warning_detail, o.quiet);
+    Nested2(out, d.warnings, "Warnings", o.warning_detail, o.quiet, o.colwidth);
   }
-  Nested2(out, d.fatals, "Fatal Errors", 0, o.quiet);
-  Nested2(out, d.panics, "Panics", 0, o.quiet);
-  CountList(out, d.master_messages, "Master daemon messages", o.quiet);
+  Nested2(out, d.fatals, "Fatal Errors", 0, o.quiet, o.colwidth);
+  Nested2(out, d.panics, "Panics", 0, o.quiet, o.colwidth);
+  CountList(out, d.master_messages, "Master daemon messages", o.quiet, o.colwidth);
+}
+
+// pflogsumm's by_domain_then_user order: sender domain, then the part
+// before '@', then queue ID.
+bool DomainThenUser(const MessageDetail* a, const MessageDetail* b) {
+  auto split = [](const std::string& s) {
+    const size_t at = s.rfind('@');
+    return at == std::string::npos ? std::make_pair(std::string(), s)
+                                   : std::make_pair(s.substr(at + 1), s.substr(0, at));
+  };
+  const auto ka = split(a->sender), kb = split(b->sender);
+  if (ka != kb) return ka < kb;
+  return a->queue_id < b->queue_id;
+}
+
+// "Message detail" (-e): pflogsumm's block per message (queue ID and
+// sender, then one line per recipient), with the client, size and arrival
+// time and each recipient's status, relay, delay and DSN from the record.
+void MessageDetails(Out& out, const SummaryData& d, const ReportOptions& o) {
+  if (!ListTitle(out, "Message detail", d.message_detail.empty(), o.quiet)) return;
+  std::vector<const MessageDetail*> v;
+  v.reserve(d.message_detail.size());
+  for (const MessageDetail& m : d.message_detail) v.push_back(&m);
+  std::stable_sort(v.begin(), v.end(), DomainThenUser);
+  const int cols = Cols(o.colwidth);
+  for (const MessageDetail* m : v) {
+    out.S(FitLine(" " + m->queue_id + "  ", m->sender, "\n", cols));
+    std::string info = "client " + (m->client.empty() ? std::string("unknown") : m->client);
+    info += ", size " + (m->size >= 0 ? std::to_string(m->size) : std::string("unknown"));
+    if (m->arrival.known()) {
+      const int64_t local = m->arrival.local_micros() / 1000000;
+      const int64_t day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+      const int64_t secs = local - day * 86400;
+      char clock[16];
+      std::snprintf(clock, sizeof(clock), " %02d:%02d:%02d", static_cast<int>(secs / 3600),
+                    static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+      info += ", arrived " + DayLabel(day, o.iso_date_time) + clock;
+    }
+    out.S(FitLine("   ", info, "\n", cols));
+    if (m->recipients.empty()) out.S("   (no recipient in log)\n");
+    for (const DetailRecipient& r : m->recipients) {
+      std::string line = r.address + "  " + r.status;
+      if (!r.relay.empty()) line += ", relay=" + r.relay;
+      if (r.delay >= 0) {
+        char delay[32];
+        std::snprintf(delay, sizeof(delay), ", delay=%g", r.delay);
+        line += delay;
+      }
+      if (!r.dsn.empty()) line += ", dsn=" + r.dsn;
+      out.S(FitLine("   ", line, "\n", cols));
+    }
+    out.S("\n");
+  }
 }
 
 void OwnSections(Out& out, const SummaryData& d, const ReportOptions& o) {
   if (o.deferral_detail != 0) {
     Nested2(out, d.expired_detail, "message expired detail (by recipient domain)",
-            o.deferral_detail, o.quiet);
+            o.deferral_detail, o.quiet, o.colwidth);
   }
-  CountList(out, d.postscreen, "Postscreen", o.quiet);
-  CountList(out, d.postscreen_dnsbl, "DNSBL listings", o.quiet);
-  Nested2(out, d.tls, "TLS connections", 0, o.quiet);
-  CountList(out, d.sasl_failures, "SASL authentication failures", o.quiet);
-  CountList(out, d.reject_reasons, "Reject reason classes", o.quiet);
-  CountList(out, d.deferral_reasons, "Deferral reason classes", o.quiet);
-  CountList(out, d.bounce_reasons, "Bounce reason classes", o.quiet);
+  CountList(out, d.postscreen, "Postscreen", o.quiet, o.colwidth);
+  CountList(out, d.postscreen_dnsbl, "DNSBL listings", o.quiet, o.colwidth);
+  Nested2(out, d.tls, "TLS connections", 0, o.quiet, o.colwidth);
+  CountList(out, d.sasl_failures, "SASL authentication failures", o.quiet, o.colwidth);
+  CountList(out, d.reject_reasons, "Reject reason classes", o.quiet, o.colwidth);
+  CountList(out, d.deferral_reasons, "Deferral reason classes", o.quiet, o.colwidth);
+  CountList(out, d.bounce_reasons, "Bounce reason classes", o.quiet, o.colwidth);
 }
 
 }  // namespace
@@ -497,26 +573,36 @@ std::string RenderText(const SummaryData& d, const ReportOptions& o) {
     if (last != first) label += " - " + DayLabel(last, o.iso_date_time);
     out.F("Postfix log summaries for %s\n", label.c_str());
   }
+  if (!o.domain.empty()) {
+    out.F("Only mail from or to %s and its subdomains\n", o.domain.c_str());
+  }
   GrandTotals(out, d, o);
   if (o.problems_first) Problems(out, d, o);
   if (d.days.size() > 1) PerDay(out, d, o);
   PerHour(out, d, o);
-  DeliveryDomains(out, d, o.host_top);
-  SendingDomains(out, d, o.host_top);
+  DeliveryDomains(out, d, o.host_top, o.colwidth);
+  SendingDomains(out, d, o.host_top, o.colwidth);
   if (o.smtpd_stats) {
     if (d.days.size() > 1) SmtpdPerDay(out, d, o);
     SmtpdPerHour(out, d, o);
     SmtpdDomains(out, d, o.host_top);
   }
-  UserData(out, d.senders, "Senders by message count", false, o.user_top, o.quiet);
-  UserData(out, d.recipients, "Recipients by message count", false, o.user_top, o.quiet);
-  UserData(out, d.senders, "Senders by message size", true, o.user_top, o.quiet);
-  UserData(out, d.recipients, "Recipients by message size", true, o.user_top, o.quiet);
+  UserData(out, d.senders, "Senders by message count", false, o.user_top, o.quiet,
+           o.colwidth);
+  UserData(out, d.recipients, "Recipients by message count", false, o.user_top, o.quiet,
+           o.colwidth);
+  UserData(out, d.senders, "Senders by message size", true, o.user_top, o.quiet,
+           o.colwidth);
+  UserData(out, d.recipients, "Recipients by message size", true, o.user_top, o.quiet,
+           o.colwidth);
   if (!o.no_no_msg_size && !d.no_size.empty()) {
     Title(out, "Messages with no size data");
-    for (const auto& [qid, rcpt] : d.no_size) out.F(" %s  %s\n", qid.c_str(), rcpt.c_str());
+    for (const auto& [qid, rcpt] : d.no_size) {
+      out.S(FitLine(" " + qid + "  ", rcpt, "\n", Cols(o.colwidth)));
+    }
   }
   if (!o.problems_first) Problems(out, d, o);
+  if (o.message_detail) MessageDetails(out, d, o);
   OwnSections(out, d, o);
   return std::move(out.text());
 }

@@ -124,5 +124,82 @@ TEST(TextReportTest, HostSortKey) {
   EXPECT_EQ("orgexamplea", HostSortKey("a@example.org  (x)"));
 }
 
+TEST(TextReportTest, ColwidthCutsLongFieldsToTheWidth) {
+  SummaryData d = OneDay();
+  const std::string long_reason =
+      "host mx.example.net[192.0.2.77] refused to talk to me: 554 5.7.1 Service unavailable; "
+      "Client host blocked using zen.spamhaus.org";
+  d.deferral_detail["smtp"][long_reason] = 3;
+  d.senders["a-very-long-local-part-that-goes-on-and-on@subdomain.example.org"] = {9, 1};
+  ReportOptions o;
+  const std::string wide = RenderText(d, o);
+  EXPECT_TRUE(Contains(wide, long_reason));  // 0: no limit
+  o.colwidth = 60;
+  const std::string text = RenderText(d, o);
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    EXPECT_LE(end - start, 72u) << text.substr(start, end - start);  // fixed tables are 72
+    if (text.compare(start, 12, "         3  ") == 0) {
+      EXPECT_EQ(60u, end - start) << text.substr(start, end - start);
+      EXPECT_EQ("...", text.substr(end - 3, 3));
+    }
+    start = end + 1;
+  }
+  EXPECT_FALSE(Contains(text, long_reason));
+  EXPECT_TRUE(Contains(text, "         3   host mx.example.net[192.0.2.77] refused to t...\n"))
+      << text;
+  EXPECT_TRUE(Contains(text, "      9   a-very-long-local-part-that-goes-on-and-on@subd...\n"))
+      << text;
+  // Short fields are untouched.
+  EXPECT_TRUE(Contains(text, "         5   Connection refused\n"));
+}
+
+TEST(TextReportTest, MessageDetailBlocksSortedByDomainThenUser) {
+  SummaryData d = OneDay();
+  MessageDetail a;
+  a.queue_id = "B2C3D4E5F6";
+  a.sender = "zed@example.net";
+  a.client = "mail.example.net[192.0.2.1]";
+  a.size = 1234;
+  a.arrival = Timestamp::FromCivil(2026, 11, 25, 10, 14, 3, 0, 0);
+  a.recipients.push_back({"bob@remote.test", "sent", "mx.remote.test[198.51.100.2]:25", "2.0.0", 0.4});
+  a.recipients.push_back({"eve@remote.test", "bounced", "none", "5.1.1", 12});
+  MessageDetail b;
+  b.queue_id = "A1B2C3D4E5";
+  b.sender = "amy@example.org";
+  b.client = "pickup";
+  b.size = -1;
+  d.message_detail = {a, b};
+  ReportOptions o;
+  EXPECT_FALSE(Contains(RenderText(d, o), "Message detail"));
+  o.message_detail = true;
+  const std::string text = RenderText(d, o);
+  EXPECT_TRUE(Contains(text,
+                       "Message detail\n--------------\n"
+                       " B2C3D4E5F6  zed@example.net\n"
+                       "   client mail.example.net[192.0.2.1], size 1234, arrived Nov 25 2026 10:14:03\n"
+                       "   bob@remote.test  sent, relay=mx.remote.test[198.51.100.2]:25, delay=0.4, dsn=2.0.0\n"
+                       "   eve@remote.test  bounced, relay=none, delay=12, dsn=5.1.1\n\n"
+                       " A1B2C3D4E5  amy@example.org\n"
+                       "   client pickup, size unknown\n"
+                       "   (no recipient in log)\n"))
+      << text;
+  d.message_detail.clear();
+  EXPECT_TRUE(Contains(RenderText(d, o), "\nMessage detail: none\n"));
+  o.quiet = true;
+  EXPECT_FALSE(Contains(RenderText(d, o), "Message detail"));
+}
+
+TEST(TextReportTest, ByDomainNamedUnderTheHeader) {
+  ReportOptions o;
+  o.date_label = "Nov 25";
+  o.domain = "example.org";
+  EXPECT_EQ(0u, RenderText(OneDay(), o)
+                    .find("Postfix log summaries for Nov 25\n"
+                          "Only mail from or to example.org and its subdomains\n"));
+}
+
 }  // namespace
 }  // namespace mailgauge::analyzer::report

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cross-checks `mailgauge report` against Debian's pflogsumm (Grand Totals,
 # per-day and per-hour traffic, host/domain tables, number by number) on:
-#   - testdata/report/logs/* (a hand-written log) and the real-Postfix corpus
+#   - testdata/report/logs/* (a hand-written log, and one small log per case in
+#     docs/pflogsumm-differences.md) and the real-Postfix corpus
 #     testdata/logs/postfix_real.{syslog,iso.log,maillog} (RFC 5424 is left
 #     out: pflogsumm cannot read it),
 #   - a 20000-line log written by bench/log_generator,

@@ -3,7 +3,8 @@
 # and the real-Postfix corpus testdata/logs/postfix_real.{syslog,iso.log,maillog},
 # the text report (with --smtpd-stats) and the JSON summary must equal
 # testdata/report/golden/<log>.report.txt and <log>.report.json.
-# Classic timestamps carry no year or zone, so both are pinned.
+# Classic timestamps carry no year or zone, so both are pinned. Then the
+# option cases below (-e, --by-domain, --colwidth, -d ranges, --srs-mung).
 #
 # To rewrite the goldens after an intended change (then review the diff):
 #   bazel run //testdata/report:report_golden_test -- --update "$PWD/testdata/report/golden"
@@ -14,29 +15,62 @@ if [[ ${1:-} == --update ]]; then
 fi
 flags=(--year 2026 --timezone UTC)
 status=0
+# check_golden FILE OUTPUT: OUTPUT must equal testdata/report/golden/FILE
+# (with --update: written to the update directory instead).
+check_golden() {
+  local file=$1 out=$2 golden="testdata/report/golden/$1"
+  if [[ -n $update ]]; then
+    printf '%s\n' "$out" > "$update/$file"
+    echo "wrote $update/$file"
+  elif [[ ! -f $golden ]]; then
+    echo "FAIL: $golden is missing (see the update command in $0)"
+    status=1
+  elif ! diff -u "$golden" <(printf '%s\n' "$out"); then
+    echo "FAIL: output differs from $golden"
+    status=1
+  fi
+}
 for log in testdata/report/logs/* testdata/logs/postfix_real.{syslog,iso.log,maillog}; do
   name=$(basename "$log")
-  for kind in txt json; do
-    if [[ $kind == txt ]]; then
-      out=$(./mailgauge report "${flags[@]}" --smtpd-stats "$log")
-    else
-      out=$(./mailgauge report "${flags[@]}" --format json "$log")
-    fi
-    golden="testdata/report/golden/$name.report.$kind"
-    if [[ -n $update ]]; then
-      printf '%s\n' "$out" > "$update/$name.report.$kind"
-      echo "wrote $update/$name.report.$kind"
-      continue
-    fi
-    if [[ ! -f $golden ]]; then
-      echo "FAIL: $golden is missing (see the update command in $0)"
-      status=1
-    elif ! diff -u "$golden" <(printf '%s\n' "$out"); then
-      echo "FAIL: $name: report.$kind differs from $golden"
-      status=1
-    fi
+  check_golden "$name.report.txt" "$(./mailgauge report "${flags[@]}" --smtpd-stats "$log")"
+  check_golden "$name.report.json" "$(./mailgauge report "${flags[@]}" --format json "$log")"
+done
+# The options added with pflogsumm 1.1.6+ and mailgauge's own, on the
+# committed corpora: case name, log, formats, flags. Goldens are
+# testdata/report/golden/<log>.<case>.report.<format>.
+option_cases=(
+  "e|testdata/logs/postfix_real.syslog|txt json|-e"
+  "by-domain|testdata/logs/postfix_real.syslog|txt json|--by-domain remote.test"
+  "by-domain|testdata/logs/postfix_real.iso.log|txt|--by-domain example.test"
+  "colwidth|testdata/logs/postfix_real.syslog|txt|--colwidth 50 -e"
+  "range|testdata/logs/postfix_real.syslog|txt|-d 2026-11-20..2026-11-26"
+  "month|testdata/logs/postfix_real.maillog|txt|-d 2026-11"
+  "other-day|testdata/logs/postfix_real.syslog|txt json|-d 2026-11-24"
+  "srs-mung|testdata/report/logs/srs_senders.log|txt json|--srs-mung -e"
+)
+for entry in "${option_cases[@]}"; do
+  IFS='|' read -r case log kinds case_flags <<< "$entry"
+  read -r -a extra <<< "$case_flags"
+  name=$(basename "$log")
+  for kind in $kinds; do
+    format=()
+    [[ $kind == json ]] && format=(--format json)
+    check_golden "$name.$case.report.$kind" \
+      "$(./mailgauge report "${flags[@]}" "${format[@]}" "${extra[@]}" "$log")"
   done
 done
+# --colwidth: no line wider than asked.
+if [[ -z $update ]]; then
+  # Only the fixed-width table rows and headings (pflogsumm's 72 columns)
+  # may be wider; every line with an address, host or reason must fit.
+  wide=$(./mailgauge report "${flags[@]}" --colwidth 50 -e testdata/logs/postfix_real.syslog |
+         grep -Ev '^    ([0-9]{4}-[0-9]{4}|time |-{68})|^ (sent cnt|-------- -------)' |
+         awk 'length($0) > 50 { n++ } END { print n + 0 }')
+  if [[ $wide -ne 0 ]]; then
+    echo "FAIL: --colwidth 50 left $wide lines with a variable field wider than 50"
+    status=1
+  fi
+fi
 # --merge: the two days of handwritten.log reported separately (-d) and
 # merged give the report of the whole log.
 if [[ -z $update ]]; then
