@@ -21,6 +21,7 @@ std::string LedgerLine(const LedgerEvent& e) {
   j["status"] = e.status;
   j["where"] = e.where;
   j["why"] = e.why;
+  j["orig_to"] = e.orig_to;
   // Invalid UTF-8 (a client may send any bytes) is replaced, not thrown.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }

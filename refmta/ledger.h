@@ -5,7 +5,7 @@
 //
 //   {"event":"delivered","time":"2026-11-25T17:58:09.123456Z","queue_id":"4B0C72A1F3",
 //    "sender":"alice@example.com","recipient":"bob@example.com","status":"sent",
-//    "where":"local:mailbox","why":"delivered to mailbox"}
+//    "where":"local:mailbox","why":"delivered to mailbox","orig_to":""}
 //
 // Events: "connect", "rejected" (no queue ID: refused at RCPT/MAIL/DATA),
 // "accepted" (one per recipient entering the queue), "delivered",
@@ -43,6 +43,9 @@ struct LedgerEvent {
   std::string status;
   std::string where;  // "smtpd:RCPT", "local:mailbox", "smtp:127.0.0.9:2526", ...
   std::string why;    // the reply or reason text
+  // The address the recipient was reached through (an alias, .forward or
+  // virtual alias), as Postfix logs orig_to=; "" when it is the recipient.
+  std::string orig_to;
 };
 
 // One event as its JSON line (with the trailing "\n"); `time` is written in

@@ -26,8 +26,12 @@ TEST(LedgerTest, OneJsonObjectPerLineInFixedFieldOrder) {
       "{\"event\":\"delivered\",\"time\":\"2026-11-25T16:58:09.123456Z\","
       "\"queue_id\":\"4B0C72A1F3\",\"sender\":\"alice@example.com\","
       "\"recipient\":\"bob@example.com\",\"status\":\"sent\",\"where\":\"local:mailbox\","
-      "\"why\":\"delivered to mailbox\"}\n",
+      "\"why\":\"delivered to mailbox\",\"orig_to\":\"\"}\n",
       LedgerLine(Sample()));
+  LedgerEvent forwarded = Sample();
+  forwarded.orig_to = "team@example.com";
+  EXPECT_NE(std::string::npos,
+            LedgerLine(forwarded).find(",\"orig_to\":\"team@example.com\"}\n"));
 }
 
 TEST(LedgerTest, EscapesAndInvalidUtf8DoNotBreakTheLine) {

@@ -1,6 +1,8 @@
 #include "refmta/local_delivery.h"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -9,6 +11,11 @@
 
 namespace mailgauge::refmta {
 namespace {
+
+// How many .forward files local(8) follows for one queued recipient before
+// calling it a loop (Postfix's local uses the delivered-to count, 50 by
+// default; refmta stops earlier, its configurations are small).
+constexpr int kMaxForwardDepth = 10;
 
 bool Contains(const std::vector<std::string>& list, absl::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
@@ -77,6 +84,7 @@ absl::StatusOr<std::unique_ptr<LocalDeliveryAgent>> LocalDeliveryAgent::Create(
   a->mydestination_ = *std::move(dest);
   a->alias_policy_ =
       AliasPolicy::FromLists(config.allow_mail_to_commands, config.allow_mail_to_files);
+  a->files_in_forward_ = Contains(config.allow_mail_to_files, "forward");
   // refmta never runs commands: a command target is always refused.
   a->alias_policy_.commands_in_aliases = false;
   a->alias_policy_.commands_in_includes = false;
@@ -126,8 +134,44 @@ LocalDeliveryResult LocalDeliveryAgent::DeliverToUser(const std::string& user,
   return r;
 }
 
+absl::optional<std::string> LocalDeliveryAgent::LocalNameOf(const std::string& target) const {
+  SplitAddress t = SplitRecipient(target);
+  if (t.domain.empty() || mydestination_.Contains(t.domain)) {
+    return StripExtension(t.local, config_.recipient_delimiter);
+  }
+  return absl::nullopt;
+}
+
+absl::optional<std::vector<AliasTarget>> LocalDeliveryAgent::ReadForwardFile(
+    const std::string& user, const std::string& extension) const {
+  if (!SafeUserName(user)) return absl::nullopt;
+  const std::string home = absl::StrCat(spool_dir_, "/home/", user);
+  std::vector<std::string> candidates;
+  // forward_path default: $home/.forward${recipient_delimiter}${extension}, $home/.forward
+  if (!extension.empty() && !config_.recipient_delimiter.empty() && SafeUserName(extension)) {
+    candidates.push_back(absl::StrCat(home, "/.forward", config_.recipient_delimiter.substr(0, 1),
+                                      extension));
+  }
+  candidates.push_back(home + "/.forward");
+  for (const std::string& path : candidates) {
+    std::ifstream in(path);
+    if (!in) continue;
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    auto targets = ParseIncludeFile(text, path);
+    if (!targets.ok() || targets->empty()) continue;  // as if there were none
+    return *std::move(targets);
+  }
+  return absl::nullopt;
+}
+
 std::vector<LocalDeliveryResult> LocalDeliveryAgent::DeliverLocal(const DeliveryInput& in,
                                                                   absl::Time now) const {
+  return DeliverLocalAt(in, now, 0);
+}
+
+std::vector<LocalDeliveryResult> LocalDeliveryAgent::DeliverLocalAt(const DeliveryInput& in,
+                                                                    absl::Time now,
+                                                                    int depth) const {
   std::vector<LocalDeliveryResult> results;
   SplitAddress a = SplitRecipient(in.recipient);
   std::string domain = a.domain.empty() ? origin_domain_ : a.domain;
@@ -136,13 +180,19 @@ std::vector<LocalDeliveryResult> LocalDeliveryAgent::DeliverLocal(const Delivery
   std::string orig = in.original_recipient.empty() ? in.recipient : in.original_recipient;
 
   // The first alias table with the name (with extension, then without) wins.
-  auto local_name_of = [this](const std::string& target) -> absl::optional<std::string> {
-    SplitAddress t = SplitRecipient(target);
-    if (t.domain.empty() || mydestination_.Contains(t.domain)) {
-      return StripExtension(t.local, config_.recipient_delimiter);
-    }
-    return absl::nullopt;
-  };
+  auto local_name_of = [this](const std::string& target) { return LocalNameOf(target); };
+  if (depth >= kMaxForwardDepth) {
+    // local/recipient.c: "mail forwarding loop for %s".
+    LocalDeliveryResult r;
+    r.recipient = address;
+    r.original_recipient = orig;
+    r.relay = "local";
+    r.dsn = "5.4.6";
+    r.status = "bounced";
+    r.reason = absl::StrCat("mail forwarding loop for ", address);
+    results.push_back(std::move(r));
+    return results;
+  }
   for (const AliasTable& table : aliases_) {
     const std::string* name = nullptr;
     if (table.Find(a.local) != nullptr) {
@@ -168,9 +218,16 @@ std::vector<LocalDeliveryResult> LocalDeliveryAgent::DeliverLocal(const Delivery
         SplitAddress t = SplitRecipient(target);
         std::string target_address =
             absl::StrCat(t.local, "@", t.domain.empty() ? origin_domain_ : t.domain);
+        // The target user's own .forward applies (local/alias.c hands the
+        // address to local delivery again; it is no longer an alias).
         DeliveryInput sub = in;
+        sub.recipient = target_address;
         sub.original_recipient = orig;
-        results.push_back(DeliverToUser(*local, target_address, sub, now));
+        std::string target_local = t.local;
+        const std::string ext = local->size() < target_local.size()
+                                    ? target_local.substr(local->size() + 1)
+                                    : std::string();
+        DeliverToUserOrForward(*local, target_address, ext, sub, orig, now, depth + 1, &results);
       } else {
         forward.forward_addresses.push_back(target);
       }
@@ -212,11 +269,84 @@ std::vector<LocalDeliveryResult> LocalDeliveryAgent::DeliverLocal(const Delivery
     }
     return results;
   }
-  DeliveryInput direct = in;
-  direct.original_recipient = orig;
-  results.push_back(DeliverToUser(user, address, direct, now));
+  const std::string extension =
+      user.size() < a.local.size() ? a.local.substr(user.size() + 1) : std::string();
+  DeliverToUserOrForward(user, address, extension, in, orig, now, depth, &results);
   return results;
 }
+
+void LocalDeliveryAgent::DeliverToUserOrForward(const std::string& user,
+                                                const std::string& address,
+                                                const std::string& extension,
+                                                const DeliveryInput& in, const std::string& orig,
+                                                absl::Time now, int depth,
+                                                std::vector<LocalDeliveryResult>* out) const {
+  std::vector<LocalDeliveryResult>& results = *out;
+  DeliveryInput direct = in;
+  direct.original_recipient = orig;
+  absl::optional<std::vector<AliasTarget>> forward =
+      SafeUserName(user) && UserKnown(user, address) && depth < kMaxForwardDepth
+          ? ReadForwardFile(user, extension)
+          : absl::nullopt;
+  if (!forward) {
+    results.push_back(DeliverToUser(user, address, direct, now));
+    return;
+  }
+  // local/dotforward.c: the targets, delivered as an alias's are.
+  LocalDeliveryResult remote;
+  remote.recipient = address;
+  remote.original_recipient = orig;
+  remote.relay = "local";
+  remote.dsn = "2.0.0";
+  remote.status = "sent";
+  bool to_mailbox = false;
+  for (const AliasTarget& t : *forward) {
+    if (t.kind == AliasTargetKind::kAddress) {
+      std::string target = t.value;
+      bool escaped = absl::StartsWith(target, "\\");
+      if (escaped) target = target.substr(1);
+      absl::optional<std::string> local = LocalNameOf(target);
+      if (local && (escaped || absl::EqualsIgnoreCase(*local, user))) {
+        to_mailbox = true;  // "\user" or the user itself: the mailbox, no loop
+      } else if (local) {
+        SplitAddress tl = SplitRecipient(target);
+        DeliveryInput sub = in;
+        sub.recipient = absl::StrCat(tl.local, "@", tl.domain.empty() ? origin_domain_ : tl.domain);
+        sub.original_recipient = orig;
+        for (LocalDeliveryResult& r : DeliverLocalAt(sub, now, depth + 1)) {
+          results.push_back(std::move(r));
+        }
+      } else if (!Contains(remote.forward_addresses, target)) {
+        remote.forward_addresses.push_back(target);
+      }
+      continue;
+    }
+    LocalDeliveryResult r;
+    r.recipient = address;
+    r.original_recipient = orig;
+    r.relay = "local";
+    if (t.kind == AliasTargetKind::kFile && files_in_forward_) {
+      r.mailbox = t.value;
+      MailboxResult m = AppendToMbox(t.value, user, CopyFor(in, address),
+                                     config_.mailbox_size_limit, now);
+      Fill(&r, m);
+      // local/file.c: dsb_simple(why, "2.0.0", "delivered to file: %s", path)
+      if (m.delivered) r.reason = absl::StrCat("delivered to file: ", t.value);
+    } else {
+      // local/file.c, command.c: "mail to file/command is restricted".
+      r.dsn = "5.7.1";
+      r.status = "bounced";
+      r.reason = t.kind == AliasTargetKind::kFile ? "mail to file is restricted"
+                 : t.kind == AliasTargetKind::kCommand
+                     ? "mail to command is restricted"
+                     : "mail to :include: file is restricted";
+    }
+    results.push_back(std::move(r));
+  }
+  if (to_mailbox) results.push_back(DeliverToUser(user, address, direct, now));
+  if (!remote.forward_addresses.empty()) results.push_back(std::move(remote));
+}
+
 
 LocalDeliveryResult LocalDeliveryAgent::DeliverVirtual(const DeliveryInput& in,
                                                        absl::Time now) const {

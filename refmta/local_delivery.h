@@ -11,6 +11,16 @@
 //              5.1.1 unknown user: "name". Alias targets outside this host
 //              come back as forward_addresses for the caller to resubmit
 //              ("forwarded as QID").
+//              A user without an alias may have a .forward file, looked up
+//              as Postfix's default forward_path does ($home/.forward+ext,
+//              then $home/.forward) where $home is <spool>/home/<user>
+//              (refmta has no system users). Its targets (addresses,
+//              /file when allow_mail_to_files has "forward"; |command is
+//              always refused) are delivered like an alias's: other local
+//              users in this process (to=<target>, orig_to=<queued>),
+//              the user itself ("\user" or its own name) to its mailbox,
+//              everything else in one new message logged once as
+//              to=<user>, status=sent (forwarded as NEWQID).
 //  virtual(8): recipient in virtual_mailbox_domains -> virtual_mailbox_maps
 //              gives a path under virtual_mailbox_base ("dir/" = Maildir,
 //              otherwise mbox), virtual_mailbox_limit applies.
@@ -79,6 +89,22 @@ class LocalDeliveryAgent {
   LocalDeliveryResult DeliverToUser(const std::string& user, const std::string& address,
                                     const DeliveryInput& in, absl::Time now) const;
   bool UserKnown(const std::string& user, const std::string& address) const;
+  // DeliverLocal with the number of .forward/alias levels already followed.
+  std::vector<LocalDeliveryResult> DeliverLocalAt(const DeliveryInput& in, absl::Time now,
+                                                  int depth) const;
+  // Delivers to local user `user` at `address`, through the user's
+  // .forward when there is one; appends the results to `out`.
+  void DeliverToUserOrForward(const std::string& user, const std::string& address,
+                              const std::string& extension, const DeliveryInput& in,
+                              const std::string& orig, absl::Time now, int depth,
+                              std::vector<LocalDeliveryResult>* out) const;
+  // The user name of an address local to this host (extension removed), or
+  // nullopt when the address is not local.
+  absl::optional<std::string> LocalNameOf(const std::string& target) const;
+  // The user's .forward targets (after the extension-specific one), or
+  // nullopt when the user has none.
+  absl::optional<std::vector<AliasTarget>> ReadForwardFile(const std::string& user,
+                                                           const std::string& extension) const;
 
   RefmtaConfig config_;
   std::string spool_dir_;
@@ -87,6 +113,7 @@ class LocalDeliveryAgent {
   LookupTableList virtual_mailbox_maps_;
   DomainList mydestination_;
   AliasPolicy alias_policy_;
+  bool files_in_forward_ = false;  // allow_mail_to_files has "forward"
   std::string origin_domain_;
 };
 

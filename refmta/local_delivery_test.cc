@@ -184,5 +184,54 @@ TEST_F(LocalDeliveryTest, VirtualMailboxes) {
   EXPECT_EQ("4.3.5", bad.dsn);
 }
 
+TEST_F(LocalDeliveryTest, DotForwardKeepsACopyAndForwardsTheRest) {
+  auto agent = Make("");
+  ASSERT_NE(nullptr, agent);
+  ASSERT_EQ(0, system(absl::StrCat("mkdir -p '", dir_, "/spool/home/alice'").c_str()));
+  std::ofstream(dir_ + "/spool/home/alice/.forward")
+      << "# alice's forward\n\\alice, bob\nalice@elsewhere.example\n|/bin/true\n";
+  std::vector<LocalDeliveryResult> rs = agent->DeliverLocal(Input("alice@example.com"), kNow);
+  ASSERT_THAT(rs, SizeIs(4));
+  // bob: another local user, delivered here with orig_to= the queued address.
+  EXPECT_EQ("bob@example.com", rs[0].recipient);
+  EXPECT_EQ("alice@example.com", rs[0].original_recipient);
+  EXPECT_EQ("delivered to mailbox", rs[0].reason);
+  EXPECT_EQ("mail to command is restricted", rs[1].reason);
+  EXPECT_EQ("bounced", rs[1].status);
+  // "\alice": alice's own mailbox, no loop.
+  EXPECT_EQ("alice@example.com", rs[2].recipient);
+  EXPECT_EQ("delivered to mailbox", rs[2].reason);
+  EXPECT_EQ(dir_ + "/spool/mail/alice", rs[2].mailbox);
+  // The remote address: one forward, logged for alice.
+  EXPECT_EQ("alice@example.com", rs[3].recipient);
+  EXPECT_EQ("sent", rs[3].status);
+  EXPECT_THAT(rs[3].forward_addresses, ::testing::ElementsAre("alice@elsewhere.example"));
+  EXPECT_THAT(Slurp(dir_ + "/spool/mail/bob"), HasSubstr("body"));
+  EXPECT_THAT(Slurp(dir_ + "/spool/mail/alice"), HasSubstr("body"));
+}
+
+TEST_F(LocalDeliveryTest, DotForwardWithExtensionAndLoop) {
+  auto agent = Make("");
+  ASSERT_NE(nullptr, agent);
+  ASSERT_EQ(0, system(absl::StrCat("mkdir -p '", dir_, "/spool/home/alice' '", dir_,
+                                   "/spool/home/bob'").c_str()));
+  std::ofstream(dir_ + "/spool/home/alice/.forward+lists") << "lists@remote.example\n";
+  std::ofstream(dir_ + "/spool/home/alice/.forward") << "bob\n";
+  std::ofstream(dir_ + "/spool/home/bob/.forward") << "alice\n";
+  std::vector<LocalDeliveryResult> rs =
+      agent->DeliverLocal(Input("alice+lists@example.com"), kNow);
+  ASSERT_THAT(rs, SizeIs(1));
+  EXPECT_THAT(rs[0].forward_addresses, ::testing::ElementsAre("lists@remote.example"));
+  EXPECT_EQ("alice+lists@example.com", rs[0].recipient);
+  // alice -> bob -> alice -> ...: a loop bounces, nothing is delivered.
+  rs = agent->DeliverLocal(Input("alice@example.com"), kNow);
+  ASSERT_THAT(rs, SizeIs(1));
+  EXPECT_EQ("bounced", rs[0].status);
+  EXPECT_EQ("5.4.6", rs[0].dsn);
+  EXPECT_THAT(rs[0].reason, HasSubstr("mail forwarding loop for "));
+  EXPECT_EQ("alice@example.com", rs[0].original_recipient);
+  EXPECT_EQ(0, CountFiles(dir_ + "/spool/mail"));
+}
+
 }  // namespace
 }  // namespace mailgauge::refmta

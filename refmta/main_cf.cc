@@ -74,7 +74,10 @@ const std::vector<ParamSpec>* MakeKnownParameters() {
       {"relay_domains_reject_code", "554", ParamType::kInteger},
       {"relay_recipient_maps", "", ParamType::kList},
       {"relayhost", "", ParamType::kString},
+      {"smtp_destination_concurrency_limit", "$default_destination_concurrency_limit",
+       ParamType::kInteger},
       {"smtp_helo_name", "$myhostname", ParamType::kString},
+      {"smtp_tls_security_level", "", ParamType::kString},
       {"smtpd_banner", "$myhostname ESMTP $mail_name", ParamType::kString},
       {"smtpd_client_restrictions", "", ParamType::kList},
       {"smtpd_delay_reject", "yes", ParamType::kBool},
@@ -549,6 +552,10 @@ absl::StatusOr<RefmtaConfig> LoadRefmtaConfig(const MainCf& cf) {
   l.String("smtpd_tls_cert_file", &c.smtpd_tls_cert_file);
   l.String("smtpd_tls_key_file", &c.smtpd_tls_key_file);
   l.String("smtpd_tls_security_level", &c.smtpd_tls_security_level);
+  l.String("smtp_tls_security_level", &c.smtp_tls_security_level);
+  l.Integer("smtp_destination_concurrency_limit", &c.smtp_destination_concurrency_limit);
+  l.List("notify_classes", &c.notify_classes);
+  l.String("2bounce_notice_recipient", &c.double_bounce_notice_recipient);
   if (!l.status().ok()) return l.status();
   return c;
 }

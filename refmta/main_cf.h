@@ -166,7 +166,11 @@ struct RefmtaConfig {
   std::string double_bounce_sender;
   std::string smtpd_tls_cert_file;
   std::string smtpd_tls_key_file;
-  std::string smtpd_tls_security_level;
+  std::string smtpd_tls_security_level;  // "", "none", "may" (STARTTLS offered), "encrypt"
+  std::string smtp_tls_security_level;   // "", "none", "may" (STARTTLS used when offered)
+  int64_t smtp_destination_concurrency_limit = 0;
+  std::vector<std::string> notify_classes;
+  std::string double_bounce_notice_recipient;  // 2bounce_notice_recipient
 };
 
 // Expands and types every parameter RefmtaConfig holds. InvalidArgument

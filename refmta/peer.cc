@@ -37,7 +37,7 @@ bool IsLoopbackV4(const std::string& address) {
 }
 
 // Reads one line (without CR LF); false on EOF, error or timeout.
-bool ReadLine(int fd, std::string* buffer, std::string* line) {
+bool ReadLine(SmtpStream& stream, std::string* buffer, std::string* line) {
   for (;;) {
     size_t nl = buffer->find('\n');
     if (nl != std::string::npos) {
@@ -47,28 +47,15 @@ bool ReadLine(int fd, std::string* buffer, std::string* line) {
       return true;
     }
     if (buffer->size() > (1 << 20)) return false;
-    pollfd p{fd, POLLIN, 0};
-    int rc = poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(kSessionTimeout)));
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc <= 0) return false;
     char chunk[8192];
-    ssize_t n = read(fd, chunk, sizeof(chunk));
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = stream.Read(chunk, sizeof(chunk));
     if (n <= 0) return false;
     buffer->append(chunk, static_cast<size_t>(n));
   }
 }
 
-bool Say(int fd, absl::string_view reply) {
-  std::string out = absl::StrCat(reply, "\r\n");
-  absl::string_view data = out;
-  while (!data.empty()) {
-    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
+bool Say(SmtpStream& stream, absl::string_view reply) {
+  return stream.Write(absl::StrCat(reply, "\r\n"));
 }
 
 // "<addr> PARAMS" after "FROM:" / "TO:" -> addr.
@@ -239,6 +226,11 @@ absl::StatusOr<std::unique_ptr<LoopbackPeer>> LoopbackPeer::Start(PeerOptions op
     absl::MutexLock lock(&peer->mu_);
     peer->rules_ = initial;
   }
+  if (options.starttls) {
+    auto tls = TlsContext::CreateServer("", "", options.hostname);
+    if (!tls.ok()) return tls.status();
+    peer->tls_ = *std::move(tls);
+  }
   // Bind even when starting down, to learn and keep the port; then close.
   if (absl::Status s = peer->Listen(); !s.ok()) return s;
   if (initial.down == PeerDown::kRefuse) peer->CloseListener();
@@ -356,28 +348,37 @@ void LoopbackPeer::WatchLoop() {
 }
 
 void LoopbackPeer::Serve(int fd) {
+  SmtpStream stream(fd, kSessionTimeout);
   std::string buffer, line;
-  if (!Say(fd, absl::StrCat("220 ", options_.hostname, " ESMTP refmta peer"))) return;
+  if (!Say(stream, absl::StrCat("220 ", options_.hostname, " ESMTP refmta peer"))) return;
   bool in_transaction = false;
   int accepted = 0;
-  while (!stopping_.load() && ReadLine(fd, &buffer, &line)) {
+  while (!stopping_.load() && ReadLine(stream, &buffer, &line)) {
     std::string verb = absl::AsciiStrToUpper(line.substr(0, line.find(' ')));
     absl::string_view arg =
         line.find(' ') == std::string::npos ? absl::string_view()
                                             : absl::string_view(line).substr(line.find(' ') + 1);
     bool ok = true;
     if (verb == "EHLO") {
-      ok = Say(fd, absl::StrCat("250-", options_.hostname, "\r\n250-SIZE 10240000\r\n",
-                                "250-8BITMIME\r\n250 ENHANCEDSTATUSCODES"));
+      ok = Say(stream, absl::StrCat("250-", options_.hostname, "\r\n250-SIZE 10240000\r\n",
+                                    tls_ != nullptr && !stream.tls() ? "250-STARTTLS\r\n" : "",
+                                    "250-8BITMIME\r\n250 ENHANCEDSTATUSCODES"));
+    } else if (verb == "STARTTLS" && tls_ != nullptr && !stream.tls() && !in_transaction) {
+      if (!Say(stream, "220 2.0.0 Ready to start TLS")) break;
+      buffer.clear();  // RFC 3207: nothing read before the handshake counts
+      std::string error;
+      if (!stream.StartTls(*tls_, TlsRole::kServer, &error)) break;
+      absl::MutexLock lock(&mu_);
+      ++stats_.tls_sessions;
     } else if (verb == "HELO") {
-      ok = Say(fd, absl::StrCat("250 ", options_.hostname));
+      ok = Say(stream, absl::StrCat("250 ", options_.hostname));
     } else if (verb == "MAIL") {
       in_transaction = true;
       accepted = 0;
-      ok = Say(fd, "250 2.1.0 Ok");
+      ok = Say(stream, "250 2.1.0 Ok");
     } else if (verb == "RCPT") {
       if (!in_transaction) {
-        if (!Say(fd, "503 5.5.1 Error: need MAIL command")) break;
+        if (!Say(stream, "503 5.5.1 Error: need MAIL command")) break;
         continue;
       }
       std::string rcpt = absl::StartsWithIgnoreCase(arg, "TO:") ? PathOf(arg.substr(3)) : "";
@@ -396,15 +397,15 @@ void LoopbackPeer::Serve(int fd) {
           ++stats_.rcpt_rejected;
         }
       }
-      ok = Say(fd, reply);
+      ok = Say(stream, reply);
     } else if (verb == "DATA") {
       if (accepted == 0) {
-        if (!Say(fd, "554 5.5.1 Error: no valid recipients")) break;
+        if (!Say(stream, "554 5.5.1 Error: no valid recipients")) break;
         continue;
       }
-      if (!Say(fd, "354 End data with <CR><LF>.<CR><LF>")) break;
+      if (!Say(stream, "354 End data with <CR><LF>.<CR><LF>")) break;
       bool complete = false;
-      while (ReadLine(fd, &buffer, &line)) {
+      while (ReadLine(stream, &buffer, &line)) {
         if (line == ".") {
           complete = true;
           break;
@@ -418,20 +419,21 @@ void LoopbackPeer::Serve(int fd) {
         ++stats_.messages;
       }
       in_transaction = false;
-      ok = Say(fd, absl::StrFormat("250 2.0.0 Ok: queued as FFFFF%05X", id));
+      ok = Say(stream, absl::StrFormat("250 2.0.0 Ok: queued as FFFFF%05X", id));
     } else if (verb == "RSET") {
       in_transaction = false;
-      ok = Say(fd, "250 2.0.0 Ok");
+      ok = Say(stream, "250 2.0.0 Ok");
     } else if (verb == "NOOP") {
-      ok = Say(fd, "250 2.0.0 Ok");
+      ok = Say(stream, "250 2.0.0 Ok");
     } else if (verb == "QUIT") {
-      Say(fd, "221 2.0.0 Bye");
+      Say(stream, "221 2.0.0 Bye");
       break;
     } else {
-      ok = Say(fd, "502 5.5.2 Error: command not recognized");
+      ok = Say(stream, "502 5.5.2 Error: command not recognized");
     }
     if (!ok) break;
   }
+  stream.Close();  // before the descriptor is closed and reused
   absl::MutexLock lock(&mu_);
   session_fds_.erase(std::remove(session_fds_.begin(), session_fds_.end(), fd),
                      session_fds_.end());

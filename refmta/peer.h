@@ -19,6 +19,10 @@
 //   *@slow.example     reply 421 4.4.2 Too busy, come back later
 //   *                  accept       # 250 2.1.5 Ok (and 250 2.0.0 Ok: queued as ID after DATA)
 //
+// The peer offers STARTTLS (PeerOptions::starttls) with a self-signed
+// certificate, so refmta's smtp client logs "Untrusted TLS connection
+// established to ..." as Postfix does against such a server.
+//
 // Patterns are shell-style globs ('*', '?') matched case-insensitively
 // against the whole address; "%r" in a reply text is replaced by the
 // recipient address. Queue IDs the peer gives ("FFFFF00001", ...) start with
@@ -49,6 +53,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "refmta/tls.h"
 
 namespace mailgauge::refmta {
 
@@ -91,6 +96,8 @@ struct PeerOptions {
   std::string rules_file;                    // watched; "" = use `rules` only
   PeerRules rules;                           // used when rules_file is ""
   std::string hostname = "peer.example";
+  // Offer STARTTLS (with a self-signed certificate made at start).
+  bool starttls = true;
 };
 
 // What the peer saw, for the traffic summary and tests.
@@ -102,6 +109,7 @@ struct PeerStats {
   int64_t rcpt_deferred = 0;  // 4xx
   int64_t rcpt_rejected = 0;  // 5xx
   int64_t rule_reloads = 0;
+  int64_t tls_sessions = 0;  // STARTTLS handshakes completed
 };
 
 class LoopbackPeer {
@@ -144,6 +152,7 @@ class LoopbackPeer {
   std::set<std::string> greylist_seen_ ABSL_GUARDED_BY(mu_);
   std::string file_stamp_;  // watcher thread only
   std::thread watcher_;
+  std::unique_ptr<TlsContext> tls_;  // set in Start when options_.starttls
 };
 
 }  // namespace mailgauge::refmta

@@ -1,6 +1,9 @@
 #include "refmta/qmgr.h"
 
 #include <algorithm>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -14,9 +17,20 @@ namespace {
 namespace pm = postfix_message;
 
 constexpr int kVirtualAliasDepth = 10;
+// At most this many messages are handled at once in one queue run.
+constexpr int64_t kMaxQueueWorkers = 20;
 
 bool Pending(const QueuedRecipient& r) {
   return r.state == RecipientState::kPending || r.state == RecipientState::kDeferred;
+}
+
+// The ledger's orig_to: the address the recipient was reached through, when
+// it differs (log_adhoc.c prints orig_to= on the same condition).
+std::string OrigTo(const QueuedRecipient& r) {
+  if (r.original_address.empty() || absl::EqualsIgnoreCase(r.original_address, r.address)) {
+    return "";
+  }
+  return r.original_address;
 }
 
 const char* LedgerEventFor(absl::string_view status) {
@@ -54,15 +68,28 @@ absl::Duration RetryBackoff(int attempts, const RefmtaConfig& config) {
   return std::min(wait, cap);
 }
 
+std::string QualifyWithOrigin(const std::string& address, const RefmtaConfig& config) {
+  if (address.find('@') != std::string::npos) return address;
+  size_t at = config.myorigin.rfind('@');
+  return absl::StrCat(address, "@",
+                      at == std::string::npos ? config.myorigin : config.myorigin.substr(at + 1));
+}
+
 std::string BounceMessage(const RefmtaConfig& config, const Envelope& original,
-                          absl::string_view original_content, absl::Time now) {
+                          absl::string_view original_content, absl::Time now,
+                          bool postmaster_copy) {
   std::string date = absl::FormatTime("%a, %e %b %Y %H:%M:%S %z (%Z)", now,
                                       absl::UTCTimeZone());
   std::string boundary = absl::StrCat(original.queue_id, ".", absl::ToUnixSeconds(now), "/",
                                       config.myhostname);
   std::string text = absl::StrCat(
       "From: MAILER-DAEMON@", config.myhostname, " (Mail Delivery System)\n",
-      "Subject: Undelivered Mail Returned to Sender\n", "To: ", original.sender, "\n",
+      "Subject: ",
+      postmaster_copy ? "Postmaster Copy: Undelivered Mail" : "Undelivered Mail Returned to Sender",
+      "\n", "To: ",
+      postmaster_copy ? QualifyWithOrigin(config.double_bounce_notice_recipient, config)
+                      : original.sender,
+      "\n",
       "Auto-Submitted: auto-replied\n", "MIME-Version: 1.0\n",
       "Content-Type: multipart/report; report-type=delivery-status;\n\tboundary=\"", boundary,
       "\"\n", "Content-Transfer-Encoding: 8bit\n", "Date: ", date, "\n\n",
@@ -119,20 +146,102 @@ absl::Status QueueManager::Recover() {
   return absl::OkStatus();
 }
 
+TransportRoute LookupTransport(const LookupTableList& maps, absl::string_view address) {
+  TransportRoute route;
+  if (maps.empty()) return route;
+  std::string lower = absl::AsciiStrToLower(address);
+  size_t at = lower.rfind('@');
+  std::string domain = at == std::string::npos ? std::string() : lower.substr(at + 1);
+  absl::optional<std::string> value = maps.Find(lower);
+  if (!value && !domain.empty()) {
+    value = maps.Find(domain);
+    // ".example.com" matches every subdomain of example.com.
+    for (size_t dot = domain.find('.'); !value && dot != std::string::npos;
+         dot = domain.find('.', dot + 1)) {
+      value = maps.Find(domain.substr(dot));
+    }
+  }
+  if (!value) value = maps.Find("*");
+  if (!value) return route;
+  std::string v(absl::StripAsciiWhitespace(*value));
+  size_t colon = v.find(':');
+  std::string transport = absl::AsciiStrToLower(v.substr(0, colon));
+  std::string nexthop = colon == std::string::npos ? "" : v.substr(colon + 1);
+  if (transport == "local") {
+    route.kind = TransportRoute::Kind::kLocal;
+  } else if (transport == "virtual") {
+    route.kind = TransportRoute::Kind::kVirtual;
+  } else if (transport == "smtp" || transport == "relay" || transport.empty()) {
+    route.kind = TransportRoute::Kind::kSmtp;
+  } else if (transport == "error") {
+    route.kind = TransportRoute::Kind::kError;
+  } else if (transport == "retry") {
+    route.kind = TransportRoute::Kind::kRetry;
+  } else {
+    // A transport refmta does not have: like Postfix with a transport
+    // missing from master.cf, the mail waits (deferred, configuration error).
+    route.kind = TransportRoute::Kind::kRetry;
+    nexthop = "4.3.5 mail system configuration error";
+  }
+  route.nexthop = nexthop;
+  return route;
+}
+
 absl::Status QueueManager::RunOnce() {
-  absl::Status first;
+  std::vector<std::pair<QueueName, std::string>> work;
   for (QueueName q : {QueueName::kIncoming, QueueName::kDeferred}) {
     auto ids = deps_.queue->List(q);
     if (!ids.ok()) return ids.status();
-    for (const std::string& id : *ids) {
-      absl::Status s = ProcessMessage(q, id);
+    for (const std::string& id : *ids) work.emplace_back(q, id);
+  }
+  absl::Mutex mu;
+  absl::Status first;
+  size_t next = 0;
+  auto worker = [&] {
+    for (;;) {
+      std::pair<QueueName, std::string> item;
+      {
+        absl::MutexLock lock(&mu);
+        if (next >= work.size()) return;
+        item = work[next++];
+      }
+      absl::Status s = ProcessMessage(item.first, item.second);
       if (!s.ok()) {
-        deps_.log->Warning("qmgr", options_.qmgr_pid, absl::StrCat(id, ": ", s.message()));
+        deps_.log->Warning("qmgr", options_.qmgr_pid,
+                           absl::StrCat(item.second, ": ", s.message()));
+        absl::MutexLock lock(&mu);
         if (first.ok()) first = s;
       }
     }
-  }
+  };
+  // Enough workers that one destination can reach its concurrency limit.
+  const int64_t limit = std::max<int64_t>(1, deps_.config->smtp_destination_concurrency_limit);
+  const size_t workers = std::min<size_t>(work.size(), static_cast<size_t>(std::min<int64_t>(
+                                                           limit, kMaxQueueWorkers)));
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < workers; ++i) threads.emplace_back(worker);
+  worker();
+  for (std::thread& t : threads) t.join();
   return first;
+}
+
+int QueueManager::AcquireSmtpSlot(const std::string& destination) {
+  const int64_t limit = std::max<int64_t>(1, deps_.config->smtp_destination_concurrency_limit);
+  absl::MutexLock lock(&slots_mu_);
+  while (in_flight_[destination] >= limit) slot_freed_.Wait(&slots_mu_);
+  ++in_flight_[destination];
+  size_t slot = 0;
+  while (slot < smtp_slots_.size() && smtp_slots_[slot]) ++slot;
+  if (slot == smtp_slots_.size()) smtp_slots_.push_back(false);
+  smtp_slots_[slot] = true;
+  return static_cast<int>(slot);
+}
+
+void QueueManager::ReleaseSmtpSlot(const std::string& destination, int slot) {
+  absl::MutexLock lock(&slots_mu_);
+  if (--in_flight_[destination] <= 0) in_flight_.erase(destination);
+  smtp_slots_[static_cast<size_t>(slot)] = false;
+  slot_freed_.SignalAll();
 }
 
 void QueueManager::ExpandVirtualAliases(Envelope* env) const {
@@ -204,7 +313,7 @@ std::string QueueManager::Submit(Envelope env, const std::string& content,
   deps_.log->Info("cleanup", options_.cleanup_pid, pm::CleanupMessageId(*id, message_id));
   for (const QueuedRecipient& r : env.recipients) {
     (void)deps_.ledger->Append({"accepted", now, *id, env.sender, r.address, "queued", origin,
-                                ""});
+                                "", OrigTo(r)});
   }
   return *id;
 }
@@ -231,7 +340,8 @@ void QueueManager::LogDelivery(absl::string_view daemon, int64_t pid, const Enve
   deps_.log->Info(daemon, pid, pm::Delivery(rec));
   (void)deps_.ledger->Append({LedgerEventFor(status), done, env.queue_id, env.sender,
                               rcpt.address, std::string(status),
-                              absl::StrCat(daemon, ":", relay), std::string(reason)});
+                              absl::StrCat(daemon, ":", relay), std::string(reason),
+                              OrigTo(rcpt)});
 }
 
 absl::Status QueueManager::ProcessMessage(QueueName from, const std::string& queue_id) {
@@ -258,12 +368,53 @@ absl::Status QueueManager::ProcessMessage(QueueName from, const std::string& que
   // only their failures go into this pass's bounce notice.
   std::vector<bool> tried(env.recipients.size(), false);
   for (size_t i = 0; i < env.recipients.size(); ++i) tried[i] = Pending(env.recipients[i]);
-  std::vector<size_t> smtp_batch;
+  // SMTP recipients grouped by next hop ("" = relayhost), in order.
+  std::vector<std::pair<std::string, std::vector<size_t>>> smtp_batches;
   for (size_t i = 0; i < env.recipients.size(); ++i) {
     QueuedRecipient& r = env.recipients[i];
     if (!Pending(r)) continue;
     AddressClass cls = deps_.policy->Classify(r.address);
+    TransportRoute route = deps_.transport_maps == nullptr
+                               ? TransportRoute()
+                               : LookupTransport(*deps_.transport_maps, r.address);
     absl::Time handoff = options_.clock();
+    if (route.kind == TransportRoute::Kind::kLocal) cls = AddressClass::kLocal;
+    if (route.kind == TransportRoute::Kind::kVirtual) cls = AddressClass::kVirtualMailbox;
+    if (route.kind == TransportRoute::Kind::kError ||
+        route.kind == TransportRoute::Kind::kRetry) {
+      // error(8) (and its "retry" personality): the next hop is the reason,
+      // optionally starting with an enhanced status code.
+      const bool retry = route.kind == TransportRoute::Kind::kRetry;
+      std::string reason = route.nexthop;
+      std::string dsn = retry ? "4.0.0" : "5.0.0";
+      size_t space = reason.find(' ');
+      std::string first = reason.substr(0, space);
+      if (first.size() >= 5 && (first[0] == '4' || first[0] == '5') && first[1] == '.' &&
+          std::count(first.begin(), first.end(), '.') == 2 &&
+          first.find_first_not_of("0123456789.") == std::string::npos) {
+        dsn = first;
+        dsn[0] = retry ? '4' : dsn[0];
+        reason = space == std::string::npos ? "" : reason.substr(space + 1);
+      }
+      if (reason.empty()) reason = retry ? "delivery temporarily suspended" : "mail delivery failed";
+      const std::string status = dsn[0] == '4' ? "deferred" : "bounced";
+      LogDelivery(retry ? "retry" : "error", options_.error_pid, env, r, "none", handoff,
+                  absl::InfinitePast(), dsn, status, reason);
+      r.state = StateFor(status);
+      r.dsn = dsn;
+      r.delay_reason = reason;
+      continue;
+    }
+    if (route.kind == TransportRoute::Kind::kSmtp) {
+      auto it = std::find_if(smtp_batches.begin(), smtp_batches.end(),
+                             [&](const auto& b) { return b.first == route.nexthop; });
+      if (it == smtp_batches.end()) {
+        smtp_batches.push_back({route.nexthop, {}});
+        it = smtp_batches.end() - 1;
+      }
+      it->second.push_back(i);
+      continue;
+    }
     if (cls == AddressClass::kLocal) {
       DeliveryInput in{env.sender, r.address, r.original_address, content};
       std::vector<LocalDeliveryResult> results = deps_.local->DeliverLocal(in, handoff);
@@ -330,13 +481,20 @@ absl::Status QueueManager::ProcessMessage(QueueName from, const std::string& que
       r.dsn = "5.1.1";
       r.delay_reason = reason;
     } else {
-      smtp_batch.push_back(i);
+      auto it = std::find_if(smtp_batches.begin(), smtp_batches.end(),
+                             [](const auto& b) { return b.first.empty(); });
+      if (it == smtp_batches.end()) {
+        smtp_batches.push_back({"", {}});
+        it = smtp_batches.end() - 1;
+      }
+      it->second.push_back(i);
     }
   }
-  if (!smtp_batch.empty()) {
+  for (const auto& [nexthop, smtp_batch] : smtp_batches) {
     absl::Time handoff = options_.clock();
-    auto hop = ParseNextHop(config.relayhost);
-    if (config.relayhost.empty() || !hop.ok()) {
+    const std::string destination = nexthop.empty() ? config.relayhost : nexthop;
+    auto hop = ParseNextHop(destination);
+    if (destination.empty() || !hop.ok()) {
       for (size_t i : smtp_batch) {
         QueuedRecipient& r = env.recipients[i];
         LogDelivery("smtp", options_.smtp_pid, env, r, "none", handoff, absl::InfinitePast(),
@@ -348,14 +506,19 @@ absl::Status QueueManager::ProcessMessage(QueueName from, const std::string& que
     } else {
       std::vector<std::string> addresses;
       for (size_t i : smtp_batch) addresses.push_back(env.recipients[i].address);
+      const int slot = AcquireSmtpSlot(destination);
+      // Each parallel delivery is its own smtp(8) process in Postfix.
+      const int64_t smtp_pid = options_.smtp_pid + 1000 * slot;
       SmtpDeliveryResult sr =
           SendMessageViaSmtp(*hop, config.myhostname, env.sender, addresses, content,
-                             options_.smtp_timeout, options_.clock);
+                             options_.smtp_timeout, options_.clock, deps_.smtp_tls);
+      ReleaseSmtpSlot(destination, slot);
+      if (!sr.tls_summary.empty()) deps_.log->Info("smtp", smtp_pid, sr.tls_summary);
       for (size_t k = 0; k < smtp_batch.size(); ++k) {
         QueuedRecipient& r = env.recipients[smtp_batch[k]];
         const SmtpRecipientResult& res = sr.recipients[k];
-        LogDelivery("smtp", options_.smtp_pid, env, r, sr.relay, handoff, sr.conn_setup_done,
-                    res.dsn, res.status, res.reason);
+        LogDelivery("smtp", smtp_pid, env, r, sr.relay, handoff, sr.conn_setup_done, res.dsn,
+                    res.status, res.reason);
         r.state = StateFor(res.status);
         r.dsn = res.dsn;
         r.delay_reason = res.status == "sent" ? "" : res.reason;
@@ -379,7 +542,7 @@ absl::Status QueueManager::ProcessMessage(QueueName from, const std::string& que
       if (r.state != RecipientState::kDeferred) continue;
       r.state = RecipientState::kExpired;
       (void)deps_.ledger->Append({"expired", options_.clock(), queue_id, env.sender, r.address,
-                                  "expired", "qmgr", r.delay_reason});
+                                  "expired", "qmgr", r.delay_reason, OrigTo(r)});
     }
     any_deferred = false;
   }
@@ -394,8 +557,35 @@ absl::Status QueueManager::ProcessMessage(QueueName from, const std::string& que
       failed.recipients.push_back(r);
     }
   }
-  if (!failed.recipients.empty() && !env.sender.empty() &&
-      !absl::EqualsIgnoreCase(env.sender, config.double_bounce_sender)) {
+  // bounce/bounce_notify_service.c: a failed message bounces to its
+  // sender; a failed bounce (null sender) goes to 2bounce_notice_recipient
+  // when notify_classes has "bounce" or "2bounce", else it is dropped; a
+  // failed double bounce is discarded, never bounced again.
+  const std::string double_bounce_address =
+      absl::StrCat(config.double_bounce_sender, "@", config.myhostname);
+  if (failed.recipients.empty()) {
+    // nothing to report
+  } else if (absl::EqualsIgnoreCase(env.sender, double_bounce_address) ||
+             absl::EqualsIgnoreCase(env.sender, config.double_bounce_sender)) {
+    deps_.log->Warning("bounce", options_.bounce_pid,
+                       absl::StrCat(queue_id, ": undeliverable postmaster notification discarded"));
+  } else if (env.sender.empty()) {
+    const bool notify =
+        std::any_of(config.notify_classes.begin(), config.notify_classes.end(),
+                    [](const std::string& c) { return c == "bounce" || c == "2bounce"; });
+    if (notify && !config.double_bounce_notice_recipient.empty()) {
+      Envelope notice;
+      notice.sender = double_bounce_address;
+      notice.recipients = {{QualifyWithOrigin(config.double_bounce_notice_recipient, config)}};
+      std::string text = BounceMessage(config, failed, content, options_.clock(),
+                                       /*postmaster_copy=*/true);
+      std::string new_id = Submit(notice, text, "bounce");
+      if (!new_id.empty()) {
+        deps_.log->Info("bounce", options_.bounce_pid,
+                        pm::BounceNotification(queue_id, "postmaster non-delivery", new_id));
+      }
+    }
+  } else {
     Envelope notice;
     notice.sender = "";
     notice.recipients = {{env.sender}};

@@ -5,7 +5,9 @@
 // pending recipient through local(8), virtual(8) or smtp(8) (to relayhost);
 // logs each attempt exactly as Postfix does; writes the ledger; then
 // removes finished messages (after queueing a bounce notice for bounced
-// recipients), returns expired ones to the sender, or moves the rest to
+// recipients; a bounce notice that fails goes to 2bounce_notice_recipient
+// when notify_classes has "bounce" or "2bounce", and a failed double bounce
+// is discarded), returns expired ones to the sender, or moves the rest to
 // deferred with exponential back-off between minimal_backoff_time and
 // maximal_backoff_time.
 //
@@ -24,9 +26,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "refmta/ledger.h"
 #include "refmta/local_delivery.h"
@@ -35,6 +40,7 @@
 #include "refmta/postfix_log.h"
 #include "refmta/queue.h"
 #include "refmta/recipient_policy.h"
+#include "refmta/tls.h"
 
 namespace mailgauge::refmta {
 
@@ -46,7 +52,21 @@ struct QueueManagerDeps {
   Queue* queue;
   PostfixLogWriter* log;
   Ledger* ledger;
+  // smtp_tls_security_level = may: the client context for STARTTLS; nullptr
+  // sends in clear text.
+  const TlsContext* smtp_tls = nullptr;
+  // transport_maps; nullptr or empty: none.
+  const LookupTableList* transport_maps = nullptr;
 };
+
+// Where transport_maps sends a recipient (transport(5)): looked up by the
+// full address, then its domain, then ".parent" domains, then "*".
+struct TransportRoute {
+  enum class Kind { kDefault, kLocal, kVirtual, kSmtp, kError, kRetry };
+  Kind kind = Kind::kDefault;
+  std::string nexthop;  // kSmtp: "[127.0.0.1]:2526" ("" = relayhost); kError/kRetry: the text
+};
+TransportRoute LookupTransport(const LookupTableList& maps, absl::string_view address);
 
 struct QueueManagerOptions {
   // The pids logged for each daemon.
@@ -67,8 +87,15 @@ struct QueueManagerOptions {
 absl::Duration RetryBackoff(int attempts, const RefmtaConfig& config);
 
 // The RFC 3464 delivery status notification Postfix's bounce(8) sends.
+// With `postmaster_copy`, the double bounce sent to 2bounce_notice_recipient
+// ("Postmaster Copy: Undelivered Mail").
 std::string BounceMessage(const RefmtaConfig& config, const Envelope& original,
-                          absl::string_view original_content, absl::Time now);
+                          absl::string_view original_content, absl::Time now,
+                          bool postmaster_copy = false);
+
+// "postmaster" -> "postmaster@<myorigin's domain>", as cleanup qualifies a
+// bare local name; an address with '@' is returned as is.
+std::string QualifyWithOrigin(const std::string& address, const RefmtaConfig& config);
 
 class QueueManager {
  public:
@@ -78,9 +105,13 @@ class QueueManager {
   // at start-up. Call once before the first RunOnce.
   [[nodiscard]] absl::Status Recover();
 
-  // One pass over incoming and due deferred mail. Errors reading or moving a
-  // message are logged as warnings and the message is skipped; the first
-  // such error is returned after the pass.
+  // One pass over incoming and due deferred mail. Messages are handled by
+  // several workers at once; SMTP deliveries to one destination (next hop)
+  // run in parallel up to smtp_destination_concurrency_limit (which
+  // defaults to default_destination_concurrency_limit), each logged by its
+  // own smtp "process" pid. Errors reading or moving a message are logged as
+  // warnings and the message is skipped; the first such error is returned
+  // after the pass.
   [[nodiscard]] absl::Status RunOnce();
 
  private:
@@ -94,8 +125,17 @@ class QueueManager {
                    absl::Time conn_setup_done, absl::string_view dsn,
                    absl::string_view status, absl::string_view reason);
 
+  // Waits for a free delivery slot to `destination`; returns the slot's smtp
+  // pid offset (0, 1, 2, ... among all SMTP deliveries in flight).
+  int AcquireSmtpSlot(const std::string& destination);
+  void ReleaseSmtpSlot(const std::string& destination, int slot);
+
   const QueueManagerDeps deps_;
   const QueueManagerOptions options_;
+  absl::Mutex slots_mu_;
+  absl::CondVar slot_freed_;
+  std::map<std::string, int> in_flight_ ABSL_GUARDED_BY(slots_mu_);  // per destination
+  std::vector<bool> smtp_slots_ ABSL_GUARDED_BY(slots_mu_);          // pids in use
 };
 
 }  // namespace mailgauge::refmta

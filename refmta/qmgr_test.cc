@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "re2/re2.h"
@@ -112,6 +113,7 @@ class QueueManagerTest : public ::testing::Test {
   std::unique_ptr<PostfixLogWriter> log_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<QueueManager> qmgr_;
+  LookupTableList transport_;
   std::vector<std::string> log_lines_;
   std::vector<std::string> ledger_lines_;
 };
@@ -170,6 +172,45 @@ TEST_F(QueueManagerTest, UnknownUserBouncesWithANotice) {
   EXPECT_THAT(mbox, HasSubstr("Subject: Undelivered Mail Returned to Sender\n"));
   EXPECT_THAT(mbox, HasSubstr("<nobody@example.com>: unknown user: \"nobody\"\n"));
   EXPECT_THAT(mbox, HasSubstr("Status: 5.1.1\n"));
+}
+
+TEST_F(QueueManagerTest, FailedBounceGoesToPostmasterOnlyWhenNotifyClassesSaySo) {
+  // Default notify_classes (resource, software): a failed bounce is dropped.
+  Make();
+  std::string id = Enqueue("", {"nobody@example.com"});
+  ASSERT_TRUE(qmgr_->RunOnce().ok());
+  EXPECT_THAT(Log(), HasSubstr(id + ": to=<nobody@example.com>, relay=local"));
+  EXPECT_THAT(Log(), ::testing::Not(HasSubstr("notification")));
+  EXPECT_THAT(Log(), HasSubstr(id + ": removed\n"));
+
+  Make("notify_classes = resource, software, 2bounce\n");
+  id = Enqueue("", {"nobody@example.com"});
+  ASSERT_TRUE(qmgr_->RunOnce().ok());
+  std::string notice;
+  ASSERT_TRUE(RE2::PartialMatch(Log(), "postfix/bounce\\[5\\]: " + id +
+                                           ": postmaster non-delivery notification: (\\w+)\n",
+                                &notice))
+      << Log();
+  log_lines_.clear();
+  ASSERT_TRUE(qmgr_->RunOnce().ok());
+  // From double-bounce@myhostname to 2bounce_notice_recipient (postmaster,
+  // an alias of alice here).
+  EXPECT_THAT(Log(), HasSubstr(notice + ": from=<double-bounce@mx.example.com>, size="));
+  EXPECT_THAT(Log(), HasSubstr(notice + ": to=<alice@example.com>, "
+                                        "orig_to=<postmaster@example.com>, relay=local"));
+  EXPECT_THAT(Slurp(dir_ + "/spool/mail/alice"),
+              HasSubstr("Subject: Postmaster Copy: Undelivered Mail\n"));
+  EXPECT_THAT(ledger_lines_.back(), HasSubstr("\"orig_to\":\"postmaster@example.com\""));
+
+  // A failed double bounce is discarded, never bounced again.
+  log_lines_.clear();
+  id = Enqueue("double-bounce@mx.example.com", {"nobody@example.com"});
+  ASSERT_TRUE(qmgr_->RunOnce().ok());
+  EXPECT_THAT(Log(), HasSubstr("postfix/bounce[5]: warning: " + id +
+                               ": undeliverable postmaster notification discarded\n"));
+  EXPECT_THAT(Log(), ::testing::Not(HasSubstr("non-delivery notification")));
+  ASSERT_TRUE(qmgr_->RunOnce().ok());
+  EXPECT_THAT(queue_->List(QueueName::kIncoming).value(), IsEmpty());
 }
 
 TEST_F(QueueManagerTest, AliasesForwardAndVirtualAliases) {
@@ -325,6 +366,158 @@ class AcceptingPeer {
   int port_ = 0;
   std::thread thread_;
 };
+
+// An SMTP server that accepts everything slowly and counts how many
+// sessions it had at once.
+class SlowPeer {
+ public:
+  SlowPeer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    EXPECT_EQ(0, bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)));
+    EXPECT_EQ(0, listen(fd_, 16));
+    socklen_t len = sizeof(a);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    acceptor_ = std::thread([this] {
+      for (;;) {
+        int c = accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        absl::MutexLock lock(&mu_);
+        sessions_.emplace_back([this, c] { Serve(c); });
+      }
+    });
+  }
+  ~SlowPeer() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    acceptor_.join();
+    absl::MutexLock lock(&mu_);
+    for (std::thread& t : sessions_) t.join();
+  }
+  int port() const { return port_; }
+  int max_concurrent() {
+    absl::MutexLock lock(&mu_);
+    return max_;
+  }
+
+ private:
+  void Serve(int c) {
+    {
+      absl::MutexLock lock(&mu_);
+      max_ = std::max(max_, ++now_);
+    }
+    auto say = [c](const std::string& s) { send(c, s.data(), s.size(), MSG_NOSIGNAL); };
+    absl::SleepFor(absl::Milliseconds(300));
+    say("220 slow ESMTP\r\n");
+    std::string buf;
+    bool data = false;
+    for (bool done = false; !done;) {
+      char chunk[4096];
+      ssize_t n = read(c, chunk, sizeof(chunk));
+      if (n <= 0) break;
+      buf.append(chunk, static_cast<size_t>(n));
+      size_t nl;
+      while (!done && (nl = buf.find("\r\n")) != std::string::npos) {
+        std::string line = buf.substr(0, nl);
+        buf.erase(0, nl + 2);
+        if (data) {
+          if (line == ".") {
+            data = false;
+            say("250 2.0.0 Ok: queued as SLOW1\r\n");
+          }
+        } else if (line == "DATA") {
+          data = true;
+          say("354 go ahead\r\n");
+        } else if (line == "QUIT") {
+          say("221 bye\r\n");
+          done = true;
+        } else {
+          say("250 ok\r\n");
+        }
+      }
+    }
+    close(c);
+    absl::MutexLock lock(&mu_);
+    --now_;
+  }
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread acceptor_;
+  absl::Mutex mu_;
+  std::vector<std::thread> sessions_;
+  int now_ = 0;
+  int max_ = 0;
+};
+
+TEST_F(QueueManagerTest, DeliveriesToOneDestinationRunInParallelUpToTheLimit) {
+  for (int limit : {1, 3}) {
+    SlowPeer peer;
+    now_ = absl::Now();
+    Make(absl::StrCat("relayhost = [127.0.0.1]:", peer.port(), "\n",
+                      "default_destination_concurrency_limit = ", limit, "\n"));
+    std::vector<std::string> ids;
+    for (int i = 0; i < 4; ++i) ids.push_back(Enqueue("alice@example.com", {"x@remote.example"}));
+    ASSERT_TRUE(qmgr_->RunOnce().ok());
+    for (const std::string& id : ids) {
+      EXPECT_THAT(Log(), HasSubstr(id + ": to=<x@remote.example>, relay=127.0.0.1[127.0.0.1]:"));
+      EXPECT_THAT(Log(), HasSubstr(id + ": removed\n"));
+    }
+    EXPECT_EQ(limit, peer.max_concurrent()) << "limit " << limit;
+    // Parallel deliveries are logged by different smtp "processes".
+    if (limit > 1) {
+      EXPECT_THAT(Log(), HasSubstr("postfix/smtp[1004]: "));
+    }
+  }
+}
+
+TEST_F(QueueManagerTest, TransportMapsRouteErrorRetryLocalAndSmtp) {
+  AcceptingPeer peer;
+  std::ofstream(absl::StrCat(testing::TempDir(), "/transport_", getpid()))
+      << "gone.example    error:5.1.2 this domain is gone\n"
+      << "later.example   retry:try again tomorrow\n"
+      << "lan.example     local:\n"
+      << ".sub.example    smtp:[127.0.0.1]:" << peer.port() << "\n";
+  Make(absl::StrCat("transport_maps = texthash:", testing::TempDir(), "/transport_", getpid(),
+                    "\nrelayhost = [127.0.0.1]:1\n"));
+  auto maps = LookupTableList::Open(config_.transport_maps);
+  ASSERT_TRUE(maps.ok()) << maps.status();
+  EXPECT_EQ(TransportRoute::Kind::kSmtp, LookupTransport(*maps, "a@x.sub.example").kind);
+  EXPECT_EQ(TransportRoute::Kind::kDefault, LookupTransport(*maps, "a@sub.example").kind);
+  EXPECT_EQ(TransportRoute::Kind::kDefault, LookupTransport(*maps, "a@other.example").kind);
+  transport_ = *std::move(maps);
+  QueueManagerOptions options;
+  options.qmgr_pid = 1;
+  options.local_pid = 2;
+  options.smtp_pid = 4;
+  options.bounce_pid = 5;
+  options.cleanup_pid = 6;
+  options.error_pid = 7;
+  options.clock = [this] { return now_; };
+  QueueManagerDeps deps{&config_, policy_.get(), local_.get(), &valias_, queue_.get(),
+                        log_.get(), ledger_.get()};
+  deps.transport_maps = &transport_;
+  qmgr_ = std::make_unique<QueueManager>(deps, options);
+  std::string id = Enqueue("alice@example.com", {"a@gone.example", "b@later.example",
+                                                  "bob@lan.example", "c@mx.sub.example"});
+  ASSERT_TRUE(qmgr_->RunOnce().ok());
+  std::string log = Log();
+  EXPECT_THAT(log, HasSubstr("postfix/error[7]: " + id + ": to=<a@gone.example>, relay=none, "
+                             "delay=0, delays=0/0/0/0, dsn=5.1.2, status=bounced (this domain "
+                             "is gone)\n"));
+  EXPECT_THAT(log, HasSubstr("postfix/retry[7]: " + id + ": to=<b@later.example>, relay=none, "
+                             "delay=0, delays=0/0/0/0, dsn=4.0.0, status=deferred (try again "
+                             "tomorrow)\n"));
+  EXPECT_THAT(log, HasSubstr("postfix/local[2]: " + id + ": to=<bob@lan.example>, relay=local"));
+  EXPECT_THAT(log, HasSubstr(id + ": to=<c@mx.sub.example>, relay=127.0.0.1[127.0.0.1]:" +
+                             std::to_string(peer.port()) + ", delay=0, delays=0/0/0/0, "
+                             "dsn=2.0.0, status=sent"));
+  EXPECT_THAT(log, HasSubstr(": sender non-delivery notification: "));
+  EXPECT_THAT(Slurp(dir_ + "/spool/mail/bob"), HasSubstr("hello"));
+  EXPECT_THAT(queue_->List(QueueName::kDeferred).value(), SizeIs(1));
+}
 
 TEST_F(QueueManagerTest, RelaysThroughTheRelayhost) {
   AcceptingPeer peer;

@@ -4,6 +4,12 @@
 //                [--log-format syslog|postlog|iso]
 //       runs the SMTP server, pickup and the queue manager in the foreground
 //       until SIGTERM or SIGINT.
+//       SIGHUP (or `refmta reload`) re-reads main.cf, aliases and every map
+//       as `postfix reload` does, logging "postfix/master[PID]: reload --
+//       version 3.7.11, configuration DIR"; sessions in progress finish
+//       with the old configuration.
+//   refmta reload --config-dir DIR --spool DIR
+//       checks the configuration, then signals serve ($spool/pid/master.pid);
 //   refmta sendmail --config-dir DIR --spool DIR [-t] [-f SENDER] [-i] [rcpt ...]
 //       reads a message on stdin into the maildrop queue (serve picks it up);
 //   refmta sendmail --config-dir DIR --spool DIR -bp | -bi | -q
@@ -21,7 +27,11 @@
 //   refmta peer --listen ADDR:PORT --rules FILE
 //       runs the loopback peer behind relayhost until SIGTERM (peer.h).
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <atomic>
@@ -38,6 +48,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "refmta/aliases.h"
 #include "refmta/cleanup.h"
@@ -54,6 +65,7 @@
 #include "refmta/recipient_policy.h"
 #include "refmta/scenario.h"
 #include "refmta/smtp_server.h"
+#include "refmta/tls.h"
 #include "refmta/traffic.h"
 
 namespace mailgauge::refmta {
@@ -65,6 +77,7 @@ constexpr char kUsage[] =
     "               [--log-format syslog|postlog|iso]\n"
     "  refmta sendmail --config-dir DIR --spool DIR [-t] [-f SENDER] [-i] [recipient ...]\n"
     "  refmta sendmail --config-dir DIR --spool DIR -bp | -bi | -q\n"
+    "  refmta reload --config-dir DIR --spool DIR\n"
     "  refmta postqueue --config-dir DIR --spool DIR -j | -p\n"
     "  refmta postsuper --config-dir DIR --spool DIR --log FILE --ledger FILE\n"
     "                   -d|-h|-H|-r ID|ALL [queue]\n"
@@ -75,7 +88,12 @@ constexpr char kUsage[] =
     "  refmta peer --listen ADDR:PORT --rules FILE\n";
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
 void OnSignal(int) { g_stop.store(true); }
+void OnReloadSignal(int) { g_reload.store(true); }
+
+// The Postfix release whose logs refmta writes (master's "reload -- version").
+constexpr char kMailVersion[] = "3.7.11";
 
 int Fail(const absl::Status& s) {
   std::cerr << "refmta: fatal: " << s.message() << "\n";
@@ -91,6 +109,105 @@ absl::StatusOr<RefmtaConfig> LoadConfigDir(const std::string& dir, const std::st
   if (absl::Status s = cf->Set("config_directory", dir); !s.ok()) return s;
   if (absl::Status s = cf->Set("queue_directory", spool); !s.ok()) return s;
   return LoadRefmtaConfig(*cf);
+}
+
+// Everything `refmta serve` builds from main.cf and the maps; a reload
+// builds a new one.
+struct Generation {
+  RefmtaConfig config;
+  std::unique_ptr<RecipientPolicy> policy;
+  std::unique_ptr<LocalDeliveryAgent> local;
+  LookupTableList virtual_aliases;
+  LookupTableList transport_maps;
+  std::unique_ptr<TlsContext> smtpd_tls;  // nullptr: no STARTTLS offered (or 454)
+  std::unique_ptr<TlsContext> smtp_tls;   // nullptr: smtp(8) never uses STARTTLS
+  std::unique_ptr<Cleanup> cleanup;
+  std::unique_ptr<QueueManager> qmgr;
+  Queue* queue = nullptr;
+  PostfixLogWriter* log = nullptr;
+  Ledger* ledger = nullptr;
+
+  SmtpServerDeps SmtpDeps() const {
+    SmtpServerDeps d{&config, policy.get(), queue, log, ledger, cleanup.get()};
+    d.tls = smtpd_tls.get();
+    return d;
+  }
+};
+
+absl::StatusOr<std::unique_ptr<Generation>> MakeGeneration(RefmtaConfig config, Queue* queue,
+                                                           PostfixLogWriter* log, Ledger* ledger,
+                                                           int64_t base) {
+  auto g = std::make_unique<Generation>();
+  g->config = std::move(config);
+  g->queue = queue;
+  g->log = log;
+  g->ledger = ledger;
+  const RefmtaConfig& c = g->config;
+  auto policy = RecipientPolicy::Create(c);
+  if (!policy.ok()) return policy.status();
+  g->policy = *std::move(policy);
+  auto local = LocalDeliveryAgent::Create(c, c.queue_directory);
+  if (!local.ok()) return local.status();
+  g->local = *std::move(local);
+  auto virtual_aliases = LookupTableList::Open(c.virtual_alias_maps);
+  if (!virtual_aliases.ok()) return virtual_aliases.status();
+  g->virtual_aliases = *std::move(virtual_aliases);
+  auto header_checks = LookupTableList::Open(c.header_checks);
+  if (!header_checks.ok()) return header_checks.status();
+  auto transport_maps = LookupTableList::Open(c.transport_maps);
+  if (!transport_maps.ok()) return transport_maps.status();
+  g->transport_maps = *std::move(transport_maps);
+  if (c.smtpd_tls_security_level == "may" || c.smtpd_tls_security_level == "encrypt") {
+    auto tls = TlsContext::CreateServer(c.smtpd_tls_cert_file, c.smtpd_tls_key_file,
+                                        c.myhostname);
+    if (!tls.ok()) {
+      // smtpd keeps running and answers STARTTLS with 454, as Postfix does
+      // when its TLS engine cannot start.
+      log->Warning("smtpd", base, absl::StrCat("cannot start TLS: ", tls.status().message()));
+    } else {
+      g->smtpd_tls = *std::move(tls);
+    }
+  } else if (!c.smtpd_tls_security_level.empty() && c.smtpd_tls_security_level != "none") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "smtpd_tls_security_level = ", c.smtpd_tls_security_level,
+        ": refmta knows none, may and encrypt"));
+  }
+  if (c.smtp_tls_security_level == "may") {
+    auto tls = TlsContext::CreateClient();
+    if (!tls.ok()) return tls.status();
+    g->smtp_tls = *std::move(tls);
+  } else if (!c.smtp_tls_security_level.empty() && c.smtp_tls_security_level != "none") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "smtp_tls_security_level = ", c.smtp_tls_security_level, ": refmta knows none and may"));
+  }
+  g->cleanup = std::make_unique<Cleanup>(c, queue, log, ledger, *std::move(header_checks),
+                                         base + 1);
+  QueueManagerOptions qopts;
+  qopts.qmgr_pid = base + 2;
+  qopts.local_pid = base + 3;
+  qopts.virtual_pid = base + 4;
+  qopts.smtp_pid = base + 5;
+  qopts.bounce_pid = base + 6;
+  qopts.cleanup_pid = base + 1;
+  qopts.error_pid = base + 8;
+  QueueManagerDeps qdeps{&g->config, g->policy.get(), g->local.get(), &g->virtual_aliases,
+                         queue, log, ledger};
+  qdeps.smtp_tls = g->smtp_tls.get();
+  qdeps.transport_maps = &g->transport_maps;
+  g->qmgr = std::make_unique<QueueManager>(qdeps, qopts);
+  return g;
+}
+
+absl::Status WritePidFile(const std::string& path) {
+  std::string dir = path.substr(0, path.rfind('/'));
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", std::strerror(errno)));
+  }
+  std::ofstream out(path, std::ios::trunc);
+  out << getpid() << "\n";
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
 }
 
 // Options "--name value" and flags; everything else is positional.
@@ -161,14 +278,6 @@ int Serve(int argc, char** argv) {
     return Fail(absl::InvalidArgumentError("--log-format must be syslog, postlog or iso"));
   }
 
-  auto policy = RecipientPolicy::Create(*config);
-  if (!policy.ok()) return Fail(policy.status());
-  auto local = LocalDeliveryAgent::Create(*config, config->queue_directory);
-  if (!local.ok()) return Fail(local.status());
-  auto virtual_aliases = LookupTableList::Open(config->virtual_alias_maps);
-  if (!virtual_aliases.ok()) return Fail(virtual_aliases.status());
-  auto header_checks = LookupTableList::Open(config->header_checks);
-  if (!header_checks.ok()) return Fail(header_checks.status());
   auto queue = Queue::Open(config->queue_directory, config->enable_long_queue_ids);
   if (!queue.ok()) return Fail(queue.status());
   auto log = PostfixLogWriter::Open(args->options["--log"], log_options);
@@ -177,42 +286,91 @@ int Serve(int argc, char** argv) {
   if (!ledger.ok()) return Fail(ledger.status());
 
   const int64_t base = getpid();
-  Cleanup cleanup(*config, queue->get(), log->get(), ledger->get(), *std::move(header_checks),
-                  base + 1);
-  QueueManagerOptions qopts;
-  qopts.qmgr_pid = base + 2;
-  qopts.local_pid = base + 3;
-  qopts.virtual_pid = base + 4;
-  qopts.smtp_pid = base + 5;
-  qopts.bounce_pid = base + 6;
-  qopts.cleanup_pid = base + 1;
-  qopts.error_pid = base + 8;
-  QueueManager qmgr({&*config, policy->get(), local->get(), &*virtual_aliases, queue->get(),
-                     log->get(), ledger->get()},
-                    qopts);
-  if (absl::Status s = qmgr.Recover(); !s.ok()) return Fail(s);
+  const std::string config_dir = args->options["--config-dir"];
+  const std::string spool = args->options["--spool"];
+  // Every generation stays alive until exit: SMTP sessions that started
+  // before a reload keep using theirs.
+  std::vector<std::unique_ptr<Generation>> generations;
+  auto first = MakeGeneration(*std::move(config), queue->get(), log->get(), ledger->get(), base);
+  if (!first.ok()) return Fail(first.status());
+  generations.push_back(*std::move(first));
+  if (absl::Status s = generations.back()->qmgr->Recover(); !s.ok()) return Fail(s);
 
   SmtpServerOptions sopts;
   sopts.listen_address = address;
   sopts.port = port;
   sopts.smtpd_pid = base;
-  auto server = SmtpServer::Start({&*config, policy->get(), queue->get(), log->get(),
-                                   ledger->get(), &cleanup},
-                                  sopts);
+  auto server = SmtpServer::Start(generations.back()->SmtpDeps(), sopts);
   if (!server.ok()) return Fail(server.status());
+  // Like Postfix's $queue_directory/pid/master.pid, for `refmta reload`.
+  const std::string pid_file = spool + "/pid/master.pid";
+  if (absl::Status s = WritePidFile(pid_file); !s.ok()) return Fail(s);
   std::cerr << "refmta: listening on " << address << ":" << (*server)->port() << "\n";
 
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
+  struct sigaction hup {};
+  hup.sa_handler = OnReloadSignal;
+  sigaction(SIGHUP, &hup, nullptr);
   while (!g_stop.load()) {
-    auto picked = PickupAll(queue->get(), &cleanup, log->get(), *config, base + 7);
+    if (g_reload.exchange(false)) {
+      // master.c: re-read main.cf (and with it every map), restart the
+      // daemons; "reload -- version %s, configuration %s".
+      auto reloaded = LoadConfigDir(config_dir, spool);
+      absl::StatusOr<std::unique_ptr<Generation>> next =
+          reloaded.ok() ? MakeGeneration(*std::move(reloaded), queue->get(), log->get(),
+                                         ledger->get(), base)
+                        : absl::StatusOr<std::unique_ptr<Generation>>(reloaded.status());
+      if (!next.ok()) {
+        (*log)->Warning("master", base - 1,
+                        absl::StrCat("reload failed, keeping the old configuration: ",
+                                     next.status().message()));
+      } else {
+        generations.push_back(*std::move(next));
+        (*server)->Reconfigure(generations.back()->SmtpDeps());
+        (*log)->Info("master", base - 1,
+                     absl::StrCat("reload -- version ", kMailVersion, ", configuration ",
+                                  config_dir));
+      }
+    }
+    Generation& g = *generations.back();
+    auto picked = PickupAll(queue->get(), g.cleanup.get(), log->get(), g.config, base + 7);
     if (!picked.ok()) (*log)->Warning("pickup", base + 7, std::string(picked.status().message()));
-    (void)qmgr.RunOnce();  // problems are logged as warnings
+    (void)g.qmgr->RunOnce();  // problems are logged as warnings
     absl::SleepFor(absl::Milliseconds(200));
   }
   (*server)->Stop();
+  unlink(pid_file.c_str());
+  return 0;
+}
+
+// `refmta reload`: checks the configuration as `postfix reload` does
+// (postfix-script runs `postfix check` first), then sends SIGHUP to the
+// running `refmta serve` named by $queue_directory/pid/master.pid.
+int Reload(int argc, char** argv) {
+  auto args = ParseArgs(argc, argv, {"--config-dir", "--spool"});
+  if (!args.ok()) return Fail(args.status());
+  auto config = LoadConfigDir(args->options["--config-dir"], args->options["--spool"]);
+  if (!config.ok()) return Fail(config.status());
+  auto policy = RecipientPolicy::Create(*config);
+  if (!policy.ok()) return Fail(policy.status());
+  auto local = LocalDeliveryAgent::Create(*config, config->queue_directory);
+  if (!local.ok()) return Fail(local.status());
+  const std::string pid_file = config->queue_directory + "/pid/master.pid";
+  std::ifstream in(pid_file);
+  int64_t pid = 0;
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  if (!in.is_open() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &pid) || pid <= 1) {
+    return Fail(absl::NotFoundError(
+        absl::StrCat("the mail system is not running (no valid pid in ", pid_file, ")")));
+  }
+  if (kill(static_cast<pid_t>(pid), SIGHUP) != 0) {
+    return Fail(absl::UnavailableError(absl::StrCat("cannot signal refmta serve (pid ", pid,
+                                                    " from ", pid_file, "): ",
+                                                    std::strerror(errno))));
+  }
   return 0;
 }
 
@@ -487,6 +645,7 @@ int main(int argc, char** argv) {
   }
   if (command == "serve") return Serve(argc, argv);
   if (command == "sendmail") return Sendmail(argc, argv);
+  if (command == "reload") return Reload(argc, argv);
   if (command == "postqueue") return Postqueue(argc, argv);
   if (command == "postsuper") return Postsuper(argc, argv);
   if (command == "traffic") return Traffic(argc, argv);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # End-to-end smoke test of the refmta binary: serve with the sample
 # configuration, one SMTP session from inside mynetworks, one relay attempt
-# from outside, one sendmail -t submission; then check the log lines, the
+# from outside, one sendmail -t submission, then `refmta reload` after adding an
+# alias and a .forward, and one more submission; then check the log lines, the
 # ledger and the mailboxes, and stop the server with SIGTERM.
 set -euo pipefail
 BIN="$1"
@@ -55,9 +56,25 @@ for _ in $(seq 100); do
   [ "$n" -ge 5 ] && [ "$d" -ge 1 ] && break
   sleep 0.1
 done
+
+# Reload: a new alias, and a .forward for bob (under the spool, as refmta has
+# no system users) that keeps a copy and forwards one; then `refmta reload`.
+printf 'helpdesk: bob\n' >> "$TMP/cfg/aliases"
+mkdir -p "$TMP/spool/home/bob"
+printf '# bob forwards\n\\bob, bob-away@partner.example\n' > "$TMP/spool/home/bob/.forward"
+"$BIN" reload --config-dir "$TMP/cfg" --spool "$TMP/spool"
+for _ in $(seq 50); do grep -q 'reload -- version' "$TMP/maillog" && break; sleep 0.1; done
+printf 'To: helpdesk@example.com\nSubject: after reload\n\nnew alias\n' |
+  "$BIN" sendmail --config-dir "$TMP/cfg" --spool "$TMP/spool" -t -f alice
+for _ in $(seq 100); do
+  grep -q '"event":"deferred",.*"recipient":"bob-away@partner.example"' "$TMP/ledger.jsonl" && break
+  sleep 0.1
+done
+sleep 0.5
 kill -TERM $PID
 wait $PID
 trap - EXIT
+[ ! -e "$TMP/spool/pid/master.pid" ] || { echo "FAIL: master.pid left behind"; exit 1; }
 
 fail() { echo "FAIL: $*"; echo "--- maillog"; cat "$TMP/maillog"; echo "--- ledger"; cat "$TMP/ledger.jsonl"; exit 1; }
 LOG="$TMP/maillog"
@@ -79,7 +96,14 @@ grep -Eq 'postfix/smtp\[[0-9]+\]: [0-9A-F]+: to=<carol@partner\.example>, orig_t
 "$BIN" postsuper --config-dir "$TMP/cfg" --spool "$TMP/spool" --log "$LOG" \
   --ledger "$TMP/ledger.jsonl" -d ALL deferred
 grep -Eq 'postfix/postsuper\[[0-9]+\]: [0-9A-F]+: removed$' "$LOG" || fail postsuper
-grep -Eq 'postfix/postsuper\[[0-9]+\]: Deleted: 1 message$' "$LOG" || fail postsuper summary
+grep -Eq 'postfix/postsuper\[[0-9]+\]: Deleted: 2 messages$' "$LOG" || fail postsuper summary
 "$BIN" postqueue --config-dir "$TMP/cfg" --spool "$TMP/spool" -p | grep -qx 'Mail queue is empty' || fail mailq
 "$BIN" --help | grep -q 'refmta serve' || fail help
+grep -Eq "postfix/master\[[0-9]+\]: reload -- version 3\.7\.11, configuration $TMP/cfg\$" "$LOG" || fail reload
+grep -Eq 'postfix/local\[[0-9]+\]: [0-9A-F]+: to=<bob@example\.com>, orig_to=<helpdesk@example\.com>, relay=local, .* status=sent \(delivered to mailbox\)$' "$LOG" || fail "alias after reload"
+grep -Eq 'postfix/local\[[0-9]+\]: [0-9A-F]+: to=<bob@example\.com>, orig_to=<helpdesk@example\.com>, relay=local, .* status=sent \(forwarded as [0-9A-F]+\)$' "$LOG" || fail ".forward"
+grep -q '"event":"accepted",.*"recipient":"bob-away@partner.example",.*"orig_to":"helpdesk@example.com"' "$TMP/ledger.jsonl" || fail "ledger orig_to"
+grep -q 'new alias' "$TMP/spool/mail/bob" || fail "bob's copy"
+grep -Eq 'postfix/smtpd\[[0-9]+\]: disconnect from localhost\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=2/3 data=1 quit=1 commands=6/7$' "$LOG" || fail "disconnect"
+"$BIN" reload --config-dir "$TMP/cfg" --spool "$TMP/spool" 2>/dev/null && fail "reload without a running serve"
 echo PASS

@@ -128,13 +128,17 @@ absl::StatusOr<Scenario> ParseScenario(absl::string_view text, absl::string_view
       if (w.size() != 2) return error("use: name NAME");
       s.name = w[1];
     } else if (verb == "client") {
-      if (w.size() < 3) return error("use: client NAME ADDRESS [helo=NAME]");
+      if (w.size() < 3) return error("use: client NAME ADDRESS [helo=NAME] [tls=may|none]");
       ScenarioClient c{w[1], w[2], absl::StrCat(w[1], ".example")};
       if (c.name == "sendmail") return error("\"sendmail\" is reserved for local submission");
       if (!loopback->Contains(c.address)) {
         return error(absl::StrCat("client address ", c.address, " is not in 127.0.0.0/8"));
       }
       for (size_t i = 3; i < w.size(); ++i) {
+        if (w[i] == "tls=may" || w[i] == "tls=none") {
+          c.starttls = w[i] == "tls=may";
+          continue;
+        }
         if (!absl::StartsWith(w[i], "helo=")) return error(absl::StrCat("unknown ", w[i]));
         c.helo = w[i].substr(5);
       }
@@ -221,6 +225,12 @@ absl::StatusOr<Scenario> ParseScenario(absl::string_view text, absl::string_view
         step.weighted_kinds.emplace_back(kind, weight);
       }
       if (step.weighted_kinds.empty()) return error("send needs at least one kind");
+      s.steps.push_back(step);
+    } else if (verb == "reload") {
+      if (w.size() != 1) return error("use: reload");
+      ScenarioStep step;
+      step.type = ScenarioStep::Type::kReload;
+      step.line = line_number;
       s.steps.push_back(step);
     } else if (verb == "wait") {
       ScenarioStep step;

@@ -44,6 +44,8 @@ struct ScenarioClient {
   std::string name;
   std::string address;  // source address in 127.0.0.0/8 the session binds to
   std::string helo;
+  // tls=may (default): STARTTLS when the server offers it; tls=none: never.
+  bool starttls = true;
 };
 
 // How to make one message of a kind.
@@ -59,7 +61,8 @@ struct MessageKind {
 };
 
 struct ScenarioStep {
-  enum class Type { kSend, kWait, kPeerRule, kPeerDown, kPeerUp, kPeerClear };
+  // kReload: `refmta reload` of the server under test (as `postfix reload`).
+  enum class Type { kSend, kWait, kPeerRule, kPeerDown, kPeerUp, kPeerClear, kReload };
   Type type = Type::kSend;
   int line = 0;
   // kSend

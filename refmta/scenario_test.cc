@@ -24,6 +24,21 @@ constexpr char kSmall[] =
     "wait 1500ms\n"
     "peer up\n";
 
+TEST(ParseScenarioTest, ClientTlsChoiceAndReloadStep) {
+  auto s = ParseScenario("client a 127.0.0.1 tls=none\nclient b 127.0.0.2 tls=may helo=b.example\n"
+                         "kind k via=a from=x@example.com to=y@example.com\n"
+                         "send 1 k\nreload\n",
+                         "t.scenario");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_FALSE(s->clients[0].starttls);
+  EXPECT_TRUE(s->clients[1].starttls);
+  EXPECT_EQ("b.example", s->clients[1].helo);
+  ASSERT_EQ(2u, s->steps.size());
+  EXPECT_EQ(ScenarioStep::Type::kReload, s->steps[1].type);
+  EXPECT_FALSE(ParseScenario("reload now\n", "t.scenario").ok());
+  EXPECT_FALSE(ParseScenario("client a 127.0.0.1 tls=encrypt\n", "t.scenario").ok());
+}
+
 TEST(ParseScenarioTest, ReadsDeclarationsAndSteps) {
   auto s = ParseScenario(kSmall, "dir/small.scenario");
   ASSERT_TRUE(s.ok()) << s.status();

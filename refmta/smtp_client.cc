@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "refmta/network_list.h"
@@ -20,26 +21,18 @@ namespace {
 struct Reply {
   int code = 0;      // 0: connection lost; -1: timed out
   std::string text;  // lines joined with a space
+  std::vector<std::string> lines;  // each line's text after "250-"
 };
 
 class Connection {
  public:
-  Connection(int fd, absl::Duration timeout) : fd_(fd), timeout_(timeout) {}
-  ~Connection() { close(fd_); }
-
-  bool Send(absl::string_view data) {
-    while (!data.empty()) {
-      pollfd p{fd_, POLLOUT, 0};
-      int rc = poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout_)));
-      if (rc < 0 && errno == EINTR) continue;
-      if (rc <= 0) return false;
-      ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
+  Connection(int fd, absl::Duration timeout) : fd_(fd), stream_(fd, timeout) {}
+  ~Connection() {
+    stream_.Close();  // before the descriptor is closed and reused
+    close(fd_);
   }
+
+  bool Send(absl::string_view data) { return stream_.Write(data); }
 
   Reply Read() {
     Reply r;
@@ -47,16 +40,13 @@ class Connection {
       size_t nl;
       while ((nl = buffer_.find('\n')) == std::string::npos) {
         if (buffer_.size() > 65536) return r;  // not SMTP: treat as lost
-        pollfd p{fd_, POLLIN, 0};
-        int rc = poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout_)));
-        if (rc < 0 && errno == EINTR) continue;
-        if (rc == 0) {
+        char chunk[4096];
+        ssize_t n = stream_.Read(chunk, sizeof(chunk));
+        if (n < 0) {
           r.code = -1;
           return r;
         }
-        char chunk[4096];
-        ssize_t n = rc < 0 ? -1 : read(fd_, chunk, sizeof(chunk));
-        if (n <= 0) {
+        if (n == 0) {
           r.code = 0;
           return r;
         }
@@ -72,6 +62,7 @@ class Connection {
         return r;
       }
       absl::StrAppend(&r.text, r.text.empty() ? "" : " ", line);
+      r.lines.push_back(line.size() > 4 ? line.substr(4) : "");
       if (line.size() == 3 || line[3] != '-') {
         r.code = code;
         return r;
@@ -79,11 +70,27 @@ class Connection {
     }
   }
 
+  // RFC 3207: what was read before the handshake is dropped.
+  bool StartTls(const TlsContext& context, std::string* error) {
+    buffer_.clear();
+    return stream_.StartTls(context, TlsRole::kClient, error);
+  }
+  const SmtpStream& stream() const { return stream_; }
+
  private:
   const int fd_;
-  const absl::Duration timeout_;
+  SmtpStream stream_;
   std::string buffer_;
 };
+
+// Whether an EHLO reply lists `keyword` (case-insensitive, first word).
+bool Offers(const Reply& ehlo, absl::string_view keyword) {
+  for (size_t i = 1; i < ehlo.lines.size(); ++i) {
+    absl::string_view l = ehlo.lines[i];
+    if (absl::EqualsIgnoreCase(l.substr(0, l.find(' ')), keyword)) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -148,7 +155,8 @@ SmtpDeliveryResult SendMessageViaSmtp(const SmtpNextHop& hop, absl::string_view 
                                       absl::string_view sender,
                                       const std::vector<std::string>& recipients,
                                       absl::string_view content, absl::Duration timeout,
-                                      const std::function<absl::Time()>& clock) {
+                                      const std::function<absl::Time()>& clock,
+                                      const TlsContext* tls) {
   SmtpDeliveryResult result;
   const std::string namaddr = absl::StrCat(hop.name, "[", hop.address, "]");
   std::vector<bool> decided(recipients.size(), false);
@@ -221,6 +229,30 @@ SmtpDeliveryResult SendMessageViaSmtp(const SmtpNextHop& hop, absl::string_view 
   if (!c.Send(absl::StrCat("EHLO ", helo_name, "\r\n")) || (ehlo = c.Read()).code <= 0) {
     trouble(ehlo, "performing the EHLO handshake");
     return result;
+  }
+  if (tls != nullptr && ehlo.code / 100 == 2 && Offers(ehlo, "STARTTLS")) {
+    // smtp_security_level "may": use TLS when offered; when the server
+    // declines STARTTLS, carry on in clear text (smtp_proto.c).
+    Reply starttls;
+    if (!c.Send("STARTTLS\r\n") || (starttls = c.Read()).code <= 0) {
+      trouble(starttls, "sending STARTTLS");
+      return result;
+    }
+    if (starttls.code == 220) {
+      std::string error;
+      if (!c.StartTls(*tls, &error)) {
+        // smtp_proto.c: "Cannot start TLS: handshake failure".
+        set_undecided("4.7.5", "Cannot start TLS: handshake failure");
+        return result;
+      }
+      result.tls_summary = TlsConnectionSummary(c.stream(), TlsRole::kClient,
+                                                absl::StrCat(namaddr, ":", hop.port));
+      // RFC 3207: EHLO again over TLS.
+      if (!c.Send(absl::StrCat("EHLO ", helo_name, "\r\n")) || (ehlo = c.Read()).code <= 0) {
+        trouble(ehlo, "performing the EHLO handshake");
+        return result;
+      }
+    }
   }
   if (ehlo.code / 100 != 2) {
     Reply helo;

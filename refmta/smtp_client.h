@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "refmta/tls.h"
 
 namespace mailgauge::refmta {
 
@@ -54,6 +55,10 @@ struct SmtpDeliveryResult {
   // conn_setup_done); InfinitePast when never.
   absl::Time conn_setup_done = absl::InfinitePast();
   std::vector<SmtpRecipientResult> recipients;  // in the order given
+  // After a STARTTLS handshake, the line smtp(8) logs for it ("Untrusted TLS
+  // connection established to 127.0.0.1[127.0.0.1]:2526: TLSv1.3 with
+  // cipher ..."); "" without TLS. The caller logs it before the deliveries.
+  std::string tls_summary;
 };
 
 // The enhanced status code of an SMTP reply ("550 5.1.1 ..." -> "5.1.1"),
@@ -61,12 +66,15 @@ struct SmtpDeliveryResult {
 std::string DsnOfReply(absl::string_view reply);
 
 // `clock` stamps conn_setup_done; pass the caller's clock so that the delay
-// split in the log stays consistent with its other time stamps.
+// split in the log stays consistent with its other time stamps. With `tls`
+// (smtp_tls_security_level = may), STARTTLS is used when the server offers
+// it, and the session continues in clear text when the server refuses it.
 SmtpDeliveryResult SendMessageViaSmtp(const SmtpNextHop& hop, absl::string_view helo_name,
                                       absl::string_view sender,
                                       const std::vector<std::string>& recipients,
                                       absl::string_view content, absl::Duration timeout,
-                                      const std::function<absl::Time()>& clock = absl::Now);
+                                      const std::function<absl::Time()>& clock = absl::Now,
+                                      const TlsContext* tls = nullptr);
 
 }  // namespace mailgauge::refmta
 

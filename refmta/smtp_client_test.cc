@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "refmta/peer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -231,6 +232,35 @@ TEST(SendMessageViaSmtpTest, SilentPeerTimesOut) {
   EXPECT_EQ("conversation with 127.0.0.1[127.0.0.1] timed out while receiving the initial "
             "server greeting",
             r.recipients[0].reason);
+}
+
+TEST(SendMessageViaSmtpTest, UsesStartTlsWhenOfferedAndLogsLikePostfix) {
+  PeerOptions options;  // offers STARTTLS with a self-signed certificate
+  auto peer = LoopbackPeer::Start(options);
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  auto tls = TlsContext::CreateClient();
+  ASSERT_TRUE(tls.ok());
+  SmtpNextHop hop{"127.0.0.1", "127.0.0.1", (*peer)->port()};
+  SmtpDeliveryResult r =
+      SendMessageViaSmtp(hop, "mx.example.com", "a@example.com", {"b@remote.example"},
+                         "Subject: t\n\nbody\n", absl::Seconds(5), absl::Now, tls->get());
+  ASSERT_EQ(1u, r.recipients.size());
+  EXPECT_EQ("sent", r.recipients[0].status);
+  EXPECT_THAT(r.recipients[0].reason, ::testing::StartsWith("250 2.0.0 Ok: queued as "));
+  EXPECT_THAT(r.tls_summary,
+              ::testing::StartsWith(absl::StrCat(
+                  "Untrusted TLS connection established to 127.0.0.1[127.0.0.1]:",
+                  (*peer)->port(), ": TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) "
+                  "key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest "
+                  "SHA256")));
+  // Without a client context: clear text, no summary.
+  r = SendMessageViaSmtp(hop, "mx.example.com", "a@example.com", {"c@remote.example"},
+                         "Subject: t\n\nbody\n", absl::Seconds(5));
+  EXPECT_EQ("sent", r.recipients[0].status);
+  EXPECT_EQ("", r.tls_summary);
+  EXPECT_EQ(1, (*peer)->stats().tls_sessions);
+  EXPECT_EQ(2, (*peer)->stats().messages);
+  (*peer)->Stop();
 }
 
 }  // namespace

@@ -78,12 +78,13 @@ bool ParsePath(absl::string_view arg, absl::string_view keyword, std::string* ad
 
 class Session {
  public:
-  Session(const SmtpServerDeps& deps, const SmtpServerOptions& options, int fd,
+  Session(SmtpServerDeps deps, const SmtpServerOptions& options, int fd,
           std::string client_addr)
       : deps_(deps),
         config_(*deps.config),
         options_(options),
         fd_(fd),
+        stream_(fd, absl::Seconds(deps.config->smtpd_timeout_seconds)),
         client_addr_(std::move(client_addr)),
         client_name_(client_addr_ == "127.0.0.1" || client_addr_ == "::1" ? "localhost"
                                                                            : "unknown") {}
@@ -108,12 +109,19 @@ class Session {
   bool Mail(absl::string_view arg);
   bool Rcpt(absl::string_view arg);
   bool Data(absl::string_view arg);
+  bool StartTls(absl::string_view arg);
   bool Junk();
+  // smtpd_tls_security_level is "may" or "encrypt".
+  bool TlsOffered() const {
+    return config_.smtpd_tls_security_level == "may" ||
+           config_.smtpd_tls_security_level == "encrypt";
+  }
 
-  const SmtpServerDeps& deps_;
+  const SmtpServerDeps deps_;
   const RefmtaConfig& config_;
   const SmtpServerOptions& options_;
   const int fd_;
+  SmtpStream stream_;
   const std::string client_addr_;
   const std::string client_name_;
   std::string buffer_;
@@ -155,16 +163,10 @@ Session::ReadResult Session::ReadLine(std::string* line, size_t limit) {
       buffer_.clear();
     }
     scanned = buffer_.size();
-    pollfd p{fd_, POLLIN, 0};
-    int64_t timeout_ms = config_.smtpd_timeout_seconds * 1000;
-    int rc = poll(&p, 1, static_cast<int>(std::min<int64_t>(timeout_ms, INT32_MAX)));
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc == 0) return ReadResult::kTimeout;
-    if (rc < 0) return ReadResult::kEof;
     char chunk[8192];
-    ssize_t n = read(fd_, chunk, sizeof(chunk));
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) return ReadResult::kEof;
+    ssize_t n = stream_.Read(chunk, sizeof(chunk));
+    if (n < 0) return ReadResult::kTimeout;
+    if (n == 0) return ReadResult::kEof;
     if (where_ == kAfterData) data_bytes_ += n;
     buffer_.append(chunk, static_cast<size_t>(n));
   }
@@ -172,24 +174,7 @@ Session::ReadResult Session::ReadLine(std::string* line, size_t limit) {
 
 void Session::Reply(absl::string_view text) {
   if (write_failed_) return;
-  std::string out = absl::StrCat(text, "\r\n");
-  absl::string_view rest = out;
-  while (!rest.empty()) {
-    pollfd p{fd_, POLLOUT, 0};
-    int rc = poll(&p, 1, static_cast<int>(config_.smtpd_timeout_seconds * 1000));
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc <= 0) {
-      write_failed_ = true;
-      return;
-    }
-    ssize_t n = send(fd_, rest.data(), rest.size(), MSG_NOSIGNAL);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) {
-      write_failed_ = true;
-      return;
-    }
-    rest.remove_prefix(static_cast<size_t>(n));
-  }
+  if (!stream_.Write(absl::StrCat(text, "\r\n"))) write_failed_ = true;
 }
 
 pm::TransactionContext Session::Context(const absl::optional<std::string>& recipient) const {
@@ -234,6 +219,8 @@ bool Session::Helo(absl::string_view verb, absl::string_view arg) {
                       ? absl::StrCat("SIZE ", config_.message_size_limit)
                       : std::string("SIZE"));
   if (!config_.disable_vrfy_command) lines.push_back("VRFY");
+  // RFC 3207: not offered again once TLS is active.
+  if (TlsOffered() && !stream_.tls()) lines.push_back("STARTTLS");
   lines.push_back("ENHANCEDSTATUSCODES");
   lines.push_back("8BITMIME");
   std::string reply;
@@ -247,6 +234,11 @@ bool Session::Helo(absl::string_view verb, absl::string_view arg) {
 bool Session::Mail(absl::string_view arg) {
   if (sender_) {
     Error("503 5.5.1 Error: nested MAIL command");
+    return false;
+  }
+  if (config_.smtpd_tls_security_level == "encrypt" && !stream_.tls()) {
+    // smtpd.c mail_cmd(): var_smtpd_enforce_tls without a TLS session.
+    Error("530 5.7.0 Must issue a STARTTLS command first");
     return false;
   }
   std::string address;
@@ -418,6 +410,51 @@ bool Session::Data(absl::string_view arg) {
   return ok;
 }
 
+bool Session::StartTls(absl::string_view arg) {
+  // smtpd.c starttls_cmd(), RFC 3207.
+  if (!arg.empty()) {
+    Error("501 5.5.4 Syntax: STARTTLS");
+    return false;
+  }
+  if (stream_.tls()) {
+    Error("554 5.5.1 Error: TLS already active");
+    return false;
+  }
+  if (!TlsOffered()) {
+    Error("502 5.5.1 Error: command not implemented");
+    return false;
+  }
+  if (sender_) {
+    Error("503 5.5.1 Error: MAIL transaction in progress");
+    return false;
+  }
+  if (deps_.tls == nullptr) {
+    Error("454 4.7.0 TLS not available due to local problem");
+    return false;
+  }
+  Reply("220 2.0.0 Ready to start TLS");
+  if (write_failed_) return false;
+  // RFC 3207 section 4.2: anything the client pipelined after STARTTLS was
+  // sent in clear text and is discarded, never read as a command.
+  buffer_.clear();
+  std::string error;
+  if (!stream_.StartTls(*deps_.tls, TlsRole::kServer, &error)) {
+    // tls_server.c: "SSL_accept error from %s: %s"; the session ends.
+    Log(absl::StrCat("SSL_accept error from ", pm::NamAddr(client_name_, client_addr_), ": ",
+                     error == "lost connection" ? "lost connection" : "-1"));
+    reason_ = "lost connection";
+    done_ = true;
+    write_failed_ = true;  // no clear-text reply may follow a failed handshake
+    return false;
+  }
+  Log(TlsConnectionSummary(stream_, TlsRole::kServer, pm::NamAddr(client_name_, client_addr_)));
+  // RFC 3207 section 4.2: forget everything learned before TLS; the client
+  // must EHLO again.
+  ResetTransaction();
+  helo_.reset();
+  return true;
+}
+
 bool Session::Junk() {
   // smtpd.c: if (state->junk_cmds++ > var_smtpd_junk_cmd_limit) state->error_count++;
   if (!sender_ && junk_commands_++ > config_.smtpd_junk_command_limit) ++error_count_;
@@ -509,8 +546,14 @@ void Session::Run() {
     } else if (verb == "HELP") {
       command = SmtpCommand::kHelp;
       where_ = verb;
-      Reply("214 2.0.0 Commands: DATA EHLO HELO HELP MAIL NOOP QUIT RCPT RSET VRFY");
+      Reply(TlsOffered()
+                ? "214 2.0.0 Commands: DATA EHLO HELO HELP MAIL NOOP QUIT RCPT RSET STARTTLS VRFY"
+                : "214 2.0.0 Commands: DATA EHLO HELO HELP MAIL NOOP QUIT RCPT RSET VRFY");
       ok = true;
+    } else if (verb == "STARTTLS") {
+      command = SmtpCommand::kStarttls;
+      where_ = verb;
+      ok = StartTls(arg);
     } else if (verb == "QUIT") {
       command = SmtpCommand::kQuit;
       where_ = verb;
@@ -584,6 +627,11 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(SmtpServerDeps dep
 
 SmtpServer::~SmtpServer() { Stop(); }
 
+void SmtpServer::Reconfigure(SmtpServerDeps deps) {
+  absl::MutexLock lock(&mu_);
+  deps_ = deps;
+}
+
 void SmtpServer::ReapFinished() {
   for (uint64_t id : finished_) {
     auto it = sessions_.find(id);
@@ -621,9 +669,14 @@ void SmtpServer::AcceptLoop() {
     SmtpServerOptions session_options = options_;
     session_options.smtpd_pid = options_.smtpd_pid + slot;
     session_fds_[id] = cfd;
-    sessions_[id] = std::thread([this, id, cfd, addr, slot, session_options] {
-      Session session(deps_, session_options, cfd, addr);
-      session.Run();
+    sessions_[id] = std::thread([this, id, cfd, addr, slot, session_options, deps = deps_] {
+      {
+        // The session (and its TLS state) ends before the descriptor is
+        // closed: a later close_notify must not go to a new connection
+        // that reuses the number.
+        Session session(deps, session_options, cfd, addr);
+        session.Run();
+      }
       absl::MutexLock lock(&mu_);
       session_fds_.erase(id);
       busy_slots_.erase(slot);

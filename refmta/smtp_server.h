@@ -3,7 +3,12 @@
 // Postfix 3.7's smtpd: EHLO/HELO, MAIL (SIZE=, BODY=), RCPT, DATA with
 // dot-stuffing, RSET, NOOP, QUIT, HELP, VRFY (502 when
 // disable_vrfy_command = yes, else 252); extensions PIPELINING, SIZE,
-// ENHANCEDSTATUSCODES, 8BITMIME; limits line_length_limit (an overlong
+// ENHANCEDSTATUSCODES, 8BITMIME, STARTTLS (RFC 3207, when
+// smtpd_tls_security_level is "may" or "encrypt": "220 2.0.0 Ready to start
+// TLS", then the handshake, "Anonymous TLS connection established from ..."
+// logged, and the session reset so that the client must EHLO again; 554
+// when TLS is already active, 503 inside a mail transaction, 454 when the
+// server has no TLS context); limits line_length_limit (an overlong
 // command line is answered "500 5.5.2 Error: line too long"),
 // smtpd_hard_error_limit, smtpd_junk_command_limit, smtpd_recipient_limit,
 // smtpd_timeout (idle time per read) and message_size_limit; relay and
@@ -39,6 +44,7 @@
 #include "refmta/postfix_log.h"
 #include "refmta/queue.h"
 #include "refmta/recipient_policy.h"
+#include "refmta/tls.h"
 
 namespace mailgauge::refmta {
 
@@ -50,6 +56,9 @@ struct SmtpServerDeps {
   PostfixLogWriter* log;
   Ledger* ledger;
   Cleanup* cleanup;
+  // The STARTTLS context; nullptr when it could not be made (STARTTLS is
+  // then answered 454 if smtpd_tls_security_level offers it).
+  const TlsContext* tls = nullptr;
 };
 
 struct SmtpServerOptions {
@@ -72,6 +81,10 @@ class SmtpServer {
   SmtpServer& operator=(const SmtpServer&) = delete;
 
   int port() const { return port_; }
+  // Sessions that start from now on use `deps` (after a reload); sessions
+  // in progress keep what they started with, so the objects behind the old
+  // deps must outlive them (refmta serve keeps every generation).
+  void Reconfigure(SmtpServerDeps deps);
   // Stops accepting, closes every session's socket and joins all threads.
   void Stop();
 
@@ -81,7 +94,7 @@ class SmtpServer {
   void AcceptLoop();
   void ReapFinished() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  const SmtpServerDeps deps_;
+  SmtpServerDeps deps_ ABSL_GUARDED_BY(mu_);
   const SmtpServerOptions options_;
   int listen_fd_ = -1;
   int port_ = 0;

@@ -134,9 +134,15 @@ class SmtpServerTest : public ::testing::Test {
                                          *std::move(checks), 101);
     SmtpServerOptions options;
     options.smtpd_pid = 100;
-    auto server = SmtpServer::Start(
-        {&config_, policy_.get(), queue_.get(), log_.get(), ledger_.get(), cleanup_.get()},
-        options);
+    if (config_.smtpd_tls_security_level == "may" && tls_ == nullptr) {
+      auto tls = TlsContext::CreateServer("", "", config_.myhostname);
+      ASSERT_TRUE(tls.ok()) << tls.status();
+      tls_ = *std::move(tls);
+    }
+    SmtpServerDeps deps{&config_, policy_.get(), queue_.get(), log_.get(), ledger_.get(),
+                        cleanup_.get()};
+    deps.tls = tls_.get();
+    auto server = SmtpServer::Start(deps, options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }
@@ -162,12 +168,48 @@ class SmtpServerTest : public ::testing::Test {
   std::unique_ptr<PostfixLogWriter> log_;
   std::unique_ptr<refmta::Ledger> ledger_;
   std::unique_ptr<Cleanup> cleanup_;
+  static std::unique_ptr<TlsContext> tls_;  // made once: RSA key generation is slow
   std::unique_ptr<SmtpServer> server_;
   absl::Mutex mu_;
   std::vector<std::string> log_lines_;
   std::vector<std::string> ledger_lines_;
 };
 int SmtpServerTest::counter_ = 0;
+std::unique_ptr<TlsContext> SmtpServerTest::tls_;
+
+// A connected socket for SmtpStream-based clients.
+int Connect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in dst{};
+  dst.sin_family = AF_INET;
+  dst.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.2", &dst.sin_addr);
+  sockaddr_in src{};
+  src.sin_family = AF_INET;
+  inet_pton(AF_INET, "127.0.0.2", &src.sin_addr);
+  EXPECT_EQ(0, bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof(src)));
+  dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(0, connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof(dst)));
+  return fd;
+}
+
+// One reply (lines joined with "\n") read through `s`; "" on EOF.
+std::string StreamReply(SmtpStream& s, std::string* buffer) {
+  std::string reply;
+  for (;;) {
+    size_t nl;
+    while ((nl = buffer->find("\r\n")) == std::string::npos) {
+      char chunk[4096];
+      ssize_t n = s.Read(chunk, sizeof(chunk));
+      if (n <= 0) return reply;
+      buffer->append(chunk, static_cast<size_t>(n));
+    }
+    std::string line = buffer->substr(0, nl);
+    buffer->erase(0, nl + 2);
+    absl::StrAppend(&reply, reply.empty() ? "" : "\n", line);
+    if (line.size() < 4 || line[3] != '-') return reply;
+  }
+}
 
 TEST_F(SmtpServerTest, AcceptsAMessageIntoTheQueue) {
   Start();
@@ -472,6 +514,122 @@ TEST_F(SmtpServerTest, ConcurrentSessionsAreLoggedByDifferentSmtpdPids) {
   EXPECT_NE(connects[0], connects[1]);
   EXPECT_EQ("postfix/smtpd[100]", connects[0]);
   EXPECT_EQ("postfix/smtpd[101]", connects[1]);
+}
+
+TEST_F(SmtpServerTest, StartTlsResetsTheSessionAndIsLoggedAsPostfixDoes) {
+  Start("smtpd_tls_security_level = may\n");
+  auto client_tls = TlsContext::CreateClient();
+  ASSERT_TRUE(client_tls.ok());
+  int fd = Connect(server_->port());
+  std::string buffer;
+  {
+    SmtpStream s(fd, absl::Seconds(5));
+    EXPECT_EQ("220 mx.example.com ESMTP Postfix", StreamReply(s, &buffer));
+    ASSERT_TRUE(s.Write("EHLO client.example\r\n"));
+    EXPECT_EQ("250-mx.example.com\n250-PIPELINING\n250-SIZE 2000\n250-STARTTLS\n"
+              "250-ENHANCEDSTATUSCODES\n250 8BITMIME",
+              StreamReply(s, &buffer));
+    ASSERT_TRUE(s.Write("STARTTLS now\r\n"));
+    EXPECT_EQ("501 5.5.4 Syntax: STARTTLS", StreamReply(s, &buffer));
+    ASSERT_TRUE(s.Write("MAIL FROM:<a@example.com>\r\nSTARTTLS\r\nRSET\r\n"));
+    EXPECT_EQ("250 2.1.0 Ok", StreamReply(s, &buffer));
+    EXPECT_EQ("503 5.5.1 Error: MAIL transaction in progress", StreamReply(s, &buffer));
+    EXPECT_EQ("250 2.0.0 Ok", StreamReply(s, &buffer));
+    // A command pipelined after STARTTLS in clear text must be ignored.
+    ASSERT_TRUE(s.Write("STARTTLS\r\nMAIL FROM:<injected@example.com>\r\n"));
+    EXPECT_EQ("220 2.0.0 Ready to start TLS", StreamReply(s, &buffer));
+    buffer.clear();
+    std::string error;
+    ASSERT_TRUE(s.StartTls(**client_tls, TlsRole::kClient, &error)) << error;
+    // The transaction state is gone: MAIL without EHLO is accepted but no
+    // "nested MAIL" from the injected command.
+    ASSERT_TRUE(s.Write("EHLO client.example\r\n"));
+    std::string ehlo = StreamReply(s, &buffer);
+    EXPECT_THAT(ehlo, HasSubstr("250 8BITMIME"));
+    EXPECT_THAT(ehlo, ::testing::Not(HasSubstr("STARTTLS")));
+    ASSERT_TRUE(s.Write("STARTTLS\r\n"));
+    EXPECT_EQ("554 5.5.1 Error: TLS already active", StreamReply(s, &buffer));
+    ASSERT_TRUE(s.Write("MAIL FROM:<a@example.com>\r\n"));
+    EXPECT_EQ("250 2.1.0 Ok", StreamReply(s, &buffer));
+    ASSERT_TRUE(s.Write("RCPT TO:<alice@example.com>\r\nDATA\r\n"));
+    EXPECT_EQ("250 2.1.5 Ok", StreamReply(s, &buffer));
+    EXPECT_EQ("354 End data with <CR><LF>.<CR><LF>", StreamReply(s, &buffer));
+    ASSERT_TRUE(s.Write("Subject: tls\r\n\r\nsecret\r\n.\r\nQUIT\r\n"));
+    EXPECT_THAT(StreamReply(s, &buffer), HasSubstr("250 2.0.0 Ok: queued as "));
+    EXPECT_EQ("221 2.0.0 Bye", StreamReply(s, &buffer));
+  }
+  close(fd);
+  std::vector<std::string> log = StopAndLog();
+  ASSERT_GE(log.size(), 4u);
+  EXPECT_EQ("postfix/smtpd[100]: connect from unknown[127.0.0.2]\n", log[0]);
+  EXPECT_TRUE(absl::StartsWith(log[1],
+                               "postfix/smtpd[100]: Anonymous TLS connection established from "
+                               "unknown[127.0.0.2]: TLSv1.3 with cipher "))
+      << log[1];
+  EXPECT_EQ("postfix/smtpd[100]: disconnect from unknown[127.0.0.2] ehlo=2 starttls=1/4 "
+            "mail=2 rcpt=1 data=1 rset=1 quit=1 commands=9/12\n",
+            log.back());
+}
+
+TEST_F(SmtpServerTest, StartTlsWithoutAContextIs454AndNotOfferedWhenOff) {
+  Start();
+  Client c(server_->port());
+  c.Reply();
+  EXPECT_THAT(c.Command("EHLO client"), ::testing::Not(HasSubstr("STARTTLS")));
+  EXPECT_EQ("502 5.5.1 Error: command not implemented", c.Command("STARTTLS"));
+  server_->Stop();
+  RefmtaConfig with_tls = config_;
+  with_tls.smtpd_tls_security_level = "may";
+  SmtpServerDeps deps{&with_tls, policy_.get(), queue_.get(), log_.get(), ledger_.get(),
+                      cleanup_.get()};
+  auto server = SmtpServer::Start(deps, {});
+  ASSERT_TRUE(server.ok());
+  Client d((*server)->port());
+  d.Reply();
+  EXPECT_THAT(d.Command("EHLO client"), HasSubstr("250-STARTTLS"));
+  EXPECT_EQ("454 4.7.0 TLS not available due to local problem", d.Command("STARTTLS"));
+  EXPECT_EQ("221 2.0.0 Bye", d.Command("QUIT"));
+  (*server)->Stop();
+}
+
+TEST_F(SmtpServerTest, FailedHandshakeEndsTheSession) {
+  Start("smtpd_tls_security_level = may\n");
+  Client c(server_->port());
+  c.Reply();
+  c.Command("EHLO client");
+  EXPECT_EQ("220 2.0.0 Ready to start TLS", c.Command("STARTTLS"));
+  c.Send("this is not a TLS client hello\r\n");
+  bool closed = false;  // after the TLS alert the server may send
+  for (int i = 0; i < 64 && !closed; ++i) closed = c.ClosedByServer();
+  EXPECT_TRUE(closed);
+  std::vector<std::string> log = StopAndLog();
+  EXPECT_THAT(log, Contains("postfix/smtpd[100]: SSL_accept error from localhost[127.0.0.1]: "
+                            "-1\n"));
+  EXPECT_THAT(log, Contains("postfix/smtpd[100]: lost connection after STARTTLS from "
+                            "localhost[127.0.0.1]\n"));
+}
+
+TEST_F(SmtpServerTest, PipeliningFloodEndsWithTooManyErrorsWithoutStalling) {
+  Start();
+  Client c(server_->port());
+  c.Reply();
+  // 3000 junk commands in one burst, read only afterwards: every reply
+  // comes, then smtpd_junk_command_limit and smtpd_hard_error_limit end it.
+  std::string flood = "EHLO flood\r\n";
+  for (int i = 0; i < 3000; ++i) flood += "NOOP\r\n";
+  c.Send(flood);
+  // (The server closes with the rest of the burst unread, so the kernel may
+  // reset the connection before the client has read the 421.)
+  int replies = 0;
+  while (!c.Reply().empty()) ++replies;
+  EXPECT_LT(replies, 3002);
+  // The server is not stalled: a new session works.
+  Client d(server_->port());
+  EXPECT_EQ("220 mx.example.com ESMTP Postfix", d.Reply());
+  EXPECT_EQ("221 2.0.0 Bye", d.Command("QUIT"));
+  std::vector<std::string> log = StopAndLog();
+  EXPECT_THAT(log, Contains("postfix/smtpd[100]: too many errors after NOOP from "
+                            "localhost[127.0.0.1]\n"));
 }
 
 TEST(SmtpServerStartTest, RefusesNonLoopbackAddresses) {

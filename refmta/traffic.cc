@@ -60,18 +60,13 @@ std::string MakeContent(const Scenario& scenario, uint64_t seed, const MessageKi
 
 class ClientConnection {
  public:
-  ClientConnection(int fd, absl::Duration timeout) : fd_(fd), timeout_(timeout) {}
-  ~ClientConnection() { close(fd_); }
-
-  bool Send(absl::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
+  ClientConnection(int fd, absl::Duration timeout) : fd_(fd), stream_(fd, timeout) {}
+  ~ClientConnection() {
+    stream_.Close();  // before the descriptor is closed and reused
+    close(fd_);
   }
+
+  bool Send(absl::string_view data) { return stream_.Write(data); }
 
   // The whole (possibly multi-line) reply, lines joined by " / "; "" when
   // the connection was lost or timed out.
@@ -80,12 +75,8 @@ class ClientConnection {
     for (;;) {
       size_t nl;
       while ((nl = buffer_.find('\n')) == std::string::npos) {
-        pollfd p{fd_, POLLIN, 0};
-        int rc = poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout_)));
-        if (rc < 0 && errno == EINTR) continue;
-        if (rc <= 0) return "";
         char chunk[4096];
-        ssize_t n = read(fd_, chunk, sizeof(chunk));
+        ssize_t n = stream_.Read(chunk, sizeof(chunk));
         if (n <= 0) return "";
         buffer_.append(chunk, static_cast<size_t>(n));
       }
@@ -98,13 +89,51 @@ class ClientConnection {
     }
   }
 
+  bool StartTls(const TlsContext& context) {
+    buffer_.clear();  // RFC 3207
+    std::string error;
+    return stream_.StartTls(context, TlsRole::kClient, &error);
+  }
+
  private:
   const int fd_;
-  const absl::Duration timeout_;
+  SmtpStream stream_;
   std::string buffer_;
 };
 
+// The client TLS context all sessions share (made on first use).
+const TlsContext* ClientTlsContext() {
+  static const TlsContext* const context = [] {
+    auto c = TlsContext::CreateClient();
+    return c.ok() ? c->release() : nullptr;
+  }();
+  return context;
+}
+
 bool Positive(const std::string& reply) { return !reply.empty() && reply[0] == '2'; }
+
+// Runs `program args...` without input; an error unless it exits 0.
+absl::Status RunQuietly(const std::string& program, const std::vector<std::string>& args) {
+  std::vector<std::string> all = {program};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
+  if (pid == 0) {
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::UnavailableError(absl::StrCat(absl::StrJoin(args, " "), " failed (status ",
+                                               status, ")"));
+  }
+  return absl::OkStatus();
+}
 
 TrafficResult SubmitWithSendmail(const TrafficMessage& m, const TrafficOptions& options) {
   TrafficResult result;
@@ -200,6 +229,7 @@ nlohmann::json TranscriptLine(const TrafficMessage& m, const TrafficResult& r) {
     j["rcpt_replies"] = r.rcpt_replies;
     j["data_reply"] = r.data_reply;
     j["queue_id"] = r.queue_id;
+    j["tls"] = r.tls;
   }
   j["error"] = r.error;
   return j;
@@ -232,6 +262,7 @@ std::vector<TrafficMessage> MakeStepMessages(const Scenario& scenario, const Sce
       if (c.name == kind.via) {
         m.client_address = c.address;
         m.helo = c.helo;
+        m.starttls = c.starttls;
       }
     }
     m.sender = random->Expand(kind.from_pattern);
@@ -289,7 +320,19 @@ TrafficResult SendMessageOverSmtp(const TrafficMessage& m, const std::string& ad
     return result;
   }
   if (!c.Send(absl::StrCat("EHLO ", m.helo, "\r\n"))) return lost("sending EHLO");
-  if (!Positive(c.Read())) return lost("after EHLO");
+  std::string ehlo = c.Read();
+  if (!Positive(ehlo)) return lost("after EHLO");
+  if (m.starttls && (absl::StrContains(ehlo, "250-STARTTLS") || absl::StrContains(ehlo, "250 STARTTLS")) && ClientTlsContext() != nullptr) {
+    if (!c.Send("STARTTLS\r\n")) return lost("sending STARTTLS");
+    std::string reply = c.Read();
+    if (reply.empty()) return lost("after STARTTLS");
+    if (absl::StartsWith(reply, "220")) {
+      if (!c.StartTls(*ClientTlsContext())) return lost("in the TLS handshake");
+      result.tls = true;
+      if (!c.Send(absl::StrCat("EHLO ", m.helo, "\r\n"))) return lost("sending EHLO");
+      if (!Positive(c.Read())) return lost("after EHLO");
+    }
+  }
   if (!c.Send(absl::StrCat("MAIL FROM:<", m.sender, ">\r\n"))) return lost("sending MAIL");
   result.mail_reply = c.Read();
   if (result.mail_reply.empty()) return lost("after MAIL");
@@ -375,7 +418,8 @@ absl::StatusOr<TrafficSummary> RunTraffic(const Scenario& scenario,
   };
 
   auto is_peer_step = [](const ScenarioStep& s) {
-    return s.type != ScenarioStep::Type::kSend && s.type != ScenarioStep::Type::kWait;
+    return s.type != ScenarioStep::Type::kSend && s.type != ScenarioStep::Type::kWait &&
+           s.type != ScenarioStep::Type::kReload;
   };
   for (size_t n = 0; n < scenario.steps.size(); ++n) {
     const ScenarioStep& step = scenario.steps[n];
@@ -385,6 +429,16 @@ absl::StatusOr<TrafficSummary> RunTraffic(const Scenario& scenario,
       case ScenarioStep::Type::kWait:
         absl::SleepFor(step.wait);
         break;
+      case ScenarioStep::Type::kReload: {
+        if (options.sendmail_program.empty() || options.sendmail_args.empty()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "line ", step.line, ": reload needs --config-dir and --spool"));
+        }
+        std::vector<std::string> args = options.sendmail_args;
+        args[0] = "reload";  // "sendmail --config-dir D --spool S" -> "reload ..."
+        if (absl::Status s = RunQuietly(options.sendmail_program, args); !s.ok()) return s;
+        break;
+      }
       case ScenarioStep::Type::kPeerRule: {
         auto& rules = peer_rules.rules;
         rules.erase(std::remove_if(rules.begin(), rules.end(),
@@ -432,7 +486,12 @@ absl::StatusOr<TrafficSummary> RunTraffic(const Scenario& scenario,
           Count(messages[i], results[i], &summary.total);
           if (messages[i].via != "sendmail") ++summary.sessions_by_client[messages[i].via];
           if (options.transcript != nullptr) {
-            *options.transcript << TranscriptLine(messages[i], results[i]).dump() << "\n";
+            // A server may answer anything; bytes that are not UTF-8 are
+            // replaced rather than thrown on.
+            *options.transcript << TranscriptLine(messages[i], results[i])
+                                       .dump(-1, ' ', false,
+                                             nlohmann::json::error_handler_t::replace)
+                                << "\n";
           }
         }
         if (options.transcript != nullptr) options.transcript->flush();

@@ -39,6 +39,7 @@ struct TrafficMessage {
   std::string via;             // client name or "sendmail"
   std::string client_address;  // "" for sendmail
   std::string helo;
+  bool starttls = true;  // use STARTTLS when the server offers it
   std::string sender;  // "" = the null sender <>
   std::vector<std::string> recipients;
   std::string content;  // headers and body, "\n" line ends
@@ -48,6 +49,7 @@ struct TrafficMessage {
 struct TrafficResult {
   std::string error;  // connection or protocol trouble; "" when the dialogue completed
   std::string greeting;
+  bool tls = false;  // the session switched to TLS with STARTTLS
   std::string mail_reply;
   std::vector<std::string> rcpt_replies;  // one per recipient
   std::string data_reply;                 // final reply after the message, or to DATA
