@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Checks dashboards/grafana/mailgauge.json.
 
-- It is what grafana/generate_dashboard.py writes (no hand edit drifts).
+- It is what grafana/generate_dashboard.py writes (no hand edit drifts),
+  and grafana/mailgauge-layout.svg is what grafana/layout_svg.py draws of it.
 - It is a provisionable Grafana dashboard: schemaVersion >= 36, a uid, no
-  __inputs, a `datasource` variable and `instance` and `postfix_instance`
-  query variables (All = regex .*), every panel and target on
+  __inputs, a `datasource` variable and `host`, `instance` and
+  `postfix_instance` query variables, each narrowing the next, every panel
+  and every target on
   ${datasource}, unique panel ids, panels inside the 24-column grid and
   not overlapping, the rows the issue asks for.
 - Every PromQL expression (panel targets and the variables' selectors),
-  with the variables resolved ($instance and $postfix_instance to the
-  regex-all .*, $__rate_interval to 1m, $__range to 1h), names only known
+  with the variables resolved ($host, $instance and $postfix_instance to
+  the regex-all .*, $__rate_interval to 1m, $__range to 1h), names only known
   metrics, never rate()s a gauge, takes histogram_quantile over rate() of
   _bucket, and parses: they are loaded as recording rules in a temp file
   and run through `promtool check rules` (skipped with a message if
@@ -30,6 +32,8 @@ import promql_lint  # noqa: E402
 DASHBOARD = "dashboards/grafana/mailgauge.json"
 GENERATOR = "dashboards/grafana/generate_dashboard.py"
 METRICS_MD = "docs/metrics.md"
+LAYOUT_SCRIPT = "dashboards/grafana/layout_svg.py"
+LAYOUT_SVG = "dashboards/grafana/mailgauge-layout.svg"
 
 REQUIRED_ROWS = ("Traffic", "Delivery outcomes", "Deferral, bounce and reject reasons", "Delays",
                  "Queue", "Relay abuse", "TLS", "Exporter health")
@@ -52,15 +56,26 @@ def check_structure(d):
     ds = variables.get("datasource")
     if not ds or ds["type"] != "datasource" or ds["query"] != "prometheus":
         error("no `datasource` variable of type datasource/prometheus")
-    for name in ("instance", "postfix_instance"):
+    # All of host and postfix_instance is the regex .*; All of instance is
+    # the list of its options (the targets of the chosen hosts), so it has
+    # no allValue, and its query narrows on $host.
+    all_values = {"host": ".*", "instance": None, "postfix_instance": ".*"}
+    for name, all_value in all_values.items():
         v = variables.get(name)
         if not v:
             error("no `%s` variable" % name)
             continue
         if v["type"] != "query" or v["datasource"].get("uid") != "${datasource}":
             error("variable %s is not a query on ${datasource}" % name)
-        if not v.get("includeAll") or v.get("allValue") != ".*":
-            error("variable %s: All must be the regex .*" % name)
+        if not v.get("includeAll") or v.get("allValue") != all_value:
+            error("variable %s: All must be %s" % (name, "the regex .*" if all_value else "the list of its options"))
+    order = [v["name"] for v in d["templating"]["list"]]
+    if order[:4] != ["datasource", "host", "instance", "postfix_instance"]:
+        error("variables must come in the order datasource, host, instance, postfix_instance: %s" % order)
+    if "instance" in variables and "$host" not in variables["instance"]["query"]:
+        error("variable instance does not narrow on $host")
+    if "postfix_instance" in variables and "$instance" not in variables["postfix_instance"]["query"]:
+        error("variable postfix_instance does not narrow on $instance")
     ids = set()
     cells = {}
     rows = []
@@ -105,6 +120,11 @@ def main():
         error("%s differs from the output of %s; run: python3 %s > %s" % (DASHBOARD, GENERATOR, GENERATOR, DASHBOARD))
     d = json.loads(text)
     check_structure(d)
+    layout = subprocess.run([sys.executable, LAYOUT_SCRIPT, DASHBOARD], capture_output=True, text=True,
+                            check=True).stdout
+    if not os.path.exists(LAYOUT_SVG) or open(LAYOUT_SVG, encoding="utf-8").read() != layout:
+        error("%s is not the picture of %s; run: python3 %s %s > %s" % (
+            LAYOUT_SVG, DASHBOARD, LAYOUT_SCRIPT, DASHBOARD, LAYOUT_SVG))
     types = promql_lint.metric_types(METRICS_MD)
     try:
         exprs = promql_lint.dashboard_exprs(d)

@@ -2,8 +2,8 @@
 
 Used by dashboard_test.py and rules_lint_test.py. Reads the metric
 reference docs/metrics.md (generated from the exporter's registry) for
-every family's type, plus the queue families being added with the queue
-collector (QUEUE_GAUGES) and Prometheus's own `up`.
+every family's type, plus the queue and relay-abuse gauges (QUEUE_GAUGES,
+ABUSE_GAUGES: what docs/metrics.md says wins) and Prometheus's own `up`.
 
     types = promql_lint.metric_types("docs/metrics.md")
     errors = promql_lint.check_expr('rate(mailgauge_queue_messages[5m])', types)
@@ -24,6 +24,14 @@ QUEUE_GAUGES = (
     "mailgauge_queue_destination_messages",
 )
 
+# The relay-abuse gauges (exporter/abuse_tracker.h), in case docs/metrics.md
+# has not been regenerated since they were added: all gauges.
+ABUSE_GAUGES = (
+    "mailgauge_sasl_senders_over_threshold",
+    "mailgauge_sasl_sender_top_recipients",
+    "mailgauge_relay_denied_client_networks",
+)
+
 # Functions that need a counter (or a histogram's _bucket/_sum/_count).
 COUNTER_FUNCS = ("rate", "irate", "increase", "resets")
 # Functions meant for gauges.
@@ -39,10 +47,12 @@ KEYWORDS = {
 } | set(COUNTER_FUNCS) | set(GAUGE_FUNCS)
 
 
-# Grafana's variables and the values the checks give them: All (regex .*)
-# for the label variables, one minute for $__rate_interval (scrapes every
+# Grafana's variables and the values the static checks give them: the
+# regex-all .* for the label variables (prometheus_e2e_test.py resolves them
+# as Grafana does, grafana_vars.py), one minute for $__rate_interval (scrapes every
 # 15 s or faster), an hour for $__range.
 SUBSTITUTIONS = {
+    "$host": ".*",
     "$postfix_instance": ".*",
     "$instance": ".*",
     "$__rate_interval": "1m",
@@ -87,8 +97,8 @@ def metric_types(metrics_md):
             types[m.group(1)] = m.group(2)
     if not types:
         raise ValueError("no metric found in " + metrics_md)
-    for name in QUEUE_GAUGES:
-        types[name] = "gauge"
+    for name in QUEUE_GAUGES + ABUSE_GAUGES:
+        types.setdefault(name, "gauge")
     types["up"] = "gauge"
     return types
 

@@ -10,10 +10,14 @@ script's output, so edit here and run:
 
     python3 dashboards/grafana/generate_dashboard.py > dashboards/grafana/mailgauge.json
 
-Variables: $datasource (Prometheus), $instance (scrape target),
-$postfix_instance (the Postfix instance or --log.file name). Log-derived
-families carry postfix_instance; the exporter's own (source=...) and the
-queue families are filtered by instance only.
+Variables, each narrowing the next: $datasource (Prometheus), $host (the
+mail server: the host part of the scrape target, so that several exporters
+on one machine, one per Postfix instance or per log, sit under one host),
+$instance (the scrape targets of the chosen hosts; All means all of those,
+not every target) and $postfix_instance (the Postfix instance or
+--log.file name). Every panel filters on $instance; log-derived families
+also on postfix_instance; the exporter's own (source=...) and the queue
+families carry no postfix_instance.
 """
 
 import json
@@ -119,9 +123,15 @@ ROWS = [
         ts("RBL rejects per minute by list", [t('sum by (list) (rate(mailgauge_rbl_rejects_total{%s}[%s])) * 60' % (L, RI), "{{list}}")],
            width=8),
         ts("Messages received per minute by SASL method", [t('sum by (sasl_method) (rate(postfix_smtpd_messages_processed_total{%s}[%s])) * 60' % (L, RI), "{{sasl_method}}")],
-           width=12, desc="Empty method: unauthenticated. A burst of authenticated mail is the sign of a compromised account (alert MailgaugeAuthenticatedSendBurst)."),
+           width=12, desc="Empty method: unauthenticated. A burst of authenticated mail is the sign of a compromised account (see the busiest senders below)."),
         ts("Rejects per minute by stage (smtpd)", [t('sum by (stage, code) (rate(postfix_smtpd_messages_rejected_total{%s}[%s])) * 60' % (L, RI), "{{stage}} {{code}}")],
            width=12, stack=True),
+        ts("Client networks refused relaying", [t('max by (instance, source) (mailgauge_relay_denied_client_networks{%s})' % S, "{{instance}} {{source}}")],
+           width=8, desc="Distinct client networks (/24, /64) refused with \"Relay access denied\" within the exporter's --abuse.window (default 1h): one scanner or a botnet."),
+        ts("Busiest authenticated senders: distinct recipients", [t('max by (instance, source, rank) (mailgauge_sasl_sender_top_recipients{%s})' % S, "{{instance}} {{source}} #{{rank}}")],
+           width=10, desc="Distinct recipients of the top SASL senders by rank within --abuse.window (names on the exporter's /senders page, never labels). Alert MailgaugeAuthenticatedSendBurst when rank 1 passes 100."),
+        stat("Senders over the threshold", [t('sum(mailgauge_sasl_senders_over_threshold{%s})' % S, "senders")],
+             width=6, desc="SASL senders with at least --abuse.sender-recipients (default 100) distinct recipients within --abuse.window, on the selected hosts."),
     ]),
     ("TLS", [
         ts("TLS share", [
@@ -155,25 +165,30 @@ ROWS = [
 ]
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
+HOST_REGEX = r"/^(\[[^\]]*\]|[^:]+)(?::[0-9]+)?$/"
 
 
-def variable(name, label, query, definition):
-    return {
+def variable(name, label, query, all_value=".*", regex=""):
+    """A query variable; all_value None makes All the list of its options."""
+    v = {
         "name": name,
         "label": label,
         "type": "query",
         "datasource": DS,
-        "definition": definition,
+        "definition": query,
         "query": query,  # the string form: read by Grafana 9 and migrated by 10+
+        "regex": regex,
         "refresh": 2,
         "includeAll": True,
-        "allValue": ".*",
         "multi": True,
         "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
         "sort": 1,
         "hide": 0,
         "options": [],
     }
+    if all_value is not None:
+        v["allValue"] = all_value
+    return v
 
 
 def panel_json(p, pid, x, y, h):
@@ -260,11 +275,16 @@ def build():
             {"name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus",
              "current": {}, "hide": 0, "includeAll": False, "multi": False, "options": [],
              "refresh": 1, "regex": ""},
-            variable("instance", "Host (scrape target)",
+            # The host part of `instance` (host:port, [v6]:port or a bare host).
+            variable("host", "Host",
                      'label_values(mailgauge_log_lines_read_total, instance)',
-                     'label_values(mailgauge_log_lines_read_total, instance)'),
+                     regex=HOST_REGEX),
+            # All = the targets of the chosen hosts (no allValue: a regex-all
+            # would ignore $host).
+            variable("instance", "Exporter (scrape target)",
+                     'label_values(mailgauge_log_lines_read_total{instance=~"$host(:[0-9]+)?"}, instance)',
+                     all_value=None),
             variable("postfix_instance", "Postfix instance",
-                     'label_values(mailgauge_messages_finished_total{instance=~"$instance"}, postfix_instance)',
                      'label_values(mailgauge_messages_finished_total{instance=~"$instance"}, postfix_instance)'),
         ]},
         "panels": panels,
