@@ -15,6 +15,8 @@ PACKAGES=(
   python3 gzip procps
   # real peers the tests compare against
   pflogsumm systemd-journal-remote prometheus
+  # headless browser for the HTML report test, and a font for it
+  chromium fonts-dejavu-core
 )
 
 missing=()
