@@ -72,14 +72,28 @@ TEST(HtmlReportTest, OutcomeBarLabelsOnlyInsideSegmentsThatFitAndLegendForAll) {
   }
   // Every outcome once in the legend, with its swatch.
   EXPECT_EQ(6u, Count(svg, "<g class=\"legend\">"));
+  const std::string legend = svg.substr(svg.find("<g class=\"legend\">"));
   for (const char* t : {">delivered 24<", ">forwarded 1<", ">bounced 4<", ">rejected 6<",
                         ">discarded 1<", ">expired 1<"}) {
-    EXPECT_EQ(std::string::npos == svg.find(t) ? 0u : 1u, 1u) << t;
+    EXPECT_EQ(1u, Count(legend, t)) << t;
   }
-  // Inside the bar (y="14") only the wide delivered segment is labelled:
-  // 600 px * 1/37 = 16 px is too narrow for "forwarded 1".
+  // Inside the bar (y="14") only segments wide enough for their label:
+  // delivered (389 px), bounced (65 px) and rejected (97 px); forwarded,
+  // discarded and expired (16 px each) only in the legend.
   EXPECT_NE(std::string::npos, svg.find("y=\"14\" fill=\"#fff\">delivered 24<"));
-  EXPECT_EQ(1u, Count(svg, "y=\"14\""));
+  EXPECT_NE(std::string::npos, svg.find("y=\"14\" fill=\"#fff\">bounced 4<"));
+  EXPECT_NE(std::string::npos, svg.find("y=\"14\" fill=\"#fff\">rejected 6<"));
+  EXPECT_EQ(3u, Count(svg, "y=\"14\""));
+  // Each label inside the bar ends before its segment does.
+  for (size_t p = svg.find("<rect x=\""); p != std::string::npos && p < svg.find("<g ");
+       p = svg.find("<rect x=\"", p + 1)) {
+    const double x = std::stod(svg.substr(p + 9));
+    const double w = std::stod(svg.substr(svg.find("width=\"", p) + 7));
+    const size_t next = svg.find('<', svg.find("</rect>", p) + 1);
+    if (svg.compare(next, 6, "<text ") != 0) continue;
+    const size_t open = svg.find('>', next), close = svg.find("</text>", next);
+    EXPECT_LE(std::stod(svg.substr(next + 9)) + 6.2 * (close - open - 1), x + w);
+  }
   // Nothing placed beyond the SVG's width (620): every x plus a generous
   // label width stays inside.
   for (size_t p = svg.find("<text x=\""); p != std::string::npos;
