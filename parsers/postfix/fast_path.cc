@@ -1,5 +1,7 @@
 #include "parsers/postfix/fast_path.h"
 
+#include <cstring>
+
 #include "parsers/postfix/pattern_table.h"
 #include "parsers/postfix/queue_id.h"
 
@@ -347,6 +349,7 @@ bool ParseSmtpd(sv message, Event* e) {
         }
         e->detail = value;
         stats = notes == 0 ? sv() : rest.substr(0, notes - 1);
+        if (notes != 0 && stats.empty()) return false;  // two spaces before notes=
       }
       if (!stats.empty()) {
         sv check = stats;
@@ -623,10 +626,10 @@ bool ParseSmtpdReject(sv message, Event* e) {
   for (size_t at = rest.find("blocked using "); at != sv::npos;
        at = rest.find("blocked using ", at + 1)) {
     size_t end = at + 14;
-    while (end < rest.size() && rest[end] != ';' && !IsSpace(rest[end])) ++end;
+    while (end < rest.size() && rest[end] != ';' && !IsRe2Space(rest[end])) ++end;
     if (end > at + 14) {
-      if (end < rest.size() && rest[end] == '\v') return false;
       list = rest.substr(at + 14, end - at - 14);
+      if (list.find('\v') != sv::npos) return false;  // rare: left to the tables
       has_list = true;
       search_from = end;
       break;
@@ -747,6 +750,9 @@ bool ParseBounce(sv message, Event* e) {
 }  // namespace
 
 bool FastParse(Daemon daemon, std::string_view message, Event* e) {
+  // A line break inside a message (possible from journald, never in a syslog
+  // file) is left to the tables, whose patterns decide line by line.
+  if (std::memchr(message.data(), '\n', message.size()) != nullptr) return false;
   bool ok = false;
   switch (daemon) {
     case Daemon::kSmtp:
