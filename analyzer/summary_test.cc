@@ -209,6 +209,29 @@ TEST(SummaryTest, StreamedJsonIsLaidOutAsNlohmannDumpsIt) {
   EXPECT_EQ(nlohmann::ordered_json::parse(empty).dump(2), empty);
 }
 
+// The address tables are written without building Json rows; addresses that
+// need escaping must still come out as nlohmann writes them.
+TEST(SummaryTest, StreamedAddressRowsEscapeAsNlohmannDoes) {
+  Summary s;
+  SummaryData* d = s.mutable_data();
+  for (const char* address :
+       {"plain@example.org", "quo\"te@example.org", "back\\slash@example.org",
+        "tab\there@example.org", "ctl\x01@example.org", "del\x7f@example.org",
+        "m\xc3\xbcller@example.org", "", "from=<>"}) {
+    d->senders[address] = {3, 12345678901234ULL};
+    d->recipients[address] = {1, 0};
+    d->sending_domains[address] = {2, 7};
+  }
+  for (int indent : {-1, 0, 2, 4}) {
+    const std::string text = s.ToJson(indent);
+    const nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(text);
+    EXPECT_EQ(parsed.dump(indent), text) << indent;
+    EXPECT_EQ(9u, parsed["senders"].size());
+    EXPECT_EQ("quo\"te@example.org", parsed["senders"][7]["address"]);
+    EXPECT_EQ(12345678901234ULL, parsed["senders"][7]["bytes"].get<uint64_t>());
+  }
+}
+
 TEST(SummaryTest, FromJsonRejectsWhatIsNotASummary) {
   EXPECT_EQ(absl::StatusCode::kInvalidArgument, Summary::FromJson("not json").status().code());
   EXPECT_EQ(absl::StatusCode::kInvalidArgument,

@@ -29,6 +29,7 @@
 #include "analyzer/correlator.h"
 #include "analyzer/records_json.h"
 #include "fuzz/fuzz_check.h"
+#include "fuzz/shared_parser.h"
 #include "parsers/program_name.h"
 #include "parsers/postfix/event.h"
 #include "parsers/postfix/postfix_parser.h"
@@ -48,17 +49,7 @@ using mailgauge::parsers::Event;
 using mailgauge::parsers::ParseResult;
 using mailgauge::parsers::PostfixParser;
 
-const PostfixParser& Parser() {
-  static const PostfixParser* parser = [] {
-    auto p = PostfixParser::Create();
-    if (!p.ok()) {
-      std::fprintf(stderr, "pattern tables do not compile\n");
-      std::abort();
-    }
-    return p->release();
-  }();
-  return *parser;
-}
+const PostfixParser& Parser() { return mailgauge::fuzz::SharedParser(); }
 
 }  // namespace
 

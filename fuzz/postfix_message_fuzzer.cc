@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_check.h"
+#include "fuzz/shared_parser.h"
 #include "parsers/postfix/event.h"
 #include "parsers/postfix/event_testing.h"
 #include "parsers/postfix/fast_path.h"
@@ -48,17 +49,7 @@ void CheckViews(std::string_view message, const Event& e) {
 
 bool SameDouble(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
-const PostfixParser& Parser() {
-  static const PostfixParser* parser = [] {
-    auto p = PostfixParser::Create();
-    if (!p.ok()) {
-      std::fprintf(stderr, "pattern tables do not compile\n");
-      std::abort();
-    }
-    return p->release();
-  }();
-  return *parser;
-}
+const PostfixParser& Parser() { return mailgauge::fuzz::SharedParser(); }
 
 }  // namespace
 
