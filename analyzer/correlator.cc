@@ -557,14 +557,16 @@ void Correlator::ExpireHandoffs() {
 void Correlator::EvictOld() {
   const int64_t age_limit = options_.max_age_seconds * kMicros;
   const int64_t unqueued_limit = options_.unqueued_seconds * kMicros;
-  std::vector<Message*> victims;
+  // Victims by key, not pointer: a group of several old hops names its root
+  // once per hop, and emitting the group frees the root.
+  std::vector<std::string> victims;
   std::vector<Message*> abandoned;
   for (Message* m : lru_) {
     const int64_t idle = now_micros_ - m->last_micros;
     if (idle < std::min(age_limit, unqueued_limit)) break;  // LRU order
     if (m->finished) continue;
     if (idle >= age_limit) {
-      victims.push_back(Root(m));
+      victims.push_back(Root(m)->key);
     } else if (!m->queued && !m->record.held && m->root == nullptr &&
                m->hops.empty()) {
       abandoned.push_back(m);
@@ -574,10 +576,11 @@ void Correlator::EvictOld() {
     ++stats_.abandoned;
     EmitGroup(m, false, "abandoned");
   }
-  for (Message* root : victims) {
-    if (messages_.count(root->key) == 0) continue;  // already emitted with its group
+  for (const std::string& key : victims) {
+    auto it = messages_.find(key);
+    if (it == messages_.end()) continue;  // already emitted with its group
     ++stats_.evicted_age;
-    EmitGroup(root, false, "evicted_age");
+    EmitGroup(it->second.get(), false, "evicted_age");
   }
 }
 

@@ -215,7 +215,16 @@ CleanupResult Cleanup::Process(const IncomingMessage& m, QueueName reserved_in) 
   QueueName target = hold ? QueueName::kHold : QueueName::kIncoming;
   absl::Status s = queue_->Commit(reserved_in, target, env, content);
   if (!s.ok()) {
-    log_->Warning("cleanup", pid_, absl::StrCat(m.queue_id, ": ", s.message()));
+    // cleanup_out.c: msg_warn("%s: write queue file: %m", queue_id), e.g.
+    // "write queue file: No space left on device"; the partial file is gone
+    // (Commit removes its temporary file), the placeholder is removed below.
+    std::string why(s.message());
+    if (absl::IsResourceExhausted(s)) {
+      size_t colon = why.rfind(": ");
+      why = absl::StrCat("write queue file: ",
+                         colon == std::string::npos ? why : why.substr(colon + 2));
+    }
+    log_->Warning("cleanup", pid_, absl::StrCat(m.queue_id, ": ", why));
     (void)queue_->Remove(reserved_in, m.queue_id);
     result.kind = CleanupResult::Kind::kFailed;
     result.reply = "451 4.3.0 Error: queue file write error";

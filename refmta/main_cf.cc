@@ -68,6 +68,7 @@ const std::vector<ParamSpec>* MakeKnownParameters() {
       {"myorigin", "$myhostname", ParamType::kString},
       {"notify_classes", "resource, software", ParamType::kList},
       {"queue_directory", "/var/spool/postfix", ParamType::kString},
+      {"queue_minfree", "0", ParamType::kSize},
       {"queue_run_delay", "300s", ParamType::kTime, 's'},
       {"recipient_delimiter", "", ParamType::kString},
       {"relay_domains", "", ParamType::kList},
@@ -521,6 +522,7 @@ absl::StatusOr<RefmtaConfig> LoadRefmtaConfig(const MainCf& cf) {
   l.Integer("mailbox_size_limit", &c.mailbox_size_limit);
   l.Integer("virtual_mailbox_limit", &c.virtual_mailbox_limit);
   l.Integer("message_size_limit", &c.message_size_limit);
+  l.Integer("queue_minfree", &c.queue_minfree);
   l.String("recipient_delimiter", &c.recipient_delimiter);
   l.String("home_mailbox", &c.home_mailbox);
   l.List("smtpd_relay_restrictions", &c.smtpd_relay_restrictions);

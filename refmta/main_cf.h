@@ -138,6 +138,9 @@ struct RefmtaConfig {
   int64_t mailbox_size_limit = 0;
   int64_t virtual_mailbox_limit = 0;
   int64_t message_size_limit = 0;
+  // Free bytes the queue file system must keep; smtpd answers MAIL FROM
+  // with 452 4.3.1 below it (or below 1.5 * message_size_limit).
+  int64_t queue_minfree = 0;
   std::string recipient_delimiter;
   std::string home_mailbox;
   std::vector<std::string> smtpd_relay_restrictions;

@@ -349,11 +349,29 @@ absl::Status QueueManager::ProcessMessage(QueueName from, const std::string& que
   absl::Time now = options_.clock();
   auto file = deps_.queue->Read(from, queue_id);
   if (absl::IsNotFound(file.status())) return absl::OkStatus();  // moved meanwhile
+  if (absl::IsDataLoss(file.status())) {
+    // A complete file is renamed into place, so this one is damaged, not
+    // in progress: qmgr_active.c qmgr_active_corrupt() saves it aside once,
+    // "saving corrupt file \"%s\" from queue \"%s\" to queue \"%s\"".
+    deps_.log->Warning("qmgr", options_.qmgr_pid, std::string(file.status().message()));
+    deps_.log->Warning("qmgr", options_.qmgr_pid,
+                       absl::StrCat("saving corrupt file \"", queue_id, "\" from queue \"",
+                                    QueueNameString(from), "\" to queue \"corrupt\""));
+    return deps_.queue->SaveCorrupt(from, queue_id);
+  }
   if (!file.ok()) return file.status();
   Envelope env = file->envelope;
   const std::string& content = file->message;
   if (from == QueueName::kDeferred && env.next_retry_micros > absl::ToUnixMicros(now)) {
     return absl::OkStatus();
+  }
+  {
+    absl::MutexLock lock(&retry_mu_);
+    auto wait = not_before_.find(queue_id);
+    if (wait != not_before_.end()) {
+      if (wait->second > now) return absl::OkStatus();
+      not_before_.erase(wait);
+    }
   }
   if (absl::Status s = deps_.queue->Move(queue_id, from, QueueName::kActive); !s.ok()) return s;
   env.active_micros = absl::ToUnixMicros(now);
@@ -608,6 +626,15 @@ absl::Status QueueManager::ProcessMessage(QueueName from, const std::string& que
     env.next_retry_micros =
         absl::ToUnixMicros(options_.clock() + RetryBackoff(env.attempts, config));
     if (absl::Status s = deps_.queue->UpdateEnvelope(QueueName::kActive, env); !s.ok()) {
+      // No room to rewrite the queue file (a full disk): keep the message as
+      // it was, in deferred, and wait the back-off in memory. Recipients
+      // delivered in this pass may be delivered again: better twice than
+      // never.
+      {
+        absl::MutexLock lock(&retry_mu_);
+        not_before_[queue_id] = absl::FromUnixMicros(env.next_retry_micros);
+      }
+      (void)deps_.queue->Move(queue_id, QueueName::kActive, QueueName::kDeferred);
       return s;
     }
     return deps_.queue->Move(queue_id, QueueName::kActive, QueueName::kDeferred);

@@ -136,6 +136,10 @@ class QueueManager {
   absl::CondVar slot_freed_;
   std::map<std::string, int> in_flight_ ABSL_GUARDED_BY(slots_mu_);  // per destination
   std::vector<bool> smtp_slots_ ABSL_GUARDED_BY(slots_mu_);          // pids in use
+  // Retry times of deferred messages whose queue file could not be
+  // rewritten (a full disk), by queue ID.
+  absl::Mutex retry_mu_;
+  std::map<std::string, absl::Time> not_before_ ABSL_GUARDED_BY(retry_mu_);
 };
 
 }  // namespace mailgauge::refmta

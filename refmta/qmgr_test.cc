@@ -130,6 +130,35 @@ TEST(RetryBackoffTest, DoublesUpToTheMaximum) {
   EXPECT_EQ(absl::Seconds(4000), RetryBackoff(50, c));
 }
 
+// A damaged file in incoming (as a forward once was) is reported once and
+// saved to SPOOL/corrupt; the rest of the queue is delivered and later runs
+// neither warn again nor fail.
+TEST_F(QueueManagerTest, SavesACorruptQueueFileAsideOnce) {
+  Make();
+  std::string good = Enqueue("sender@remote.example", {"alice@example.com"});
+  std::string bad = Enqueue("sender@remote.example", {"bob@example.com"});
+  const std::string bad_path = dir_ + "/spool/incoming/" + bad;
+  std::string text;
+  {
+    std::ifstream in(bad_path);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::ofstream(bad_path, std::ios::trunc) << text.substr(0, text.size() - 4);
+  (void)qmgr_->RunOnce();
+  EXPECT_THAT(Log(), HasSubstr(good + ": removed"));
+  EXPECT_THAT(Log(), HasSubstr("truncated or wrong size"));
+  EXPECT_THAT(Log(), HasSubstr(absl::StrCat("warning: saving corrupt file \"", bad,
+                                            "\" from queue \"incoming\" to queue \"corrupt\"")));
+  EXPECT_NE(0, access(bad_path.c_str(), F_OK));
+  EXPECT_EQ(0, access((dir_ + "/spool/corrupt/" + bad).c_str(), F_OK));
+  const size_t lines = log_lines_.size();
+  EXPECT_TRUE(qmgr_->RunOnce().ok());
+  EXPECT_EQ(lines, log_lines_.size());  // nothing more to say
+  auto json = queue_->PostqueueJson();
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_EQ("", *json);
+}
+
 TEST_F(QueueManagerTest, DeliversLocallyAndRemoves) {
   Make();
   std::string id = Enqueue("sender@remote.example", {"alice@example.com"});

@@ -30,6 +30,8 @@ absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
   std::string message = absl::StrCat(what, " ", path, ": ", std::strerror(e));
   if (e == ENOENT) return absl::NotFoundError(message);
   if (e == EEXIST) return absl::AlreadyExistsError(message);
+  // The queue file system is full: the caller answers 451 4.3.0 / 452 4.3.1.
+  if (e == ENOSPC || e == EDQUOT) return absl::ResourceExhaustedError(message);
   return absl::InternalError(message);
 }
 
@@ -200,7 +202,10 @@ const char* RecipientStateString(RecipientState s) {
 }
 
 std::string SerializeQueueFile(const Envelope& env, absl::string_view message) {
-  std::string envelope = EnvelopeToJson(env).dump();
+  // A remote reply kept as a delay reason may hold any bytes: invalid UTF-8
+  // is replaced (U+FFFD), never thrown (an exception here would end serve).
+  std::string envelope =
+      EnvelopeToJson(env).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return absl::StrCat(kMagic, " ", envelope.size(), " ", message.size(), "\n", envelope,
                       "\n", message, kTrailer);
 }
@@ -282,7 +287,16 @@ absl::Status Queue::WriteAtomically(QueueName q, absl::string_view final_name,
   if (fd < 0) return ErrnoStatus("create", temp);
   absl::Status s = WriteAll(fd, content, temp);
   if (s.ok() && fsync(fd) != 0) s = ErrnoStatus("fsync", temp);
-  close(fd);
+  // Only a complete file is renamed into place: check that the file holds
+  // exactly what was written (a stray write through a reused descriptor,
+  // or a file system that lost data, must not become a queue file).
+  struct stat st;
+  if (s.ok() && fstat(fd, &st) != 0) s = ErrnoStatus("fstat", temp);
+  if (s.ok() && static_cast<uint64_t>(st.st_size) != content.size()) {
+    s = absl::DataLossError(absl::StrCat("write ", temp, ": file has ", st.st_size,
+                                         " bytes, ", content.size(), " written"));
+  }
+  if (close(fd) != 0 && s.ok()) s = ErrnoStatus("close", temp);
   std::string final_path = PathOf(q, final_name);
   if (s.ok()) {
     if (must_not_exist) {
@@ -398,6 +412,21 @@ absl::Status Queue::Move(absl::string_view queue_id, QueueName from, QueueName t
   return FsyncPath(Dir(from));
 }
 
+absl::Status Queue::SaveCorrupt(QueueName from, absl::string_view queue_id) {
+  if (!IsQueueId(queue_id)) {
+    return absl::InvalidArgumentError(absl::StrCat("bad queue ID \"", queue_id, "\""));
+  }
+  absl::MutexLock lock(&mu_);
+  const std::string dir = absl::StrCat(spool_dir_, "/corrupt");
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir", dir);
+  const std::string src = PathOf(from, queue_id);
+  const std::string dst = absl::StrCat(dir, "/", queue_id);
+  if (rename(src.c_str(), dst.c_str()) != 0) return ErrnoStatus("rename", src);
+  absl::Status s = FsyncPath(dir);
+  if (!s.ok()) return s;
+  return FsyncPath(Dir(from));
+}
+
 absl::Status Queue::UpdateEnvelope(QueueName queue, const Envelope& env) {
   absl::MutexLock lock(&mu_);
   auto file = Read(queue, env.queue_id);
@@ -472,7 +501,8 @@ absl::StatusOr<std::vector<std::string>> Queue::List(QueueName queue) const {
   return ids;
 }
 
-absl::StatusOr<std::vector<QueueEntry>> Queue::ListAll() const {
+absl::StatusOr<std::vector<QueueEntry>> Queue::ListAll(
+    std::vector<std::string>* skipped) const {
   std::vector<QueueEntry> entries;
   for (QueueName q : AllQueueNames()) {
     auto ids = List(q);
@@ -481,7 +511,14 @@ absl::StatusOr<std::vector<QueueEntry>> Queue::ListAll() const {
       auto file = Read(q, id);
       // A message may move or go away while we list, as with showq.
       if (absl::IsNotFound(file.status())) continue;
-      if (!file.ok()) return file.status();
+      if (!file.ok()) {
+        // One bad file must not hide the rest of the queue.
+        if (skipped != nullptr) {
+          skipped->push_back(
+              absl::StrCat(QueueNameString(q), "/", id, ": ", file.status().message()));
+        }
+        continue;
+      }
       entries.push_back({q, std::move(file->envelope),
                          static_cast<int64_t>(file->message.size())});
     }
@@ -489,8 +526,8 @@ absl::StatusOr<std::vector<QueueEntry>> Queue::ListAll() const {
   return entries;
 }
 
-absl::StatusOr<std::string> Queue::PostqueueJson() const {
-  auto entries = ListAll();
+absl::StatusOr<std::string> Queue::PostqueueJson(std::vector<std::string>* skipped) const {
+  auto entries = ListAll(skipped);
   if (!entries.ok()) return entries.status();
   std::string out;
   // Field order and spacing as Postfix's src/postqueue/showq_json.c:
@@ -529,8 +566,9 @@ absl::StatusOr<std::string> Queue::PostqueueJson() const {
   return out;
 }
 
-absl::StatusOr<std::string> Queue::Mailq(absl::TimeZone tz) const {
-  auto entries = ListAll();
+absl::StatusOr<std::string> Queue::Mailq(absl::TimeZone tz,
+                                         std::vector<std::string>* skipped) const {
+  auto entries = ListAll(skipped);
   if (!entries.ok()) return entries.status();
   // Formats from Postfix's src/postqueue/showq_compat.c:
   //   #define S_STRING_FORMAT "%-11s %7s %-20s %s\n"

@@ -121,6 +121,11 @@ class Queue {
   // Moves a message between queues (rename + fsync of both directories).
   [[nodiscard]] absl::Status Move(absl::string_view queue_id, QueueName from,
                                   QueueName to);
+  // Moves a queue file that cannot be parsed out of `from` into
+  // SPOOL/corrupt/ (never scanned or listed), as Postfix's qmgr saves a
+  // corrupt file to its "corrupt" queue, so that it is reported once and not
+  // at every queue run.
+  [[nodiscard]] absl::Status SaveCorrupt(QueueName from, absl::string_view queue_id);
   // Replaces the envelope of a queued message, keeping its content.
   [[nodiscard]] absl::Status UpdateEnvelope(QueueName queue, const Envelope& env);
   [[nodiscard]] absl::StatusOr<QueueFile> Read(QueueName queue,
@@ -132,13 +137,21 @@ class Queue {
   [[nodiscard]] absl::StatusOr<std::vector<std::string>> List(QueueName queue) const;
   // Every message in every queue, in the order Postfix's showq scans them
   // (maildrop, active, incoming, deferred, hold), IDs sorted within each.
-  [[nodiscard]] absl::StatusOr<std::vector<QueueEntry>> ListAll() const;
+  // A queue file that cannot be read or parsed (DataLoss) does not fail the
+  // listing: it is left out and, when `skipped` is given, one warning per
+  // such file ("incoming/ID: why") is appended to it, as showq skips a bad
+  // file and carries on.
+  [[nodiscard]] absl::StatusOr<std::vector<QueueEntry>> ListAll(
+      std::vector<std::string>* skipped = nullptr) const;
 
-  // `postqueue -j`: one JSON object per message and line.
-  [[nodiscard]] absl::StatusOr<std::string> PostqueueJson() const;
+  // `postqueue -j`: one JSON object per message and line. Bad queue files
+  // are skipped as in ListAll.
+  [[nodiscard]] absl::StatusOr<std::string> PostqueueJson(
+      std::vector<std::string>* skipped = nullptr) const;
   // `mailq` / `postqueue -p`, arrival times in the local time zone `tz`.
   [[nodiscard]] absl::StatusOr<std::string> Mailq(
-      absl::TimeZone tz = absl::LocalTimeZone()) const;
+      absl::TimeZone tz = absl::LocalTimeZone(),
+      std::vector<std::string>* skipped = nullptr) const;
 
   const std::string& spool_dir() const { return spool_dir_; }
   bool long_queue_ids() const { return long_queue_ids_; }

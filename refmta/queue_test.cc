@@ -163,6 +163,40 @@ TEST(QueueTest, ClientsOpeningTheQueueLeaveTheServersFilesInProgress) {
   EXPECT_EQ(0, access(temp.c_str(), F_OK));
 }
 
+// A damaged queue file (here a truncated one, as a forward once left in
+// incoming/) is skipped with a warning: postqueue -j and mailq print the
+// rest of the queue instead of failing on every run.
+TEST(QueueTest, ListingSkipsADamagedQueueFile) {
+  const std::string spool = FreshSpool("damaged");
+  auto q = Queue::Open(spool, false);
+  ASSERT_TRUE(q.ok());
+  auto good = (*q)->Enqueue(QueueName::kDeferred, SampleEnvelope(), "hello\n", kNow);
+  ASSERT_TRUE(good.ok());
+  auto bad = (*q)->Enqueue(QueueName::kIncoming, SampleEnvelope(), "world\n", kNow);
+  ASSERT_TRUE(bad.ok());
+  const std::string bad_path = absl::StrCat(spool, "/incoming/", *bad);
+  struct stat st;
+  ASSERT_EQ(0, stat(bad_path.c_str(), &st));
+  ASSERT_EQ(0, truncate(bad_path.c_str(), st.st_size - 3));
+
+  std::vector<std::string> skipped;
+  auto json = (*q)->PostqueueJson(&skipped);
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_THAT(*json, HasSubstr(*good));
+  EXPECT_THAT(*json, ::testing::Not(HasSubstr(*bad)));
+  ASSERT_EQ(1u, skipped.size());
+  EXPECT_THAT(skipped[0], HasSubstr(absl::StrCat("incoming/", *bad, ": ")));
+  EXPECT_THAT(skipped[0], HasSubstr("truncated or wrong size"));
+
+  skipped.clear();
+  auto text = (*q)->Mailq(absl::UTCTimeZone(), &skipped);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_THAT(*text, HasSubstr(*good));
+  EXPECT_EQ(1u, skipped.size());
+  // Without a place for warnings the listing still succeeds.
+  EXPECT_TRUE((*q)->PostqueueJson().ok());
+}
+
 TEST(QueueTest, PostqueueJsonMatchesPostfixShape) {
   auto q = Queue::Open(FreshSpool("json"), false);
   ASSERT_TRUE(q.ok());

@@ -392,7 +392,9 @@ int Sendmail(int argc, char** argv) {
                            /*remove_stale=*/false);  // serve may be running
   if (!queue.ok()) return Fail(queue.status());
   if (HasFlag(*args, "-bp")) {
-    auto text = (*queue)->Mailq();
+    std::vector<std::string> skipped;
+    auto text = (*queue)->Mailq(absl::LocalTimeZone(), &skipped);
+    for (const std::string& w : skipped) std::cerr << "refmta: warning: " << w << "\n";
     if (!text.ok()) return Fail(text.status());
     std::cout << *text;
     return 0;
@@ -437,10 +439,13 @@ int Postqueue(int argc, char** argv) {
   auto queue = Queue::Open(config->queue_directory, config->enable_long_queue_ids,
                            /*remove_stale=*/false);  // serve may be running
   if (!queue.ok()) return Fail(queue.status());
-  absl::StatusOr<std::string> text = HasFlag(*args, "-j") ? (*queue)->PostqueueJson()
-                                     : HasFlag(*args, "-p")
-                                         ? (*queue)->Mailq()
-                                         : absl::InvalidArgumentError("use -j or -p");
+  // postqueue prints what it can: a bad queue file is skipped with a warning.
+  std::vector<std::string> skipped;
+  absl::StatusOr<std::string> text =
+      HasFlag(*args, "-j")   ? (*queue)->PostqueueJson(&skipped)
+      : HasFlag(*args, "-p") ? (*queue)->Mailq(absl::LocalTimeZone(), &skipped)
+                             : absl::InvalidArgumentError("use -j or -p");
+  for (const std::string& w : skipped) std::cerr << "refmta: warning: " << w << "\n";
   if (!text.ok()) return Fail(text.status());
   std::cout << *text;
   return 0;

@@ -5,8 +5,10 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -109,6 +111,9 @@ class Session {
   bool Mail(absl::string_view arg);
   bool Rcpt(absl::string_view arg);
   bool Data(absl::string_view arg);
+  // Whether the queue file system has room for a new message (queue_minfree
+  // and 1.5 * message_size_limit); sets queue_free_bytes_.
+  bool QueueHasSpace();
   bool StartTls(absl::string_view arg);
   bool Junk();
   // smtpd_tls_security_level is "may" or "encrypt".
@@ -140,6 +145,7 @@ class Session {
   std::vector<std::string> recipients_;
   int rcpt_attempts_ = 0;
   std::string queue_id_;  // reserved at the first accepted recipient
+  uint64_t queue_free_bytes_ = 0;  // at the last QueueHasSpace()
 };
 
 Session::ReadResult Session::ReadLine(std::string* line, size_t limit) {
@@ -273,9 +279,42 @@ bool Session::Mail(absl::string_view arg) {
       return false;
     }
   }
+  if (!QueueHasSpace()) {
+    // smtpd_check.c smtpd_check_queue(): logged as a reject (the sender is
+    // not yet part of the state, so no from=), then a warning.
+    const std::string reply = "452 4.3.1 Insufficient system storage";
+    Log(pm::SmtpdReject("", "reject", "MAIL", client_name_, client_addr_, reply,
+                        Context(absl::nullopt)));
+    deps_.log->Warning("smtpd", options_.smtpd_pid,
+                       absl::StrCat("not enough free space in mail queue: ", queue_free_bytes_,
+                                    " bytes < 1.5*message size limit"));
+    (void)deps_.ledger->Append({"rejected", absl::Now(), "", address, "", "reject",
+                                "smtpd:MAIL", reply});
+    Error(reply);
+    return false;
+  }
   sender_ = address;
   Reply("250 2.1.0 Ok");
   return true;
+}
+
+bool Session::QueueHasSpace() {
+  // smtpd_check_queue(): the queue file system needs more than
+  // queue_minfree bytes and more than 1.5 * message_size_limit, counted in
+  // blocks available to unprivileged users (fsspace(3): f_bavail, f_frsize).
+  struct statvfs fs;
+  if (config_.queue_directory.empty() || statvfs(config_.queue_directory.c_str(), &fs) != 0) {
+    return true;  // as fsspace() cannot fail quietly, refmta does not guess
+  }
+  const uint64_t block = fs.f_frsize > 0 ? fs.f_frsize : fs.f_bsize;
+  if (block == 0) return true;
+  const double free_blocks = static_cast<double>(fs.f_bavail);
+  queue_free_bytes_ = static_cast<uint64_t>(fs.f_bavail) * block;
+  const uint64_t minfree_blocks = static_cast<uint64_t>(std::max<int64_t>(0, config_.queue_minfree)) / block;
+  const uint64_t limit_blocks =
+      static_cast<uint64_t>(std::max<int64_t>(0, config_.message_size_limit)) / block;
+  return !(static_cast<double>(minfree_blocks) >= free_blocks ||
+           static_cast<double>(limit_blocks) >= free_blocks / 1.5);
 }
 
 bool Session::Rcpt(absl::string_view arg) {
