@@ -16,6 +16,7 @@
 #include <limits>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -308,7 +309,9 @@ absl::StatusOr<std::string> RunCommand(const std::vector<std::string>& argv,
   const absl::Time deadline = absl::Now() + timeout;
   struct pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
   int open_fds = 2;
-  char buf[65536];
+  // On the heap: this runs on a civetweb worker thread, whose stack civetweb
+  // sizes itself (a 64 KiB array there overflowed it under ASan).
+  std::vector<char> buf(65536);
   while (open_fds > 0) {
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) {
@@ -322,7 +325,7 @@ absl::StatusOr<std::string> RunCommand(const std::vector<std::string>& argv,
     }
     for (int k = 0; k < 2; ++k) {
       if (fds[k].fd < 0 || fds[k].revents == 0) continue;
-      const ssize_t got = ::read(fds[k].fd, buf, sizeof(buf));
+      const ssize_t got = ::read(fds[k].fd, buf.data(), buf.size());
       if (got > 0) {
         std::string& dst = k == 0 ? stdout_text : stderr_text;
         if (k == 0 && dst.size() + got > max_bytes) {
@@ -330,7 +333,7 @@ absl::StatusOr<std::string> RunCommand(const std::vector<std::string>& argv,
         } else if (k == 1 && dst.size() > 4096) {
           // keep only the start of stderr
         } else {
-          dst.append(buf, got);
+          dst.append(buf.data(), got);
         }
       } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
         ::close(fds[k].fd);
