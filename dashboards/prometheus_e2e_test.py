@@ -498,7 +498,7 @@ def main():
         # The corpus log's lines no pattern knows (about 2 % of its lines by
         # now), not refmta's: it logs nothing mailgauge does not understand.
         wait_until("MailgaugeUnparsedLinesHigh firing for the corpus log",
-                   lambda: api.alerts("MailgaugeUnparsedLinesHigh", instance=instance_a, source="corpus"), 20, stack)
+                   lambda: api.alerts("MailgaugeUnparsedLinesHigh", instance=instance_a, source="corpus"), 60, stack)
         if api.alerts("MailgaugeUnparsedLinesHigh", source="refmta") or \
            api.alerts("MailgaugeUnparsedLinesHigh", "pending", source="refmta"):
             fail("MailgaugeUnparsedLinesHigh fires for refmta's log")
