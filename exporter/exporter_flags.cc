@@ -406,7 +406,9 @@ Flags:
                               Default info.
   -h, --help                  This help.
 
-Stops cleanly on SIGTERM or SIGINT. Exit status: 0 after a clean stop, 2 for a
+Stops cleanly on SIGTERM or SIGINT. SIGHUP does not stop it: it saves the
+state file (when --state.file is set) at once and keeps running; logs need no
+reopening, rotation is followed by path. Exit status: 0 after a clean stop, 2 for a
 bad flag, 1 when it cannot start (e.g. the port is in use).
 )";
 }
