@@ -107,7 +107,7 @@ Correlator::Message* Correlator::Start(const LogLine& line, const Event& e) {
   m->record.service = std::string(line.service);
   m->record.arrival = line.time;
   m->record.origin = "unknown";
-  m->first_micros = m->last_micros = std::max(now_micros_, line.time.unix_micros);
+  m->first_micros = m->last_micros = now_micros_;
   lru_.push_back(m.get());
   m->lru_pos = std::prev(lru_.end());
   Message* raw = m.get();
@@ -141,17 +141,17 @@ Correlator::Message* Correlator::GetOrStart(const LogLine& line,
 }
 
 void Correlator::Touch(Message* m, const Timestamp& t) {
-  m->last_micros = std::max({m->last_micros, now_micros_, t.unix_micros});
+  m->last_micros = std::max(m->last_micros, now_micros_);
   lru_.splice(lru_.end(), lru_, m->lru_pos);
   if (t.unix_micros > m->record.completion.unix_micros) m->record.completion = t;
 }
 
-void Correlator::MarkFinished(Message* m, const char* end, const Timestamp& t) {
+void Correlator::MarkFinished(Message* m, const char* end) {
   if (!m->finished) {
     m->finished = true;
     m->record.end = end;
   }
-  m->finished_micros = std::max(now_micros_, t.unix_micros);
+  m->finished_micros = now_micros_;
   finished_.emplace_back(m->key, m->serial);
 }
 
@@ -170,12 +170,28 @@ void Correlator::Join(Message* root, Message* hop) {
 }
 
 void Correlator::AdvanceTo(int64_t unix_micros) {
-  if (unix_micros > now_micros_) now_micros_ = unix_micros;
+  // An estimate, not a line: it moves the clock but not the epoch's newest
+  // line time, so that a line older than an overestimate is no jump.
+  now_micros_ = std::max(now_micros_, unix_micros + clock_offset_micros_);
   EmitReady(false);
 }
 
 void Correlator::AdvanceClock(const Timestamp& t) {
-  if (t.unix_micros > now_micros_) now_micros_ = t.unix_micros;
+  if (epoch_high_micros_ - t.unix_micros > ClockJumpMicros()) {
+    // Time went back further than any shuffle: a new epoch starts here. The
+    // clock keeps its value and advances with this epoch's times.
+    clock_offset_micros_ = now_micros_ - t.unix_micros;
+    epoch_high_micros_ = t.unix_micros;
+  } else if (t.unix_micros > epoch_high_micros_) {
+    epoch_high_micros_ = t.unix_micros;
+  }
+  now_micros_ = std::max(now_micros_, t.unix_micros + clock_offset_micros_);
+}
+
+int64_t Correlator::ClockJumpMicros() const {
+  // Shuffled lines are seconds apart; a straggler later than the grace
+  // period could not have joined its message anyway.
+  return std::max<int64_t>(1, options_.grace_seconds) * kMicros;
 }
 
 void Correlator::Add(const LogLine& line, const Event& e) {
@@ -206,7 +222,7 @@ void Correlator::Add(const LogLine& line, const Event& e) {
             m->record.sender = std::string(e.from);
             m->record.sender_known = true;
           }
-          MarkFinished(m, "rejected", line.time);
+          MarkFinished(m, "rejected");
         }
         if (!e.to.empty()) {
           m->record.rejected_recipients.push_back(
@@ -328,7 +344,7 @@ void Correlator::Add(const LogLine& line, const Event& e) {
       const char* end = deleted ? "deleted"
                         : m->record.end == "expired" ? "expired"
                                                      : "removed";
-      MarkFinished(m, end, line.time);
+      MarkFinished(m, end);
       break;
     }
     case EventKind::kNotification: {
@@ -385,7 +401,7 @@ void Correlator::Add(const LogLine& line, const Event& e) {
       Message* m = GetOrStart(line, e);
       Touch(m, line.time);
       m->record.held = false;
-      MarkFinished(m, "requeued", line.time);
+      MarkFinished(m, "requeued");
       break;
     }
     case EventKind::kSizeLimitExceeded: {
@@ -395,7 +411,7 @@ void Correlator::Add(const LogLine& line, const Event& e) {
       Touch(m, line.time);
       m->record.reject_stage = "END-OF-MESSAGE";
       m->record.reject_reply = "552 5.3.4 Message size exceeds fixed limit";
-      MarkFinished(m, "rejected", line.time);
+      MarkFinished(m, "rejected");
       break;
     }
     case EventKind::kDiscarded: {
@@ -419,7 +435,7 @@ void Correlator::Add(const LogLine& line, const Event& e) {
         r.queue_id = std::string(e.queue_id);
         m->record.recipients.push_back(std::move(r));
       }
-      MarkFinished(m, "discarded", line.time);
+      MarkFinished(m, "discarded");
       break;
     }
     default: {
@@ -495,7 +511,7 @@ void Correlator::OnDelivery(Message* m, const LogLine& line, const Event& e) {
       // reply), but a shuffled log may show it later; a relay that merely
       // says "queued as" in its own queue never shows it, and the pending
       // entry is dropped after a while.
-      const int64_t when = std::max(now_micros_, line.time.unix_micros);
+      const int64_t when = now_micros_;
       std::string key = HostKey(line.host, e.new_queue_id);
       pending_handoffs_[key] = {m->key, m->serial, when};
       handoff_order_.emplace_back(std::move(key), when);
@@ -675,7 +691,9 @@ void Correlator::Finish(bool include_unfinished) {
 
 // --- Saving and restoring the state ---------------------------------------
 //
-// {"format": "mailgauge-correlator", "version": 1, "now": µs, "last_sweep": µs,
+// {"format": "mailgauge-correlator", "version": 1, "now": µs (the log clock),
+//  "epoch_high": µs (newest log time of its epoch), "clock_offset": µs (the
+//  clock minus log time in this epoch; both optional), "last_sweep": µs,
 //  "next_serial": n, "stats": {...},
 //  "messages": [ {"key", "host_key", "serial", "first", "last", "finished_at",
 //                 "finished", "queued", "by_host", "hops": [serial...],
@@ -849,6 +867,8 @@ std::string Correlator::SerializeState() const {
   j["format"] = kStateFormat;
   j["version"] = kStateVersion;
   j["now"] = now_micros_;
+  j["epoch_high"] = epoch_high_micros_;
+  j["clock_offset"] = clock_offset_micros_;
   j["last_sweep"] = last_sweep_micros_;
   j["next_serial"] = next_serial_;
   json stats = json::object();
@@ -923,10 +943,14 @@ absl::Status Correlator::RestoreState(std::string_view text) {
   std::deque<std::pair<std::string, uint64_t>> finished;
   std::list<Message*> lru;
   CorrelatorStats stats;
-  int64_t now = 0, last_sweep = 0;
+  int64_t now = 0, epoch_high = 0, clock_offset = 0, last_sweep = 0;
   uint64_t next_serial = 0;
   try {
     now = j.at("now").get<int64_t>();
+    // Absent from states saved before the clock had epochs: the clock was
+    // the newest line's time.
+    epoch_high = j.contains("epoch_high") ? j.at("epoch_high").get<int64_t>() : now;
+    clock_offset = j.contains("clock_offset") ? j.at("clock_offset").get<int64_t>() : 0;
     last_sweep = j.at("last_sweep").get<int64_t>();
     next_serial = j.at("next_serial").get<uint64_t>();
     const json& saved_stats = j.at("stats");
@@ -1013,6 +1037,8 @@ absl::Status Correlator::RestoreState(std::string_view text) {
   lru_.swap(lru);  // swap keeps the iterators in Message::lru_pos valid
   stats_ = stats;
   now_micros_ = now;
+  epoch_high_micros_ = epoch_high;
+  clock_offset_micros_ = clock_offset;
   last_sweep_micros_ = last_sweep;
   next_serial_ = next_serial;
   return absl::OkStatus();

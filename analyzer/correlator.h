@@ -17,7 +17,11 @@
 // message waits `grace_seconds` of log time for stragglers before it is
 // emitted. Memory is bounded: a message with no line for `max_age_seconds` is
 // evicted, and so is the least recently active one when `max_messages` are
-// in flight; both are counted.
+// in flight; both are counted. Log time is measured on a clock that never
+// goes backwards: when the log's time jumps back by more than
+// `grace_seconds`, as in logs concatenated or a clock reset, the
+// clock goes on counting from the new times, so memory stays bounded by the
+// messages in flight whatever the log's clock does.
 //
 // State can be saved and restored, so that a message that spans a restart of
 // the program is still one message (the exporter keeps it in its state file
@@ -102,7 +106,8 @@ class Correlator {
   // are emitted with finished=false when `include_unfinished`, else counted.
   void Finish(bool include_unfinished);
 
-  // Moves the log clock to `unix_micros` (never backwards) and emits the
+  // Moves the log clock forward to `unix_micros` (log time, of the current
+  // epoch; an earlier time is ignored, never a jump) and emits the
   // finished messages whose grace period has passed. For live sources: when
   // the log is quiet, no new line moves the clock, so the caller estimates
   // the log's present time (newest line's time plus the wall time since).
@@ -136,11 +141,13 @@ class Correlator {
   Message* Start(const LogLine& line, const parsers::Event& event);
   Message* GetOrStart(const LogLine& line, const parsers::Event& event);
   void Touch(Message* m, const Timestamp& t);
-  void MarkFinished(Message* m, const char* end, const Timestamp& t);
+  void MarkFinished(Message* m, const char* end);
   void Join(Message* root, Message* hop);
   Message* Root(Message* m);
   void OnDelivery(Message* m, const LogLine& line, const parsers::Event& e);
   void AdvanceClock(const Timestamp& t);
+  // A backwards step of log time larger than this starts a new epoch.
+  int64_t ClockJumpMicros() const;
   void EmitReady(bool force);
   void EvictOld();
   void ExpireHandoffs();
@@ -151,7 +158,16 @@ class Correlator {
   CorrelatorOptions options_;
   Sink sink_;
   CorrelatorStats stats_;
-  int64_t now_micros_ = 0;  // high-water mark of log time
+  // The log clock, which never goes backwards: it advances by the forward
+  // steps of log time. A line older than the newest by a few seconds (lines
+  // shuffled across processes) leaves it alone; a larger backwards jump (a
+  // restarted or concatenated log) starts a new epoch from that line's time,
+  // whose progress moves the clock on, so that ages, grace periods and
+  // sweeps keep running. On a log whose time never jumps back, it equals the
+  // newest line's time. Every age is measured on this clock.
+  int64_t now_micros_ = 0;
+  int64_t epoch_high_micros_ = 0;    // newest log time of this epoch
+  int64_t clock_offset_micros_ = 0;  // clock minus log time in this epoch
   int64_t last_sweep_micros_ = 0;
   // (host, instance, queue ID) -> message
   absl::flat_hash_map<std::string, std::unique_ptr<Message>> messages_;

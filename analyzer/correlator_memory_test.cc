@@ -87,5 +87,59 @@ TEST(CorrelatorMemoryTest, BoundedWhenQueueIdsNeverComplete) {
   EXPECT_EQ(0u, peak.stats.unfinished_records);
 }
 
+// The same generated traffic `copies` times, each copy starting
+// `step_back_seconds` before the previous one (0: every copy restarts at the
+// same time, like a log concatenated with itself): same queue IDs, same
+// addresses, time jumping back at every copy.
+Peak FeedCopies(long lines_per_copy, int copies, int64_t step_back_seconds) {
+  Peak peak;
+  Correlator correlator(CorrelatorOptions(), [&](MessageRecord&& m) {
+    ++peak.records;
+    if (m.end != "rejected") ++peak.records_not_rejected;
+    // No negative delays: a record never ends before it began.
+    EXPECT_GE(m.completion.unix_micros, m.arrival.unix_micros) << m.queue_ids.front();
+    for (const RecipientRecord& r : m.recipients) EXPECT_GE(r.delay, 0.0);
+  });
+  LogInputOptions input_options;
+  input_options.envelope.year = 2026;
+  input_options.envelope.time_zone = absl::UTCTimeZone();
+  auto input = LogInput::Create(input_options,
+                                [&](const LogLine& l, const parsers::Event& e) {
+                                  correlator.Add(l, e);
+                                  peak.max_in_flight =
+                                      std::max(peak.max_in_flight, correlator.in_flight());
+                                });
+  EXPECT_TRUE(input.ok());
+  std::string line;
+  for (int copy = 0; copy < copies; ++copy) {
+    bench::LogGeneratorOptions gen_options;
+    gen_options.start_unix -= copy * step_back_seconds;
+    bench::LogGenerator gen(gen_options);
+    while (static_cast<long>(gen.lines()) < lines_per_copy) {
+      gen.Next(&line);
+      (*input)->ProcessLine(line);
+    }
+  }
+  correlator.Finish(false);
+  peak.stats = correlator.stats();
+  peak.input = (*input)->stats();
+  return peak;
+}
+
+TEST(CorrelatorMemoryTest, InFlightStaysFlatWhenTheClockJumpsBack) {
+  // Issue 8: with the clock stuck at the first copy's newest time, no grace
+  // period ran out during later copies and every message stayed in memory.
+  const Peak once = FeedCopies(40000, 1, 0);
+  EXPECT_EQ(0u, once.input.unparsed_lines());
+  for (int64_t step_back : {int64_t{0}, int64_t{3600}, int64_t{86400}}) {
+    SCOPED_TRACE(step_back);
+    const Peak repeated = FeedCopies(40000, 5, step_back);
+    EXPECT_EQ(0u, repeated.input.unparsed_lines());
+    EXPECT_LE(repeated.max_in_flight, once.max_in_flight * 11 / 10 + 50);
+    EXPECT_GT(repeated.records, 4 * once.records);
+    EXPECT_EQ(0u, repeated.stats.evicted_cap);
+  }
+}
+
 }  // namespace
 }  // namespace mailgauge::analyzer

@@ -3,6 +3,7 @@
 #include "analyzer/correlator.h"
 
 #include <algorithm>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -434,6 +435,122 @@ TEST(CorrelatorTest, AdvancingTheClockEmitsAQuietLogsFinishedMessages) {
   correlator.AdvanceTo(removed + 11 * 1000000);
   ASSERT_EQ(1u, records.size());
   EXPECT_EQ("4B0C72A1F3", records[0].queue_ids[0]);
+}
+
+// kLocalDelivery, `hours_earlier` hours earlier, under queue ID `qid`.
+std::vector<std::string> LocalDeliveryAt(int hours_earlier, const std::string& qid) {
+  std::vector<std::string> out;
+  for (std::string line : kLocalDelivery) {
+    const int hour = 10 - hours_earlier;
+    line.replace(7, 2, (hour < 10 ? "0" : "") + std::to_string(hour));
+    const size_t pos = line.find("4B0C72A1F3");
+    if (pos != std::string::npos) line.replace(pos, qid.size(), qid);
+    out.push_back(line);
+  }
+  return out;
+}
+
+TEST(CorrelatorTest, TheClockGoesOnWhenTheLogsTimeJumpsBack) {
+  // Issue 8: log time going back an hour (a log concatenated with an older
+  // one, a clock reset) must not stop grace periods from running out.
+  std::vector<MessageRecord> records;
+  std::unique_ptr<Correlator> correlator = std::make_unique<Correlator>(
+      CorrelatorOptions(), [&](MessageRecord&& m) { records.push_back(std::move(m)); });
+  LogInputOptions options;
+  options.envelope.year = 2026;
+  options.envelope.time_zone = absl::UTCTimeZone();
+  auto input = LogInput::Create(options, [&](const LogLine& l, const parsers::Event& e) {
+    correlator->Add(l, e);
+  });
+  ASSERT_TRUE(input.ok());
+  for (const std::string& line : kLocalDelivery) (*input)->ProcessLine(line);
+  // An hour back: the first message is still within its grace period, then
+  // 2 s of the new times pass, then the state is saved and restored.
+  const std::vector<std::string> earlier = LocalDeliveryAt(1, "5C1D83B204");
+  for (const std::string& line : earlier) (*input)->ProcessLine(line);
+  EXPECT_TRUE(records.empty());
+  EXPECT_EQ(2u, correlator->in_flight());
+  const std::string saved = correlator->SerializeState();
+  correlator = std::make_unique<Correlator>(
+      CorrelatorOptions(), [&](MessageRecord&& m) { records.push_back(std::move(m)); });
+  ASSERT_TRUE(correlator->RestoreState(saved).ok());
+  EXPECT_EQ(saved, correlator->SerializeState());
+  // 9 s after the jump (11 s of log clock since the first one was removed):
+  // the first message is out, the second still waits.
+  (*input)->ProcessLine(
+      "Nov 25 09:14:11 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
+  ASSERT_EQ(1u, records.size());
+  EXPECT_EQ("4B0C72A1F3", records[0].queue_ids[0]);
+  (*input)->ProcessLine(
+      "Nov 25 09:14:13 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
+  ASSERT_EQ(2u, records.size());
+  EXPECT_EQ("5C1D83B204", records[1].queue_ids[0]);
+  EXPECT_EQ("2026-11-25T09:14:01Z", records[1].arrival.ToRfc3339());
+  EXPECT_EQ("2026-11-25T09:14:02Z", records[1].completion.ToRfc3339());
+  EXPECT_EQ(0u, correlator->in_flight());
+}
+
+TEST(CorrelatorTest, RestoresAStateSavedWithoutClockEpochs) {
+  // States saved before the clock had epochs lack "epoch_high" and
+  // "clock_offset": the clock was then the newest line's time.
+  std::vector<MessageRecord> records;
+  auto sink = [&](MessageRecord&& m) { records.push_back(std::move(m)); };
+  auto first = std::make_unique<Correlator>(CorrelatorOptions(), sink);
+  Correlator* correlator = first.get();
+  LogInputOptions options;
+  options.envelope.year = 2026;
+  options.envelope.time_zone = absl::UTCTimeZone();
+  auto input = LogInput::Create(options, [&](const LogLine& l, const parsers::Event& e) {
+    correlator->Add(l, e);
+  });
+  ASSERT_TRUE(input.ok());
+  for (size_t i = 0; i < 4; ++i) (*input)->ProcessLine(kLocalDelivery[i]);
+  std::string saved = first->SerializeState();
+  for (const std::string field : {"\"clock_offset\":", "\"epoch_high\":"}) {
+    const size_t begin = saved.find(field);
+    ASSERT_NE(std::string::npos, begin) << field;
+    const size_t end = saved.find(',', begin);
+    ASSERT_NE(std::string::npos, end);
+    saved.erase(begin, end + 1 - begin);
+  }
+  Correlator restored(CorrelatorOptions(), sink);
+  ASSERT_TRUE(restored.RestoreState(saved).ok());
+  correlator = &restored;
+  for (size_t i = 4; i < kLocalDelivery.size(); ++i) {
+    (*input)->ProcessLine(kLocalDelivery[i]);
+  }
+  (*input)->ProcessLine(
+      "Nov 25 10:14:11 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
+  EXPECT_TRUE(records.empty());  // 9 s after "removed"
+  (*input)->ProcessLine(
+      "Nov 25 10:14:12 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
+  ASSERT_EQ(1u, records.size());
+  EXPECT_EQ("4B0C72A1F3", records[0].queue_ids[0]);
+  EXPECT_EQ(1u, records[0].recipients.size());
+}
+
+TEST(CorrelatorTest, AStragglerWithinTheGraceDoesNotMoveTheClock) {
+  // A line 5 s older than the newest (another process's) is no jump: the
+  // clock stays at the newest time and comes back to it, not beyond.
+  std::vector<MessageRecord> records;
+  Correlator correlator(CorrelatorOptions(),
+                        [&](MessageRecord&& m) { records.push_back(std::move(m)); });
+  LogInputOptions options;
+  options.envelope.year = 2026;
+  options.envelope.time_zone = absl::UTCTimeZone();
+  auto input = LogInput::Create(options, [&](const LogLine& l, const parsers::Event& e) {
+    correlator.Add(l, e);
+  });
+  ASSERT_TRUE(input.ok());
+  for (const std::string& line : kLocalDelivery) (*input)->ProcessLine(line);
+  (*input)->ProcessLine(
+      "Nov 25 10:13:57 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
+  (*input)->ProcessLine(
+      "Nov 25 10:14:11 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
+  EXPECT_TRUE(records.empty());  // 9 s after "removed", not 23
+  (*input)->ProcessLine(
+      "Nov 25 10:14:12 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
+  EXPECT_EQ(1u, records.size());
 }
 
 }  // namespace
