@@ -1,6 +1,7 @@
 // Memory follows messages in flight, never log size: feed generated traffic
 // through the whole pipeline and check the correlator's population.
 #include <string>
+#include <vector>
 
 #include "analyzer/correlator.h"
 #include "analyzer/log_input.h"
@@ -19,12 +20,16 @@ struct Peak {
   LogInputStats input;
 };
 
-Peak Feed(const bench::LogGeneratorOptions& gen_options, long lines,
+// Feeds `lines` generated lines of each generator in `copies`, one after
+// the other, and checks that no record ends before it began.
+Peak Feed(const std::vector<bench::LogGeneratorOptions>& copies, long lines,
           const CorrelatorOptions& options) {
   Peak peak;
   Correlator correlator(options, [&](MessageRecord&& m) {
     ++peak.records;
     if (m.end != "rejected") ++peak.records_not_rejected;
+    EXPECT_GE(m.completion.unix_micros, m.arrival.unix_micros) << m.queue_ids.front();
+    for (const RecipientRecord& r : m.recipients) EXPECT_GE(r.delay, 0.0);
   });
   LogInputOptions input_options;
   input_options.envelope.year = 2026;
@@ -38,16 +43,23 @@ Peak Feed(const bench::LogGeneratorOptions& gen_options, long lines,
                                       peak.max_pending_handoffs, correlator.pending_handoffs());
                                 });
   EXPECT_TRUE(input.ok());
-  bench::LogGenerator gen(gen_options);
   std::string line;
-  while (static_cast<long>(gen.lines()) < lines) {
-    gen.Next(&line);
-    (*input)->ProcessLine(line);
+  for (const bench::LogGeneratorOptions& gen_options : copies) {
+    bench::LogGenerator gen(gen_options);
+    while (static_cast<long>(gen.lines()) < lines) {
+      gen.Next(&line);
+      (*input)->ProcessLine(line);
+    }
   }
   correlator.Finish(false);
   peak.stats = correlator.stats();
   peak.input = (*input)->stats();
   return peak;
+}
+
+Peak Feed(const bench::LogGeneratorOptions& gen_options, long lines,
+          const CorrelatorOptions& options) {
+  return Feed(std::vector<bench::LogGeneratorOptions>{gen_options}, lines, options);
 }
 
 TEST(CorrelatorMemoryTest, InFlightStaysFlatAsTheLogGrows) {
@@ -92,38 +104,9 @@ TEST(CorrelatorMemoryTest, BoundedWhenQueueIdsNeverComplete) {
 // same time, like a log concatenated with itself): same queue IDs, same
 // addresses, time jumping back at every copy.
 Peak FeedCopies(long lines_per_copy, int copies, int64_t step_back_seconds) {
-  Peak peak;
-  Correlator correlator(CorrelatorOptions(), [&](MessageRecord&& m) {
-    ++peak.records;
-    if (m.end != "rejected") ++peak.records_not_rejected;
-    // No negative delays: a record never ends before it began.
-    EXPECT_GE(m.completion.unix_micros, m.arrival.unix_micros) << m.queue_ids.front();
-    for (const RecipientRecord& r : m.recipients) EXPECT_GE(r.delay, 0.0);
-  });
-  LogInputOptions input_options;
-  input_options.envelope.year = 2026;
-  input_options.envelope.time_zone = absl::UTCTimeZone();
-  auto input = LogInput::Create(input_options,
-                                [&](const LogLine& l, const parsers::Event& e) {
-                                  correlator.Add(l, e);
-                                  peak.max_in_flight =
-                                      std::max(peak.max_in_flight, correlator.in_flight());
-                                });
-  EXPECT_TRUE(input.ok());
-  std::string line;
-  for (int copy = 0; copy < copies; ++copy) {
-    bench::LogGeneratorOptions gen_options;
-    gen_options.start_unix -= copy * step_back_seconds;
-    bench::LogGenerator gen(gen_options);
-    while (static_cast<long>(gen.lines()) < lines_per_copy) {
-      gen.Next(&line);
-      (*input)->ProcessLine(line);
-    }
-  }
-  correlator.Finish(false);
-  peak.stats = correlator.stats();
-  peak.input = (*input)->stats();
-  return peak;
+  std::vector<bench::LogGeneratorOptions> gens(copies);
+  for (int copy = 0; copy < copies; ++copy) gens[copy].start_unix -= copy * step_back_seconds;
+  return Feed(gens, lines_per_copy, CorrelatorOptions());
 }
 
 TEST(CorrelatorMemoryTest, InFlightStaysFlatWhenTheClockJumpsBack) {

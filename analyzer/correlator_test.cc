@@ -20,25 +20,59 @@ struct Outcome {
   LogInputStats input;
 };
 
+// A correlator fed line by line through LogInput (year 2026, UTC), for tests
+// that act between lines: advance the clock, save and restore the state
+// (Replace swaps in a new correlator that feeds the same records).
+class LiveRun {
+ public:
+  explicit LiveRun(CorrelatorOptions options = CorrelatorOptions())
+      : options_(options), correlator_(NewCorrelator()) {
+    LogInputOptions input_options;
+    input_options.envelope.year = 2026;
+    input_options.envelope.time_zone = absl::UTCTimeZone();
+    auto input = LogInput::Create(input_options,
+                                  [this](const LogLine& l, const parsers::Event& e) {
+                                    correlator_->Add(l, e);
+                                  });
+    EXPECT_TRUE(input.ok()) << input.status();
+    if (input.ok()) input_ = std::move(*input);
+  }
+
+  void Feed(const std::string& line) { input_->ProcessLine(line); }
+  void Feed(const std::vector<std::string>& lines) {
+    for (const std::string& line : lines) Feed(line);
+  }
+  Correlator& correlator() { return *correlator_; }
+  LogInput& input() { return *input_; }
+  const std::vector<MessageRecord>& records() const { return records_; }
+  // A fresh correlator (same options, same records) in place of the current.
+  Correlator& Replace() {
+    correlator_ = NewCorrelator();
+    return *correlator_;
+  }
+
+ private:
+  std::unique_ptr<Correlator> NewCorrelator() {
+    return std::make_unique<Correlator>(
+        options_, [this](MessageRecord&& m) { records_.push_back(std::move(m)); });
+  }
+
+  std::vector<MessageRecord> records_;
+  CorrelatorOptions options_;
+  std::unique_ptr<Correlator> correlator_;
+  std::unique_ptr<LogInput> input_;
+};
+
 Outcome Correlate(const std::vector<std::string>& lines,
               CorrelatorOptions options = CorrelatorOptions(),
               bool include_unfinished = false) {
+  LiveRun live(options);
+  live.Feed(lines);
+  live.correlator().Finish(include_unfinished);
   Outcome run;
-  Correlator correlator(options, [&](MessageRecord&& m) {
-    run.records.push_back(std::move(m));
-  });
-  LogInputOptions input_options;
-  input_options.envelope.year = 2026;
-  input_options.envelope.time_zone = absl::UTCTimeZone();
-  auto input = LogInput::Create(input_options,
-                                [&](const LogLine& l, const parsers::Event& e) {
-                                  correlator.Add(l, e);
-                                });
-  EXPECT_TRUE(input.ok()) << input.status();
-  for (const std::string& line : lines) (*input)->ProcessLine(line);
-  correlator.Finish(include_unfinished);
-  run.stats = correlator.stats();
-  run.input = (*input)->stats();
+  run.records = live.records();
+  run.stats = live.correlator().stats();
+  run.input = live.input().stats();
   EXPECT_EQ(0u, run.input.unparsed_lines()) << "a test line was not understood";
   return run;
 }
@@ -416,25 +450,16 @@ TEST(CorrelatorTest, JoinsXforwardReinjectionByOrigQueueId) {
 TEST(CorrelatorTest, AdvancingTheClockEmitsAQuietLogsFinishedMessages) {
   // A live source whose log goes quiet: no new line moves the log clock, so
   // the caller moves it, and the finished message comes out after the grace.
-  std::vector<MessageRecord> records;
-  Correlator correlator(CorrelatorOptions(),
-                        [&](MessageRecord&& m) { records.push_back(std::move(m)); });
-  LogInputOptions options;
-  options.envelope.year = 2026;
-  options.envelope.time_zone = absl::UTCTimeZone();
-  auto input = LogInput::Create(options, [&](const LogLine& l, const parsers::Event& e) {
-    correlator.Add(l, e);
-  });
-  ASSERT_TRUE(input.ok());
-  for (const std::string& line : kLocalDelivery) (*input)->ProcessLine(line);
-  EXPECT_TRUE(records.empty());  // within the grace period
+  LiveRun live;
+  live.Feed(kLocalDelivery);
+  EXPECT_TRUE(live.records().empty());  // within the grace period
   const int64_t removed = Timestamp::FromCivil(2026, 11, 25, 10, 14, 2, 0, 0).unix_micros;
-  correlator.AdvanceTo(removed + 5 * 1000000);
-  EXPECT_TRUE(records.empty());
-  correlator.AdvanceTo(removed - 60 * 1000000);  // never backwards
-  correlator.AdvanceTo(removed + 11 * 1000000);
-  ASSERT_EQ(1u, records.size());
-  EXPECT_EQ("4B0C72A1F3", records[0].queue_ids[0]);
+  live.correlator().AdvanceTo(removed + 5 * 1000000);
+  EXPECT_TRUE(live.records().empty());
+  live.correlator().AdvanceTo(removed - 60 * 1000000);  // never backwards
+  live.correlator().AdvanceTo(removed + 11 * 1000000);
+  ASSERT_EQ(1u, live.records().size());
+  EXPECT_EQ("4B0C72A1F3", live.records()[0].queue_ids[0]);
 }
 
 // kLocalDelivery, `hours_earlier` hours earlier, under queue ID `qid`.
@@ -453,59 +478,36 @@ std::vector<std::string> LocalDeliveryAt(int hours_earlier, const std::string& q
 TEST(CorrelatorTest, TheClockGoesOnWhenTheLogsTimeJumpsBack) {
   // Issue 8: log time going back an hour (a log concatenated with an older
   // one, a clock reset) must not stop grace periods from running out.
-  std::vector<MessageRecord> records;
-  std::unique_ptr<Correlator> correlator = std::make_unique<Correlator>(
-      CorrelatorOptions(), [&](MessageRecord&& m) { records.push_back(std::move(m)); });
-  LogInputOptions options;
-  options.envelope.year = 2026;
-  options.envelope.time_zone = absl::UTCTimeZone();
-  auto input = LogInput::Create(options, [&](const LogLine& l, const parsers::Event& e) {
-    correlator->Add(l, e);
-  });
-  ASSERT_TRUE(input.ok());
-  for (const std::string& line : kLocalDelivery) (*input)->ProcessLine(line);
+  LiveRun live;
+  live.Feed(kLocalDelivery);
   // An hour back: the first message is still within its grace period, then
   // 2 s of the new times pass, then the state is saved and restored.
-  const std::vector<std::string> earlier = LocalDeliveryAt(1, "5C1D83B204");
-  for (const std::string& line : earlier) (*input)->ProcessLine(line);
-  EXPECT_TRUE(records.empty());
-  EXPECT_EQ(2u, correlator->in_flight());
-  const std::string saved = correlator->SerializeState();
-  correlator = std::make_unique<Correlator>(
-      CorrelatorOptions(), [&](MessageRecord&& m) { records.push_back(std::move(m)); });
-  ASSERT_TRUE(correlator->RestoreState(saved).ok());
-  EXPECT_EQ(saved, correlator->SerializeState());
+  live.Feed(LocalDeliveryAt(1, "5C1D83B204"));
+  EXPECT_TRUE(live.records().empty());
+  EXPECT_EQ(2u, live.correlator().in_flight());
+  const std::string saved = live.correlator().SerializeState();
+  Correlator& restored = live.Replace();
+  ASSERT_TRUE(restored.RestoreState(saved).ok());
+  EXPECT_EQ(saved, restored.SerializeState());
   // 9 s after the jump (11 s of log clock since the first one was removed):
   // the first message is out, the second still waits.
-  (*input)->ProcessLine(
-      "Nov 25 09:14:11 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
-  ASSERT_EQ(1u, records.size());
-  EXPECT_EQ("4B0C72A1F3", records[0].queue_ids[0]);
-  (*input)->ProcessLine(
-      "Nov 25 09:14:13 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
-  ASSERT_EQ(2u, records.size());
-  EXPECT_EQ("5C1D83B204", records[1].queue_ids[0]);
-  EXPECT_EQ("2026-11-25T09:14:01Z", records[1].arrival.ToRfc3339());
-  EXPECT_EQ("2026-11-25T09:14:02Z", records[1].completion.ToRfc3339());
-  EXPECT_EQ(0u, correlator->in_flight());
+  live.Feed("Nov 25 09:14:11 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
+  ASSERT_EQ(1u, live.records().size());
+  EXPECT_EQ("4B0C72A1F3", live.records()[0].queue_ids[0]);
+  live.Feed("Nov 25 09:14:13 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
+  ASSERT_EQ(2u, live.records().size());
+  EXPECT_EQ("5C1D83B204", live.records()[1].queue_ids[0]);
+  EXPECT_EQ("2026-11-25T09:14:01Z", live.records()[1].arrival.ToRfc3339());
+  EXPECT_EQ("2026-11-25T09:14:02Z", live.records()[1].completion.ToRfc3339());
+  EXPECT_EQ(0u, restored.in_flight());
 }
 
 TEST(CorrelatorTest, RestoresAStateSavedWithoutClockEpochs) {
   // States saved before the clock had epochs lack "epoch_high" and
   // "clock_offset": the clock was then the newest line's time.
-  std::vector<MessageRecord> records;
-  auto sink = [&](MessageRecord&& m) { records.push_back(std::move(m)); };
-  auto first = std::make_unique<Correlator>(CorrelatorOptions(), sink);
-  Correlator* correlator = first.get();
-  LogInputOptions options;
-  options.envelope.year = 2026;
-  options.envelope.time_zone = absl::UTCTimeZone();
-  auto input = LogInput::Create(options, [&](const LogLine& l, const parsers::Event& e) {
-    correlator->Add(l, e);
-  });
-  ASSERT_TRUE(input.ok());
-  for (size_t i = 0; i < 4; ++i) (*input)->ProcessLine(kLocalDelivery[i]);
-  std::string saved = first->SerializeState();
+  LiveRun live;
+  for (size_t i = 0; i < 4; ++i) live.Feed(kLocalDelivery[i]);
+  std::string saved = live.correlator().SerializeState();
   for (const std::string field : {"\"clock_offset\":", "\"epoch_high\":"}) {
     const size_t begin = saved.find(field);
     ASSERT_NE(std::string::npos, begin) << field;
@@ -513,44 +515,26 @@ TEST(CorrelatorTest, RestoresAStateSavedWithoutClockEpochs) {
     ASSERT_NE(std::string::npos, end);
     saved.erase(begin, end + 1 - begin);
   }
-  Correlator restored(CorrelatorOptions(), sink);
-  ASSERT_TRUE(restored.RestoreState(saved).ok());
-  correlator = &restored;
-  for (size_t i = 4; i < kLocalDelivery.size(); ++i) {
-    (*input)->ProcessLine(kLocalDelivery[i]);
-  }
-  (*input)->ProcessLine(
-      "Nov 25 10:14:11 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
-  EXPECT_TRUE(records.empty());  // 9 s after "removed"
-  (*input)->ProcessLine(
-      "Nov 25 10:14:12 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
-  ASSERT_EQ(1u, records.size());
-  EXPECT_EQ("4B0C72A1F3", records[0].queue_ids[0]);
-  EXPECT_EQ(1u, records[0].recipients.size());
+  ASSERT_TRUE(live.Replace().RestoreState(saved).ok());
+  for (size_t i = 4; i < kLocalDelivery.size(); ++i) live.Feed(kLocalDelivery[i]);
+  live.Feed("Nov 25 10:14:11 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
+  EXPECT_TRUE(live.records().empty());  // 9 s after "removed"
+  live.Feed("Nov 25 10:14:12 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
+  ASSERT_EQ(1u, live.records().size());
+  EXPECT_EQ("4B0C72A1F3", live.records()[0].queue_ids[0]);
+  EXPECT_EQ(1u, live.records()[0].recipients.size());
 }
 
 TEST(CorrelatorTest, AStragglerWithinTheGraceDoesNotMoveTheClock) {
   // A line 5 s older than the newest (another process's) is no jump: the
   // clock stays at the newest time and comes back to it, not beyond.
-  std::vector<MessageRecord> records;
-  Correlator correlator(CorrelatorOptions(),
-                        [&](MessageRecord&& m) { records.push_back(std::move(m)); });
-  LogInputOptions options;
-  options.envelope.year = 2026;
-  options.envelope.time_zone = absl::UTCTimeZone();
-  auto input = LogInput::Create(options, [&](const LogLine& l, const parsers::Event& e) {
-    correlator.Add(l, e);
-  });
-  ASSERT_TRUE(input.ok());
-  for (const std::string& line : kLocalDelivery) (*input)->ProcessLine(line);
-  (*input)->ProcessLine(
-      "Nov 25 10:13:57 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
-  (*input)->ProcessLine(
-      "Nov 25 10:14:11 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
-  EXPECT_TRUE(records.empty());  // 9 s after "removed", not 23
-  (*input)->ProcessLine(
-      "Nov 25 10:14:12 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
-  EXPECT_EQ(1u, records.size());
+  LiveRun live;
+  live.Feed(kLocalDelivery);
+  live.Feed("Nov 25 10:13:57 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
+  live.Feed("Nov 25 10:14:11 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
+  EXPECT_TRUE(live.records().empty());  // 9 s after "removed", not 23
+  live.Feed("Nov 25 10:14:12 mx postfix/smtpd[100]: connect from client.example.org[192.0.2.10]");
+  EXPECT_EQ(1u, live.records().size());
 }
 
 }  // namespace

@@ -29,6 +29,28 @@ def parse(text):
     return out
 
 
+def wait_for(what, pred, timeout=10, stderr_path=None):
+    """Polls `pred` every 50 ms; fails naming `what` (and showing the end of
+    the exporter's stderr, when given) if it is not true within `timeout` s."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return
+        time.sleep(0.05)
+    said = "; exporter said:\n" + open(stderr_path).read()[-2000:] if stderr_path else ""
+    fail("timed out waiting for " + what + said)
+
+
+def stop(proc, timeout=10):
+    """SIGTERM, then SIGKILL if `proc` has not exited within `timeout` s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def scrape(port, path="/metrics"):
     with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=10) as r:
         return r.status, r.read().decode("utf-8")

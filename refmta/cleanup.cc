@@ -217,7 +217,7 @@ CleanupResult Cleanup::Process(const IncomingMessage& m, QueueName reserved_in) 
   if (!s.ok()) {
     // cleanup_out.c: msg_warn("%s: write queue file: %m", queue_id), e.g.
     // "write queue file: No space left on device"; the partial file is gone
-    // (Commit removes its temporary file), the placeholder is removed below.
+    // (Commit removes its temporary file), the reservation file is removed below.
     std::string why(s.message());
     if (absl::IsResourceExhausted(s)) {
       size_t colon = why.rfind(": ");

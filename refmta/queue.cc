@@ -263,7 +263,7 @@ absl::StatusOr<std::unique_ptr<Queue>> Queue::Open(const std::string& spool_dir,
         stale.push_back(path);
       } else if (IsQueueId(e->d_name) && stat(path.c_str(), &st) == 0 &&
                  S_ISREG(st.st_mode) && st.st_size == 0) {
-        stale.push_back(path);  // a placeholder whose message never completed
+        stale.push_back(path);  // a reservation whose message never completed
       }
     }
     closedir(d);
@@ -314,7 +314,7 @@ absl::StatusOr<std::string> Queue::Reserve(QueueName queue, absl::Time now) {
   absl::MutexLock lock(&mu_);
   // The ID comes from the inode of a file created in the target directory,
   // as Postfix names a queue file after the inode of the file it just
-  // created; that file is then linked under the ID as the placeholder.
+  // created; that file is then linked under the ID as the reservation file.
   std::string probe =
       absl::StrCat(Dir(queue), "/", kTempPrefix, getpid(), ".id.", ++temp_counter_);
   int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -362,18 +362,18 @@ absl::Status Queue::Commit(QueueName reserved_in, QueueName target, const Envelo
     return absl::InvalidArgumentError(absl::StrCat("bad queue ID \"", env.queue_id, "\""));
   }
   absl::MutexLock lock(&mu_);
-  std::string placeholder = PathOf(reserved_in, env.queue_id);
+  std::string reserved = PathOf(reserved_in, env.queue_id);
   struct stat st;
-  if (stat(placeholder.c_str(), &st) != 0) return ErrnoStatus("stat", placeholder);
+  if (stat(reserved.c_str(), &st) != 0) return ErrnoStatus("stat", reserved);
   if (st.st_size != 0) {
     return absl::FailedPreconditionError(
-        absl::StrCat(placeholder, ": already committed"));
+        absl::StrCat(reserved, ": already committed"));
   }
   absl::Status s = WriteAtomically(target, env.queue_id, SerializeQueueFile(env, message),
                                    /*must_not_exist=*/false);
   if (!s.ok()) return s;
   if (target != reserved_in) {
-    if (unlink(placeholder.c_str()) != 0) return ErrnoStatus("unlink", placeholder);
+    if (unlink(reserved.c_str()) != 0) return ErrnoStatus("unlink", reserved);
     return FsyncPath(Dir(reserved_in));
   }
   return absl::OkStatus();
@@ -492,7 +492,7 @@ absl::StatusOr<std::vector<std::string>> Queue::List(QueueName queue) const {
     if (e->d_name[0] == '.' || !IsQueueId(e->d_name)) continue;
     struct stat st;
     std::string path = dir + "/" + e->d_name;
-    // Skip placeholders of messages still being received.
+    // Skip reservation files of messages still being received.
     if (stat(path.c_str(), &st) != 0 || st.st_size == 0) continue;
     ids.push_back(e->d_name);
   }

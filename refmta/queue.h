@@ -90,7 +90,7 @@ class Queue {
  public:
   // Opens (creating when needed) the queue directories under `spool_dir`.
   // With `remove_stale` (the server, at start-up), removes temporary files
-  // and placeholders left by a crash; a client opening the queue while the
+  // and reservation files left by a crash; a client opening the queue while the
   // server runs (sendmail, postqueue, postsuper) must pass false, or it
   // would delete the server's files in progress. InvalidArgument/Internal
   // with the path on failure.
@@ -105,16 +105,16 @@ class Queue {
                                                     absl::string_view message,
                                                     absl::Time now = absl::Now());
 
-  // Reserves a new queue ID in `queue` by creating an empty placeholder file
+  // Reserves a new queue ID in `queue` by creating an empty reservation file
   // named after it, as Postfix's smtpd creates the queue file when the first
   // recipient is accepted. Complete it with Commit or drop it with Remove.
-  // Placeholders are invisible to List/ListAll and removed by Open (a crash
+  // Reservation files are invisible to List/ListAll and removed by Open (a crash
   // during receipt loses only a message that was never acknowledged).
   [[nodiscard]] absl::StatusOr<std::string> Reserve(QueueName queue,
                                                     absl::Time now = absl::Now());
   // Writes the complete queue file for env.queue_id, reserved in `reserved_in`,
   // into `target` (normally the same queue; kHold for a held message). The
-  // placeholder is replaced atomically. env.arrival_micros is kept as given.
+  // reservation file is replaced atomically. env.arrival_micros is kept as given.
   [[nodiscard]] absl::Status Commit(QueueName reserved_in, QueueName target,
                                     const Envelope& env, absl::string_view message);
 

@@ -279,7 +279,7 @@ TEST(QueueTest, ReserveThenCommitOrAbandon) {
   auto id = (*q)->Reserve(QueueName::kIncoming, kNow);
   ASSERT_TRUE(id.ok()) << id.status();
   EXPECT_TRUE(IsShortQueueId(*id));
-  // The placeholder exists on disk but is not listed.
+  // The reservation file exists on disk but is not listed.
   EXPECT_EQ(0, access(absl::StrCat(spool, "/incoming/", *id).c_str(), F_OK));
   EXPECT_THAT(*(*q)->List(QueueName::kIncoming), IsEmpty());
   // A second reservation in the same microsecond gets another ID.
@@ -298,8 +298,8 @@ TEST(QueueTest, ReserveThenCommitOrAbandon) {
   EXPECT_THAT(*(*q)->List(QueueName::kHold), ElementsAre(*id));
 }
 
-TEST(QueueTest, OpenDropsPlaceholdersOfUnfinishedMessages) {
-  std::string spool = FreshSpool("placeholder");
+TEST(QueueTest, OpenDropsReservationsOfUnfinishedMessages) {
+  std::string spool = FreshSpool("reservation");
   {
     auto q = Queue::Open(spool, false);
     ASSERT_TRUE(q.ok());

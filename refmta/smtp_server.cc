@@ -194,7 +194,7 @@ pm::TransactionContext Session::Context(const absl::optional<std::string>& recip
 
 void Session::ResetTransaction() {
   if (!queue_id_.empty()) {
-    // The client gave up on a transaction: drop the placeholder, as cleanup
+    // The client gave up on a transaction: drop the reservation file, as cleanup
     // discards an unfinished queue file.
     (void)deps_.queue->Remove(QueueName::kIncoming, queue_id_);
   }

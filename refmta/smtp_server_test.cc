@@ -478,7 +478,7 @@ TEST_F(SmtpServerTest, LostConnectionDropsTheReservedQueueFile) {
   EXPECT_EQ("postfix/smtpd[100]: disconnect from unknown[127.0.0.7] helo=1 mail=1 rcpt=1 "
             "commands=3\n",
             log[3]);
-  // The placeholder reserved at RCPT is gone.
+  // The reservation file made at RCPT is gone.
   std::string cmd = absl::StrCat("test -z \"$(ls -A ", dir_, "/spool/incoming)\"");
   EXPECT_EQ(0, system(cmd.c_str()));
 }

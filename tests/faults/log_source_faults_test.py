@@ -19,10 +19,8 @@ Exit status 0 when every check holds.
 """
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "exporter"))
 import e2e_util  # noqa: E402
@@ -37,14 +35,6 @@ def metric(port, name, log):
     return e2e_util.parse(body).get('%s{source="%s"}' % (name, log))
 
 
-def wait_for(what, pred, stderr_path, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return
-        time.sleep(0.05)
-    e2e_util.fail("timed out waiting for %s; exporter said:\n%s" %
-                  (what, open(stderr_path).read()[-2000:]))
 
 
 def run_case(name, binary, tmp, break_log, heal_log, error_text):
@@ -56,35 +46,31 @@ def run_case(name, binary, tmp, break_log, heal_log, error_text):
         [binary, "--log.file", log, "--log.poll-interval", "50ms"],
         stderr_path)
     try:
-        wait_for("source up", lambda: metric(port, "mailgauge_source_up", log) == 1,
-                 stderr_path)
+        e2e_util.wait_for("source up", lambda: metric(port, "mailgauge_source_up", log) == 1,
+                          stderr_path=stderr_path)
         errors0 = metric(port, "mailgauge_log_read_errors_total", log)
         break_log(log)
-        wait_for("source down", lambda: metric(port, "mailgauge_source_up", log) == 0,
-                 stderr_path)
+        e2e_util.wait_for("source down", lambda: metric(port, "mailgauge_source_up", log) == 0,
+                          stderr_path=stderr_path)
         if metric(port, "mailgauge_log_read_errors_total", log) <= errors0:
             e2e_util.fail(name + ": read errors not counted")
         text = open(stderr_path).read()
         if not any(log in l and error_text in l for l in text.splitlines()):
             e2e_util.fail("%s: no error naming %s (%r):\n%s" % (name, log, error_text, text))
         heal_log(log)
-        wait_for("source up again", lambda: metric(port, "mailgauge_source_up", log) == 1,
-                 stderr_path)
+        e2e_util.wait_for("source up again", lambda: metric(port, "mailgauge_source_up", log) == 1,
+                          stderr_path=stderr_path)
         lines0 = metric(port, "mailgauge_log_lines_read_total", log)
         with open(log, "ab") as f:
             f.write(open(CORPUS, "rb").read())
-        wait_for("new lines read",
-                 lambda: metric(port, "mailgauge_log_lines_read_total", log) > lines0,
-                 stderr_path)
+        e2e_util.wait_for("new lines read",
+                          lambda: metric(port, "mailgauge_log_lines_read_total", log) > lines0,
+                          stderr_path=stderr_path)
         if proc.poll() is not None:
             e2e_util.fail(name + ": the exporter exited")
         print("ok: %s: logged, source_up 0, kept serving, resumed" % name)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        e2e_util.stop(proc)
 
 
 def main():

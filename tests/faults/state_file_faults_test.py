@@ -21,7 +21,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "exporter"))
 import e2e_util  # noqa: E402
@@ -38,13 +37,6 @@ def saves(port):
     return m.get(OK, 0.0), m.get(ERR, 0.0)
 
 
-def wait_for(what, pred, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return
-        time.sleep(0.05)
-    e2e_util.fail("timed out waiting for " + what)
 
 
 def main():
@@ -69,7 +61,7 @@ def main():
         # 1. SIGHUP: a save now, still running.
         ok0, err0 = saves(port)
         proc.send_signal(signal.SIGHUP)
-        wait_for("a save after SIGHUP", lambda: saves(port)[0] > ok0)
+        e2e_util.wait_for("a save after SIGHUP", lambda: saves(port)[0] > ok0)
         if proc.poll() is not None:
             e2e_util.fail("SIGHUP stopped the exporter")
         if not os.path.exists(state):
@@ -97,7 +89,7 @@ def main():
                 pass
         ok1, err1 = saves(port)
         proc.send_signal(signal.SIGHUP)
-        wait_for("a failed save on a full disk", lambda: saves(port)[1] > err1)
+        e2e_util.wait_for("a failed save on a full disk", lambda: saves(port)[1] > err1)
         if open(state, "rb").read() != old:
             e2e_util.fail("the old state file changed after a failed save")
         if os.path.exists(state + ".tmp"):
@@ -114,15 +106,11 @@ def main():
         os.unlink(filler)
         ok2, _ = saves(port)
         proc.send_signal(signal.SIGHUP)
-        wait_for("a save once space is back", lambda: saves(port)[0] > ok2)
+        e2e_util.wait_for("a save once space is back", lambda: saves(port)[0] > ok2)
         print("ok: saves again once space is back")
         print("PASS")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        e2e_util.stop(proc)
         if mounted:
             subprocess.run(["umount", disk])
         shutil.rmtree(tmp, ignore_errors=True)

@@ -275,11 +275,7 @@ def main():
                 f.write(figures + "\n")
     finally:
         writer.stop.set()
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except Exception:
-            proc.kill()
+        e2e_util.stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
     if failures:
