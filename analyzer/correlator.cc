@@ -1,10 +1,11 @@
 #include "analyzer/correlator.h"
 
 #include <algorithm>
+#include <cstring>
+#include <cstdint>
 #include <exception>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "parsers/postfix/reason.h"
@@ -19,34 +20,91 @@ namespace {
 
 constexpr int64_t kMicros = 1000000;
 
-// Builds the map key into `k` (reusing its buffer: lookups happen for every
-// line and must not allocate).
-const std::string& KeyInto(std::string* k, std::string_view host,
-                           std::string_view instance, std::string_view queue_id) {
-  k->clear();
-  k->append(host).push_back('\0');
-  k->append(instance).push_back('\0');
-  k->append(queue_id);
-  return *k;
+// A string kept for reuse keeps its buffer unless it grew unusually large
+// (a long reply text), so that reused slots hold no more than fresh ones.
+constexpr size_t kMaxKeptCapacity = 512;
+// A list kept for reuse keeps room for a few entries.
+constexpr size_t kMaxKeptRecipients = 4;
+// Free message slots kept beyond this many (plus the messages in flight)
+// give their memory back.
+constexpr size_t kMinFreeSlots = 64;
+
+
+// `*s` = `v`, reusing the buffer of `*s`.
+void Assign(std::string* s, std::string_view v) { s->assign(v.data(), v.size()); }
+
+inline void ClearString(std::string* s) {
+  if (s->capacity() > kMaxKeptCapacity) {
+    std::string().swap(*s);
+  } else {
+    s->clear();
+  }
 }
 
-const std::string& HostKeyInto(std::string* k, std::string_view host,
-                               std::string_view queue_id) {
-  k->clear();
-  k->append(host).push_back('\0');
-  k->append(queue_id);
-  return *k;
+// Hashes of the lookup keys: a few multiplications over 8-byte words
+// (queue IDs and host names are short), seeded per process like absl::Hash.
+inline uint64_t HashWords(uint64_t h, std::string_view s) {
+  constexpr uint64_t kMul = 0x9e3779b97f4a7c15ULL;
+  const char* p = s.data();
+  size_t n = s.size();
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
+  }
+  uint64_t w = 0;
+  for (size_t i = 0; i < n; ++i) w |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  h = (h ^ w ^ (static_cast<uint64_t>(s.size()) << 56)) * kMul;
+  return h ^ (h >> 29);
 }
 
+inline size_t Finalize(uint64_t h) {
+  // MurmurHash3's fmix64: every bit of the result depends on every input bit.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return static_cast<size_t>(h);
+}
+
+const char kHashSeedAnchor = 0;
+inline uint64_t HashSeed() {
+  // Differs between runs (ASLR), so that crafted queue IDs cannot be chosen
+  // to collide.
+  return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(&kHashSeedAnchor));
+}
+
+inline size_t HashOfKey(std::string_view host, std::string_view instance,
+                        std::string_view queue_id) {
+  return Finalize(HashWords(HashWords(HashWords(HashSeed(), queue_id), host), instance));
+}
+
+inline size_t HashOfHostKey(std::string_view host, std::string_view queue_id) {
+  return Finalize(HashWords(HashWords(HashSeed() + 1, queue_id), host));
+}
+
+// The keys of the saved state: "host\0instance\0queue ID" and
+// "host\0queue ID".
 std::string Key(std::string_view host, std::string_view instance,
                 std::string_view queue_id) {
   std::string k;
-  return KeyInto(&k, host, instance, queue_id);
+  k.reserve(host.size() + instance.size() + queue_id.size() + 2);
+  k.append(host).push_back('\0');
+  k.append(instance).push_back('\0');
+  k.append(queue_id);
+  return k;
 }
 
-std::string HostKey(std::string_view host, std::string_view queue_id) {
+std::string HostKeyText(std::string_view host, std::string_view queue_id) {
   std::string k;
-  return HostKeyInto(&k, host, queue_id);
+  k.reserve(host.size() + queue_id.size() + 1);
+  k.append(host).push_back('\0');
+  k.append(queue_id);
+  return k;
 }
 
 std::string_view NotificationType(std::string_view detail) {
@@ -60,19 +118,73 @@ std::string_view NotificationType(std::string_view detail) {
 }  // namespace
 
 struct Correlator::Message {
-  std::string key;
-  std::string host_key;
-  uint64_t serial = 0;
+  // The key: (host, instance, queue ID of this hop).
+  std::string host;
+  std::string instance;
+  std::string queue_id;
+  uint64_t serial = 0;                // 0 while the slot is free
+  uint32_t slot = 0;
+  bool finished = false;
+  bool queued = false;                // qmgr saw it (from=, size=)
   MessageRecord record;               // accumulated fields of this hop
   int64_t first_micros = 0;
   int64_t last_micros = 0;            // last activity (log time high-water)
   int64_t finished_micros = 0;
-  bool finished = false;
-  bool queued = false;                // qmgr saw it (from=, size=)
   Message* root = nullptr;            // the logical message this hop joined
   std::vector<Message*> hops;         // hops joined into this root
-  std::list<Message*>::iterator lru_pos;
+  Message* lru_prev = nullptr;
+  Message* lru_next = nullptr;
 };
+
+size_t Correlator::MessageHash::operator()(const Message* m) const {
+  return HashOfKey(m->host, m->instance, m->queue_id);
+}
+size_t Correlator::MessageHash::operator()(const MessageKey& k) const {
+  return HashOfKey(k.host, k.instance, k.queue_id);
+}
+bool Correlator::MessageEq::operator()(const Message* a, const Message* b) const {
+  return a == b || (a->queue_id == b->queue_id && a->host == b->host &&
+                    a->instance == b->instance);
+}
+bool Correlator::MessageEq::operator()(const Message* a, const MessageKey& b) const {
+  return a->queue_id == b.queue_id && a->host == b.host && a->instance == b.instance;
+}
+bool Correlator::MessageEq::operator()(const MessageKey& a, const Message* b) const {
+  return (*this)(b, a);
+}
+
+size_t Correlator::HostSlotHash::operator()(const HostSlot& s) const {
+  return HashOfHostKey(s.message->host, s.message->queue_id);
+}
+size_t Correlator::HostSlotHash::operator()(const HostKey& k) const {
+  return HashOfHostKey(k.host, k.queue_id);
+}
+bool Correlator::HostSlotEq::operator()(const HostSlot& a, const HostSlot& b) const {
+  return a.message == b.message || (a.message->queue_id == b.message->queue_id &&
+                                    a.message->host == b.message->host);
+}
+bool Correlator::HostSlotEq::operator()(const HostSlot& a, const HostKey& b) const {
+  return a.message->queue_id == b.queue_id && a.message->host == b.host;
+}
+bool Correlator::HostSlotEq::operator()(const HostKey& a, const HostSlot& b) const {
+  return (*this)(b, a);
+}
+
+size_t Correlator::PendingKeyHash::operator()(const PendingKey& k) const {
+  return HashOfHostKey(k.host, k.queue_id);
+}
+size_t Correlator::PendingKeyHash::operator()(const HostKey& k) const {
+  return HashOfHostKey(k.host, k.queue_id);
+}
+bool Correlator::PendingKeyEq::operator()(const PendingKey& a, const PendingKey& b) const {
+  return a.queue_id == b.queue_id && a.host == b.host;
+}
+bool Correlator::PendingKeyEq::operator()(const PendingKey& a, const HostKey& b) const {
+  return a.queue_id == b.queue_id && a.host == b.host;
+}
+bool Correlator::PendingKeyEq::operator()(const HostKey& a, const PendingKey& b) const {
+  return (*this)(b, a);
+}
 
 Correlator::Correlator(const CorrelatorOptions& options, Sink sink)
     : options_(options), sink_(std::move(sink)) {}
@@ -82,77 +194,197 @@ Correlator::~Correlator() = default;
 Correlator::Message* Correlator::Find(std::string_view host,
                                       std::string_view instance,
                                       std::string_view queue_id) {
-  auto it = messages_.find(KeyInto(&lookup_key_, host, instance, queue_id));
-  return it == messages_.end() ? nullptr : it->second.get();
+  auto it = messages_.find(MessageKey{host, instance, queue_id});
+  return it == messages_.end() ? nullptr : *it;
 }
 
 Correlator::Message* Correlator::FindOnHost(std::string_view host,
                                             std::string_view queue_id) {
-  auto it = by_host_.find(HostKeyInto(&lookup_key_, host, queue_id));
-  return it == by_host_.end() ? nullptr : it->second;
+  auto it = by_host_.find(HostKey{host, queue_id});
+  return it == by_host_.end() ? nullptr : it->message;
+}
+
+Correlator::Message* Correlator::Deref(MessageRef ref) const {
+  if (ref.slot >= slots_.size()) return nullptr;
+  Message* m = slots_[ref.slot].get();
+  return m != nullptr && m->serial == ref.serial ? m : nullptr;
 }
 
 Correlator::Message* Correlator::Root(Message* m) {
   return m->root != nullptr ? m->root : m;
 }
 
-Correlator::Message* Correlator::Start(const LogLine& line, const Event& e) {
-  auto m = std::make_unique<Message>();
-  m->key = Key(line.host, line.instance, e.queue_id);
-  m->host_key = HostKey(line.host, e.queue_id);
+Correlator::Message* Correlator::NewMessage() {
+  if (!free_slots_.empty()) {
+    Message* m = slots_[free_slots_.back()].get();
+    free_slots_.pop_back();
+    return m;
+  }
+  uint32_t slot;
+  if (!empty_slots_.empty()) {
+    slot = empty_slots_.back();
+    empty_slots_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  slots_[slot] = std::make_unique<Message>();
+  slots_[slot]->slot = slot;
+  return slots_[slot].get();
+}
+
+void Correlator::ClearRecord(MessageRecord* r) {
+  r->queue_ids.clear();
+  ClearString(&r->host);
+  ClearString(&r->instance);
+  ClearString(&r->service);
+  r->arrival = Timestamp();
+  r->completion = Timestamp();
+  ClearString(&r->origin);
+  ClearString(&r->client_name);
+  ClearString(&r->client_addr);
+  ClearString(&r->client_port);
+  ClearString(&r->helo);
+  ClearString(&r->sasl_method);
+  ClearString(&r->sasl_username);
+  ClearString(&r->uid);
+  ClearString(&r->sender);
+  r->sender_known = false;
+  r->size = -1;
+  r->nrcpt = -1;
+  ClearString(&r->message_id);
+  ClearString(&r->parent_queue_id);
+  ClearString(&r->notification);
+  r->notifications.clear();
+  r->held = false;
+  ClearString(&r->end);
+  r->finished = false;
+  ClearString(&r->reject_stage);
+  ClearString(&r->reject_reply);
+  // The recipient list is given back (it is sized from nrcpt= for the next
+  // message): keeping recipients for their buffers costs more in moves than
+  // it saves in allocations.
+  std::vector<RecipientRecord>().swap(r->recipients);
+  r->rejected_recipients.clear();
+  if (r->rejected_recipients.capacity() > kMaxKeptRecipients) {
+    std::vector<RejectedRecipient>().swap(r->rejected_recipients);
+  }
+  if (r->queue_ids.capacity() > kMaxKeptRecipients) {
+    std::vector<std::string>().swap(r->queue_ids);
+  }
+  if (r->notifications.capacity() > kMaxKeptRecipients) {
+    std::vector<std::string>().swap(r->notifications);
+  }
+}
+
+RecipientRecord& Correlator::NewRecipient(std::vector<RecipientRecord>* recipients) {
+  return recipients->emplace_back();
+}
+
+void Correlator::Release(Message* m) {
+  ClearRecord(&m->record);
+  m->serial = 0;
+  m->finished = false;
+  m->queued = false;
+  m->first_micros = m->last_micros = m->finished_micros = 0;
+  m->root = nullptr;
+  m->hops.clear();
+  if (m->hops.capacity() > kMaxKeptRecipients) std::vector<Message*>().swap(m->hops);
+  m->lru_prev = m->lru_next = nullptr;
+  const uint32_t slot = m->slot;
+  if (free_slots_.size() >= kMinFreeSlots + messages_.size()) {
+    // More free messages than a burst needs: give this one's memory back.
+    slots_[slot].reset();  // destroys m
+    empty_slots_.push_back(slot);
+  } else {
+    free_slots_.push_back(slot);
+  }
+}
+
+void Correlator::LruAppend(Message* m) {
+  m->lru_prev = lru_tail_;
+  m->lru_next = nullptr;
+  if (lru_tail_ != nullptr) {
+    lru_tail_->lru_next = m;
+  } else {
+    lru_head_ = m;
+  }
+  lru_tail_ = m;
+}
+
+void Correlator::LruUnlink(Message* m) {
+  if (m->lru_prev != nullptr) {
+    m->lru_prev->lru_next = m->lru_next;
+  } else {
+    lru_head_ = m->lru_next;
+  }
+  if (m->lru_next != nullptr) {
+    m->lru_next->lru_prev = m->lru_prev;
+  } else {
+    lru_tail_ = m->lru_prev;
+  }
+  m->lru_prev = m->lru_next = nullptr;
+}
+
+Correlator::Message* Correlator::Start(const LogLine& line, std::string_view queue_id) {
+  Message* m = NewMessage();
+  Assign(&m->host, line.host);
+  Assign(&m->instance, line.instance);
+  Assign(&m->queue_id, queue_id);
   m->serial = next_serial_++;
-  m->record.queue_ids.emplace_back(e.queue_id);
-  m->record.host = std::string(line.host);
-  m->record.instance = std::string(line.instance);
-  m->record.service = std::string(line.service);
-  m->record.arrival = line.time;
-  m->record.origin = "unknown";
+  MessageRecord& r = m->record;
+  r.queue_ids.emplace_back(queue_id);
+  Assign(&r.host, line.host);
+  Assign(&r.instance, line.instance);
+  Assign(&r.service, line.service);
+  r.arrival = line.time;
+  r.origin.assign("unknown");
   m->first_micros = m->last_micros = now_micros_;
-  lru_.push_back(m.get());
-  m->lru_pos = std::prev(lru_.end());
-  Message* raw = m.get();
-  by_host_[m->host_key] = raw;
-  messages_[m->key] = std::move(m);
+  LruAppend(m);
+  auto [host_it, inserted] = by_host_.insert(HostSlot{m});
+  if (!inserted) host_it->message = m;
+  messages_.insert(m);
   ++stats_.messages;
-  if (auto pending = pending_handoffs_.find(raw->host_key);
+  if (auto pending = pending_handoffs_.find(HostKey{line.host, queue_id});
       pending != pending_handoffs_.end()) {
-    auto from = messages_.find(pending->second.from_key);
-    if (from != messages_.end() && from->second->serial == pending->second.from_serial) {
-      Join(from->second.get(), raw);
-    }
+    Message* from = Deref({pending->second.from_slot, pending->second.from_serial});
+    if (from != nullptr) Join(from, m);
     pending_handoffs_.erase(pending);
   }
   if (messages_.size() > options_.max_messages) {
     // Evict the least recently active group that is not the new message.
-    for (Message* victim : lru_) {
-      if (Root(victim) == Root(raw)) continue;
+    for (Message* victim = lru_head_; victim != nullptr; victim = victim->lru_next) {
+      if (Root(victim) == Root(m)) continue;
       ++stats_.evicted_cap;
       EmitGroup(Root(victim), false, "evicted_cap");
       break;
     }
   }
-  return raw;
+  return m;
 }
 
 Correlator::Message* Correlator::GetOrStart(const LogLine& line,
-                                            const Event& e) {
-  Message* m = Find(line.host, line.instance, e.queue_id);
-  return m != nullptr ? m : Start(line, e);
+                                            std::string_view queue_id) {
+  Message* m = Find(line.host, line.instance, queue_id);
+  return m != nullptr ? m : Start(line, queue_id);
 }
 
 void Correlator::Touch(Message* m, const Timestamp& t) {
   m->last_micros = std::max(m->last_micros, now_micros_);
-  lru_.splice(lru_.end(), lru_, m->lru_pos);
+  if (m != lru_tail_) {
+    LruUnlink(m);
+    LruAppend(m);
+  }
   if (t.unix_micros > m->record.completion.unix_micros) m->record.completion = t;
 }
 
 void Correlator::MarkFinished(Message* m, const char* end) {
   if (!m->finished) {
     m->finished = true;
-    m->record.end = end;
+    m->record.end.assign(end);
   }
   m->finished_micros = now_micros_;
-  finished_.emplace_back(m->key, m->serial);
+  finished_.push_back({m->slot, m->serial});
 }
 
 void Correlator::Join(Message* root, Message* hop) {
@@ -207,7 +439,7 @@ void Correlator::Add(const LogLine& line, const Event& e) {
       }
       ++stats_.queued_rejects;
       {
-        Message* m = GetOrStart(line, e);
+        Message* m = GetOrStart(line, e.queue_id);
         Touch(m, line.time);
         const bool whole_message =
             e.reject_stage == parsers::RejectStage::kData ||
@@ -216,19 +448,19 @@ void Correlator::Add(const LogLine& line, const Event& e) {
             e.reject_stage == parsers::RejectStage::kBody ||
             e.daemon == parsers::Daemon::kCleanup;
         if (whole_message) {
-          m->record.reject_stage = std::string(parsers::RejectStageName(e.reject_stage));
-          m->record.reject_reply = std::string(e.reply);
+          Assign(&m->record.reject_stage, parsers::RejectStageName(e.reject_stage));
+          Assign(&m->record.reject_reply, e.reply);
           if (!e.from.empty() || !m->record.sender_known) {
-            m->record.sender = std::string(e.from);
+            Assign(&m->record.sender, e.from);
             m->record.sender_known = true;
           }
           MarkFinished(m, "rejected");
         }
         if (!e.to.empty()) {
-          m->record.rejected_recipients.push_back(
-              {std::string(e.to),
-               std::string(parsers::RejectStageName(e.reject_stage)),
-               std::string(e.reply)});
+          RejectedRecipient& r = m->record.rejected_recipients.emplace_back();
+          Assign(&r.address, e.to);
+          Assign(&r.stage, parsers::RejectStageName(e.reject_stage));
+          Assign(&r.reply, e.reply);
         }
       }
       break;
@@ -256,23 +488,23 @@ void Correlator::Add(const LogLine& line, const Event& e) {
         EmitGroup(root, root->finished, "end_of_input");
         m = nullptr;
       }
-      if (m == nullptr) m = Start(line, e);
+      if (m == nullptr) m = Start(line, e.queue_id);
       Touch(m, line.time);
       MessageRecord& r = m->record;
       if (r.origin == "unknown" || r.origin == "local") r.arrival = line.time;
       if (e.kind == EventKind::kSmtpdClient) {
-        r.origin = "smtpd";
-        r.client_name = std::string(e.client_name);
-        r.client_addr = std::string(e.client_addr);
-        r.client_port = std::string(e.client_port);
-        if (!e.helo.empty()) r.helo = std::string(e.helo);
-        r.sasl_method = std::string(e.sasl_method);
-        r.sasl_username = std::string(e.sasl_username);
+        r.origin.assign("smtpd");
+        Assign(&r.client_name, e.client_name);
+        Assign(&r.client_addr, e.client_addr);
+        Assign(&r.client_port, e.client_port);
+        if (!e.helo.empty()) Assign(&r.helo, e.helo);
+        Assign(&r.sasl_method, e.sasl_method);
+        Assign(&r.sasl_username, e.sasl_username);
       } else {
-        r.origin = "pickup";
-        r.uid = std::string(e.uid);
+        r.origin.assign("pickup");
+        Assign(&r.uid, e.uid);
         if (!r.sender_known) {
-          r.sender = std::string(e.from);
+          Assign(&r.sender, e.from);
           r.sender_known = true;
         }
       }
@@ -284,7 +516,7 @@ void Correlator::Add(const LogLine& line, const Event& e) {
         Message* old = FindOnHost(line.host, e.new_queue_id);
         if (old != nullptr && old != m) {
           for (RecipientRecord& rcpt : old->record.recipients) {
-            if (!IsFinal(rcpt.status)) rcpt.handoff_to = std::string(e.queue_id);
+            if (!IsFinal(rcpt.status)) Assign(&rcpt.handoff_to, e.queue_id);
           }
           Join(old, m);
         }
@@ -292,46 +524,50 @@ void Correlator::Add(const LogLine& line, const Event& e) {
       break;
     }
     case EventKind::kMessageId: {
-      Message* m = GetOrStart(line, e);
+      Message* m = GetOrStart(line, e.queue_id);
       Touch(m, line.time);
-      m->record.message_id = std::string(e.message_id);
+      Assign(&m->record.message_id, e.message_id);
       break;
     }
     case EventKind::kQueued: {
-      Message* m = GetOrStart(line, e);
+      Message* m = GetOrStart(line, e.queue_id);
       Touch(m, line.time);
       m->queued = true;
-      m->record.sender = std::string(e.from);
+      Assign(&m->record.sender, e.from);
       m->record.sender_known = true;
       if (e.size >= 0) m->record.size = e.size;
       if (e.nrcpt >= 0) m->record.nrcpt = e.nrcpt;
+      // Room for every recipient at once (within reason: nrcpt is log text).
+      if (e.nrcpt > 0) {
+        m->record.recipients.reserve(static_cast<size_t>(std::min<int64_t>(e.nrcpt, 1024)));
+      }
       break;
     }
     case EventKind::kDelivery: {
-      Message* m = GetOrStart(line, e);
+      Message* m = GetOrStart(line, e.queue_id);
       Touch(m, line.time);
       OnDelivery(m, line, e);
       break;
     }
     case EventKind::kExpired: {
-      Message* m = GetOrStart(line, e);
+      Message* m = GetOrStart(line, e.queue_id);
       Touch(m, line.time);
       if (!m->record.sender_known) {
-        m->record.sender = std::string(e.from);
+        Assign(&m->record.sender, e.from);
         m->record.sender_known = true;
       }
       for (RecipientRecord& r : m->record.recipients) {
         if (!IsFinal(r.status)) {
           r.status = RecipientStatus::kExpired;
-          r.reason = "expired";
+          r.reason.assign("expired");
           r.time = line.time;
         }
       }
-      m->record.end = "expired";
+      m->record.end.assign("expired");
       break;
     }
     case EventKind::kRemoved: {
-      Message* m = GetOrStart(line, e);
+      Message* m = GetOrStart(line, e.queue_id);
       Touch(m, line.time);
       const bool deleted = e.daemon == parsers::Daemon::kPostsuper;
       for (RecipientRecord& r : m->record.recipients) {
@@ -348,26 +584,24 @@ void Correlator::Add(const LogLine& line, const Event& e) {
       break;
     }
     case EventKind::kNotification: {
-      Message* parent = GetOrStart(line, e);
+      Message* parent = GetOrStart(line, e.queue_id);
       Touch(parent, line.time);
       if (e.new_queue_id.empty()) break;
       parent->record.notifications.emplace_back(e.new_queue_id);
-      parsers::Event child_event;
-      child_event.queue_id = e.new_queue_id;
-      Message* child = GetOrStart(line, child_event);
+      Message* child = GetOrStart(line, e.new_queue_id);
       Touch(child, line.time);
-      child->record.parent_queue_id = std::string(e.queue_id);
-      child->record.notification = std::string(NotificationType(e.detail));
-      child->record.origin = "notification";
+      Assign(&child->record.parent_queue_id, e.queue_id);
+      Assign(&child->record.notification, NotificationType(e.detail));
+      child->record.origin.assign("notification");
       ++stats_.notifications;
       break;
     }
     case EventKind::kHeld: {
-      Message* m = GetOrStart(line, e);
+      Message* m = GetOrStart(line, e.queue_id);
       Touch(m, line.time);
       m->record.held = true;
       if (!e.from.empty() && !m->record.sender_known) {
-        m->record.sender = std::string(e.from);
+        Assign(&m->record.sender, e.from);
         m->record.sender_known = true;
       }
       if (!e.to.empty()) {
@@ -378,19 +612,18 @@ void Correlator::Add(const LogLine& line, const Event& e) {
           listed = listed || r.address == e.to;
         }
         if (!listed) {
-          RecipientRecord r;
-          r.address = std::string(e.to);
+          RecipientRecord& r = NewRecipient(&m->record.recipients);
+          Assign(&r.address, e.to);
           r.status = RecipientStatus::kHeld;
-          r.reply = std::string(e.reply.empty() ? e.detail : e.reply);
+          Assign(&r.reply, e.reply.empty() ? e.detail : e.reply);
           r.time = line.time;
-          r.queue_id = std::string(e.queue_id);
-          m->record.recipients.push_back(std::move(r));
+          Assign(&r.queue_id, e.queue_id);
         }
       }
       break;
     }
     case EventKind::kReleased: {
-      Message* m = GetOrStart(line, e);
+      Message* m = GetOrStart(line, e.queue_id);
       Touch(m, line.time);
       m->record.held = false;
       break;
@@ -398,7 +631,7 @@ void Correlator::Add(const LogLine& line, const Event& e) {
     case EventKind::kRequeued: {
       // postsuper -r moves the queue file to the maildrop queue: this queue
       // ID ends here, and pickup gives the message a new one ("orig_id=").
-      Message* m = GetOrStart(line, e);
+      Message* m = GetOrStart(line, e.queue_id);
       Touch(m, line.time);
       m->record.held = false;
       MarkFinished(m, "requeued");
@@ -407,18 +640,18 @@ void Correlator::Add(const LogLine& line, const Event& e) {
     case EventKind::kSizeLimitExceeded: {
       // cleanup gave up on a message larger than message_size_limit; smtpd
       // answered "552 5.3.4 Message size exceeds fixed limit" after DATA.
-      Message* m = GetOrStart(line, e);
+      Message* m = GetOrStart(line, e.queue_id);
       Touch(m, line.time);
-      m->record.reject_stage = "END-OF-MESSAGE";
-      m->record.reject_reply = "552 5.3.4 Message size exceeds fixed limit";
+      m->record.reject_stage.assign("END-OF-MESSAGE");
+      m->record.reject_reply.assign("552 5.3.4 Message size exceeds fixed limit");
       MarkFinished(m, "rejected");
       break;
     }
     case EventKind::kDiscarded: {
-      Message* m = GetOrStart(line, e);
+      Message* m = GetOrStart(line, e.queue_id);
       Touch(m, line.time);
       if (!e.from.empty() && !m->record.sender_known) {
-        m->record.sender = std::string(e.from);
+        Assign(&m->record.sender, e.from);
         m->record.sender_known = true;
       }
       bool listed = false;
@@ -427,13 +660,12 @@ void Correlator::Add(const LogLine& line, const Event& e) {
         if (r.address == e.to) listed = true;
       }
       if (!listed && !e.to.empty()) {
-        RecipientRecord r;
-        r.address = std::string(e.to);
+        RecipientRecord& r = NewRecipient(&m->record.recipients);
+        Assign(&r.address, e.to);
         r.status = RecipientStatus::kDiscarded;
-        r.reply = std::string(e.reply.empty() ? e.detail : e.reply);
+        Assign(&r.reply, e.reply.empty() ? e.detail : e.reply);
         r.time = line.time;
-        r.queue_id = std::string(e.queue_id);
-        m->record.recipients.push_back(std::move(r));
+        Assign(&r.queue_id, e.queue_id);
       }
       MarkFinished(m, "discarded");
       break;
@@ -459,25 +691,23 @@ void Correlator::OnDelivery(Message* m, const LogLine& line, const Event& e) {
     }
   }
   if (r == nullptr) {
-    rcpts.emplace_back();
-    r = &rcpts.back();
-    r->address = std::string(e.to);
-    r->orig_to = std::string(e.orig_to);
-    r->queue_id = std::string(e.queue_id);
+    r = &NewRecipient(&rcpts);
+    Assign(&r->address, e.to);
+    Assign(&r->orig_to, e.orig_to);
+    Assign(&r->queue_id, e.queue_id);
   }
   if (e.delivery_status == DeliveryStatus::kDeferred) ++r->deferrals;
   // A final outcome is never overridden by a (late or shuffled) deferral.
   if (IsFinal(r->status) && e.delivery_status == DeliveryStatus::kDeferred) {
     return;
   }
-  r->relay = std::string(e.relay);
-  r->transport = std::string(parsers::DaemonName(e.daemon));
-  r->dsn = std::string(e.dsn);
-  r->reply = std::string(e.reply);
+  Assign(&r->relay, e.relay);
+  Assign(&r->transport, parsers::DaemonName(e.daemon));
+  Assign(&r->dsn, e.dsn);
+  Assign(&r->reply, e.reply);
   r->delay = e.delay;
   r->delays = e.delays;
   r->time = line.time;
-  r->reason.clear();
   switch (e.delivery_status) {
     case DeliveryStatus::kSent:
     case DeliveryStatus::kDeliverable:
@@ -497,12 +727,14 @@ void Correlator::OnDelivery(Message* m, const LogLine& line, const Event& e) {
       break;
   }
   if (r->status != RecipientStatus::kSent) {
-    r->reason = std::string(parsers::ReasonName(parsers::ClassifyDeliveryProblem(e)));
+    Assign(&r->reason, parsers::ReasonName(parsers::ClassifyDeliveryProblem(e)));
+  } else {
+    r->reason.clear();
   }
   // Hand-off to another queue on this host: a content filter's re-injection
   // ("250 2.0.0 Ok: queued as X") or local(8) forwarding ("forwarded as X").
   if (r->status == RecipientStatus::kSent && !e.new_queue_id.empty()) {
-    r->handoff_to = std::string(e.new_queue_id);
+    Assign(&r->handoff_to, e.new_queue_id);
     Message* hop = FindOnHost(line.host, e.new_queue_id);
     if (hop != nullptr) {
       if (hop != m) Join(m, hop);
@@ -512,9 +744,15 @@ void Correlator::OnDelivery(Message* m, const LogLine& line, const Event& e) {
       // says "queued as" in its own queue never shows it, and the pending
       // entry is dropped after a while.
       const int64_t when = now_micros_;
-      std::string key = HostKey(line.host, e.new_queue_id);
-      pending_handoffs_[key] = {m->key, m->serial, when};
-      handoff_order_.emplace_back(std::move(key), when);
+      auto it = pending_handoffs_.find(HostKey{line.host, e.new_queue_id});
+      if (it == pending_handoffs_.end()) {
+        it = pending_handoffs_
+                 .emplace(PendingKey{std::string(line.host), std::string(e.new_queue_id)},
+                          PendingHandoff())
+                 .first;
+      }
+      it->second = {m->slot, m->serial, when};
+      handoff_order_.push_back({it->first, when});
     }
   }
 }
@@ -526,18 +764,14 @@ void Correlator::EmitReady(bool force) {
     last_sweep_micros_ = now_micros_;
     EvictOld();
   }
+  const int64_t grace = options_.grace_seconds * kMicros;
   while (!finished_.empty()) {
-    const auto& [key, serial] = finished_.front();
-    auto it = messages_.find(key);
-    if (it == messages_.end() || it->second->serial != serial ||
-        !it->second->finished) {
+    Message* m = Deref(finished_.front());
+    if (m == nullptr || !m->finished) {
       finished_.pop_front();
       continue;
     }
-    Message* m = it->second.get();
-    if (!force && now_micros_ - m->finished_micros < options_.grace_seconds * kMicros) {
-      break;
-    }
+    if (!force && now_micros_ - m->finished_micros < grace) break;
     finished_.pop_front();
     Message* root = Root(m);
     bool all_finished = root->finished;
@@ -547,8 +781,8 @@ void Correlator::EmitReady(bool force) {
       latest = std::max(latest, h->finished_micros);
     }
     if (!all_finished) continue;  // the last hop to finish queues it again
-    if (!force && now_micros_ - latest < options_.grace_seconds * kMicros) {
-      finished_.emplace_back(root->key, root->serial);
+    if (!force && now_micros_ - latest < grace) {
+      finished_.push_back({root->slot, root->serial});
       continue;
     }
     EmitGroup(root, true, "");
@@ -559,11 +793,13 @@ void Correlator::ExpireHandoffs() {
   // A hand-off target appears within seconds when it appears at all; most
   // "queued as" replies come from remote relays whose IDs never will. Keep
   // them for a minute (or twice the grace period), oldest first.
+  if (handoff_order_.empty()) return;
   const int64_t limit = std::max<int64_t>(60, 2 * options_.grace_seconds) * kMicros;
   while (!handoff_order_.empty() &&
-         now_micros_ - handoff_order_.front().second > limit) {
-    auto it = pending_handoffs_.find(handoff_order_.front().first);
-    if (it != pending_handoffs_.end() && it->second.micros == handoff_order_.front().second) {
+         now_micros_ - handoff_order_.front().micros > limit) {
+    const HandoffOrder& front = handoff_order_.front();
+    auto it = pending_handoffs_.find(HostKey{front.key.host, front.key.queue_id});
+    if (it != pending_handoffs_.end() && it->second.micros == front.micros) {
       pending_handoffs_.erase(it);
     }
     handoff_order_.pop_front();
@@ -573,72 +809,79 @@ void Correlator::ExpireHandoffs() {
 void Correlator::EvictOld() {
   const int64_t age_limit = options_.max_age_seconds * kMicros;
   const int64_t unqueued_limit = options_.unqueued_seconds * kMicros;
-  // Victims by key, not pointer: a group of several old hops names its root
-  // once per hop, and emitting the group frees the root.
-  std::vector<std::string> victims;
-  std::vector<Message*> abandoned;
-  for (Message* m : lru_) {
+  // Victims by slot and serial, not pointer: a group of several old hops
+  // names its root once per hop, and emitting the group frees the root.
+  victims_.clear();
+  abandoned_.clear();
+  for (Message* m = lru_head_; m != nullptr; m = m->lru_next) {
     const int64_t idle = now_micros_ - m->last_micros;
     if (idle < std::min(age_limit, unqueued_limit)) break;  // LRU order
     if (m->finished) continue;
     if (idle >= age_limit) {
-      victims.push_back(Root(m)->key);
+      victims_.push_back({Root(m)->slot, Root(m)->serial});
     } else if (!m->queued && !m->record.held && m->root == nullptr &&
                m->hops.empty()) {
-      abandoned.push_back(m);
+      abandoned_.push_back(m);
     }
   }
-  for (Message* m : abandoned) {
+  for (Message* m : abandoned_) {
     ++stats_.abandoned;
     EmitGroup(m, false, "abandoned");
   }
-  for (const std::string& key : victims) {
-    auto it = messages_.find(key);
-    if (it == messages_.end()) continue;  // already emitted with its group
+  abandoned_.clear();
+  for (const MessageRef& ref : victims_) {
+    Message* m = Deref(ref);
+    if (m == nullptr) continue;  // already emitted with its group
     ++stats_.evicted_age;
-    EmitGroup(it->second.get(), false, "evicted_age");
+    EmitGroup(m, false, "evicted_age");
   }
+  victims_.clear();
 }
 
-void Correlator::Erase(Message* m) {
-  lru_.erase(m->lru_pos);
-  auto host_it = by_host_.find(m->host_key);
-  if (host_it != by_host_.end() && host_it->second == m) by_host_.erase(host_it);
-  messages_.erase(m->key);  // destroys m
+void Correlator::Unlink(Message* m) {
+  LruUnlink(m);
+  auto host_it = by_host_.find(HostKey{m->host, m->queue_id});
+  if (host_it != by_host_.end() && host_it->message == m) by_host_.erase(host_it);
+  messages_.erase(m);
 }
 
-MessageRecord Correlator::BuildRecord(Message* root) {
-  MessageRecord out = std::move(root->record);
-  // Queue IDs the logical message went through, to drop hand-off entries
-  // whose next hop is part of the record.
-  std::vector<std::string> joined;
-  for (Message* h : root->hops) joined.push_back(h->record.queue_ids.front());
+void Correlator::BuildRecord(Message* root) {
+  if (root->hops.empty()) return;  // one hop: its record is the message's
+  MessageRecord& out = root->record;
+  const std::vector<Message*>& hops = root->hops;
+  // A recipient handed to a queue ID that is a hop of this message is
+  // dropped: the hop's own delivery lines say what became of it.
   auto handed_over = [&](const RecipientRecord& r) {
-    return !r.handoff_to.empty() &&
-           std::find(joined.begin(), joined.end(), r.handoff_to) != joined.end();
+    if (r.handoff_to.empty()) return false;
+    for (const Message* h : hops) {
+      if (h->queue_id == r.handoff_to) return true;
+    }
+    return false;
   };
   // A recipient "sent" by one hop and delivered again by a later hop of the
   // same message was handed to that hop (a content filter's reply need not
   // say "queued as"); only the later hop's outcome counts. Matched by address
   // only: a local alias that keeps a copy (bob: bob, alice@remote) delivers
   // bob and forwards to alice with orig_to=bob, and both are real.
-  std::vector<const std::vector<RecipientRecord>*> later;  // recipients of hops after each
-  for (Message* h : root->hops) later.push_back(&h->record.recipients);
   auto superseded = [&](const RecipientRecord& r, size_t hop_index) {
     if (r.status != RecipientStatus::kSent) return false;
-    for (size_t j = hop_index; j < later.size(); ++j) {
-      for (const RecipientRecord& f : *later[j]) {
+    for (size_t j = hop_index; j < hops.size(); ++j) {
+      for (const RecipientRecord& f : hops[j]->record.recipients) {
         if (f.address == r.address) return true;
       }
     }
     return false;
   };
-  std::vector<RecipientRecord> recipients;
-  for (RecipientRecord& r : out.recipients) {
-    if (!handed_over(r) && !superseded(r, 0)) recipients.push_back(std::move(r));
+  std::vector<RecipientRecord>& recipients = out.recipients;
+  size_t kept = 0;
+  for (size_t i = 0; i < recipients.size(); ++i) {
+    if (handed_over(recipients[i]) || superseded(recipients[i], 0)) continue;
+    if (kept != i) std::swap(recipients[kept], recipients[i]);
+    ++kept;
   }
-  for (size_t i = 0; i < root->hops.size(); ++i) {
-    MessageRecord& hr = root->hops[i]->record;
+  recipients.resize(kept);
+  for (size_t i = 0; i < hops.size(); ++i) {
+    MessageRecord& hr = hops[i]->record;
     out.queue_ids.push_back(hr.queue_ids.front());
     for (RecipientRecord& r : hr.recipients) {
       if (!handed_over(r) && !superseded(r, i + 1)) recipients.push_back(std::move(r));
@@ -654,35 +897,38 @@ MessageRecord Correlator::BuildRecord(Message* root) {
     if (hr.held) out.held = true;
     if (hr.end == "rejected" || hr.end == "discarded") out.end = hr.end;
   }
-  out.recipients = std::move(recipients);
-  return out;
 }
 
 void Correlator::EmitGroup(Message* root, bool finished,
                            const char* end_if_unfinished) {
-  MessageRecord record = BuildRecord(root);
+  BuildRecord(root);
+  MessageRecord& record = root->record;
   record.finished = finished;
   if (!finished) {
-    record.end = end_if_unfinished;
+    record.end.assign(end_if_unfinished);
     for (RecipientRecord& r : record.recipients) {
       if (record.held && !IsFinal(r.status)) r.status = RecipientStatus::kHeld;
     }
   }
-  std::vector<Message*> group = root->hops;
-  group.push_back(root);
-  for (Message* m : group) Erase(m);
-  if (!finished && !options_.emit_unfinished) return;
-  ++stats_.records;
-  if (!finished) ++stats_.unfinished_records;
-  sink_(std::move(record));
+  for (Message* h : root->hops) {
+    Unlink(h);
+    Release(h);
+  }
+  Unlink(root);
+  if (finished || options_.emit_unfinished) {
+    ++stats_.records;
+    if (!finished) ++stats_.unfinished_records;
+    sink_(std::move(record));
+  }
+  Release(root);
 }
 
 void Correlator::Finish(bool include_unfinished) {
   EmitReady(/*force=*/true);
   const bool saved = options_.emit_unfinished;
   options_.emit_unfinished = include_unfinished;
-  while (!lru_.empty()) {
-    Message* root = Root(lru_.front());
+  while (lru_head_ != nullptr) {
+    Message* root = Root(lru_head_);
     ++stats_.unfinished_at_end;
     EmitGroup(root, false, "end_of_input");
   }
@@ -876,44 +1122,70 @@ std::string Correlator::SerializeState() const {
   ForEachStat(copy, [&](const char* name, uint64_t& v) { stats[name] = v; });
   j["stats"] = std::move(stats);
   json messages = json::array();
-  for (const Message* m : lru_) {
+  for (const Message* m = lru_head_; m != nullptr; m = m->lru_next) {
     json hops = json::array();
     for (const Message* h : m->hops) hops.push_back(h->serial);
-    auto host_it = by_host_.find(m->host_key);
-    messages.push_back({{"key", m->key},
-                        {"host_key", m->host_key},
+    auto host_it = by_host_.find(HostKey{m->host, m->queue_id});
+    messages.push_back({{"key", Key(m->host, m->instance, m->queue_id)},
+                        {"host_key", HostKeyText(m->host, m->queue_id)},
                         {"serial", m->serial},
                         {"first", m->first_micros},
                         {"last", m->last_micros},
                         {"finished_at", m->finished_micros},
                         {"finished", m->finished},
                         {"queued", m->queued},
-                        {"by_host", host_it != by_host_.end() && host_it->second == m},
+                        {"by_host", host_it != by_host_.end() && host_it->message == m},
                         {"hops", std::move(hops)},
                         {"record", RecordToJson(m->record)}});
   }
   j["messages"] = std::move(messages);
+  // Entries whose message is gone are left out: they would be skipped.
   json finished = json::array();
-  for (const auto& [key, serial] : finished_) finished.push_back(json::array({key, serial}));
+  for (const MessageRef& ref : finished_) {
+    const Message* m = Deref(ref);
+    if (m == nullptr) continue;
+    finished.push_back(json::array({Key(m->host, m->instance, m->queue_id), ref.serial}));
+  }
   j["finished"] = std::move(finished);
-  // Sorted, so that equal states give equal text.
-  std::vector<const std::pair<const std::string, PendingHandoff>*> sorted;
-  for (const auto& entry : pending_handoffs_) sorted.push_back(&entry);
+  // Sorted, so that equal states give equal text. A hand-off whose message
+  // is gone names the key "" (no message has it).
+  std::vector<std::pair<std::string, const PendingHandoff*>> sorted;
+  sorted.reserve(pending_handoffs_.size());
+  for (const auto& [key, p] : pending_handoffs_) {
+    sorted.emplace_back(HostKeyText(key.host, key.queue_id), &p);
+  }
   std::sort(sorted.begin(), sorted.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   json pending = json::array();
-  for (const auto* entry : sorted) {
-    const PendingHandoff& p = entry->second;
-    pending.push_back(json::array({entry->first, p.from_key, p.from_serial, p.micros}));
+  for (const auto& [key, p] : sorted) {
+    const Message* from = Deref({p->from_slot, p->from_serial});
+    pending.push_back(json::array(
+        {key, from != nullptr ? Key(from->host, from->instance, from->queue_id) : std::string(),
+         p->from_serial, p->micros}));
   }
   j["pending"] = std::move(pending);
   json order = json::array();
-  for (const auto& [key, micros] : handoff_order_) order.push_back(json::array({key, micros}));
+  for (const HandoffOrder& o : handoff_order_) {
+    order.push_back(json::array({HostKeyText(o.key.host, o.key.queue_id), o.micros}));
+  }
   j["handoff_order"] = std::move(order);
   // Keys hold NUL separators and log text may hold any byte: replace
   // invalid UTF-8 rather than throw.
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
+
+namespace {
+
+// Splits a saved "host\0queue ID" (queue IDs hold no NUL, a host might).
+bool SplitHostKey(const std::string& text, std::string* host, std::string* queue_id) {
+  const size_t nul = text.rfind('\0');
+  if (nul == std::string::npos) return false;
+  host->assign(text, 0, nul);
+  queue_id->assign(text, nul + 1, std::string::npos);
+  return true;
+}
+
+}  // namespace
 
 absl::Status Correlator::RestoreState(std::string_view text) {
   if (!messages_.empty() || !pending_handoffs_.empty() || stats_.events != 0) {
@@ -935,13 +1207,14 @@ absl::Status Correlator::RestoreState(std::string_view text) {
         kStateVersion, ")"));
   }
   // Build everything aside; swap in only when all of it is consistent.
-  absl::flat_hash_map<std::string, std::unique_ptr<Message>> messages;
-  absl::flat_hash_map<std::string, Message*> by_host;
+  std::vector<std::unique_ptr<Message>> slots;
+  absl::flat_hash_set<Message*, MessageHash, MessageEq> messages;
+  absl::flat_hash_set<HostSlot, HostSlotHash, HostSlotEq> by_host;
   absl::flat_hash_map<uint64_t, Message*> by_serial;
-  absl::flat_hash_map<std::string, PendingHandoff> pending;
-  std::deque<std::pair<std::string, int64_t>> handoff_order;
-  std::deque<std::pair<std::string, uint64_t>> finished;
-  std::list<Message*> lru;
+  absl::flat_hash_map<std::string, Message*> by_key;
+  absl::flat_hash_map<PendingKey, PendingHandoff, PendingKeyHash, PendingKeyEq> pending;
+  std::deque<HandoffOrder> handoff_order;
+  std::deque<MessageRef> finished;
   CorrelatorStats stats;
   int64_t now = 0, epoch_high = 0, clock_offset = 0, last_sweep = 0;
   uint64_t next_serial = 0;
@@ -960,8 +1233,8 @@ absl::Status Correlator::RestoreState(std::string_view text) {
     std::vector<std::pair<Message*, std::vector<uint64_t>>> hop_lists;
     for (const json& e : j.at("messages")) {
       auto m = std::make_unique<Message>();
-      m->key = e.at("key").get<std::string>();
-      m->host_key = e.at("host_key").get<std::string>();
+      const std::string key = e.at("key").get<std::string>();
+      const std::string host_key = e.at("host_key").get<std::string>();
       m->serial = e.at("serial").get<uint64_t>();
       m->first_micros = e.at("first").get<int64_t>();
       m->last_micros = e.at("last").get<int64_t>();
@@ -969,6 +1242,13 @@ absl::Status Correlator::RestoreState(std::string_view text) {
       m->finished = e.at("finished").get<bool>();
       m->queued = e.at("queued").get<bool>();
       m->record = RecordFromJson(e.at("record"));
+      m->host = m->record.host;
+      m->instance = m->record.instance;
+      m->queue_id = m->record.queue_ids.front();
+      if (key != Key(m->host, m->instance, m->queue_id) ||
+          host_key != HostKeyText(m->host, m->queue_id)) {
+        return absl::DataLossError("correlator state: a message's key does not match its record");
+      }
       if (m->serial == 0 || m->serial >= next_serial) {
         return absl::DataLossError("correlator state: a message serial is out of range");
       }
@@ -976,15 +1256,13 @@ absl::Status Correlator::RestoreState(std::string_view text) {
       if (!by_serial.emplace(m->serial, raw).second) {
         return absl::DataLossError("correlator state: a message serial appears twice");
       }
-      if (e.at("by_host").get<bool>() &&
-          !by_host.emplace(m->host_key, raw).second) {
+      if (e.at("by_host").get<bool>() && !by_host.insert(HostSlot{raw}).second) {
         return absl::DataLossError("correlator state: two messages claim one queue ID");
       }
       hop_lists.emplace_back(raw, e.at("hops").get<std::vector<uint64_t>>());
-      lru.push_back(raw);
-      raw->lru_pos = std::prev(lru.end());
-      const std::string key = m->key;
-      if (!messages.emplace(key, std::move(m)).second) {
+      raw->slot = static_cast<uint32_t>(slots.size());
+      slots.push_back(std::move(m));
+      if (!by_key.emplace(key, raw).second || !messages.insert(raw).second) {
         return absl::DataLossError("correlator state: a message appears twice");
       }
     }
@@ -1013,28 +1291,59 @@ absl::Status Correlator::RestoreState(std::string_view text) {
         return absl::DataLossError("correlator state: hops do not form groups");
       }
     }
+    // A finished entry or a hand-off names its message by key and serial;
+    // one whose message is gone is skipped (finished) or joins nothing
+    // (hand-off). A serial not given yet could name a future message.
     for (const json& f : j.at("finished")) {
-      finished.emplace_back(f.at(0).get<std::string>(), f.at(1).get<uint64_t>());
+      const std::string key = f.at(0).get<std::string>();
+      const uint64_t serial = f.at(1).get<uint64_t>();
+      if (serial >= next_serial) {
+        return absl::DataLossError("correlator state: a finished entry's serial is out of range");
+      }
+      auto it = by_key.find(key);
+      if (it != by_key.end() && it->second->serial == serial) {
+        finished.push_back({it->second->slot, serial});
+      }
     }
     for (const json& p : j.at("pending")) {
+      PendingKey key;
+      if (!SplitHostKey(p.at(0).get<std::string>(), &key.host, &key.queue_id)) {
+        return absl::DataLossError("correlator state: a hand-off key is malformed");
+      }
       PendingHandoff h;
-      h.from_key = p.at(1).get<std::string>();
+      const std::string from_key = p.at(1).get<std::string>();
       h.from_serial = p.at(2).get<uint64_t>();
       h.micros = p.at(3).get<int64_t>();
-      pending[p.at(0).get<std::string>()] = std::move(h);
+      if (h.from_serial >= next_serial) {
+        return absl::DataLossError("correlator state: a hand-off's serial is out of range");
+      }
+      auto from = by_key.find(from_key);
+      h.from_slot = from != by_key.end() && from->second->serial == h.from_serial
+                        ? from->second->slot
+                        : kNoSlot;
+      pending[std::move(key)] = h;
     }
     for (const json& o : j.at("handoff_order")) {
-      handoff_order.emplace_back(o.at(0).get<std::string>(), o.at(1).get<int64_t>());
+      HandoffOrder order;
+      if (!SplitHostKey(o.at(0).get<std::string>(), &order.key.host, &order.key.queue_id)) {
+        return absl::DataLossError("correlator state: a hand-off key is malformed");
+      }
+      order.micros = o.at(1).get<int64_t>();
+      handoff_order.push_back(std::move(order));
     }
   } catch (const std::exception& e) {
     return absl::DataLossError(absl::StrCat("correlator state is malformed: ", e.what()));
   }
+  slots_ = std::move(slots);
+  free_slots_.clear();
+  empty_slots_.clear();
   messages_ = std::move(messages);
   by_host_ = std::move(by_host);
   pending_handoffs_ = std::move(pending);
   handoff_order_ = std::move(handoff_order);
   finished_ = std::move(finished);
-  lru_.swap(lru);  // swap keeps the iterators in Message::lru_pos valid
+  lru_head_ = lru_tail_ = nullptr;
+  for (const std::unique_ptr<Message>& m : slots_) LruAppend(m.get());  // saved in LRU order
   stats_ = stats;
   now_micros_ = now;
   epoch_high_micros_ = epoch_high;

@@ -39,13 +39,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "analyzer/message_record.h"
 #include "common/log_line.h"
@@ -133,18 +134,97 @@ class Correlator {
   const CorrelatorStats& stats() const { return stats_; }
 
  private:
+  // Performance: Add() allocates nothing in the steady state. Messages live
+  // in reused slots (a slot number and the message's serial name a message
+  // safely after it is gone); lookups hash (host, instance, queue ID) views
+  // of the line without building a key; an emitted record is the message's
+  // own, lent to the sink and then cleared for the next message, so its
+  // strings keep their buffers (unless the sink moves them away).
   struct Message;
+  // (host, instance, queue ID) of a line, to look a message up.
+  struct MessageKey {
+    std::string_view host, instance, queue_id;
+  };
+  // (host, queue ID), to join hops across instances and hand-offs.
+  struct HostKey {
+    std::string_view host, queue_id;
+  };
+  struct MessageHash {
+    using is_transparent = void;
+    size_t operator()(const Message* m) const;
+    size_t operator()(const MessageKey& k) const;
+  };
+  struct MessageEq {
+    using is_transparent = void;
+    bool operator()(const Message* a, const Message* b) const;
+    bool operator()(const Message* a, const MessageKey& b) const;
+    bool operator()(const MessageKey& a, const Message* b) const;
+  };
+  // A by_host_ entry: the newest message started on (host, queue ID).
+  struct HostSlot {
+    mutable Message* message;
+  };
+  struct HostSlotHash {
+    using is_transparent = void;
+    size_t operator()(const HostSlot& s) const;
+    size_t operator()(const HostKey& k) const;
+  };
+  struct HostSlotEq {
+    using is_transparent = void;
+    bool operator()(const HostSlot& a, const HostSlot& b) const;
+    bool operator()(const HostSlot& a, const HostKey& b) const;
+    bool operator()(const HostKey& a, const HostSlot& b) const;
+  };
+  // (host, queue ID) of a hand-off target not seen yet.
+  struct PendingKey {
+    std::string host, queue_id;
+  };
+  struct PendingKeyHash {
+    using is_transparent = void;
+    size_t operator()(const PendingKey& k) const;
+    size_t operator()(const HostKey& k) const;
+  };
+  struct PendingKeyEq {
+    using is_transparent = void;
+    bool operator()(const PendingKey& a, const PendingKey& b) const;
+    bool operator()(const PendingKey& a, const HostKey& b) const;
+    bool operator()(const HostKey& a, const PendingKey& b) const;
+  };
+  // The message that handed over, by slot and serial (stale once it is gone).
+  struct PendingHandoff {
+    uint32_t from_slot = 0;
+    uint64_t from_serial = 0;
+    int64_t micros = 0;
+  };
+  struct HandoffOrder {
+    PendingKey key;
+    int64_t micros = 0;
+  };
+  // A message by slot and serial, in finishing order and in victim lists.
+  struct MessageRef {
+    uint32_t slot = 0;
+    uint64_t serial = 0;
+  };
+  static constexpr uint32_t kNoSlot = 0xffffffff;
 
   Message* Find(std::string_view host, std::string_view instance,
                 std::string_view queue_id);
   Message* FindOnHost(std::string_view host, std::string_view queue_id);
-  Message* Start(const LogLine& line, const parsers::Event& event);
-  Message* GetOrStart(const LogLine& line, const parsers::Event& event);
+  // The live message `ref` names, or nullptr when it is gone.
+  Message* Deref(MessageRef ref) const;
+  Message* Start(const LogLine& line, std::string_view queue_id);
+  Message* GetOrStart(const LogLine& line, std::string_view queue_id);
+  Message* NewMessage();
+  // Returns `m`, unlinked from every index, to the free slots.
+  void Release(Message* m);
   void Touch(Message* m, const Timestamp& t);
+  void LruAppend(Message* m);
+  void LruUnlink(Message* m);
   void MarkFinished(Message* m, const char* end);
   void Join(Message* root, Message* hop);
   Message* Root(Message* m);
   void OnDelivery(Message* m, const LogLine& line, const parsers::Event& e);
+  RecipientRecord& NewRecipient(std::vector<RecipientRecord>* recipients);
   void AdvanceClock(const Timestamp& t);
   // A backwards step of log time larger than this starts a new epoch.
   int64_t ClockJumpMicros() const;
@@ -152,8 +232,10 @@ class Correlator {
   void EvictOld();
   void ExpireHandoffs();
   void EmitGroup(Message* root, bool finished, const char* end_if_unfinished);
-  void Erase(Message* m);
-  MessageRecord BuildRecord(Message* root);
+  void Unlink(Message* m);
+  // Merges the group's hops into root->record (the record to emit).
+  void BuildRecord(Message* root);
+  void ClearRecord(MessageRecord* r);
 
   CorrelatorOptions options_;
   Sink sink_;
@@ -169,25 +251,31 @@ class Correlator {
   int64_t epoch_high_micros_ = 0;    // newest log time of this epoch
   int64_t clock_offset_micros_ = 0;  // clock minus log time in this epoch
   int64_t last_sweep_micros_ = 0;
+  // Every message, live or free, by slot; a slot whose memory was given
+  // back is null.
+  std::vector<std::unique_ptr<Message>> slots_;
+  std::vector<uint32_t> free_slots_;   // free messages, ready for reuse
+  std::vector<uint32_t> empty_slots_;  // null slots
   // (host, instance, queue ID) -> message
-  absl::flat_hash_map<std::string, std::unique_ptr<Message>> messages_;
-  // (host, queue ID) -> message, to join hops across instances
-  absl::flat_hash_map<std::string, Message*> by_host_;
+  absl::flat_hash_set<Message*, MessageHash, MessageEq> messages_;
+  // (host, queue ID) -> the newest message on it, to join hops across
+  // instances
+  absl::flat_hash_set<HostSlot, HostSlotHash, HostSlotEq> by_host_;
   // (host, queue ID) of a hand-off target not seen yet -> the message that
   // handed over; joined when that queue ID appears (shuffled lines).
-  struct PendingHandoff {
-    std::string from_key;
-    uint64_t from_serial = 0;
-    int64_t micros = 0;
-  };
-  absl::flat_hash_map<std::string, PendingHandoff> pending_handoffs_;
-  std::deque<std::pair<std::string, int64_t>> handoff_order_;  // oldest first
-  std::list<Message*> lru_;            // least recently active first
-  // (key, serial) of messages in finishing order; an entry whose message was
-  // erased or restarted since is stale and skipped.
-  std::deque<std::pair<std::string, uint64_t>> finished_;
+  absl::flat_hash_map<PendingKey, PendingHandoff, PendingKeyHash, PendingKeyEq>
+      pending_handoffs_;
+  std::deque<HandoffOrder> handoff_order_;  // oldest first
+  // Least recently active first (intrusive, through Message).
+  Message* lru_head_ = nullptr;
+  Message* lru_tail_ = nullptr;
+  // Messages in finishing order; an entry whose message was erased since is
+  // stale and skipped.
+  std::deque<MessageRef> finished_;
   uint64_t next_serial_ = 1;
-  std::string lookup_key_;  // reused by Find()/FindOnHost()
+  // Scratch, reused.
+  std::vector<MessageRef> victims_;
+  std::vector<Message*> abandoned_;
 };
 
 }  // namespace mailgauge::analyzer

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analyzer/log_input.h"
+#include "analyzer/records_json.h"
 #include "gtest/gtest.h"
 
 namespace mailgauge::analyzer {
@@ -445,6 +446,54 @@ TEST(CorrelatorTest, JoinsXforwardReinjectionByOrigQueueId) {
   ASSERT_EQ(1u, m.recipients.size());
   EXPECT_EQ("local", m.recipients[0].relay);
   EXPECT_EQ("6F7A8B9C0D", m.recipients[0].queue_id);
+}
+
+// The records of `lines` as JSON, from a sink that only reads them (so the
+// correlator reuses each record's storage for the next message).
+std::vector<std::string> RecordsReadInPlace(const std::vector<std::string>& lines) {
+  std::vector<std::string> out;
+  Correlator correlator(CorrelatorOptions(), [&](MessageRecord&& m) {
+    out.push_back(RecordToJson(m).dump());
+  });
+  LogInputOptions input_options;
+  input_options.envelope.year = 2026;
+  input_options.envelope.time_zone = absl::UTCTimeZone();
+  auto input = LogInput::Create(input_options, [&](const LogLine& l, const parsers::Event& e) {
+    correlator.Add(l, e);
+  });
+  EXPECT_TRUE(input.ok()) << input.status();
+  for (const std::string& line : lines) (*input)->ProcessLine(line);
+  correlator.Finish(/*include_unfinished=*/true);
+  return out;
+}
+
+TEST(CorrelatorTest, AReusedRecordStartsClean) {
+  // A message that sets nearly every field, emitted and done with; then a
+  // plain one, which reuses its storage: it must read as if alone.
+  const std::vector<std::string> rich = {
+      "Nov 25 12:00:00 mx postfix/submission/smtpd[400]: 5E6F7A8B9C: client=ext.example.org[203.0.113.5]:4711, sasl_method=PLAIN, sasl_username=frank",
+      "Nov 25 12:00:00 mx postfix/cleanup[401]: 5E6F7A8B9C: message-id=<m4@example.org>",
+      "Nov 25 12:00:00 mx postfix/cleanup[401]: 5E6F7A8B9C: hold: header Subject: x from ext.example.org[203.0.113.5]; from=<frank@example.org> to=<held@mx.example.com> proto=ESMTP helo=<ext>: hold it",
+      "Nov 25 12:00:00 mx postfix/qmgr[402]: 5E6F7A8B9C: from=<frank@example.org>, size=4000, nrcpt=3 (queue active)",
+      "Nov 25 12:00:01 mx postfix/smtp[403]: 5E6F7A8B9C: to=<gina@remote.test>, orig_to=<g@mx.example.com>, relay=remote.test[192.0.2.50]:25, delay=5, delays=0.01/0/5/0, dsn=4.4.1, status=deferred (connect to remote.test[192.0.2.50]:25: Connection refused)",
+      "Nov 25 12:00:01 mx postfix/smtp[403]: 5E6F7A8B9C: to=<nobody@remote.test>, relay=remote.test[192.0.2.50]:25, delay=0.9, delays=0.1/0/0.3/0.5, dsn=5.1.1, status=bounced (host remote.test[192.0.2.50] said: 550 5.1.1 <nobody@remote.test>: Recipient address rejected: User unknown (in reply to RCPT TO command))",
+      "Nov 25 12:00:01 mx postfix/bounce[404]: 5E6F7A8B9C: sender non-delivery notification: 6F7A8B9C0D",
+      "Nov 25 12:00:02 mx postfix/postsuper[405]: 5E6F7A8B9C: removed",
+      "Nov 25 12:00:02 mx postfix/qmgr[402]: 6F7A8B9C0D: removed",
+  };
+  std::vector<std::string> both = rich;
+  both.push_back("Nov 25 12:10:00 mx postfix/smtpd[500]: connect from client.example.org[192.0.2.10]");
+  for (const std::string& l : kLocalDelivery) both.push_back(l.substr(0, 7) + "12:1" + l.substr(11));
+  std::vector<std::string> alone;
+  for (const std::string& l : kLocalDelivery) alone.push_back(l.substr(0, 7) + "12:1" + l.substr(11));
+  const std::vector<std::string> after = RecordsReadInPlace(both);
+  const std::vector<std::string> by_itself = RecordsReadInPlace(alone);
+  ASSERT_EQ(3u, after.size());
+  ASSERT_EQ(1u, by_itself.size());
+  EXPECT_EQ(by_itself[0], after[2]);
+  // The rich one really set what the plain one must not inherit.
+  EXPECT_NE(std::string::npos, after[0].find("frank")) << after[0];
+  EXPECT_NE(std::string::npos, after[0].find("user_unknown")) << after[0];
 }
 
 TEST(CorrelatorTest, AdvancingTheClockEmitsAQuietLogsFinishedMessages) {
