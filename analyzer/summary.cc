@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <ostream>
 #include <sstream>
@@ -97,12 +98,10 @@ std::string HostKey(std::string_view host, std::string_view id) {
   return k;
 }
 
-// m[k], allocating the key only when it is new (heterogeneous lookup).
+// m[k], copying the key only when it is new.
 template <typename V>
-V& FindOrInsert(absl::flat_hash_map<std::string, V>* m, std::string_view k) {
-  auto it = m->find(absl::string_view(k.data(), k.size()));
-  if (it != m->end()) return it->second;
-  return m->try_emplace(std::string(k)).first->second;
+V& FindOrInsert(InternedMap<V>* m, std::string_view k) {
+  return (*m)[k];
 }
 
 }  // namespace
@@ -118,14 +117,158 @@ int LocalHour(const Timestamp& t) {
   return static_cast<int>(m / kMicrosPerHour);
 }
 
-std::string ClientDomain(std::string_view name, std::string_view addr) {
-  if (name.empty() || name == "unknown") return std::string(addr);
+namespace {
+
+// Printable ASCII only: where RE2's UTF-8 characters are bytes, '.' and
+// '\S' match every byte but ' ', and the hand-written matchers below agree
+// with the patterns they stand for (summary_test checks them against RE2).
+bool PrintableAscii(std::string_view s) {
+  for (const char c : s) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+void AppendLower(std::string_view s, std::string* out) {
+  const size_t start = out->size();
+  out->append(s.data(), s.size());
+  for (size_t i = start; i < out->size(); ++i) {
+    (*out)[i] = static_cast<char>(std::tolower(static_cast<unsigned char>((*out)[i])));
+  }
+}
+
+}  // namespace
+
+namespace internal {
+
+// pflogsumm's collapse ^(.*)\.([^\.]+)\.([^\.]{3}|[^\.]{2,3}\.[^\.]{2})$:
+// "$2.$3" is the last two labels when the last has 3 characters, else the
+// last three when the last has 2 and the one before 2 or 3 (the greedy
+// first group prefers the shorter tail), each label before it non-empty and
+// a '.' before that. nullopt when it does not match.
+std::optional<std::string_view> CollapsedDomain(std::string_view name) {
+  const size_t d1 = name.rfind('.');
+  if (d1 == std::string_view::npos || d1 == 0) return std::nullopt;
+  const size_t d2 = name.rfind('.', d1 - 1);
+  if (d2 == std::string_view::npos) return std::nullopt;
+  if (name.size() - d1 - 1 == 3 && d1 - d2 - 1 > 0) return name.substr(d2 + 1);
+  if (d2 == 0) return std::nullopt;
+  const size_t d3 = name.rfind('.', d2 - 1);
+  if (d3 == std::string_view::npos) return std::nullopt;
+  const size_t last = name.size() - d1 - 1, middle = d1 - d2 - 1;
+  if (last == 2 && (middle == 2 || middle == 3) && d2 - d3 - 1 > 0) return name.substr(d3 + 1);
+  return std::nullopt;
+}
+
+namespace {
+
+bool IsWordChar(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+// The keyword of `keywords` that `s` has at `p` after a word boundary, or
+// "" (keywords all begin with a word character).
+std::string_view KeywordAt(std::string_view s, size_t p,
+                           std::initializer_list<std::string_view> keywords) {
+  if (p > 0 && IsWordChar(s[p - 1])) return {};
+  for (const std::string_view k : keywords) {
+    if (s.compare(p, k.size(), k) == 0) return k;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<RejectParts> MatchRejectParts(std::string_view msg) {
+  // The greedy ^.* prefers the last keyword from which the rest matches.
+  for (size_t p = msg.size(); p-- > 0;) {
+    const char c = msg[p];
+    if (c != 'r' && c != 'h' && c != 'd') continue;
+    const std::string_view k =
+        KeywordAt(msg, p, {"reject: ", "reject_warning: ", "hold: ", "discard: "});
+    if (k.empty()) continue;
+    const size_t q = p + k.size();
+    size_t e = q;
+    while (e < msg.size() && msg[e] != ' ') ++e;  // (\S+): all of the word
+    if (e == q || msg.compare(e, 6, " from ") != 0) continue;
+    const size_t from = e + 6;
+    // (\S+?): the shortest word followed by ": ".
+    size_t i = from;
+    bool found = false;
+    for (; i < msg.size() && msg[i] != ' '; ++i) {
+      if (i > from && msg.compare(i, 2, ": ") == 0) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) continue;
+    return RejectParts{msg.substr(q, e - q), msg.substr(from, i - from), msg.substr(i + 2)};
+  }
+  return std::nullopt;
+}
+
+std::optional<CleanupParts> MatchCleanupParts(std::string_view msg) {
+  // The lazy ^.*? takes the first keyword from which the rest matches.
+  for (size_t p = 0; p < msg.size(); ++p) {
+    const char c = msg[p];
+    if (c != 'm' && c != 'r' && c != 'w' && c != 'h' && c != 'd') continue;
+    const std::string_view k = KeywordAt(
+        msg, p, {"milter-reject: ", "reject: ", "warning: ", "hold: ", "discard: "});
+    if (k.empty()) continue;
+    const size_t q = p + k.size();
+    for (const std::string_view part : {"header", "body", "END-OF-MESSAGE"}) {
+      if (msg.compare(q, part.size(), part) == 0 && q + part.size() < msg.size() &&
+          msg[q + part.size()] == ' ') {
+        return CleanupParts{part, msg.substr(q + part.size() + 1)};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+size_t CleanupTailStart(std::string_view rest) {
+  size_t best = rest.find("; from=<");
+  // "( from \S+?)?" can start the match earlier: " from ", then a word
+  // ending in ';' that " from=<" follows.
+  for (size_t s = rest.find(" from "); s != std::string_view::npos && s < best;
+       s = rest.find(" from ", s + 1)) {
+    const size_t c = s + 6;
+    size_t e = c;
+    while (e < rest.size() && rest[e] != ' ') ++e;
+    if (e - c >= 2 && rest[e - 1] == ';' && rest.compare(e, 7, " from=<") == 0) return s;
+  }
+  return best;
+}
+
+}  // namespace internal
+
+void ClientDomainInto(std::string_view name, std::string_view addr, std::string* out) {
+  out->clear();
+  if (name.empty() || name == "unknown") {
+    out->append(addr.data(), addr.size());
+    return;
+  }
+  if (PrintableAscii(name)) {
+    if (const auto tail = internal::CollapsedDomain(name)) {
+      AppendLower(*tail, out);
+    } else {
+      out->append(name.data(), name.size());
+    }
+    return;
+  }
   static const RE2 collapse(R"(^(.*)\.([^\.]+)\.([^\.]{3}|[^\.]{2,3}\.[^\.]{2})$)");
   std::string a, b;
   if (RE2::FullMatch(Piece(name), collapse, nullptr, &a, &b)) {
-    return Lower(absl::StrCat(a, ".", b));
+    AppendLower(absl::StrCat(a, ".", b), out);
+    return;
   }
-  return std::string(name);
+  out->append(name.data(), name.size());
+}
+
+std::string ClientDomain(std::string_view name, std::string_view addr) {
+  std::string out;
+  ClientDomainInto(name, addr, &out);
+  return out;
 }
 
 std::string ClientDomainFromText(std::string_view text) {
@@ -166,8 +309,7 @@ void MergeNested(NestedCounts* a, const NestedCounts& b) {
 void MergeNested3(Nested3Counts* a, const Nested3Counts& b) {
   for (const auto& [k, v] : b) MergeNested(&(*a)[k], v);
 }
-void MergeAddresses(absl::flat_hash_map<std::string, AddressStats>* a,
-                    const absl::flat_hash_map<std::string, AddressStats>& b) {
+void MergeAddresses(AddressTable* a, const AddressTable& b) {
   for (const auto& [k, v] : b) {
     AddressStats& s = (*a)[k];
     s.count += v.count;
@@ -517,10 +659,10 @@ void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
           const int64_t secs = std::max<int64_t>(
               0, line.time.unix_seconds() - it->second.unix_seconds());
           open_connections_.erase(it);
-          for (ConnectionStats* c :
-               {&data_.smtpd_per_hour[LocalHour(line.time)],
-                &data_.smtpd_per_day[LocalDay(line.time)],
-                &data_.smtpd_per_domain[ClientDomain(e.client_name, e.client_addr)]}) {
+          ClientDomainInto(e.client_name, e.client_addr, &domain_scratch_);
+          for (ConnectionStats* c : {&data_.smtpd_per_hour[LocalHour(line.time)],
+                                     &data_.smtpd_per_day[LocalDay(line.time)],
+                                     &data_.smtpd_per_domain[domain_scratch_]}) {
             ++c->count;
             c->seconds += secs;
             c->max_seconds = std::max(c->max_seconds, secs);
@@ -588,13 +730,20 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
   AddTraffic(line.time, &TrafficCounts::rejected);
   Nested3Counts& table = *kTables[kind];
   const re2::StringPiece msg = Piece(line.message);
+  const bool ascii = PrintableAscii(line.message);
 
   if (e.daemon == Daemon::kCleanup) {
     static const RE2 cleanup(
         R"(^.*?\b(?:(?:milter-)?reject|warning|hold|discard): (header|body|END-OF-MESSAGE) (.*)$)");
+    static const RE2 tail(R"(( from \S+?)?; from=<.*$)");
     std::string part, rest;
-    if (RE2::FullMatch(msg, cleanup, &part, &rest)) {
-      static const RE2 tail(R"(( from \S+?)?; from=<.*$)");
+    if (ascii) {
+      if (const auto m = internal::MatchCleanupParts(line.message)) {
+        const size_t cut = internal::CleanupTailStart(m->rest);
+        ++table["cleanup"][std::string(m->part)][Trim(std::string(m->rest.substr(0, cut)), 64)];
+        return;
+      }
+    } else if (RE2::FullMatch(msg, cleanup, &part, &rest)) {
       RE2::Replace(&rest, tail, "");
       ++table["cleanup"][part][Trim(rest, 64)];
       return;
@@ -604,11 +753,32 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
   static const RE2 parts(
       R"(^.*\b(?:reject(?:_warning)?|hold|discard): (\S+) from (\S+?): (.*)$)");
   std::string stage, client, rest;
-  if (!RE2::FullMatch(msg, parts, &stage, &client, &rest)) {
+  bool matched = false;
+  if (ascii) {
+    if (const auto m = internal::MatchRejectParts(line.message)) {
+      stage.assign(m->stage.data(), m->stage.size());
+      client.assign(m->client.data(), m->client.size());
+      rest.assign(m->rest.data(), m->rest.size());
+      matched = true;
+    }
+  } else {
+    matched = RE2::FullMatch(msg, parts, &stage, &client, &rest);
+  }
+  if (!matched) {
     ++table[std::string(parsers::RejectStageName(e.reject_stage))][std::string(e.reply)]
            [ClientDomain(e.client_name, e.client_addr)];
     return;
   }
+  // Each RE2 below runs only when the text holds what the pattern needs
+  // (the literal checks are necessary conditions, so results are the same).
+  auto contains = [](const std::string& s, std::string_view lit) {
+    return s.find(lit.data(), 0, lit.size()) != std::string::npos;
+  };
+  auto digits3 = [](const std::string& s) {
+    return s.size() >= 4 && std::isdigit(static_cast<unsigned char>(s[0])) &&
+           std::isdigit(static_cast<unsigned char>(s[1])) &&
+           std::isdigit(static_cast<unsigned char>(s[2])) && s[3] == ' ';
+  };
   std::string reason = rest;
   if (stage == "RCPT" || stage == "DATA" || stage == "CONNECT") {
     static const RE2 r1(R"(^(\d{3} <).*?(>:))");
@@ -616,11 +786,18 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
     static const RE2 r3(R"(^(?:.*?[:;] )(?:\[[^\]]+\] )?([^;,]+)[;,].*$)");
     static const RE2 r4(R"(^((?:Sender|Recipient) address rejected: [^:]+):.*$)");
     static const RE2 r5(R"((client|Client host|Sender address) .+? blocked)");
-    RE2::Replace(&reason, r1, R"(\1\2)");
-    RE2::Replace(&reason, r2, R"(\1)");
-    RE2::Replace(&reason, r3, R"(\1)");
-    RE2::Replace(&reason, r4, R"(\1)");
-    RE2::Replace(&reason, r5, "blocked");
+    if (digits3(reason) && reason.size() > 4 && reason[4] == '<' && contains(reason, ">:")) {
+      RE2::Replace(&reason, r1, R"(\1\2)");
+    }
+    if (digits3(reason) && contains(reason, "Protocol error;")) {
+      RE2::Replace(&reason, r2, R"(\1)");
+    }
+    if (contains(reason, ": ") || contains(reason, "; ")) RE2::Replace(&reason, r3, R"(\1)");
+    if (StartsWith(reason, "Sender address rejected: ") ||
+        StartsWith(reason, "Recipient address rejected: ")) {
+      RE2::Replace(&reason, r4, R"(\1)");
+    }
+    if (contains(reason, " blocked")) RE2::Replace(&reason, r5, "blocked");
   } else if (stage == "MAIL") {
     static const RE2 m1(R"(^\d{3} (?:<.+>: )?([^;:]+)[;:]?.*$)");
     RE2::Replace(&reason, m1, R"(\1)");
@@ -633,12 +810,14 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
   static const RE2 to3(R"(to=<(.*?)(?:[, ]|$))");
   static const RE2 from1(R"(from=<([^>]+)>)");
   std::string to, from;
-  if (!RE2::PartialMatch(rest, to1, &to) && !RE2::PartialMatch(rest, to2, &to) &&
-      !RE2::PartialMatch(rest, to3, &to)) {
+  const bool has_to = contains(rest, "to=<");
+  if (!(has_to && RE2::PartialMatch(rest, to1, &to)) &&
+      !(contains(rest, ">: User unknown ") && RE2::PartialMatch(rest, to2, &to)) &&
+      !(has_to && RE2::PartialMatch(rest, to3, &to))) {
     to = "<>";
   }
   if (options_.ignore_case) to = Lower(to);
-  if (!RE2::PartialMatch(rest, from1, &from)) from = "<>";
+  if (!contains(rest, "from=<") || !RE2::PartialMatch(rest, from1, &from)) from = "<>";
   if (options_.srs_mung) from = SrsMung(from);
   from = VerpMung(from, options_.verp_mung);
   if (options_.ignore_case) from = Lower(from);
@@ -651,13 +830,18 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
   if (StartsWith(reason, "Sender address rejected:")) {
     key = from;
     if (options_.rej_add_to) absl::StrAppend(&key, "  (", to, ")");
-  } else if (RE2::PartialMatch(reason, recipient_reason)) {
+  } else if ((StartsWith(reason, "Recipient address rejected:") ||
+              StartsWith(reason, "User unknown")) &&
+             RE2::PartialMatch(reason, recipient_reason)) {
     key = to;
     if (options_.rej_add_from) absl::StrAppend(&key, "  (", from, ")");
-  } else if (RE2::Replace(&reason, pipelining, R"(\1)")) {
+  } else if (contains(reason, "Improper use of SMTP command pipelining;") &&
+             RE2::Replace(&reason, pipelining, R"(\1)")) {
     key = client;
   } else {
-    if (!RE2::Replace(&reason, size, R"(\1)")) {
+    if (!(contains(reason, "Message size exceeds fixed limit;") &&
+          RE2::Replace(&reason, size, R"(\1)")) &&
+        contains(reason, "Server configuration ")) {
       RE2::Replace(&reason, config, R"((Local) \1)");
     }
     key = ClientDomainFromText(client);
@@ -704,15 +888,16 @@ void Summary::AddRecord(const MessageRecord& m) {
     ++data_.totals.received;
     AddTraffic(m.arrival.known() ? m.arrival : m.completion, &TrafficCounts::received);
     if (m.size >= 0 && m.sender_known) {
-      std::string sender = SenderKey(m.sender);
-      std::string domain;
+      const std::string sender = SenderKey(m.sender);
+      std::string_view domain;
       const size_t at = sender.find('@');
       if (at != std::string::npos && at > 0 && at + 1 < sender.size()) {
-        domain = sender.substr(at + 1);
+        domain = std::string_view(sender).substr(at + 1);
       } else if (m.origin == "pickup") {
         domain = sender;
       } else {
-        domain = ClientDomain(m.client_name, m.client_addr);
+        ClientDomainInto(m.client_name, m.client_addr, &domain_scratch_);
+        domain = domain_scratch_;
       }
       const uint64_t size = static_cast<uint64_t>(m.size);
       AddressStats& s = FindOrInsert(&data_.senders, sender);
@@ -811,14 +996,6 @@ void Summary::AddRecord(const MessageRecord& m) {
 
 namespace {
 
-template <typename Map>
-std::vector<typename Map::const_pointer> Sorted(const Map& m) {
-  std::vector<typename Map::const_pointer> v;
-  v.reserve(m.size());
-  for (const auto& kv : m) v.push_back(&kv);
-  std::sort(v.begin(), v.end(), [](auto a, auto b) { return a->first < b->first; });
-  return v;
-}
 
 Json ConnToJson(const ConnectionStats& c) {
   return {{"connections", c.count}, {"seconds", c.seconds}, {"max_seconds", c.max_seconds}};
@@ -855,8 +1032,7 @@ void Nested3FromJson(const Json& a, Nested3Counts* n) {
 void CountsFromJson(const Json& a, const char* k, CountMap* m) {
   for (const Json& e : a) (*m)[S(e, k)] += U(e, "count");
 }
-void AddressesFromJson(const Json& a, const char* k,
-                       absl::flat_hash_map<std::string, AddressStats>* m) {
+void AddressesFromJson(const Json& a, const char* k, AddressTable* m) {
   for (const Json& e : a) {
     AddressStats& s = (*m)[S(e, k)];
     s.count += U(e, "messages");
@@ -893,21 +1069,21 @@ namespace {
 // JsonStream without building a Json value.
 struct StringCountsRow {
   const char* key;
-  const std::string* value;
+  std::string_view value;
   std::array<std::pair<const char*, uint64_t>, 2> counts;
 };
 
 // Appends `s` as nlohmann's dump writes a string: printable ASCII without
 // '"' and '\\' as is, anything else through nlohmann itself.
-void AppendJsonString(const std::string& s, std::string* out) {
+void AppendJsonString(std::string_view s, std::string* out) {
   for (const char c : s) {
     if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
-      *out += Json(s).dump();
+      *out += Json(std::string(s)).dump();
       return;
     }
   }
   *out += '"';
-  *out += s;
+  out->append(s.data(), s.size());
   *out += '"';
 }
 
@@ -996,14 +1172,15 @@ class JsonStream {
     t += '"';
     t += row.key;
     t += sep;
-    AppendJsonString(*row.value, &t);
+    AppendJsonString(row.value, &t);
     for (const auto& [name, n] : row.counts) {
       t += ',';
       t += field_pad;
       t += '"';
       t += name;
       t += sep;
-      t += std::to_string(n);
+      char digits[24];
+      t.append(digits, std::to_chars(digits, digits + sizeof(digits), n).ptr);
     }
     if (pretty) {
       t += '\n';
@@ -1043,11 +1220,10 @@ void CountRows(const CountMap& m, const char* k, Emit&& emit) {
 }
 
 template <typename Emit>
-void AddressRows(const absl::flat_hash_map<std::string, AddressStats>& m, const char* k,
-                 Emit&& emit) {
-  for (auto* kv : Sorted(m)) {
-    emit(StringCountsRow{k, &kv->first,
-                         {{{"messages", kv->second.count}, {"bytes", kv->second.bytes}}}});
+void AddressRows(const AddressTable& m, const char* k, Emit&& emit) {
+  for (const uint32_t id : m.SortedIds()) {
+    const AddressStats& s = m.value(id);
+    emit(StringCountsRow{k, m.key(id), {{{"messages", s.count}, {"bytes", s.bytes}}}});
   }
 }
 
@@ -1094,9 +1270,9 @@ void Summary::WriteJson(std::ostream& out, int indent) const {
     }
   });
   j.Array("delivery_domains", [&](auto&& emit) {
-    for (auto* kv : Sorted(d.delivery_domains)) {
-      const DeliveryDomainStats& s = kv->second;
-      emit(Json{{"domain", kv->first},
+    for (const uint32_t id : d.delivery_domains.SortedIds()) {
+      const DeliveryDomainStats& s = d.delivery_domains.value(id);
+      emit(Json{{"domain", std::string(d.delivery_domains.key(id))},
                 {"delivered", s.count},
                 {"bytes", s.bytes},
                 {"defers", s.defers},
@@ -1145,9 +1321,9 @@ void Summary::WriteJson(std::ostream& out, int indent) const {
     }
   });
   j.Array("per_domain", [&](auto&& emit) {
-    for (auto* kv : Sorted(d.smtpd_per_domain)) {
-      Json row = {{"domain", kv->first}};
-      row.update(ConnToJson(kv->second));
+    for (const uint32_t id : d.smtpd_per_domain.SortedIds()) {
+      Json row = {{"domain", std::string(d.smtpd_per_domain.key(id))}};
+      row.update(ConnToJson(d.smtpd_per_domain.value(id)));
       emit(row);
     }
   });

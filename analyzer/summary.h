@@ -20,8 +20,10 @@
 // Summaries are mergeable (Merge) and round-trip through JSON (ToJson /
 // FromJson), so per-host or per-day summaries combine into one report.
 // Memory: full tables of senders, recipients and domains (the report needs
-// exact counts, as pflogsumm keeps them), nothing per line; the only
-// per-message state is the size of each queue ID until its record arrives.
+// exact counts, as pflogsumm keeps them), each address stored once in an
+// InternedMap (~50 bytes per 20-character address); nothing per line; the
+// only per-message state is the size of each queue ID until its record
+// arrives.
 //
 // Thread-safety: not thread-safe.
 #ifndef MAILGAUGE_ANALYZER_SUMMARY_H_
@@ -30,6 +32,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -38,6 +41,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "analyzer/interned_map.h"
 #include "analyzer/message_record.h"
 #include "common/log_line.h"
 #include "common/timestamp.h"
@@ -144,6 +148,10 @@ struct Totals {
   uint64_t bytes_delivered = 0;
 };
 
+// Address or domain -> counts: each key stored once (see interned_map.h);
+// renderers sort the rows they show.
+using AddressTable = InternedMap<AddressStats>;
+
 // key -> count
 using CountMap = std::map<std::string, uint64_t>;
 // group -> key -> count (deferral detail by service, bounce detail by relay).
@@ -161,10 +169,10 @@ struct SummaryData {
   std::map<int64_t, TrafficCounts> per_day;
   std::array<TrafficCounts, 24> per_hour{};
 
-  absl::flat_hash_map<std::string, AddressStats> senders;
-  absl::flat_hash_map<std::string, AddressStats> recipients;
-  absl::flat_hash_map<std::string, AddressStats> sending_domains;
-  absl::flat_hash_map<std::string, DeliveryDomainStats> delivery_domains;
+  AddressTable senders;
+  AddressTable recipients;
+  AddressTable sending_domains;
+  InternedMap<DeliveryDomainStats> delivery_domains;
   std::map<std::string, std::string> no_size;  // queue ID -> recipient
 
   NestedCounts deferral_detail;  // service -> reason
@@ -183,7 +191,7 @@ struct SummaryData {
   // --smtpd-stats
   std::array<ConnectionStats, 24> smtpd_per_hour{};
   std::map<int64_t, ConnectionStats> smtpd_per_day;
-  absl::flat_hash_map<std::string, ConnectionStats> smtpd_per_domain;
+  InternedMap<ConnectionStats> smtpd_per_domain;
 
   // mailgauge's own sections.
   CountMap postscreen;           // "pass_new", "dnsbl", "pregreet", ...
@@ -259,6 +267,7 @@ class Summary {
   // table gets a new key.
   std::string key_scratch_;
   std::string address_scratch_;
+  std::string domain_scratch_;
   std::vector<std::pair<std::string_view, int64_t>> sizes_scratch_;
   int64_t last_day_ = 0;  // the day last added to data_.days
   // Transient, not serialized: size logged by qmgr for each "host queue-ID"
@@ -281,11 +290,35 @@ std::string SrsMung(std::string_view address);
 // pflogsumm's gimme_domain: "mail.example.com[192.0.2.1]" -> "example.com",
 // "unknown[192.0.2.1]" -> "192.0.2.1".
 std::string ClientDomain(std::string_view name, std::string_view addr);
+// The same into `out` (cleared first), for callers that reuse a buffer.
+void ClientDomainInto(std::string_view name, std::string_view addr, std::string* out);
 // Same, from the text form "name[addr]" or "[addr]:port".
 std::string ClientDomainFromText(std::string_view text);
 // Local calendar day (days since 1970-01-01) and hour of a timestamp.
 int64_t LocalDay(const Timestamp& t);
 int LocalHour(const Timestamp& t);
+
+namespace internal {
+// Hand-written equivalents of pflogsumm's patterns that Summary runs per
+// line, exact on printable ASCII text (Summary falls back to RE2 on any other
+// byte); summary_test compares them with RE2 on real, generated and mutated
+// lines.
+
+// ^(.*)\.([^\.]+)\.([^\.]{3}|[^\.]{2,3}\.[^\.]{2})$ -> "$2.$3".
+std::optional<std::string_view> CollapsedDomain(std::string_view name);
+// ^.*\b(?:reject(?:_warning)?|hold|discard): (\S+) from (\S+?): (.*)$
+struct RejectParts {
+  std::string_view stage, client, rest;
+};
+std::optional<RejectParts> MatchRejectParts(std::string_view msg);
+// ^.*?\b(?:(?:milter-)?reject|warning|hold|discard): (header|body|END-OF-MESSAGE) (.*)$
+struct CleanupParts {
+  std::string_view part, rest;
+};
+std::optional<CleanupParts> MatchCleanupParts(std::string_view msg);
+// Where ( from \S+?)?; from=<.*$ first matches in `rest`; npos if nowhere.
+size_t CleanupTailStart(std::string_view rest);
+}  // namespace internal
 
 }  // namespace mailgauge::analyzer
 

@@ -6,11 +6,17 @@
 #include <string>
 #include <vector>
 
+#include <cmath>
+#include <random>
+
 #include "absl/time/time.h"
 #include "analyzer/correlator.h"
 #include "analyzer/log_input.h"
+#include "analyzer/report/text_report.h"
+#include "bench/log_generator.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "re2/re2.h"
 
 namespace mailgauge::analyzer {
 namespace {
@@ -467,6 +473,210 @@ TEST(SummaryTest, MessageDetailKeepsOneEntryPerReceivedMessage) {
   // Without -e nothing is kept.
   Pipeline plain;
   EXPECT_TRUE(plain.Run(kTwoDomains).data().message_detail.empty());
+}
+
+// ---------------------------------------------------------------------------
+// The hand-written matchers against the RE2 patterns they stand for.
+
+std::string MessageOf(const std::string& line) {
+  const size_t p = line.find("]: ");
+  return p == std::string::npos ? line : line.substr(p + 3);
+}
+
+// Messages of the corpora and of generated traffic, and random mutations of
+// them made of the pieces the patterns care about; printable ASCII only (the
+// matchers' domain).
+std::vector<std::string> MatcherInputs() {
+  std::vector<std::string> base;
+  for (const char* path : {"testdata/report/logs/handwritten.log",
+                           "testdata/report/logs/smtpd_milter_reject.log",
+                           "testdata/report/logs/verify_probes.log",
+                           "testdata/logs/postfix_real.syslog"}) {
+    for (const std::string& l : ReadLines(path)) base.push_back(MessageOf(l));
+  }
+  bench::LogGenerator gen(bench::LogGeneratorOptions{});
+  std::string line;
+  while (gen.lines() < 40000 && gen.Next(&line)) {
+    if (line.find("reject") != std::string::npos || line.find("disconnect") != std::string::npos) {
+      base.push_back(MessageOf(line));
+    }
+  }
+  const std::vector<std::string> pieces = {
+      " from ", ": ", ";", "; from=<", " from=<", "reject: ", "reject_warning: ", "hold: ",
+      "discard: ", "milter-reject: ", "warning: ", "header ", "body ", "END-OF-MESSAGE ", "x",
+      "_", "-", " ", "[", "]", ".", "..", ".com", ".co.uk", "ab", "abc", "RCPT", "<", ">",
+      "\t", "\x7f"};
+  std::mt19937 rng(11);
+  std::vector<std::string> out;
+  for (const std::string& b : base) {
+    out.push_back(b);
+    for (int round = 0; round < 12; ++round) {
+      std::string m = b;
+      for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0; --edits) {
+        const size_t at = m.empty() ? 0 : rng() % (m.size() + 1);
+        switch (rng() % 3) {
+          case 0:
+            m.insert(at, pieces[rng() % pieces.size()]);
+            break;
+          case 1:
+            m.erase(at, rng() % 8);
+            break;
+          default:
+            m = m.substr(0, at) + m.substr(rng() % (m.size() + 1));
+            break;
+        }
+      }
+      out.push_back(m);
+    }
+  }
+  return out;
+}
+
+bool Printable(const std::string& s) {
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+TEST(SummaryMatchersTest, AgreeWithTheirRe2Patterns) {
+  static const RE2 parts(
+      R"(^.*\b(?:reject(?:_warning)?|hold|discard): (\S+) from (\S+?): (.*)$)");
+  static const RE2 cleanup(
+      R"(^.*?\b(?:(?:milter-)?reject|warning|hold|discard): (header|body|END-OF-MESSAGE) (.*)$)");
+  static const RE2 tail(R"(( from \S+?)?; from=<.*$)");
+  static const RE2 collapse(R"(^(.*)\.([^\.]+)\.([^\.]{3}|[^\.]{2,3}\.[^\.]{2})$)");
+  size_t checked = 0, parts_matched = 0, cleanup_matched = 0, collapsed = 0;
+  for (const std::string& msg : MatcherInputs()) {
+    if (!Printable(msg)) continue;
+    ++checked;
+    std::string stage, client, rest;
+    const bool want = RE2::FullMatch(msg, parts, &stage, &client, &rest);
+    const auto got = internal::MatchRejectParts(msg);
+    ASSERT_EQ(want, got.has_value()) << msg;
+    if (want) {
+      ++parts_matched;
+      EXPECT_EQ(stage, got->stage) << msg;
+      EXPECT_EQ(client, got->client) << msg;
+      EXPECT_EQ(rest, got->rest) << msg;
+    }
+    std::string part, crest;
+    const bool want_c = RE2::FullMatch(msg, cleanup, &part, &crest);
+    const auto got_c = internal::MatchCleanupParts(msg);
+    ASSERT_EQ(want_c, got_c.has_value()) << msg;
+    if (want_c) {
+      ++cleanup_matched;
+      EXPECT_EQ(part, got_c->part) << msg;
+      EXPECT_EQ(crest, got_c->rest) << msg;
+    }
+    for (const std::string& t : {msg, crest, rest}) {
+      std::string replaced = t;
+      RE2::Replace(&replaced, tail, "");
+      EXPECT_EQ(replaced, t.substr(0, internal::CleanupTailStart(t))) << t;
+    }
+    // Host names: the message's words and its client name.
+    for (const std::string& name : {client, client.substr(0, client.find('[')), msg}) {
+      std::string a, b;
+      const bool want_d = RE2::FullMatch(name, collapse, nullptr, &a, &b);
+      const auto got_d = internal::CollapsedDomain(name);
+      ASSERT_EQ(want_d, got_d.has_value()) << name;
+      if (want_d) {
+        ++collapsed;
+        EXPECT_EQ(a + "." + b, *got_d) << name;
+      }
+    }
+  }
+  // The inputs exercise both outcomes of each matcher.
+  EXPECT_GT(checked, 50000u);
+  EXPECT_GT(parts_matched, 1000u);
+  EXPECT_GT(cleanup_matched, 100u);
+  EXPECT_GT(collapsed, 1000u);
+}
+
+TEST(SummaryMatchersTest, CollapsedDomainCases) {
+  for (const auto& [name, want] : std::vector<std::pair<std::string, std::string>>{
+           {"mail.example.com", "example.com"},
+           {"a.b.mail.example.co.uk", "example.co.uk"},
+           {"mx.example.org.uk", "example.org.uk"},
+           {"example.com", ""},
+           {".example.com", "example.com"},
+           {"a..com", ""},
+           {"host.example.de", ""},
+           {"a.b.cde.de", "b.cde.de"},
+           {"x.y.ab.cd", "y.ab.cd"},
+           {"x..ab.cd", ""},
+           {"", ""},
+           {"nodots", ""}}) {
+    const auto got = internal::CollapsedDomain(name);
+    EXPECT_EQ(want, got ? std::string(*got) : std::string()) << name;
+  }
+  EXPECT_EQ("example.com", ClientDomain("Mail.EXAMPLE.com", "192.0.2.1"));
+  EXPECT_EQ("192.0.2.1", ClientDomain("unknown", "192.0.2.1"));
+  // Not printable ASCII: RE2 decides (UTF-8 characters, not bytes).
+  EXPECT_EQ("b\xc3\xa9.com", ClientDomain("a.b\xc3\xa9.com", "192.0.2.1"));
+}
+
+// "" when equal, else the first differing line of each (gtest's diff of two
+// multi-megabyte documents needs gigabytes).
+std::string FirstDifference(const std::string& want, const std::string& got) {
+  if (want == got) return "";
+  size_t i = 0;
+  while (i < want.size() && i < got.size() && want[i] == got[i]) ++i;
+  const size_t start = want.rfind('\n', i) == std::string::npos ? 0 : want.rfind('\n', i) + 1;
+  auto line = [&](const std::string& s) { return s.substr(start, s.find('\n', i) - start); };
+  return "at byte " + std::to_string(i) + ": want \"" + line(want) + "\", got \"" + line(got) +
+         "\"";
+}
+
+// The JSON with delivery_domains' delay_sum and delay_avg rounded to 1e-6
+// s: they are sums of doubles, and a merge adds them in another order
+// (651.9400000000024 whole, 651.9400000000019 merged).
+std::string JsonWithRoundedDelays(const std::string& text) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(text);
+  for (auto& row : j["delivery_domains"]) {
+    for (const char* k : {"delay_sum", "delay_avg"}) {
+      row[k] = std::round(row[k].get<double>() * 1e6) / 1e6;
+    }
+  }
+  return j.dump(2);
+}
+
+// Summaries of the two halves of a generated log (cut between days, so no
+// message spans the cut), merged, equal the summary of the whole: JSON and
+// text report byte for byte (but for the last bits of the JSON's delay sums,
+// see JsonWithRoundedDelays), for the --threads pipeline that merges
+// per-file summaries.
+TEST(SummaryTest, MergeOfHalvesOfGeneratedTrafficEqualsTheWhole) {
+  std::vector<std::string> first_half, second_half;
+  for (const int64_t start : {int64_t{1795600000}, int64_t{1795600000} + 2 * 86400}) {
+    bench::LogGeneratorOptions o;
+    o.seed = start == 1795600000 ? 3 : 4;
+    o.start_unix = start;
+    bench::LogGenerator gen(o);
+    std::vector<std::string>& out = start == 1795600000 ? first_half : second_half;
+    std::string line;
+    while (gen.lines() < 20000 && gen.Next(&line)) out.push_back(line);
+    gen.Finish();
+    while (gen.Next(&line)) out.push_back(line);
+  }
+  std::vector<std::string> all = first_half;
+  all.insert(all.end(), second_half.begin(), second_half.end());
+  Pipeline whole, a, b;
+  const Summary& w = whole.Run(all);
+  Summary& merged = a.Run(first_half);
+  merged.Merge(b.Run(second_half));
+  EXPECT_EQ("", FirstDifference(JsonWithRoundedDelays(w.ToJson()),
+                                JsonWithRoundedDelays(merged.ToJson())));
+  report::ReportOptions ro;
+  ro.smtpd_stats = true;
+  EXPECT_EQ("", FirstDifference(report::RenderText(w.data(), ro),
+                                report::RenderText(merged.data(), ro)));
+  EXPECT_GT(w.data().recipients.size(), 1000u);
+  EXPECT_EQ(w.data().recipients.size(), merged.data().recipients.size());
+  // And through JSON (--merge).
+  absl::StatusOr<Summary> back = Summary::FromJson(merged.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ("", FirstDifference(merged.ToJson(), back->ToJson()));
 }
 
 }  // namespace

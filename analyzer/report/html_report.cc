@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "analyzer/report/text_report.h"
@@ -88,15 +91,24 @@ class Page {
   bool quiet_ = false;
 };
 
+// (name, value) rows of a CountMap or an InternedMap, highest key(value)
+// first, then by name; the first `top` when top > 0.
 template <typename Map, typename Key>
-std::vector<typename Map::const_pointer> Ranked(const Map& m, Key key, int top) {
-  std::vector<typename Map::const_pointer> v;
-  for (const auto& kv : m) v.push_back(&kv);
-  std::sort(v.begin(), v.end(), [&](auto a, auto b) {
-    if (key(a->second) != key(b->second)) return key(a->second) > key(b->second);
-    return a->first < b->first;
-  });
-  if (top > 0 && v.size() > static_cast<size_t>(top)) v.resize(top);
+auto Ranked(const Map& m, Key key, int top) {
+  using V = std::remove_cv_t<std::remove_reference_t<decltype((*m.begin()).second)>>;
+  std::vector<std::pair<std::string_view, const V*>> v;
+  v.reserve(m.size());
+  for (const auto& [name, value] : m) v.emplace_back(name, &value);
+  auto less = [&](const auto& a, const auto& b) {
+    if (key(*a.second) != key(*b.second)) return key(*a.second) > key(*b.second);
+    return a.first < b.first;
+  };
+  if (top > 0 && v.size() > static_cast<size_t>(top)) {
+    std::partial_sort(v.begin(), v.begin() + top, v.end(), less);
+    v.resize(top);
+  } else {
+    std::sort(v.begin(), v.end(), less);
+  }
   return v;
 }
 
@@ -217,8 +229,8 @@ void Nested2Table(Page& p, const NestedCounts& n, const std::string& title, cons
   if (!p.Section(title, n.empty())) return;
   p.TableStart({{k1, false}, {k2, false}, {"count", true}});
   for (const auto& [a, rows] : n) {
-    for (auto* kv : Ranked(rows, [](uint64_t v) { return v; }, top)) {
-      p.Row({{a, false}, {kv->first, false}, {Num(kv->second), true}});
+    for (const auto& [key, count] : Ranked(rows, [](uint64_t v) { return v; }, top)) {
+      p.Row({{a, false}, {std::string(key), false}, {Num(*count), true}});
     }
   }
   p.TableEnd();
@@ -231,8 +243,8 @@ void Nested3Table(Page& p, const Nested3Counts& n, const std::string& title, int
                 {"count", true}});
   for (const auto& [stage, reasons] : n) {
     for (const auto& [reason, rows] : reasons) {
-      for (auto* kv : Ranked(rows, [](uint64_t v) { return v; }, top)) {
-        p.Row({{stage, false}, {reason, false}, {kv->first, false}, {Num(kv->second), true}});
+      for (const auto& [key, count] : Ranked(rows, [](uint64_t v) { return v; }, top)) {
+        p.Row({{stage, false}, {reason, false}, {std::string(key), false}, {Num(*count), true}});
       }
     }
   }
@@ -242,13 +254,13 @@ void Nested3Table(Page& p, const Nested3Counts& n, const std::string& title, int
 void CountTable(Page& p, const CountMap& m, const std::string& title, const char* key) {
   if (!p.Section(title, m.empty())) return;
   p.TableStart({{key, false}, {"count", true}});
-  for (auto* kv : Ranked(m, [](uint64_t v) { return v; }, -1)) {
-    p.Row({{kv->first, false}, {Num(kv->second), true}});
+  for (const auto& [name, count] : Ranked(m, [](uint64_t v) { return v; }, -1)) {
+    p.Row({{std::string(name), false}, {Num(*count), true}});
   }
   p.TableEnd();
 }
 
-void AddressTable(Page& p, const absl::flat_hash_map<std::string, AddressStats>& m,
+void AddressRows(Page& p, const analyzer::AddressTable& m,
                   const std::string& title, bool by_size, int top) {
   if (top == 0) return;
   // The text report's title: "top 10 Senders by message count" with -u 10.
@@ -256,9 +268,9 @@ void AddressTable(Page& p, const absl::flat_hash_map<std::string, AddressStats>&
     return;
   }
   p.TableStart({{"address", false}, {"messages", true}, {"bytes", true}});
-  for (auto* kv : Ranked(
+  for (const auto& [address, s] : Ranked(
            m, [by_size](const AddressStats& s) { return by_size ? s.bytes : s.count; }, top)) {
-    p.Row({{kv->first, false}, {Num(kv->second.count), true}, {Num(kv->second.bytes), true}});
+    p.Row({{std::string(address), false}, {Num(s->count), true}, {Num(s->bytes), true}});
   }
   p.TableEnd();
 }
@@ -522,19 +534,20 @@ std::string RenderHtml(const SummaryData& d, const ReportOptions& o) {
     p.H2("Host/Domain Summary: Message Delivery" + Top(o.host_top));
     p.TableStart({{"host/domain", false}, {"sent", true}, {"bytes", true}, {"defers", true},
                   {"avg delay (s)", true}, {"max delay (s)", true}});
-    for (auto* kv : Ranked(d.delivery_domains,
-                           [](const DeliveryDomainStats& s) { return s.count; }, o.host_top)) {
-      const DeliveryDomainStats& s = kv->second;
-      p.Row({{kv->first, false}, {Num(s.count), true}, {Num(s.bytes), true},
+    for (const auto& [domain, stats] : Ranked(
+             d.delivery_domains, [](const DeliveryDomainStats& s) { return s.count; },
+             o.host_top)) {
+      const DeliveryDomainStats& s = *stats;
+      p.Row({{std::string(domain), false}, {Num(s.count), true}, {Num(s.bytes), true},
              {Num(s.defers), true}, {Fixed(s.count ? s.delay_sum / s.count : 0), true},
              {Fixed(s.delay_max), true}});
     }
     p.TableEnd();
     p.H2("Host/Domain Summary: Messages Received" + Top(o.host_top));
     p.TableStart({{"host/domain", false}, {"messages", true}, {"bytes", true}});
-    for (auto* kv : Ranked(d.sending_domains, [](const AddressStats& s) { return s.count; },
-                           o.host_top)) {
-      p.Row({{kv->first, false}, {Num(kv->second.count), true}, {Num(kv->second.bytes), true}});
+    for (const auto& [domain, s] : Ranked(
+             d.sending_domains, [](const AddressStats& s) { return s.count; }, o.host_top)) {
+      p.Row({{std::string(domain), false}, {Num(s->count), true}, {Num(s->bytes), true}});
     }
     p.TableEnd();
   }
@@ -546,20 +559,21 @@ std::string RenderHtml(const SummaryData& d, const ReportOptions& o) {
     p.H2("Host/Domain Summary: SMTPD Connections" + Top(o.host_top));
     p.TableStart({{"host/domain", false}, {"connections", true}, {"time conn.", true},
                   {"avg./conn. (s)", true}, {"max. time (s)", true}});
-    for (auto* kv : Ranked(d.smtpd_per_domain,
-                           [](const ConnectionStats& s) { return s.count; }, o.host_top)) {
-      const ConnectionStats& c = kv->second;
+    for (const auto& [domain, stats] : Ranked(
+             d.smtpd_per_domain, [](const ConnectionStats& s) { return s.count; },
+             o.host_top)) {
+      const ConnectionStats& c = *stats;
       if (c.count == 0) continue;
-      p.Row({{kv->first, false}, {Num(c.count), true},
+      p.Row({{std::string(domain), false}, {Num(c.count), true},
              {Hms(static_cast<double>(c.seconds)), true}, {AvgSeconds(c), true},
              {Num(static_cast<uint64_t>(c.max_seconds)), true}});
     }
     p.TableEnd();
   }
-  AddressTable(p, d.senders, "Senders by message count", false, o.user_top);
-  AddressTable(p, d.recipients, "Recipients by message count", false, o.user_top);
-  AddressTable(p, d.senders, "Senders by message size", true, o.user_top);
-  AddressTable(p, d.recipients, "Recipients by message size", true, o.user_top);
+  AddressRows(p, d.senders, "Senders by message count", false, o.user_top);
+  AddressRows(p, d.recipients, "Recipients by message count", false, o.user_top);
+  AddressRows(p, d.senders, "Senders by message size", true, o.user_top);
+  AddressRows(p, d.recipients, "Recipients by message size", true, o.user_top);
   if (!o.no_no_msg_size && !d.no_size.empty()) {
     p.H2("Messages with no size data");
     p.TableStart({{"queue ID", false}, {"recipient", false}});

@@ -74,15 +74,23 @@ std::string TimeUnits(double v) {
 
 // The line prefix + field + suffix, with `field` cut (ending in "...") so
 // that the line is at most `colwidth` columns; colwidth 0: unchanged.
-std::string FitLine(const std::string& prefix, const std::string& field,
-                    const std::string& suffix, int colwidth) {
+std::string FitLine(std::string_view prefix, std::string_view field, std::string_view suffix,
+                    int colwidth) {
   const size_t fixed = prefix.size() + suffix.size();
+  std::string line;
+  line.reserve(fixed + field.size() + 3);
+  line.append(prefix.data(), prefix.size());
   if (colwidth <= 0 || fixed + field.size() <= static_cast<size_t>(colwidth)) {
-    return prefix + field + suffix;
+    line.append(field.data(), field.size());
+  } else {
+    // Keep at least one character of the field before the "...".
+    const size_t room = static_cast<size_t>(colwidth) > fixed + 4 ? colwidth - fixed - 3 : 1;
+    const std::string_view kept = field.substr(0, room);
+    line.append(kept.data(), kept.size());
+    line += "...";
   }
-  // Keep at least one character of the field before the "...".
-  const size_t room = static_cast<size_t>(colwidth) > fixed + 4 ? colwidth - fixed - 3 : 1;
-  return prefix + field.substr(0, room) + "..." + suffix;
+  line.append(suffix.data(), suffix.size());
+  return line;
 }
 
 // colwidth counts the columns before the newline; FitLine counts the suffix
@@ -135,21 +143,21 @@ std::string RowDayLabel(int64_t day, bool iso) {
 
 // (name, count) rows, highest count first, then by HostSortKey, then name;
 // only the first `cnt` are sorted and returned when cnt > 0.
-using Rows = std::vector<std::pair<const std::string*, uint64_t>>;
+using Rows = std::vector<std::pair<std::string_view, uint64_t>>;
 
 Rows Rank(Rows rows, int cnt) {
   struct Keyed {
     uint64_t n;
     std::string key;
-    const std::string* name;
+    std::string_view name;
   };
   std::vector<Keyed> v;
   v.reserve(rows.size());
-  for (const auto& [name, n] : rows) v.push_back({n, HostSortKey(*name), name});
+  for (const auto& [name, n] : rows) v.push_back({n, HostSortKey(name), name});
   auto less = [](const Keyed& a, const Keyed& b) {
     if (a.n != b.n) return a.n > b.n;
-    if (a.key != b.key) return a.key < b.key;
-    return *a.name < *b.name;
+    if (const int c = a.key.compare(b.key); c != 0) return c < 0;
+    return a.name < b.name;
   };
   if (cnt > 0 && static_cast<size_t>(cnt) < v.size()) {
     std::partial_sort(v.begin(), v.begin() + cnt, v.end(), less);
@@ -165,7 +173,7 @@ Rows Rank(Rows rows, int cnt) {
 
 void PrintRows(Out& out, const Rows& rows, const std::string& indent, int colwidth) {
   for (const auto& [name, n] : rows) {
-    out.S(FitLine(indent + Units(n) + "  ", *name, "\n", Cols(colwidth)));
+    out.S(FitLine(indent + Units(n) + "  ", name, "\n", Cols(colwidth)));
   }
 }
 
@@ -173,7 +181,7 @@ void CountRows(Out& out, const CountMap& m, int cnt, const std::string& indent,
                int colwidth) {
   Rows rows;
   rows.reserve(m.size());
-  for (const auto& [k, n] : m) rows.emplace_back(&k, n);
+  for (const auto& [k, n] : m) rows.emplace_back(k, n);
   PrintRows(out, Rank(std::move(rows), cnt), indent, colwidth);
 }
 
@@ -309,15 +317,18 @@ void PerHour(Out& out, const SummaryData& d, const ReportOptions& o) {
   }
 }
 
-template <typename Map, typename CountFn, typename SizeFn>
-std::vector<typename Map::const_pointer> ByCountThenSize(const Map& m, CountFn count,
-                                                         SizeFn size) {
-  std::vector<typename Map::const_pointer> v;
-  for (const auto& kv : m) v.push_back(&kv);
-  std::sort(v.begin(), v.end(), [&](auto a, auto b) {
-    if (count(a->second) != count(b->second)) return count(a->second) > count(b->second);
-    if (size(a->second) != size(b->second)) return size(a->second) > size(b->second);
-    return a->first < b->first;
+// (key, value) rows of a table, highest count first, then highest size,
+// then by key.
+template <typename V, typename CountFn, typename SizeFn>
+std::vector<std::pair<std::string_view, const V*>> ByCountThenSize(const InternedMap<V>& m,
+                                                                   CountFn count, SizeFn size) {
+  std::vector<std::pair<std::string_view, const V*>> v;
+  v.reserve(m.size());
+  for (const auto& [k, value] : m) v.emplace_back(k, &value);
+  std::sort(v.begin(), v.end(), [&](const auto& a, const auto& b) {
+    if (count(*a.second) != count(*b.second)) return count(*a.second) > count(*b.second);
+    if (size(*a.second) != size(*b.second)) return size(*a.second) > size(*b.second);
+    return a.first < b.first;
   });
   return v;
 }
@@ -327,14 +338,14 @@ void DeliveryDomains(Out& out, const SummaryData& d, int cnt, int colwidth) {
   Title(out, "Host/Domain Summary: Message Delivery " + Top(cnt));
   out.S(" sent cnt  bytes   defers   avg dly max dly host/domain\n"
         " -------- -------  -------  ------- ------- -----------\n");
-  for (auto* kv : ByCountThenSize(
+  for (const auto& [domain, stats] : ByCountThenSize(
            d.delivery_domains, [](const DeliveryDomainStats& s) { return s.count; },
            [](const DeliveryDomainStats& s) { return s.bytes; })) {
-    const DeliveryDomainStats& s = kv->second;
+    const DeliveryDomainStats& s = *stats;
     const double avg = s.count > 0 ? s.delay_sum / s.count : 0;
     out.S(FitLine(" " + Units(s.count) + "  " + Units(s.bytes) + "  " + Units(s.defers) +
                       "  " + TimeUnits(avg) + "  " + TimeUnits(s.delay_max) + "  ",
-                  kv->first, "\n", Cols(colwidth)));
+                  domain, "\n", Cols(colwidth)));
     if (--cnt == 0) break;
   }
 }
@@ -344,11 +355,11 @@ void SendingDomains(Out& out, const SummaryData& d, int cnt, int colwidth) {
   Title(out, "Host/Domain Summary: Messages Received " + Top(cnt));
   out.S(" msg cnt   bytes   host/domain\n"
         " -------- -------  -----------\n");
-  for (auto* kv : ByCountThenSize(
+  for (const auto& [domain, s] : ByCountThenSize(
            d.sending_domains, [](const AddressStats& s) { return s.count; },
            [](const AddressStats& s) { return s.bytes; })) {
-    out.S(FitLine(" " + Units(kv->second.count) + "  " + Units(kv->second.bytes) + "  ",
-                  kv->first, "\n", Cols(colwidth)));
+    out.S(FitLine(" " + Units(s->count) + "  " + Units(s->bytes) + "  ", domain, "\n",
+                  Cols(colwidth)));
     if (--cnt == 0) break;
   }
 }
@@ -404,28 +415,28 @@ void SmtpdDomains(Out& out, const SummaryData& d, int cnt) {
   Title(out, "Host/Domain Summary: SMTPD Connections " + Top(cnt));
   out.S(" connections  time conn.  avg./conn.  max. time  host/domain\n"
         " -----------  ----------  ----------  ---------  -----------\n");
-  for (auto* kv : ByCountThenSize(
+  for (const auto& [domain, stats] : ByCountThenSize(
            d.smtpd_per_domain, [](const ConnectionStats& s) { return s.count; },
            [](const ConnectionStats& s) { return s.seconds; })) {
-    const ConnectionStats& c = kv->second;
+    const ConnectionStats& c = *stats;
     if (c.count == 0) continue;
     int h, m, s;
     Smh(static_cast<double>(c.seconds), &h, &m, &s);
     out.F("  %s      %2d:%02d:%02d     %6llds    %6llds   %s\n", Units(c.count).c_str(), h,
           m, s, static_cast<long long>(static_cast<double>(c.seconds) / c.count + .5),
-          static_cast<long long>(c.max_seconds), kv->first.c_str());
+          static_cast<long long>(c.max_seconds), std::string(domain).c_str());
     if (--cnt == 0) break;
   }
 }
 
-void UserData(Out& out, const absl::flat_hash_map<std::string, AddressStats>& m,
+void UserData(Out& out, const AddressTable& m,
               const std::string& name, bool by_size, int cnt, bool quiet, int colwidth) {
   if (cnt == 0) return;
   const std::string title = (cnt > 0 ? "top " + std::to_string(cnt) + " " : "") + name;
   if (!ListTitle(out, title, m.empty(), quiet)) return;
   Rows rows;
   rows.reserve(m.size());
-  for (const auto& [k, s] : m) rows.emplace_back(&k, by_size ? s.bytes : s.count);
+  for (const auto& [k, s] : m) rows.emplace_back(k, by_size ? s.bytes : s.count);
   PrintRows(out, Rank(std::move(rows), cnt), " ", colwidth);
 }
 
