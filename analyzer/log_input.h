@@ -22,7 +22,19 @@
 //   absl::Status s = input.ReadJournal(journal);
 //   input.journal_cursor();           // resume point for after_cursor
 //
-// Thread-safety: not thread-safe; one LogInput per thread.
+// With LogInputOptions::threads > 1, ReadFiles() reads and parses on that
+// many worker threads (analyzer/parallel_reader.h) and calls the handler on
+// the calling thread, line by line in the same order, with the same
+// LogLines, Events and counts as with one thread. The LogLine and Event
+// then live in a batch that the batch hook can keep alive, so a later
+// pipeline stage may still read them:
+//
+//   input->SetBatchHook([&](std::shared_ptr<const void> batch) {
+//     work.keep_alive = std::move(batch);  // before its lines are handled
+//   });
+//
+// Thread-safety: not thread-safe; one LogInput per thread (its workers are
+// its own).
 #ifndef MAILGAUGE_ANALYZER_LOG_INPUT_H_
 #define MAILGAUGE_ANALYZER_LOG_INPUT_H_
 
@@ -37,6 +49,7 @@
 
 #include "absl/status/status.h"
 #include "common/log_line.h"
+#include "analyzer/parallel_reader.h"
 #include "parsers/journal_reader.h"
 #include "parsers/line_reader.h"
 #include "parsers/postfix/event.h"
@@ -51,6 +64,9 @@ struct LogInputOptions {
   // When set, every line not understood (bad envelope, or a Postfix line no
   // pattern knows) is appended here, as it was read.
   std::string unparsed_path;
+  // Threads reading and parsing files in ReadFiles(); 1 reads them on the
+  // calling thread (the journal is always read there).
+  int threads = 1;
   // When set, ReadInputs() reads the journal (time zone, syslog names and
   // line cap are taken from the fields above, see ReadJournal()).
   std::optional<parsers::JournalOptions> journal;
@@ -77,6 +93,9 @@ struct LogInputStats {
 class LogInput {
  public:
   using Handler = std::function<void(const LogLine&, const parsers::Event&)>;
+  // Called with threads > 1 before the lines of each batch are handled;
+  // holding `batch` keeps those lines' LogLine and Event alive.
+  using BatchHook = std::function<void(std::shared_ptr<const void> batch)>;
 
   // Fails only if the pattern tables do not compile or the unparsed file
   // cannot be opened.
@@ -113,6 +132,8 @@ class LogInput {
   // "<RFC 3339 time> host program[pid]: message".
   void ProcessLogLine(const LogLine& line, bool overlong = false);
 
+  void SetBatchHook(BatchHook hook) { batch_hook_ = std::move(hook); }
+
   const LogInputOptions& options() const { return options_; }
 
   const LogInputStats& stats() const { return stats_; }
@@ -121,13 +142,25 @@ class LogInput {
   LogInput(LogInputOptions options, Handler handler);
 
   [[nodiscard]] absl::Status ReadOne(const std::string& path);
+  // `paths` in the order ReadFiles() reads them.
+  std::vector<std::string> OrderPaths(const std::vector<std::string>& paths) const;
+  // ReadFiles() with options_.threads > 1, on ordered paths.
+  [[nodiscard]] absl::Status ReadFilesParallel(std::vector<std::string> paths);
+  // ProcessLine() for a line a worker has parsed: the envelope is read again
+  // here, in order (the time of a classic line depends on the lines before
+  // it), the rest is taken from the worker.
+  void ProcessPrepared(ParsedLine& p);
   void Unparsed(std::string_view text);
   // Everything after the envelope; `text` is the raw line, or empty to
-  // render the LogLine for the unparsed file.
-  void ProcessParsed(const LogLine& line, std::string_view text, bool overlong);
+  // render the LogLine for the unparsed file. With kPrepared, `prepared`'s
+  // postfix, parsed and event stand for the program check and the parse.
+  template <bool kPrepared>
+  void ProcessParsedImpl(const LogLine& line, std::string_view text, bool overlong,
+                         const ParsedLine* prepared);
 
   LogInputOptions options_;
   Handler handler_;
+  BatchHook batch_hook_;
   std::unique_ptr<parsers::PostfixParser> parser_;
   std::unique_ptr<parsers::EnvelopeParser> envelope_;
   std::ofstream unparsed_;

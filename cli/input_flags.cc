@@ -29,6 +29,11 @@ void AddInputFlags(Args* args) {
   args->Value("unparsed", "FILE",
               "write every line that is not understood to FILE");
   args->Value("max-line-bytes", "N", "cut lines longer than N bytes (default 65536)");
+  args->Value("threads", "N",
+              "read and parse log files on N threads (default 1), correlating "
+              "and tallying on two more; the output is the same as with 1. "
+              "Several files (rotated logs, .gz too) are read at once, one big "
+              "file is parsed in parallel; the journal is read on one thread");
   args->Flag("journal",
              "read the local systemd journal instead of files (needs root or the "
              "systemd-journal/adm group)");
@@ -117,6 +122,16 @@ absl::StatusOr<analyzer::LogInputOptions> InputOptionsFromFlags(const Args& args
           absl::StrCat("--max-line-bytes: '", v, "' must be a number >= 256"));
     }
     options.max_line_bytes = static_cast<size_t>(n);
+  }
+  if (args.Has("threads")) {
+    const std::string v = args.Get("threads");
+    char* end = nullptr;
+    const long n = std::strtol(v.c_str(), &end, 10);
+    if (end == v.c_str() || *end != '\0' || n < 1 || n > kMaxThreads) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--threads: '", v, "' is not a number of threads from 1 to ", kMaxThreads));
+    }
+    options.threads = static_cast<int>(n);
   }
 
   // The journal.

@@ -1,6 +1,6 @@
 // File: cli/input_flags.h
 // The options every log-reading command shares (--year, --timezone,
-// --syslog-name, --unparsed, --max-line-bytes, and the journal's: --journal,
+// --syslog-name, --unparsed, --max-line-bytes, --threads, and the journal's: --journal,
 // --journal-dir, --journal-file, --journal-unit, --journal-all, --since,
 // --until, --journal-cursor-file), declared once and turned into
 // LogInputOptions.
@@ -25,6 +25,9 @@
 namespace mailgauge::cli {
 
 void AddInputFlags(Args* args);
+
+// The most --threads accepted.
+inline constexpr int kMaxThreads = 256;
 
 // Errors (InvalidArgument) name the flag at fault. Journal flags set
 // LogInputOptions::journal; they can't be combined with FILE arguments.

@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "analyzer/correlator.h"
 #include "analyzer/log_input.h"
+#include "analyzer/pipeline.h"
 #include "analyzer/report/html_report.h"
 #include "analyzer/report/json_report.h"
 #include "analyzer/report/report_options.h"
@@ -269,6 +270,23 @@ class ProgressBar {
   bool drawn_ = false;
 };
 
+// --threads: what the correlating thread hands the summary's thread, in the
+// order the single-threaded code calls Summary: AddEvent for a line (its
+// LogLine and Event live in `batch`), AddRecord for a finished message.
+struct SummaryWork {
+  struct Op {
+    const LogLine* line = nullptr;  // AddEvent(*line, *event) when set
+    const parsers::Event* event = nullptr;
+    size_t record = 0;  // else AddRecord(records[record])
+  };
+  std::shared_ptr<const void> batch;
+  std::vector<Op> ops;
+  std::vector<analyzer::MessageRecord> records;
+};
+// Ops per SummaryWork at most, and SummaryWorks queued at most.
+constexpr size_t kSummaryWorkOps = 4096;
+constexpr size_t kSummaryQueue = 4;
+
 // Inputs smaller than this finish before a bar would be worth drawing.
 constexpr uint64_t kProgressMinBytes = 4 << 20;
 
@@ -371,7 +389,8 @@ int ReportCommand(int argc, char** argv, int first) {
         "re-injected by a content filter is counted once. Reads syslog files\n"
         "(classic, ISO, RFC 5424), Postfix's maillog_file, .gz files, stdin or\n"
         "the systemd journal (--journal*), in time order; with no FILE, no\n"
-        "journal option and no --merge, reads stdin.\n"
+        "journal option and no --merge, reads stdin. --threads N reads and\n"
+        "parses files on N threads (the report is the same as with one).\n"
         "-h and -u take a count as in pflogsumm; --help shows this text.\n\n"
         "Options:\n%s",
         args.Help().c_str());
@@ -493,8 +512,40 @@ int ReportCommand(int argc, char** argv, int first) {
   if (!args.positional().empty() || journal || merges.empty()) {
     analyzer::CorrelatorOptions correlator_options;
     correlator_options.emit_unfinished = true;
-    analyzer::Correlator correlator(
-        correlator_options, [&](analyzer::MessageRecord&& m) { summary.AddRecord(m); });
+    // With --threads N (files only), workers parse, this thread correlates
+    // and a stage thread feeds the summary, in the order of a single pass.
+    const bool threaded = input_options->threads > 1 && !journal;
+    std::unique_ptr<analyzer::StageThread<SummaryWork>> summary_stage;
+    SummaryWork work;
+    std::shared_ptr<const void> current_batch;
+    auto flush = [&] {
+      if (work.ops.empty()) return;
+      work.batch = current_batch;
+      summary_stage->Push(std::move(work));  // false only if the stage threw: Finish() rethrows
+      work = SummaryWork();
+    };
+    if (threaded) {
+      summary_stage = std::make_unique<analyzer::StageThread<SummaryWork>>(
+          kSummaryQueue, [&summary](SummaryWork& w) {
+            for (const SummaryWork::Op& op : w.ops) {
+              if (op.line != nullptr) {
+                summary.AddEvent(*op.line, *op.event);
+              } else {
+                summary.AddRecord(w.records[op.record]);
+              }
+            }
+            return absl::OkStatus();
+          });
+    }
+    analyzer::Correlator correlator(correlator_options, [&](analyzer::MessageRecord&& m) {
+      if (!threaded) {
+        summary.AddRecord(m);
+        return;
+      }
+      work.records.push_back(std::move(m));
+      work.ops.push_back({nullptr, nullptr, work.records.size() - 1});
+      if (work.ops.size() >= kSummaryWorkOps) flush();
+    });
     // A progress bar for big inputs when stderr is a terminal (not with -q).
     std::unique_ptr<ProgressBar> progress;
     if (!args.Has("quiet") && !journal && ::isatty(STDERR_FILENO) == 1) {
@@ -513,14 +564,31 @@ int ReportCommand(int argc, char** argv, int first) {
             const int64_t day = analyzer::LocalDay(line.time);
             if (day < range.first_day || day > range.last_day) return;
           }
-          summary.AddEvent(line, e);
+          if (threaded) {
+            work.ops.push_back({&line, &e, 0});
+          } else {
+            summary.AddEvent(line, e);
+          }
           correlator.Add(line, e);
+          if (threaded && work.ops.size() >= kSummaryWorkOps) flush();
         });
     if (!input.ok()) return Fail(std::string(input.status().message()), 1);
     reader = input->get();
+    if (threaded) {
+      (*input)->SetBatchHook([&](std::shared_ptr<const void> batch) {
+        flush();
+        current_batch = std::move(batch);
+      });
+    }
     absl::Status read = ReadInputs(args, input->get());
     if (progress) progress->Finish();
     correlator.Finish(/*include_unfinished=*/true);
+    if (threaded) {
+      flush();
+      current_batch.reset();
+      absl::Status s = summary_stage->Finish();
+      if (!s.ok()) return Fail(std::string(s.message()), 1);
+    }
     const analyzer::LogInputStats& stats = (*input)->stats();
     PrintRunStats(args, stats, correlator.stats());
     if (!read.ok()) {
