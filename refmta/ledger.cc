@@ -45,7 +45,7 @@ Ledger::~Ledger() {
 
 absl::Status Ledger::Append(const LedgerEvent& event) {
   std::string line = LedgerLine(event);
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (sink_) {
     sink_(line);
     return absl::OkStatus();

@@ -24,12 +24,12 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace mailgauge::refmta {
@@ -69,7 +69,7 @@ class Ledger {
  private:
   std::function<void(const std::string&)> sink_;
   int fd_ = -1;
-  absl::Mutex mu_;
+  std::mutex mu_;
 };
 
 }  // namespace mailgauge::refmta

@@ -30,6 +30,7 @@ const std::vector<ParamSpec>* MakeKnownParameters() {
       {"alias_maps", "hash:$config_directory/aliases", ParamType::kList},
       {"allow_mail_to_commands", "alias, forward", ParamType::kList},
       {"allow_mail_to_files", "alias, forward", ParamType::kList},
+      {"anvil_rate_time_unit", "60s", ParamType::kTime, 's'},
       {"biff", "yes", ParamType::kBool},
       {"bounce_notice_recipient", "postmaster", ParamType::kString},
       {"bounce_queue_lifetime", "5d", ParamType::kTime, 'd'},
@@ -80,6 +81,11 @@ const std::vector<ParamSpec>* MakeKnownParameters() {
       {"smtp_helo_name", "$myhostname", ParamType::kString},
       {"smtp_tls_security_level", "", ParamType::kString},
       {"smtpd_banner", "$myhostname ESMTP $mail_name", ParamType::kString},
+      // (DEF_PROC_LIMIT + 1) / 2 in mail_params.h.
+      {"smtpd_client_connection_count_limit", "50", ParamType::kInteger},
+      {"smtpd_client_connection_rate_limit", "0", ParamType::kInteger},
+      {"smtpd_client_event_limit_exceptions",
+       "${smtpd_client_connection_limit_exceptions:$mynetworks}", ParamType::kList},
       {"smtpd_client_restrictions", "", ParamType::kList},
       {"smtpd_delay_reject", "yes", ParamType::kBool},
       {"smtpd_hard_error_limit", "20", ParamType::kInteger},
@@ -534,6 +540,10 @@ absl::StatusOr<RefmtaConfig> LoadRefmtaConfig(const MainCf& cf) {
   l.Integer("smtpd_hard_error_limit", &c.smtpd_hard_error_limit);
   l.Integer("smtpd_soft_error_limit", &c.smtpd_soft_error_limit);
   l.Integer("smtpd_junk_command_limit", &c.smtpd_junk_command_limit);
+  l.Integer("smtpd_client_connection_count_limit", &c.smtpd_client_connection_count_limit);
+  l.Integer("smtpd_client_connection_rate_limit", &c.smtpd_client_connection_rate_limit);
+  l.List("smtpd_client_event_limit_exceptions", &c.smtpd_client_event_limit_exceptions);
+  l.Time("anvil_rate_time_unit", &c.anvil_rate_time_unit_seconds);
   l.Integer("line_length_limit", &c.line_length_limit);
   l.Bool("disable_vrfy_command", &c.disable_vrfy_command);
   l.Integer("unknown_local_recipient_reject_code",

@@ -152,6 +152,16 @@ struct RefmtaConfig {
   int64_t smtpd_hard_error_limit = 0;
   int64_t smtpd_soft_error_limit = 0;
   int64_t smtpd_junk_command_limit = 0;
+  // Per-client limits kept by anvil (refmta/anvil.h), checked when a client
+  // connects: more simultaneous connections than the count limit, or more
+  // connections per anvil_rate_time_unit than the rate limit, are answered
+  // 421 before the greeting. 0 means no limit (the struct's default; main.cf's
+  // are 50 and 0). Clients that match smtpd_client_event_limit_exceptions
+  // (network addresses; default $mynetworks) are not limited.
+  int64_t smtpd_client_connection_count_limit = 0;
+  int64_t smtpd_client_connection_rate_limit = 0;
+  std::vector<std::string> smtpd_client_event_limit_exceptions;
+  int64_t anvil_rate_time_unit_seconds = 60;
   int64_t line_length_limit = 0;
   bool disable_vrfy_command = false;
   int64_t unknown_local_recipient_reject_code = 0;

@@ -223,7 +223,7 @@ absl::StatusOr<std::unique_ptr<LoopbackPeer>> LoopbackPeer::Start(PeerOptions op
   }
   peer->port_ = options.port;
   {
-    absl::MutexLock lock(&peer->mu_);
+    std::lock_guard<std::mutex> lock(peer->mu_);
     peer->rules_ = initial;
   }
   if (options.starttls) {
@@ -260,7 +260,7 @@ absl::Status LoopbackPeer::Listen() {
   socklen_t len = sizeof(a);
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   port_ = ntohs(a.sin_port);
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   listen_fd_ = fd;
   acceptor_ = std::thread([this, fd] { AcceptLoop(fd); });
   return absl::OkStatus();
@@ -270,7 +270,7 @@ void LoopbackPeer::CloseListener() {
   std::thread acceptor;
   int fd = -1;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     fd = listen_fd_;
     listen_fd_ = -1;
     acceptor = std::move(acceptor_);
@@ -291,7 +291,7 @@ void LoopbackPeer::AcceptLoop(int listen_fd) {
       close(fd);
       return;
     }
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     ++stats_.connections;
     if (rules_.down != PeerDown::kUp) {
       ++stats_.dropped_connections;
@@ -304,10 +304,10 @@ void LoopbackPeer::AcceptLoop(int listen_fd) {
 }
 
 void LoopbackPeer::SetRules(PeerRules rules) {
-  absl::MutexLock transition(&transition_mu_);
+  std::lock_guard<std::mutex> transition(transition_mu_);
   bool was_listening, want_listening = rules.down != PeerDown::kRefuse;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     rules_ = std::move(rules);
     ++stats_.rule_reloads;
     was_listening = listen_fd_ >= 0;
@@ -368,7 +368,7 @@ void LoopbackPeer::Serve(int fd) {
       buffer.clear();  // RFC 3207: nothing read before the handshake counts
       std::string error;
       if (!stream.StartTls(*tls_, TlsRole::kServer, &error)) break;
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       ++stats_.tls_sessions;
     } else if (verb == "HELO") {
       ok = Say(stream, absl::StrCat("250 ", options_.hostname));
@@ -384,7 +384,7 @@ void LoopbackPeer::Serve(int fd) {
       std::string rcpt = absl::StartsWithIgnoreCase(arg, "TO:") ? PathOf(arg.substr(3)) : "";
       std::string reply;
       {
-        absl::MutexLock lock(&mu_);
+        std::lock_guard<std::mutex> lock(mu_);
         const std::string key = absl::AsciiStrToLower(rcpt);
         reply = PeerRcptReply(rules_, rcpt, greylist_seen_.count(key) > 0);
         greylist_seen_.insert(key);
@@ -414,7 +414,7 @@ void LoopbackPeer::Serve(int fd) {
       if (!complete) break;
       int64_t id;
       {
-        absl::MutexLock lock(&mu_);
+        std::lock_guard<std::mutex> lock(mu_);
         id = ++next_id_;
         ++stats_.messages;
       }
@@ -434,14 +434,14 @@ void LoopbackPeer::Serve(int fd) {
     if (!ok) break;
   }
   stream.Close();  // before the descriptor is closed and reused
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   session_fds_.erase(std::remove(session_fds_.begin(), session_fds_.end(), fd),
                      session_fds_.end());
   close(fd);
 }
 
 PeerStats LoopbackPeer::stats() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return stats_;
 }
 
@@ -451,7 +451,7 @@ void LoopbackPeer::Stop() {
   CloseListener();
   std::vector<std::thread> sessions;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     for (int fd : session_fds_) shutdown(fd, SHUT_RDWR);
     sessions = std::move(sessions_);
   }

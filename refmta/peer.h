@@ -43,6 +43,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -52,7 +53,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "refmta/tls.h"
 
 namespace mailgauge::refmta {
@@ -138,10 +138,10 @@ class LoopbackPeer {
   void Serve(int fd);
 
   const PeerOptions options_;
-  absl::Mutex transition_mu_;  // serializes SetRules (listening on and off)
+  std::mutex transition_mu_;  // serializes SetRules (listening on and off)
   std::atomic<int> port_{0};  // fixed after the first Listen
   std::atomic<bool> stopping_{false};
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   PeerRules rules_ ABSL_GUARDED_BY(mu_);
   PeerStats stats_ ABSL_GUARDED_BY(mu_);
   int listen_fd_ ABSL_GUARDED_BY(mu_) = -1;

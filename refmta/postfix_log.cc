@@ -365,7 +365,7 @@ void PostfixLogWriter::Emit(std::string line) {
     }
   }
   clean.push_back('\n');
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (sink_) {
     sink_(clean);
     return;
@@ -385,7 +385,7 @@ void PostfixLogWriter::Emit(std::string line) {
 }
 
 absl::Status PostfixLogWriter::status() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return status_;
 }
 

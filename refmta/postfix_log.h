@@ -24,13 +24,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 
@@ -211,7 +211,7 @@ class PostfixLogWriter {
   const std::string host_;
   std::function<void(const std::string&)> sink_;
   int fd_ = -1;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   absl::Status status_ ABSL_GUARDED_BY(mu_);
 };
 

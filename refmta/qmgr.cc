@@ -194,14 +194,14 @@ absl::Status QueueManager::RunOnce() {
     if (!ids.ok()) return ids.status();
     for (const std::string& id : *ids) work.emplace_back(q, id);
   }
-  absl::Mutex mu;
+  std::mutex mu;
   absl::Status first;
   size_t next = 0;
   auto worker = [&] {
     for (;;) {
       std::pair<QueueName, std::string> item;
       {
-        absl::MutexLock lock(&mu);
+        std::lock_guard<std::mutex> lock(mu);
         if (next >= work.size()) return;
         item = work[next++];
       }
@@ -209,7 +209,7 @@ absl::Status QueueManager::RunOnce() {
       if (!s.ok()) {
         deps_.log->Warning("qmgr", options_.qmgr_pid,
                            absl::StrCat(item.second, ": ", s.message()));
-        absl::MutexLock lock(&mu);
+        std::lock_guard<std::mutex> lock(mu);
         if (first.ok()) first = s;
       }
     }
@@ -227,8 +227,8 @@ absl::Status QueueManager::RunOnce() {
 
 int QueueManager::AcquireSmtpSlot(const std::string& destination) {
   const int64_t limit = std::max<int64_t>(1, deps_.config->smtp_destination_concurrency_limit);
-  absl::MutexLock lock(&slots_mu_);
-  while (in_flight_[destination] >= limit) slot_freed_.Wait(&slots_mu_);
+  std::unique_lock<std::mutex> lock(slots_mu_);
+  while (in_flight_[destination] >= limit) slot_freed_.wait(lock);
   ++in_flight_[destination];
   size_t slot = 0;
   while (slot < smtp_slots_.size() && smtp_slots_[slot]) ++slot;
@@ -238,10 +238,10 @@ int QueueManager::AcquireSmtpSlot(const std::string& destination) {
 }
 
 void QueueManager::ReleaseSmtpSlot(const std::string& destination, int slot) {
-  absl::MutexLock lock(&slots_mu_);
+  std::lock_guard<std::mutex> lock(slots_mu_);
   if (--in_flight_[destination] <= 0) in_flight_.erase(destination);
   smtp_slots_[static_cast<size_t>(slot)] = false;
-  slot_freed_.SignalAll();
+  slot_freed_.notify_all();
 }
 
 void QueueManager::ExpandVirtualAliases(Envelope* env) const {
@@ -366,7 +366,7 @@ absl::Status QueueManager::ProcessMessage(QueueName from, const std::string& que
     return absl::OkStatus();
   }
   {
-    absl::MutexLock lock(&retry_mu_);
+    std::lock_guard<std::mutex> lock(retry_mu_);
     auto wait = not_before_.find(queue_id);
     if (wait != not_before_.end()) {
       if (wait->second > now) return absl::OkStatus();
@@ -631,7 +631,7 @@ absl::Status QueueManager::ProcessMessage(QueueName from, const std::string& que
       // delivered in this pass may be delivered again: better twice than
       // never.
       {
-        absl::MutexLock lock(&retry_mu_);
+        std::lock_guard<std::mutex> lock(retry_mu_);
         not_before_[queue_id] = absl::FromUnixMicros(env.next_retry_micros);
       }
       (void)deps_.queue->Move(queue_id, QueueName::kActive, QueueName::kDeferred);

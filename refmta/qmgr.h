@@ -26,12 +26,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "refmta/ledger.h"
 #include "refmta/local_delivery.h"
@@ -132,13 +133,13 @@ class QueueManager {
 
   const QueueManagerDeps deps_;
   const QueueManagerOptions options_;
-  absl::Mutex slots_mu_;
-  absl::CondVar slot_freed_;
+  std::mutex slots_mu_;
+  std::condition_variable slot_freed_;
   std::map<std::string, int> in_flight_ ABSL_GUARDED_BY(slots_mu_);  // per destination
   std::vector<bool> smtp_slots_ ABSL_GUARDED_BY(slots_mu_);          // pids in use
   // Retry times of deferred messages whose queue file could not be
   // rewritten (a full disk), by queue ID.
-  absl::Mutex retry_mu_;
+  std::mutex retry_mu_;
   std::map<std::string, absl::Time> not_before_ ABSL_GUARDED_BY(retry_mu_);
 };
 

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <mutex>
 #include <thread>
 
 #include <fstream>
@@ -13,7 +14,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "re2/re2.h"
@@ -414,7 +414,7 @@ class SlowPeer {
       for (;;) {
         int c = accept(fd_, nullptr, nullptr);
         if (c < 0) return;
-        absl::MutexLock lock(&mu_);
+        std::lock_guard<std::mutex> lock(mu_);
         sessions_.emplace_back([this, c] { Serve(c); });
       }
     });
@@ -423,19 +423,19 @@ class SlowPeer {
     shutdown(fd_, SHUT_RDWR);
     close(fd_);
     acceptor_.join();
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     for (std::thread& t : sessions_) t.join();
   }
   int port() const { return port_; }
   int max_concurrent() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return max_;
   }
 
  private:
   void Serve(int c) {
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       max_ = std::max(max_, ++now_);
     }
     auto say = [c](const std::string& s) { send(c, s.data(), s.size(), MSG_NOSIGNAL); };
@@ -469,13 +469,13 @@ class SlowPeer {
       }
     }
     close(c);
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     --now_;
   }
   int fd_ = -1;
   int port_ = 0;
   std::thread acceptor_;
-  absl::Mutex mu_;
+  std::mutex mu_;
   std::vector<std::thread> sessions_;
   int now_ = 0;
   int max_ = 0;

@@ -311,7 +311,7 @@ absl::Status Queue::WriteAtomically(QueueName q, absl::string_view final_name,
 }
 
 absl::StatusOr<std::string> Queue::Reserve(QueueName queue, absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   // The ID comes from the inode of a file created in the target directory,
   // as Postfix names a queue file after the inode of the file it just
   // created; that file is then linked under the ID as the reservation file.
@@ -361,7 +361,7 @@ absl::Status Queue::Commit(QueueName reserved_in, QueueName target, const Envelo
   if (!IsQueueId(env.queue_id)) {
     return absl::InvalidArgumentError(absl::StrCat("bad queue ID \"", env.queue_id, "\""));
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::string reserved = PathOf(reserved_in, env.queue_id);
   struct stat st;
   if (stat(reserved.c_str(), &st) != 0) return ErrnoStatus("stat", reserved);
@@ -397,7 +397,7 @@ absl::Status Queue::Move(absl::string_view queue_id, QueueName from, QueueName t
   if (!IsQueueId(queue_id)) {
     return absl::InvalidArgumentError(absl::StrCat("bad queue ID \"", queue_id, "\""));
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::string src = PathOf(from, queue_id);
   std::string dst = PathOf(to, queue_id);
   if (from == to) {
@@ -416,7 +416,7 @@ absl::Status Queue::SaveCorrupt(QueueName from, absl::string_view queue_id) {
   if (!IsQueueId(queue_id)) {
     return absl::InvalidArgumentError(absl::StrCat("bad queue ID \"", queue_id, "\""));
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   const std::string dir = absl::StrCat(spool_dir_, "/corrupt");
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir", dir);
   const std::string src = PathOf(from, queue_id);
@@ -428,7 +428,7 @@ absl::Status Queue::SaveCorrupt(QueueName from, absl::string_view queue_id) {
 }
 
 absl::Status Queue::UpdateEnvelope(QueueName queue, const Envelope& env) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto file = Read(queue, env.queue_id);
   if (!file.ok()) return file.status();
   return WriteAtomically(queue, env.queue_id, SerializeQueueFile(env, file->message),
@@ -468,7 +468,7 @@ absl::Status Queue::Remove(QueueName queue, absl::string_view queue_id) {
   if (!IsQueueId(queue_id)) {
     return absl::InvalidArgumentError(absl::StrCat("bad queue ID \"", queue_id, "\""));
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::string path = PathOf(queue, queue_id);
   if (unlink(path.c_str()) != 0) return ErrnoStatus("unlink", path);
   return FsyncPath(Dir(queue));

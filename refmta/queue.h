@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace mailgauge::refmta {
@@ -167,7 +167,7 @@ class Queue {
 
   const std::string spool_dir_;
   const bool long_queue_ids_;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   uint64_t temp_counter_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

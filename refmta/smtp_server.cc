@@ -78,10 +78,44 @@ bool ParsePath(absl::string_view arg, absl::string_view keyword, std::string* ad
   return true;
 }
 
+// The master.cf service name smtpd logs limits under ("for service smtp").
+constexpr absl::string_view kService = "smtp";
+
+// anvil_rate_time_unit (at least a second).
+absl::Duration AnvilTimeUnit(const RefmtaConfig& config) {
+  return absl::Seconds(std::max<int64_t>(1, config.anvil_rate_time_unit_seconds));
+}
+
+// smtpd.c smtpd_proto(): a client outside smtpd_client_event_limit_exceptions
+// is counted by anvil when it connects (`*counted` is then set, and the
+// caller must Disconnect it). Returns why the client is over a limit
+// ("Connection concurrency limit exceeded: 51"), or "" when it is not.
+std::string CheckClientLimits(const RefmtaConfig& config, Anvil& anvil,
+                              const std::string& addr, bool* counted) {
+  *counted = false;
+  // Start() refuses a list that does not parse; should one get here after a
+  // reload, nobody is exempt rather than everybody.
+  absl::StatusOr<NetworkList> exceptions =
+      NetworkList::Parse(config.smtpd_client_event_limit_exceptions);
+  if (exceptions.ok() && exceptions->Contains(addr)) return "";
+  const Anvil::Counts c = anvil.Connect(kService, addr, absl::Now(), AnvilTimeUnit(config));
+  *counted = true;
+  if (config.smtpd_client_connection_count_limit > 0 &&
+      c.count > config.smtpd_client_connection_count_limit) {
+    return absl::StrCat("Connection concurrency limit exceeded: ", c.count);
+  }
+  if (config.smtpd_client_connection_rate_limit > 0 &&
+      c.rate > config.smtpd_client_connection_rate_limit) {
+    return absl::StrCat("Connection rate limit exceeded: ", c.rate);
+  }
+  return "";
+}
+
 class Session {
  public:
+  // `over_limit`: CheckClientLimits' verdict; the session then only says so.
   Session(SmtpServerDeps deps, const SmtpServerOptions& options, int fd,
-          std::string client_addr)
+          std::string client_addr, std::string over_limit = "")
       : deps_(deps),
         config_(*deps.config),
         options_(options),
@@ -89,7 +123,8 @@ class Session {
         stream_(fd, absl::Seconds(deps.config->smtpd_timeout_seconds)),
         client_addr_(std::move(client_addr)),
         client_name_(client_addr_ == "127.0.0.1" || client_addr_ == "::1" ? "localhost"
-                                                                           : "unknown") {}
+                                                                           : "unknown"),
+        over_limit_(std::move(over_limit)) {}
 
   void Run();
 
@@ -129,6 +164,7 @@ class Session {
   SmtpStream stream_;
   const std::string client_addr_;
   const std::string client_name_;
+  const std::string over_limit_;
   std::string buffer_;
   bool write_failed_ = false;
   bool done_ = false;           // QUIT, or the session must end
@@ -502,6 +538,18 @@ bool Session::Junk() {
 
 void Session::Run() {
   Log(pm::SmtpdConnect(client_name_, client_addr_));
+  if (!over_limit_.empty()) {
+    // smtpd.c smtpd_proto(): msg_warn("%s: %d from %s for service %s"), then
+    // 421 in place of the greeting; no command is read; the disconnect line
+    // follows (commands=0/0).
+    deps_.log->Warning("smtpd", options_.smtpd_pid,
+                       absl::StrCat(over_limit_, " from ", pm::NamAddr(client_name_, client_addr_),
+                                    " for service ", kService));
+    Reply(absl::StrCat("421 4.7.0 ", config_.myhostname, " Error: too many connections from ",
+                       client_addr_));
+    Log(pm::SmtpdDisconnect(client_name_, client_addr_, stats_));
+    return;
+  }
   Reply(absl::StrCat("220 ", config_.smtpd_banner));
   const size_t limit = static_cast<size_t>(std::max<int64_t>(config_.line_length_limit, 512));
   while (!done_ && !write_failed_) {
@@ -624,6 +672,14 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(SmtpServerDeps dep
     return absl::InvalidArgumentError(absl::StrCat(
         "listen address ", options.listen_address, " is not a loopback address"));
   }
+  if (deps.config != nullptr) {
+    absl::StatusOr<NetworkList> exceptions =
+        NetworkList::Parse(deps.config->smtpd_client_event_limit_exceptions);
+    if (!exceptions.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "smtpd_client_event_limit_exceptions: ", exceptions.status().message()));
+    }
+  }
   std::unique_ptr<SmtpServer> server(new SmtpServer(deps, options));
   bool v6 = options.listen_address.find(':') != std::string::npos;
   int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -667,7 +723,7 @@ absl::StatusOr<std::unique_ptr<SmtpServer>> SmtpServer::Start(SmtpServerDeps dep
 SmtpServer::~SmtpServer() { Stop(); }
 
 void SmtpServer::Reconfigure(SmtpServerDeps deps) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   deps_ = deps;
 }
 
@@ -687,7 +743,7 @@ void SmtpServer::AcceptLoop() {
     pollfd p{listen_fd_, POLLIN, 0};
     int rc = poll(&p, 1, 100);
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       ReapFinished();
     }
     if (rc <= 0) continue;
@@ -696,7 +752,7 @@ void SmtpServer::AcceptLoop() {
     int cfd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
     if (cfd < 0) continue;
     std::string addr = PeerAddress(peer);
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (stopping_.load()) {
       close(cfd);
       break;
@@ -713,10 +769,15 @@ void SmtpServer::AcceptLoop() {
         // The session (and its TLS state) ends before the descriptor is
         // closed: a later close_notify must not go to a new connection
         // that reuses the number.
-        Session session(deps, session_options, cfd, addr);
+        bool counted = false;
+        std::string over_limit = CheckClientLimits(*deps.config, anvil_, addr, &counted);
+        Session session(deps, session_options, cfd, addr, std::move(over_limit));
         session.Run();
+        if (counted) {
+          anvil_.Disconnect(kService, addr, absl::Now(), AnvilTimeUnit(*deps.config));
+        }
       }
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       session_fds_.erase(id);
       busy_slots_.erase(slot);
       close(cfd);
@@ -734,7 +795,7 @@ void SmtpServer::Stop() {
   }
   std::map<uint64_t, std::thread> sessions;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [id, fd] : session_fds_) shutdown(fd, SHUT_RDWR);
     sessions.swap(sessions_);
     finished_.clear();

@@ -11,7 +11,13 @@
 // server has no TLS context); limits line_length_limit (an overlong
 // command line is answered "500 5.5.2 Error: line too long"),
 // smtpd_hard_error_limit, smtpd_junk_command_limit, smtpd_recipient_limit,
-// smtpd_timeout (idle time per read) and message_size_limit; relay and
+// smtpd_timeout (idle time per read) and message_size_limit; per client
+// (anvil): smtpd_client_connection_count_limit and
+// smtpd_client_connection_rate_limit per anvil_rate_time_unit, except for
+// smtpd_client_event_limit_exceptions (default $mynetworks), answered
+// "421 4.7.0 <myhostname> Error: too many connections from <addr>" instead
+// of the greeting and logged "warning: Connection concurrency limit
+// exceeded: N from name[addr] for service smtp" (or "rate"); relay and
 // recipient policy from RecipientPolicy; accepted messages go through
 // Cleanup into the queue. One thread per connection.
 //
@@ -30,6 +36,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -37,7 +44,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "refmta/anvil.h"
 #include "refmta/cleanup.h"
 #include "refmta/ledger.h"
 #include "refmta/main_cf.h"
@@ -72,8 +79,9 @@ struct SmtpServerOptions {
 
 class SmtpServer {
  public:
-  // Binds and starts accepting. InvalidArgument for a non-loopback address;
-  // Unavailable when the port cannot be bound.
+  // Binds and starts accepting. InvalidArgument for a non-loopback address
+  // or an smtpd_client_event_limit_exceptions item that is not a network
+  // address; Unavailable when the port cannot be bound.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<SmtpServer>> Start(
       SmtpServerDeps deps, SmtpServerOptions options);
   ~SmtpServer();
@@ -100,12 +108,13 @@ class SmtpServer {
   int port_ = 0;
   std::thread acceptor_;
   std::atomic<bool> stopping_{false};
-  absl::Mutex mu_;
+  std::mutex mu_;
   uint64_t next_session_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<uint64_t, std::thread> sessions_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, int> session_fds_ ABSL_GUARDED_BY(mu_);
   std::vector<uint64_t> finished_ ABSL_GUARDED_BY(mu_);
   std::set<int> busy_slots_ ABSL_GUARDED_BY(mu_);  // smtpd "processes" in use
+  Anvil anvil_;  // per-client connection counts and rates (thread-safe)
 };
 
 }  // namespace mailgauge::refmta

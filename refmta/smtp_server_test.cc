@@ -7,11 +7,11 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <mutex>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -121,11 +121,11 @@ class SmtpServerTest : public ::testing::Test {
     PostfixLogOptions log_options;
     log_options.hostname = "mx.example.com";
     log_ = std::make_unique<PostfixLogWriter>(log_options, [this](const std::string& line) {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       log_lines_.push_back(line.substr(line.find("postfix/")));  // drop the time stamp
     });
     ledger_ = std::make_unique<refmta::Ledger>([this](const std::string& line) {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       ledger_lines_.push_back(line);
     });
     auto checks = LookupTableList::Open(config_.header_checks);
@@ -152,11 +152,11 @@ class SmtpServerTest : public ::testing::Test {
   // Log lines after the session ends (Stop joins every session).
   std::vector<std::string> StopAndLog() {
     server_->Stop();
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return log_lines_;
   }
   std::vector<std::string> LedgerLines() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return ledger_lines_;
   }
 
@@ -170,7 +170,7 @@ class SmtpServerTest : public ::testing::Test {
   std::unique_ptr<Cleanup> cleanup_;
   static std::unique_ptr<TlsContext> tls_;  // made once: RSA key generation is slow
   std::unique_ptr<SmtpServer> server_;
-  absl::Mutex mu_;
+  std::mutex mu_;
   std::vector<std::string> log_lines_;
   std::vector<std::string> ledger_lines_;
 };
@@ -467,7 +467,7 @@ TEST_F(SmtpServerTest, LostConnectionDropsTheReservedQueueFile) {
   std::vector<std::string> log;
   for (int i = 0; i < 100; ++i) {
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       if (log_lines_.size() >= 4) break;
     }
     usleep(20000);
@@ -630,6 +630,137 @@ TEST_F(SmtpServerTest, PipeliningFloodEndsWithTooManyErrorsWithoutStalling) {
   std::vector<std::string> log = StopAndLog();
   EXPECT_THAT(log, Contains("postfix/smtpd[100]: too many errors after NOOP from "
                             "localhost[127.0.0.1]\n"));
+}
+
+// Log lines holding `text`, once at least `n` of them have been written
+// (waits up to 5 s for the sessions' threads).
+std::vector<std::string> WaitForLogLines(std::mutex& mu, const std::vector<std::string>& lines,
+                                         absl::string_view text, size_t n) {
+  std::vector<std::string> found;
+  for (int i = 0; i < 250; ++i) {
+    found.clear();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (const std::string& line : lines) {
+        if (absl::StrContains(line, text)) found.push_back(line);
+      }
+    }
+    if (found.size() >= n) break;
+    usleep(20000);
+  }
+  return found;
+}
+
+TEST_F(SmtpServerTest, ConnectionCountLimitAnswers421InsteadOfTheGreeting) {
+  // No exceptions: every client is limited, loopback ones included.
+  Start("smtpd_client_connection_count_limit = 2\nsmtpd_client_event_limit_exceptions =\n");
+  Client first(server_->port(), "127.0.0.2");
+  EXPECT_EQ("220 mx.example.com ESMTP Postfix", first.Reply());
+  Client second(server_->port(), "127.0.0.2");
+  EXPECT_EQ("220 mx.example.com ESMTP Postfix", second.Reply());
+  Client third(server_->port(), "127.0.0.2");
+  EXPECT_EQ("421 4.7.0 mx.example.com Error: too many connections from 127.0.0.2",
+            third.Reply());
+  EXPECT_TRUE(third.ClosedByServer());
+  // The limit is per client: another address is served.
+  Client other(server_->port(), "127.0.0.3");
+  EXPECT_EQ("220 mx.example.com ESMTP Postfix", other.Reply());
+  // Once one of the two is gone, the client may connect again.
+  EXPECT_EQ("221 2.0.0 Bye", first.Command("QUIT"));
+  EXPECT_TRUE(first.ClosedByServer());
+  ASSERT_EQ(2u, WaitForLogLines(mu_, log_lines_, "disconnect from unknown[127.0.0.2]", 2).size());
+  Client again(server_->port(), "127.0.0.2");
+  EXPECT_EQ("220 mx.example.com ESMTP Postfix", again.Reply());
+  second.Close();
+  other.Close();
+  again.Close();
+  const std::vector<std::string> log = StopAndLog();
+  std::vector<std::string> third_session;
+  for (const std::string& line : log) {
+    if (absl::StartsWith(line, "postfix/smtpd[102]: ") &&
+        absl::StrContains(line, "127.0.0.2]") && third_session.size() < 3) {
+      third_session.push_back(line);
+    }
+  }
+  EXPECT_THAT(third_session,
+              ElementsAre("postfix/smtpd[102]: connect from unknown[127.0.0.2]\n",
+                          "postfix/smtpd[102]: warning: Connection concurrency limit exceeded: 3 "
+                          "from unknown[127.0.0.2] for service smtp\n",
+                          "postfix/smtpd[102]: disconnect from unknown[127.0.0.2] "
+                          "commands=0/0\n"));
+  int warnings = 0;
+  for (const std::string& line : log) warnings += absl::StrContains(line, "limit exceeded");
+  EXPECT_EQ(1, warnings);
+}
+
+TEST_F(SmtpServerTest, MynetworksAreExemptFromConnectionLimitsByDefault) {
+  // smtpd_client_event_limit_exceptions defaults to $mynetworks
+  // (127.0.0.0/24 here): 127.0.0.1 is not limited, 127.0.1.5 is.
+  Start("smtpd_client_connection_count_limit = 1\n");
+  Client a(server_->port(), "127.0.0.1");
+  EXPECT_EQ("220 mx.example.com ESMTP Postfix", a.Reply());
+  Client b(server_->port(), "127.0.0.1");
+  EXPECT_EQ("220 mx.example.com ESMTP Postfix", b.Reply());
+  Client c(server_->port(), "127.0.1.5");
+  EXPECT_EQ("220 mx.example.com ESMTP Postfix", c.Reply());
+  Client d(server_->port(), "127.0.1.5");
+  EXPECT_EQ("421 4.7.0 mx.example.com Error: too many connections from 127.0.1.5", d.Reply());
+  EXPECT_TRUE(d.ClosedByServer());
+}
+
+TEST_F(SmtpServerTest, ConnectionRateLimitCountsConnectionsPerTimeUnit) {
+  Start("smtpd_client_connection_rate_limit = 2\nsmtpd_client_event_limit_exceptions =\n"
+        "anvil_rate_time_unit = 1h\n");
+  for (int i = 0; i < 2; ++i) {
+    Client c(server_->port(), "127.0.0.2");
+    EXPECT_EQ("220 mx.example.com ESMTP Postfix", c.Reply());
+    EXPECT_EQ("221 2.0.0 Bye", c.Command("QUIT"));
+    EXPECT_TRUE(c.ClosedByServer());
+  }
+  Client third(server_->port(), "127.0.0.2");
+  EXPECT_EQ("421 4.7.0 mx.example.com Error: too many connections from 127.0.0.2",
+            third.Reply());
+  EXPECT_TRUE(third.ClosedByServer());
+  EXPECT_THAT(StopAndLog(), Contains("postfix/smtpd[100]: warning: Connection rate limit "
+                                     "exceeded: 3 from unknown[127.0.0.2] for service smtp\n"));
+}
+
+TEST_F(SmtpServerTest, LimitExceptionsThatAreNotAddressesAreRefusedAtStart) {
+  Start();
+  RefmtaConfig bad = config_;
+  bad.smtpd_client_event_limit_exceptions = {"mail.example.com"};
+  SmtpServerDeps deps{&bad, policy_.get(), queue_.get(), log_.get(), ledger_.get(),
+                      cleanup_.get()};
+  auto s = SmtpServer::Start(deps, {"127.0.0.1", 0, 1});
+  ASSERT_EQ(absl::StatusCode::kInvalidArgument, s.status().code());
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("smtpd_client_event_limit_exceptions"));
+}
+
+TEST_F(SmtpServerTest, EightBitSenderIsQueuedAndTheServerLives) {
+  // fuzz/corpus/smtp_session/crash-smtp-8bit-sender-kills-refmta: an
+  // address that is not UTF-8 used to throw out of SerializeQueueFile and
+  // end the process. Now it is queued (the queue file's JSON replaces the
+  // invalid bytes) and the server goes on.
+  Start();
+  {
+    Client c(server_->port());
+    c.Reply();
+    EXPECT_EQ("250 mx.example.com", c.Command("HELO \x95" "client"));
+    EXPECT_EQ("250 2.1.0 Ok", c.Command("MAIL FROM:<\x95@example.net>"));
+    EXPECT_EQ("250 2.1.5 Ok", c.Command("RCPT TO:<alice@example.com>"));
+    EXPECT_EQ("354 End data with <CR><LF>.<CR><LF>", c.Command("DATA"));
+    c.Send("Subject: \xff\r\n\r\nbody \x95\r\n.\r\n");
+    const std::string queued = c.Reply();
+    ASSERT_TRUE(absl::StartsWith(queued, "250 2.0.0 Ok: queued as ")) << queued;
+    auto file = queue_->Read(QueueName::kIncoming,
+                             queued.substr(strlen("250 2.0.0 Ok: queued as ")));
+    ASSERT_TRUE(file.ok()) << file.status();
+    EXPECT_EQ("\xEF\xBF\xBD@example.net", file->envelope.sender);  // U+FFFD
+  }
+  Client d(server_->port());
+  EXPECT_EQ("220 mx.example.com ESMTP Postfix", d.Reply());
+  EXPECT_EQ("221 2.0.0 Bye", d.Command("QUIT"));
 }
 
 TEST(SmtpServerStartTest, RefusesNonLoopbackAddresses) {
