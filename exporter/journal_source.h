@@ -19,6 +19,15 @@
 // entries written from the moment the JournalSource was made, unless
 // from_beginning.
 //
+// Rotation and vacuuming: files rotated in are read as they appear (each
+// Poll() lets sd-journal take in the directory's file events once caught
+// up). A file deleted while the reader has it open is still read to its
+// end. Entries are lost when their file is deleted before the reader
+// opened it: while the exporter was stopped (the entry at the saved cursor
+// is then gone; checked at each (re)open and reported by positions_lost(),
+// entries_lost() and TakeLossReport()), or while it was far behind (not
+// detectable: nothing in the journal tells of a file that is gone).
+//
 // Thread-safety: one thread at a time.
 #ifndef MAILGAUGE_EXPORTER_JOURNAL_SOURCE_H_
 #define MAILGAUGE_EXPORTER_JOURNAL_SOURCE_H_
@@ -26,6 +35,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -65,13 +75,33 @@ class JournalSource {
   // options' description, known before opening).
   std::string description() const;
 
+  // Times the entry at the cursor the reader was (re)opened at was no
+  // longer in the journal: the file holding it was deleted (vacuumed)
+  // before the exporter read it to the end.
+  uint64_t positions_lost() const { return positions_lost_; }
+  // Entries (of any program) known lost at those times: the gap in sequence
+  // numbers between the cursor and the next entry, when both belong to the
+  // same sequence (journald keeps one across rotations; each file written
+  // by systemd-journal-remote has its own, and then the number is unknown).
+  uint64_t entries_lost() const { return entries_lost_; }
+  // A sentence naming the journal and the loss, once per loss ("" if none).
+  std::string TakeLossReport() { return std::exchange(loss_report_, ""); }
+
  private:
+  // Called when (re)opening at cursor_: counts a loss when the entry at
+  // cursor_ is gone.
+  void CheckResumePosition();
+
   JournalSourceOptions options_;
   SourcePipeline* pipeline_;
   std::unique_ptr<parsers::JournalReader> reader_;
   std::string cursor_;
   absl::Time started_;
   uint64_t entries_ = 0;
+  uint64_t positions_lost_ = 0;
+  uint64_t entries_lost_ = 0;
+  std::string loss_report_;
+  std::string checked_cursor_;  // the last cursor CheckResumePosition looked at
 };
 
 }  // namespace mailgauge::exporter

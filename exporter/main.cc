@@ -19,6 +19,7 @@
 #include <CivetServer.h>
 #include <civetweb.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -83,8 +84,10 @@ void Log(LogLevel level, const std::string& msg) {
 WebConfig g_web;
 
 // With TLS: the HTTPS frontend; civetweb then listens on a loopback port
-// and answers only connections relayed by it.
-TlsFrontend* g_tls = nullptr;
+// and answers only connections relayed by it. Set by the main thread once
+// the frontend runs (civetweb's threads are already serving then), cleared
+// after civetweb stopped: atomic, and until it is set nothing is answered.
+std::atomic<const TlsFrontend*> g_tls{nullptr};
 
 // The /senders page: the authenticated senders over the threshold, by
 // name (never a label value). Rebuilt by the log thread after each poll,
@@ -120,10 +123,12 @@ void PublishSenders(const std::vector<std::pair<std::string, const SourcePipelin
 // request through to prometheus-cpp's handlers.
 int LandingPage(struct mg_connection* conn) {
   const struct mg_request_info* ri = mg_get_request_info(conn);
-  if (g_tls != nullptr &&
-      (ri == nullptr || std::strcmp(ri->remote_addr, "127.0.0.1") != 0 ||
-       !g_tls->IsRelayedPort(ri->remote_port))) {
-    // Someone on this host talking plain HTTP to the internal port.
+  const TlsFrontend* tls = g_tls.load(std::memory_order_acquire);
+  if (g_web.tls() &&
+      (tls == nullptr || ri == nullptr || std::strcmp(ri->remote_addr, "127.0.0.1") != 0 ||
+       !tls->IsRelayedPort(ri->remote_port))) {
+    // Someone on this host talking plain HTTP to the internal port (or
+    // anyone, before the frontend runs).
     mg_printf(conn,
               "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n"
               "Content-Length: 15\r\nConnection: close\r\n\r\nUse HTTPS only\n");
@@ -292,6 +297,10 @@ struct JournalInput {
   prometheus::Gauge* postfix_up = nullptr;
   prometheus::Gauge* lag = nullptr;
   prometheus::Counter* read_errors = nullptr;
+  prometheus::Counter* positions_lost = nullptr;
+  prometheus::Counter* entries_lost = nullptr;
+  uint64_t synced_positions_lost = 0;
+  uint64_t synced_entries_lost = 0;
   std::string last_error;
   bool was_open = false;
   // The state file key: survives a change of neither kind nor paths.
@@ -308,6 +317,19 @@ void PollJournal(JournalInput& j) {
   } else if (!j.last_error.empty()) {
     Log(LogLevel::kInfo, absl::StrCat("reading ", j.source->description(), " again"));
     j.last_error.clear();
+  }
+  if (std::string loss = j.source->TakeLossReport(); !loss.empty()) {
+    Log(LogLevel::kWarn, loss);
+  }
+  if (j.source->positions_lost() > j.synced_positions_lost) {
+    j.positions_lost->Increment(
+        static_cast<double>(j.source->positions_lost() - j.synced_positions_lost));
+    j.synced_positions_lost = j.source->positions_lost();
+  }
+  if (j.source->entries_lost() > j.synced_entries_lost) {
+    j.entries_lost->Increment(
+        static_cast<double>(j.source->entries_lost() - j.synced_entries_lost));
+    j.synced_entries_lost = j.source->entries_lost();
   }
   const bool up = status.ok() && j.source->open();
   if (up && !j.was_open) {
@@ -460,6 +482,21 @@ int Run(int argc, char** argv) {
   }
   g_level = flags.log_level;
   g_telemetry_path = flags.telemetry_path;
+  // Signals first: a SIGTERM or SIGHUP during start-up (restoring a large
+  // state file, binding the port) must not kill the process by the default
+  // action. SIGTERM then stops it after start-up with a save; SIGHUP asks
+  // for a save at the first poll.
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  struct sigaction hup {};
+  hup.sa_handler = OnHangup;
+  sigemptyset(&hup.sa_mask);
+  sigaction(SIGHUP, &hup, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
   if (!flags.web_config_file.empty()) {
     absl::StatusOr<WebConfig> web = ReadWebConfig(flags.web_config_file);
     if (!web.ok()) {
@@ -500,6 +537,7 @@ int Run(int argc, char** argv) {
     po.source_name = s.label;
     po.instance_name = config.name;
     po.abuse = abuse_options;
+    po.deferred_metrics = true;  // handed over after each poll
     if (flags.year != 0) po.input.envelope.year = flags.year;
     auto pipeline = SourcePipeline::Create(**metrics, po);
     if (!pipeline.ok()) {
@@ -538,6 +576,7 @@ int Run(int argc, char** argv) {
     SourcePipelineOptions po;
     po.source_name = journal->label;
     po.abuse = abuse_options;
+    po.deferred_metrics = true;  // handed over after each poll
     auto pipeline = SourcePipeline::Create(**metrics, po);
     if (!pipeline.ok()) {
       std::cerr << "mailgauge_exporter: " << pipeline.status().message() << "\n";
@@ -549,6 +588,10 @@ int Run(int argc, char** argv) {
     journal->postfix_up = &(*metrics)->Gauge(MetricId::kPostfixUp, {journal->label});
     journal->lag = &(*metrics)->Gauge(MetricId::kLogLag, {journal->label});
     journal->read_errors = &(*metrics)->Counter(MetricId::kLogReadErrors, {journal->label});
+    journal->positions_lost =
+        &(*metrics)->Counter(MetricId::kJournalPositionsLost, {journal->label});
+    journal->entries_lost =
+        &(*metrics)->Counter(MetricId::kJournalEntriesLost, {journal->label});
   }
 
   if (!flags.state_file.empty()) {
@@ -647,7 +690,7 @@ int Run(int argc, char** argv) {
       return 1;
     }
     tls = *std::move(started);
-    g_tls = tls.get();
+    g_tls.store(tls.get(), std::memory_order_release);
     ports = {tls->port()};
   }
   const std::string shown_host =
@@ -658,17 +701,6 @@ int Run(int argc, char** argv) {
                    " metrics at ", flags.telemetry_path,
                    g_web.tls() ? " (HTTPS)" : " (HTTP)",
                    g_web.basic_auth() ? " with basic auth" : ""));
-
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-  struct sigaction hup {};
-  hup.sa_handler = OnHangup;
-  sigemptyset(&hup.sa_mask);
-  sigaction(SIGHUP, &hup, nullptr);
-  signal(SIGPIPE, SIG_IGN);
 
   for (const Source& s : sources) {
     Log(LogLevel::kInfo, absl::StrCat("following ", s.config.path,
@@ -703,7 +735,7 @@ int Run(int argc, char** argv) {
   save();
   if (tls != nullptr) tls->Stop();
   exposer.reset();
-  g_tls = nullptr;
+  g_tls.store(nullptr, std::memory_order_release);
   tls.reset();
   Log(LogLevel::kInfo, "stopped");
   return 0;

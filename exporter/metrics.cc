@@ -1,9 +1,11 @@
 #include "exporter/metrics.h"
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <sstream>
 
+#include "absl/container/node_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "prometheus/check_names.h"
 #include "prometheus/text_serializer.h"
@@ -255,6 +257,19 @@ std::vector<MetricSpec> BuildSpecs() {
       {M::kLogReadErrors, "mailgauge_log_read_errors_total", T::kCounter,
        "Failed attempts to open or read the log file.", {"source"}, {},
        kSourceValues},
+      {M::kJournalPositionsLost, "mailgauge_journal_positions_lost_total",
+       T::kCounter,
+       "Times the journal entry at the saved position was gone when reading "
+       "resumed: its journal file was deleted (vacuumed) before the exporter "
+       "read it to the end, and the entries after it in that file were not "
+       "read.",
+       {"source"}, {}, kSourceValues},
+      {M::kJournalEntriesLost, "mailgauge_journal_entries_lost_total",
+       T::kCounter,
+       "Journal entries (of any program) known lost that way: the gap in "
+       "sequence numbers between the saved position and the next entry, when "
+       "both are in the same sequence (journald keeps one across rotations).",
+       {"source"}, {}, kSourceValues},
       {M::kMessagesInFlight, "mailgauge_messages_in_flight", T::kGauge,
        "Messages the correlator holds open.", {"source"}, {}, kSourceValues},
       {M::kCorrelatorEvictions, "mailgauge_correlator_evictions_total",
@@ -410,15 +425,16 @@ absl::StatusOr<std::unique_ptr<ExporterMetrics>> ExporterMetrics::Create(
   return m;
 }
 
-prometheus::Labels ExporterMetrics::MakeLabels(
-    MetricId id, std::initializer_list<std::string_view> values) const {
+prometheus::Labels ExporterMetrics::MakeLabels(MetricId id,
+                                               const std::string_view* values,
+                                               size_t count) const {
   const MetricSpec& s = Spec(id);
   prometheus::Labels labels;
-  auto it = values.begin();
+  size_t i = 0;
   for (const std::string& name : s.labels) {
-    if (it != values.end()) {
-      labels.emplace(name, std::string(it->data(), it->size()));
-      ++it;
+    if (i < count) {
+      labels.emplace(name, std::string(values[i].data(), values[i].size()));
+      ++i;
     } else {
       labels.emplace(name, std::string());
     }
@@ -426,42 +442,130 @@ prometheus::Labels ExporterMetrics::MakeLabels(
   return labels;
 }
 
-void* ExporterMetrics::Cached(MetricId id,
-                              std::initializer_list<std::string_view> values) {
+void* ExporterMetrics::Series(MetricId id, const std::string_view* values,
+                              size_t count) {
   key_.clear();
   key_.push_back(static_cast<char>(static_cast<int>(id)));
-  for (std::string_view v : values) {
-    key_.append(v.data(), v.size());
+  for (size_t i = 0; i < count; ++i) {
+    key_.append(values[i].data(), values[i].size());
     key_.push_back('\x1f');
   }
   auto it = cache_.find(absl::string_view(key_));
-  return it == cache_.end() ? nullptr : it->second;
+  if (it != cache_.end()) return it->second;
+  const size_t index = static_cast<size_t>(id);
+  void* series = nullptr;
+  switch (Spec(id).type) {
+    case MetricType::kCounter:
+      series = &counters_[index]->Add(MakeLabels(id, values, count));
+      break;
+    case MetricType::kGauge:
+      series = &gauges_[index]->Add(MakeLabels(id, values, count));
+      break;
+    case MetricType::kHistogram:
+      series = &histograms_[index]->Add(MakeLabels(id, values, count),
+                                        Spec(id).buckets);
+      break;
+  }
+  cache_.emplace(key_, series);
+  return series;
 }
 
 prometheus::Counter& ExporterMetrics::Counter(
     MetricId id, std::initializer_list<std::string_view> values) {
-  if (void* p = Cached(id, values)) return *static_cast<prometheus::Counter*>(p);
-  prometheus::Counter& c =
-      counters_[static_cast<size_t>(id)]->Add(MakeLabels(id, values));
-  cache_.emplace(key_, &c);
-  return c;
+  return *static_cast<prometheus::Counter*>(
+      Series(id, values.begin(), values.size()));
 }
 
 prometheus::Gauge& ExporterMetrics::Gauge(
     MetricId id, std::initializer_list<std::string_view> values) {
-  if (void* p = Cached(id, values)) return *static_cast<prometheus::Gauge*>(p);
-  prometheus::Gauge& g = gauges_[static_cast<size_t>(id)]->Add(MakeLabels(id, values));
-  cache_.emplace(key_, &g);
-  return g;
+  return *static_cast<prometheus::Gauge*>(
+      Series(id, values.begin(), values.size()));
 }
 
 prometheus::Histogram& ExporterMetrics::Histogram(
     MetricId id, std::initializer_list<std::string_view> values) {
-  if (void* p = Cached(id, values)) return *static_cast<prometheus::Histogram*>(p);
-  prometheus::Histogram& h = histograms_[static_cast<size_t>(id)]->Add(
-      MakeLabels(id, values), Spec(id).buckets);
-  cache_.emplace(key_, &h);
-  return h;
+  return *static_cast<prometheus::Histogram*>(
+      Series(id, values.begin(), values.size()));
+}
+
+void* SeriesCache::Miss(MetricId id, std::initializer_list<LabelValue> values) {
+  std::string_view texts[16];
+  size_t n = 0;
+  for (const LabelValue& v : values) {
+    if (n == 16) break;  // no family has that many labels
+    texts[n++] = v.text;
+  }
+  void* series = metrics_.Series(id, texts, n);
+  if (Spec(id).type == MetricType::kHistogram) {
+    std::unique_ptr<HistogramSeries>& h = histograms_[series];
+    if (h == nullptr) {
+      h = std::make_unique<HistogramSeries>();
+      h->series_ = static_cast<prometheus::Histogram*>(series);
+      h->bounds_ = &Spec(id).buckets;
+      if (deferred_) {
+        h->dirty_ = &dirty_histograms_;
+        h->counts_.assign(h->bounds_->size() + 1, 0);
+      }
+    }
+    return h.get();
+  }
+  std::unique_ptr<CounterSeries>& c = counters_[series];
+  if (c == nullptr) {
+    c = std::make_unique<CounterSeries>();
+    c->series_ = static_cast<prometheus::Counter*>(series);
+    if (deferred_) c->dirty_ = &dirty_counters_;
+  }
+  return c.get();
+}
+
+void SeriesCache::Flush() {
+  for (CounterSeries* c : dirty_counters_) c->Flush();
+  dirty_counters_.clear();
+  for (HistogramSeries* h : dirty_histograms_) h->Flush();
+  dirty_histograms_.clear();
+}
+
+void HistogramSeries::Observe(double value) {
+  if (dirty_ == nullptr) {
+    series_->Observe(value);
+    return;
+  }
+  if (pending_ == 0) {
+    dirty_->push_back(this);
+    // The sum as it stands (other sinks may share the series; only the log
+    // thread writes it).
+    start_sum_ = series_->Collect().histogram.sample_sum;
+    sum_ = start_sum_;
+  }
+  // The bucket prometheus::Histogram::Observe picks: the first bound not
+  // below the value, else +Inf.
+  size_t bucket = 0;
+  while (bucket < bounds_->size() && !((*bounds_)[bucket] >= value)) ++bucket;
+  counts_[bucket] += 1;
+  sum_ += value;
+  ++pending_;
+}
+
+void HistogramSeries::Flush() {
+  if (pending_ == 0) return;
+  // ObserveMultiple adds `delta` to the sum as it stands (start_sum_); the
+  // sum must end exactly at sum_, the one-by-one total. One addition cannot
+  // always land there (start_sum_ may have finer bits than sum_), so the
+  // first one stops at or just below it and exact remainders follow: the
+  // sum never goes down (scrapes must not see a counter reset).
+  double delta = sum_ - start_sum_;
+  for (int i = 0; i < 8 && start_sum_ + delta > sum_; ++i) {
+    delta = std::nextafter(delta, -HUGE_VAL);
+  }
+  series_->ObserveMultiple(counts_, delta);
+  double now = start_sum_ + delta;  // what the series' sum computed
+  std::fill(counts_.begin(), counts_.end(), 0);
+  for (int i = 0; i < 4 && now < sum_; ++i) {
+    const double rest = sum_ - now;  // exact when now is close to sum_
+    series_->ObserveMultiple(counts_, rest);
+    now += rest;
+  }
+  pending_ = 0;
 }
 
 namespace {
@@ -506,25 +610,40 @@ absl::StatusOr<MetricId> ExporterMetrics::FindByName(std::string_view name) {
 
 BoundedLabel::BoundedLabel(std::initializer_list<std::string_view> allowed,
                            size_t max_learned, size_t max_length)
-    : max_learned_(max_learned), max_length_(max_length) {
-  for (std::string_view a : allowed) allowed_.insert(std::string(a));
+    : max_length_(max_length) {
+  names_.push_back(std::make_unique<const std::string>("other"));
+  for (std::string_view a : allowed) {
+    if (names_.size() >= 256) break;
+    if (ids_.contains(absl::string_view(a.data(), a.size()))) continue;
+    const uint32_t id = static_cast<uint32_t>(names_.size());
+    names_.push_back(std::make_unique<const std::string>(a));
+    ids_.emplace(*names_.back(), id);
+  }
+  max_learned_ = std::min(max_learned, 256 - names_.size());
 }
 
-std::string_view BoundedLabel::Map(std::string_view value) {
-  const std::string key(value);
-  if (auto it = allowed_.find(key); it != allowed_.end()) return *it;
-  if (auto it = learned_.find(key); it != learned_.end()) return *it;
-  if (value.empty() || value.size() > max_length_ ||
-      learned_.size() >= max_learned_) {
-    return "other";
+uint32_t BoundedLabel::Id(std::string_view value) {
+  if (last_ != nullptr && *last_ == value) return last_id_;
+  const absl::string_view key(value.data(), value.size());
+  if (auto it = ids_.find(key); it != ids_.end()) {
+    last_id_ = it->second;
+    last_ = names_[it->second].get();
+    return it->second;
+  }
+  if (value.empty() || value.size() > max_length_ || learned_ >= max_learned_) {
+    return kOtherId;
   }
   for (char c : value) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                     (c >= '0' && c <= '9') || c == '.' || c == '_' ||
                     c == '-' || c == '+';
-    if (!ok) return "other";
+    if (!ok) return kOtherId;
   }
-  return *learned_.insert(key).first;
+  const uint32_t id = static_cast<uint32_t>(names_.size());
+  names_.push_back(std::make_unique<const std::string>(value));
+  ids_.emplace(*names_.back(), id);
+  ++learned_;
+  return id;
 }
 
 std::string RenderExposition(const prometheus::Registry& registry) {

@@ -44,15 +44,51 @@ std::string_view DaemonLabel(Daemon d) {
   }
 }
 
-std::string_view CodeLabel(int code) {
-  if (code < 400 || code > 599) return "other";
+// The `transport` label of a delivering daemon (see TransportLabel).
+std::string_view TransportOf(Daemon d) {
+  switch (d) {
+    case Daemon::kSmtp: return "smtp";
+    case Daemon::kLmtp: return "lmtp";
+    case Daemon::kLocal: return "local";
+    case Daemon::kVirtual: return "virtual";
+    case Daemon::kPipe: return "pipe";
+    case Daemon::kError: return "error";
+    case Daemon::kDiscard: return "discard";
+    case Daemon::kQmgr: return "qmgr";
+    default: return "other";
+  }
+}
+
+// The transport label of a daemon's name as a SeriesCache value: "none"
+// (id 0) for no name, else by the daemon it names.
+LabelValue TransportValue(std::string_view daemon) {
+  if (daemon.empty()) return {0, "none"};
+  const Daemon d = parsers::DaemonFromName(daemon);
+  return {1 + static_cast<uint32_t>(d), TransportOf(d)};
+}
+
+// The 3-digit reply code 400-599 (id 1-200), else "other" (id 0).
+LabelValue CodeValue(int code) {
+  if (code < 400 || code > 599) return {0, "other"};
   // Static storage for the 200 possible codes.
   static const std::vector<std::string>* codes = [] {
     auto* v = new std::vector<std::string>();
     for (int c = 400; c <= 599; ++c) v->push_back(std::to_string(c));
     return v;
   }();
-  return (*codes)[static_cast<size_t>(code - 400)];
+  const size_t i = static_cast<size_t>(code - 400);
+  return {static_cast<uint32_t>(1 + i), (*codes)[i]};
+}
+
+// A name with the id of its enum value (enum values stay below 256).
+template <typename Enum>
+LabelValue EnumValue(Enum e, std::string_view name) {
+  return {static_cast<uint32_t>(e), name};
+}
+
+LabelValue Bounded(BoundedLabel& label, std::string_view value) {
+  const uint32_t id = label.Id(value);
+  return {id, label.Name(id)};
 }
 
 std::string_view LevelOf(std::string_view message) {
@@ -71,8 +107,9 @@ double Seconds(int64_t micros) { return static_cast<double>(micros) / 1e6; }
 }  // namespace
 
 MetricsSink::MetricsSink(ExporterMetrics& metrics, std::string instance_name,
-                         AbuseTrackerOptions abuse)
+                         AbuseTrackerOptions abuse, bool deferred)
     : metrics_(metrics),
+      series_(metrics, deferred),
       instance_name_(std::move(instance_name)),
       instances_({"postfix"}, 16),
       sasl_methods_({"", "PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "NTLM",
@@ -94,9 +131,9 @@ MetricsSink::MetricsSink(ExporterMetrics& metrics, std::string instance_name,
       origins_({"smtpd", "pickup", "notification", "local", "unknown"}, 0),
       abuse_(abuse) {}
 
-std::string_view MetricsSink::Instance(std::string_view line_instance) {
-  if (!instance_name_.empty()) return instance_name_;
-  return instances_.Map(line_instance);
+LabelValue MetricsSink::Instance(std::string_view line_instance) {
+  if (!instance_name_.empty()) return {0, instance_name_};
+  return Bounded(instances_, line_instance);
 }
 
 void MetricsSink::LearnRestoredLabels(
@@ -143,90 +180,98 @@ std::string_view MetricsSink::StageLabel(parsers::RejectStage stage) {
 }
 
 std::string_view MetricsSink::TransportLabel(std::string_view daemon) {
-  if (daemon.empty()) return "none";
-  switch (parsers::DaemonFromName(daemon)) {
-    case Daemon::kSmtp: return "smtp";
-    case Daemon::kLmtp: return "lmtp";
-    case Daemon::kLocal: return "local";
-    case Daemon::kVirtual: return "virtual";
-    case Daemon::kPipe: return "pipe";
-    case Daemon::kError: return "error";
-    case Daemon::kDiscard: return "discard";
-    case Daemon::kQmgr: return "qmgr";
-    default: return "other";
-  }
+  return TransportValue(daemon).text;
 }
 
-void MetricsSink::OnTls(MetricId id, std::string_view instance, const Event& e) {
+void MetricsSink::OnTls(MetricId id, LabelValue instance, const Event& e) {
   std::string_view name, secret, algorithm;
   SplitCipher(e.tls_cipher, &name, &secret, &algorithm);
   static const std::string_view kTrust[] = {"Anonymous", "Untrusted", "Trusted",
                                             "Verified"};
-  std::string_view trust = "other";
-  for (std::string_view t : kTrust) {
-    if (e.tls_level == t) trust = t;
+  LabelValue trust{0, "other"};
+  for (uint32_t i = 0; i < 4; ++i) {
+    if (e.tls_level == kTrust[i]) trust = {i + 1, kTrust[i]};
   }
-  metrics_
-      .Counter(id, {instance, trust, tls_protocols_.Map(e.tls_protocol),
-                    tls_ciphers_.Map(name), tls_bits_.Map(secret),
-                    tls_bits_.Map(algorithm)})
+  series_
+      .Counter(id, {instance, trust, Bounded(tls_protocols_, e.tls_protocol),
+                    Bounded(tls_ciphers_, name), Bounded(tls_bits_, secret),
+                    Bounded(tls_bits_, algorithm)})
       .Increment();
 }
 
-void MetricsSink::OnReject(std::string_view instance, const LogLine& line,
+void MetricsSink::OnReject(LabelValue instance, const LogLine& line,
                            const Event& e) {
   const parsers::RejectReason reason = parsers::ClassifyReject(e);
-  const std::string_view stage = StageLabel(e.reject_stage);
-  metrics_
-      .Counter(MetricId::kRejects, {instance, DaemonLabel(e.daemon), stage,
-                                    parsers::ReasonName(reason)})
+  const LabelValue stage = EnumValue(e.reject_stage, StageLabel(e.reject_stage));
+  series_
+      .Counter(MetricId::kRejects,
+               {instance, EnumValue(e.daemon, DaemonLabel(e.daemon)), stage,
+                EnumValue(reason, parsers::ReasonName(reason))})
       .Increment();
   if (e.daemon == Daemon::kSmtpd) {
-    metrics_
+    series_
         .Counter(MetricId::kSmtpdMessagesRejected,
-                 {instance, CodeLabel(e.reply_code), stage})
+                 {instance, CodeValue(e.reply_code), stage})
         .Increment();
   } else if (e.daemon == Daemon::kCleanup) {
-    metrics_.Counter(MetricId::kCleanupRejected, {instance}).Increment();
+    series_.Counter(MetricId::kCleanupRejected, {instance}).Increment();
   }
   if (reason == parsers::RejectReason::kRelayDenied) {
-    metrics_.Counter(MetricId::kRelayDenied, {instance}).Increment();
+    series_.Counter(MetricId::kRelayDenied, {instance}).Increment();
     abuse_.OnRelayDenied(e.client_addr, line.time.unix_micros);
   }
   std::string_view list = e.list_name;
   if (list.empty()) list = parsers::RblListName(e.reply);
   if (!list.empty()) {
-    metrics_.Counter(MetricId::kRblRejects, {instance, rbl_lists_.Map(list)})
+    series_.Counter(MetricId::kRblRejects, {instance, Bounded(rbl_lists_, list)})
         .Increment();
   }
 }
 
-void MetricsSink::OnDelivery(std::string_view instance, const Event& e) {
-  const std::string_view transport = TransportLabel(parsers::DaemonName(e.daemon));
-  std::string_view status = parsers::DeliveryStatusName(e.delivery_status);
-  if (status.empty()) status = "other";
-  metrics_.Counter(MetricId::kDeliveryAttempts, {instance, transport, status})
-      .Increment();
+void MetricsSink::OnDelivery(LabelValue instance, const Event& e) {
+  const LabelValue transport = {1 + static_cast<uint32_t>(e.daemon),
+                                TransportOf(e.daemon)};
+  std::string_view status_name = parsers::DeliveryStatusName(e.delivery_status);
+  if (status_name.empty()) status_name = "other";
+  const LabelValue status = EnumValue(e.delivery_status, status_name);
+  // One lookup for the series every delivery of this kind moves; each is
+  // created when first needed, as the exposition shows only those used.
+  DeliverySeries& ds =
+      deliveries_[instance.id | static_cast<uint64_t>(e.daemon) << 8 |
+                  static_cast<uint64_t>(e.delivery_status) << 16];
+  if (ds.attempts == nullptr) {
+    ds.attempts =
+        &series_.Counter(MetricId::kDeliveryAttempts, {instance, transport, status});
+  }
+  ds.attempts->Increment();
   if (e.daemon == Daemon::kSmtp) {
-    metrics_.Counter(MetricId::kSmtpMessagesProcessed, {instance, status})
-        .Increment();
+    if (ds.smtp_processed == nullptr) {
+      ds.smtp_processed =
+          &series_.Counter(MetricId::kSmtpMessagesProcessed, {instance, status});
+    }
+    ds.smtp_processed->Increment();
     if (e.delivery_status == DeliveryStatus::kDeferred) {
-      metrics_.Counter(MetricId::kSmtpDeferredMessages, {instance}).Increment();
+      if (ds.smtp_deferred == nullptr) {
+        ds.smtp_deferred = &series_.Counter(MetricId::kSmtpDeferredMessages, {instance});
+      }
+      ds.smtp_deferred->Increment();
     }
   }
   if (e.daemon == Daemon::kVirtual && e.delivery_status == DeliveryStatus::kSent) {
-    metrics_.Counter(MetricId::kVirtualDelivered, {instance}).Increment();
+    if (ds.virtual_delivered == nullptr) {
+      ds.virtual_delivered = &series_.Counter(MetricId::kVirtualDelivered, {instance});
+    }
+    ds.virtual_delivered->Increment();
   }
   if (e.delivery_status == DeliveryStatus::kDeferred ||
       e.delivery_status == DeliveryStatus::kBounced ||
       e.delivery_status == DeliveryStatus::kExpired) {
-    const std::string_view reason =
-        parsers::ReasonName(parsers::ClassifyDeliveryProblem(e));
-    metrics_
+    const parsers::DeliveryProblem problem = parsers::ClassifyDeliveryProblem(e);
+    series_
         .Counter(e.delivery_status == DeliveryStatus::kDeferred
                      ? MetricId::kDeferrals
                      : MetricId::kBounces,
-                 {instance, transport, reason})
+                 {instance, transport, EnumValue(problem, parsers::ReasonName(problem))})
         .Increment();
   }
 
@@ -242,49 +287,49 @@ void MetricsSink::OnDelivery(std::string_view instance, const Event& e) {
   static const std::string_view kCompatStages[4] = {
       "before_queue_manager", "queue_manager", "connection_setup",
       "transmission"};
-  for (int i = 0; i < 4; ++i) {
-    metrics_
-        .Histogram(MetricId::kDeliveryDelays, {instance, transport, kOurStages[i]})
-        .Observe(parts[i]);
-    switch (e.daemon) {
-      case Daemon::kSmtp:
-        metrics_.Histogram(MetricId::kSmtpDeliveryDelay, {instance, kCompatStages[i]})
-            .Observe(parts[i]);
-        break;
-      case Daemon::kLmtp:
-        metrics_.Histogram(MetricId::kLmtpDeliveryDelay, {instance, kCompatStages[i]})
-            .Observe(parts[i]);
-        break;
-      case Daemon::kPipe: {
-        metrics_
-            .Histogram(MetricId::kPipeDeliveryDelay,
-                       {instance, pipe_relays_.Map(e.relay), kCompatStages[i]})
-            .Observe(parts[i]);
-        break;
+  // postfix_exporter's per-daemon family (pipe's, by relay, is looked up
+  // below: its relay is learned only here).
+  MetricId compat = MetricId::kNumMetrics;
+  if (e.daemon == Daemon::kSmtp) compat = MetricId::kSmtpDeliveryDelay;
+  if (e.daemon == Daemon::kLmtp) compat = MetricId::kLmtpDeliveryDelay;
+  for (uint32_t i = 0; i < 4; ++i) {
+    if (ds.delays[i] == nullptr) {
+      ds.delays[i] = &series_.Histogram(MetricId::kDeliveryDelays,
+                                        {instance, transport, {i, kOurStages[i]}});
+    }
+    ds.delays[i]->Observe(parts[i]);
+    if (compat != MetricId::kNumMetrics) {
+      if (ds.compat_delays[i] == nullptr) {
+        ds.compat_delays[i] =
+            &series_.Histogram(compat, {instance, {i, kCompatStages[i]}});
       }
-      default:
-        break;
+      ds.compat_delays[i]->Observe(parts[i]);
+    } else if (e.daemon == Daemon::kPipe) {
+      series_
+          .Histogram(MetricId::kPipeDeliveryDelay,
+                     {instance, Bounded(pipe_relays_, e.relay), {i, kCompatStages[i]}})
+          .Observe(parts[i]);
     }
   }
 }
 
 void MetricsSink::OnEvent(const LogLine& line, const Event& e) {
-  const std::string_view instance = Instance(line.instance);
+  const LabelValue instance = Instance(line.instance);
   switch (e.kind) {
     case EventKind::kConnect:
       if (e.daemon == Daemon::kSmtpd) {
-        metrics_.Counter(MetricId::kSmtpdConnects, {instance}).Increment();
+        series_.Counter(MetricId::kSmtpdConnects, {instance}).Increment();
       }
       break;
     case EventKind::kDisconnect:
       if (e.daemon == Daemon::kSmtpd) {
-        metrics_.Counter(MetricId::kSmtpdDisconnects, {instance}).Increment();
+        series_.Counter(MetricId::kSmtpdDisconnects, {instance}).Increment();
       }
       break;
     case EventKind::kSmtpdClient:
-      metrics_
+      series_
           .Counter(MetricId::kSmtpdMessagesProcessed,
-                   {instance, sasl_methods_.Map(e.sasl_method)})
+                   {instance, Bounded(sasl_methods_, e.sasl_method)})
           .Increment();
       if (!e.sasl_username.empty()) {
         abuse_.OnAuthenticatedMessage(line.host, line.instance, e.queue_id,
@@ -297,10 +342,10 @@ void MetricsSink::OnEvent(const LogLine& line, const Event& e) {
       OnReject(instance, line, e);
       break;
     case EventKind::kSaslFailed:
-      metrics_.Counter(MetricId::kSmtpdSaslFailures, {instance}).Increment();
-      metrics_
+      series_.Counter(MetricId::kSmtpdSaslFailures, {instance}).Increment();
+      series_
           .Counter(MetricId::kSaslFailures,
-                   {instance, sasl_methods_.Map(e.sasl_method)})
+                   {instance, Bounded(sasl_methods_, e.sasl_method)})
           .Increment();
       break;
     case EventKind::kTlsEstablished:
@@ -312,9 +357,9 @@ void MetricsSink::OnEvent(const LogLine& line, const Event& e) {
       break;
     case EventKind::kLostConnection:
       if (e.daemon == Daemon::kSmtpd) {
-        metrics_
+        series_
             .Counter(MetricId::kSmtpdConnectionsLost,
-                     {instance, smtp_commands_.Map(e.last_command)})
+                     {instance, Bounded(smtp_commands_, e.last_command)})
             .Increment();
       }
       break;
@@ -324,45 +369,46 @@ void MetricsSink::OnEvent(const LogLine& line, const Event& e) {
                          line.time.unix_micros);
       break;
     case EventKind::kExpired: {
-      metrics_.Counter(MetricId::kQmgrExpired, {instance}).Increment();
-      metrics_
+      series_.Counter(MetricId::kQmgrExpired, {instance}).Increment();
+      const parsers::DeliveryProblem expired = parsers::DeliveryProblem::kExpired;
+      series_
           .Counter(MetricId::kBounces,
-                   {instance, "qmgr",
-                    parsers::ReasonName(parsers::DeliveryProblem::kExpired)})
+                   {instance, {1 + static_cast<uint32_t>(Daemon::kQmgr), "qmgr"},
+                    EnumValue(expired, parsers::ReasonName(expired))})
           .Increment();
       break;
     }
     case EventKind::kQueued:
       if (e.size >= 0) {
-        metrics_.Histogram(MetricId::kQmgrInsertedSize, {instance})
+        series_.Histogram(MetricId::kQmgrInsertedSize, {instance})
             .Observe(static_cast<double>(e.size));
       }
       if (e.nrcpt >= 0) {
-        metrics_.Histogram(MetricId::kQmgrInsertedRecipients, {instance})
+        series_.Histogram(MetricId::kQmgrInsertedRecipients, {instance})
             .Observe(static_cast<double>(e.nrcpt));
       }
       break;
     case EventKind::kRemoved:
       if (e.daemon == Daemon::kQmgr) {
-        metrics_.Counter(MetricId::kQmgrRemoved, {instance}).Increment();
+        series_.Counter(MetricId::kQmgrRemoved, {instance}).Increment();
       }
       abuse_.OnMessageRemoved(line.host, line.instance, e.queue_id);
       break;
     case EventKind::kMessageId:
       if (e.daemon == Daemon::kCleanup) {
-        metrics_.Counter(MetricId::kCleanupProcessed, {instance}).Increment();
+        series_.Counter(MetricId::kCleanupProcessed, {instance}).Increment();
       }
       break;
     case EventKind::kNotification:
       if (e.daemon == Daemon::kBounce &&
           e.detail.find("non-delivery") != std::string_view::npos) {
-        metrics_.Counter(MetricId::kBounceNonDelivery, {instance}).Increment();
+        series_.Counter(MetricId::kBounceNonDelivery, {instance}).Increment();
       }
       break;
     case EventKind::kSmtpConnectFailed:
       if (parsers::ClassifyDeliveryProblem(e) ==
           parsers::DeliveryProblem::kConnectionTimedOut) {
-        metrics_.Counter(MetricId::kSmtpConnectionTimedOut, {instance})
+        series_.Counter(MetricId::kSmtpConnectionTimedOut, {instance})
             .Increment();
       }
       break;
@@ -376,26 +422,27 @@ void MetricsSink::OnUnparsedLine(const LogLine& line) {
   if (service == "unknown") service = "other";
   metrics_
       .Counter(MetricId::kUnsupportedLogEntries,
-               {Instance(line.instance), service, LevelOf(line.message)})
+               {Instance(line.instance).text, service, LevelOf(line.message)})
       .Increment();
 }
 
 void MetricsSink::OnRecord(const MessageRecord& m) {
-  const std::string_view instance = Instance(m.instance);
-  metrics_
+  const LabelValue instance = Instance(m.instance);
+  series_
       .Counter(MetricId::kMessagesFinished,
-               {instance, record_ends_.Map(m.end.empty() ? "other" : m.end)})
+               {instance, Bounded(record_ends_, m.end.empty() ? "other" : m.end)})
       .Increment();
   if (m.finished) {
-    metrics_
-        .Counter(MetricId::kMessagesReceived, {instance, origins_.Map(m.origin)})
+    series_
+        .Counter(MetricId::kMessagesReceived, {instance, Bounded(origins_, m.origin)})
         .Increment();
   }
   for (const RecipientRecord& r : m.recipients) {
-    metrics_
+    const LabelValue status =
+        EnumValue(r.status, analyzer::RecipientStatusName(r.status));
+    series_
         .Counter(MetricId::kRecipients,
-                 {instance, TransportLabel(r.transport),
-                  analyzer::RecipientStatusName(r.status)})
+                 {instance, TransportValue(r.transport), status})
         .Increment();
     const bool timed = r.status == RecipientStatus::kSent ||
                        r.status == RecipientStatus::kBounced ||
@@ -403,9 +450,7 @@ void MetricsSink::OnRecord(const MessageRecord& m) {
     if (timed && r.time.known() && m.arrival.known()) {
       const int64_t micros = std::max<int64_t>(
           0, r.time.unix_micros - m.arrival.unix_micros);
-      metrics_
-          .Histogram(MetricId::kRecipientDeliveryTime,
-                     {instance, analyzer::RecipientStatusName(r.status)})
+      series_.Histogram(MetricId::kRecipientDeliveryTime, {instance, status})
           .Observe(Seconds(micros));
     }
   }

@@ -23,10 +23,12 @@
 #ifndef MAILGAUGE_EXPORTER_METRICS_SINK_H_
 #define MAILGAUGE_EXPORTER_METRICS_SINK_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "analyzer/message_record.h"
 #include "exporter/abuse_tracker.h"
 #include "common/log_line.h"
@@ -41,14 +43,19 @@ class MetricsSink {
   // `instance_name`, when not empty, is the postfix_instance label of every
   // series this sink updates (a source named on the command line);
   // otherwise each line's own Postfix instance is used.
+  // With `deferred`, the updates wait in the sink until Flush() (see
+  // SeriesCache): the exporter flushes after each batch of lines.
   MetricsSink(ExporterMetrics& metrics, std::string instance_name,
-              AbuseTrackerOptions abuse = AbuseTrackerOptions());
+              AbuseTrackerOptions abuse = AbuseTrackerOptions(),
+              bool deferred = false);
 
   void OnEvent(const LogLine& line, const parsers::Event& event);
   void OnRecord(const analyzer::MessageRecord& record);
   // A Postfix line whose envelope was read but whose message no pattern
   // understands.
   void OnUnparsedLine(const LogLine& line);
+  // Hands the deferred updates to the metrics (nothing when not deferred).
+  void Flush() { series_.Flush(); }
 
   // Teaches the capped labels (instances, TLS ciphers and bits, pipe relays,
   // RBL lists) the values of series restored from the state file, so that
@@ -65,13 +72,27 @@ class MetricsSink {
   static std::string_view TransportLabel(std::string_view daemon);
 
  private:
-  std::string_view Instance(std::string_view line_instance);
-  void OnReject(std::string_view instance, const LogLine& line,
+  // The postfix_instance label (id 0: the source's name, when given).
+  LabelValue Instance(std::string_view line_instance);
+  void OnReject(LabelValue instance, const LogLine& line,
                 const parsers::Event& e);
-  void OnDelivery(std::string_view instance, const parsers::Event& e);
-  void OnTls(MetricId id, std::string_view instance, const parsers::Event& e);
+  void OnDelivery(LabelValue instance, const parsers::Event& e);
+  void OnTls(MetricId id, LabelValue instance, const parsers::Event& e);
 
   ExporterMetrics& metrics_;
+  // Series by small label ids: the instance's, BoundedLabel ids below, enum
+  // values. Owned by this sink, whose ids they are.
+  SeriesCache series_;
+  // The series a delivery line moves, by (instance id, daemon, status).
+  struct DeliverySeries {
+    CounterSeries* attempts = nullptr;
+    CounterSeries* smtp_processed = nullptr;
+    CounterSeries* smtp_deferred = nullptr;
+    CounterSeries* virtual_delivered = nullptr;
+    HistogramSeries* delays[4] = {};         // by stage
+    HistogramSeries* compat_delays[4] = {};  // smtp's or lmtp's family
+  };
+  absl::flat_hash_map<uint64_t, DeliverySeries> deliveries_;
   std::string instance_name_;
   BoundedLabel instances_;
   BoundedLabel sasl_methods_;

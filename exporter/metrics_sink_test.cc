@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "exporter/metrics.h"
 #include "exporter/metrics_sink.h"
@@ -380,6 +381,109 @@ TEST(MetricsSinkRestartTest, CapsHoldAcrossARestart) {
     }
     return -1.0;
   }());
+}
+
+// The exporter defers metric updates to the end of each batch of lines
+// (SourcePipelineOptions::deferred_metrics): the exposition after each batch
+// must be exactly what updating line by line gives, histogram sums (added
+// in another order) included, also on series restored from a state file.
+TEST(DeferredMetricsTest, SameExpositionAsLineByLine) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 600; ++i) {
+    const std::string id = absl::StrCat("1A", 10000000 + i);
+    const std::string t = absl::StrCat("Nov 25 19:", 10 + i / 60 % 40, ":",
+                                       10 + i % 40, " vm ");
+    lines.push_back(absl::StrCat(t, "postfix/smtpd[1]: connect from unknown[127.0.0.2]"));
+    lines.push_back(absl::StrCat(t, "postfix/smtpd[1]: ", id, ": client=unknown[127.0.0.2]"));
+    lines.push_back(absl::StrCat(t, "postfix/cleanup[2]: ", id, ": message-id=<", i, "@test>"));
+    lines.push_back(absl::StrCat(t, "postfix/qmgr[3]: ", id, ": from=<a@example.test>, size=",
+                                 100 + i * 37, ", nrcpt=", 1 + i % 3, " (queue active)"));
+    const char* status = i % 7 == 0 ? "deferred" : i % 11 == 0 ? "bounced" : "sent";
+    lines.push_back(absl::StrCat(
+        t, i % 5 == 0 ? "postfix/lmtp[4]: " : "postfix/smtp[4]: ", id,
+        ": to=<b", i, "@example.org>, relay=mx.example.org[192.0.2.1]:25, delay=1.",
+        i % 10, ", delays=0.", i % 9, "/0.0", i % 7, "/0.", i % 3, "1/1.", i % 13,
+        ", dsn=2.0.0, status=", status, " (250 ok)"));
+    lines.push_back(absl::StrCat(t, "postfix/qmgr[3]: ", id, ": removed"));
+    lines.push_back(absl::StrCat(t, "postfix/smtpd[1]: disconnect from unknown[127.0.0.2]"));
+  }
+  auto run = [&](bool deferred, bool restore) {
+    prometheus::Registry earlier;
+    auto m0 = ExporterMetrics::Create(earlier);
+    EXPECT_TRUE(m0.ok());
+    SourcePipelineOptions options;
+    options.source_name = "test";
+    options.input.envelope.year = 2026;
+    options.input.envelope.time_zone = absl::UTCTimeZone();
+    auto p0 = SourcePipeline::Create(**m0, options);
+    EXPECT_TRUE(p0.ok());
+    for (size_t i = 0; i < 70; ++i) (*p0)->ProcessLine(lines[i], false);
+    (*p0)->Finish();
+
+    prometheus::Registry registry;
+    auto m = ExporterMetrics::Create(registry);
+    EXPECT_TRUE(m.ok());
+    if (restore) EXPECT_TRUE(RestoreMetrics(CaptureMetrics(earlier), **m).ok());
+    options.deferred_metrics = deferred;
+    auto p = SourcePipeline::Create(**m, options);
+    EXPECT_TRUE(p.ok());
+    std::vector<std::string> snapshots;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      (*p)->ProcessLine(lines[i], false);
+      if (i % 97 == 96) {
+        (*p)->SyncStats();
+        snapshots.push_back(RenderExposition(registry));
+      }
+    }
+    (*p)->Finish();
+    snapshots.push_back(RenderExposition(registry));
+    return snapshots;
+  };
+  for (bool restore : {false, true}) {
+    const std::vector<std::string> each = run(false, restore);
+    const std::vector<std::string> deferred = run(true, restore);
+    ASSERT_EQ(each.size(), deferred.size());
+    for (size_t i = 0; i < each.size(); ++i) {
+      if (each[i] == deferred[i]) continue;
+      std::vector<std::string> a = absl::StrSplit(each[i], '\n');
+      std::vector<std::string> b = absl::StrSplit(deferred[i], '\n');
+      std::string diff;
+      for (size_t j = 0; j < std::min(a.size(), b.size()); ++j) {
+        if (a[j] != b[j]) absl::StrAppend(&diff, "\n- ", a[j], "\n+ ", b[j]);
+      }
+      ADD_FAILURE() << "batch " << i << " restore " << restore << diff;
+    }
+    EXPECT_NE(std::string::npos,
+              each.back().find("postfix_lmtp_delivery_delay_seconds_sum"));
+  }
+}
+
+// Deferred updates wait for SyncStats().
+TEST(DeferredMetricsTest, VisibleAfterSyncStats) {
+  prometheus::Registry registry;
+  auto m = ExporterMetrics::Create(registry);
+  ASSERT_TRUE(m.ok());
+  SourcePipelineOptions options;
+  options.source_name = "test";
+  options.input.envelope.year = 2026;
+  options.input.envelope.time_zone = absl::UTCTimeZone();
+  options.deferred_metrics = true;
+  auto p = SourcePipeline::Create(**m, options);
+  ASSERT_TRUE(p.ok());
+  (*p)->ProcessLine(absl::StrCat(kP, "postfix/smtpd[1]: connect from unknown[127.0.0.2]"),
+                    false);
+  const std::string before = RenderExposition(registry);
+  EXPECT_NE(std::string::npos,
+            before.find("mailgauge_log_lines_read_total{source=\"test\"} 0"));
+  // The series exists (made at first use), its value waits.
+  EXPECT_NE(std::string::npos,
+            before.find("postfix_smtpd_connects_total{postfix_instance=\"postfix\"} 0"));
+  (*p)->SyncStats();
+  const std::string after = RenderExposition(registry);
+  EXPECT_NE(std::string::npos,
+            after.find("mailgauge_log_lines_read_total{source=\"test\"} 1"));
+  EXPECT_NE(std::string::npos,
+            after.find("postfix_smtpd_connects_total{postfix_instance=\"postfix\"} 1"));
 }
 
 }  // namespace

@@ -9,7 +9,8 @@ SourcePipeline::SourcePipeline(ExporterMetrics& metrics,
                                SourcePipelineOptions options)
     : metrics_(metrics),
       options_(std::move(options)),
-      sink_(metrics, options_.instance_name, options_.abuse),
+      sink_(metrics, options_.instance_name, options_.abuse,
+            options_.deferred_metrics),
       daemons_({}, 0) {}
 
 absl::StatusOr<std::unique_ptr<SourcePipeline>> SourcePipeline::Create(
@@ -58,9 +59,18 @@ absl::StatusOr<std::unique_ptr<SourcePipeline>> SourcePipeline::Create(
   return p;
 }
 
+void SourcePipeline::FlushMetrics() {
+  if (pending_lines_ != 0) {
+    lines_read_->Increment(static_cast<double>(pending_lines_));
+    bytes_read_->Increment(static_cast<double>(pending_bytes_));
+    pending_lines_ = 0;
+    pending_bytes_ = 0;
+  }
+  sink_.Flush();
+}
+
 void SourcePipeline::ProcessLine(std::string_view text, bool overlong) {
-  lines_read_->Increment();
-  bytes_read_->Increment(static_cast<double>(text.size() + 1));
+  CountLine(text.size() + 1);
   const analyzer::LogInputStats& stats = input_->stats();
   const uint64_t postfix_before = stats.postfix_lines;
   const uint64_t parsed_before = stats.parsed_lines;
@@ -84,8 +94,7 @@ void SourcePipeline::ProcessLine(std::string_view text, bool overlong) {
 }
 
 void SourcePipeline::ProcessLogLine(const LogLine& line, bool overlong) {
-  lines_read_->Increment();
-  bytes_read_->Increment(static_cast<double>(line.message.size() + 1));
+  CountLine(line.message.size() + 1);
   const analyzer::LogInputStats& stats = input_->stats();
   const uint64_t postfix_before = stats.postfix_lines;
   const uint64_t parsed_before = stats.parsed_lines;
@@ -112,6 +121,7 @@ void SourcePipeline::AdvanceLogClock(absl::Time now) {
 
 void SourcePipeline::SyncStats() {
   AdvanceLogClock(absl::Now());
+  FlushMetrics();
   const analyzer::LogInputStats& in = input_->stats();
   const analyzer::CorrelatorStats& c = correlator_->stats();
   auto add = [](prometheus::Counter* counter, uint64_t total, uint64_t* synced) {

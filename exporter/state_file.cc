@@ -1,6 +1,7 @@
 #include "exporter/state_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -207,8 +208,23 @@ absl::StatusOr<ExporterState> ParseState(std::string_view text) {
 absl::Status WriteStateFile(const std::string& path, const ExporterState& state) {
   const std::string text = SerializeState(state);
   const std::string tmp = absl::StrCat(path, ".tmp");
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // Always a new private file: a leftover PATH.tmp (a crash, or planted by
+  // someone who may write the directory) is never reused, so its mode, its
+  // owner, a hard link to it or a symbolic link in its place cannot expose
+  // the state or redirect the write.
+  if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) {
+    return Errno(absl::StrCat("cannot remove stale state file ", tmp));
+  }
+  const int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return Errno(absl::StrCat("cannot write state file ", tmp));
+  // 0600 whatever the umask (which can only take bits away, but say so).
+  if (::fchmod(fd, 0600) != 0) {
+    absl::Status s = Errno(absl::StrCat("cannot chmod state file ", tmp));
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return s;
+  }
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);

@@ -110,7 +110,7 @@ TEST(StateFileTest, CorruptFilesAreDataLossNamingTheProblem) {
       {good.substr(0, good.size() / 2), "not JSON"},
       {"[1,2]", "not JSON"},
       {R"({"format":"other"})", "not a mailgauge_exporter state"},
-      // fuzz/pending/state_file/crash-state-file-format-not-a-string
+      // fuzz/corpus/state_file/crash-state-file-format-not-a-string
       {R"({"format":1})", "not a mailgauge_exporter state"},
       {R"({"format":"mailgauge-exporter-state","version":9})", "unknown version"},
       {R"({"format":"mailgauge-exporter-state","version":1,"saved_at":1,"sources":[],

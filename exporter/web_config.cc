@@ -3,6 +3,10 @@
 #include <crypt.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -20,20 +24,13 @@ namespace {
 
 absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
-// A valid bcrypt hash of no password anyone knows, checked against when the
-// user is unknown so that the time taken does not tell.
+// A valid bcrypt hash of no password anyone knows, checked against when no
+// user is configured at all (basic auth is then off and this is not reached
+// by the server).
 constexpr char kDummyHash[] =
     "$2y$10$abcdefghijklmnopqrstuuZ0rHn1yXiRTgTz2t9yAfYHtCGt.9N7e";
 
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  const size_t n = b.size();
-  for (size_t i = 0; i < n; ++i) {
-    const unsigned char x = i < a.size() ? a[i] : 0;
-    diff |= static_cast<unsigned char>(x ^ static_cast<unsigned char>(b[i]));
-  }
-  return diff == 0;
-}
+std::atomic<internal::PasswordCheckObserver> password_check_observer{nullptr};
 
 bool SupportedHash(const std::string& h) {
   return absl::StartsWith(h, "$2a$") || absl::StartsWith(h, "$2b$") ||
@@ -256,13 +253,35 @@ class Parser {
 
 }  // namespace
 
+namespace internal {
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  // CRYPTO_memcmp reads every byte whatever differs; it cannot be turned
+  // into an early-exit loop by the compiler as a hand-written one could.
+  const bool same = CRYPTO_memcmp(a.data(), b.data(), n) == 0;
+  return same && a.size() == b.size();
+}
+
+void SetPasswordCheckObserverForTesting(PasswordCheckObserver observer) {
+  password_check_observer.store(observer);
+}
+
+}  // namespace internal
+
 bool PasswordMatches(std::string_view password, const std::string& hash) {
   auto data = std::make_unique<struct crypt_data>();
   std::memset(data.get(), 0, sizeof(*data));
   const std::string pw(password);
   const char* out = crypt_r(pw.c_str(), hash.c_str(), data.get());
-  if (out == nullptr || out[0] == '*') return false;
-  return ConstantTimeEquals(out, hash);
+  // A hash libcrypt refuses is turned away when the file is read; should one
+  // get here, it is still compared, so this path costs the same.
+  const bool usable = out != nullptr && out[0] != '*';
+  const bool equal = internal::ConstantTimeEquals(usable ? out : "", hash);
+  if (internal::PasswordCheckObserver observer = password_check_observer.load()) {
+    observer(hash);
+  }
+  return usable && equal;
 }
 
 bool WebConfig::CheckBasicAuth(const char* authorization) const {
@@ -285,8 +304,17 @@ bool WebConfig::CheckBasicAuth(const char* authorization) const {
   }
   auto it = users.find(user);
   const bool known = parsed && it != users.end();
-  // Always pay for one hash, so a wrong user costs as much as a wrong password.
-  const bool match = PasswordMatches(password, known ? it->second : kDummyHash);
+  // Always pay for one hash, and for an unknown user one with the settings
+  // of a real user's hash (bcrypt cost, sha-crypt rounds), so a wrong user
+  // costs as much as a wrong password.
+  static const std::string* const dummy = new std::string(kDummyHash);
+  const std::string* hash = dummy;
+  if (known) {
+    hash = &it->second;
+  } else if (!users.empty()) {
+    hash = &users.begin()->second;
+  }
+  const bool match = PasswordMatches(password, *hash);
   return known && match;
 }
 

@@ -56,9 +56,13 @@ struct WebConfig {
 
   // Whether an `Authorization` header value ("Basic base64(user:pass)";
   // nullptr when absent) names a user of `users` with the right password.
-  // The hash is computed even for an unknown user and compared in constant
-  // time, so timing tells neither which users exist nor how much of a
-  // password matched.
+  // Every call computes exactly one crypt(3) hash and makes one
+  // constant-time comparison (OpenSSL's CRYPTO_memcmp), whatever the
+  // header: for an unknown user or a header that does not parse, the
+  // password is hashed with the settings (algorithm, cost, salt) of the
+  // first configured user and the answer is no. So timing tells neither
+  // which users exist nor how much of a password matched (users whose
+  // hashes have different costs still take different times).
   bool CheckBasicAuth(const char* authorization) const;
 };
 
@@ -74,6 +78,21 @@ struct WebConfig {
 // crypt(3) of `password` with the settings of `hash`, compared with `hash`
 // in constant time.
 bool PasswordMatches(std::string_view password, const std::string& hash);
+
+namespace internal {
+
+// Whether a and b are equal, in time that depends on their lengths only
+// (CRYPTO_memcmp over the common length; the lengths are not secret: a
+// crypt(3) output's length follows from its algorithm).
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+// Tests only: called by PasswordMatches after each check with the stored
+// hash whose settings were used; nullptr (the default) for none. Lets a
+// test count the hashes CheckBasicAuth computes without timing anything.
+using PasswordCheckObserver = void (*)(const std::string& hash);
+void SetPasswordCheckObserverForTesting(PasswordCheckObserver observer);
+
+}  // namespace internal
 
 }  // namespace mailgauge::exporter
 

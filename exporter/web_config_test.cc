@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
@@ -97,6 +98,81 @@ TEST(WebConfigTest, BasicAuthWithBcryptAndShaCrypt) {
   // A colon in the password is part of it.
   c.users["colon"] = Hash("a:b", "$2b$04$abcdefghijklmnopqrstuu");
   EXPECT_TRUE(c.CheckBasicAuth(Basic("colon:a:b").c_str()));
+}
+
+// The hashes PasswordMatches used, in order (the observer hook).
+std::vector<std::string>* observed_hashes = nullptr;
+void RecordHash(const std::string& hash) { observed_hashes->push_back(hash); }
+
+TEST(WebConfigTest, EveryCheckComputesOneHashWithARealUsersSettings) {
+  // No timing is measured (that would be flaky): the hook shows that every
+  // request, whatever is wrong with it, pays for exactly one crypt(3) with
+  // the settings of a configured user, and the answers are right.
+  WebConfig c;
+  const std::string alice = Hash("alice pw", "$2b$05$abcdefghijklmnopqrstuu");
+  const std::string bob = Hash("bob pw", "$6$rounds=6000$saltsalt$");
+  c.users["alice"] = alice;
+  c.users["bob"] = bob;
+  std::vector<std::string> hashes;
+  observed_hashes = &hashes;
+  internal::SetPasswordCheckObserverForTesting(&RecordHash);
+  struct Case {
+    std::string header;
+    bool want;
+    std::string hash_used;
+  } cases[] = {
+      {Basic("alice:alice pw"), true, alice},
+      {Basic("bob:bob pw"), true, bob},
+      {Basic("alice:bob pw"), false, alice},        // another user's password
+      {Basic("bob:alice pw"), false, bob},
+      {Basic("alice:alice p"), false, alice},       // a prefix of the password
+      {Basic("alice:alice pw "), false, alice},     // one byte more
+      {Basic("alice:"), false, alice},
+      {Basic("carol:alice pw"), false, alice},      // unknown user, a real password
+      {Basic("Alice:alice pw"), false, alice},      // user names are exact
+      {Basic(":alice pw"), false, alice},
+      {Basic("alicealice pw"), false, alice},       // no colon
+      {"Basic !!!notbase64", false, alice},
+      {"Bearer abc", false, alice},
+      {"", false, alice},
+  };
+  for (const Case& k : cases) {
+    hashes.clear();
+    EXPECT_EQ(k.want, c.CheckBasicAuth(k.header.c_str())) << k.header;
+    EXPECT_THAT(hashes, ::testing::ElementsAre(k.hash_used)) << k.header;
+  }
+  hashes.clear();
+  EXPECT_FALSE(c.CheckBasicAuth(nullptr));
+  EXPECT_THAT(hashes, ::testing::ElementsAre(alice));
+  // A file of sha-crypt users only: an unknown user costs a sha-crypt hash
+  // with that user's rounds, not a bcrypt one.
+  WebConfig sha;
+  sha.users["bob"] = bob;
+  hashes.clear();
+  EXPECT_FALSE(sha.CheckBasicAuth(Basic("mallory:x").c_str()));
+  EXPECT_THAT(hashes, ::testing::ElementsAre(bob));
+  internal::SetPasswordCheckObserverForTesting(nullptr);
+  observed_hashes = nullptr;
+}
+
+TEST(WebConfigTest, ConstantTimeEqualsIsExact) {
+  using internal::ConstantTimeEquals;
+  const std::string h = Hash("pw", "$2b$04$abcdefghijklmnopqrstuu");
+  EXPECT_TRUE(ConstantTimeEquals(h, h));
+  EXPECT_TRUE(ConstantTimeEquals("", ""));
+  EXPECT_TRUE(ConstantTimeEquals(std::string("a\0b", 3), std::string("a\0b", 3)));
+  EXPECT_FALSE(ConstantTimeEquals(std::string("a\0b", 3), std::string("a\0c", 3)));
+  std::string first = h, last = h;
+  first[0] ^= 1;
+  last.back() ^= 1;
+  EXPECT_FALSE(ConstantTimeEquals(first, h));
+  EXPECT_FALSE(ConstantTimeEquals(last, h));
+  EXPECT_FALSE(ConstantTimeEquals(h.substr(0, h.size() - 1), h));  // a prefix
+  EXPECT_FALSE(ConstantTimeEquals(h, h + "x"));
+  EXPECT_FALSE(ConstantTimeEquals("", h));
+  EXPECT_TRUE(PasswordMatches("pw", h));
+  EXPECT_FALSE(PasswordMatches("pW", h));
+  EXPECT_FALSE(PasswordMatches("pw", "*0"));  // a hash libcrypt refuses
 }
 
 TEST(WebConfigTest, ReadNamesMissingFiles) {

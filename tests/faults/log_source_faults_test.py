@@ -13,8 +13,8 @@ Runs the real mailgauge_exporter on a log file and, while it runs:
      exporter runs as `nobody` (setpriv; a copy of the binary in a world-
      readable directory); same checks. Skipped with a message when we are
      not root or setpriv is missing.
-EIO is not tested: producing a real EIO needs a device-mapper or a faulty
-block device this machine's container cannot create, and we do not fake it.
+EIO is tested by log_eio_faults_test (a FUSE file system that returns a real
+kernel EIO).
 Exit status 0 when every check holds.
 """
 import os
