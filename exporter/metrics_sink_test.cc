@@ -19,17 +19,23 @@
 namespace mailgauge::exporter {
 namespace {
 
+// A pipeline for source "test" reading 2026 log lines in UTC.
+SourcePipelineOptions TestOptions() {
+  SourcePipelineOptions options;
+  options.source_name = "test";
+  options.input.envelope.year = 2026;
+  options.input.envelope.time_zone = absl::UTCTimeZone();
+  return options;
+}
+
 class MetricsSinkTest : public ::testing::Test {
  protected:
   void Start(std::string instance_name = "") {
     auto m = ExporterMetrics::Create(registry_);
     ASSERT_TRUE(m.ok()) << m.status();
     metrics_ = *std::move(m);
-    SourcePipelineOptions options;
-    options.source_name = "test";
+    SourcePipelineOptions options = TestOptions();
     options.instance_name = std::move(instance_name);
-    options.input.envelope.year = 2026;
-    options.input.envelope.time_zone = absl::UTCTimeZone();
     auto p = SourcePipeline::Create(*metrics_, options);
     ASSERT_TRUE(p.ok()) << p.status();
     pipeline_ = *std::move(p);
@@ -347,10 +353,7 @@ TEST(MetricsSinkRestartTest, CapsHoldAcrossARestart) {
     }
     return names;
   };
-  SourcePipelineOptions options;
-  options.source_name = "test";
-  options.input.envelope.year = 2026;
-  options.input.envelope.time_zone = absl::UTCTimeZone();
+  SourcePipelineOptions options = TestOptions();
   prometheus::Registry before;
   auto m1 = ExporterMetrics::Create(before);
   ASSERT_TRUE(m1.ok());
@@ -411,10 +414,7 @@ TEST(DeferredMetricsTest, SameExpositionAsLineByLine) {
     prometheus::Registry earlier;
     auto m0 = ExporterMetrics::Create(earlier);
     EXPECT_TRUE(m0.ok());
-    SourcePipelineOptions options;
-    options.source_name = "test";
-    options.input.envelope.year = 2026;
-    options.input.envelope.time_zone = absl::UTCTimeZone();
+    SourcePipelineOptions options = TestOptions();
     auto p0 = SourcePipeline::Create(**m0, options);
     EXPECT_TRUE(p0.ok());
     for (size_t i = 0; i < 70; ++i) (*p0)->ProcessLine(lines[i], false);
@@ -463,10 +463,7 @@ TEST(DeferredMetricsTest, VisibleAfterSyncStats) {
   prometheus::Registry registry;
   auto m = ExporterMetrics::Create(registry);
   ASSERT_TRUE(m.ok());
-  SourcePipelineOptions options;
-  options.source_name = "test";
-  options.input.envelope.year = 2026;
-  options.input.envelope.time_zone = absl::UTCTimeZone();
+  SourcePipelineOptions options = TestOptions();
   options.deferred_metrics = true;
   auto p = SourcePipeline::Create(**m, options);
   ASSERT_TRUE(p.ok());
