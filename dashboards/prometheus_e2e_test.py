@@ -471,6 +471,14 @@ def main():
                     f.write(fresh(template % {"n": rnd * len(EXTRA_LINES) + k + 1}))
             drop_after_ehlo(smtp_port)
             time.sleep(0.5)
+            if rnd == 0:
+                # The exporter makes a not-understood series at its first
+                # line; the alert sees only what the series gains after its
+                # first sample, so the other rounds wait until it is scraped
+                # (a slow build could otherwise read them all before).
+                wait_until("the corpus log's not-understood series scraped", lambda: api.query(
+                    'mailgauge_log_lines_not_understood_total{source="corpus"}')["data"]["result"],
+                    30, stack)
         log("appended %d fresh lines; %d SMTP sessions dropped after EHLO" % (
             EXTRA_ROUNDS * len(EXTRA_LINES), EXTRA_ROUNDS))
         last_corpus_write = time.time()

@@ -5,8 +5,9 @@
 // server with a landing page at /.
 //
 //   mailgauge_exporter --log.file /var/log/mail.log
-//   mailgauge_exporter --web.listen-address 127.0.0.1:9154 \
+//   mailgauge_exporter --web.listen-address 127.0.0.1:9154
 //       --log.file mx1=/var/log/mx1/mail.log --log.file mx2=/var/log/mx2/mail.log
+//   (one command line; each log's series labelled source="mx1" or "mx2")
 //
 // One thread reads the logs (every --log.poll-interval); civetweb's threads
 // answer scrapes. Stops cleanly on SIGTERM/SIGINT.
@@ -55,14 +56,17 @@
 namespace mailgauge::exporter {
 namespace {
 
-volatile std::sig_atomic_t g_stop = 0;
-void OnSignal(int) { g_stop = 1; }
+// Lock-free atomics, not volatile sig_atomic_t: the kernel may run a handler
+// on any thread (civetweb's included) while the log thread reads the flag.
+static_assert(std::atomic<bool>::is_always_lock_free);
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop.store(true); }
 // SIGHUP does not stop the exporter (a stray `kill -HUP`, or a logrotate
 // postrotate meant for syslog, must not end monitoring): it only asks the
 // log thread to save the state file now. Logs need no reopening: rotation
 // is followed by path.
-volatile std::sig_atomic_t g_hup = 0;
-void OnHangup(int) { g_hup = 1; }
+std::atomic<bool> g_hup{false};
+void OnHangup(int) { g_hup.store(true); }
 
 LogLevel g_level = LogLevel::kInfo;
 std::string g_telemetry_path = "/metrics";
@@ -711,12 +715,11 @@ int Run(int argc, char** argv) {
   for (const Source& s : sources) pipelines.emplace_back(s.label, s.pipeline.get());
   if (journal != nullptr) pipelines.emplace_back(journal->label, journal->pipeline.get());
   absl::Time next_save = absl::Now() + flags.state_interval;
-  while (!g_stop) {
+  while (!g_stop.load()) {
     for (Source& s : sources) PollSource(s);
     if (journal != nullptr) PollJournal(*journal);
     PublishSenders(pipelines, abuse_options);
-    if (g_hup) {
-      g_hup = 0;
+    if (g_hup.exchange(false)) {
       Log(LogLevel::kInfo, "SIGHUP: saving the state file now; still running");
       next_save = absl::Now();
     }
@@ -725,7 +728,7 @@ int Run(int argc, char** argv) {
       next_save = absl::Now() + flags.state_interval;
     }
     const absl::Time until = absl::Now() + flags.poll_interval;
-    while (!g_stop && absl::Now() < until) {
+    while (!g_stop.load() && absl::Now() < until) {
       absl::SleepFor(std::min(absl::Milliseconds(20), until - absl::Now()));
     }
   }

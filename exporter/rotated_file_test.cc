@@ -45,7 +45,9 @@ class RotatedFileTest : public ::testing::Test {
     absl::StatusOr<uint64_t> n = ReadRotatedRest(
         rotated, saved, [&](std::string_view l, bool) { lines.emplace_back(l); });
     EXPECT_TRUE(n.ok()) << n.status();
-    if (n.ok()) EXPECT_EQ(lines.size(), *n);
+    if (n.ok()) {
+      EXPECT_EQ(lines.size(), *n);
+    }
     return lines;
   }
 

@@ -549,6 +549,7 @@ int Traffic(int argc, char** argv) {
     options.sendmail_program = "/proc/self/exe";
     options.sendmail_args = {"sendmail", "--config-dir", o["--config-dir"], "--spool",
                              o["--spool"]};
+    options.spool_dir = o["--spool"];
   }
   if (!o["--peer"].empty() && !o["--peer-rules"].empty()) {
     return Fail(absl::InvalidArgumentError("give --peer or --peer-rules, not both"));

@@ -236,9 +236,21 @@ absl::StatusOr<Scenario> ParseScenario(absl::string_view text, absl::string_view
       ScenarioStep step;
       step.type = ScenarioStep::Type::kWait;
       step.line = line_number;
-      if (w.size() != 2 || !absl::ParseDuration(w[1], &step.wait) ||
+      size_t duration_at = 1;
+      if (w.size() >= 2 && w[1] == "attempted") {
+        // `wait attempted [DURATION]`: as long as the server needs, at most
+        // DURATION (default 2 minutes), so that a slow machine or a
+        // sanitizer build only makes the run longer.
+        step.type = ScenarioStep::Type::kWaitAttempted;
+        step.wait = absl::Minutes(2);
+        duration_at = 2;
+      }
+      if (w.size() > duration_at + 1 ||
+          (w.size() == duration_at + 1 && !absl::ParseDuration(w[duration_at], &step.wait)) ||
+          (w.size() == duration_at && step.type == ScenarioStep::Type::kWait) ||
           step.wait < absl::ZeroDuration() || step.wait > absl::Hours(1)) {
-        return error("use: wait DURATION (e.g. 3s, 500ms; at most 1h)");
+        return error(
+            "use: wait DURATION (e.g. 3s, 500ms; at most 1h), or wait attempted [DURATION]");
       }
       s.steps.push_back(step);
     } else if (verb == "peer") {

@@ -13,7 +13,7 @@
 //   send 20 local:3 relay:1 submit:1   # 20 messages, kinds drawn by weight
 //   peer down refuse                   # an outage window ...
 //   send 10 relay parallel=5
-//   wait 3s
+//   wait attempted                     # every message tried once (deferred)
 //   peer up                            # ... ends: the deferred queue drains
 //
 // Patterns in from= and to= pick one choice per use: "{a,b,c}" one of the
@@ -62,14 +62,19 @@ struct MessageKind {
 
 struct ScenarioStep {
   // kReload: `refmta reload` of the server under test (as `postfix reload`).
-  enum class Type { kSend, kWait, kPeerRule, kPeerDown, kPeerUp, kPeerClear, kReload };
+  // kWaitAttempted: until every message handed to the server so far has had
+  // its first delivery attempt (its maildrop, incoming and active queues are
+  // empty), at most `wait`; needs the server's spool (TrafficOptions).
+  enum class Type {
+    kSend, kWait, kWaitAttempted, kPeerRule, kPeerDown, kPeerUp, kPeerClear, kReload
+  };
   Type type = Type::kSend;
   int line = 0;
   // kSend
   int count = 0;
   int parallel = 1;
   std::vector<std::pair<std::string, int>> weighted_kinds;
-  // kWait
+  // kWait: the pause; kWaitAttempted: the longest wait
   absl::Duration wait;
   // kPeerRule: the rule; kPeerDown: "refuse" or "drop"
   PeerRule rule;

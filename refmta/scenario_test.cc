@@ -36,6 +36,14 @@ TEST(ParseScenarioTest, ClientTlsChoiceAndReloadStep) {
   ASSERT_EQ(2u, s->steps.size());
   EXPECT_EQ(ScenarioStep::Type::kReload, s->steps[1].type);
   EXPECT_FALSE(ParseScenario("reload now\n", "t.scenario").ok());
+  auto w = ParseScenario("kind k via=sendmail from=x to=y@example.com\nsend 1 k\n"
+                         "wait attempted\nwait attempted 30s\n",
+                         "t.scenario");
+  ASSERT_TRUE(w.ok()) << w.status();
+  ASSERT_EQ(3u, w->steps.size());
+  EXPECT_EQ(ScenarioStep::Type::kWaitAttempted, w->steps[1].type);
+  EXPECT_EQ(absl::Minutes(2), w->steps[1].wait);
+  EXPECT_EQ(absl::Seconds(30), w->steps[2].wait);
   EXPECT_FALSE(ParseScenario("client a 127.0.0.1 tls=encrypt\n", "t.scenario").ok());
 }
 
@@ -81,6 +89,9 @@ TEST(ParseScenarioTest, NamesTheLineOfEachMistake) {
                 "unknown kind attribute colour"},
            Case{"peer rule x maybe\n", "line 1: unknown action \"maybe\""},
            Case{"wait forever\n", "line 1: use: wait DURATION"},
+           Case{"wait\n", "line 1: use: wait DURATION"},
+           Case{"wait attempted soon\n", "line 1: use: wait DURATION"},
+           Case{"wait attempted 3s 4s\n", "line 1: use: wait DURATION"},
            Case{"frobnicate\n", "unknown statement \"frobnicate\""},
            Case{"client lan 127.0.0.1 helo=\"x\n", "unterminated quote"},
            Case{"client lan 127.0.0.1\n", "no send step"},

@@ -22,6 +22,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
+#include "refmta/queue.h"
 
 namespace mailgauge::refmta {
 namespace {
@@ -113,6 +114,37 @@ const TlsContext* ClientTlsContext() {
 bool Positive(const std::string& reply) { return !reply.empty() && reply[0] == '2'; }
 
 // Runs `program args...` without input; an error unless it exits 0.
+// `wait attempted`: polls the server's queue until maildrop, incoming and
+// active hold nothing (every message so far has been tried at least once:
+// delivered, bounced or deferred), seen twice in a row 50 ms apart, so that
+// a message between two queues during one listing is not missed.
+absl::Status WaitAttempted(const std::string& spool_dir, const ScenarioStep& step) {
+  // remove_stale=false: the server owns its temporary files.
+  absl::StatusOr<std::unique_ptr<Queue>> queue =
+      Queue::Open(spool_dir, /*long_queue_ids=*/false, /*remove_stale=*/false);
+  if (!queue.ok()) return queue.status();
+  const absl::Time deadline = absl::Now() + step.wait;
+  int quiet = 0;
+  std::string busy;
+  while (true) {
+    busy.clear();
+    for (QueueName q : {QueueName::kMaildrop, QueueName::kIncoming, QueueName::kActive}) {
+      absl::StatusOr<std::vector<std::string>> ids = (*queue)->List(q);
+      if (!ids.ok()) return ids.status();
+      if (!ids->empty()) absl::StrAppend(&busy, " ", QueueNameString(q), ":", ids->size());
+    }
+    quiet = busy.empty() ? quiet + 1 : 0;
+    if (quiet >= 2) return absl::OkStatus();
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "line ", step.line, ": wait attempted: after ", absl::FormatDuration(step.wait),
+          " messages are still waiting for their first delivery attempt (", busy.substr(1),
+          ")"));
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+}
+
 absl::Status RunQuietly(const std::string& program, const std::vector<std::string>& args) {
   std::vector<std::string> all = {program};
   all.insert(all.end(), args.begin(), args.end());
@@ -387,6 +419,13 @@ absl::StatusOr<TrafficSummary> RunTraffic(const Scenario& scenario,
         "scenario ", scenario.name,
         " changes the loopback peer: give --peer ADDR:PORT or --peer-rules FILE"));
   }
+  for (const ScenarioStep& step : scenario.steps) {
+    if (step.type == ScenarioStep::Type::kWaitAttempted && options.spool_dir.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "scenario ", scenario.name, " line ", step.line,
+          ": wait attempted reads the server's queue: give --config-dir and --spool"));
+    }
+  }
   TrafficSummary summary;
   summary.scenario = scenario.name;
   summary.seed = options.seed;
@@ -428,6 +467,9 @@ absl::StatusOr<TrafficSummary> RunTraffic(const Scenario& scenario,
     switch (step.type) {
       case ScenarioStep::Type::kWait:
         absl::SleepFor(step.wait);
+        break;
+      case ScenarioStep::Type::kWaitAttempted:
+        if (absl::Status s = WaitAttempted(options.spool_dir, step); !s.ok()) return s;
         break;
       case ScenarioStep::Type::kReload: {
         if (options.sendmail_program.empty() || options.sendmail_args.empty()) {

@@ -66,6 +66,8 @@ struct TrafficOptions {
   // own ("sendmail", "--config-dir", DIR, "--spool", DIR).
   std::string sendmail_program;
   std::vector<std::string> sendmail_args;
+  // The server's spool directory, read (never changed) by `wait attempted`.
+  std::string spool_dir;
   // Peer control: an embedded peer, or the rules file of an external one
   // (rewritten atomically; the run then waits `peer_settle` for it to be
   // read). When both are empty a scenario with peer steps is refused.

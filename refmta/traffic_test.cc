@@ -1,11 +1,15 @@
 #include "refmta/traffic.h"
 
+#include <cstdlib>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/time/clock.h"
 #include "refmta/peer.h"
+#include "refmta/queue.h"
 #include "refmta/scenario.h"
 
 namespace mailgauge::refmta {
@@ -47,7 +51,9 @@ TEST(MakeStepMessagesTest, SameSeedSameMessages) {
       EXPECT_EQ(2u, a[i].recipients.size());
       EXPECT_EQ("127.0.0.1", a[i].client_address);
     }
-    if (a[i].kind == "bad") EXPECT_EQ("", a[i].sender);
+    if (a[i].kind == "bad") {
+      EXPECT_EQ("", a[i].sender);
+    }
     EXPECT_THAT(a[i].content, HasSubstr("Message-ID: <"));
   }
   EXPECT_TRUE(differs);
@@ -105,6 +111,51 @@ TEST(RunTrafficTest, RefusesAScenarioNeedingWhatTheOptionsLack) {
       "kind s via=sendmail from=a to=b\nsend 1 s\n", "m");
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_TRUE(absl::IsInvalidArgument(RunTraffic(*m, o).status()));
+}
+
+// `wait attempted` returns once maildrop, incoming and active are empty
+// (here: a message is moved on to deferred by another thread, as qmgr
+// would), and fails with the busy queues named when they never empty.
+TEST(RunTrafficTest, WaitAttemptedWaitsForTheFirstDeliveryAttempts) {
+  const std::string spool = std::string(std::getenv("TEST_TMPDIR")) + "/wait_attempted_spool";
+  auto q = Queue::Open(spool, /*long_queue_ids=*/false);
+  ASSERT_TRUE(q.ok()) << q.status();
+  Envelope env;
+  env.sender = "a@example.com";
+  env.recipients = {{"b@partner.example"}};
+  auto id = (*q)->Enqueue(QueueName::kIncoming, env, "Subject: x\r\n\r\nbody\r\n");
+  ASSERT_TRUE(id.ok()) << id.status();
+  TrafficOptions o;
+  o.spool_dir = spool;
+  // A scenario of that one step (a parsed one needs a send step).
+  Scenario s;
+  s.name = "w";
+  ScenarioStep wait;
+  wait.type = ScenarioStep::Type::kWaitAttempted;
+  wait.line = 1;
+  wait.wait = absl::Milliseconds(300);
+  s.steps = {wait};
+  absl::StatusOr<TrafficSummary> r = RunTraffic(s, o);
+  EXPECT_TRUE(absl::IsDeadlineExceeded(r.status())) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("incoming:1"));
+
+  s.steps[0].wait = absl::Seconds(30);
+  std::thread qmgr([&] {
+    absl::SleepFor(absl::Milliseconds(300));
+    ASSERT_TRUE((*q)->Move(*id, QueueName::kIncoming, QueueName::kActive).ok());
+    absl::SleepFor(absl::Milliseconds(300));
+    ASSERT_TRUE((*q)->Move(*id, QueueName::kActive, QueueName::kDeferred).ok());
+  });
+  const absl::Time start = absl::Now();
+  r = RunTraffic(s, o);
+  const absl::Time end = absl::Now();
+  qmgr.join();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_GE(end - start, absl::Milliseconds(600));  // not before it was deferred
+  EXPECT_TRUE((*q)->Locate(*id).ok());
+
+  o.spool_dir.clear();  // no spool given: refused before anything is sent
+  EXPECT_TRUE(absl::IsInvalidArgument(RunTraffic(s, o).status()));
 }
 
 TEST(SendMessageOverSmtpTest, ReportsAConnectionRefused) {
