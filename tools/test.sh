@@ -8,21 +8,21 @@
 #   bash tools/test.sh --test_tag_filters=-no_asan   # (any bazel test options)
 #
 # The phases, each in its own output directory (.bazelrc), one after the other:
-#   1. plain       `bazel test //...`: every test in the default build;
-#   2. asan+ubsan  `bazel test --config=asan` on the code that reads
-#                  strangers' input: the fuzz-corpus replays (envelope, Postfix
-#                  messages, correlator, main.cf, aliases, state file, SMTP
-#                  session) and the cc_tests of parsers/, refmta/ and common/
-#                  (ASAN_QUERY below), except those tagged `no_asan` (peak-RSS
-#                  bounds a sanitizer makes meaningless) or `asan_long`;
+#   1. asan+ubsan  `bazel test --config=asan //...`: the whole suite under
+#                  AddressSanitizer + UndefinedBehaviorSanitizer (gcc), except
+#                  the tests tagged `no_asan` (peak-RSS bounds a sanitizer
+#                  makes meaningless);
+#   2. plain       the `no_asan` tests in the default build;
 #   3. tsan        `bazel test --config=tsan` on the lines of
-#                  tools/tsan_targets.txt marked `ci`.
-# The whole suite under ASan+UBSan and every threaded target under TSan:
-# `bash tools/sanitizers.sh` (about 25 and 20 minutes more on 2 cores: more
-# than CI's 30-minute budget allows beside the plain run).
+#                  tools/tsan_targets.txt marked `ci` (the threaded parts).
+# Every test thus runs once, instrumented wherever a sanitizer allows. The
+# whole suite in the default build instead: `bash tools/test.sh --keep_going`
+# (any option means one `bazel test //... OPTIONS`). Every threaded target
+# under TSan: `bash tools/sanitizers.sh tsan` (about 20 minutes more on
+# 2 cores).
 # A sanitizer report fails its test (.bazelrc: halt_on_error). The phase lines
-# and the total count runs: a test run in two phases counts twice.
-# TEST_PHASES selects phases (default "plain asan tsan"), e.g.
+# and the total count runs.
+# TEST_PHASES selects phases (default "asan plain tsan"), e.g.
 #   TEST_PHASES=tsan bash tools/test.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -68,20 +68,18 @@ phase() {
 
 total_start=$(secs)
 no_asan='attr(tags, "\bno_asan\b", tests(//...))'
-asan_long='attr(tags, "\basan_long\b", tests(//...))'
-ASAN_QUERY="kind(cc_test, tests(//parsers/... + //fuzz/... + //refmta/... + //common/...)) except $no_asan except $asan_long"
-bazel query 'tests(//...)' 2>/dev/null >"$tmp/plain"
-bazel query "$ASAN_QUERY" 2>/dev/null >"$tmp/asan"
+bazel query "tests(//...) except $no_asan" 2>/dev/null >"$tmp/asan"
+bazel query "$no_asan" 2>/dev/null >"$tmp/plain"
 grep -v '^#' tools/tsan_targets.txt | awk '$2 == "ci" {print $1}' >"$tmp/tsan"
-mapfile -t asan_targets <"$tmp/asan"
+mapfile -t plain_targets <"$tmp/plain"
 mapfile -t tsan_targets <"$tmp/tsan"
 
-phases=" ${TEST_PHASES:-plain asan tsan} "
-if [[ "$phases" == *" plain "* ]]; then
-  phase plain "$tmp/plain" //...
-fi
+phases=" ${TEST_PHASES:-asan plain tsan} "
 if [[ "$phases" == *" asan "* ]]; then
-  phase asan+ubsan "$tmp/asan" --config=asan "${asan_targets[@]}"
+  phase asan+ubsan "$tmp/asan" --config=asan --test_tag_filters=-no_asan //...
+fi
+if [[ "$phases" == *" plain "* ]] && ((${#plain_targets[@]})); then
+  phase plain "$tmp/plain" "${plain_targets[@]}"
 fi
 if [[ "$phases" == *" tsan "* ]]; then
   phase tsan "$tmp/tsan" --config=tsan "${tsan_targets[@]}"
