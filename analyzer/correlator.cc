@@ -25,6 +25,8 @@ constexpr int64_t kMicros = 1000000;
 constexpr size_t kMaxKeptCapacity = 512;
 // A list kept for reuse keeps room for a few entries.
 constexpr size_t kMaxKeptRecipients = 4;
+// Recipients of released messages kept for reuse (NewRecipient), at most.
+constexpr size_t kMaxSpareRecipients = 256;
 // Free message slots kept beyond this many (plus the messages in flight)
 // give their memory back.
 constexpr size_t kMinFreeSlots = 64;
@@ -117,23 +119,25 @@ std::string_view NotificationType(std::string_view detail) {
 
 }  // namespace
 
-struct Correlator::Message {
-  // The key: (host, instance, queue ID of this hop).
-  std::string host;
-  std::string instance;
-  std::string queue_id;
+struct alignas(64) Correlator::Message {
+  // The fields read for every line and for the oldest finished message on
+  // every Add (EmitReady), together in the first cache line.
   uint64_t serial = 0;                // 0 while the slot is free
   uint32_t slot = 0;
   bool finished = false;
   bool queued = false;                // qmgr saw it (from=, size=)
-  MessageRecord record;               // accumulated fields of this hop
   int64_t first_micros = 0;
   int64_t last_micros = 0;            // last activity (log time high-water)
   int64_t finished_micros = 0;
   Message* root = nullptr;            // the logical message this hop joined
-  std::vector<Message*> hops;         // hops joined into this root
   Message* lru_prev = nullptr;
   Message* lru_next = nullptr;
+  // The key: (host, instance, queue ID of this hop).
+  std::string host;
+  std::string instance;
+  std::string queue_id;
+  std::vector<Message*> hops;         // hops joined into this root
+  MessageRecord record;               // accumulated fields of this hop
 };
 
 size_t Correlator::MessageHash::operator()(const Message* m) const {
@@ -261,9 +265,13 @@ void Correlator::ClearRecord(MessageRecord* r) {
   r->finished = false;
   ClearString(&r->reject_stage);
   ClearString(&r->reject_reply);
-  // The recipient list is given back (it is sized from nrcpt= for the next
-  // message): keeping recipients for their buffers costs more in moves than
-  // it saves in allocations.
+  // The recipients go to the spare ones, for their string buffers (a new
+  // recipient takes one, see NewRecipient); the list itself is given back
+  // (it is sized from nrcpt= for the next message).
+  for (RecipientRecord& rcpt : r->recipients) {
+    if (spare_recipients_.size() >= kMaxSpareRecipients) break;
+    spare_recipients_.push_back(std::move(rcpt));
+  }
   std::vector<RecipientRecord>().swap(r->recipients);
   r->rejected_recipients.clear();
   if (r->rejected_recipients.capacity() > kMaxKeptRecipients) {
@@ -278,7 +286,25 @@ void Correlator::ClearRecord(MessageRecord* r) {
 }
 
 RecipientRecord& Correlator::NewRecipient(std::vector<RecipientRecord>* recipients) {
-  return recipients->emplace_back();
+  if (spare_recipients_.empty()) return recipients->emplace_back();
+  // A released message's recipient: its strings keep their buffers.
+  RecipientRecord& r = recipients->emplace_back(std::move(spare_recipients_.back()));
+  spare_recipients_.pop_back();
+  ClearString(&r.address);
+  ClearString(&r.orig_to);
+  r.status = RecipientStatus::kUnknown;
+  ClearString(&r.relay);
+  ClearString(&r.transport);
+  ClearString(&r.dsn);
+  ClearString(&r.reply);
+  ClearString(&r.reason);
+  r.delay = -1;
+  r.delays = parsers::Delays();
+  r.deferrals = 0;
+  r.time = Timestamp();
+  ClearString(&r.queue_id);
+  ClearString(&r.handoff_to);
+  return r;
 }
 
 void Correlator::Release(Message* m) {
@@ -428,6 +454,12 @@ int64_t Correlator::ClockJumpMicros() const {
 
 void Correlator::Add(const LogLine& line, const Event& e) {
   ++stats_.events;
+  // EmitReady, at the end, looks at the oldest finished message, which has
+  // seldom been in cache since it finished: fetch it while this line is
+  // handled.
+  if (!finished_.empty() && finished_.front().slot < slots_.size()) {
+    __builtin_prefetch(slots_[finished_.front().slot].get());
+  }
   AdvanceClock(line.time);
   switch (e.kind) {
     case EventKind::kReject:

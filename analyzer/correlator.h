@@ -139,7 +139,8 @@ class Correlator {
   // safely after it is gone); lookups hash (host, instance, queue ID) views
   // of the line without building a key; an emitted record is the message's
   // own, lent to the sink and then cleared for the next message, so its
-  // strings keep their buffers (unless the sink moves them away).
+  // strings keep their buffers (unless the sink moves them away), and so do
+  // its recipients', which later messages' recipients reuse.
   struct Message;
   // (host, instance, queue ID) of a line, to look a message up.
   struct MessageKey {
@@ -273,6 +274,9 @@ class Correlator {
   // stale and skipped.
   std::deque<MessageRef> finished_;
   uint64_t next_serial_ = 1;
+  // Recipients of released messages, kept for their string buffers
+  // (NewRecipient reuses them; at most kMaxSpareRecipients).
+  std::vector<RecipientRecord> spare_recipients_;
   // Scratch, reused.
   std::vector<MessageRef> victims_;
   std::vector<Message*> abandoned_;

@@ -154,6 +154,24 @@ enum class DeliveryStatus : uint8_t {
 };
 std::string_view DeliveryStatusName(DeliveryStatus s);
 
+// Why a delivery was deferred or bounced: classes of the reply text (see
+// parsers/postfix/reason.h, which classifies and names them).
+enum class DeliveryProblem : uint8_t {
+  kConnectionRefused,    // "Connection refused"
+  kConnectionTimedOut,   // "Connection timed out", "timed out while", other 4.4.1 (no answer)
+  kDns,                  // "Host or domain name not found", "Name service error", null MX
+  kTlsFailure,           // "TLS is required, but ...", "Cannot start TLS", certificates
+  kGreylisted,           // remote greylisting
+  kRemoteRateLimit,      // "Too many connections", "rate limited", X.7.28
+  kMailboxFull,          // X.2.2, "Mailbox full", "Disk quota exceeded", "File too large"
+  kUserUnknown,          // X.1.1, "User unknown", "unknown user", X.2.1 mailbox disabled
+  kPolicySpam,           // X.7.x refusals: spam, blocklists, SPF/DKIM/DMARC
+  kMessageTooLarge,      // X.3.4 / X.2.3, "message size ... exceeds size limit"
+  kLoop,                 // X.4.6, "loops back to myself", "mail forwarding loop"
+  kExpired,              // qmgr "status=expired" / X.4.7
+  kOther,
+};
+
 // SMTP stage a reject happened at (text after "reject: ").
 enum class RejectStage : uint8_t {
   kNone = 0,
@@ -210,6 +228,13 @@ struct Event {
 
   std::string_view status;         // raw status= word
   DeliveryStatus delivery_status = DeliveryStatus::kNone;
+  // The class of a deferral or bounce, computed once by the parser for the
+  // lines consumers classify (reason.h's SetDeliveryProblem) so that the
+  // correlator, the report and the exporter need not each classify it
+  // again; meaningful only when has_delivery_problem. Read it through
+  // ClassifyDeliveryProblem(event), which classifies when it is not set.
+  bool has_delivery_problem = false;
+  DeliveryProblem delivery_problem = DeliveryProblem::kConnectionRefused;  // 0: see Clear()
   std::string_view dsn;            // "2.0.0"
   double delay = -1;               // delay= seconds
   Delays delays;

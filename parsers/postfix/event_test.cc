@@ -26,6 +26,8 @@ TEST(EventTest, ClearEqualsADefaultEvent) {
   observed->daemon = Daemon::kSmtp;
   observed->queue_id = observed->to = observed->relay = observed->action = kText;
   observed->delivery_status = DeliveryStatus::kSent;
+  observed->has_delivery_problem = true;
+  observed->delivery_problem = DeliveryProblem::kOther;
   observed->reject_stage = RejectStage::kRcpt;
   observed->delay = 1;
   observed->delays = {1, 2, 3, 4};
@@ -38,6 +40,7 @@ TEST(EventTest, ClearEqualsADefaultEvent) {
   EXPECT_EQ(-1, observed->delays.transmission);
   EXPECT_EQ(nullptr, observed->queue_id.data());
   EXPECT_EQ(EventKind::kUnknown, observed->kind);
+  EXPECT_FALSE(observed->has_delivery_problem);
 }
 
 TEST(EventTest, DaemonFromNameKnowsEveryNameAndNothingElse) {

@@ -2,6 +2,7 @@
 
 #include "parsers/postfix/fast_path.h"
 #include "parsers/postfix/patterns.h"
+#include "parsers/postfix/reason.h"
 
 namespace mailgauge::parsers {
 
@@ -27,8 +28,12 @@ ParseResult PostfixParser::Parse(const LogLine& line, Event* event) const {
 ParseResult PostfixParser::ParseMessage(Daemon daemon, std::string_view message,
                                         Event* event) const {
   event->Clear();
-  if (FastParse(daemon, message, event)) return ParseResult::kParsed;
-  return ParseMessageWithTables(daemon, message, event);
+  const ParseResult result = FastParse(daemon, message, event)
+                                 ? ParseResult::kParsed
+                                 : ParseMessageWithTables(daemon, message, event);
+  // A deferral's or bounce's class, computed here once for every consumer.
+  if (result == ParseResult::kParsed) SetDeliveryProblem(event);
+  return result;
 }
 
 ParseResult PostfixParser::ParseMessageWithTables(Daemon daemon,

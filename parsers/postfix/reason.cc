@@ -1,7 +1,12 @@
 #include "parsers/postfix/reason.h"
 
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "parsers/postfix/enhanced_status.h"
 
@@ -15,7 +20,23 @@ char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' +
 std::string_view Lowered(std::string_view text) {
   thread_local std::string buffer;
   buffer.assign(text.data(), text.size());
-  for (char& c : buffer) c = Lower(c);
+  char* p = buffer.data();
+  size_t n = buffer.size();
+  // Eight bytes at a time: a byte below 0x80 whose value is 'A'..'Z' gets
+  // 0x20 added (its own high bit set by the additions below; no carry
+  // crosses a byte since each byte's sum stays below 0x100).
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    const uint64_t heptets = w & (0x7f * kOnes);
+    const uint64_t above_z = heptets + (0x7f - 'Z') * kOnes;
+    const uint64_t from_a = heptets + (0x80 - 'A') * kOnes;
+    const uint64_t upper = ~w & (from_a ^ above_z) & (0x80 * kOnes);
+    w |= upper >> 2;
+    std::memcpy(p, &w, 8);
+  }
+  for (; n > 0; ++p, --n) *p = Lower(*p);
   return buffer;
 }
 
@@ -70,6 +91,226 @@ bool IsRateLimit(const LowerText& text) {
   return ContainsAny(text, {"too many ", "too much mail", "rate limit", "ratelimit",
                             "rate-limit", "throttl", "unusual rate", "too fast",
                             "sending rate", "exceeded the rate"});
+}
+
+// --- The delivery problem keywords, found in one pass ---------------------
+//
+// ComputeDeliveryProblem asks, for each of a dozen groups of keywords,
+// whether the reply contains any keyword of the group ignoring ASCII case.
+// Rather than searching the text once per keyword (a hundred searches),
+// KeywordScanner visits each position of the lowered text once: a bit per
+// pair of bytes says whether a keyword starts with the two bytes there
+// (most positions start none); if so they pick a bucket of keywords, each
+// compared in place. The result is the set of groups with a keyword
+// anywhere in the text.
+
+enum class Group : uint8_t {
+  kLoop,
+  kTls,
+  kGreylisting,
+  kTryLater,
+  kTimedOut,
+  kDns,
+  kMailboxFull,
+  kRateLimit,
+  kTooLarge,
+  kUserUnknown,
+  kPolicy,
+  // Keywords the rules match with their case ("Connection refused"): found
+  // ignoring case here, then confirmed with a case-sensitive search.
+  kSaidAnyCase,
+  kRefusedAnyCase,
+  kConnectToAnyCase,
+};
+
+constexpr uint32_t GroupBit(Group g) { return uint32_t{1} << static_cast<int>(g); }
+
+struct Keyword {
+  std::string_view text;  // lower case, at least 2 bytes
+  Group group;
+};
+
+// Keep in step with the rules of ComputeDeliveryProblem (reason_test.cc
+// compares it with the searches it replaced).
+constexpr Keyword kDeliveryKeywords[] = {
+    {"loops back to myself", Group::kLoop},
+    {"mail forwarding loop", Group::kLoop},
+    {"alias database loop", Group::kLoop},
+    {"nesting limit exceeded", Group::kLoop},
+    {"too many hops", Group::kLoop},
+    {"hop count exceeded", Group::kLoop},
+    {"routing loop", Group::kLoop},
+    {"tls is required", Group::kTls},
+    {"cannot start tls", Group::kTls},
+    {"server certificate not verified", Group::kTls},
+    {"certificate verification failed", Group::kTls},
+    {"ssl_connect error", Group::kTls},
+    {"requiretls", Group::kTls},
+    {"tlsa lookup error", Group::kTls},
+    {"client tls configuration problem", Group::kTls},
+    {"refused to start tls", Group::kTls},
+    {"must issue a starttls command first", Group::kTls},
+    {"tls handshake", Group::kTls},
+    {"greylist", Group::kGreylisting},
+    {"graylist", Group::kGreylisting},
+    {"grey-list", Group::kGreylisting},
+    {"gray-list", Group::kGreylisting},
+    {"grey list", Group::kGreylisting},
+    {"try again later", Group::kTryLater},
+    {"come back later", Group::kTryLater},
+    {"retry later", Group::kTryLater},
+    {"connection timed out", Group::kTimedOut},
+    {"timed out while", Group::kTimedOut},
+    {"host or domain name not found", Group::kDns},
+    {"name service error", Group::kDns},
+    {"does not accept mail (nullmx)", Group::kDns},
+    {"name server loop", Group::kDns},
+    {"unable to find primary relay", Group::kDns},
+    {"no mx host for", Group::kDns},
+    {": host not found", Group::kDns},
+    {"mailbox full", Group::kMailboxFull},
+    {"mailbox is full", Group::kMailboxFull},
+    {"over quota", Group::kMailboxFull},
+    {"quota exceeded", Group::kMailboxFull},
+    {"disk quota", Group::kMailboxFull},
+    {"file too large", Group::kMailboxFull},
+    {"exceeded storage allocation", Group::kMailboxFull},
+    {"mailbox size limit", Group::kMailboxFull},
+    {"user is over", Group::kMailboxFull},
+    {"out of storage", Group::kMailboxFull},
+    {"quota exceed", Group::kMailboxFull},
+    {"insufficient storage for mailbox", Group::kMailboxFull},
+    {"too many ", Group::kRateLimit},
+    {"too much mail", Group::kRateLimit},
+    {"rate limit", Group::kRateLimit},
+    {"ratelimit", Group::kRateLimit},
+    {"rate-limit", Group::kRateLimit},
+    {"throttl", Group::kRateLimit},
+    {"unusual rate", Group::kRateLimit},
+    {"too fast", Group::kRateLimit},
+    {"sending rate", Group::kRateLimit},
+    {"exceeded the rate", Group::kRateLimit},
+    {"exceeds size limit", Group::kTooLarge},
+    {"message size", Group::kTooLarge},
+    {"message too large", Group::kTooLarge},
+    {"message too big", Group::kTooLarge},
+    {"message is too large", Group::kTooLarge},
+    {"size exceeds", Group::kTooLarge},
+    {"too big", Group::kTooLarge},
+    {"user unknown", Group::kUserUnknown},
+    {"unknown user", Group::kUserUnknown},
+    {"no such user", Group::kUserUnknown},
+    {"does not exist", Group::kUserUnknown},
+    {"user not found", Group::kUserUnknown},
+    {"recipient not found", Group::kUserUnknown},
+    {"unknown recipient", Group::kUserUnknown},
+    {"invalid recipient", Group::kUserUnknown},
+    {"no mailbox", Group::kUserUnknown},
+    {"mailbox unavailable", Group::kUserUnknown},
+    {"mailbox not found", Group::kUserUnknown},
+    {"address not found", Group::kUserUnknown},
+    {"user doesn't exist", Group::kUserUnknown},
+    {"account disabled", Group::kUserUnknown},
+    {"mailbox disabled", Group::kUserUnknown},
+    {"spam", Group::kPolicy},
+    {"blocked", Group::kPolicy},
+    {"blacklist", Group::kPolicy},
+    {"blocklist", Group::kPolicy},
+    {"denylist", Group::kPolicy},
+    {"dnsbl", Group::kPolicy},
+    {"reputation", Group::kPolicy},
+    {"not authorized", Group::kPolicy},
+    {"dmarc", Group::kPolicy},
+    {"dkim", Group::kPolicy},
+    {"spf ", Group::kPolicy},
+    {"access denied", Group::kPolicy},
+    {"content rejected", Group::kPolicy},
+    {"virus", Group::kPolicy},
+    {"phish", Group::kPolicy},
+    {"policy", Group::kPolicy},
+    {"rejected due to", Group::kPolicy},
+    {"unsolicited", Group::kPolicy},
+    {" said: ", Group::kSaidAnyCase},
+    {"connection refused", Group::kRefusedAnyCase},
+    {"connect to ", Group::kConnectToAnyCase},
+};
+
+class KeywordScanner {
+ public:
+  template <size_t N>
+  explicit KeywordScanner(const Keyword (&keywords)[N]) {
+    // The keywords by bucket of their first two bytes (a stable counting
+    // sort), and those two bytes marked in pairs_.
+    uint16_t count[kBuckets] = {};
+    for (const Keyword& k : keywords) {
+      ++count[Bucket(k.text[0], k.text[1])];
+      const unsigned pair = Pair(k.text[0], k.text[1]);
+      pairs_[pair >> 6] |= uint64_t{1} << (pair & 63);
+    }
+    begin_[0] = 0;
+    for (size_t b = 0; b < kBuckets; ++b) {
+      begin_[b + 1] = static_cast<uint16_t>(begin_[b] + count[b]);
+    }
+    entries_.resize(N);
+    uint16_t next[kBuckets];
+    std::copy(begin_, begin_ + kBuckets, next);
+    for (const Keyword& k : keywords) {
+      Entry& e = entries_[next[Bucket(k.text[0], k.text[1])]++];
+      e.text = k.text;
+      e.bit = GroupBit(k.group);
+      if (k.text.size() >= 4) std::memcpy(&e.head, k.text.data(), 4);
+    }
+  }
+
+  // The groups (GroupBit) with a keyword in `lower`, a text in ASCII lower
+  // case (Lowered()).
+  uint32_t Scan(std::string_view lower) const {
+    uint32_t found = 0;
+    const char* p = lower.data();
+    const size_t n = lower.size();
+    for (size_t i = 0; i + 1 < n; ++i) {
+      // Most positions start no keyword: one bit says so.
+      const unsigned pair = Pair(p[i], p[i + 1]);
+      if (((pairs_[pair >> 6] >> (pair & 63)) & 1) == 0) continue;
+      const size_t bucket = Bucket(p[i], p[i + 1]);
+      const size_t left = n - i;
+      uint32_t head = 0;
+      if (left >= 4) std::memcpy(&head, p + i, 4);
+      for (uint16_t j = begin_[bucket]; j < begin_[bucket + 1]; ++j) {
+        const Entry& e = entries_[j];
+        const size_t size = e.text.size();
+        if (size > left) continue;
+        if (size >= 4 ? head == e.head && std::memcmp(p + i + 4, e.text.data() + 4, size - 4) == 0
+                      : std::memcmp(p + i, e.text.data(), size) == 0) {
+          found |= e.bit;
+        }
+      }
+    }
+    return found;
+  }
+
+ private:
+  static constexpr size_t kBuckets = 1024;
+  struct Entry {
+    uint32_t head = 0;  // the first four bytes, when it has four
+    uint32_t bit = 0;   // GroupBit of its group
+    std::string_view text;
+  };
+  static unsigned Pair(char a, char b) {
+    return static_cast<unsigned char>(a) | (static_cast<unsigned>(static_cast<unsigned char>(b)) << 8);
+  }
+  static size_t Bucket(char a, char b) {
+    return (static_cast<unsigned char>(a) * 31u + static_cast<unsigned char>(b)) & (kBuckets - 1);
+  }
+
+  uint64_t pairs_[65536 / 64] = {};  // bit Pair(a, b): some keyword starts "ab"
+  uint16_t begin_[kBuckets + 1];
+  std::vector<Entry> entries_;  // by bucket: entries_[begin_[b], begin_[b + 1])
+};
+
+const KeywordScanner& DeliveryKeywords() {
+  static const KeywordScanner* scanner = new KeywordScanner(kDeliveryKeywords);
+  return *scanner;
 }
 
 }  // namespace
@@ -149,98 +390,89 @@ RejectReason ClassifyReject(const Event& e) {
 }
 
 DeliveryProblem ClassifyDeliveryProblem(const Event& e) {
+  return e.has_delivery_problem ? e.delivery_problem : ComputeDeliveryProblem(e);
+}
+
+void SetDeliveryProblem(Event* e) {
+  const bool classified =
+      (e->kind == EventKind::kDelivery && e->delivery_status != DeliveryStatus::kSent &&
+       e->delivery_status != DeliveryStatus::kDeliverable) ||
+      e->kind == EventKind::kSmtpConnectFailed;
+  if (!classified) return;
+  e->delivery_problem = ComputeDeliveryProblem(*e);
+  e->has_delivery_problem = true;
+}
+
+DeliveryProblem ComputeDeliveryProblem(const Event& e) {
   if (e.kind == EventKind::kExpired || e.delivery_status == DeliveryStatus::kExpired ||
       e.status == "force-expired") {
     return DeliveryProblem::kExpired;
   }
   const std::string_view text = e.reply.empty() ? e.detail : e.reply;
-  const LowerText lower(text);
-  const Code code = EventCode(e);
+  const uint32_t found = DeliveryKeywords().Scan(Lowered(text));
+  auto has = [found](Group g) { return (found & GroupBit(g)) != 0; };
   // A reply the remote server sent, as opposed to Postfix's own explanation.
-  const bool remote = e.kind == EventKind::kSmtpHostSaid || Contains(text, " said: ");
+  const bool remote = e.kind == EventKind::kSmtpHostSaid ||
+                      (has(Group::kSaidAnyCase) && Contains(text, " said: "));
 
   // Texts, most specific first.
-  if (ContainsAny(lower, {"loops back to myself", "mail forwarding loop", "alias database loop",
-                         "nesting limit exceeded", "too many hops", "hop count exceeded",
-                         "routing loop"})) {
-    return DeliveryProblem::kLoop;
-  }
-  if (ContainsAny(lower, {"tls is required", "cannot start tls", "server certificate not verified",
-                         "certificate verification failed", "ssl_connect error",
-                         "requiretls", "tlsa lookup error", "client tls configuration problem",
-                         "refused to start tls", "must issue a starttls command first",
-                         "tls handshake"})) {
-    return DeliveryProblem::kTlsFailure;
-  }
-  if (IsGreylisting(lower)) return DeliveryProblem::kGreylisted;
+  if (has(Group::kLoop)) return DeliveryProblem::kLoop;
+  if (has(Group::kTls)) return DeliveryProblem::kTlsFailure;
+  if (has(Group::kGreylisting)) return DeliveryProblem::kGreylisted;
+  // The RFC 3463 code, read only when a rule needs it.
+  Code code;
+  bool code_read = false;
+  auto event_code = [&]() -> const Code& {
+    if (!code_read) {
+      code = EventCode(e);
+      code_read = true;
+    }
+    return code;
+  };
   // A temporary 4.7.1 "try again later" is how most greylisting policies
   // (and Postfix's own DEFER action used for it) word their answer.
-  if (code.status_class == 4 && code.Is(7, 1) &&
-      ContainsAny(lower, {"try again later", "come back later", "retry later"})) {
+  if (has(Group::kTryLater) && event_code().status_class == 4 && event_code().Is(7, 1)) {
     return DeliveryProblem::kGreylisted;
   }
   if (!remote) {
-    if (Contains(text, "Connection refused")) return DeliveryProblem::kConnectionRefused;
-    if (ContainsAny(lower, {"connection timed out", "timed out while"})) {
-      return DeliveryProblem::kConnectionTimedOut;
+    if (has(Group::kRefusedAnyCase) && Contains(text, "Connection refused")) {
+      return DeliveryProblem::kConnectionRefused;
     }
+    if (has(Group::kTimedOut)) return DeliveryProblem::kConnectionTimedOut;
     // Any other failed connect ("No route to host", "Network is
     // unreachable"): RFC 3463's X.4.1 "No answer from host".
-    if (e.kind == EventKind::kSmtpConnectFailed || Contains(text, "connect to ")) {
+    if (e.kind == EventKind::kSmtpConnectFailed ||
+        (has(Group::kConnectToAnyCase) && Contains(text, "connect to "))) {
       return DeliveryProblem::kConnectionTimedOut;
     }
   }
-  if (ContainsAny(lower, {"host or domain name not found", "name service error",
-                         "does not accept mail (nullmx)", "name server loop",
-                         "unable to find primary relay", "no mx host for",
-                         ": host not found"})) {
-    return DeliveryProblem::kDns;
-  }
-  if (ContainsAny(lower, {"mailbox full", "mailbox is full", "over quota", "quota exceeded",
-                         "disk quota", "file too large", "exceeded storage allocation",
-                         "mailbox size limit", "user is over", "out of storage",
-                         "quota exceed", "insufficient storage for mailbox"})) {
-    return DeliveryProblem::kMailboxFull;
-  }
-  if (IsRateLimit(lower)) return DeliveryProblem::kRemoteRateLimit;
-  if (ContainsAny(lower, {"exceeds size limit", "message size", "message too large",
-                         "message too big", "message is too large", "size exceeds",
-                         "too big"})) {
-    return DeliveryProblem::kMessageTooLarge;
-  }
-  if (ContainsAny(lower, {"user unknown", "unknown user", "no such user", "does not exist",
-                         "user not found", "recipient not found", "unknown recipient",
-                         "invalid recipient", "no mailbox", "mailbox unavailable",
-                         "mailbox not found", "address not found", "user doesn't exist",
-                         "account disabled", "mailbox disabled"})) {
-    return DeliveryProblem::kUserUnknown;
-  }
-  if (ContainsAny(lower, {"spam", "blocked", "blacklist", "blocklist", "denylist", "dnsbl",
-                         "reputation", "not authorized", "dmarc", "dkim", "spf ",
-                         "access denied", "content rejected", "virus", "phish",
-                         "policy", "rejected due to", "unsolicited"})) {
-    return DeliveryProblem::kPolicySpam;
-  }
+  if (has(Group::kDns)) return DeliveryProblem::kDns;
+  if (has(Group::kMailboxFull)) return DeliveryProblem::kMailboxFull;
+  if (has(Group::kRateLimit)) return DeliveryProblem::kRemoteRateLimit;
+  if (has(Group::kTooLarge)) return DeliveryProblem::kMessageTooLarge;
+  if (has(Group::kUserUnknown)) return DeliveryProblem::kUserUnknown;
+  if (has(Group::kPolicy)) return DeliveryProblem::kPolicySpam;
 
   // No telling text: the RFC 3463 code.
-  if (code.Is(4, 6)) return DeliveryProblem::kLoop;
-  if (code.Is(4, 7)) return DeliveryProblem::kExpired;
-  if (code.Is(7, 10) || code.Is(7, 30) || code.Is(7, 4) || code.Is(7, 5)) {
+  const Code& c = event_code();
+  if (c.Is(4, 6)) return DeliveryProblem::kLoop;
+  if (c.Is(4, 7)) return DeliveryProblem::kExpired;
+  if (c.Is(7, 10) || c.Is(7, 30) || c.Is(7, 4) || c.Is(7, 5)) {
     return DeliveryProblem::kTlsFailure;
   }
-  if (!remote && code.Is(4, 1)) return DeliveryProblem::kConnectionTimedOut;
-  if (code.Is(4, 3) || code.Is(4, 4) || code.Is(1, 2) || code.Is(1, 10)) {
+  if (!remote && c.Is(4, 1)) return DeliveryProblem::kConnectionTimedOut;
+  if (c.Is(4, 3) || c.Is(4, 4) || c.Is(1, 2) || c.Is(1, 10)) {
     return DeliveryProblem::kDns;
   }
-  if (code.Is(2, 2)) return DeliveryProblem::kMailboxFull;
-  if (code.Is(7, 28)) return DeliveryProblem::kRemoteRateLimit;
-  if (code.Is(3, 4) || code.Is(2, 3) || code.Is(7, 16)) {
+  if (c.Is(2, 2)) return DeliveryProblem::kMailboxFull;
+  if (c.Is(7, 28)) return DeliveryProblem::kRemoteRateLimit;
+  if (c.Is(3, 4) || c.Is(2, 3) || c.Is(7, 16)) {
     return DeliveryProblem::kMessageTooLarge;
   }
-  if (code.Is(1, 1) || code.Is(1, 3) || code.Is(1, 6) || code.Is(2, 1) || code.Is(7, 13)) {
+  if (c.Is(1, 1) || c.Is(1, 3) || c.Is(1, 6) || c.Is(2, 1) || c.Is(7, 13)) {
     return DeliveryProblem::kUserUnknown;
   }
-  if (code.subject == 7 && code.status_class != 2) return DeliveryProblem::kPolicySpam;
+  if (c.subject == 7 && c.status_class != 2) return DeliveryProblem::kPolicySpam;
   return DeliveryProblem::kOther;
 }
 

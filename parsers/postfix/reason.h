@@ -51,21 +51,8 @@ enum class RejectReason : uint8_t {
 };
 inline constexpr int kNumRejectReasons = static_cast<int>(RejectReason::kOther) + 1;
 
-enum class DeliveryProblem : uint8_t {
-  kConnectionRefused,    // "Connection refused"
-  kConnectionTimedOut,   // "Connection timed out", "timed out while", other 4.4.1 (no answer)
-  kDns,                  // "Host or domain name not found", "Name service error", null MX
-  kTlsFailure,           // "TLS is required, but ...", "Cannot start TLS", certificates
-  kGreylisted,           // remote greylisting
-  kRemoteRateLimit,      // "Too many connections", "rate limited", X.7.28
-  kMailboxFull,          // X.2.2, "Mailbox full", "Disk quota exceeded", "File too large"
-  kUserUnknown,          // X.1.1, "User unknown", "unknown user", X.2.1 mailbox disabled
-  kPolicySpam,           // X.7.x refusals: spam, blocklists, SPF/DKIM/DMARC
-  kMessageTooLarge,      // X.3.4 / X.2.3, "message size ... exceeds size limit"
-  kLoop,                 // X.4.6, "loops back to myself", "mail forwarding loop"
-  kExpired,              // qmgr "status=expired" / X.4.7
-  kOther,
-};
+// DeliveryProblem (the classes of a deferral or bounce) is declared in
+// event.h, since a parsed Event carries its class.
 inline constexpr int kNumDeliveryProblems = static_cast<int>(DeliveryProblem::kOther) + 1;
 
 // Classifies a reject (kReject, kRejectWarning, kMilterReject,
@@ -76,8 +63,23 @@ RejectReason ClassifyReject(const Event& event);
 // Classifies a deferral or bounce (a kDelivery line with status
 // deferred/bounced/expired, or an smtp/lmtp kSmtpHostSaid,
 // kSmtpConnectFailed, kSmtpLostConnection, kSmtpConversation line) from
-// event.kind, status, dsn, reply and enhanced_code. Never fails.
+// event.kind, status, dsn, reply and enhanced_code. Never fails. When the
+// parser already classified the event (event.has_delivery_problem, see
+// SetDeliveryProblem), returns that class without classifying again, so
+// every consumer of a line may call it at no cost.
 DeliveryProblem ClassifyDeliveryProblem(const Event& event);
+
+// The classification itself, ignoring event.has_delivery_problem: one pass
+// over the reply text (a case-insensitive keyword scan), then the decision
+// list described above.
+DeliveryProblem ComputeDeliveryProblem(const Event& event);
+
+// Called by PostfixParser on every parsed line: classifies, once, the lines
+// its consumers classify (a kDelivery line whose status is not sent or
+// deliverable, a kSmtpConnectFailed line) and stores the class in
+// event->delivery_problem (has_delivery_problem = true). Other lines are
+// left alone.
+void SetDeliveryProblem(Event* event);
 
 // The DNSBL/RBL zone named by "... blocked using zen.spamhaus.org; ..." or
 // "... blocked using zen.spamhaus.org" (a view into `text`); empty if none.

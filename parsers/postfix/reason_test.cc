@@ -1,12 +1,20 @@
 #include "parsers/postfix/reason.h"
 
+#include <array>
+#include <fstream>
+#include <initializer_list>
+#include <random>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "bench/log_generator.h"
 #include "gtest/gtest.h"
+#include "parsers/postfix/enhanced_status.h"
 #include "parsers/postfix/event.h"
 #include "parsers/postfix/postfix_parser.h"
+#include "parsers/syslog_envelope.h"
 
 namespace mailgauge::parsers {
 namespace {
@@ -289,6 +297,427 @@ TEST(ClassifyDeliveryProblemTest, CodeOnlyFallbacks) {
     e.dsn = c.dsn;
     EXPECT_EQ(ReasonName(c.expected), ReasonName(ClassifyDeliveryProblem(e))) << c.dsn;
   }
+}
+
+TEST(ClassifyDeliveryProblemTest, UsesTheParsersClassAndClassifiesOtherwise) {
+  Event e;
+  const char kLine[] =
+      "4B0C72A1F3: to=<i@example.net>, relay=mx.example.net[192.0.2.30]:25, delay=1, "
+      "delays=0/0/0.5/0.5, dsn=5.2.2, status=bounced (host mx.example.net[192.0.2.30] said: "
+      "552 5.2.2 Mailbox full (in reply to RCPT TO command))";
+  ASSERT_EQ(ParseResult::kParsed, Parser().ParseMessage(Daemon::kSmtp, kLine, &e));
+  EXPECT_TRUE(e.has_delivery_problem);
+  EXPECT_EQ(DeliveryProblem::kMailboxFull, e.delivery_problem);
+  // The stored class is what ClassifyDeliveryProblem answers...
+  e.delivery_problem = DeliveryProblem::kLoop;
+  EXPECT_EQ(DeliveryProblem::kLoop, ClassifyDeliveryProblem(e));
+  // ... and without one it classifies the text.
+  e.has_delivery_problem = false;
+  EXPECT_EQ(DeliveryProblem::kMailboxFull, ClassifyDeliveryProblem(e));
+  EXPECT_EQ(DeliveryProblem::kMailboxFull, ComputeDeliveryProblem(e));
+
+  // Sent deliveries and lines no consumer classifies carry no class.
+  ASSERT_EQ(ParseResult::kParsed,
+            Parser().ParseMessage(Daemon::kSmtp,
+                                  "4B0C72A1F3: to=<i@example.net>, relay=mx.example.net[192.0.2.30]:25, "
+                                  "delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+                                  &e));
+  EXPECT_FALSE(e.has_delivery_problem);
+  ASSERT_EQ(ParseResult::kParsed,
+            Parser().ParseMessage(Daemon::kSmtp,
+                                  "connect to mx1.example.org[192.0.2.25]:25: Connection refused", &e));
+  EXPECT_TRUE(e.has_delivery_problem);
+  EXPECT_EQ(DeliveryProblem::kConnectionRefused, e.delivery_problem);
+}
+
+// --- The one-pass classifier against the searches it replaced ------------
+//
+// ReferenceClassify is ClassifyDeliveryProblem as it was before the keyword
+// scanner (one case-insensitive search per keyword); ComputeDeliveryProblem
+// must give the same class for every input.
+
+namespace reference {
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string Lowered(std::string_view text) {
+  std::string s(text);
+  for (char& c : s) c = Lower(c);
+  return s;
+}
+
+bool ContainsAny(const std::string& lower, std::initializer_list<std::string_view> needles) {
+  for (std::string_view n : needles) {
+    if (std::string_view(lower).find(n) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+bool Contains(std::string_view text, std::string_view needle) {
+  return text.find(needle) != std::string_view::npos;
+}
+
+struct Code {
+  int status_class = -1;
+  int subject = -1;
+  int detail = -1;
+  bool Is(int s, int d) const { return subject == s && detail == d; }
+};
+
+Code EventCode(const Event& e) {
+  Code c;
+  for (std::string_view text : {e.enhanced_code, e.dsn}) {
+    if (text.empty()) continue;
+    absl::StatusOr<EnhancedStatus> s = ParseEnhancedStatus(text);
+    if (!s.ok()) continue;
+    c.status_class = static_cast<int>(s->status_class);
+    c.subject = s->subject;
+    c.detail = s->detail;
+    break;
+  }
+  return c;
+}
+
+bool IsGreylisting(const std::string& text) {
+  return ContainsAny(text, {"greylist", "graylist", "grey-list", "gray-list", "grey list"});
+}
+
+bool IsRateLimit(const std::string& text) {
+  return ContainsAny(text, {"too many ", "too much mail", "rate limit", "ratelimit",
+                            "rate-limit", "throttl", "unusual rate", "too fast",
+                            "sending rate", "exceeded the rate"});
+}
+
+DeliveryProblem ReferenceClassify(const Event& e) {
+  if (e.kind == EventKind::kExpired || e.delivery_status == DeliveryStatus::kExpired ||
+      e.status == "force-expired") {
+    return DeliveryProblem::kExpired;
+  }
+  const std::string_view text = e.reply.empty() ? e.detail : e.reply;
+  const std::string lower = Lowered(text);
+  const Code code = EventCode(e);
+  const bool remote = e.kind == EventKind::kSmtpHostSaid || Contains(text, " said: ");
+  if (ContainsAny(lower, {"loops back to myself", "mail forwarding loop", "alias database loop",
+                         "nesting limit exceeded", "too many hops", "hop count exceeded",
+                         "routing loop"})) {
+    return DeliveryProblem::kLoop;
+  }
+  if (ContainsAny(lower, {"tls is required", "cannot start tls", "server certificate not verified",
+                         "certificate verification failed", "ssl_connect error",
+                         "requiretls", "tlsa lookup error", "client tls configuration problem",
+                         "refused to start tls", "must issue a starttls command first",
+                         "tls handshake"})) {
+    return DeliveryProblem::kTlsFailure;
+  }
+  if (IsGreylisting(lower)) return DeliveryProblem::kGreylisted;
+  if (code.status_class == 4 && code.Is(7, 1) &&
+      ContainsAny(lower, {"try again later", "come back later", "retry later"})) {
+    return DeliveryProblem::kGreylisted;
+  }
+  if (!remote) {
+    if (Contains(text, "Connection refused")) return DeliveryProblem::kConnectionRefused;
+    if (ContainsAny(lower, {"connection timed out", "timed out while"})) {
+      return DeliveryProblem::kConnectionTimedOut;
+    }
+    if (e.kind == EventKind::kSmtpConnectFailed || Contains(text, "connect to ")) {
+      return DeliveryProblem::kConnectionTimedOut;
+    }
+  }
+  if (ContainsAny(lower, {"host or domain name not found", "name service error",
+                         "does not accept mail (nullmx)", "name server loop",
+                         "unable to find primary relay", "no mx host for",
+                         ": host not found"})) {
+    return DeliveryProblem::kDns;
+  }
+  if (ContainsAny(lower, {"mailbox full", "mailbox is full", "over quota", "quota exceeded",
+                         "disk quota", "file too large", "exceeded storage allocation",
+                         "mailbox size limit", "user is over", "out of storage",
+                         "quota exceed", "insufficient storage for mailbox"})) {
+    return DeliveryProblem::kMailboxFull;
+  }
+  if (IsRateLimit(lower)) return DeliveryProblem::kRemoteRateLimit;
+  if (ContainsAny(lower, {"exceeds size limit", "message size", "message too large",
+                         "message too big", "message is too large", "size exceeds",
+                         "too big"})) {
+    return DeliveryProblem::kMessageTooLarge;
+  }
+  if (ContainsAny(lower, {"user unknown", "unknown user", "no such user", "does not exist",
+                         "user not found", "recipient not found", "unknown recipient",
+                         "invalid recipient", "no mailbox", "mailbox unavailable",
+                         "mailbox not found", "address not found", "user doesn't exist",
+                         "account disabled", "mailbox disabled"})) {
+    return DeliveryProblem::kUserUnknown;
+  }
+  if (ContainsAny(lower, {"spam", "blocked", "blacklist", "blocklist", "denylist", "dnsbl",
+                         "reputation", "not authorized", "dmarc", "dkim", "spf ",
+                         "access denied", "content rejected", "virus", "phish",
+                         "policy", "rejected due to", "unsolicited"})) {
+    return DeliveryProblem::kPolicySpam;
+  }
+  if (code.Is(4, 6)) return DeliveryProblem::kLoop;
+  if (code.Is(4, 7)) return DeliveryProblem::kExpired;
+  if (code.Is(7, 10) || code.Is(7, 30) || code.Is(7, 4) || code.Is(7, 5)) {
+    return DeliveryProblem::kTlsFailure;
+  }
+  if (!remote && code.Is(4, 1)) return DeliveryProblem::kConnectionTimedOut;
+  if (code.Is(4, 3) || code.Is(4, 4) || code.Is(1, 2) || code.Is(1, 10)) {
+    return DeliveryProblem::kDns;
+  }
+  if (code.Is(2, 2)) return DeliveryProblem::kMailboxFull;
+  if (code.Is(7, 28)) return DeliveryProblem::kRemoteRateLimit;
+  if (code.Is(3, 4) || code.Is(2, 3) || code.Is(7, 16)) {
+    return DeliveryProblem::kMessageTooLarge;
+  }
+  if (code.Is(1, 1) || code.Is(1, 3) || code.Is(1, 6) || code.Is(2, 1) || code.Is(7, 13)) {
+    return DeliveryProblem::kUserUnknown;
+  }
+  if (code.subject == 7 && code.status_class != 2) return DeliveryProblem::kPolicySpam;
+  return DeliveryProblem::kOther;
+}
+
+// Every keyword the reference searches for, and the case-sensitive texts.
+const std::vector<std::string>& Keywords() {
+  static const auto* keywords = new std::vector<std::string>{
+      "loops back to myself", "mail forwarding loop", "alias database loop",
+      "nesting limit exceeded", "too many hops", "hop count exceeded", "routing loop",
+      "tls is required", "cannot start tls", "server certificate not verified",
+      "certificate verification failed", "ssl_connect error", "requiretls",
+      "tlsa lookup error", "client tls configuration problem", "refused to start tls",
+      "must issue a starttls command first", "tls handshake", "greylist", "graylist",
+      "grey-list", "gray-list", "grey list", "try again later", "come back later",
+      "retry later", "connection timed out", "timed out while",
+      "host or domain name not found", "name service error", "does not accept mail (nullmx)",
+      "name server loop", "unable to find primary relay", "no mx host for",
+      ": host not found", "mailbox full", "mailbox is full", "over quota", "quota exceeded",
+      "disk quota", "file too large", "exceeded storage allocation", "mailbox size limit",
+      "user is over", "out of storage", "quota exceed", "insufficient storage for mailbox",
+      "too many ", "too much mail", "rate limit", "ratelimit", "rate-limit", "throttl",
+      "unusual rate", "too fast", "sending rate", "exceeded the rate", "exceeds size limit",
+      "message size", "message too large", "message too big", "message is too large",
+      "size exceeds", "too big", "user unknown", "unknown user", "no such user",
+      "does not exist", "user not found", "recipient not found", "unknown recipient",
+      "invalid recipient", "no mailbox", "mailbox unavailable", "mailbox not found",
+      "address not found", "user doesn't exist", "account disabled", "mailbox disabled",
+      "spam", "blocked", "blacklist", "blocklist", "denylist", "dnsbl", "reputation",
+      "not authorized", "dmarc", "dkim", "spf ", "access denied", "content rejected",
+      "virus", "phish", "policy", "rejected due to", "unsolicited", " said: ",
+      "Connection refused", "connect to ", "CONNECTION REFUSED", "Connect to ", " Said: "};
+  return *keywords;
+}
+
+}  // namespace reference
+
+// Compares the classifiers on `e` and on variants of it (other kinds,
+// statuses, codes, the text as detail); returns how many events were
+// compared. `e`'s views must outlive the call.
+int ExpectSameClass(const Event& e) {
+  int compared = 0;
+  auto check = [&](const Event& v) {
+    ++compared;
+    const DeliveryProblem want = reference::ReferenceClassify(v);
+    EXPECT_EQ(ReasonName(want), ReasonName(ComputeDeliveryProblem(v)))
+        << EventKindName(v.kind) << " status=" << v.status << " dsn=" << v.dsn
+        << " code=" << v.enhanced_code << " reply=" << v.reply << " detail=" << v.detail;
+    if (v.has_delivery_problem) {
+      EXPECT_EQ(ReasonName(want), ReasonName(v.delivery_problem)) << v.reply;
+    }
+    EXPECT_EQ(ReasonName(want), ReasonName(ClassifyDeliveryProblem(v))) << v.reply;
+  };
+  check(e);
+  Event v = e;
+  v.has_delivery_problem = false;
+  for (EventKind kind : {EventKind::kDelivery, EventKind::kSmtpHostSaid,
+                         EventKind::kSmtpConnectFailed, EventKind::kSmtpConversation}) {
+    v.kind = kind;
+    check(v);
+  }
+  v = e;
+  v.has_delivery_problem = false;
+  for (const char* code : {"", "4.7.1", "5.7.1", "4.4.1", "5.4.7", "2.7.1", "4.7.28", "junk"}) {
+    v.enhanced_code = code;
+    check(v);
+  }
+  if (!e.reply.empty()) {
+    v = e;
+    v.has_delivery_problem = false;
+    v.detail = v.reply;
+    v.reply = {};
+    check(v);
+  }
+  return compared;
+}
+
+// Parses every line of the real-Postfix corpora and compares the classes
+// of every parsed event. The lines are kept alive in `*texts`.
+int CompareOnLines(const std::vector<std::string>& texts,
+                   std::vector<std::string>* replies) {
+  EnvelopeParser envelope;
+  int compared = 0;
+  for (const std::string& text : texts) {
+    LogLine line;
+    if (envelope.Parse(text, &line) != EnvelopeResult::kOk) continue;
+    Event e;
+    if (Parser().Parse(line, &e) != ParseResult::kParsed) continue;
+    compared += ExpectSameClass(e);
+    if (!e.reply.empty()) replies->emplace_back(e.reply);
+    if (!e.detail.empty()) replies->emplace_back(e.detail);
+  }
+  return compared;
+}
+
+std::vector<std::string> CorpusLines() {
+  std::vector<std::string> lines;
+  for (const char* name : {"postfix_real.syslog", "postfix_real.iso.log",
+                           "postfix_real.rfc5424.log", "postfix_real.maillog"}) {
+    std::ifstream in(std::string("testdata/logs/") + name);
+    EXPECT_TRUE(in) << name;
+    std::string text;
+    while (std::getline(in, text)) lines.push_back(text);
+  }
+  return lines;
+}
+
+std::vector<std::string> GeneratedLines(int n) {
+  bench::LogGenerator gen(bench::LogGeneratorOptions{});
+  std::vector<std::string> lines;
+  std::string text;
+  while (static_cast<int>(lines.size()) < n && gen.Next(&text)) lines.push_back(text);
+  return lines;
+}
+
+TEST(ComputeDeliveryProblemTest, AgreesWithTheSearchesOnTheCorpora) {
+  const std::vector<std::string> lines = CorpusLines();
+  std::vector<std::string> replies;
+  const int compared = CompareOnLines(lines, &replies);
+  EXPECT_GT(compared, 5000);
+  // The corpora exercise many classes, not just kOther.
+  std::set<DeliveryProblem> seen;
+  for (const std::string& r : replies) {
+    Event e;
+    e.kind = EventKind::kDelivery;
+    e.reply = r;
+    seen.insert(ComputeDeliveryProblem(e));
+  }
+  EXPECT_GE(seen.size(), 6u);
+}
+
+TEST(ComputeDeliveryProblemTest, AgreesWithTheSearchesOnGeneratedTraffic) {
+  const std::vector<std::string> lines = GeneratedLines(30000);
+  std::vector<std::string> replies;
+  EXPECT_GT(CompareOnLines(lines, &replies), 30000);
+}
+
+TEST(ComputeDeliveryProblemTest, AgreesWithTheSearchesOnEveryKeyword) {
+  int compared = 0;
+  for (const std::string& k : reference::Keywords()) {
+    std::string upper = k;
+    for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    const std::vector<std::string> texts = {
+        k,
+        upper,
+        k.substr(0, k.size() - 1),
+        k.substr(1),
+        "x" + k + "y",
+        "host mx[192.0.2.1] said: 550 5.7.1 " + k + " (in reply to RCPT TO command)",
+        "connect to mx[192.0.2.1]:25: " + upper,
+        k + " " + k,
+        std::string(1, k[0]),
+    };
+    for (const std::string& t : texts) {
+      Event e;
+      e.kind = EventKind::kDelivery;
+      e.status = "deferred";
+      e.delivery_status = DeliveryStatus::kDeferred;
+      e.dsn = "4.7.1";
+      e.reply = t;
+      compared += ExpectSameClass(e);
+    }
+  }
+  EXPECT_GT(compared, 1000);
+}
+
+// Replies mutated at random: bytes deleted, inserted, replaced or
+// case-flipped, keywords spliced in (whole, cut or doubled), bytes outside
+// ASCII; with random kinds, statuses and codes.
+TEST(ComputeDeliveryProblemTest, AgreesWithTheSearchesOnMutatedReplies) {
+  std::vector<std::string> seeds;
+  {
+    std::vector<std::string> lines = CorpusLines();
+    const std::vector<std::string> generated = GeneratedLines(3000);
+    lines.insert(lines.end(), generated.begin(), generated.end());
+    CompareOnLines(lines, &seeds);
+  }
+  std::set<std::string> unique(seeds.begin(), seeds.end());
+  seeds.assign(unique.begin(), unique.end());
+  ASSERT_GT(seeds.size(), 100u);
+  const std::vector<std::string>& keywords = reference::Keywords();
+  // Bytes above 0x7f include some whose low seven bits are 'A'..'Z' and
+  // '@', '[' (the edges of the lowering's range): they must stay as they are.
+  static constexpr char kBytes[] =
+      " :;()<>[]-'_.@`{aeiostrnlyzAEIOSTRNLYZ0145\xc3\xa9\x80\xff\xc1\xda\xdb\xc0\xe1";
+  static const char* const kStatuses[] = {"deferred", "bounced", "expired", "force-expired",
+                                          "sent", "undeliverable", ""};
+  static const char* const kCodes[] = {"", "4.7.1", "5.7.1", "4.4.1", "5.4.1", "4.4.7",
+                                       "5.4.6", "5.2.2", "5.1.1", "4.7.28", "5.3.4",
+                                       "5.7.30", "2.7.0", "4.7.x", "5.1.10"};
+  static const EventKind kKinds[] = {EventKind::kDelivery, EventKind::kSmtpHostSaid,
+                                     EventKind::kSmtpConnectFailed, EventKind::kExpired,
+                                     EventKind::kSmtpLostConnection};
+  std::mt19937_64 rng(20261126);
+  int compared = 0;
+  std::set<DeliveryProblem> seen;
+  for (int round = 0; round < 40000; ++round) {
+    std::string m = seeds[rng() % seeds.size()];
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int j = 0; j < edits; ++j) {
+      const size_t at = m.empty() ? 0 : rng() % (m.size() + 1);
+      switch (rng() % 6) {
+        case 0:
+          if (at < m.size()) m.erase(at, 1 + rng() % 3);
+          break;
+        case 1:
+          m.insert(m.begin() + at, kBytes[rng() % (sizeof kBytes - 1)]);
+          break;
+        case 2:
+          if (at < m.size()) m[at] = kBytes[rng() % (sizeof kBytes - 1)];
+          break;
+        case 3:
+          if (at < m.size()) m[at] = static_cast<char>(m[at] ^ 0x20);
+          break;
+        case 4: {
+          const std::string& k = keywords[rng() % keywords.size()];
+          const size_t from = rng() % k.size();
+          m.insert(at, k.substr(from, 1 + rng() % (k.size() - from + 2)));
+          break;
+        }
+        default:
+          m.insert(at, keywords[rng() % keywords.size()]);
+          break;
+      }
+    }
+    Event e;
+    e.kind = kKinds[rng() % (sizeof kKinds / sizeof kKinds[0])];
+    e.status = kStatuses[rng() % (sizeof kStatuses / sizeof kStatuses[0])];
+    e.delivery_status = e.status == "deferred"  ? DeliveryStatus::kDeferred
+                        : e.status == "bounced" ? DeliveryStatus::kBounced
+                        : e.status == "expired" ? DeliveryStatus::kExpired
+                                                : DeliveryStatus::kOther;
+    e.dsn = kCodes[rng() % (sizeof kCodes / sizeof kCodes[0])];
+    if (rng() % 2 == 0) e.enhanced_code = kCodes[rng() % (sizeof kCodes / sizeof kCodes[0])];
+    if (rng() % 4 == 0) {
+      e.detail = m;
+    } else {
+      e.reply = m;
+    }
+    const DeliveryProblem want = reference::ReferenceClassify(e);
+    seen.insert(want);
+    ++compared;
+    ASSERT_EQ(ReasonName(want), ReasonName(ComputeDeliveryProblem(e)))
+        << EventKindName(e.kind) << " status=" << e.status << " dsn=" << e.dsn
+        << " code=" << e.enhanced_code << " text=" << m;
+  }
+  EXPECT_EQ(compared, 40000);
+  EXPECT_EQ(static_cast<size_t>(kNumDeliveryProblems), seen.size());
 }
 
 TEST(ReasonNameTest, StableUniqueSnakeCaseNames) {
