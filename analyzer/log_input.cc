@@ -119,31 +119,15 @@ void LogInput::ProcessParsedImpl(const LogLine& line, std::string_view text,
   }
 }
 
-namespace {
-
-bool SameView(std::string_view a, std::string_view b) {
-  return a.data() == b.data() && a.size() == b.size();
-}
-
-// Whether two envelope reads of the same bytes agree on everything but the
-// time.
-bool SameEnvelope(const LogLine& a, const LogLine& b) {
-  return SameView(a.host, b.host) && SameView(a.program, b.program) &&
-         SameView(a.syslog_name, b.syslog_name) && SameView(a.instance, b.instance) &&
-         SameView(a.service, b.service) && SameView(a.daemon, b.daemon) &&
-         SameView(a.message, b.message) && a.pid == b.pid;
-}
-
-}  // namespace
-
 void LogInput::ProcessPrepared(ParsedLine& p) {
-  // As ProcessLine(), with the same envelope parser fed the same lines in
-  // the same order, so every time (year roll-over, DST) is the same.
+  // As ProcessLine(): the worker scanned the envelope (everything but the
+  // time, which depends on the lines before); the time comes from this
+  // input's parser, fed the same lines in the same order, so every time
+  // (year roll-over, DST) is what one pass gives.
   ++stats_.lines;
   stats_.bytes += p.text.size() + 1;
   if (p.overlong) ++stats_.overlong_lines;
-  LogLine line;
-  switch (envelope_->Parse(p.text, &line)) {
+  switch (p.envelope) {
     case parsers::EnvelopeResult::kEmpty:
       ++stats_.empty_lines;
       return;
@@ -154,17 +138,7 @@ void LogInput::ProcessPrepared(ParsedLine& p) {
     case parsers::EnvelopeResult::kOk:
       break;
   }
-  if (p.envelope == parsers::EnvelopeResult::kOk && SameEnvelope(line, p.line)) {
-    p.line.time = line.time;
-  } else {
-    // Only the time depends on earlier lines, so this does not happen; if it
-    // did, the line is parsed here rather than trusted.
-    p.line = line;
-    p.envelope = parsers::EnvelopeResult::kOk;
-    p.postfix = parsers::IsPostfixProgram(p.line, options_.envelope.syslog_names);
-    p.parsed = p.postfix && !p.overlong &&
-               parser_->Parse(p.line, &p.event) == parsers::ParseResult::kParsed;
-  }
+  envelope_->ApplyTime(p.time, &p.line);
   ProcessParsedImpl<true>(p.line, p.text, p.overlong, &p);
 }
 

@@ -146,7 +146,7 @@ class LogInput {
   std::vector<std::string> OrderPaths(const std::vector<std::string>& paths) const;
   // ReadFiles() with options_.threads > 1, on ordered paths.
   [[nodiscard]] absl::Status ReadFilesParallel(std::vector<std::string> paths);
-  // ProcessLine() for a line a worker has parsed: the envelope is read again
+  // ProcessLine() for a line a worker has parsed: the line's time is set
   // here, in order (the time of a classic line depends on the lines before
   // it), the rest is taken from the worker.
   void ProcessPrepared(ParsedLine& p);

@@ -49,6 +49,7 @@ ParallelReader::ParallelReader(std::vector<std::string> paths,
       max_batches_(options_.max_batches > 0 ? options_.max_batches
                                              : 2 * static_cast<size_t>(threads_) + 6),
       parser_(parser),
+      scanner_(options_.envelope),
       shared_(std::make_shared<Shared>()) {
   files_.resize(paths.size());
   for (size_t i = 0; i < paths.size(); ++i) files_[i].path = std::move(paths[i]);
@@ -94,7 +95,6 @@ bool ParallelReader::AllFilesDone() const {
 }
 
 void ParallelReader::Work() {
-  parsers::EnvelopeParser envelope(options_.envelope);
   std::unique_lock<std::mutex> lock(shared_->mu);
   try {
     for (;;) {
@@ -130,24 +130,32 @@ void ParallelReader::Work() {
         file.done = true;
         file.batches = sequence + (batch->size() > 0 ? 1 : 0);
         file.reader.reset();
+        // Rare (once a file): the consumer may wait for this file's end,
+        // and when every file is done the idle workers must leave.
+        ready_cv_.notify_one();
+        shared_->changed.notify_all();
+      } else {
+        shared_->changed.notify_one();  // the file may be read on
       }
-      shared_->changed.notify_all();
       if (batch->size() == 0) {
         shared_->free.push_back(std::move(batch));
         --in_reader_;
+        shared_->changed.notify_one();
         continue;
       }
       lock.unlock();
-      Parse(batch.get(), &envelope);
+      Parse(batch.get());
       lock.lock();
       ready_[{f, sequence}] = std::move(batch);
-      shared_->changed.notify_all();
+      // Only the batch Next() waits for is worth waking it for.
+      if (f == cursor_file_ && sequence == cursor_sequence_) ready_cv_.notify_one();
     }
   } catch (...) {
     if (!lock.owns_lock()) lock.lock();
     if (!exception_) exception_ = std::current_exception();
     stopping_ = true;
     shared_->changed.notify_all();
+    ready_cv_.notify_all();
   }
 }
 
@@ -185,9 +193,9 @@ void ParallelReader::Fill(File& file, LineBatch* batch, bool* end) {
   }
 }
 
-void ParallelReader::Parse(LineBatch* batch, parsers::EnvelopeParser* envelope) const {
+void ParallelReader::Parse(LineBatch* batch) const {
   for (ParsedLine& p : *batch) {
-    p.envelope = envelope->Parse(p.text, &p.line);
+    p.envelope = scanner_.Scan(p.text, &p.line, &p.time);
     if (p.envelope != parsers::EnvelopeResult::kOk) continue;
     p.postfix = parsers::IsPostfixProgram(p.line, options_.envelope.syslog_names);
     if (!p.postfix || p.overlong) continue;
@@ -216,7 +224,7 @@ std::shared_ptr<LineBatch> ParallelReader::Next() {
       ready_.erase(it);
       --in_reader_;
       ++cursor_sequence_;
-      shared_->changed.notify_all();
+      shared_->changed.notify_one();  // a batch may be read into the pool
       return std::shared_ptr<LineBatch>(
           batch, [shared = shared_](LineBatch* b) { Release(shared, b); });
     }
@@ -224,10 +232,10 @@ std::shared_ptr<LineBatch> ParallelReader::Next() {
     if (file.done && cursor_sequence_ >= file.batches) {
       ++cursor_file_;
       cursor_sequence_ = 0;
-      shared_->changed.notify_all();
+      shared_->changed.notify_all();  // the window of files moved on
       continue;
     }
-    shared_->changed.wait(lock);
+    ready_cv_.wait(lock);
   }
 }
 

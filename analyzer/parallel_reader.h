@@ -25,11 +25,13 @@
 // Batches handed out are the consumer's until it drops them (they then go
 // back to the pool); a slow consumer therefore blocks the workers.
 //
-// Times: a worker's EnvelopeParser does not know the lines before its batch,
-// so a classic timestamp's year (and the side of a repeated DST hour) may
-// differ from a single pass. The consumer re-reads every envelope, in order,
-// with its own parser (LogInput does); everything else a worker computes
-// (host, program, message, the Event) does not depend on earlier lines.
+// Times: a classic timestamp's year (and the side of a repeated DST hour)
+// depends on the lines before it, which a worker does not see. So workers
+// only Scan() the envelope (parsers/syslog_envelope.h): every field but the
+// time, and the timestamp as read (ParsedLine::time); the consumer gives
+// each line its time, in order, with its own parser's ApplyTime(), which is
+// what one pass would have done. Everything else a worker computes (host,
+// program, message, the Event) does not depend on earlier lines.
 //
 // Errors: a file that cannot be opened or ends in an error (a corrupt .gz)
 // gives file_status(i); lines read before the error are delivered. An
@@ -68,7 +70,8 @@ struct ParsedLine {
   parsers::EnvelopeResult envelope = parsers::EnvelopeResult::kEmpty;
   bool postfix = false;   // envelope kOk and a Postfix program
   bool parsed = false;    // postfix, not overlong, and a pattern understood it
-  LogLine line;           // the worker's envelope (see "Times" above)
+  parsers::EnvelopeTime time;  // the timestamp as read, when envelope kOk
+  LogLine line;           // the envelope; line.time unknown (see "Times")
   parsers::Event event;   // valid when `parsed`
 };
 
@@ -108,7 +111,7 @@ struct ParallelReaderOptions {
   size_t batch_bytes = 256 << 10; // bytes per batch at most (a longer line gets a batch of its own)
   size_t max_batches = 0;         // batches the workers hold at once; 0: 2 * threads + 6
   size_t max_line_bytes = 64 * 1024;
-  parsers::EnvelopeOptions envelope;  // for the workers' envelope parsers
+  parsers::EnvelopeOptions envelope;  // for the workers' Scan()
 };
 
 class ParallelReader {
@@ -159,14 +162,15 @@ class ParallelReader {
   // Reads file `f`'s next lines into `batch` (no lock held; the file is
   // busy). Sets *end when the file has no more lines.
   void Fill(File& file, LineBatch* batch, bool* end);
-  void Parse(LineBatch* batch, parsers::EnvelopeParser* envelope) const;
+  void Parse(LineBatch* batch) const;
 
   // The batch pool and the lock, shared with the deleters of the batches
   // handed out, so that a batch released after the reader is gone is just
   // freed.
   struct Shared {
     std::mutex mu;
-    std::condition_variable changed;  // the reader's state changed
+    // The workers wait on it: a file, a batch or the window freed up.
+    std::condition_variable changed;
     std::vector<std::unique_ptr<LineBatch>> free;
     bool reader_gone = false;
   };
@@ -176,6 +180,7 @@ class ParallelReader {
   const int threads_;
   const size_t max_batches_;
   const parsers::PostfixParser* const parser_;
+  const parsers::EnvelopeParser scanner_;  // only Scan(), shared by the workers
   const std::shared_ptr<Shared> shared_;
 
   // Guarded by shared_->mu.
@@ -187,6 +192,10 @@ class ParallelReader {
   uint64_t cursor_sequence_ = 0;
   bool stopping_ = false;
   std::exception_ptr exception_;
+  // Next() waits on it (with shared_->mu): the batch it wants is ready, a
+  // file ended, or a worker failed. Notified for nothing else, so the
+  // consumer is not woken once per batch parsed out of order.
+  std::condition_variable ready_cv_;
 
   std::vector<std::thread> workers_;
 };

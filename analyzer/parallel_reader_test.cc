@@ -114,6 +114,7 @@ TEST_P(ParallelReaderTest, ParsesEachLineAsOneParserWould) {
   options.batch_lines = 5;
   ParallelReader reader({kFiles.Write("parse", big)}, options, parser_.get());
   parsers::EnvelopeParser envelope(options.envelope);
+  parsers::EnvelopeParser timer(options.envelope);  // ApplyTime() in order
   size_t n = 0;
   const std::vector<std::string> want = Lines(big);
   while (std::shared_ptr<LineBatch> batch = reader.Next()) {
@@ -126,7 +127,12 @@ TEST_P(ParallelReaderTest, ParsesEachLineAsOneParserWould) {
       if (result == parsers::EnvelopeResult::kOk) {
         EXPECT_EQ(line.program, p.line.program);
         EXPECT_EQ(line.message, p.line.message);
-        EXPECT_EQ(line.time.unix_micros, p.line.time.unix_micros);
+        // The worker leaves the time to the consumer.
+        EXPECT_EQ(p.line.time.unix_micros, Timestamp().unix_micros);
+        LogLine timed = p.line;
+        timer.ApplyTime(p.time, &timed);
+        EXPECT_EQ(line.time.unix_micros, timed.time.unix_micros);
+        EXPECT_EQ(line.time.utc_offset_seconds, timed.time.utc_offset_seconds);
         const bool postfix = line.program.rfind("postfix", 0) == 0;
         EXPECT_EQ(postfix, p.postfix) << p.text;
         if (postfix) {

@@ -283,8 +283,12 @@ struct SummaryWork {
   std::vector<Op> ops;
   std::vector<analyzer::MessageRecord> records;
 };
-// Ops per SummaryWork at most, and SummaryWorks queued at most.
-constexpr size_t kSummaryWorkOps = 4096;
+// Ops and records per SummaryWork at most (both reserved, so that appending
+// never moves what is in: a MessageRecord is large), and SummaryWorks queued
+// at most. A SummaryWork also ends with its batch (the batch hook flushes),
+// so it holds at most one batch's lines and the records they finished.
+constexpr size_t kSummaryWorkOps = 1024;
+constexpr size_t kSummaryWorkRecords = 64;
 constexpr size_t kSummaryQueue = 4;
 
 // Inputs smaller than this finish before a bar would be worth drawing.
@@ -523,8 +527,12 @@ int ReportCommand(int argc, char** argv, int first) {
       work.batch = current_batch;
       summary_stage->Push(std::move(work));  // false only if the stage threw: Finish() rethrows
       work = SummaryWork();
+      work.ops.reserve(kSummaryWorkOps);
+      work.records.reserve(kSummaryWorkRecords);
     };
     if (threaded) {
+      work.ops.reserve(kSummaryWorkOps);
+      work.records.reserve(kSummaryWorkRecords);
       summary_stage = std::make_unique<analyzer::StageThread<SummaryWork>>(
           kSummaryQueue, [&summary](SummaryWork& w) {
             for (const SummaryWork::Op& op : w.ops) {
@@ -544,7 +552,9 @@ int ReportCommand(int argc, char** argv, int first) {
       }
       work.records.push_back(std::move(m));
       work.ops.push_back({nullptr, nullptr, work.records.size() - 1});
-      if (work.ops.size() >= kSummaryWorkOps) flush();
+      if (work.ops.size() >= kSummaryWorkOps || work.records.size() >= kSummaryWorkRecords) {
+        flush();
+      }
     });
     // A progress bar for big inputs when stderr is a terminal (not with -q).
     std::unique_ptr<ProgressBar> progress;

@@ -174,20 +174,17 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ReadToken(const char*& p,
 
 }  // namespace
 
-namespace internal_envelope {
-
-struct CivilFields {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  int micros = 0;
-  bool has_offset = false;
-  int32_t offset = 0;
-};
-
-}  // namespace internal_envelope
-
 namespace {
 
-using internal_envelope::CivilFields;
+// The fields being read; Scan() hands them out as they are.
+using CivilFields = EnvelopeTime;
+
+// Resets *out and reports `reason` for a line whose envelope can't be read.
+EnvelopeResult Fail(const char* reason, LogLine* out, const char** error) {
+  *out = LogLine{};
+  *error = reason;
+  return EnvelopeResult::kMalformed;
+}
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ValidTimeOfDay(const CivilFields& f) {
   // 60 admits a leap second (it becomes second 0 of the next minute).
@@ -246,12 +243,6 @@ EnvelopeParser::EnvelopeParser(EnvelopeOptions options)
   if (options_.year.has_value()) {
     options_.year = std::min(std::max(*options_.year, 1), kMaxYear);
   }
-}
-
-EnvelopeResult EnvelopeParser::Fail(const char* reason, LogLine* out) {
-  *out = LogLine{};
-  last_error_ = reason;
-  return EnvelopeResult::kMalformed;
 }
 
 int EnvelopeParser::YearForMonth(int month) {
@@ -319,10 +310,14 @@ int32_t EnvelopeParser::OffsetForLocal(int64_t local_seconds) {
   return offset;
 }
 
-EnvelopeResult EnvelopeParser::Parse(std::string_view line, LogLine* out) {
+// Inlined into Parse() and Scan(), so that one pass costs no more than it
+// did before the two steps were apart.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
+    std::string_view line, LogLine* out, EnvelopeTime* time,
+    const char** error) const {
   // *out is written field by field on success and reset by Fail(): clearing
   // it up front costs a measurable share of the parse.
-  last_error_ = "";
+  *error = "";
   const char* p = line.data();
   const char* end = p + line.size();
   while (end > p && (end[-1] == '\r' || end[-1] == '\n')) --end;
@@ -346,11 +341,11 @@ EnvelopeResult EnvelopeParser::Parse(std::string_view line, LogLine* out) {
       ++digits;
     }
     if (digits == 0 || pri > 191 || !Expect(p, end, '>')) {
-      return Fail("bad PRI", out);
+      return Fail("bad PRI", out, error);
     }
     has_pri = true;
   }
-  if (p >= end) return Fail("truncated after PRI", out);
+  if (p >= end) return Fail("truncated after PRI", out, error);
 
   // Detect the format from the first bytes.
   EnvelopeFormat format;
@@ -364,45 +359,46 @@ EnvelopeResult EnvelopeParser::Parse(std::string_view line, LogLine* out) {
   } else if (*p >= 'A' && *p <= 'Z') {
     format = EnvelopeFormat::kClassic;
   } else {
-    return Fail("no timestamp", out);
+    return Fail("no timestamp", out, error);
   }
   if (options_.format != EnvelopeFormat::kAuto && options_.format != format) {
     switch (options_.format) {
       case EnvelopeFormat::kClassic:
-        return Fail("not a classic syslog timestamp", out);
+        return Fail("not a classic syslog timestamp", out, error);
       case EnvelopeFormat::kIso:
-        return Fail("not an RFC 3339 timestamp", out);
+        return Fail("not an RFC 3339 timestamp", out, error);
       default:
-        return Fail("not RFC 5424", out);
+        return Fail("not RFC 5424", out, error);
     }
   }
 
-  CivilFields f;
+  CivilFields& f = *time;
+  f = CivilFields();
   bool rfc5424 = false;
   bool nil_time = false;
   if (format == EnvelopeFormat::kClassic) {
     // "Mmm dd HH:MM:SS[.ffffff] ", day space- or zero-padded.
-    if (end - p < 3) return Fail("truncated timestamp", out);
+    if (end - p < 3) return Fail("truncated timestamp", out, error);
     f.month = MonthFromName(p);
-    if (f.month == 0) return Fail("bad month", out);
+    if (f.month == 0) return Fail("bad month", out, error);
     p += 3;
-    if (!Expect(p, end, ' ')) return Fail("bad timestamp", out);
+    if (!Expect(p, end, ' ')) return Fail("bad timestamp", out, error);
     if (p < end && *p == ' ') ++p;
-    if (p >= end || !IsDigit(*p)) return Fail("bad day", out);
+    if (p >= end || !IsDigit(*p)) return Fail("bad day", out, error);
     f.day = *p++ - '0';
     if (p < end && IsDigit(*p)) f.day = f.day * 10 + (*p++ - '0');
-    if (f.day < 1 || f.day > 31) return Fail("bad day", out);
+    if (f.day < 1 || f.day > 31) return Fail("bad day", out, error);
     if (!Expect(p, end, ' ') || !ReadTimeOfDay(p, end, &f) ||
         !ValidTimeOfDay(f)) {
-      return Fail("bad time of day", out);
+      return Fail("bad time of day", out, error);
     }
     if (!ReadFraction(p, end, /*allow_comma=*/false, &f.micros)) {
-      return Fail("bad fraction of second", out);
+      return Fail("bad fraction of second", out, error);
     }
-    if (!Expect(p, end, ' ')) return Fail("bad timestamp", out);
+    if (!Expect(p, end, ' ')) return Fail("bad timestamp", out, error);
     // Feb 29 is accepted whatever year was inferred (it is the log's claim).
     if (f.day > (f.month == 2 ? 29 : DaysInMonth(2001, f.month))) {
-      return Fail("bad day", out);
+      return Fail("bad day", out, error);
     }
   } else {
     if (format == EnvelopeFormat::kRfc5424) {
@@ -412,25 +408,25 @@ EnvelopeResult EnvelopeParser::Parse(std::string_view line, LogLine* out) {
       if (p < end && *p == '-') {
         ++p;
         nil_time = true;
-        if (!Expect(p, end, ' ')) return Fail("bad timestamp", out);
+        if (!Expect(p, end, ' ')) return Fail("bad timestamp", out, error);
       }
     }
     if (!nil_time) {
       // YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}][Z|+HH:MM|+HHMM] then ' '.
-      if (!ReadDate(p, end, &f)) return Fail("bad date", out);
+      if (!ReadDate(p, end, &f)) return Fail("bad date", out, error);
       if (f.month < 1 || f.month > 12 || f.day < 1 ||
           f.day > DaysInMonth(f.year, f.month)) {
-        return Fail("bad date", out);
+        return Fail("bad date", out, error);
       }
       if (p >= end || !(*p == 'T' || *p == 't' || (*p == ' ' && !rfc5424))) {
-        return Fail("bad date-time separator", out);
+        return Fail("bad date-time separator", out, error);
       }
       ++p;
       if (!ReadTimeOfDay(p, end, &f) || !ValidTimeOfDay(f)) {
-        return Fail("bad time of day", out);
+        return Fail("bad time of day", out, error);
       }
       if (!ReadFraction(p, end, /*allow_comma=*/!rfc5424, &f.micros)) {
-        return Fail("bad fraction of second", out);
+        return Fail("bad fraction of second", out, error);
       }
       if (p < end && (*p == 'Z' || *p == 'z')) {
         ++p;
@@ -440,28 +436,28 @@ EnvelopeResult EnvelopeParser::Parse(std::string_view line, LogLine* out) {
         ++p;
         int oh = 0, om = 0;
         if (!ReadFixedDigits(p, end, 2, &oh))
-          return Fail("bad UTC offset", out);
+          return Fail("bad UTC offset", out, error);
         const bool colon = Expect(p, end, ':');
         if (!ReadFixedDigits(p, end, 2, &om) || oh > 23 || om > 59 ||
             (rfc5424 && !colon)) {
-          return Fail("bad UTC offset", out);
+          return Fail("bad UTC offset", out, error);
         }
         f.has_offset = true;
         f.offset = (oh * 3600 + om * 60) * (negative ? -1 : 1);
       } else if (rfc5424) {
-        return Fail("bad UTC offset", out);
+        return Fail("bad UTC offset", out, error);
       }
-      if (!Expect(p, end, ' ')) return Fail("bad timestamp", out);
+      if (!Expect(p, end, ' ')) return Fail("bad timestamp", out, error);
     }
   }
 
   if (rfc5424) {
     // HOSTNAME APP-NAME PROCID MSGID, each a token or "-".
     std::string_view host, app, procid, msgid;
-    if (!ReadToken(p, end, &host)) return Fail("bad RFC 5424 hostname", out);
-    if (!ReadToken(p, end, &app)) return Fail("bad RFC 5424 app-name", out);
-    if (!ReadToken(p, end, &procid)) return Fail("bad RFC 5424 procid", out);
-    if (!ReadToken(p, end, &msgid)) return Fail("bad RFC 5424 msgid", out);
+    if (!ReadToken(p, end, &host)) return Fail("bad RFC 5424 hostname", out, error);
+    if (!ReadToken(p, end, &app)) return Fail("bad RFC 5424 app-name", out, error);
+    if (!ReadToken(p, end, &procid)) return Fail("bad RFC 5424 procid", out, error);
+    if (!ReadToken(p, end, &msgid)) return Fail("bad RFC 5424 msgid", out, error);
     out->host = host != "-" ? host : std::string_view();
     SplitProgramName(app != "-" ? app : std::string_view(),
                      options_.syslog_names, out);
@@ -480,7 +476,7 @@ EnvelopeResult EnvelopeParser::Parse(std::string_view line, LogLine* out) {
     }
     // STRUCTURED-DATA: "-" or one or more [id param="value" ...] blocks,
     // where '\' escapes '"', '\' and ']' inside values.
-    if (p >= end) return Fail("missing RFC 5424 structured data", out);
+    if (p >= end) return Fail("missing RFC 5424 structured data", out, error);
     if (*p == '-') {
       ++p;
     } else if (*p == '[') {
@@ -503,13 +499,13 @@ EnvelopeResult EnvelopeParser::Parse(std::string_view line, LogLine* out) {
             break;
           }
         }
-        if (!closed) return Fail("unterminated RFC 5424 structured data", out);
+        if (!closed) return Fail("unterminated RFC 5424 structured data", out, error);
       }
     } else {
-      return Fail("bad RFC 5424 structured data", out);
+      return Fail("bad RFC 5424 structured data", out, error);
     }
     if (p < end) {
-      if (*p != ' ') return Fail("bad RFC 5424 structured data", out);
+      if (*p != ' ') return Fail("bad RFC 5424 structured data", out, error);
       ++p;
       if (end - p >= 3 && static_cast<unsigned char>(p[0]) == 0xEF &&
           static_cast<unsigned char>(p[1]) == 0xBB &&
@@ -522,26 +518,23 @@ EnvelopeResult EnvelopeParser::Parse(std::string_view line, LogLine* out) {
       while (p < end && *p == ' ') ++p;
     }
     out->message = std::string_view(p, end - p);
-    if (nil_time) {
-      out->time = Timestamp();
-    } else {
-      SetTime(f, /*classic=*/false, out);
-    }
+    out->time = Timestamp();
+    f.kind = nil_time ? EnvelopeTime::Kind::kNone : EnvelopeTime::Kind::kIso;
     return EnvelopeResult::kOk;
   }
 
   // HOSTNAME ' ' TAG[ '[' PID ']' ] ':' [' '] MESSAGE
   std::string_view host;
-  if (!ReadToken(p, end, &host)) return Fail("bad host", out);
+  if (!ReadToken(p, end, &host)) return Fail("bad host", out, error);
   if (host.back() == ':' || host.back() == ']') {
     // "Nov 25 17:58:09 postfix/smtpd[1]: ..." -- a tag where the host
     // belongs; such lines are not written by the syslog daemons we read.
-    return Fail("missing host", out);
+    return Fail("missing host", out, error);
   }
   const char* tag_start = p;
   p = SkipToStop(kTagStop, p, end);
-  if (p >= end) return Fail("no tag", out);
-  if (p == tag_start) return Fail("empty tag", out);
+  if (p >= end) return Fail("no tag", out, error);
+  if (p == tag_start) return Fail("empty tag", out, error);
   const std::string_view tag(tag_start, p - tag_start);
   int64_t pid = -1;
   if (*p == '[') {
@@ -553,27 +546,49 @@ EnvelopeResult EnvelopeParser::Parse(std::string_view line, LogLine* out) {
       v = v * 10 + (*p - '0');
       ++p;
     }
-    if (p == digits_start || !Expect(p, end, ']')) return Fail("bad pid", out);
+    if (p == digits_start || !Expect(p, end, ']')) return Fail("bad pid", out, error);
     pid = v;
   }
-  if (!Expect(p, end, ':')) return Fail("no tag", out);
+  if (!Expect(p, end, ':')) return Fail("no tag", out, error);
   if (p < end && *p == ' ') ++p;
   out->host = host;
   SplitProgramName(tag, options_.syslog_names, out);
   out->pid = pid;
   out->message = std::string_view(p, end - p);
-  SetTime(f, format == EnvelopeFormat::kClassic, out);
+  out->time = Timestamp();
+  f.kind = format == EnvelopeFormat::kClassic ? EnvelopeTime::Kind::kClassic
+                                              : EnvelopeTime::Kind::kIso;
   return EnvelopeResult::kOk;
 }
 
-void EnvelopeParser::SetTime(internal_envelope::CivilFields& f, bool classic,
-                             LogLine* out) {
-  if (classic) f.year = YearForMonth(f.month);
+EnvelopeResult EnvelopeParser::Parse(std::string_view line, LogLine* out) {
+  EnvelopeTime time;
+  const EnvelopeResult result = ScanInline(line, out, &time, &last_error_);
+  if (result == EnvelopeResult::kOk) ApplyTime(time, out);
+  return result;
+}
+
+EnvelopeResult EnvelopeParser::Scan(std::string_view line, LogLine* out,
+                                    EnvelopeTime* time,
+                                    const char** error) const {
+  const char* unused_error;
+  return ScanInline(line, out, time, error != nullptr ? error : &unused_error);
+}
+
+void EnvelopeParser::ApplyTime(const EnvelopeTime& f, LogLine* out) {
+  if (f.kind == EnvelopeTime::Kind::kNone) {
+    out->time = Timestamp();
+    return;
+  }
+  // Classic lines get their year here, so that a line rejected by Scan()
+  // does not move the year state.
+  const int year = f.kind == EnvelopeTime::Kind::kClassic ? YearForMonth(f.month)
+                                                          : f.year;
   const int64_t date_key =
-      (int64_t{f.year} * 16 + f.month) * 32 + f.day;  // unique per date
+      (int64_t{year} * 16 + f.month) * 32 + f.day;  // unique per date
   if (date_key != last_date_key_) {
     last_date_key_ = date_key;
-    last_days_ = DaysFromCivil(f.year, f.month, f.day);
+    last_days_ = DaysFromCivil(year, f.month, f.day);
   }
   const int64_t local_seconds = last_days_ * 86400 + int64_t{f.hour} * 3600 +
                                 int64_t{f.minute} * 60 + f.second;

@@ -43,8 +43,19 @@
 // byte sequence (NULs, invalid UTF-8, a line cut anywhere) gives kOk,
 // kEmpty or kMalformed. The string_views in the LogLine point into `line`.
 //
+// Parse() is two steps that may run apart: Scan() reads everything from the
+// line alone (host, program, pid, message, the timestamp's fields) and is
+// const; ApplyTime() turns the fields into an instant with the stream's
+// state. Parse() is exactly Scan() then, on kOk, ApplyTime(); so lines may be
+// scanned on several threads as long as ApplyTime() sees them in order:
+//
+//   EnvelopeTime t;                                      // any thread
+//   if (parser.Scan(text, &line, &t) == EnvelopeResult::kOk)
+//     parser.ApplyTime(t, &line);                        // in line order
+//
 // Thread safety: an EnvelopeParser keeps per-stream state (year roll-over,
-// offset cache); use one per input stream and thread.
+// offset cache); use one per input stream and thread. Scan() alone may be
+// called from any number of threads at once.
 #ifndef MAILGAUGE_PARSERS_SYSLOG_ENVELOPE_H_
 #define MAILGAUGE_PARSERS_SYSLOG_ENVELOPE_H_
 
@@ -57,10 +68,6 @@
 #include "parsers/program_name.h"
 
 namespace mailgauge::parsers {
-
-namespace internal_envelope {
-struct CivilFields;  // a timestamp as read, defined in syslog_envelope.cc
-}  // namespace internal_envelope
 
 enum class EnvelopeFormat {
   kAuto,     // detect per line
@@ -81,6 +88,21 @@ struct EnvelopeOptions {
   // (see program_name.h).
   SyslogNames syslog_names;
   EnvelopeFormat format = EnvelopeFormat::kAuto;
+};
+
+// A timestamp as Scan() read it, before the stream's state (a classic line's
+// year, the side of a repeated DST hour) makes it an instant in ApplyTime().
+struct EnvelopeTime {
+  enum class Kind : uint8_t {
+    kNone,     // no time: an RFC 5424 NILVALUE, or the line was not kOk
+    kClassic,  // month, day and time of day; the year comes from the stream
+    kIso,      // a full date and time, with an offset when has_offset
+  };
+  Kind kind = Kind::kNone;
+  bool has_offset = false;
+  int32_t offset = 0;  // seconds east of UTC, when has_offset
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  int micros = 0;
 };
 
 enum class EnvelopeResult {
@@ -104,6 +126,18 @@ class EnvelopeParser {
   // RFC 5424 NILVALUE timestamp). On other results *out is reset to LogLine{}.
   [[nodiscard]] EnvelopeResult Parse(std::string_view line, LogLine* out);
 
+  // The stateless part of Parse(): on kOk every field of *out but the time
+  // (left unknown) is set, and *time holds the timestamp as read. Does not
+  // change the parser (last_error() included); *error, when given, gets the
+  // reason of a kMalformed ("" otherwise).
+  [[nodiscard]] EnvelopeResult Scan(std::string_view line, LogLine* out,
+                                    EnvelopeTime* time,
+                                    const char** error = nullptr) const;
+
+  // The in-order part: sets out->time from what Scan() read for the same
+  // line (kOk only), moving the year and DST state as Parse() does.
+  void ApplyTime(const EnvelopeTime& time, LogLine* out);
+
   // Why the last Parse() returned kMalformed (a short static string such as
   // "bad month" or "no tag"); "" after kOk or kEmpty.
   const char* last_error() const { return last_error_; }
@@ -120,15 +154,14 @@ class EnvelopeParser {
     int32_t offset = 0;
   };
 
-  EnvelopeResult Fail(const char* reason, LogLine* out);
+  // Scan() with a non-null `error`.
+  EnvelopeResult ScanInline(std::string_view line, LogLine* out,
+                            EnvelopeTime* time, const char** error) const;
   // Chooses the year for a classic month, updating the roll-over state.
   int YearForMonth(int month);
   // UTC offset (seconds) of the local wall-clock time `local_seconds`
   // (seconds since 1970-01-01T00:00:00 local) in options_.time_zone.
   int32_t OffsetForLocal(int64_t local_seconds);
-  // Sets out->time from the fields read; `classic` lines get their year here
-  // so that a line rejected earlier does not move the year state.
-  void SetTime(internal_envelope::CivilFields& f, bool classic, LogLine* out);
 
   EnvelopeOptions options_;
   int now_year_ = 1970;

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/time/civil_time.h"
@@ -839,6 +840,125 @@ TEST(SyslogEnvelopeTest, PostlogdMaillogFileFormat) {
   EXPECT_EQ(
       "warning: non-SMTP command from localhost[127.0.0.1]: GET / HTTP/1.1",
       line.message);
+}
+
+// --- Scan() and ApplyTime() ---------------------------------------------------
+
+bool SameLine(const LogLine& a, const LogLine& b) {
+  return a.time.unix_micros == b.time.unix_micros &&
+         a.time.utc_offset_seconds == b.time.utc_offset_seconds &&
+         a.host == b.host && a.program == b.program &&
+         a.syslog_name == b.syslog_name && a.instance == b.instance &&
+         a.service == b.service && a.daemon == b.daemon && a.pid == b.pid &&
+         a.message == b.message;
+}
+
+// Lines whose times depend on the ones before: a year roll-over, a straggler
+// from before it, a repeated DST hour, rejected lines between them, every
+// format.
+std::vector<std::string> StatefulLines() {
+  return {
+      "Dec 31 23:59:58 h postfix/qmgr[1]: a",
+      "bad line",
+      "Jan 32 00:00:00 h postfix/qmgr[1]: rejected, must not move the year",
+      "Jan  1 00:00:01 h postfix/qmgr[1]: b",
+      "Dec 31 23:59:59 h postfix/qmgr[1]: straggler",
+      "",
+      "Nov  1 00:59:00 h postfix/qmgr[1]: c",
+      "Nov  1 01:30:00 h postfix/qmgr[1]: d",
+      "Nov  1 01:59:59 h postfix/qmgr[1]: e",
+      "Nov  1 01:00:05 h postfix/qmgr[1]: repeated hour, second pass",
+      "2027-11-01 01:30:00 h postfix/qmgr[1]: ISO without offset",
+      "2027-11-01T01:10:00.5-04:00 h postfix/qmgr[1]: ISO with offset",
+      "<22>1 2027-11-01T06:40:00Z h postfix/smtpd 7 - - RFC 5424",
+      "<22>1 - h postfix/smtpd 7 - - no time",
+      "<22>Nov  1 01:45:00 h postfix/smtpd[7]: PRI then classic",
+      "Nov  1 02:00:00.25 h postfix/qmgr[1]: f",
+  };
+}
+
+TEST(SyslogEnvelopeTest, ScanThenApplyTimeIsParse) {
+  for (const char* zone : {"America/New_York", "UTC"}) {
+    EnvelopeParser parser(Options(Zone(zone), At(2026, 11, 2)));
+    EnvelopeParser scanner(Options(Zone(zone), At(2026, 11, 2)));
+    EnvelopeParser timer(Options(Zone(zone), At(2026, 11, 2)));
+    // Scan every line first (as the workers of --threads do), then apply the
+    // times in order.
+    const std::vector<std::string> lines = StatefulLines();
+    std::vector<LogLine> scanned(lines.size());
+    std::vector<EnvelopeTime> times(lines.size());
+    std::vector<EnvelopeResult> results(lines.size());
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const char* error = "unset";
+      results[i] = scanner.Scan(lines[i], &scanned[i], &times[i], &error);
+      if (results[i] == EnvelopeResult::kMalformed) {
+        EXPECT_NE(std::string(""), error) << lines[i];
+      } else {
+        EXPECT_EQ(std::string(""), error) << lines[i];
+      }
+      if (results[i] == EnvelopeResult::kOk) {
+        EXPECT_FALSE(scanned[i].time.known()) << lines[i];
+      }
+    }
+    // Scan() is const: no year state, no error.
+    EXPECT_EQ(0, scanner.current_year());
+    EXPECT_EQ(std::string(""), scanner.last_error());
+    for (size_t i = 0; i < lines.size(); ++i) {
+      LogLine want;
+      want.pid = 5;
+      EXPECT_EQ(parser.Parse(lines[i], &want), results[i]) << lines[i];
+      if (results[i] != EnvelopeResult::kOk) continue;
+      timer.ApplyTime(times[i], &scanned[i]);
+      EXPECT_TRUE(SameLine(want, scanned[i]))
+          << zone << ": " << lines[i] << ": " << want.time.ToRfc3339() << " vs "
+          << scanned[i].time.ToRfc3339();
+      EXPECT_EQ(parser.current_year(), timer.current_year()) << lines[i];
+    }
+    EXPECT_EQ(2026, timer.current_year());  // Dec 2025, then January
+  }
+}
+
+TEST(SyslogEnvelopeTest, ScanReportsWhatParseReports) {
+  EnvelopeParser parser(Options());
+  const char* lines[] = {"Foo 25 17:58:09 mx1 postfix/smtpd[1]: a",
+                         "Nov 25 17:58:09 mx1 postfix/smtpd[x]: a", "   ",
+                         "<999>Nov 25 17:58:09 mx1 p: a",
+                         "Nov 25 17:58:09 mx1 postfix/smtpd[1]: ok"};
+  for (const char* text : lines) {
+    LogLine a, b;
+    EnvelopeTime time;
+    const char* error = nullptr;
+    const EnvelopeResult scanned = parser.Scan(text, &b, &time, &error);
+    EXPECT_EQ(parser.Parse(text, &a), scanned) << text;
+    EXPECT_EQ(std::string(parser.last_error()), std::string(error)) << text;
+    // Without an error pointer too.
+    EXPECT_EQ(scanned, parser.Scan(text, &b, &time)) << text;
+  }
+}
+
+TEST(SyslogEnvelopeTest, ScanFromManyThreadsAgrees) {
+  const EnvelopeParser parser(Options(Zone("Europe/Berlin"), At(2026, 11, 26)));
+  const std::vector<std::string> lines = StatefulLines();
+  std::vector<std::vector<EnvelopeTime>> got(4, std::vector<EnvelopeTime>(lines.size()));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 200; ++round) {
+        for (size_t i = 0; i < lines.size(); ++i) {
+          LogLine line;
+          (void)parser.Scan(lines[i], &line, &got[t][i]);
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int t = 1; t < 4; ++t) {
+    for (size_t i = 0; i < lines.size(); ++i) {
+      EXPECT_EQ(got[0][i].kind, got[t][i].kind);
+      EXPECT_EQ(got[0][i].hour, got[t][i].hour);
+      EXPECT_EQ(got[0][i].micros, got[t][i].micros);
+    }
+  }
 }
 
 }  // namespace
