@@ -11,11 +11,13 @@
 //   ++recipients["bob@example.org"].count;     // copies the key only when new
 //   for (const auto& [address, stats] : recipients) { ... }   // insertion order
 //   for (uint32_t id : recipients.SortedIds()) Print(recipients.key(id));
+//   recipients.ForEachSorted([](std::string_view address, const AddressStats& s) {...});
 //
 // Entries are never erased (clear() drops them all). Ids are dense, in
 // insertion order. Keys may hold any bytes; SortedIds orders them as
-// std::string's operator< does (unsigned bytes). Thread-safety: none, as a
-// std::map.
+// std::string's operator< does (unsigned bytes), sorting 12-byte items by
+// 7-byte key chunks (12 bytes per key of extra memory while it runs).
+// Thread-safety: none, as a std::map.
 #ifndef MAILGAUGE_ANALYZER_INTERNED_MAP_H_
 #define MAILGAUGE_ANALYZER_INTERNED_MAP_H_
 
@@ -128,21 +130,22 @@ class InternedMap {
 
   // All ids, their keys in ascending byte order.
   std::vector<uint32_t> SortedIds() const {
-    // Sort by the first 8 key bytes as a big-endian number (no memory access
-    // into the blocks for most comparisons), then by the whole key.
-    struct Item {
-      uint64_t prefix;
-      uint32_t id;
-    };
-    std::vector<Item> items(size());
-    for (uint32_t id = 0; id < size(); ++id) items[id] = {Prefix(key(id)), id};
-    std::sort(items.begin(), items.end(), [this](const Item& a, const Item& b) {
-      if (a.prefix != b.prefix) return a.prefix < b.prefix;
-      return key(a.id) < key(b.id);
-    });
-    std::vector<uint32_t> ids(items.size());
-    for (size_t i = 0; i < items.size(); ++i) ids[i] = items[i].id;
+    std::vector<uint32_t> ids;
+    ids.reserve(size());
+    for (const Chunk& c : SortedChunks()) ids.push_back(IdAt(c.pos));
     return ids;
+  }
+
+  // Calls f(key, value) for every entry, keys in ascending byte order
+  // (SortedIds without the id table in between: cheaper on big maps).
+  template <typename F>
+  void ForEachSorted(F&& f) const {
+    const std::vector<Chunk> sorted = SortedChunks();
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      if (i + kPrefetchAhead < sorted.size()) Prefetch(sorted[i + kPrefetchAhead].pos);
+      const uint32_t pos = sorted[i].pos;
+      f(KeyAt(pos), static_cast<const V&>(*ValueAt(pos)));
+    }
   }
 
   // Bytes held (blocks, index, id table), for tests and benchmarks.
@@ -169,12 +172,89 @@ class InternedMap {
     return static_cast<uint32_t>(
         absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size())));
   }
-  static uint64_t Prefix(std::string_view k) {
-    unsigned char b[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    std::memcpy(b, k.data(), std::min<size_t>(8, k.size()));
+  // A key's 7 bytes from `offset` (zero-padded) as a big-endian number,
+  // then how many bytes the key has from there (kChunk + 1: more than 7),
+  // as one 64-bit sort key in two halves (12 bytes with the position of its
+  // record, so that sorting a big table needs little memory).
+  static constexpr size_t kChunk = 7;
+  struct Chunk {
+    uint32_t hi, lo;
+    uint32_t pos;
+    uint64_t order() const { return uint64_t{hi} << 32 | lo; }
+    size_t rest() const { return lo & 0xff; }
+  };
+  static_assert(sizeof(Chunk) == 12, "a sort item is 12 bytes");
+  Chunk MakeChunk(uint32_t pos, size_t offset) const {
+    const std::string_view k = KeyAt(pos);
+    const size_t n = k.size() - offset;
+    unsigned char b[kChunk] = {0, 0, 0, 0, 0, 0, 0};
+    std::memcpy(b, k.data() + offset, std::min(kChunk, n));
     uint64_t p = 0;
     for (unsigned char c : b) p = p << 8 | c;
-    return p;
+    p = p << 8 | std::min(kChunk + 1, n);
+    return Chunk{static_cast<uint32_t>(p >> 32), static_cast<uint32_t>(p), pos};
+  }
+
+  // Records read in a random order are fetched this many ahead.
+  static constexpr size_t kPrefetchAhead = 8;
+  void Prefetch(uint32_t pos) const {
+    // The record's first and (for a short key) last cache line.
+    const uintptr_t r = reinterpret_cast<uintptr_t>(At(pos));
+    __builtin_prefetch(reinterpret_cast<const void*>(r));
+    __builtin_prefetch(reinterpret_cast<const void*>(r + kHeaderBytes + 2 * kUnit));
+  }
+
+  // Every record, keys in ascending byte order: most-significant-digit
+  // first by 7-byte chunks. Sorted by the first 7 key bytes as a big-endian
+  // number (and how many of them the key has), then each run that ties on a
+  // full chunk by its next 7 bytes, and so on. Comparisons never reach into
+  // the blocks; a key is read once per chunk that its run needs.
+  std::vector<Chunk> SortedChunks() const {
+    std::vector<Chunk> items(size());
+    for (uint32_t id = 0; id < size(); ++id) items[id] = MakeChunk(records_[id], 0);
+    // Runs of items still to sort (ids, hence item counts, are 32-bit).
+    struct Range {
+      uint32_t begin, end;
+    };
+    std::vector<Range> ranges = {{0, static_cast<uint32_t>(items.size())}}, ties;
+    for (size_t offset = kChunk; !ranges.empty(); offset += kChunk) {
+      ties.clear();
+      for (const Range& r : ranges) {
+        std::sort(items.begin() + r.begin, items.begin() + r.end,
+                  [](const Chunk& a, const Chunk& b) { return a.order() < b.order(); });
+        for (uint32_t i = r.begin; i < r.end;) {
+          const uint64_t order = items[i].order();
+          uint32_t j = i + 1;
+          while (j < r.end && items[j].order() == order) ++j;
+          // Keys are unique: only keys going on past this chunk can tie.
+          if (j - i > 1 && items[i].rest() > kChunk) ties.push_back({i, j});
+          i = j;
+        }
+      }
+      // The tied items' next chunks, read in item order: each record is
+      // fetched kPrefetchAhead items before it is read.
+      size_t ahead_run = 0, ahead = ties.empty() ? 0 : ties[0].begin;
+      auto advance = [&] {
+        if (ahead_run < ties.size() && ++ahead == ties[ahead_run].end && ++ahead_run < ties.size()) {
+          ahead = ties[ahead_run].begin;
+        }
+      };
+      for (size_t n = 0; n < kPrefetchAhead && ahead_run < ties.size(); ++n) {
+        Prefetch(items[ahead].pos);
+        advance();
+      }
+      for (const Range& r : ties) {
+        for (uint32_t k = r.begin; k < r.end; ++k) {
+          if (ahead_run < ties.size()) {
+            Prefetch(items[ahead].pos);
+            advance();
+          }
+          items[k] = MakeChunk(items[k].pos, offset);
+        }
+      }
+      ranges.swap(ties);
+    }
+    return items;
   }
 
   char* At(uint32_t pos) const { return blocks_[pos / kBlockUnits] + pos % kBlockUnits * kUnit; }

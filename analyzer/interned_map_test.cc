@@ -1,5 +1,6 @@
 #include "analyzer/interned_map.h"
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <string>
@@ -96,6 +97,47 @@ TEST(InternedMapTest, AgreesWithStdMap) {
   EXPECT_TRUE(moved.empty());
   ++moved["x"].count;
   EXPECT_EQ(1u, moved.at("x").count);
+}
+
+// Keys that share long prefixes, are prefixes of one another, or differ
+// only by trailing NUL bytes: SortedIds and ForEachSorted still give
+// std::string's order, whatever the insertion order.
+TEST(InternedMapTest, SortsKeysSharingLongPrefixes) {
+  std::vector<std::string> keys = {"", std::string(1, '\0'), std::string(2, '\0'), "a",
+                                   std::string("a\0", 2), std::string("a\0\0", 3), "\xff"};
+  const std::string common = "rcpt-0123456789-abcdefgh@";  // 25 bytes: 3 chunks and 1
+  for (int i = 0; i < 300; ++i) {
+    const std::string n = std::to_string(i * 7919 % 1000);
+    keys.push_back(common + n);
+    keys.push_back(common + n + ".example.org");
+    keys.push_back(common.substr(0, 8) + n);
+    keys.push_back(common.substr(0, 16) + std::string(i % 9, '\0'));
+    keys.push_back(std::string(24 + i % 17, 'z') + n);
+  }
+  std::mt19937 rng(11);
+  std::shuffle(keys.begin(), keys.end(), rng);
+  InternedMap<Stats> m;
+  std::map<std::string, Stats> ref;
+  for (const std::string& k : keys) {
+    m[k].count += k.size() + 1;
+    ref[k].count += k.size() + 1;
+  }
+  std::vector<std::string> want;
+  for (const auto& [k, s] : ref) want.push_back(k);
+  std::vector<std::string> by_ids;
+  for (const uint32_t id : m.SortedIds()) by_ids.emplace_back(m.key(id));
+  EXPECT_EQ(want, by_ids);
+  std::vector<std::string> by_each;
+  m.ForEachSorted([&](std::string_view k, const Stats& s) {
+    by_each.emplace_back(k);
+    EXPECT_EQ(ref.at(std::string(k)).count, s.count);
+  });
+  EXPECT_EQ(want, by_each);
+  InternedMap<Stats> empty;
+  EXPECT_TRUE(empty.SortedIds().empty());
+  int calls = 0;
+  empty.ForEachSorted([&](std::string_view, const Stats&) { ++calls; });
+  EXPECT_EQ(0, calls);
 }
 
 TEST(InternedMapTest, SmallPerKey) {

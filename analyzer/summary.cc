@@ -38,12 +38,6 @@ std::string Lower(std::string_view s) {
 
 re2::StringPiece Piece(std::string_view s) { return re2::StringPiece(s.data(), s.size()); }
 
-// pflogsumm's string_trimmer: cut to max-3 characters plus "...".
-std::string Trim(std::string s, size_t max) {
-  if (s.size() > max) s = s.substr(0, max - 3) + "...";
-  return s;
-}
-
 // pflogsumm's said_string_trimmer: drop "... said: " and "...: " prefixes
 // until the text fits, else cut it.
 std::string SaidTrim(std::string s, size_t max) {
@@ -89,19 +83,35 @@ bool ParseDate(const std::string& s, int64_t* day) {
   return true;
 }
 
-std::string HostKey(std::string_view host, std::string_view id) {
-  std::string k;
-  k.reserve(host.size() + id.size() + 1);
-  k.append(host.data(), host.size());
-  k.push_back(' ');
-  k.append(id.data(), id.size());
-  return k;
-}
-
 // m[k], copying the key only when it is new.
 template <typename V>
 V& FindOrInsert(InternedMap<V>* m, std::string_view k) {
   return (*m)[k];
+}
+template <typename M>
+typename M::mapped_type& At(M& m, std::string_view k) {
+  auto it = m.lower_bound(k);
+  if (it == m.end() || std::string_view(it->first) != k) {
+    it = m.emplace_hint(it, std::string(k), typename M::mapped_type());
+  }
+  return it->second;
+}
+
+// pflogsumm's string_trimmer (cut to max-3 characters plus "..."), without
+// a copy when `s` fits: `s` itself, or its cut copy in `buf`.
+std::string_view TrimView(std::string_view s, size_t max, std::string* buf) {
+  if (s.size() <= max) return s;
+  buf->assign(s.data(), max - 3);
+  buf->append("...");
+  return *buf;
+}
+
+// RE2::Replace(s, "^\\d{3} ", ""): \d is [0-9] in RE2.
+void DropReplyCode(std::string* s) {
+  if (s->size() >= 4 && (*s)[0] >= '0' && (*s)[0] <= '9' && (*s)[1] >= '0' && (*s)[1] <= '9' &&
+      (*s)[2] >= '0' && (*s)[2] <= '9' && (*s)[3] == ' ') {
+    s->erase(0, 4);
+  }
 }
 
 }  // namespace
@@ -434,11 +444,21 @@ void Summary::NormalizeInto(std::string_view address, std::string* out) const {
   }
 }
 
-std::string_view Summary::ConnectionKey(const LogLine& line) {
-  key_scratch_.assign(line.host.data(), line.host.size());
-  key_scratch_ += ' ';
-  key_scratch_ += std::to_string(line.pid);
-  return key_scratch_;
+uint32_t Summary::HostId(std::string_view host) {
+  if (!host_ids_.empty() && host == last_host_) return last_host_id_;
+  const absl::string_view h(host.data(), host.size());
+  auto it = host_ids_.find(h);
+  if (it == host_ids_.end()) {
+    it = host_ids_.emplace(std::string(host), static_cast<uint32_t>(host_ids_.size())).first;
+  }
+  last_host_.assign(host.data(), host.size());
+  last_host_id_ = it->second;
+  return last_host_id_;
+}
+
+size_t Summary::HopHash::operator()(const HopView& h) const {
+  return absl::Hash<std::pair<uint32_t, absl::string_view>>{}(
+      {h.host, absl::string_view(h.queue_id.data(), h.queue_id.size())});
 }
 
 namespace {
@@ -490,11 +510,21 @@ std::string SrsMung(std::string_view address) {
 }
 
 std::string Summary::SenderKey(std::string_view sender) const {
-  if (sender.empty()) return "from=<>";
-  if (options_.srs_mung) {
-    return VerpMung(NormalizeAddress(SrsMung(sender)), options_.verp_mung);
+  std::string key;
+  SenderKeyInto(sender, &key);
+  return key;
+}
+
+void Summary::SenderKeyInto(std::string_view sender, std::string* out) const {
+  if (sender.empty()) {
+    out->assign("from=<>");
+  } else if (options_.srs_mung) {
+    *out = VerpMung(NormalizeAddress(SrsMung(sender)), options_.verp_mung);
+  } else if (options_.verp_mung > 0) {
+    *out = VerpMung(NormalizeAddress(sender), options_.verp_mung);
+  } else {
+    NormalizeInto(sender, out);
   }
-  return VerpMung(NormalizeAddress(sender), options_.verp_mung);
 }
 
 bool Summary::InDomain(std::string_view address) const {
@@ -522,10 +552,10 @@ bool Summary::LineInDomain(const LogLine& line, const parsers::Event& e) {
   if (options_.srs_mung) from = SrsMung(from);
   const bool named = InDomain(from) || InDomain(e.to) || InDomain(e.orig_to);
   if (e.queue_id.empty()) return named;
-  const std::string key = HostKey(line.host, e.queue_id);
+  const HopView key{HostId(line.host), e.queue_id};
   if (named) {
     if (domain_hops_.size() >= options_.max_pending_sizes) domain_hops_.clear();
-    domain_hops_.insert(key);
+    domain_hops_.insert(Hop{key.host, std::string(key.queue_id)});
     return true;
   }
   return domain_hops_.contains(key);
@@ -553,12 +583,12 @@ void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
     // An address-verification probe: pflogsumm counts neither a delivery
     // nor a bounce for it, and neither does the record of its message.
     if (probe_hops_.size() >= options_.max_pending_sizes) probe_hops_.clear();
-    probe_hops_.insert(HostKey(line.host, e.queue_id));
+    probe_hops_.insert(Hop{HostId(line.host), std::string(e.queue_id)});
   }
   if (e.kind == EventKind::kQueued && !e.queue_id.empty() && e.size >= 0) {
     // Kept whatever --by-domain says: a message can qualify by a later line.
     if (hop_sizes_.size() >= options_.max_pending_sizes) hop_sizes_.clear();
-    hop_sizes_.try_emplace(HostKey(line.host, e.queue_id), e.size);
+    hop_sizes_.try_emplace(Hop{HostId(line.host), std::string(e.queue_id)}, e.size);
   }
   if (!options_.by_domain.empty() && !LineInDomain(line, e)) return;
   const std::string_view msg = line.message;
@@ -566,22 +596,23 @@ void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
 
   // pflogsumm: a message beginning "warning: ", "fatal: ", "panic: " is
   // counted by service under its text after the (last) prefix.
-  for (auto [prefix, table] :
-       {std::pair<std::string_view, NestedCounts*>{"warning: ", &data_.warnings},
-        {"fatal: ", &data_.fatals},
-        {"panic: ", &data_.panics}}) {
-    if (StartsWith(msg, prefix)) {
-      const size_t last = msg.rfind(prefix);
-      ++(*table)[std::string(daemon)][Trim(std::string(msg.substr(last + prefix.size())), 66)];
-      break;
+  if (!msg.empty() && (msg[0] == 'w' || msg[0] == 'f' || msg[0] == 'p')) {
+    for (auto [prefix, table] :
+         {std::pair<std::string_view, NestedCounts*>{"warning: ", &data_.warnings},
+          {"fatal: ", &data_.fatals},
+          {"panic: ", &data_.panics}}) {
+      if (StartsWith(msg, prefix)) {
+        const size_t last = msg.rfind(prefix);
+        ++At(At(*table, daemon), TrimView(msg.substr(last + prefix.size()), 66, &text_scratch_));
+        break;
+      }
     }
   }
   if (line.daemon == "master" && !StartsWith(msg, "warning: ") &&
       !StartsWith(msg, "fatal: ") && !StartsWith(msg, "panic: ")) {
     const size_t colon = msg.rfind(": ");
-    ++data_.master_messages[std::string(colon == std::string_view::npos
-                                            ? msg
-                                            : msg.substr(colon + 2))];
+    ++At(data_.master_messages,
+         colon == std::string_view::npos ? msg : msg.substr(colon + 2));
   }
 
   switch (e.kind) {
@@ -593,38 +624,36 @@ void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
         ++data_.totals.deferrals;
         AddTraffic(line.time, &TrafficCounts::deferred);
         // pflogsumm: the text in parentheses up to the first ')'.
-        std::string reason;
+        std::string& reason = text_scratch_;
         if (size_t p = msg.find("status=deferred ("); p != std::string_view::npos) {
           p += 17;
           const size_t close = msg.find(')', p);
-          reason = std::string(msg.substr(p, close == std::string_view::npos
-                                                 ? std::string_view::npos
-                                                 : close - p));
+          const std::string_view r =
+              msg.substr(p, close == std::string_view::npos ? std::string_view::npos : close - p);
+          reason.assign(r.data(), r.size());
         } else {
-          reason = std::string(e.reply);
+          reason.assign(e.reply.data(), e.reply.size());
         }
-        reason = SaidTrim(reason, 65);
-        static const RE2 code(R"(^\d{3} )");
-        RE2::Replace(&reason, code, "");
-        if (StartsWith(reason, "connect to ")) reason = reason.substr(11);
-        ++data_.deferral_detail[std::string(daemon)][reason];
+        if (reason.size() > 65) reason = SaidTrim(std::move(reason), 65);
+        DropReplyCode(&reason);
+        if (StartsWith(reason, "connect to ")) reason.erase(0, 11);
+        ++At(At(data_.deferral_detail, daemon), reason);
         NormalizeInto(options_.use_orig_to && !e.orig_to.empty() ? e.orig_to : e.to,
                       &address_scratch_);
         DeliveryDomainStats& d =
             FindOrInsert(&data_.delivery_domains, RecipientDomainView(address_scratch_));
         ++d.defers;
         if (e.delay > d.delay_max) d.delay_max = e.delay;
-        ++data_.deferral_reasons[std::string(
-            parsers::ReasonName(parsers::ClassifyDeliveryProblem(e)))];
+        ++At(data_.deferral_reasons, parsers::ReasonName(parsers::ClassifyDeliveryProblem(e)));
       }
       break;
     case EventKind::kReject:
     case EventKind::kPostscreenNoqueue:
     case EventKind::kMilterReject:
       AddReject(line, e, kRejectKind);
-      ++data_.reject_reasons[std::string(parsers::ReasonName(parsers::ClassifyReject(e)))];
-      if (e.kind == EventKind::kPostscreenNoqueue) ++data_.postscreen["noqueue_reject"];
-      if (!e.list_name.empty()) ++data_.postscreen_dnsbl[std::string(e.list_name)];
+      ++At(data_.reject_reasons, parsers::ReasonName(parsers::ClassifyReject(e)));
+      if (e.kind == EventKind::kPostscreenNoqueue) ++At(data_.postscreen, "noqueue_reject");
+      if (!e.list_name.empty()) ++At(data_.postscreen_dnsbl, e.list_name);
       break;
     case EventKind::kRejectWarning:
       AddReject(line, e, kWarnKind);
@@ -648,13 +677,12 @@ void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
         if (open_connections_.size() >= options_.max_open_connections) {
           open_connections_.clear();
         }
-        open_connections_[std::string(ConnectionKey(line))] = line.time;
+        open_connections_[{HostId(line.host), line.pid}] = line.time;
       }
       break;
     case EventKind::kDisconnect:
       if (e.daemon == Daemon::kSmtpd) {
-        const std::string_view key = ConnectionKey(line);
-        auto it = open_connections_.find(absl::string_view(key.data(), key.size()));
+        auto it = open_connections_.find(std::make_pair(HostId(line.host), line.pid));
         if (it != open_connections_.end()) {
           const int64_t secs = std::max<int64_t>(
               0, line.time.unix_seconds() - it->second.unix_seconds());
@@ -679,42 +707,56 @@ void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
       const size_t close = rest.find(']');
       const size_t sep = rest.find(": ", close == std::string_view::npos ? 0 : close);
       if (bracket == std::string_view::npos || sep == std::string_view::npos) break;
-      ++data_.smtp_failures[Lower(rest.substr(sep + 2))][std::string(rest.substr(0, bracket))];
+      ++At(At(data_.smtp_failures, Lower(rest.substr(sep + 2))), rest.substr(0, bracket));
       break;
     }
     case EventKind::kTlsEstablished: {
       const bool outgoing = e.daemon == Daemon::kSmtp || e.daemon == Daemon::kLmtp;
-      std::string kind(e.tls_protocol.empty() ? "unknown" : e.tls_protocol);
-      if (!e.tls_level.empty()) kind += " " + std::string(e.tls_level);
-      ++data_.tls[outgoing ? "outgoing" : "incoming"][kind];
+      std::string& kind = text_scratch_;
+      if (e.tls_protocol.empty()) {
+        kind.assign("unknown");
+      } else {
+        kind.assign(e.tls_protocol.data(), e.tls_protocol.size());
+      }
+      if (!e.tls_level.empty()) {
+        kind += ' ';
+        kind.append(e.tls_level.data(), e.tls_level.size());
+      }
+      ++At(At(data_.tls, outgoing ? "outgoing" : "incoming"), kind);
       break;
     }
-    case EventKind::kSaslFailed:
-      ++data_.sasl_failures[std::string(e.client_name) + "[" + std::string(e.client_addr) + "]"];
+    case EventKind::kSaslFailed: {
+      std::string& client = text_scratch_;
+      client.assign(e.client_name.data(), e.client_name.size());
+      client += '[';
+      client.append(e.client_addr.data(), e.client_addr.size());
+      client += ']';
+      ++At(data_.sasl_failures, client);
       break;
+    }
     case EventKind::kPostscreenPass:
-      ++data_.postscreen[StartsWith(msg, "PASS NEW") ? "pass_new" : "pass_old"];
+      ++At(data_.postscreen, StartsWith(msg, "PASS NEW") ? "pass_new" : "pass_old");
       break;
     case EventKind::kPostscreenAllowlisted:
-      ++data_.postscreen["allowlisted"];
+      ++At(data_.postscreen, "allowlisted");
       break;
     case EventKind::kPostscreenDenylisted:
-      ++data_.postscreen["denylisted"];
+      ++At(data_.postscreen, "denylisted");
       break;
     case EventKind::kPostscreenDnsbl:
-      ++data_.postscreen["dnsbl"];
+      ++At(data_.postscreen, "dnsbl");
       break;
     case EventKind::kPostscreenPregreet:
-      ++data_.postscreen["pregreet"];
+      ++At(data_.postscreen, "pregreet");
       break;
     case EventKind::kPostscreenHangup:
-      ++data_.postscreen["hangup"];
+      ++At(data_.postscreen, "hangup");
       break;
     case EventKind::kPostscreenViolation:
-      ++data_.postscreen["violation"];
+      ++At(data_.postscreen, "violation");
       break;
     case EventKind::kDnsblListed:
-      if (!e.list_name.empty()) ++data_.postscreen_dnsbl[std::string(e.list_name)];
+      if (!e.list_name.empty()) ++At(data_.postscreen_dnsbl, e.list_name);
       break;
     default:
       break;
@@ -740,12 +782,12 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
     if (ascii) {
       if (const auto m = internal::MatchCleanupParts(line.message)) {
         const size_t cut = internal::CleanupTailStart(m->rest);
-        ++table["cleanup"][std::string(m->part)][Trim(std::string(m->rest.substr(0, cut)), 64)];
+        ++At(At(At(table, "cleanup"), m->part), TrimView(m->rest.substr(0, cut), 64, &text_scratch_));
         return;
       }
     } else if (RE2::FullMatch(msg, cleanup, &part, &rest)) {
       RE2::Replace(&rest, tail, "");
-      ++table["cleanup"][part][Trim(rest, 64)];
+      ++At(At(At(table, "cleanup"), part), TrimView(rest, 64, &text_scratch_));
       return;
     }
   }
@@ -765,8 +807,8 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
     matched = RE2::FullMatch(msg, parts, &stage, &client, &rest);
   }
   if (!matched) {
-    ++table[std::string(parsers::RejectStageName(e.reject_stage))][std::string(e.reply)]
-           [ClientDomain(e.client_name, e.client_addr)];
+    ClientDomainInto(e.client_name, e.client_addr, &domain_scratch_);
+    ++At(At(At(table, parsers::RejectStageName(e.reject_stage)), e.reply), domain_scratch_);
     return;
   }
   // Each RE2 below runs only when the text holds what the pattern needs
@@ -847,7 +889,7 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
     key = ClientDomainFromText(client);
     if (options_.rej_add_from) absl::StrAppend(&key, "  (", from, ")");
   }
-  ++table[stage][reason][key];
+  ++At(At(At(table, stage), reason), key);
 }
 
 void Summary::AddRecord(const MessageRecord& m) {
@@ -855,11 +897,9 @@ void Summary::AddRecord(const MessageRecord& m) {
   std::vector<std::pair<std::string_view, int64_t>>& sizes = sizes_scratch_;
   sizes.clear();
   bool probe = false;
+  const uint32_t host = m.queue_ids.empty() ? 0 : HostId(m.host);
   for (const std::string& id : m.queue_ids) {
-    key_scratch_.assign(m.host);
-    key_scratch_ += ' ';
-    key_scratch_ += id;
-    const absl::string_view key(key_scratch_.data(), key_scratch_.size());
+    const HopView key{host, id};
     auto it = hop_sizes_.find(key);
     if (it != hop_sizes_.end()) {
       sizes.emplace_back(id, it->second);
@@ -884,16 +924,20 @@ void Summary::AddRecord(const MessageRecord& m) {
     return -1;
   };
 
-  if (m.origin == "smtpd" || m.origin == "pickup") {
+  const std::string_view origin = m.origin;
+  const bool pickup = origin == "pickup";
+  const bool received = pickup || origin == "smtpd";
+  if (received) {
     ++data_.totals.received;
     AddTraffic(m.arrival.known() ? m.arrival : m.completion, &TrafficCounts::received);
     if (m.size >= 0 && m.sender_known) {
-      const std::string sender = SenderKey(m.sender);
+      std::string& sender = sender_scratch_;
+      SenderKeyInto(m.sender, &sender);
       std::string_view domain;
       const size_t at = sender.find('@');
       if (at != std::string::npos && at > 0 && at + 1 < sender.size()) {
         domain = std::string_view(sender).substr(at + 1);
-      } else if (m.origin == "pickup") {
+      } else if (pickup) {
         domain = sender;
       } else {
         ClientDomainInto(m.client_name, m.client_addr, &domain_scratch_);
@@ -910,11 +954,11 @@ void Summary::AddRecord(const MessageRecord& m) {
     }
   }
 
-  if (options_.message_detail && (m.origin == "smtpd" || m.origin == "pickup")) {
+  if (options_.message_detail && received) {
     MessageDetail detail;
     detail.queue_id = m.queue_ids.empty() ? std::string() : m.queue_ids.front();
     detail.sender = m.sender_known ? SenderKey(m.sender) : std::string("(sender not in log)");
-    if (m.origin == "pickup") {
+    if (pickup) {
       detail.client = "pickup";
     } else if (!m.client_addr.empty() || !m.client_name.empty()) {
       detail.client = absl::StrCat(m.client_name, "[", m.client_addr, "]");
@@ -931,7 +975,7 @@ void Summary::AddRecord(const MessageRecord& m) {
   }
 
   bool deferred = false;
-  bool expired = m.end == "expired";
+  bool expired = std::string_view(m.end) == "expired";
   for (const RecipientRecord& r : m.recipients) {
     if (r.deferrals > 0) deferred = true;
     // Address-verification probes (status=deliverable/undeliverable) are
@@ -969,19 +1013,21 @@ void Summary::AddRecord(const MessageRecord& m) {
       case RecipientStatus::kBounced: {
         ++data_.totals.bounced;
         AddTraffic(when, &TrafficCounts::bounced);
-        std::string reason = SaidTrim(r.reply, 66);
-        static const RE2 code(R"(^\d{3} )");
-        RE2::Replace(&reason, code, "");
-        ++data_.bounce_detail[options_.ignore_case ? Lower(r.relay) : r.relay][reason];
-        ++data_.bounce_reasons[r.reason.empty() ? "other" : r.reason];
+        std::string& reason = text_scratch_;
+        reason.assign(r.reply);
+        if (reason.size() > 66) reason = SaidTrim(std::move(reason), 66);
+        DropReplyCode(&reason);
+        ++At(At(data_.bounce_detail, options_.ignore_case ? Lower(r.relay) : r.relay), reason);
+        ++At(data_.bounce_reasons, r.reason.empty() ? "other" : std::string_view(r.reason));
         break;
       }
       case RecipientStatus::kExpired: {
         expired = true;
-        std::string reason = SaidTrim(r.reply, 66);
-        static const RE2 code(R"(^\d{3} )");
-        RE2::Replace(&reason, code, "");
-        ++data_.expired_detail[RecipientDomain(NormalizeAddress(r.address))][reason];
+        std::string& reason = text_scratch_;
+        reason.assign(r.reply);
+        if (reason.size() > 66) reason = SaidTrim(std::move(reason), 66);
+        DropReplyCode(&reason);
+        ++At(At(data_.expired_detail, RecipientDomain(NormalizeAddress(r.address))), reason);
         break;
       }
       default:
@@ -1065,12 +1111,28 @@ constexpr char kSchema[] = "mailgauge-summary/1";
 
 namespace {
 
-// A JSON row {"<key>": "<value>", "<counts[0].first>": n0, ...}, written by
-// JsonStream without building a Json value.
-struct StringCountsRow {
-  const char* key;
-  std::string_view value;
-  std::array<std::pair<const char*, uint64_t>, 2> counts;
+// One field of a FlatRow: a string or an integer.
+struct RowField {
+  enum Kind : uint8_t { kString, kUnsigned, kSigned };
+  const char* name;
+  Kind kind;
+  std::string_view text;
+  uint64_t u = 0;
+  int64_t i = 0;
+};
+RowField StrField(const char* name, std::string_view text) {
+  return {name, RowField::kString, text};
+}
+RowField UintField(const char* name, uint64_t n) { return {name, RowField::kUnsigned, {}, n}; }
+RowField IntField(const char* name, int64_t n) { return {name, RowField::kSigned, {}, 0, n}; }
+
+// A JSON row of strings and integers ({"domain": "example.org",
+// "messages": 2, ...}), written by JsonStream exactly as nlohmann would dump
+// the equivalent object, without building it (the big tables have hundreds
+// of thousands of rows).
+struct FlatRow {
+  std::array<RowField, 4> fields;
+  size_t size;
 };
 
 // Appends `s` as nlohmann's dump writes a string: printable ASCII without
@@ -1158,29 +1220,35 @@ class JsonStream {
     out_.write(text.data() + start, static_cast<std::streamsize>(text.size() - start));
   }
 
-  // A StringCountsRow as nlohmann would dump the equivalent object, written
-  // without building it (the address tables have hundreds of thousands of
-  // rows).
-  void Value(const StringCountsRow& row, int depth) {
+  void Value(const FlatRow& row, int depth) {
     std::string& t = row_text_;
     t.clear();
     const bool pretty = indent_ >= 0;
-    const std::string field_pad = pretty ? "\n" + std::string(static_cast<size_t>((depth + 1) * indent_), ' ') : "";
+    if (pretty && field_pad_depth_ != depth) {
+      field_pad_ = "\n" + std::string(static_cast<size_t>((depth + 1) * indent_), ' ');
+      field_pad_depth_ = depth;
+    }
     const char* sep = pretty ? "\": " : "\":";
     t += '{';
-    t += field_pad;
-    t += '"';
-    t += row.key;
-    t += sep;
-    AppendJsonString(row.value, &t);
-    for (const auto& [name, n] : row.counts) {
-      t += ',';
-      t += field_pad;
+    for (size_t f = 0; f < row.size; ++f) {
+      const RowField& field = row.fields[f];
+      if (f > 0) t += ',';
+      if (pretty) t += field_pad_;
       t += '"';
-      t += name;
+      t += field.name;
       t += sep;
       char digits[24];
-      t.append(digits, std::to_chars(digits, digits + sizeof(digits), n).ptr);
+      switch (field.kind) {
+        case RowField::kString:
+          AppendJsonString(field.text, &t);
+          break;
+        case RowField::kUnsigned:
+          t.append(digits, std::to_chars(digits, digits + sizeof(digits), field.u).ptr);
+          break;
+        case RowField::kSigned:
+          t.append(digits, std::to_chars(digits, digits + sizeof(digits), field.i).ptr);
+          break;
+      }
     }
     if (pretty) {
       t += '\n';
@@ -1193,13 +1261,17 @@ class JsonStream {
   std::ostream& out_;
   int indent_;
   std::vector<bool> first_;  // per open object: no field written yet
-  std::string row_text_;     // reused by Value(StringCountsRow)
+  std::string row_text_;     // reused by Value(FlatRow)
+  std::string field_pad_;    // "\n" and the indent of a FlatRow's fields
+  int field_pad_depth_ = -1;  // the depth field_pad_ is for
 };
 
 template <typename Emit>
 void Nested2Rows(const NestedCounts& n, const char* k1, const char* k2, Emit&& emit) {
   for (const auto& [a, inner] : n) {
-    for (const auto& [b, count] : inner) emit(Json{{k1, a}, {k2, b}, {"count", count}});
+    for (const auto& [b, count] : inner) {
+      emit(FlatRow{{StrField(k1, a), StrField(k2, b), UintField("count", count)}, 3});
+    }
   }
 }
 
@@ -1208,7 +1280,9 @@ void Nested3Rows(const Nested3Counts& n, Emit&& emit) {
   for (const auto& [stage, reasons] : n) {
     for (const auto& [reason, keys] : reasons) {
       for (const auto& [key, count] : keys) {
-        emit(Json{{"stage", stage}, {"reason", reason}, {"key", key}, {"count", count}});
+        emit(FlatRow{{StrField("stage", stage), StrField("reason", reason), StrField("key", key),
+                      UintField("count", count)},
+                     4});
       }
     }
   }
@@ -1216,15 +1290,22 @@ void Nested3Rows(const Nested3Counts& n, Emit&& emit) {
 
 template <typename Emit>
 void CountRows(const CountMap& m, const char* k, Emit&& emit) {
-  for (const auto& [a, count] : m) emit(Json{{k, a}, {"count", count}});
+  for (const auto& [a, count] : m) emit(FlatRow{{StrField(k, a), UintField("count", count)}, 2});
 }
 
 template <typename Emit>
 void AddressRows(const AddressTable& m, const char* k, Emit&& emit) {
-  for (const uint32_t id : m.SortedIds()) {
-    const AddressStats& s = m.value(id);
-    emit(StringCountsRow{k, m.key(id), {{{"messages", s.count}, {"bytes", s.bytes}}}});
-  }
+  m.ForEachSorted([&](std::string_view key, const AddressStats& s) {
+    emit(FlatRow{{StrField(k, key), UintField("messages", s.count), UintField("bytes", s.bytes)},
+                 3});
+  });
+}
+
+template <typename Emit>
+void ConnRow(const char* k, std::string_view v, const ConnectionStats& c, Emit&& emit) {
+  emit(FlatRow{{StrField(k, v), UintField("connections", c.count), IntField("seconds", c.seconds),
+                IntField("max_seconds", c.max_seconds)},
+               4});
 }
 
 }  // namespace
@@ -1270,23 +1351,24 @@ void Summary::WriteJson(std::ostream& out, int indent) const {
     }
   });
   j.Array("delivery_domains", [&](auto&& emit) {
-    for (const uint32_t id : d.delivery_domains.SortedIds()) {
-      const DeliveryDomainStats& s = d.delivery_domains.value(id);
-      emit(Json{{"domain", std::string(d.delivery_domains.key(id))},
+    d.delivery_domains.ForEachSorted([&](std::string_view domain, const DeliveryDomainStats& s) {
+      emit(Json{{"domain", std::string(domain)},
                 {"delivered", s.count},
                 {"bytes", s.bytes},
                 {"defers", s.defers},
                 {"delay_sum", s.delay_sum},
                 {"delay_avg", s.count > 0 ? s.delay_sum / s.count : 0.0},
                 {"delay_max", s.delay_max}});
-    }
+    });
   });
   j.Array("sending_domains",
           [&](auto&& emit) { AddressRows(d.sending_domains, "domain", emit); });
   j.Array("senders", [&](auto&& emit) { AddressRows(d.senders, "address", emit); });
   j.Array("recipients", [&](auto&& emit) { AddressRows(d.recipients, "address", emit); });
   j.Array("no_size", [&](auto&& emit) {
-    for (const auto& [qid, rcpt] : d.no_size) emit(Json{{"queue_id", qid}, {"recipient", rcpt}});
+    for (const auto& [qid, rcpt] : d.no_size) {
+      emit(FlatRow{{StrField("queue_id", qid), StrField("recipient", rcpt)}, 2});
+    }
   });
   j.Array("deferral_detail",
           [&](auto&& emit) { Nested2Rows(d.deferral_detail, "service", "reason", emit); });
@@ -1321,11 +1403,8 @@ void Summary::WriteJson(std::ostream& out, int indent) const {
     }
   });
   j.Array("per_domain", [&](auto&& emit) {
-    for (const uint32_t id : d.smtpd_per_domain.SortedIds()) {
-      Json row = {{"domain", std::string(d.smtpd_per_domain.key(id))}};
-      row.update(ConnToJson(d.smtpd_per_domain.value(id)));
-      emit(row);
-    }
+    d.smtpd_per_domain.ForEachSorted(
+        [&](std::string_view domain, const ConnectionStats& c) { ConnRow("domain", domain, c, emit); });
   });
   j.EndObject();
   j.Array("postscreen", [&](auto&& emit) { CountRows(d.postscreen, "event", emit); });

@@ -31,11 +31,13 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -152,12 +154,13 @@ struct Totals {
 // renderers sort the rows they show.
 using AddressTable = InternedMap<AddressStats>;
 
-// key -> count
-using CountMap = std::map<std::string, uint64_t>;
+// key -> count. Ordered as std::string orders; std::less<> lets Summary
+// look keys up by std::string_view, copying them only when new.
+using CountMap = std::map<std::string, uint64_t, std::less<>>;
 // group -> key -> count (deferral detail by service, bounce detail by relay).
-using NestedCounts = std::map<std::string, CountMap>;
+using NestedCounts = std::map<std::string, CountMap, std::less<>>;
 // stage -> reason -> client/address -> count (reject detail).
-using Nested3Counts = std::map<std::string, NestedCounts>;
+using Nested3Counts = std::map<std::string, NestedCounts, std::less<>>;
 
 // Everything a report shows. Plain data: renderers read it, Summary fills it.
 struct SummaryData {
@@ -258,27 +261,64 @@ class Summary {
 
   // NormalizeAddress into a reused buffer.
   void NormalizeInto(std::string_view address, std::string* out) const;
-  // "host pid" of an smtpd line, in key_scratch_ (valid until its next use).
-  std::string_view ConnectionKey(const LogLine& line);
+  // SenderKey into a reused buffer.
+  void SenderKeyInto(std::string_view sender, std::string* out) const;
+  // A small number standing for a host name, so that per-message and
+  // per-connection keys are (host number, queue ID or pid), not strings.
+  uint32_t HostId(std::string_view host);
+
+  // A message hop: (host number, queue ID); HopView looks one up without
+  // copying the queue ID.
+  struct Hop {
+    uint32_t host;
+    std::string queue_id;
+  };
+  struct HopView {
+    uint32_t host;
+    std::string_view queue_id;
+  };
+  struct HopHash {
+    using is_transparent = void;
+    size_t operator()(const HopView& h) const;
+    size_t operator()(const Hop& h) const { return (*this)(HopView{h.host, h.queue_id}); }
+  };
+  struct HopEq {
+    using is_transparent = void;
+    static HopView View(const Hop& h) { return HopView{h.host, h.queue_id}; }
+    static HopView View(const HopView& h) { return h; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      const HopView x = View(a), y = View(b);
+      return x.host == y.host && x.queue_id == y.queue_id;
+    }
+  };
+  template <typename V>
+  using HopMap = absl::flat_hash_map<Hop, V, HopHash, HopEq>;
+  using HopSet = absl::flat_hash_set<Hop, HopHash, HopEq>;
 
   SummaryOptions options_;
   SummaryData data_;
   // Reused per line or record so that the hot path allocates only when a
   // table gets a new key.
-  std::string key_scratch_;
   std::string address_scratch_;
   std::string domain_scratch_;
+  std::string text_scratch_;
+  std::string sender_scratch_;
   std::vector<std::pair<std::string_view, int64_t>> sizes_scratch_;
   int64_t last_day_ = 0;  // the day last added to data_.days
-  // Transient, not serialized: size logged by qmgr for each "host queue-ID"
-  // until the record carrying it arrives; smtpd connect time by "host pid".
-  absl::flat_hash_map<std::string, int64_t> hop_sizes_;
-  absl::flat_hash_map<std::string, Timestamp> open_connections_;
-  // "host queue-ID" of hops that carried address-verification probes
+  // Host name -> HostId, and the last one asked for.
+  absl::flat_hash_map<std::string, uint32_t> host_ids_;
+  std::string last_host_;
+  uint32_t last_host_id_ = 0;
+  // Transient, not serialized: size logged by qmgr for each hop until the
+  // record carrying it arrives; smtpd connect time by (host, pid).
+  HopMap<int64_t> hop_sizes_;
+  absl::flat_hash_map<std::pair<uint32_t, int64_t>, Timestamp> open_connections_;
+  // Hops that carried address-verification probes
   // (status=deliverable/undeliverable), until their record arrives.
-  absl::flat_hash_set<std::string> probe_hops_;
-  // --by-domain: "host queue-ID" of hops seen with an address in the domain.
-  absl::flat_hash_set<std::string> domain_hops_;
+  HopSet probe_hops_;
+  // --by-domain: hops seen with an address in the domain.
+  HopSet domain_hops_;
 };
 
 // --srs-mung's rewrite: "SRS0=HHH=TT=example.org=alice@fwd.example" ->
