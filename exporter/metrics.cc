@@ -537,10 +537,13 @@ void HistogramSeries::Observe(double value) {
     start_sum_ = series_->Collect().histogram.sample_sum;
     sum_ = start_sum_;
   }
-  // The bucket prometheus::Histogram::Observe picks: the first bound not
-  // below the value, else +Inf.
+  // The bucket prometheus::Histogram::Observe picks: std::lower_bound's,
+  // the first bound not below the value, else +Inf. NaN is below no bound:
+  // the first bucket, as there. (Most values are small: a linear search from
+  // the first bound stops soonest.)
   size_t bucket = 0;
-  while (bucket < bounds_->size() && !((*bounds_)[bucket] >= value)) ++bucket;
+  const size_t bounds = bounds_->size();
+  while (bucket < bounds && (*bounds_)[bucket] < value) ++bucket;
   counts_[bucket] += 1;
   sum_ += value;
   ++pending_;

@@ -326,11 +326,20 @@ class SeriesCache {
     // Ids out of range are not expected: then found by their texts each
     // time (slow but right).
     if (!packed) return Miss(id, values);
+    // The same series as last time for this family is the common case (one
+    // Postfix instance, families with no other label).
+    Last& last = last_[static_cast<size_t>(id)];
+    if (last.series != nullptr && last.key == key) return last.series;
     auto& map = by_key_[static_cast<size_t>(id)];
     auto it = map.find(key);
-    if (it != map.end()) return it->second;
-    void* series = Miss(id, values);
-    map.emplace(key, series);
+    void* series;
+    if (it != map.end()) {
+      series = it->second;
+    } else {
+      series = Miss(id, values);
+      map.emplace(key, series);
+    }
+    last = {key, series};
     return series;
   }
   // A CounterSeries or HistogramSeries (by the family's type) for these
@@ -340,6 +349,12 @@ class SeriesCache {
   ExporterMetrics& metrics_;
   const bool deferred_;
   std::vector<absl::flat_hash_map<uint64_t, void*>> by_key_;  // by MetricId
+  // The last packed key found per MetricId and its series.
+  struct Last {
+    uint64_t key = 0;
+    void* series = nullptr;
+  };
+  std::vector<Last> last_ = std::vector<Last>(kNumMetricIds);
   // The wrappers, one per series (stable addresses).
   absl::flat_hash_map<void*, std::unique_ptr<CounterSeries>> counters_;
   absl::flat_hash_map<void*, std::unique_ptr<HistogramSeries>> histograms_;

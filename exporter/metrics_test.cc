@@ -1,8 +1,11 @@
 #include "exporter/metrics.h"
 
+#include <cmath>
+#include <limits>
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -90,6 +93,74 @@ TEST(MetricsTest, RenderSortsFamiliesAndSeries) {
   EXPECT_LT(text.find("mailgauge_log_lines_read_total"),
             text.find("postfix_smtpd_connects_total"));
   EXPECT_EQ(text, RenderExposition(registry));
+}
+
+TEST(SeriesCacheTest, AlternatingLabelValuesFindTheirOwnSeries) {
+  prometheus::Registry registry;
+  auto metrics = ExporterMetrics::Create(registry);
+  ASSERT_TRUE(metrics.ok());
+  SeriesCache cache(**metrics);
+  const LabelValue a{1, "a"}, b{2, "b"};
+  // Same family, alternating keys; another family with the same key between.
+  for (int i = 0; i < 3; ++i) {
+    cache.Counter(MetricId::kQmgrRemoved, {a}).Increment();
+    cache.Counter(MetricId::kQmgrRemoved, {b}).Increment(10);
+    cache.Counter(MetricId::kQmgrExpired, {a}).Increment(100);
+    cache.Counter(MetricId::kQmgrRemoved, {a}).Increment();
+  }
+  EXPECT_EQ(&cache.Counter(MetricId::kQmgrRemoved, {a}),
+            &cache.Counter(MetricId::kQmgrRemoved, {a}));
+  EXPECT_NE(&cache.Counter(MetricId::kQmgrRemoved, {a}),
+            &cache.Counter(MetricId::kQmgrRemoved, {b}));
+  EXPECT_EQ(6, (*metrics)->Counter(MetricId::kQmgrRemoved, {"a"}).Value());
+  EXPECT_EQ(30, (*metrics)->Counter(MetricId::kQmgrRemoved, {"b"}).Value());
+  EXPECT_EQ(300, (*metrics)->Counter(MetricId::kQmgrExpired, {"a"}).Value());
+}
+
+// Deferred observations land in the buckets prometheus::Histogram::Observe
+// picks, bounds, infinities and NaN included, and sum to the same value.
+TEST(HistogramSeriesTest, DeferredBucketsAndSumAreTheDirectOnes) {
+  prometheus::Registry direct_registry, deferred_registry;
+  auto direct = ExporterMetrics::Create(direct_registry);
+  auto deferred = ExporterMetrics::Create(deferred_registry);
+  ASSERT_TRUE(direct.ok());
+  ASSERT_TRUE(deferred.ok());
+  SeriesCache cache(**deferred, /*deferred=*/true);
+  const double inf = std::numeric_limits<double>::infinity();
+  // kDelayBuckets: 1e-3, 1e-2, 1e-1, 1, 10, 60, 3600, 86400, 172800.
+  const std::vector<double> values = {
+      0,    -5,      1e-3,    std::nextafter(1e-3, 1.0), 0.5, 1, 10, 59.9, 60,
+      3600, 86400.5, 172800,  172800.001, 1e300,   -inf, 0.25, 7};
+  for (double v : values) {
+    (*direct)->Histogram(MetricId::kDeliveryDelays, {"postfix", "smtp", "x"}).Observe(v);
+    cache.Histogram(MetricId::kDeliveryDelays, {{0, "postfix"}, {1, "smtp"}, {2, "x"}})
+        .Observe(v);
+  }
+  // Nothing visible before the flush.
+  EXPECT_EQ(0u, (*deferred)
+                    ->Histogram(MetricId::kDeliveryDelays, {"postfix", "smtp", "x"})
+                    .Collect()
+                    .histogram.sample_count);
+  cache.Flush();
+  EXPECT_EQ(RenderExposition(direct_registry), RenderExposition(deferred_registry));
+  // As prometheus-cpp (std::lower_bound): +Inf in the +Inf bucket, NaN in
+  // the first.
+  for (double v : {std::nan(""), inf}) {
+    (*direct)->Histogram(MetricId::kQmgrInsertedSize, {"postfix"}).Observe(v);
+    cache.Histogram(MetricId::kQmgrInsertedSize, {{0, "postfix"}}).Observe(v);
+  }
+  cache.Flush();
+  const prometheus::ClientMetric::Histogram h =
+      (*deferred)->Histogram(MetricId::kQmgrInsertedSize, {"postfix"}).Collect().histogram;
+  ASSERT_EQ(8u, h.bucket.size());
+  EXPECT_EQ(1u, h.bucket[0].cumulative_count);
+  EXPECT_EQ(1u, h.bucket[6].cumulative_count);
+  EXPECT_EQ(2u, h.bucket[7].cumulative_count);
+  const prometheus::ClientMetric::Histogram d =
+      (*direct)->Histogram(MetricId::kQmgrInsertedSize, {"postfix"}).Collect().histogram;
+  for (size_t i = 0; i < d.bucket.size(); ++i) {
+    EXPECT_EQ(d.bucket[i].cumulative_count, h.bucket[i].cumulative_count) << i;
+  }
 }
 
 TEST(BoundedLabelTest, KeepsAllowedAndFirstLearnedValuesOnly) {

@@ -25,7 +25,13 @@ absl::StatusOr<std::unique_ptr<SourcePipeline>> SourcePipeline::Create(
       p->options_.input, [self](const LogLine& l, const parsers::Event& e) {
         if (l.time.unix_micros > self->newest_micros_) {
           self->newest_micros_ = l.time.unix_micros;
-          self->newest_read_at_ = absl::Now();
+          // Deferred: stamped with the clock at the next flush (at most
+          // kFlushLines later), not per line.
+          if (self->options_.deferred_metrics) {
+            self->newest_unstamped_ = true;
+          } else {
+            self->newest_read_at_ = absl::Now();
+          }
         }
         self->sink_.OnEvent(l, e);
         self->correlator_->Add(l, e);
@@ -59,7 +65,14 @@ absl::StatusOr<std::unique_ptr<SourcePipeline>> SourcePipeline::Create(
   return p;
 }
 
+void SourcePipeline::StampNewest() {
+  if (!newest_unstamped_) return;
+  newest_read_at_ = absl::Now();
+  newest_unstamped_ = false;
+}
+
 void SourcePipeline::FlushMetrics() {
+  StampNewest();
   if (pending_lines_ != 0) {
     lines_read_->Increment(static_cast<double>(pending_lines_));
     bytes_read_->Increment(static_cast<double>(pending_bytes_));
@@ -112,7 +125,12 @@ void SourcePipeline::ProcessLogLine(const LogLine& line, bool overlong) {
 }
 
 void SourcePipeline::AdvanceLogClock(absl::Time now) {
-  if (newest_micros_ == 0 || now <= newest_read_at_) return;
+  if (newest_unstamped_) {
+    // Read by now at the latest (SyncStats: `now` is the time just read).
+    newest_read_at_ = std::min(now, absl::Now());
+    newest_unstamped_ = false;
+  }
+  if (newest_micros_ == 0 || now < newest_read_at_) return;
   const int64_t present =
       newest_micros_ + absl::ToInt64Microseconds(now - newest_read_at_);
   correlator_->AdvanceTo(present);
@@ -158,6 +176,7 @@ absl::Status SourcePipeline::RestoreCorrelator(std::string_view state,
   if (newest_line_micros > newest_micros_) {
     newest_micros_ = newest_line_micros;
     newest_read_at_ = absl::Now();
+    newest_unstamped_ = false;
   }
   in_flight_->Set(static_cast<double>(correlator_->in_flight()));
   return absl::OkStatus();

@@ -129,14 +129,21 @@ class SourcePipeline {
     pending_bytes_ += bytes;
     if (pending_lines_ >= kFlushLines) FlushMetrics();
   }
-  // Hands the deferred updates to the metrics.
+  // Hands the deferred updates to the metrics (and stamps the newest line).
   void FlushMetrics();
+  // Sets newest_read_at_ to now if a newer line came since it was last set.
+  // With deferred_metrics the clock is read once per batch of lines (here,
+  // every kFlushLines, and in AdvanceLogClock), not once per newer line, so
+  // the stamp may be later than the line's reading by one batch; otherwise
+  // each newer line is stamped as it is read.
+  void StampNewest();
 
   ExporterMetrics& metrics_;
   SourcePipelineOptions options_;
   MetricsSink sink_;
   std::unique_ptr<analyzer::Correlator> correlator_;
   absl::Time newest_read_at_ = absl::InfinitePast();  // when newest_micros_ was read
+  bool newest_unstamped_ = false;  // newest_micros_ is newer than newest_read_at_
   std::unique_ptr<analyzer::LogInput> input_;
   std::unique_ptr<parsers::EnvelopeParser> envelope_;  // for unparsed lines
   BoundedLabel daemons_;

@@ -223,43 +223,62 @@ absl::Status FileFollower::Drain(const LineHandler& handler) {
     if (n == 0) return absl::OkStatus();
     read_offset_ += static_cast<uint64_t>(n);
     const char* p = buf_.data();
-    const char* end = p + n;
-    while (p < end) {
+    const char* const end = p + n;
+    // The line begun by an earlier read, if any: its rest goes through
+    // partial_ (or is dropped).
+    if (line_bytes_ > 0 || discard_to_newline_) {
       const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
       const char* stop = nl != nullptr ? nl : end;
-      const size_t piece = static_cast<size_t>(stop - p);
-      line_bytes_ += piece;
-      if (!discard_to_newline_) {
-        const size_t room = options_.max_line_bytes > partial_.size()
-                                ? options_.max_line_bytes - partial_.size()
-                                : 0;
-        if (piece > room) skipping_ = true;
-        partial_.append(p, std::min(piece, room));
-      }
-      if (nl == nullptr) break;
+      AppendPartial(p, static_cast<size_t>(stop - p));
+      if (nl == nullptr) continue;  // the whole read was that line's
       line_bytes_ += 1;
       if (!discard_to_newline_) Emit(partial_, skipping_, handler);
-      stats_.bytes += line_bytes_;
-      offset_ += line_bytes_;
-      partial_.clear();
-      line_bytes_ = 0;
-      skipping_ = false;
-      discard_to_newline_ = false;
+      EndLine();
+      p = nl + 1;
+    }
+    // Lines that begin in this read: handed out straight from the buffer
+    // when their '\n' is in it too, which is the common case.
+    while (p < end) {
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
+      if (nl == nullptr) {
+        AppendPartial(p, static_cast<size_t>(end - p));  // waits for its end
+        break;
+      }
+      const size_t length = static_cast<size_t>(nl - p);
+      const bool overlong = length > options_.max_line_bytes;
+      Emit(std::string_view(p, overlong ? options_.max_line_bytes : length),
+           overlong, handler);
+      stats_.bytes += length + 1;
+      offset_ += length + 1;
       p = nl + 1;
     }
   }
 }
 
-void FileFollower::FlushPartial(const LineHandler& handler) {
-  if (line_bytes_ > 0 && !discard_to_newline_) {
-    Emit(partial_, skipping_, handler);
-  }
+void FileFollower::AppendPartial(const char* bytes, size_t size) {
+  line_bytes_ += size;
+  if (discard_to_newline_) return;
+  const size_t room = options_.max_line_bytes > partial_.size()
+                          ? options_.max_line_bytes - partial_.size()
+                          : 0;
+  if (size > room) skipping_ = true;
+  partial_.append(bytes, std::min(size, room));
+}
+
+void FileFollower::EndLine() {
   stats_.bytes += line_bytes_;
   offset_ += line_bytes_;
   partial_.clear();
   line_bytes_ = 0;
   skipping_ = false;
   discard_to_newline_ = false;
+}
+
+void FileFollower::FlushPartial(const LineHandler& handler) {
+  if (line_bytes_ > 0 && !discard_to_newline_) {
+    Emit(partial_, skipping_, handler);
+  }
+  EndLine();
 }
 
 absl::Status FileFollower::CheckTruncation() {

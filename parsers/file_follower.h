@@ -82,8 +82,9 @@ class FileFollower {
     // Longer lines are cut to this length and flagged overlong; the rest up
     // to the '\n' is skipped.
     size_t max_line_bytes = 64 * 1024;
-    // Bytes asked of the file per read(2).
-    size_t read_bytes = 64 * 1024;
+    // Bytes asked of the file per read(2): large, so that catching up on a
+    // big file takes few system calls and few lines span two reads.
+    size_t read_bytes = 256 * 1024;
   };
 
   struct Stats {
@@ -149,6 +150,12 @@ class FileFollower {
   bool HashHead(uint64_t limit, uint64_t* hash, uint32_t* length) const;
   void UpdateFingerprint();
   void Emit(std::string_view text, bool overlong, const LineHandler& handler);
+  // Adds `size` bytes of the line in progress (begun by an earlier read) to
+  // partial_, up to max_line_bytes (beyond: skipping_), or drops them when
+  // discarding to the next '\n'.
+  void AppendPartial(const char* bytes, size_t size);
+  // Counts the line in progress as consumed and forgets it.
+  void EndLine();
 
   std::string path_;
   Options options_;
@@ -162,8 +169,10 @@ class FileFollower {
   uint32_t fingerprint_bytes_ = 0;
   bool ever_polled_ = false;
   std::optional<FilePosition> restore_;
-  // Bytes read after the last '\n' (a partial line), capped at
-  // max_line_bytes; `skipping_` drops the rest of an overlong line.
+  // A line is handed out straight from buf_ when it begins and ends within
+  // one read. Only a line that spans reads is copied: its bytes read so far
+  // (after the last '\n'), capped at max_line_bytes, wait here; `skipping_`
+  // drops the rest of an overlong line.
   std::string partial_;
   uint64_t line_bytes_ = 0;   // bytes of the line in progress, all of them
   bool skipping_ = false;

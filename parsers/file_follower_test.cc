@@ -3,9 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -258,6 +260,74 @@ TEST_F(FileFollowerTest, OverlongLinesAreCutAndFlagged) {
   EXPECT_FALSE(lines[1].second);
   EXPECT_EQ(12u, f->position().offset);
   EXPECT_EQ(12u, f->stats().bytes);
+}
+
+TEST_F(FileFollowerTest, OverlongLineWithinOneReadIsCutAndFlagged) {
+  FileFollower::Options options;
+  options.max_line_bytes = 4;
+  auto f = Make(true, options);  // the default read size: every line in one read
+  Write(path_, "abcdefgh\nabcd\nabc\r\nxyz\rAB\n");
+  std::vector<std::pair<std::string, bool>> lines;
+  ASSERT_TRUE(f->Poll([&](std::string_view l, bool overlong) {
+                 lines.emplace_back(std::string(l), overlong);
+               }).ok());
+  using Line = std::pair<std::string, bool>;
+  // A '\r' is dropped before the '\n', and also when the cut ends on one.
+  EXPECT_THAT(lines, ElementsAre(Line("abcd", true), Line("abcd", false),
+                                 Line("abc", false), Line("xyz", true)));
+  EXPECT_EQ(26u, f->position().offset);
+  EXPECT_EQ(2u, f->stats().overlong_lines);
+}
+
+// Lines handed out straight from the read buffer and lines that span reads
+// (or polls) must come out the same: random lines (empty, '\r'-terminated,
+// overlong) appended in random pieces, polled between appends, with read
+// sizes from 1 byte up, against a plain split of the whole text.
+TEST_F(FileFollowerTest, SameLinesWhateverTheReadSizeAndAppendPieces) {
+  std::mt19937 rng(7);
+  for (size_t read_bytes : {1, 2, 3, 7, 16, 64, 1000, 256 * 1024}) {
+    std::remove(path_.c_str());
+    Write(path_, "");
+    FileFollower::Options options;
+    options.max_line_bytes = 10;
+    options.read_bytes = read_bytes;
+    auto f = Make(true, options);
+    std::string text;
+    for (int i = 0; i < 300; ++i) {
+      const int kind = static_cast<int>(rng() % 6);
+      const size_t length = kind == 0 ? 0 : kind == 1 ? 9 + rng() % 4 : rng() % 30;
+      std::string line;
+      for (size_t j = 0; j < length; ++j) line.push_back(static_cast<char>('a' + rng() % 26));
+      if (kind == 2) line.push_back('\r');
+      text += line + "\n";
+    }
+    std::vector<std::pair<std::string, bool>> got;
+    size_t written = 0;
+    while (written < text.size()) {
+      const size_t piece = std::min<size_t>(text.size() - written, 1 + rng() % 80);
+      Write(path_, text.substr(written, piece));
+      written += piece;
+      ASSERT_TRUE(f->Poll([&](std::string_view l, bool overlong) {
+                     got.emplace_back(std::string(l), overlong);
+                   }).ok());
+      // Consumed: just past the last '\n' written so far.
+      EXPECT_EQ(text.rfind('\n', written - 1) + 1, f->position().offset)
+          << "read_bytes " << read_bytes << " written " << written;
+    }
+    std::vector<std::pair<std::string, bool>> want;
+    size_t start = 0;
+    for (size_t nl = text.find('\n'); nl != std::string::npos;
+         start = nl + 1, nl = text.find('\n', start)) {
+      std::string line = text.substr(start, nl - start);
+      const bool overlong = line.size() > options.max_line_bytes;
+      if (overlong) line.resize(options.max_line_bytes);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      want.emplace_back(line, overlong);
+    }
+    EXPECT_EQ(want, got) << "read_bytes " << read_bytes;
+    EXPECT_EQ(text.size(), f->stats().bytes);
+    EXPECT_EQ(want.size(), f->stats().lines);
+  }
 }
 
 TEST_F(FileFollowerTest, ADirectoryIsAnError) {
