@@ -1136,11 +1136,12 @@ struct FlatRow {
 };
 
 // Appends `s` as nlohmann's dump writes a string: printable ASCII without
-// '"' and '\\' as is, anything else through nlohmann itself.
+// '"' and '\\' as is, anything else through nlohmann itself (invalid UTF-8
+// as U+FFFD).
 void AppendJsonString(std::string_view s, std::string* out) {
   for (const char c : s) {
     if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
-      *out += Json(std::string(s)).dump();
+      *out += Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
       return;
     }
   }
@@ -1206,7 +1207,9 @@ class JsonStream {
   }
   // A value dumped on its own, its lines shifted to `depth`.
   void Value(const Json& value, int depth) {
-    const std::string text = value.dump(indent_);
+    // Log text is not always UTF-8 (a client's HELO, a reply in Latin-1):
+    // invalid bytes become U+FFFD, as in `mailgauge records`.
+    const std::string text = value.dump(indent_, ' ', false, Json::error_handler_t::replace);
     if (indent_ < 0) {
       out_ << text;
       return;

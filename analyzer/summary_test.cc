@@ -238,6 +238,28 @@ TEST(SummaryTest, StreamedAddressRowsEscapeAsNlohmannDoes) {
   }
 }
 
+// Log text is not always UTF-8: a Latin-1 HELO or reply, or garbage from a
+// client. The JSON report replaces invalid bytes with U+FFFD (as records
+// do) instead of failing, in the streamed rows and the other tables alike.
+TEST(SummaryTest, JsonReplacesInvalidUtf8) {
+  Pipeline p;
+  Summary& s = p.Run({
+      "Nov 26 10:00:00 mx postfix/smtpd[1]: warning: hostname caf\xe9.example does not "
+      "resolve to address 192.0.2.1: Name or service not known",
+      "Nov 26 10:00:01 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[192.0.2.1]: "
+      "554 5.7.1 <x@example.com>: Relay access denied; from=<m\xfcller@example.net> "
+      "to=<x@example.com> proto=ESMTP helo=<caf\xe9>",
+  });
+  s.mutable_data()->senders["bad\xff@example.org"] = {1, 100};
+  for (int indent : {-1, 2}) {
+    const std::string text = s.ToJson(indent);
+    const nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(text);
+    EXPECT_EQ(parsed.dump(indent), text) << indent;
+    EXPECT_NE(std::string::npos, text.find("bad\xef\xbf\xbd@example.org")) << indent;
+    EXPECT_NE(std::string::npos, text.find("caf\xef\xbf\xbd")) << indent;
+  }
+}
+
 TEST(SummaryTest, FromJsonRejectsWhatIsNotASummary) {
   EXPECT_EQ(absl::StatusCode::kInvalidArgument, Summary::FromJson("not json").status().code());
   EXPECT_EQ(absl::StatusCode::kInvalidArgument,
