@@ -423,7 +423,9 @@ TEST(DeferredMetricsTest, SameExpositionAsLineByLine) {
     prometheus::Registry registry;
     auto m = ExporterMetrics::Create(registry);
     EXPECT_TRUE(m.ok());
-    if (restore) EXPECT_TRUE(RestoreMetrics(CaptureMetrics(earlier), **m).ok());
+    if (restore) {
+      EXPECT_TRUE(RestoreMetrics(CaptureMetrics(earlier), **m).ok());
+    }
     options.deferred_metrics = deferred;
     auto p = SourcePipeline::Create(**m, options);
     EXPECT_TRUE(p.ok());
