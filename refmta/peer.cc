@@ -31,6 +31,15 @@ namespace {
 constexpr absl::Duration kSessionTimeout = absl::Seconds(60);
 constexpr absl::Duration kWatchInterval = absl::Milliseconds(100);
 
+// What tells one version of the rules file from the next ("" when it cannot
+// be read).
+std::string FileStamp(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return "";
+  return absl::StrCat(st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".",
+                      st.st_mtim.tv_nsec);
+}
+
 bool IsLoopbackV4(const std::string& address) {
   auto loopback = NetworkList::Parse({"127.0.0.0/8"});
   return loopback.ok() && loopback->Contains(address);
@@ -215,11 +224,7 @@ absl::StatusOr<std::unique_ptr<LoopbackPeer>> LoopbackPeer::Start(PeerOptions op
     auto parsed = ParsePeerRules(text.str(), options.rules_file);
     if (!parsed.ok()) return parsed.status();
     initial = *parsed;
-    struct stat st {};
-    if (stat(options.rules_file.c_str(), &st) == 0) {
-      peer->file_stamp_ = absl::StrCat(st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".",
-                                       st.st_mtim.tv_nsec);
-    }
+    peer->file_stamp_ = FileStamp(options.rules_file);
   }
   peer->port_ = options.port;
   {
@@ -322,11 +327,15 @@ void LoopbackPeer::SetRules(PeerRules rules) {
 }
 
 void LoopbackPeer::ReloadIfChanged() {
-  struct stat st {};
-  if (stat(options_.rules_file.c_str(), &st) != 0) return;
-  std::string stamp = absl::StrCat(st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".",
-                                   st.st_mtim.tv_nsec);
-  if (stamp == file_stamp_) return;
+  std::string stamp = FileStamp(options_.rules_file);
+  if (stamp.empty() || stamp == file_stamp_) return;
+  // Apply a change only once the file has stood still for one interval, so
+  // that an editor's truncate-then-write is never read half written (an
+  // empty file is a valid rule set: accept everything).
+  if (stamp != unsettled_stamp_) {
+    unsettled_stamp_ = stamp;
+    return;
+  }
   std::ifstream in(options_.rules_file);
   if (!in) return;
   std::stringstream text;
@@ -335,6 +344,8 @@ void LoopbackPeer::ReloadIfChanged() {
   file_stamp_ = stamp;
   if (!parsed.ok()) {
     std::cerr << "refmta peer: keeping the old rules: " << parsed.status().message() << "\n";
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.bad_rules_files;
     return;
   }
   SetRules(*std::move(parsed));

@@ -109,6 +109,7 @@ struct PeerStats {
   int64_t rcpt_deferred = 0;  // 4xx
   int64_t rcpt_rejected = 0;  // 5xx
   int64_t rule_reloads = 0;
+  int64_t bad_rules_files = 0;  // changed rules files refused (old rules kept)
   int64_t tls_sessions = 0;  // STARTTLS handshakes completed
 };
 
@@ -150,7 +151,8 @@ class LoopbackPeer {
   std::vector<int> session_fds_ ABSL_GUARDED_BY(mu_);
   int64_t next_id_ ABSL_GUARDED_BY(mu_) = 0;
   std::set<std::string> greylist_seen_ ABSL_GUARDED_BY(mu_);
-  std::string file_stamp_;  // watcher thread only
+  std::string file_stamp_;       // watcher thread only: the stamp in force
+  std::string unsettled_stamp_;  // watcher thread only: last stamp seen
   std::thread watcher_;
   std::unique_ptr<TlsContext> tls_;  // set in Start when options_.starttls
 };

@@ -141,8 +141,14 @@ TEST(LoopbackPeerTest, FollowsItsRulesFile) {
   }
   EXPECT_EQ("5.2.2", r.recipients[0].dsn);
   // A bad file keeps the rules in force.
+  // The file is truncated and then written in place, as editors do: the
+  // watcher must never apply the empty file it may see in between.
   { std::ofstream(path) << "*@b.example nonsense\n"; }
-  absl::SleepFor(absl::Milliseconds(400));
+  for (int i = 0; i < 100 && (*peer)->stats().bad_rules_files == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(1, (*peer)->stats().bad_rules_files);
+  EXPECT_EQ(1, (*peer)->stats().rule_reloads);  // the good file only
   EXPECT_EQ("5.2.2", Deliver((*peer)->port(), {"a@b.example"}).recipients[0].dsn);
 }
 

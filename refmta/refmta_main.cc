@@ -633,7 +633,8 @@ int Peer(int argc, char** argv) {
   std::cerr << "refmta peer: " << ps.connections << " connections (" << ps.dropped_connections
             << " dropped), " << ps.messages << " messages, recipients " << ps.rcpt_accepted
             << " accepted, " << ps.rcpt_deferred << " 4xx, " << ps.rcpt_rejected << " 5xx, "
-            << ps.rule_reloads << " rule changes\n";
+            << ps.rule_reloads << " rule changes, " << ps.bad_rules_files
+            << " bad rules files refused\n";
   return 0;
 }
 
