@@ -10,16 +10,16 @@
 # The phases, each in its own output directory (.bazelrc), one after the other:
 #   1. asan+ubsan  `bazel test --config=asan //...`: the whole suite under
 #                  AddressSanitizer + UndefinedBehaviorSanitizer (gcc), except
-#                  the tests tagged `no_asan` (peak-RSS bounds a sanitizer
-#                  makes meaningless);
-#   2. plain       the `no_asan` tests in the default build;
+#                  tests tagged `no_asan` (none at present: a test whose
+#                  bound a sanitizer would make meaningless gets the tag);
+#   2. plain       the `no_asan` tests, if any, in the default build;
 #   3. tsan        `bazel test --config=tsan` on the lines of
-#                  tools/tsan_targets.txt marked `ci` (the threaded parts).
-# Every test thus runs once, instrumented wherever a sanitizer allows. The
-# whole suite in the default build instead: `bash tools/test.sh --keep_going`
-# (any option means one `bazel test //... OPTIONS`). Every threaded target
-# under TSan: `bash tools/sanitizers.sh tsan` (about 20 minutes more on
-# 2 cores).
+#                  tools/tsan_targets.txt marked `ci` (the threaded parts:
+#                  all of them but the CLI's --threads comparison).
+# Every test thus runs under ASan+UBSan, and the threaded ones under TSan
+# too. The whole suite in the default build instead: `bash tools/test.sh
+# --keep_going` (any option means one `bazel test //... OPTIONS`). Every
+# threaded target under TSan: `bash tools/sanitizers.sh tsan`.
 # A sanitizer report fails its test (.bazelrc: halt_on_error). The phase lines
 # and the total count runs.
 # TEST_PHASES selects phases (default "asan plain tsan"), e.g.
