@@ -2,7 +2,8 @@
 // A map from strings to small plain values, for the report's big tables
 // (senders, recipients, sending and delivery domains, smtpd clients). Each
 // key is stored once, packed with its value in 64 KiB blocks that never
-// move, and found through an open-addressing index of 8-byte slots: about
+// move, and found through an open-addressing index of 8-byte slots (at
+// most 3/4 full, grown by half): about
 // 50 bytes per 20-character address, against ~110 for an
 // absl::flat_hash_map<std::string, V> (a 48-byte slot plus a heap block per
 // key longer than 15 characters), and no allocation per new key.
@@ -94,26 +95,19 @@ class InternedMap {
   // The id of `key`, inserting it (value-initialized) when new.
   uint32_t FindOrInsertId(std::string_view key) {
     const uint32_t h = Hash(key);
-    if (!slots_.empty()) {
-      const size_t mask = slots_.size() - 1;
-      for (size_t i = h & mask;; i = (i + 1) & mask) {
-        const Slot& s = slots_[i];
-        if (s.pos1 == 0) break;
-        if (s.hash == h && KeyAt(s.pos1 - 1) == key) return IdAt(s.pos1 - 1);
-      }
-    }
-    return Insert(key, h);
+    const uint32_t pos1 = FindPos1(key, h);
+    return pos1 != 0 ? IdAt(pos1 - 1) : Insert(key, h);
   }
   // nullptr when absent.
   const V* find(std::string_view key) const {
-    const uint32_t pos1 = FindPos1(key);
+    const uint32_t pos1 = FindPos1(key, Hash(key));
     return pos1 == 0 ? nullptr : ValueAt(pos1 - 1);
   }
   V* find(std::string_view key) {
-    const uint32_t pos1 = FindPos1(key);
+    const uint32_t pos1 = FindPos1(key, Hash(key));
     return pos1 == 0 ? nullptr : ValueAt(pos1 - 1);
   }
-  size_t count(std::string_view key) const { return FindPos1(key) == 0 ? 0 : 1; }
+  size_t count(std::string_view key) const { return FindPos1(key, Hash(key)) == 0 ? 0 : 1; }
   // As std::map::at: throws std::out_of_range when absent (tests, tools).
   const V& at(std::string_view key) const {
     const V* v = find(key);
@@ -271,11 +265,16 @@ class InternedMap {
     return std::string_view(r + kHeaderBytes, n);
   }
 
-  uint32_t FindPos1(std::string_view key) const {
+  // The index has any size (it grows by half, so that a big table's index
+  // is at most 1.5x, not 2x, what it needs): a hash's home slot is its
+  // fraction of the size, and probing wraps at the end.
+  size_t Home(uint32_t h) const { return static_cast<size_t>((uint64_t{h} * slots_.size()) >> 32); }
+  size_t Next(size_t i) const { return i + 1 == slots_.size() ? 0 : i + 1; }
+
+  // `key`'s record position + 1, 0 when absent; `h` is Hash(key).
+  uint32_t FindPos1(std::string_view key, uint32_t h) const {
     if (slots_.empty()) return 0;
-    const uint32_t h = Hash(key);
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
+    for (size_t i = Home(h);; i = Next(i)) {
       const Slot& s = slots_[i];
       if (s.pos1 == 0) return 0;
       if (s.hash == h && KeyAt(s.pos1 - 1) == key) return s.pos1;
@@ -319,15 +318,14 @@ class InternedMap {
   }
 
   void Place(uint32_t h, uint32_t pos1) {
-    const size_t mask = slots_.size() - 1;
-    size_t i = h & mask;
-    while (slots_[i].pos1 != 0) i = (i + 1) & mask;
+    size_t i = Home(h);
+    while (slots_[i].pos1 != 0) i = Next(i);
     slots_[i] = {h, pos1};
   }
 
   void Grow() {
     std::vector<Slot> old = std::move(slots_);
-    slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{0, 0});
+    slots_.assign(old.empty() ? 16 : old.size() + old.size() / 2, Slot{0, 0});
     for (const Slot& s : old) {
       if (s.pos1 != 0) Place(s.hash, s.pos1);
     }

@@ -40,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
@@ -156,7 +157,7 @@ using AddressTable = InternedMap<AddressStats>;
 
 // key -> count. Ordered as std::string orders; std::less<> lets Summary
 // look keys up by std::string_view, copying them only when new.
-using CountMap = std::map<std::string, uint64_t, std::less<>>;
+using CountMap = absl::btree_map<std::string, uint64_t, std::less<>>;
 // group -> key -> count (deferral detail by service, bounce detail by relay).
 using NestedCounts = std::map<std::string, CountMap, std::less<>>;
 // stage -> reason -> client/address -> count (reject detail).
