@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ostream>
+#include <sstream>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "analyzer/report/chunked_writer.h"
 #include "analyzer/report/text_report.h"
 
 namespace mailgauge::analyzer::report {
@@ -45,10 +48,13 @@ std::string Fixed(double v) {
   return buf;
 }
 
+// The page, written to a stream as it goes (chunked_writer.h).
 class Page {
  public:
-  void Raw(std::string_view s) { html_.append(s.data(), s.size()); }
-  void Text(std::string_view s) { html_ += HtmlEscape(s); }
+  explicit Page(std::ostream* sink) : w_(sink) {}
+  void Raw(std::string_view s) { w_.Append(s); }
+  void Text(std::string_view s) { w_.Append(HtmlEscape(s)); }
+  void Flush() { w_.Flush(); }
   void H2(std::string_view title) {
     Raw("<h2>");
     Text(title);
@@ -84,10 +90,9 @@ class Page {
     return !empty;
   }
   void set_quiet(bool quiet) { quiet_ = quiet; }
-  std::string& html() { return html_; }
 
  private:
-  std::string html_;
+  ChunkedWriter w_;
   bool quiet_ = false;
 };
 
@@ -447,7 +452,13 @@ std::string HtmlEscape(std::string_view text) {
 }
 
 std::string RenderHtml(const SummaryData& d, const ReportOptions& o) {
-  Page p;
+  std::ostringstream html;
+  WriteHtml(d, o, html);
+  return std::move(html).str();
+}
+
+void WriteHtml(const SummaryData& d, const ReportOptions& o, std::ostream& sink) {
+  Page p(&sink);
   std::string period = o.date_label;
   if (period.empty() && !d.days.empty()) {
     period = DayLabel(d.days.begin()->first, o.iso_date_time);
@@ -594,7 +605,7 @@ std::string RenderHtml(const SummaryData& d, const ReportOptions& o) {
   p.Raw("<script>");
   p.Raw(kScript);
   p.Raw("</script>\n</body></html>\n");
-  return std::move(p.html());
+  p.Flush();
 }
 
 }  // namespace mailgauge::analyzer::report

@@ -5,6 +5,7 @@
 // and a few lines of inline script that make tables sortable by a click on
 // their heading.
 //
+//   WriteHtml(summary.data(), ReportOptions{}, std::cout);
 //   std::string page = RenderHtml(summary.data(), ReportOptions{});
 //
 // Every Grand Totals number carries id="total-<json name>" (e.g.
@@ -13,6 +14,7 @@
 #ifndef MAILGAUGE_ANALYZER_REPORT_HTML_REPORT_H_
 #define MAILGAUGE_ANALYZER_REPORT_HTML_REPORT_H_
 
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -21,6 +23,9 @@
 
 namespace mailgauge::analyzer::report {
 
+// Writes the page to `out` as it goes (memory does not grow with its length).
+void WriteHtml(const SummaryData& data, const ReportOptions& options, std::ostream& out);
+// The page as one string (tests, small reports).
 std::string RenderHtml(const SummaryData& data, const ReportOptions& options);
 
 // Escapes &, <, >, " and ' for HTML text and attribute values.

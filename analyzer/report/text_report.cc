@@ -4,8 +4,11 @@
 #include <cctype>
 #include <cstdarg>
 #include <cstdio>
+#include <ostream>
+#include <sstream>
 #include <vector>
 
+#include "analyzer/report/chunked_writer.h"
 #include "common/timestamp.h"
 
 namespace mailgauge::analyzer::report {
@@ -14,8 +17,10 @@ namespace {
 constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+// The report's text, written to a stream as it goes (chunked_writer.h).
 class Out {
  public:
+  explicit Out(std::ostream* sink) : w_(sink) {}
   void F(const char* fmt, ...) __attribute__((format(printf, 2, 3))) {
     char buf[4096];
     va_list ap;
@@ -24,21 +29,21 @@ class Out {
     va_end(ap);
     if (n < 0) return;
     if (static_cast<size_t>(n) < sizeof(buf)) {
-      text_.append(buf, n);
+      w_.Append(std::string_view(buf, n));
     } else {
       std::string big(n + 1, '\0');
       va_start(ap, fmt);
       std::vsnprintf(big.data(), big.size(), fmt, ap);
       va_end(ap);
       big.resize(n);
-      text_ += big;
+      w_.Append(big);
     }
   }
-  void S(std::string_view s) { text_.append(s.data(), s.size()); }
-  std::string& text() { return text_; }
+  void S(std::string_view s) { w_.Append(s); }
+  void Flush() { w_.Flush(); }
 
  private:
-  std::string text_;
+  ChunkedWriter w_;
 };
 
 // pflogsumm's adj_int_units + "%6d%s".
@@ -146,29 +151,48 @@ std::string RowDayLabel(int64_t day, bool iso) {
 using Rows = std::vector<std::pair<std::string_view, uint64_t>>;
 
 Rows Rank(Rows rows, int cnt) {
+  const size_t want = cnt > 0 ? std::min<size_t>(cnt, rows.size()) : rows.size();
+  auto by_count = [](const auto& a, const auto& b) { return a.second > b.second; };
+  if (want < rows.size()) {
+    // Only rows whose count reaches the want-th highest can be shown.
+    std::nth_element(rows.begin(), rows.begin() + (want - 1), rows.end(), by_count);
+    const uint64_t cut = rows[want - 1].second;
+    rows.erase(std::partition(rows.begin(), rows.end(),
+                              [cut](const auto& r) { return r.second >= cut; }),
+               rows.end());
+  }
+  std::sort(rows.begin(), rows.end(), by_count);
+  // Each run of equal counts is then ordered by HostSortKey and name, its
+  // keys built only while it is sorted: a big table's keys (tens of bytes
+  // each) never all exist at once.
   struct Keyed {
-    uint64_t n;
-    std::string key;
+    size_t offset, size;  // of its sort key in `keys`
     std::string_view name;
   };
-  std::vector<Keyed> v;
-  v.reserve(rows.size());
-  for (const auto& [name, n] : rows) v.push_back({n, HostSortKey(name), name});
-  auto less = [](const Keyed& a, const Keyed& b) {
-    if (a.n != b.n) return a.n > b.n;
-    if (const int c = a.key.compare(b.key); c != 0) return c < 0;
-    return a.name < b.name;
-  };
-  if (cnt > 0 && static_cast<size_t>(cnt) < v.size()) {
-    std::partial_sort(v.begin(), v.begin() + cnt, v.end(), less);
-    v.resize(cnt);
-  } else {
-    std::sort(v.begin(), v.end(), less);
+  std::string keys;
+  std::vector<Keyed> run;
+  for (size_t i = 0; i < want;) {
+    size_t j = i + 1;
+    while (j < rows.size() && rows[j].second == rows[i].second) ++j;
+    if (j - i > 1) {
+      keys.clear();
+      run.clear();
+      for (size_t k = i; k < j; ++k) {
+        const std::string key = HostSortKey(rows[k].first);
+        run.push_back({keys.size(), key.size(), rows[k].first});
+        keys += key;
+      }
+      const std::string_view all(keys);
+      std::sort(run.begin(), run.end(), [all](const Keyed& a, const Keyed& b) {
+        const int c = all.substr(a.offset, a.size).compare(all.substr(b.offset, b.size));
+        return c != 0 ? c < 0 : a.name < b.name;
+      });
+      for (size_t k = i; k < j; ++k) rows[k].first = run[k - i].name;
+    }
+    i = j;
   }
-  Rows out;
-  out.reserve(v.size());
-  for (const Keyed& k : v) out.emplace_back(k.name, k.n);
-  return out;
+  rows.resize(want);
+  return rows;
 }
 
 void PrintRows(Out& out, const Rows& rows, const std::string& indent, int colwidth) {
@@ -575,7 +599,13 @@ std::string DayLabel(int64_t day, bool iso) {
 }
 
 std::string RenderText(const SummaryData& d, const ReportOptions& o) {
-  Out out;
+  std::ostringstream text;
+  WriteText(d, o, text);
+  return std::move(text).str();
+}
+
+void WriteText(const SummaryData& d, const ReportOptions& o, std::ostream& sink) {
+  Out out(&sink);
   if (!o.date_label.empty()) {
     out.F("Postfix log summaries for %s\n", o.date_label.c_str());
   } else if (!d.days.empty()) {
@@ -615,7 +645,7 @@ std::string RenderText(const SummaryData& d, const ReportOptions& o) {
   if (!o.problems_first) Problems(out, d, o);
   if (o.message_detail) MessageDetails(out, d, o);
   OwnSections(out, d, o);
-  return std::move(out.text());
+  out.Flush();
 }
 
 }  // namespace mailgauge::analyzer::report

@@ -5,11 +5,13 @@
 // (expired mail, postscreen, TLS, SASL failures, reason classes) follow
 // pflogsumm's last section.
 //
+//   WriteText(summary.data(), ReportOptions{}, std::cout);
 //   std::string text = RenderText(summary.data(), ReportOptions{});
 //   // "Postfix log summaries for Nov 25 2026\n\nGrand Totals\n------------\n..."
 #ifndef MAILGAUGE_ANALYZER_REPORT_TEXT_REPORT_H_
 #define MAILGAUGE_ANALYZER_REPORT_TEXT_REPORT_H_
 
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -18,7 +20,10 @@
 
 namespace mailgauge::analyzer::report {
 
-// Renders the whole report.
+// Writes the whole report to `out` as it goes (memory does not grow with
+// the report's length).
+void WriteText(const SummaryData& data, const ReportOptions& options, std::ostream& out);
+// The whole report as one string (tests, small reports).
 std::string RenderText(const SummaryData& data, const ReportOptions& options);
 
 // pflogsumm's normalize_host sort key: dotted quads sort numerically,
