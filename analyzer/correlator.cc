@@ -374,7 +374,14 @@ Correlator::Message* Correlator::Start(const LogLine& line, std::string_view que
   if (auto pending = pending_handoffs_.find(HostKey{line.host, queue_id});
       pending != pending_handoffs_.end()) {
     Message* from = Deref({pending->second.from_slot, pending->second.from_serial});
-    if (from != nullptr) Join(from, m);
+    // A group never grows past max_messages hops: beyond that (a chain of
+    // hand-offs longer than the cap allows in flight) this hop starts a
+    // record of its own, so that the cap below can evict the old group and
+    // memory stays bounded (found by fuzz/corpus/correlator/crash-
+    // correlator-handoff-group-exceeds-max-messages).
+    if (from != nullptr && 1 + Root(from)->hops.size() < options_.max_messages) {
+      Join(from, m);
+    }
     pending_handoffs_.erase(pending);
   }
   if (messages_.size() > options_.max_messages) {

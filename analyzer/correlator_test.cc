@@ -402,6 +402,38 @@ TEST(CorrelatorTest, AnOldForwardedGroupIsEvictedOnce) {
   EXPECT_EQ(1u, run.stats.evicted_age);
 }
 
+// Found by fuzzing (fuzz/corpus/correlator/crash-correlator-handoff-group-
+// exceeds-max-messages): a hand-off seen before its new queue ID joined the
+// new hop into the old group, and the cap, which never evicts the group of
+// the message just started, let the group hold more messages than allowed.
+TEST(CorrelatorTest, AHandOffChainNeverHoldsMoreThanMaxMessages) {
+  CorrelatorOptions options;
+  options.max_messages = 2;
+  options.emit_unfinished = true;
+  LiveRun run(options);
+  const std::vector<std::string> chain = {
+      "Nov 25 12:00:01 mx postfix/smtp[403]: 5E6F7A8B9C: to=<gina@mx.example.com>, relay=127.0.0.1[127.0.0.1]:10024, delay=1.2, delays=0.1/0/0/1.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 6F7A8B9C0D)",
+      "Nov 25 12:00:02 mx postfix/smtp[403]: 6F7A8B9C0D: to=<gina@mx.example.com>, relay=127.0.0.1[127.0.0.1]:10026, delay=0.2, delays=0.1/0/0/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 7A8B9C0D1E)",
+      "Nov 25 12:00:03 mx postfix/local[404]: 7A8B9C0D1E: to=<gina@mx.example.com>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)",
+  };
+  for (const std::string& line : chain) {
+    run.Feed(line);
+    EXPECT_LE(run.correlator().in_flight(), options.max_messages) << line;
+  }
+  // The first two hops are one message; the third would make three: it
+  // starts its own, and the cap evicts the old pair (counted).
+  EXPECT_EQ(1u, run.correlator().stats().evicted_cap);
+  ASSERT_EQ(1u, run.records().size());
+  EXPECT_EQ((std::vector<std::string>{"5E6F7A8B9C", "6F7A8B9C0D"}), run.records()[0].queue_ids);
+  EXPECT_FALSE(run.records()[0].finished);
+  // With room for the chain, it is one message of three hops.
+  LiveRun roomy;
+  roomy.Feed(chain);
+  roomy.correlator().Finish(true);
+  ASSERT_EQ(1u, roomy.records().size());
+  EXPECT_EQ(3u, roomy.records()[0].queue_ids.size());
+}
+
 TEST(CorrelatorTest, RequeuedMessagesKeepTheirIdentity) {
   Outcome run = Correlate({
       "Nov 25 14:00:00 mx postfix/smtpd[600]: 3A4B5C6D7E: client=a.example.org[192.0.2.20]",
