@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <sstream>
 #include <utility>
@@ -254,6 +257,14 @@ void PrintInputStats(const analyzer::LogInputStats& s) {
 }  // namespace mailgauge::cli
 
 namespace mailgauge::cli {
+
+bool FlushStdout(const char* command, const char* what) {
+  std::cout.flush();
+  if (std::cout) return true;
+  std::fprintf(stderr, "mailgauge %s: cannot write %s to standard output: %s\n", command, what,
+               std::strerror(errno));
+  return false;
+}
 
 void PrintRunStats(const Args& args, const analyzer::LogInputStats& stats,
                    const analyzer::CorrelatorStats& c) {

@@ -56,6 +56,12 @@ void PrintInputStats(const analyzer::LogInputStats& stats);
 void PrintRunStats(const Args& args, const analyzer::LogInputStats& input,
                    const analyzer::CorrelatorStats& correlator);
 
+// Flushes std::cout; false, after saying on stderr that `command` cannot
+// write `what` to standard output and why (a full disk, a closed pipe),
+// when it failed, so that the command exits 1 rather than end with a cut
+// output.
+bool FlushStdout(const char* command, const char* what);
+
 }  // namespace mailgauge::cli
 
 #endif  // MAILGAUGE_CLI_INPUT_FLAGS_H_

@@ -1,8 +1,6 @@
 #include "cli/records_command.h"
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <memory>
 #include <vector>
@@ -136,13 +134,7 @@ int RecordsCommand(int argc, char** argv, int first) {
       return 1;
     }
   }
-  std::cout.flush();
-  if (!std::cout) {
-    // A full disk or a closed pipe: say so rather than end with a cut output.
-    std::fprintf(stderr, "mailgauge records: cannot write the records to standard output: %s\n",
-                 std::strerror(errno));
-    return 1;
-  }
+  if (!FlushStdout("records", "the records")) return 1;
 
   const analyzer::LogInputStats& stats = (*input)->stats();
   PrintRunStats(args, stats, correlator.stats());

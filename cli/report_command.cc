@@ -5,9 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <cctype>
@@ -624,13 +622,7 @@ int ReportCommand(int argc, char** argv, int first) {
   } else {
     analyzer::report::WriteText(summary.data(), report_options, std::cout);
   }
-  std::cout.flush();
-  if (!std::cout) {
-    // A full disk or a closed pipe: say so rather than end with a cut output.
-    std::fprintf(stderr, "mailgauge report: cannot write the report to standard output: %s\n",
-                 std::strerror(errno));
-    return 1;
-  }
+  if (!FlushStdout("report", "the report")) return 1;
   return exit_code;
 }
 
