@@ -38,20 +38,6 @@ std::string Lower(std::string_view s) {
 
 re2::StringPiece Piece(std::string_view s) { return re2::StringPiece(s.data(), s.size()); }
 
-// pflogsumm's said_string_trimmer: drop "... said: " and "...: " prefixes
-// until the text fits, else cut it.
-std::string SaidTrim(std::string s, size_t max) {
-  static const RE2 said(R"(^.* said: )");
-  static const RE2 colon(R"(^.*?: *)");
-  while (s.size() > max) {
-    if (RE2::Replace(&s, said, "")) continue;
-    if (s.find(':') != std::string::npos && RE2::Replace(&s, colon, "")) continue;
-    s = s.substr(0, max - 3) + "...";
-    break;
-  }
-  return s;
-}
-
 // Domain part as pflogsumm takes it: after the first '@' of an address
 // with a non-empty local part; the whole address otherwise.
 std::string RecipientDomain(const std::string& address) {
@@ -248,6 +234,188 @@ size_t CleanupTailStart(std::string_view rest) {
     if (e - c >= 2 && rest[e - 1] == ';' && rest.compare(e, 7, " from=<") == 0) return s;
   }
   return best;
+}
+
+std::string SaidTrim(std::string s, size_t max) {
+  static const RE2 said(R"(^.* said: )");
+  static const RE2 colon(R"(^.*?: *)");
+  const bool ascii = PrintableAscii(s);
+  while (s.size() > max) {
+    if (ascii) {
+      // ^.* said: is greedy: up to the last " said: ".
+      // (libstdc++'s rfind compares at every byte; find looks for the
+      // first byte with memchr.)
+      size_t last = std::string::npos;
+      for (size_t p = s.find(" said: "); p != std::string::npos; p = s.find(" said: ", p + 1)) {
+        last = p;
+      }
+      if (last != std::string::npos) {
+        s.erase(0, last + 7);
+        continue;
+      }
+      // ^.*?: * is lazy: up to the first ':' and the spaces after it.
+      if (size_t p = s.find(':'); p != std::string::npos) {
+        for (++p; p < s.size() && s[p] == ' ';) ++p;
+        s.erase(0, p);
+        continue;
+      }
+    } else {
+      if (RE2::Replace(&s, said, "")) continue;
+      if (s.find(':') != std::string::npos && RE2::Replace(&s, colon, "")) continue;
+    }
+    s.resize(max - 3);
+    s += "...";
+    break;
+  }
+  return s;
+}
+
+std::optional<std::string_view> AngleField(std::string_view s, std::string_view name_eq) {
+  // The leftmost "name=<" that a non-empty run of non-'>' and a '>' follow.
+  for (size_t p = s.find(name_eq); p != std::string_view::npos; p = s.find(name_eq, p + 1)) {
+    const size_t v = p + name_eq.size();
+    const size_t close = s.find('>', v);
+    if (close == std::string_view::npos) return std::nullopt;  // none further on either
+    if (close > v) return s.substr(v, close - v);
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+bool StartsWithReplyCode(std::string_view s) {  // ^\d{3}<space>
+  return s.size() >= 4 && IsAsciiDigit(s[0]) && IsAsciiDigit(s[1]) && IsAsciiDigit(s[2]) &&
+         s[3] == ' ';
+}
+
+// A non-empty run of bytes not in `stops` from `start`, and whether a stop
+// byte must follow it.
+std::optional<std::string_view> RunFrom(std::string_view s, size_t start, std::string_view stops,
+                                        bool stop_required) {
+  if (start >= s.size()) return std::nullopt;
+  const size_t e = s.find_first_of(stops, start);
+  if (e == start || (stop_required && e == std::string_view::npos)) return std::nullopt;
+  return s.substr(start, e == std::string_view::npos ? std::string_view::npos : e - start);
+}
+
+// ^(?:.*?[:;] )(?:\[[^\]]+\] )?([^;,]+)[;,].*$ -> $1
+std::optional<std::string_view> AfterFirstSeparator(std::string_view s) {
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    if ((s[i] != ':' && s[i] != ';') || s[i + 1] != ' ') continue;
+    const size_t j = i + 2;
+    if (j < s.size() && s[j] == '[') {
+      const size_t k = s.find(']', j + 1);
+      if (k != std::string_view::npos && k > j + 1 && k + 1 < s.size() && s[k + 1] == ' ') {
+        if (auto r = RunFrom(s, k + 2, ";,", true)) return r;
+      }
+    }
+    if (auto r = RunFrom(s, j, ";,", true)) return r;
+  }
+  return std::nullopt;
+}
+
+// ^\d{3} (?:<.+>: )?([^;:]+)[;:]?.*$ -> $1
+std::optional<std::string_view> MailStageReason(std::string_view s) {
+  if (!StartsWithReplyCode(s)) return std::nullopt;
+  if (s.size() > 4 && s[4] == '<') {
+    // The greedy .+ tries the last ">: " first; at least one byte after '<'.
+    for (size_t k = s.rfind(">: "); k != std::string_view::npos && k >= 6;
+         k = k == 0 ? std::string_view::npos : s.rfind(">: ", k - 1)) {
+      if (auto r = RunFrom(s, k + 3, ";:", false)) return r;
+    }
+  }
+  return RunFrom(s, 4, ";:", false);
+}
+
+// ^(?:.*[:;] )?([^,]+).*$ -> $1
+std::optional<std::string_view> AfterLastSeparator(std::string_view s) {
+  for (size_t i = s.size(); i-- > 1;) {
+    if (s[i] == ' ' && (s[i - 1] == ':' || s[i - 1] == ';')) {
+      if (auto r = RunFrom(s, i + 1, ",", false)) return r;
+    }
+  }
+  return RunFrom(s, 0, ",", false);
+}
+
+void ReplaceWith(std::string* s, std::optional<std::string_view> part) {
+  if (part) *s = std::string(*part);
+}
+
+// The RE2 chain that RewriteRejectReason stands for; it runs on text that
+// is not printable ASCII.
+void RewriteRejectReasonRe2(std::string_view stage, std::string* reason) {
+  auto contains = [](const std::string& s, std::string_view lit) {
+    return s.find(lit.data(), 0, lit.size()) != std::string::npos;
+  };
+  if (stage == "RCPT" || stage == "DATA" || stage == "CONNECT") {
+    static const RE2 r1(R"(^(\d{3} <).*?(>:))");
+    static const RE2 r2(R"(^(?:\d{3} \d\.\d\.\d )(Protocol error);.*$)");
+    static const RE2 r3(R"(^(?:.*?[:;] )(?:\[[^\]]+\] )?([^;,]+)[;,].*$)");
+    static const RE2 r4(R"(^((?:Sender|Recipient) address rejected: [^:]+):.*$)");
+    static const RE2 r5(R"((client|Client host|Sender address) .+? blocked)");
+    if (StartsWithReplyCode(*reason) && contains(*reason, ">:")) RE2::Replace(reason, r1, R"(\1\2)");
+    if (contains(*reason, "Protocol error;")) RE2::Replace(reason, r2, R"(\1)");
+    if (contains(*reason, ": ") || contains(*reason, "; ")) RE2::Replace(reason, r3, R"(\1)");
+    if (contains(*reason, " address rejected: ")) RE2::Replace(reason, r4, R"(\1)");
+    if (contains(*reason, " blocked")) RE2::Replace(reason, r5, "blocked");
+  } else if (stage == "MAIL") {
+    static const RE2 m1(R"(^\d{3} (?:<.+>: )?([^;:]+)[;:]?.*$)");
+    RE2::Replace(reason, m1, R"(\1)");
+  } else {
+    static const RE2 o1(R"(^(?:.*[:;] )?([^,]+).*$)");
+    RE2::Replace(reason, o1, R"(\1)");
+  }
+}
+
+}  // namespace
+
+void RewriteRejectReason(std::string_view stage, std::string* reason) {
+  if (!PrintableAscii(*reason)) {
+    RewriteRejectReasonRe2(stage, reason);
+    return;
+  }
+  std::string& r = *reason;
+  if (stage == "RCPT" || stage == "DATA" || stage == "CONNECT") {
+    // ^(\d{3} <).*?(>:) -> $1$2: the text up to the first ">:" after "NNN <" goes.
+    if (StartsWithReplyCode(r) && r.size() > 4 && r[4] == '<') {
+      if (const size_t k = r.find(">:", 5); k != std::string::npos) r.erase(5, k - 5);
+    }
+    // ^(?:\d{3} \d\.\d\.\d )(Protocol error);.*$ -> $1
+    if (StartsWithReplyCode(r) && r.size() >= 25 && IsAsciiDigit(r[4]) && r[5] == '.' &&
+        IsAsciiDigit(r[6]) && r[7] == '.' && IsAsciiDigit(r[8]) && r[9] == ' ' &&
+        r.compare(10, 15, "Protocol error;") == 0) {
+      r = "Protocol error";
+    }
+    ReplaceWith(&r, AfterFirstSeparator(r));
+    // ^((?:Sender|Recipient) address rejected: [^:]+):.*$ -> $1
+    for (const std::string_view p : {"Sender address rejected: ", "Recipient address rejected: "}) {
+      if (r.compare(0, p.size(), p) == 0) {
+        const size_t colon = r.find(':', p.size());
+        if (colon != std::string::npos && colon > p.size()) r.resize(colon);
+        break;
+      }
+    }
+    // (client|Client host|Sender address) .+? blocked -> "blocked", at the
+    // leftmost start (the three words differ at their first byte).
+    for (size_t p = 0; p < r.size(); ++p) {
+      if (r[p] != 'c' && r[p] != 'C' && r[p] != 'S') continue;
+      std::string_view word;
+      for (const std::string_view w : {"client", "Client host", "Sender address"}) {
+        if (r.compare(p, w.size(), w) == 0) word = w;
+      }
+      if (word.empty() || p + word.size() >= r.size() || r[p + word.size()] != ' ') continue;
+      const size_t b = r.find(" blocked", p + word.size() + 2);
+      if (b == std::string::npos) break;  // no later start finds one either
+      r.replace(p, b + 8 - p, "blocked");
+      break;
+    }
+  } else if (stage == "MAIL") {
+    ReplaceWith(&r, MailStageReason(r));
+  } else {
+    ReplaceWith(&r, AfterLastSeparator(r));
+  }
 }
 
 }  // namespace internal
@@ -634,7 +802,7 @@ void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
         } else {
           reason.assign(e.reply.data(), e.reply.size());
         }
-        if (reason.size() > 65) reason = SaidTrim(std::move(reason), 65);
+        if (reason.size() > 65) reason = internal::SaidTrim(std::move(reason), 65);
         DropReplyCode(&reason);
         if (StartsWith(reason, "connect to ")) reason.erase(0, 11);
         ++At(At(data_.deferral_detail, daemon), reason);
@@ -811,60 +979,39 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
     ++At(At(At(table, parsers::RejectStageName(e.reject_stage)), e.reply), domain_scratch_);
     return;
   }
-  // Each RE2 below runs only when the text holds what the pattern needs
-  // (the literal checks are necessary conditions, so results are the same).
   auto contains = [](const std::string& s, std::string_view lit) {
     return s.find(lit.data(), 0, lit.size()) != std::string::npos;
   };
-  auto digits3 = [](const std::string& s) {
-    return s.size() >= 4 && std::isdigit(static_cast<unsigned char>(s[0])) &&
-           std::isdigit(static_cast<unsigned char>(s[1])) &&
-           std::isdigit(static_cast<unsigned char>(s[2])) && s[3] == ' ';
-  };
   std::string reason = rest;
-  if (stage == "RCPT" || stage == "DATA" || stage == "CONNECT") {
-    static const RE2 r1(R"(^(\d{3} <).*?(>:))");
-    static const RE2 r2(R"(^(?:\d{3} \d\.\d\.\d )(Protocol error);.*$)");
-    static const RE2 r3(R"(^(?:.*?[:;] )(?:\[[^\]]+\] )?([^;,]+)[;,].*$)");
-    static const RE2 r4(R"(^((?:Sender|Recipient) address rejected: [^:]+):.*$)");
-    static const RE2 r5(R"((client|Client host|Sender address) .+? blocked)");
-    if (digits3(reason) && reason.size() > 4 && reason[4] == '<' && contains(reason, ">:")) {
-      RE2::Replace(&reason, r1, R"(\1\2)");
-    }
-    if (digits3(reason) && contains(reason, "Protocol error;")) {
-      RE2::Replace(&reason, r2, R"(\1)");
-    }
-    if (contains(reason, ": ") || contains(reason, "; ")) RE2::Replace(&reason, r3, R"(\1)");
-    if (StartsWith(reason, "Sender address rejected: ") ||
-        StartsWith(reason, "Recipient address rejected: ")) {
-      RE2::Replace(&reason, r4, R"(\1)");
-    }
-    if (contains(reason, " blocked")) RE2::Replace(&reason, r5, "blocked");
-  } else if (stage == "MAIL") {
-    static const RE2 m1(R"(^\d{3} (?:<.+>: )?([^;:]+)[;:]?.*$)");
-    RE2::Replace(&reason, m1, R"(\1)");
-  } else {
-    static const RE2 o1(R"(^(?:.*[:;] )?([^,]+).*$)");
-    RE2::Replace(&reason, o1, R"(\1)");
-  }
+  internal::RewriteRejectReason(stage, &reason);
   static const RE2 to1(R"(to=<([^>]+)>)");
   static const RE2 to2(R"(\d{3} <([^>]+)>: User unknown )");
   static const RE2 to3(R"(to=<(.*?)(?:[, ]|$))");
   static const RE2 from1(R"(from=<([^>]+)>)");
   std::string to, from;
   const bool has_to = contains(rest, "to=<");
-  if (!(has_to && RE2::PartialMatch(rest, to1, &to)) &&
+  std::optional<std::string_view> to_field, from_field;
+  if (ascii) {
+    to_field = internal::AngleField(rest, "to=<");
+    from_field = internal::AngleField(rest, "from=<");
+  }
+  if (to_field) {
+    to.assign(to_field->data(), to_field->size());
+  } else if (!(!ascii && has_to && RE2::PartialMatch(rest, to1, &to)) &&
       !(contains(rest, ">: User unknown ") && RE2::PartialMatch(rest, to2, &to)) &&
       !(has_to && RE2::PartialMatch(rest, to3, &to))) {
     to = "<>";
   }
   if (options_.ignore_case) to = Lower(to);
-  if (!contains(rest, "from=<") || !RE2::PartialMatch(rest, from1, &from)) from = "<>";
+  if (from_field) {
+    from.assign(from_field->data(), from_field->size());
+  } else if (ascii || !contains(rest, "from=<") || !RE2::PartialMatch(rest, from1, &from)) {
+    from = "<>";
+  }
   if (options_.srs_mung) from = SrsMung(from);
   from = VerpMung(from, options_.verp_mung);
   if (options_.ignore_case) from = Lower(from);
 
-  static const RE2 recipient_reason(R"(^(Recipient address rejected:|User unknown( |$)))");
   static const RE2 pipelining(R"(^.*?\d{3} (Improper use of SMTP command pipelining);.*$)");
   static const RE2 size(R"(^.*?\d{3} (Message size exceeds fixed limit);.*$)");
   static const RE2 config(R"(^.*?\d{3} (Server configuration (?:error|problem));.*$)");
@@ -872,9 +1019,8 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
   if (StartsWith(reason, "Sender address rejected:")) {
     key = from;
     if (options_.rej_add_to) absl::StrAppend(&key, "  (", to, ")");
-  } else if ((StartsWith(reason, "Recipient address rejected:") ||
-              StartsWith(reason, "User unknown")) &&
-             RE2::PartialMatch(reason, recipient_reason)) {
+  } else if (StartsWith(reason, "Recipient address rejected:") || reason == "User unknown" ||
+             StartsWith(reason, "User unknown ")) {  // ^(Recipient address rejected:|User unknown( |$))
     key = to;
     if (options_.rej_add_from) absl::StrAppend(&key, "  (", from, ")");
   } else if (contains(reason, "Improper use of SMTP command pipelining;") &&
@@ -1015,7 +1161,7 @@ void Summary::AddRecord(const MessageRecord& m) {
         AddTraffic(when, &TrafficCounts::bounced);
         std::string& reason = text_scratch_;
         reason.assign(r.reply);
-        if (reason.size() > 66) reason = SaidTrim(std::move(reason), 66);
+        if (reason.size() > 66) reason = internal::SaidTrim(std::move(reason), 66);
         DropReplyCode(&reason);
         ++At(At(data_.bounce_detail, options_.ignore_case ? Lower(r.relay) : r.relay), reason);
         ++At(data_.bounce_reasons, r.reason.empty() ? "other" : std::string_view(r.reason));
@@ -1025,7 +1171,7 @@ void Summary::AddRecord(const MessageRecord& m) {
         expired = true;
         std::string& reason = text_scratch_;
         reason.assign(r.reply);
-        if (reason.size() > 66) reason = SaidTrim(std::move(reason), 66);
+        if (reason.size() > 66) reason = internal::SaidTrim(std::move(reason), 66);
         DropReplyCode(&reason);
         ++At(At(data_.expired_detail, RecipientDomain(NormalizeAddress(r.address))), reason);
         break;

@@ -359,6 +359,22 @@ struct CleanupParts {
 std::optional<CleanupParts> MatchCleanupParts(std::string_view msg);
 // Where ( from \S+?)?; from=<.*$ first matches in `rest`; npos if nowhere.
 size_t CleanupTailStart(std::string_view rest);
+// pflogsumm's said_string_trimmer: while `s` is over `max`, drop ^.* said:
+// or else ^.*?: * from its front; cut to max-3 characters plus "..." when
+// neither is left.
+std::string SaidTrim(std::string s, size_t max);
+// pflogsumm's rewriting of a reject's reason (the text after "from
+// CLIENT: ") for its SMTP stage: for RCPT, DATA and CONNECT
+//   ^(\d{3} <).*?(>:) -> $1$2, ^(?:\d{3} \d\.\d\.\d )(Protocol error);.*$ -> $1,
+//   ^(?:.*?[:;] )(?:\[[^\]]+\] )?([^;,]+)[;,].*$ -> $1,
+//   ^((?:Sender|Recipient) address rejected: [^:]+):.*$ -> $1,
+//   (client|Client host|Sender address) .+? blocked -> blocked;
+// for MAIL ^\d{3} (?:<.+>: )?([^;:]+)[;:]?.*$ -> $1; else
+// ^(?:.*[:;] )?([^,]+).*$ -> $1. Any text (RE2 runs where it is not
+// printable ASCII).
+void RewriteRejectReason(std::string_view stage, std::string* reason);
+// The first match of `name_eq`([^>]+)> in `s` ("to=<", "from=<"): $1.
+std::optional<std::string_view> AngleField(std::string_view s, std::string_view name_eq);
 }  // namespace internal
 
 }  // namespace mailgauge::analyzer

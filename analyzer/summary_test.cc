@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include <tuple>
 
 #include <cmath>
 #include <random>
@@ -527,7 +528,9 @@ std::vector<std::string> MatcherInputs() {
       " from ", ": ", ";", "; from=<", " from=<", "reject: ", "reject_warning: ", "hold: ",
       "discard: ", "milter-reject: ", "warning: ", "header ", "body ", "END-OF-MESSAGE ", "x",
       "_", "-", " ", "[", "]", ".", "..", ".com", ".co.uk", "ab", "abc", "RCPT", "<", ">",
-      "\t", "\x7f"};
+      "\t", "\x7f", " said: ", ">: ", ">:", "to=<", ",", ", ", "; ", ":", "550 ", "5.1.1 ",
+      "Recipient address rejected: ", "Sender address rejected: ", "Protocol error;", "client ",
+      "Client host ", "Sender address ", " blocked", "[1.2.3.4] ", "User unknown"};
   std::mt19937 rng(11);
   std::vector<std::string> out;
   for (const std::string& b : base) {
@@ -613,6 +616,128 @@ TEST(SummaryMatchersTest, AgreeWithTheirRe2Patterns) {
   EXPECT_GT(parts_matched, 1000u);
   EXPECT_GT(cleanup_matched, 100u);
   EXPECT_GT(collapsed, 1000u);
+}
+
+// The RE2 patterns that internal::RewriteRejectReason, SaidTrim and
+// AngleField stand for, as pflogsumm applies them.
+std::string RejectReasonByRe2(const std::string& stage, std::string reason) {
+  static const RE2 r1(R"(^(\d{3} <).*?(>:))");
+  static const RE2 r2(R"(^(?:\d{3} \d\.\d\.\d )(Protocol error);.*$)");
+  static const RE2 r3(R"(^(?:.*?[:;] )(?:\[[^\]]+\] )?([^;,]+)[;,].*$)");
+  static const RE2 r4(R"(^((?:Sender|Recipient) address rejected: [^:]+):.*$)");
+  static const RE2 r5(R"((client|Client host|Sender address) .+? blocked)");
+  static const RE2 m1(R"(^\d{3} (?:<.+>: )?([^;:]+)[;:]?.*$)");
+  static const RE2 o1(R"(^(?:.*[:;] )?([^,]+).*$)");
+  if (stage == "RCPT" || stage == "DATA" || stage == "CONNECT") {
+    for (const RE2* re : {&r1, &r2, &r3, &r4}) {
+      RE2::Replace(&reason, *re, re == &r1 ? R"(\1\2)" : R"(\1)");
+    }
+    RE2::Replace(&reason, r5, "blocked");
+  } else if (stage == "MAIL") {
+    RE2::Replace(&reason, m1, R"(\1)");
+  } else {
+    RE2::Replace(&reason, o1, R"(\1)");
+  }
+  return reason;
+}
+
+std::string SaidTrimByRe2(std::string s, size_t max) {
+  static const RE2 said(R"(^.* said: )");
+  static const RE2 colon(R"(^.*?: *)");
+  while (s.size() > max) {
+    if (RE2::Replace(&s, said, "")) continue;
+    if (RE2::Replace(&s, colon, "")) continue;
+    return s.substr(0, max - 3) + "...";
+  }
+  return s;
+}
+
+TEST(SummaryMatchersTest, RejectReasonsAndTrimsAgreeWithRe2) {
+  static const RE2 to1(R"(to=<([^>]+)>)");
+  static const RE2 from1(R"(from=<([^>]+)>)");
+  size_t checked = 0, changed = 0, trimmed = 0, fields = 0;
+  for (const std::string& msg : MatcherInputs()) {
+    // The reason text as AddReject has it, and the whole message.
+    const auto parts = internal::MatchRejectParts(msg);
+    for (const std::string& text :
+         {msg, parts ? std::string(parts->rest) : msg.substr(msg.size() / 2)}) {
+      for (const char* stage : {"RCPT", "MAIL", "HELO"}) {  // DATA, CONNECT as RCPT
+        std::string got = text;
+        internal::RewriteRejectReason(stage, &got);
+        const std::string want = RejectReasonByRe2(stage, text);
+        ASSERT_EQ(want, got) << stage << " " << text;
+        ++checked;
+        if (want != text) ++changed;
+      }
+      for (const size_t max : {20u, 65u, 66u}) {
+        const std::string want = SaidTrimByRe2(text, max);
+        ASSERT_EQ(want, internal::SaidTrim(text, max)) << text;
+        if (want != text && want.size() > 3 && want.compare(want.size() - 3, 3, "...") != 0) {
+          ++trimmed;
+        }
+      }
+      if (!Printable(text)) continue;
+      for (const auto& [name, re] : {std::pair<const char*, const RE2*>{"to=<", &to1},
+                                     std::pair<const char*, const RE2*>{"from=<", &from1}}) {
+        std::string want;
+        const bool matched = RE2::PartialMatch(text, *re, &want);
+        const auto got = internal::AngleField(text, name);
+        ASSERT_EQ(matched, got.has_value()) << name << " " << text;
+        if (matched) {
+          EXPECT_EQ(want, *got) << text;
+          ++fields;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 300000u);
+  EXPECT_GT(changed, 50000u);
+  EXPECT_GT(trimmed, 10000u);
+  EXPECT_GT(fields, 10000u);
+}
+
+TEST(SummaryMatchersTest, RejectReasonCases) {
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"RCPT", "554 5.7.1 <x@example.org>: Relay access denied; from=<a@b> to=<x@example.org>",
+       "Relay access denied"},
+      {"RCPT",
+       "550 5.1.1 <x@example.org>: Recipient address rejected: User unknown in local "
+       "recipient table; from=<a@b>",
+       "Recipient address rejected: User unknown in local recipient table"},
+      {"RCPT", "450 4.1.2 <x@e.org>: Recipient address rejected: Domain not found: x; from=<>",
+       "Recipient address rejected: Domain not found"},
+      {"RCPT",
+       "550 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org; "
+       "from=<a@b>",
+       "blocked using zen.spamhaus.org"},
+      {"CONNECT", "554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: Access denied; proto=SMTP",
+       "Client host rejected: Access denied"},
+      {"DATA", "503 5.5.0 <DATA>: Data command rejected: Improper use of SMTP command "
+               "pipelining; from=<a@b>",
+       "Data command rejected: Improper use of SMTP command pipelining"},
+      {"MAIL", "553 5.1.8 <a@nowhere.invalid>: Sender address rejected: Domain not found; from=<>",
+       "5.1.8 <a@nowhere.invalid>"},
+      {"MAIL", "553 <a@nowhere.invalid>: Sender address rejected: Domain not found; from=<>",
+       "Sender address rejected"},
+      {"MAIL", "552 5.3.4 Message size exceeds fixed limit; proto=ESMTP",
+       "5.3.4 Message size exceeds fixed limit"},
+      {"VRFY", "502 5.5.1 VRFY command is disabled, proto=SMTP", "502 5.5.1 VRFY command is disabled"},
+  };
+  for (const auto& [stage, text, want] : cases) {
+    std::string got = text;
+    internal::RewriteRejectReason(stage, &got);
+    EXPECT_EQ(want, got) << stage << " " << text;
+    EXPECT_EQ(RejectReasonByRe2(stage, text), got) << stage << " " << text;
+  }
+  EXPECT_EQ("Host not found", internal::SaidTrim(
+                                  "host mx.example.org[192.0.2.1] said: 550 5.1.1 x said: "
+                                  "Host not found",
+                                  20));
+  EXPECT_EQ("Connection refused", internal::SaidTrim("connect to mx.example.org[192.0.2.1]:25: "
+                                                     "Connection refused",
+                                                     20));
+  EXPECT_EQ("abcdefghijklmnopq...", internal::SaidTrim(std::string(30, 'a').replace(1, 16,
+                                                       "bcdefghijklmnopq"), 20));
 }
 
 TEST(SummaryMatchersTest, CollapsedDomainCases) {
