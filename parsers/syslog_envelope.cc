@@ -580,6 +580,13 @@ void EnvelopeParser::ApplyTime(const EnvelopeTime& f, LogLine* out) {
     out->time = Timestamp();
     return;
   }
+  const EnvelopeTime& l = last_time_fields_;
+  if (f.second == l.second && f.minute == l.minute && f.hour == l.hour && f.day == l.day &&
+      f.micros == l.micros && f.month == l.month && f.year == l.year && f.kind == l.kind &&
+      f.has_offset == l.has_offset && f.offset == l.offset) {
+    out->time = last_time_;
+    return;
+  }
   // Classic lines get their year here, so that a line rejected by Scan()
   // does not move the year state.
   const int year = f.kind == EnvelopeTime::Kind::kClassic ? YearForMonth(f.month)
@@ -598,6 +605,8 @@ void EnvelopeParser::ApplyTime(const EnvelopeTime& f, LogLine* out) {
   out->time.unix_micros = unix_seconds * 1000000 + f.micros;
   out->time.utc_offset_seconds = offset;
   if (!f.has_offset) last_unix_seconds_ = unix_seconds;
+  last_time_fields_ = f;
+  last_time_ = out->time;
 }
 
 }  // namespace mailgauge::parsers

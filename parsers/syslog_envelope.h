@@ -176,6 +176,11 @@ class EnvelopeParser {
   // The last date converted to days since the epoch.
   int64_t last_date_key_ = INT64_MIN;
   int64_t last_days_ = 0;
+  // The last time applied and its result: busy logs write many lines in
+  // one second, and the same fields give the same instant (ApplyTime's
+  // state moves only when the fields change).
+  EnvelopeTime last_time_fields_;
+  Timestamp last_time_;
   const char* last_error_ = "";
 };
 

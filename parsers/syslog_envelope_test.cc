@@ -176,6 +176,34 @@ TEST(SyslogEnvelopeTest, RepeatedHourAtFallBackIsOrderedByStream) {
             MustParse(again, lines[1]).time.ToRfc3339());
 }
 
+TEST(SyslogEnvelopeTest, LinesOfOneSecondShareTheirInstant) {
+  // Busy logs write many lines with one timestamp (the parser reuses the
+  // last conversion): each line again, in the repeated hour too, and over
+  // New Year, gives the instant its first copy had.
+  EnvelopeParser parser(Options(Zone("America/New_York"), At(2027, 1, 2)));
+  const char* lines[] = {
+      "Nov  1 01:30:00 h postfix/qmgr[1]: b",  // EDT, first pass
+      "Nov  1 01:00:05 h postfix/qmgr[1]: d",  // EST, second pass
+      "Nov  1 01:30:00 h postfix/qmgr[1]: e",  // EST
+      "Dec 31 23:59:59 h postfix/qmgr[1]: f",
+      "Jan  1 00:00:00 h postfix/qmgr[1]: g",  // a new year
+      "Dec 31 23:59:59 h postfix/qmgr[1]: h",  // a straggler: the year before
+  };
+  const int32_t offsets[] = {-14400, -18000, -18000, -18000, -18000, -18000};
+  int64_t instants[6];
+  for (int i = 0; i < 6; ++i) {
+    const LogLine first = MustParse(parser, lines[i]);
+    const LogLine again = MustParse(parser, lines[i]);
+    EXPECT_EQ(offsets[i], first.time.utc_offset_seconds) << lines[i];
+    EXPECT_EQ(first.time.unix_micros, again.time.unix_micros) << lines[i];
+    EXPECT_EQ(first.time.utc_offset_seconds, again.time.utc_offset_seconds) << lines[i];
+    instants[i] = first.time.unix_micros;
+  }
+  EXPECT_EQ(instants[0] + 3600 * int64_t{1000000}, instants[2]);  // 01:30 EDT, then EST
+  EXPECT_EQ(instants[3], instants[5]);
+  EXPECT_EQ(instants[3] + 1000000, instants[4]);
+}
+
 TEST(SyslogEnvelopeTest, SkippedHourAtSpringForwardStillParses) {
   // 2026-03-08 02:30 does not exist in New York.
   EnvelopeParser parser(Options(Zone("America/New_York"), At(2026, 11, 2)));

@@ -1,6 +1,7 @@
 #include "parsers/postfix/event.h"
 
 #include <array>
+#include <cstdint>
 
 namespace mailgauge::parsers {
 namespace {
@@ -57,16 +58,38 @@ constexpr DaemonEntry kDaemonNames[] = {
     {"policyd-spf", Daemon::kPolicySpf},
 };
 
+constexpr size_t kDaemonNameCount = sizeof(kDaemonNames) / sizeof(kDaemonNames[0]);
+static_assert(kDaemonNameCount <= 64, "candidates are a 64-bit set");
+
+// The table entries whose name has a given length (up to 31) and first
+// byte, as a bit set: one or two candidates for any name.
+struct DaemonIndex {
+  uint64_t by_length[32] = {};
+  uint64_t by_first[256] = {};
+};
+constexpr DaemonIndex MakeDaemonIndex() {
+  DaemonIndex index;
+  for (size_t i = 0; i < kDaemonNameCount; ++i) {
+    const std::string_view n = kDaemonNames[i].name;
+    index.by_length[n.size()] |= uint64_t{1} << i;
+    index.by_first[static_cast<unsigned char>(n[0])] |= uint64_t{1} << i;
+  }
+  return index;
+}
+constexpr DaemonIndex kDaemonIndex = MakeDaemonIndex();
+
 }  // namespace
 
 Daemon DaemonFromName(std::string_view name) {
-  // Called once per line: compare the length and first byte before the
-  // bytes (the common daemons come first in the table).
-  if (name.empty()) return Daemon::kOther;
-  for (const DaemonEntry& e : kDaemonNames) {
-    if (e.name.size() == name.size() && e.name[0] == name[0] && e.name == name) {
-      return e.daemon;
-    }
+  // Called once per line: only the entries of the same length and first
+  // byte are compared.
+  if (name.empty() || name.size() >= 32) return Daemon::kOther;
+  uint64_t candidates = kDaemonIndex.by_length[name.size()] &
+                        kDaemonIndex.by_first[static_cast<unsigned char>(name[0])];
+  while (candidates != 0) {
+    const DaemonEntry& e = kDaemonNames[__builtin_ctzll(candidates)];
+    if (e.name == name) return e.daemon;
+    candidates &= candidates - 1;
   }
   return Daemon::kOther;
 }

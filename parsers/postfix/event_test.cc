@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <new>
+#include <string>
 
 #include "gtest/gtest.h"
 
@@ -49,8 +50,17 @@ TEST(EventTest, DaemonFromNameKnowsEveryNameAndNothingElse) {
     EXPECT_EQ(daemon, DaemonFromName(DaemonName(daemon))) << DaemonName(daemon);
   }
   EXPECT_EQ(Daemon::kQmgr, DaemonFromName("nqmgr"));
+  EXPECT_EQ(Daemon::kQmgr, DaemonFromName("oqmgr"));
   EXPECT_EQ(Daemon::kBounce, DaemonFromName("defer"));
+  EXPECT_EQ(Daemon::kBounce, DaemonFromName("trace"));
+  EXPECT_EQ(Daemon::kError, DaemonFromName("retry"));
+  EXPECT_EQ(Daemon::kPostlog, DaemonFromName("postlogd"));
+  EXPECT_EQ(Daemon::kPolicySpf, DaemonFromName("policyd-spf"));
   EXPECT_EQ(Daemon::kOther, DaemonFromName(""));
+  EXPECT_EQ(Daemon::kOther, DaemonFromName("smtp_"));
+  EXPECT_EQ(Daemon::kOther, DaemonFromName("s"));
+  EXPECT_EQ(Daemon::kOther, DaemonFromName(std::string(31, 's')));
+  EXPECT_EQ(Daemon::kOther, DaemonFromName(std::string(300, 's')));
   EXPECT_EQ(Daemon::kOther, DaemonFromName("smtpdx"));
   EXPECT_EQ(Daemon::kOther, DaemonFromName("Smtpd"));
   EXPECT_EQ(Daemon::kOther, DaemonFromName("dovecot"));

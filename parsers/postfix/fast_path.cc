@@ -1,5 +1,7 @@
 #include "parsers/postfix/fast_path.h"
 
+#include <array>
+#include <cstdint>
 #include <cstring>
 
 #include "parsers/postfix/pattern_table.h"
@@ -10,19 +12,35 @@ namespace {
 
 using sv = std::string_view;
 
-bool StartsWith(sv s, sv prefix) { return s.substr(0, prefix.size()) == prefix; }
-bool EndsWith(sv s, sv suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+// Bounds known, so a constant-length memcmp is a load or two (substr
+// would check and could throw).
+inline bool StartsWith(sv s, sv prefix) {
+  return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+inline bool EndsWith(sv s, sv suffix) {
+  return s.size() >= suffix.size() &&
+         std::memcmp(s.data() + s.size() - suffix.size(), suffix.data(), suffix.size()) == 0;
 }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+
+// Byte classes, one table lookup each: white space with \v (kSpace), RE2's
+// \s ([\t\n\f\r ], no \v: kRe2Space), and what ends a plain field value
+// ([,<>"] and kSpace: kNotPlain).
+enum : uint8_t { kSpace = 1, kRe2Space = 2, kNotPlain = 4 };
+constexpr std::array<uint8_t, 256> MakeByteClasses() {
+  std::array<uint8_t, 256> t{};
+  for (const unsigned char c : {' ', '\t', '\n', '\r', '\f'}) t[c] = kSpace | kRe2Space | kNotPlain;
+  t[static_cast<unsigned char>('\v')] = kSpace | kNotPlain;
+  for (const unsigned char c : {',', '<', '>', '"'}) t[c] = kNotPlain;
+  return t;
 }
-// RE2's \s exactly ([\t\n\f\r ], no \v): for fields the fast path fills
-// rather than declines on. IsSpace (with \v) is for declining: safe either way.
-bool IsRe2Space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
+constexpr std::array<uint8_t, 256> kByteClasses = MakeByteClasses();
+inline bool Is(char c, uint8_t cls) { return kByteClasses[static_cast<unsigned char>(c)] & cls; }
+
+bool IsSpace(char c) { return Is(c, kSpace); }
+// RE2's \s exactly: for fields the fast path fills rather than declines on.
+// IsSpace (with \v) is for declining: safe either way.
+bool IsRe2Space(char c) { return Is(c, kRe2Space); }
 bool HasRe2Space(sv s) {
   for (char c : s) {
     if (IsRe2Space(c)) return true;
@@ -50,9 +68,14 @@ bool AllDigits(sv s) {
 
 // \d+(?:\.\d+)?
 bool IsSeconds(sv s) {
-  const size_t dot = s.find('.');
-  if (dot == sv::npos) return AllDigits(s);
-  return AllDigits(s.substr(0, dot)) && AllDigits(s.substr(dot + 1));
+  size_t i = 0;
+  while (i < s.size() && IsDigit(s[i])) ++i;
+  if (i == 0) return false;
+  if (i == s.size()) return true;
+  if (s[i] != '.') return false;
+  const size_t frac = ++i;
+  while (i < s.size() && IsDigit(s[i])) ++i;
+  return i > frac && i == s.size();
 }
 
 // [245]\.\d{1,3}\.\d{1,3}
@@ -67,7 +90,7 @@ bool IsDsn(sv s) {
 // A value of an unknown or relay field: [^,<>"\s]*
 bool IsPlainValue(sv s) {
   for (char c : s) {
-    if (c == ',' || c == '<' || c == '>' || c == '"' || IsSpace(c)) return false;
+    if (Is(c, kNotPlain)) return false;
   }
   return true;
 }
