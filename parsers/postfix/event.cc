@@ -95,11 +95,18 @@ Daemon DaemonFromName(std::string_view name) {
 }
 
 std::string_view DaemonName(Daemon d) {
-  if (d == Daemon::kUnknown) return "unknown";
-  for (const DaemonEntry& e : kDaemonNames) {
-    if (e.daemon == d) return e.name;
-  }
-  return "other";
+  // The canonical names by value: the first table entry of each daemon.
+  static constexpr auto kNames = [] {
+    std::array<std::string_view, static_cast<size_t>(Daemon::kNumDaemons)> names{};
+    for (const DaemonEntry& e : kDaemonNames) {
+      std::string_view& n = names[static_cast<size_t>(e.daemon)];
+      if (n.empty()) n = e.name;
+    }
+    names[static_cast<size_t>(Daemon::kUnknown)] = "unknown";
+    return names;
+  }();
+  const size_t i = static_cast<size_t>(d);
+  return i < kNames.size() && !kNames[i].empty() ? kNames[i] : "other";
 }
 
 std::string_view EventKindName(EventKind k) {

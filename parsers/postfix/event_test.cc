@@ -50,6 +50,10 @@ TEST(EventTest, DaemonFromNameKnowsEveryNameAndNothingElse) {
     EXPECT_EQ(daemon, DaemonFromName(DaemonName(daemon))) << DaemonName(daemon);
   }
   EXPECT_EQ(Daemon::kQmgr, DaemonFromName("nqmgr"));
+  EXPECT_EQ("unknown", DaemonName(Daemon::kUnknown));
+  EXPECT_EQ("other", DaemonName(Daemon::kOther));
+  EXPECT_EQ("qmgr", DaemonName(Daemon::kQmgr));
+  EXPECT_EQ("bounce", DaemonName(Daemon::kBounce));
   EXPECT_EQ(Daemon::kQmgr, DaemonFromName("oqmgr"));
   EXPECT_EQ(Daemon::kBounce, DaemonFromName("defer"));
   EXPECT_EQ(Daemon::kBounce, DaemonFromName("trace"));
