@@ -608,6 +608,85 @@ int TakeWhatsup(sv s, Event* e) {
   return 1;
 }
 
+// smtpd: [QID: |NOQUEUE: ](lost connection|timeout|too many errors) after
+// COMMAND[ (N bytes)] from CLIENT   (smtpd_patterns.cc, the session rows)
+bool ParseSmtpdSessionEnd(sv message, Event* e) {
+  EventKind kind;
+  auto take_phrase = [&kind](sv* rest) {
+    for (const auto& [phrase, k] : {std::pair<sv, EventKind>{"lost connection after ", EventKind::kLostConnection},
+                                    {"timeout after ", EventKind::kTimeout},
+                                    {"too many errors after ", EventKind::kTooManyErrors}}) {
+      if (StartsWith(*rest, phrase)) {
+        rest->remove_prefix(phrase.size());
+        kind = k;
+        return true;
+      }
+    }
+    return false;
+  };
+  sv rest = message;
+  sv qid;
+  bool has_qid = false;
+  if (!take_phrase(&rest)) {
+    if (StartsWith(message, "NOQUEUE: ")) {
+      rest = message.substr(9);
+    } else {
+      if (!TakeQueueId(message, &qid, &rest)) return false;
+      has_qid = true;
+    }
+    if (!take_phrase(&rest)) return false;
+  }
+  // (?P<last_command>[A-Z][A-Z-]*)(?: \((?P<size>[0-9]+) bytes\))? from
+  size_t n = 0;
+  while (n < rest.size() && ((rest[n] >= 'A' && rest[n] <= 'Z') || (n > 0 && rest[n] == '-'))) ++n;
+  if (n == 0) return false;
+  const sv command = rest.substr(0, n);
+  rest.remove_prefix(n);
+  int64_t size = -1;
+  if (StartsWith(rest, " (")) {
+    size_t d = 2;
+    int64_t v = 0;
+    while (d < rest.size() && IsDigit(rest[d]) && d < 2 + 18) v = v * 10 + (rest[d++] - '0');
+    if (d == 2 || !StartsWith(rest.substr(d), " bytes)")) return false;  // tables decide
+    size = v;
+    rest.remove_prefix(d + 7);
+  }
+  if (!StartsWith(rest, " from ")) return false;
+  rest.remove_prefix(6);
+  if (!TakeClient(&rest, e) || !rest.empty()) return false;
+  e->kind = kind;
+  if (has_qid) e->queue_id = qid;
+  e->last_command = command;
+  if (size >= 0) e->size = size;
+  return true;
+}
+
+// smtpd: warning: CLIENT: SASL METHOD authentication failed: TEXT[,
+// sasl_username=USER]   (smtpd_patterns.cc, the SASL row)
+bool ParseSmtpdSaslFailed(sv message, Event* e) {
+  if (!StartsWith(message, "warning: ")) return false;
+  sv rest = message.substr(9);
+  if (!TakeClientBeforeColon(&rest, e) || !StartsWith(rest, ": SASL ")) return false;
+  rest.remove_prefix(7);
+  const sv method = TakeToken(&rest);
+  if (method.empty() || HasSpace(method) || !StartsWith(rest, " authentication failed: ")) {
+    return false;
+  }
+  rest.remove_prefix(24);
+  // (?P<detail>.*?)(?:, sasl_username=(?P<sasl_username>.*))?$: the detail
+  // ends at the first ", sasl_username=".
+  const size_t user = rest.find(", sasl_username=");
+  e->kind = EventKind::kSaslFailed;
+  e->sasl_method = method;
+  if (user == sv::npos) {
+    e->detail = rest;
+  } else {
+    e->detail = rest.substr(0, user);
+    e->sasl_username = rest.substr(user + 16);
+  }
+  return true;
+}
+
 // smtpd: NOQUEUE|QID: reject: STAGE from CLIENT: REPLY[; from=<> to=<>
 // proto= helo=<>]   (smtpd_patterns.cc, MG_ACTION_ROW("reject|abort", ...))
 bool ParseSmtpdReject(sv message, Event* e) {
@@ -790,7 +869,8 @@ bool FastParse(Daemon daemon, std::string_view message, Event* e) {
       break;
     case Daemon::kSmtpd:
       ok = ParseSmtpd(message, e) || ParseSmtpdTls(message, e) ||
-           ParseSmtpdReject(message, e);
+           ParseSmtpdReject(message, e) || ParseSmtpdSessionEnd(message, e) ||
+           ParseSmtpdSaslFailed(message, e);
       break;
     case Daemon::kPostscreen:
       ok = ParsePostscreen(message, e);

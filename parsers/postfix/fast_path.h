@@ -3,7 +3,8 @@
 // server's log, so the hot path needs no regular expression: delivery lines
 // of every agent, qmgr from=/removed, cleanup message-id=, smtpd
 // connect/client=/disconnect, TLS summaries (smtpd "established from", smtp
-// and lmtp "established to"), smtpd NOQUEUE/QID rejects, postscreen
+// and lmtp "established to"), smtpd NOQUEUE/QID rejects, smtpd "lost
+// connection|timeout|too many errors after" and SASL failures, postscreen
 // CONNECT/PASS/DNSBL rank/DISCONNECT, and bounce notifications. FastParse
 // dispatches on the daemon, then on the first bytes of the message. They are
 // an optimisation of the pattern tables, never a second definition: each

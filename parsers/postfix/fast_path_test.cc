@@ -51,6 +51,17 @@ TEST(FastPathTest, AgreesWithTheTablesOnEverySample) {
 TEST(FastPathTest, AgreesOnTrickyVariants) {
   const std::vector<std::pair<Daemon, const char*>> lines = {
       {Daemon::kSmtp, "4B0C72A1F3: to=<a@b>, relay=x[1.2.3.4]:25, conn_use=2, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as ABC)"},
+      {Daemon::kSmtpd, "lost connection after DATA (99999999999999999999 bytes) from a[1.2.3.4]"},
+      {Daemon::kSmtpd, "lost connection after DATA (12 bytes)from a[1.2.3.4]"},
+      {Daemon::kSmtpd, "lost connection after DATA from a[1.2.3.4]:"},
+      {Daemon::kSmtpd, "lost connection after D-A from a[1.2.3.4] "},
+      {Daemon::kSmtpd, "XYZ: lost connection after RCPT from a[1.2.3.4]"},
+      {Daemon::kSmtpd, "NOQUEUE: timeout after -X from a[1.2.3.4]"},
+      {Daemon::kSmtpd, "warning: a[1.2.3.4]: SASL LOGIN authentication failed: x, sasl_username=y, sasl_username=z"},
+      {Daemon::kSmtpd, "warning: a[1.2.3.4]: SASL LOGIN authentication failed: "},
+      {Daemon::kSmtpd, "warning: a[1.2.3.4]:: SASL LOGIN authentication failed: x"},
+      {Daemon::kSmtpd, "warning: a[1.2.3.4]: SASL LOG\tIN authentication failed: x"},
+      {Daemon::kSmtpd, "warning: a[1.2.3.4]: SASL LOGIN authentication aborted"},
       {Daemon::kSmtp, "4B0C72A1F3: to=<a@b>, relay=x[1.2.3.4]:25, delay=1, delays=0/0/0.5/0.5, tls=may, dsn=2.0.0, status=sent (250 ok)"},
       {Daemon::kSmtp, "4B0C72A1F3: to=<a@b>, relay=x, foo=bar, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 ok)"},
       {Daemon::kSmtp, "4B0C72A1F3: to=<a@b>, relay=x, delay=1, delays=0/0/0.5/0.5, foo=bar, tls=may, dsn=2.0.0, status=sent (250 ok)"},
@@ -227,6 +238,14 @@ TEST(FastPathTest, TakesEachFamily) {
       {Daemon::kPostscreen, "DNSBL rank 3 for [1.2.3.4]:4567"},
       {Daemon::kPostscreen, "DISCONNECT [1.2.3.4]:4567"},
       {Daemon::kBounce, "4B0C72A1F3: sender non-delivery notification: 7D1E23F0A9"},
+      {Daemon::kSmtpd, "lost connection after CONNECT from unknown[192.0.2.9]"},
+      {Daemon::kSmtpd, "NOQUEUE: lost connection after AUTH from unknown[2001:db8::9]:52811"},
+      {Daemon::kSmtpd, "4B0C72A1F3: lost connection after BDAT (81234 bytes) from mx.b[1.2.3.4]"},
+      {Daemon::kSmtpd, "timeout after DATA (4096 bytes) from unknown[192.0.2.9]"},
+      {Daemon::kSmtpd, "too many errors after RCPT from unknown[192.0.2.9]:40022"},
+      {Daemon::kSmtpd, "warning: unknown[192.0.2.9]: SASL LOGIN authentication failed: UGFzc3dvcmQ6"},
+      {Daemon::kSmtpd, "warning: unknown[2001:db8::9]:33012: SASL PLAIN authentication failed: "
+                       "authentication failure, sasl_username=admin@example.com"},
   };
   for (const auto& [daemon, line] : lines) {
     EXPECT_TRUE(CheckAgrees(daemon, line)) << "not taken: " << line;
