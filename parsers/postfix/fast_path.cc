@@ -818,6 +818,76 @@ bool ParsePostscreen(sv message, Event* e) {
   return false;
 }
 
+// The context of postscreen's RCPT reject from `j` to the end of `t`:
+// "; from=<F>, to=<T>, proto=P, helo=<H>" with F and T lazy (.*?), P \S*
+// and H .* up to the last byte, a '>'. Fills `e` when it matches.
+bool TakePostscreenContext(sv t, size_t j, Event* e) {
+  if (t.compare(j, 8, "; from=<") != 0 || t.empty() || t.back() != '>') return false;
+  // The first ">, to=<" (a later one leaves fewer chances to what follows),
+  // then the first ">, proto=" after it from which P and H read.
+  const size_t k = t.find(">, to=<", j + 8);
+  if (k == sv::npos) return false;
+  for (size_t m = t.find(">, proto=", k + 7); m != sv::npos; m = t.find(">, proto=", m + 1)) {
+    const size_t q = m + 9;
+    size_t run_end = q;  // \S* then ", helo=<": the run's last byte is the ','
+    while (run_end < t.size() && !IsRe2Space(t[run_end])) ++run_end;
+    if (run_end == q || run_end >= t.size() || t[run_end - 1] != ',' ||
+        t.compare(run_end, 7, " helo=<") != 0 || run_end + 7 > t.size() - 1) {
+      continue;
+    }
+    e->from = t.substr(j + 8, k - j - 8);
+    e->to = t.substr(k + 7, m - k - 7);
+    e->proto = t.substr(q, run_end - 1 - q);
+    e->helo = t.substr(run_end + 7, t.size() - 1 - (run_end + 7));
+    return true;
+  }
+  return false;
+}
+
+// postscreen: NOQUEUE: reject: RCPT from [ADDR]:PORT: REPLY; from=<F>,
+// to=<T>, proto=P, helo=<H>   (postscreen_patterns.cc, the RCPT row)
+bool ParsePostscreenReject(sv message, Event* e) {
+  if (!StartsWith(message, "NOQUEUE: reject: RCPT from ")) return false;
+  sv rest = message.substr(27);
+  if (!TakePostscreenClient(&rest, e) || !StartsWith(rest, ": ")) return false;
+  rest.remove_prefix(2);
+  // (?P<reply>(?:.*?blocked using (?P<list_name>[^\s;]+))?.*?) before the
+  // context: with the first "blocked using X" when the context follows X
+  // somewhere (a later list could only leave it fewer places), else
+  // without a list; the reply ends where the context first matches.
+  size_t list_at = sv::npos, list_end = 0;
+  for (size_t at = rest.find("blocked using "); at != sv::npos;
+       at = rest.find("blocked using ", at + 1)) {
+    size_t end = at + 14;
+    while (end < rest.size() && rest[end] != ';' && !IsRe2Space(rest[end])) ++end;
+    if (end > at + 14) {
+      list_at = at + 14;
+      list_end = end;
+      break;
+    }
+  }
+  auto context_from = [&](size_t from) {
+    for (size_t j = rest.find("; from=<", from); j != sv::npos; j = rest.find("; from=<", j + 1)) {
+      if (TakePostscreenContext(rest, j, e)) return j;
+    }
+    return sv::npos;
+  };
+  size_t reply_end = sv::npos;
+  bool has_list = false;
+  if (list_at != sv::npos) {
+    reply_end = context_from(list_end);
+    has_list = reply_end != sv::npos;
+  }
+  if (reply_end == sv::npos) reply_end = context_from(0);
+  if (reply_end == sv::npos) return false;
+  e->kind = EventKind::kPostscreenNoqueue;
+  e->action = message.substr(9, 6);
+  e->reject_stage = RejectStageFromWord("RCPT");
+  e->reply = rest.substr(0, reply_end);
+  if (has_list) e->list_name = rest.substr(list_at, list_end - list_at);
+  return true;
+}
+
 // bounce: QID: (sender|postmaster) (non-delivery|delivery status|delay)
 // notification: NEWQID   (bounce_patterns.cc)
 bool ParseBounce(sv message, Event* e) {
@@ -873,7 +943,7 @@ bool FastParse(Daemon daemon, std::string_view message, Event* e) {
            ParseSmtpdSaslFailed(message, e);
       break;
     case Daemon::kPostscreen:
-      ok = ParsePostscreen(message, e);
+      ok = ParsePostscreen(message, e) || ParsePostscreenReject(message, e);
       break;
     case Daemon::kBounce:
       ok = ParseBounce(message, e);

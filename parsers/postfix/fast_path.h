@@ -5,8 +5,9 @@
 // connect/client=/disconnect, TLS summaries (smtpd "established from", smtp
 // and lmtp "established to"), smtpd NOQUEUE/QID rejects, smtpd "lost
 // connection|timeout|too many errors after" and SASL failures, postscreen
-// CONNECT/PASS/DNSBL rank/DISCONNECT, and bounce notifications. FastParse
-// dispatches on the daemon, then on the first bytes of the message. They are
+// CONNECT/PASS/DNSBL rank/DISCONNECT and RCPT rejects, and bounce
+// notifications. FastParse dispatches on the daemon, then on the first bytes
+// of the message. They are
 // an optimisation of the pattern tables, never a second definition: each
 // accepts a line only when it reads it exactly as the table row would
 // (including RE2's \s and its lazy/greedy choices), and declines (returns
