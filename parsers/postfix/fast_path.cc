@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 #include "parsers/postfix/pattern_table.h"
 #include "parsers/postfix/queue_id.h"
@@ -687,6 +688,17 @@ bool ParseSmtpdSaslFailed(sv message, Event* e) {
   return true;
 }
 
+// Where X of the first "blocked using X" in `s` starts and ends, X a
+// non-empty [^\s;]+ (RE2's \s; a '\v' is part of X); {npos, npos} if none.
+std::pair<size_t, size_t> FirstBlockedList(sv s) {
+  for (size_t at = s.find("blocked using "); at != sv::npos; at = s.find("blocked using ", at + 1)) {
+    size_t end = at + 14;
+    while (end < s.size() && s[end] != ';' && !IsRe2Space(s[end])) ++end;
+    if (end > at + 14) return {at + 14, end};
+  }
+  return {sv::npos, sv::npos};
+}
+
 // smtpd: NOQUEUE|QID: reject: STAGE from CLIENT: REPLY[; from=<> to=<>
 // proto= helo=<>]   (smtpd_patterns.cc, MG_ACTION_ROW("reject|abort", ...))
 bool ParseSmtpdReject(sv message, Event* e) {
@@ -716,17 +728,11 @@ bool ParseSmtpdReject(sv message, Event* e) {
   size_t search_from = 0;
   sv list;
   bool has_list = false;
-  for (size_t at = rest.find("blocked using "); at != sv::npos;
-       at = rest.find("blocked using ", at + 1)) {
-    size_t end = at + 14;
-    while (end < rest.size() && rest[end] != ';' && !IsRe2Space(rest[end])) ++end;
-    if (end > at + 14) {
-      list = rest.substr(at + 14, end - at - 14);
-      if (list.find('\v') != sv::npos) return false;  // rare: left to the tables
-      has_list = true;
-      search_from = end;
-      break;
-    }
+  if (const auto [at, end] = FirstBlockedList(rest); at != sv::npos) {
+    list = rest.substr(at, end - at);
+    if (list.find('\v') != sv::npos) return false;  // rare: left to the tables
+    has_list = true;
+    search_from = end;
   }
   size_t reply_end = rest.size();
   for (size_t semi = rest.find(';', search_from); semi != sv::npos;
@@ -855,17 +861,7 @@ bool ParsePostscreenReject(sv message, Event* e) {
   // context: with the first "blocked using X" when the context follows X
   // somewhere (a later list could only leave it fewer places), else
   // without a list; the reply ends where the context first matches.
-  size_t list_at = sv::npos, list_end = 0;
-  for (size_t at = rest.find("blocked using "); at != sv::npos;
-       at = rest.find("blocked using ", at + 1)) {
-    size_t end = at + 14;
-    while (end < rest.size() && rest[end] != ';' && !IsRe2Space(rest[end])) ++end;
-    if (end > at + 14) {
-      list_at = at + 14;
-      list_end = end;
-      break;
-    }
-  }
+  const auto [list_at, list_end] = FirstBlockedList(rest);
   auto context_from = [&](size_t from) {
     for (size_t j = rest.find("; from=<", from); j != sv::npos; j = rest.find("; from=<", j + 1)) {
       if (TakePostscreenContext(rest, j, e)) return j;
