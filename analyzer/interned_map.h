@@ -91,19 +91,11 @@ class InternedMap {
   void clear() { *this = InternedMap(); }
 
   // The value of `key`, value-initialized and its key copied when new.
-  V& operator[](std::string_view key) {
-    // The value is in the record the index points at: no detour through
-    // the id table (a third cache miss on a big map).
-    const uint32_t h = Hash(key);
-    const uint32_t pos1 = FindPos1(key, h);
-    return *ValueAt(pos1 != 0 ? pos1 - 1 : records_[Insert(key, h)]);
-  }
+  // (The value is in the record the index points at: no detour through
+  // the id table, a third cache miss on a big map.)
+  V& operator[](std::string_view key) { return *ValueAt(FindOrInsertPos(key)); }
   // The id of `key`, inserting it (value-initialized) when new.
-  uint32_t FindOrInsertId(std::string_view key) {
-    const uint32_t h = Hash(key);
-    const uint32_t pos1 = FindPos1(key, h);
-    return pos1 != 0 ? IdAt(pos1 - 1) : Insert(key, h);
-  }
+  uint32_t FindOrInsertId(std::string_view key) { return IdAt(FindOrInsertPos(key)); }
   // nullptr when absent.
   const V* find(std::string_view key) const {
     const uint32_t pos1 = FindPos1(key, Hash(key));
@@ -276,6 +268,13 @@ class InternedMap {
   // fraction of the size, and probing wraps at the end.
   size_t Home(uint32_t h) const { return static_cast<size_t>((uint64_t{h} * slots_.size()) >> 32); }
   size_t Next(size_t i) const { return i + 1 == slots_.size() ? 0 : i + 1; }
+
+  // `key`'s record position, inserting it when new.
+  uint32_t FindOrInsertPos(std::string_view key) {
+    const uint32_t h = Hash(key);
+    const uint32_t pos1 = FindPos1(key, h);
+    return pos1 != 0 ? pos1 - 1 : records_[Insert(key, h)];
+  }
 
   // `key`'s record position + 1, 0 when absent; `h` is Hash(key).
   uint32_t FindPos1(std::string_view key, uint32_t h) const {

@@ -92,12 +92,21 @@ std::string_view TrimView(std::string_view s, size_t max, std::string* buf) {
   return *buf;
 }
 
-// RE2::Replace(s, "^\\d{3} ", ""): \d is [0-9] in RE2.
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+// ^\d{3}<space> (\d is [0-9] in RE2).
+bool StartsWithReplyCode(std::string_view s) {
+  return s.size() >= 4 && IsAsciiDigit(s[0]) && IsAsciiDigit(s[1]) && IsAsciiDigit(s[2]) &&
+         s[3] == ' ';
+}
+
+// RE2::Replace(s, "^\\d{3} ", "").
 void DropReplyCode(std::string* s) {
-  if (s->size() >= 4 && (*s)[0] >= '0' && (*s)[0] <= '9' && (*s)[1] >= '0' && (*s)[1] <= '9' &&
-      (*s)[2] >= '0' && (*s)[2] <= '9' && (*s)[3] == ' ') {
-    s->erase(0, 4);
-  }
+  if (StartsWithReplyCode(*s)) s->erase(0, 4);
+}
+
+bool Contains(std::string_view s, std::string_view literal) {
+  return s.find(literal) != std::string_view::npos;
 }
 
 }  // namespace
@@ -283,13 +292,6 @@ std::optional<std::string_view> AngleField(std::string_view s, std::string_view 
 
 namespace {
 
-bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
-
-bool StartsWithReplyCode(std::string_view s) {  // ^\d{3}<space>
-  return s.size() >= 4 && IsAsciiDigit(s[0]) && IsAsciiDigit(s[1]) && IsAsciiDigit(s[2]) &&
-         s[3] == ' ';
-}
-
 // A non-empty run of bytes not in `stops` from `start`, and whether a stop
 // byte must follow it.
 std::optional<std::string_view> RunFrom(std::string_view s, size_t start, std::string_view stops,
@@ -346,20 +348,18 @@ void ReplaceWith(std::string* s, std::optional<std::string_view> part) {
 // The RE2 chain that RewriteRejectReason stands for; it runs on text that
 // is not printable ASCII.
 void RewriteRejectReasonRe2(std::string_view stage, std::string* reason) {
-  auto contains = [](const std::string& s, std::string_view lit) {
-    return s.find(lit.data(), 0, lit.size()) != std::string::npos;
-  };
+  auto contains = [reason](std::string_view literal) { return Contains(*reason, literal); };
   if (stage == "RCPT" || stage == "DATA" || stage == "CONNECT") {
     static const RE2 r1(R"(^(\d{3} <).*?(>:))");
     static const RE2 r2(R"(^(?:\d{3} \d\.\d\.\d )(Protocol error);.*$)");
     static const RE2 r3(R"(^(?:.*?[:;] )(?:\[[^\]]+\] )?([^;,]+)[;,].*$)");
     static const RE2 r4(R"(^((?:Sender|Recipient) address rejected: [^:]+):.*$)");
     static const RE2 r5(R"((client|Client host|Sender address) .+? blocked)");
-    if (StartsWithReplyCode(*reason) && contains(*reason, ">:")) RE2::Replace(reason, r1, R"(\1\2)");
-    if (contains(*reason, "Protocol error;")) RE2::Replace(reason, r2, R"(\1)");
-    if (contains(*reason, ": ") || contains(*reason, "; ")) RE2::Replace(reason, r3, R"(\1)");
-    if (contains(*reason, " address rejected: ")) RE2::Replace(reason, r4, R"(\1)");
-    if (contains(*reason, " blocked")) RE2::Replace(reason, r5, "blocked");
+    if (StartsWithReplyCode(*reason) && contains(">:")) RE2::Replace(reason, r1, R"(\1\2)");
+    if (contains("Protocol error;")) RE2::Replace(reason, r2, R"(\1)");
+    if (contains(": ") || contains("; ")) RE2::Replace(reason, r3, R"(\1)");
+    if (contains(" address rejected: ")) RE2::Replace(reason, r4, R"(\1)");
+    if (contains(" blocked")) RE2::Replace(reason, r5, "blocked");
   } else if (stage == "MAIL") {
     static const RE2 m1(R"(^\d{3} (?:<.+>: )?([^;:]+)[;:]?.*$)");
     RE2::Replace(reason, m1, R"(\1)");
@@ -979,35 +979,27 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
     ++At(At(At(table, parsers::RejectStageName(e.reject_stage)), e.reply), domain_scratch_);
     return;
   }
-  auto contains = [](const std::string& s, std::string_view lit) {
-    return s.find(lit.data(), 0, lit.size()) != std::string::npos;
-  };
   std::string reason = rest;
   internal::RewriteRejectReason(stage, &reason);
   static const RE2 to1(R"(to=<([^>]+)>)");
   static const RE2 to2(R"(\d{3} <([^>]+)>: User unknown )");
   static const RE2 to3(R"(to=<(.*?)(?:[, ]|$))");
   static const RE2 from1(R"(from=<([^>]+)>)");
+  // name=<([^>]+)>: by hand on printable ASCII, by RE2 on other text.
+  auto angle_field = [&](std::string_view name_eq, const RE2& re, std::string* out) {
+    if (!ascii) return Contains(rest, name_eq) && RE2::PartialMatch(rest, re, out);
+    const std::optional<std::string_view> f = internal::AngleField(rest, name_eq);
+    if (f) out->assign(f->data(), f->size());
+    return f.has_value();
+  };
   std::string to, from;
-  const bool has_to = contains(rest, "to=<");
-  std::optional<std::string_view> to_field, from_field;
-  if (ascii) {
-    to_field = internal::AngleField(rest, "to=<");
-    from_field = internal::AngleField(rest, "from=<");
-  }
-  if (to_field) {
-    to.assign(to_field->data(), to_field->size());
-  } else if (!(!ascii && has_to && RE2::PartialMatch(rest, to1, &to)) &&
-      !(contains(rest, ">: User unknown ") && RE2::PartialMatch(rest, to2, &to)) &&
-      !(has_to && RE2::PartialMatch(rest, to3, &to))) {
+  if (!angle_field("to=<", to1, &to) &&
+      !(Contains(rest, ">: User unknown ") && RE2::PartialMatch(rest, to2, &to)) &&
+      !(Contains(rest, "to=<") && RE2::PartialMatch(rest, to3, &to))) {
     to = "<>";
   }
   if (options_.ignore_case) to = Lower(to);
-  if (from_field) {
-    from.assign(from_field->data(), from_field->size());
-  } else if (ascii || !contains(rest, "from=<") || !RE2::PartialMatch(rest, from1, &from)) {
-    from = "<>";
-  }
+  if (!angle_field("from=<", from1, &from)) from = "<>";
   if (options_.srs_mung) from = SrsMung(from);
   from = VerpMung(from, options_.verp_mung);
   if (options_.ignore_case) from = Lower(from);
@@ -1023,13 +1015,13 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
              StartsWith(reason, "User unknown ")) {  // ^(Recipient address rejected:|User unknown( |$))
     key = to;
     if (options_.rej_add_from) absl::StrAppend(&key, "  (", from, ")");
-  } else if (contains(reason, "Improper use of SMTP command pipelining;") &&
+  } else if (Contains(reason, "Improper use of SMTP command pipelining;") &&
              RE2::Replace(&reason, pipelining, R"(\1)")) {
     key = client;
   } else {
-    if (!(contains(reason, "Message size exceeds fixed limit;") &&
+    if (!(Contains(reason, "Message size exceeds fixed limit;") &&
           RE2::Replace(&reason, size, R"(\1)")) &&
-        contains(reason, "Server configuration ")) {
+        Contains(reason, "Server configuration ")) {
       RE2::Replace(&reason, config, R"((Local) \1)");
     }
     key = ClientDomainFromText(client);

@@ -580,10 +580,7 @@ void EnvelopeParser::ApplyTime(const EnvelopeTime& f, LogLine* out) {
     out->time = Timestamp();
     return;
   }
-  const EnvelopeTime& l = last_time_fields_;
-  if (f.second == l.second && f.minute == l.minute && f.hour == l.hour && f.day == l.day &&
-      f.micros == l.micros && f.month == l.month && f.year == l.year && f.kind == l.kind &&
-      f.has_offset == l.has_offset && f.offset == l.offset) {
+  if (f == last_time_fields_) {
     out->time = last_time_;
     return;
   }

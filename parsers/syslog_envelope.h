@@ -103,6 +103,12 @@ struct EnvelopeTime {
   int32_t offset = 0;  // seconds east of UTC, when has_offset
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   int micros = 0;
+
+  bool operator==(const EnvelopeTime& o) const {
+    return second == o.second && minute == o.minute && hour == o.hour && day == o.day &&
+           micros == o.micros && month == o.month && year == o.year && kind == o.kind &&
+           has_offset == o.has_offset && offset == o.offset;
+  }
 };
 
 enum class EnvelopeResult {

@@ -609,6 +609,24 @@ int TakeWhatsup(sv s, Event* e) {
   return 1;
 }
 
+// "NOQUEUE: " or "QID: " at the start of `message` (MG_QID_OR_NOQUEUE
+// ": "): `*rest` after it, and the queue ID (empty for NOQUEUE).
+bool TakeQueueIdOrNoqueue(sv message, sv* qid, sv* rest) {
+  if (StartsWith(message, "NOQUEUE: ")) {
+    *qid = sv();
+    *rest = message.substr(9);
+    return true;
+  }
+  return TakeQueueId(message, qid, rest);
+}
+
+// The length of the SMTP state word [A-Z][A-Z-]* at the start of `s` (0 if none).
+size_t StateWordLength(sv s) {
+  size_t n = 0;
+  while (n < s.size() && ((s[n] >= 'A' && s[n] <= 'Z') || (n > 0 && s[n] == '-'))) ++n;
+  return n;
+}
+
 // smtpd: [QID: |NOQUEUE: ](lost connection|timeout|too many errors) after
 // COMMAND[ (N bytes)] from CLIENT   (smtpd_patterns.cc, the session rows)
 bool ParseSmtpdSessionEnd(sv message, Event* e) {
@@ -626,20 +644,13 @@ bool ParseSmtpdSessionEnd(sv message, Event* e) {
     return false;
   };
   sv rest = message;
-  sv qid;
-  bool has_qid = false;
-  if (!take_phrase(&rest)) {
-    if (StartsWith(message, "NOQUEUE: ")) {
-      rest = message.substr(9);
-    } else {
-      if (!TakeQueueId(message, &qid, &rest)) return false;
-      has_qid = true;
-    }
-    if (!take_phrase(&rest)) return false;
+  sv qid;  // empty without the prefix and for NOQUEUE
+  if (!take_phrase(&rest) &&
+      !(TakeQueueIdOrNoqueue(message, &qid, &rest) && take_phrase(&rest))) {
+    return false;
   }
   // (?P<last_command>[A-Z][A-Z-]*)(?: \((?P<size>[0-9]+) bytes\))? from
-  size_t n = 0;
-  while (n < rest.size() && ((rest[n] >= 'A' && rest[n] <= 'Z') || (n > 0 && rest[n] == '-'))) ++n;
+  const size_t n = StateWordLength(rest);
   if (n == 0) return false;
   const sv command = rest.substr(0, n);
   rest.remove_prefix(n);
@@ -656,7 +667,7 @@ bool ParseSmtpdSessionEnd(sv message, Event* e) {
   rest.remove_prefix(6);
   if (!TakeClient(&rest, e) || !rest.empty()) return false;
   e->kind = kind;
-  if (has_qid) e->queue_id = qid;
+  e->queue_id = qid;
   e->last_command = command;
   if (size >= 0) e->size = size;
   return true;
@@ -704,19 +715,11 @@ std::pair<size_t, size_t> FirstBlockedList(sv s) {
 bool ParseSmtpdReject(sv message, Event* e) {
   sv rest;
   sv qid;
-  bool has_qid = false;
-  if (StartsWith(message, "NOQUEUE: ")) {
-    rest = message.substr(9);
-  } else {
-    if (!TakeQueueId(message, &qid, &rest)) return false;
-    has_qid = true;
-  }
-  if (!StartsWith(rest, "reject: ")) return false;
+  if (!TakeQueueIdOrNoqueue(message, &qid, &rest) || !StartsWith(rest, "reject: ")) return false;
   const sv action = rest.substr(0, 6);
   rest.remove_prefix(8);
   // [A-Z][A-Z-]* then " from " (the " content" form is left to the tables).
-  size_t n = 0;
-  while (n < rest.size() && ((rest[n] >= 'A' && rest[n] <= 'Z') || (n > 0 && rest[n] == '-'))) ++n;
+  const size_t n = StateWordLength(rest);
   if (n == 0 || rest.substr(n, 6) != " from ") return false;
   const sv stage = rest.substr(0, n);
   rest.remove_prefix(n + 6);
@@ -746,7 +749,7 @@ bool ParseSmtpdReject(sv message, Event* e) {
     }
   }
   e->kind = EventKind::kReject;
-  if (has_qid) e->queue_id = qid;
+  e->queue_id = qid;
   e->action = action;
   e->reject_stage = RejectStageFromWord(stage);
   e->reply = rest.substr(0, reply_end);
@@ -828,7 +831,7 @@ bool ParsePostscreen(sv message, Event* e) {
 // "; from=<F>, to=<T>, proto=P, helo=<H>" with F and T lazy (.*?), P \S*
 // and H .* up to the last byte, a '>'. Fills `e` when it matches.
 bool TakePostscreenContext(sv t, size_t j, Event* e) {
-  if (t.compare(j, 8, "; from=<") != 0 || t.empty() || t.back() != '>') return false;
+  if (t.compare(j, 8, "; from=<") != 0 || t.back() != '>') return false;
   // The first ">, to=<" (a later one leaves fewer chances to what follows),
   // then the first ">, proto=" after it from which P and H read.
   const size_t k = t.find(">, to=<", j + 8);
@@ -878,7 +881,7 @@ bool ParsePostscreenReject(sv message, Event* e) {
   if (reply_end == sv::npos) return false;
   e->kind = EventKind::kPostscreenNoqueue;
   e->action = message.substr(9, 6);
-  e->reject_stage = RejectStageFromWord("RCPT");
+  e->reject_stage = RejectStage::kRcpt;
   e->reply = rest.substr(0, reply_end);
   if (has_list) e->list_name = rest.substr(list_at, list_end - list_at);
   return true;
