@@ -139,8 +139,10 @@ class Correlator {
   // safely after it is gone); lookups hash (host, instance, queue ID) views
   // of the line without building a key; an emitted record is the message's
   // own, lent to the sink and then cleared for the next message, so its
-  // strings keep their buffers (unless the sink moves them away), and so do
-  // its recipients', which later messages' recipients reuse.
+  // strings keep their buffers (unless the sink moves them away; a sink may
+  // also swap it with a used record, RecordRun, whose buffers are then
+  // cleared and kept), and so do its recipients', which later messages'
+  // recipients reuse.
   struct Message;
   // (host, instance, queue ID) of a line, to look a message up.
   struct MessageKey {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/timestamp.h"
@@ -96,6 +97,39 @@ struct MessageRecord {
   std::string reject_stage, reject_reply;  // when end == "rejected"
   std::vector<RecipientRecord> recipients;
   std::vector<RejectedRecipient> rejected_recipients;
+};
+
+// Records on their way to another thread (`--threads`), in kept slots. A
+// record is swapped in, not copied: the slot takes its contents and the
+// caller gets the slot's previous record back, whose strings and recipients
+// keep their buffers, for the caller to clear and fill again (the
+// correlator clears the record it lends its sink anyway). So neither thread
+// allocates, frees or copies strings per record once the slots exist, and
+// no memory allocated by one thread is freed by the other.
+class RecordRun {
+ public:
+  // Takes `m`'s contents as the run's next record; `m` is left holding a
+  // used slot's old record (stale, to be cleared) or, the first time a slot
+  // is used, an empty one.
+  void Append(MessageRecord&& m) {
+    if (size_ < slots_.size()) {
+      std::swap(slots_[size_], m);
+    } else {
+      slots_.push_back(std::move(m));
+    }
+    ++size_;
+  }
+  // Forgets the records, keeping the slots and their buffers.
+  void Clear() { size_ = 0; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const MessageRecord& operator[](size_t i) const { return slots_[i]; }
+  const MessageRecord* begin() const { return slots_.data(); }
+  const MessageRecord* end() const { return slots_.data() + size_; }
+
+ private:
+  std::vector<MessageRecord> slots_;
+  size_t size_ = 0;  // slots_[0, size_) hold this run's records
 };
 
 }  // namespace mailgauge::analyzer

@@ -35,6 +35,7 @@
 #include <optional>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -107,6 +108,48 @@ class BoundedQueue {
   size_t high_water_ = 0;
   bool closed_ = false;
   bool cancelled_ = false;
+};
+
+// Items handed back by a stage for the producer to fill again, so that
+// their buffers (strings, vectors) are reused instead of allocated by one
+// thread and freed by the other: glibc's malloc pays for such a pair
+// several times what a copy into a kept buffer costs.
+//
+//   Work w = spares.Take();   // a given-back item, or a new one
+//   ... fill w, Push(std::move(w)) ...
+//   // on the stage, when done with w: clear it, keeping its capacity
+//   spares.Give(std::move(w));
+template <typename T>
+class SparePool {
+ public:
+  // Keeps at most `max_spares` items; more given back are dropped.
+  explicit SparePool(size_t max_spares) : max_spares_(max_spares) {}
+  SparePool(const SparePool&) = delete;
+  SparePool& operator=(const SparePool&) = delete;
+
+  // A given-back item, or a default-constructed one when there is none.
+  T Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (spares_.empty()) return T();
+    T item = std::move(spares_.back());
+    spares_.pop_back();
+    return item;
+  }
+
+  void Give(T item) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (spares_.size() < max_spares_) spares_.push_back(std::move(item));
+  }
+
+  size_t size() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return spares_.size();
+  }
+
+ private:
+  const size_t max_spares_;
+  mutable std::mutex mu_;
+  std::vector<T> spares_;
 };
 
 // A thread running `consume` on every pushed item, in push order.

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -147,6 +148,59 @@ TEST(StageThreadTest, DestroyedWithoutFinishDropsWhatIsQueued) {
   }
   releaser.join();
   EXPECT_LE(ran.load(), 1);
+}
+
+TEST(SparePoolTest, GivesBackWhatWasGivenWithItsBuffer) {
+  SparePool<std::vector<int>> pool(2);
+  EXPECT_TRUE(pool.Take().empty());  // none given yet: a new one
+  std::vector<int> v(1000, 7);
+  const int* buffer = v.data();
+  v.clear();
+  pool.Give(std::move(v));
+  EXPECT_EQ(1u, pool.size());
+  std::vector<int> again = pool.Take();
+  EXPECT_EQ(buffer, again.data());
+  EXPECT_GE(again.capacity(), 1000u);
+  EXPECT_EQ(0u, pool.size());
+}
+
+TEST(SparePoolTest, KeepsAtMostItsLimit) {
+  SparePool<std::string> pool(2);
+  for (int i = 0; i < 5; ++i) pool.Give(std::string(100, 'a' + i));
+  EXPECT_EQ(2u, pool.size());
+  EXPECT_FALSE(pool.Take().empty());
+  EXPECT_FALSE(pool.Take().empty());
+  EXPECT_TRUE(pool.Take().empty());
+}
+
+// The way `--threads` uses it: a stage gives each item back, the producer
+// fills the given-back ones, so a long run uses a handful of buffers.
+TEST(SparePoolTest, RecyclesThroughAStage) {
+  SparePool<std::vector<int>> spares(6);
+  std::vector<int> sums;
+  std::set<const int*> buffers;
+  {
+    StageThread<std::vector<int>> stage(3, [&](std::vector<int>& v) {
+      int sum = 0;
+      for (int x : v) sum += x;
+      sums.push_back(sum);
+      v.clear();
+      spares.Give(std::move(v));
+      return absl::OkStatus();
+    });
+    for (int i = 0; i < 2000; ++i) {
+      std::vector<int> v = spares.Take();
+      v.reserve(64);
+      buffers.insert(v.data());
+      for (int k = 0; k < 64; ++k) v.push_back(i);
+      ASSERT_TRUE(stage.Push(std::move(v)));
+    }
+    ASSERT_TRUE(stage.Finish().ok());
+  }
+  ASSERT_EQ(2000u, sums.size());
+  for (int i = 0; i < 2000; ++i) ASSERT_EQ(64 * i, sums[i]);
+  // Queued (3), being consumed, being filled, and a few given back at once.
+  EXPECT_LE(buffers.size(), 12u);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "analyzer/correlator.h"
 #include "analyzer/log_input.h"
+#include "analyzer/message_record.h"
 #include "analyzer/pipeline.h"
 #include "analyzer/records_json.h"
 #include "cli/args.h"
@@ -92,12 +93,17 @@ int RecordsCommand(int argc, char** argv, int first) {
   // With --threads N (files only), workers parse, this thread correlates,
   // and a stage thread writes the JSON, in the correlator's order.
   const bool threaded = input_options->threads > 1 && !input_options->journal;
-  using Run = std::vector<analyzer::MessageRecord>;
+  // Runs go back to this thread when written (a SparePool), so their record
+  // slots (RecordRun) are used again.
+  using Run = analyzer::RecordRun;
+  analyzer::SparePool<Run> spare_runs(kWriterQueue + 3);
   std::unique_ptr<analyzer::StageThread<Run>> writer_stage;
   if (threaded) {
     writer_stage = std::make_unique<analyzer::StageThread<Run>>(
-        kWriterQueue, [&writer](Run& run) {
+        kWriterQueue, [&writer, &spare_runs](Run& run) {
           for (const analyzer::MessageRecord& m : run) writer.Write(m);
+          run.Clear();
+          spare_runs.Give(std::move(run));
           return absl::OkStatus();
         });
   }
@@ -105,15 +111,15 @@ int RecordsCommand(int argc, char** argv, int first) {
   auto flush = [&] {
     if (run.empty()) return;
     writer_stage->Push(std::move(run));  // false only if the writer threw: Finish() rethrows
-    run = Run();
-    run.reserve(kRecordsPerRun);
+    run = spare_runs.Take();
   };
   analyzer::Correlator correlator(correlator_options, [&](analyzer::MessageRecord&& m) {
     if (!threaded) {
       writer.Write(m);
       return;
     }
-    run.push_back(std::move(m));
+    // Swapped with a used slot's record, which the correlator clears.
+    run.Append(std::move(m));
     if (run.size() >= kRecordsPerRun) flush();
   });
   auto input = analyzer::LogInput::Create(

@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "analyzer/correlator.h"
 #include "analyzer/log_input.h"
+#include "analyzer/message_record.h"
 #include "analyzer/pipeline.h"
 #include "analyzer/report/html_report.h"
 #include "analyzer/report/json_report.h"
@@ -274,6 +275,8 @@ class ProgressBar {
 // --threads: what the correlating thread hands the summary's thread, in the
 // order the single-threaded code calls Summary: AddEvent for a line (its
 // LogLine and Event live in `batch`), AddRecord for a finished message.
+// SummaryWorks go back to the correlating thread when done (a SparePool),
+// so their record slots (RecordRun) are used again.
 struct SummaryWork {
   struct Op {
     const LogLine* line = nullptr;  // AddEvent(*line, *event) when set
@@ -282,12 +285,11 @@ struct SummaryWork {
   };
   std::shared_ptr<const void> batch;
   std::vector<Op> ops;
-  std::vector<analyzer::MessageRecord> records;
+  analyzer::RecordRun records;
 };
-// Ops and records per SummaryWork at most (both reserved, so that appending
-// never moves what is in: a MessageRecord is large), and SummaryWorks queued
-// at most. A SummaryWork also ends with its batch (the batch hook flushes),
-// so it holds at most one batch's lines and the records they finished.
+// Ops and records per SummaryWork at most, and SummaryWorks queued at most.
+// A SummaryWork also ends with its batch (the batch hook flushes), so it
+// holds at most one batch's lines and the records they finished.
 constexpr size_t kSummaryWorkOps = 1024;
 constexpr size_t kSummaryWorkRecords = 64;
 constexpr size_t kSummaryQueue = 4;
@@ -520,6 +522,8 @@ int ReportCommand(int argc, char** argv, int first) {
     // With --threads N (files only), workers parse, this thread correlates
     // and a stage thread feeds the summary, in the order of a single pass.
     const bool threaded = input_options->threads > 1 && !journal;
+    // Queued, being filled, being consumed, one spare.
+    analyzer::SparePool<SummaryWork> spare_work(kSummaryQueue + 3);
     std::unique_ptr<analyzer::StageThread<SummaryWork>> summary_stage;
     SummaryWork work;
     std::shared_ptr<const void> current_batch;
@@ -527,15 +531,13 @@ int ReportCommand(int argc, char** argv, int first) {
       if (work.ops.empty()) return;
       work.batch = current_batch;
       summary_stage->Push(std::move(work));  // false only if the stage threw: Finish() rethrows
-      work = SummaryWork();
+      work = spare_work.Take();
       work.ops.reserve(kSummaryWorkOps);
-      work.records.reserve(kSummaryWorkRecords);
     };
     if (threaded) {
       work.ops.reserve(kSummaryWorkOps);
-      work.records.reserve(kSummaryWorkRecords);
       summary_stage = std::make_unique<analyzer::StageThread<SummaryWork>>(
-          kSummaryQueue, [&summary](SummaryWork& w) {
+          kSummaryQueue, [&summary, &spare_work](SummaryWork& w) {
             for (const SummaryWork::Op& op : w.ops) {
               if (op.line != nullptr) {
                 summary.AddEvent(*op.line, *op.event);
@@ -543,6 +545,10 @@ int ReportCommand(int argc, char** argv, int first) {
                 summary.AddRecord(w.records[op.record]);
               }
             }
+            w.batch.reset();
+            w.ops.clear();
+            w.records.Clear();
+            spare_work.Give(std::move(w));
             return absl::OkStatus();
           });
     }
@@ -551,7 +557,8 @@ int ReportCommand(int argc, char** argv, int first) {
         summary.AddRecord(m);
         return;
       }
-      work.records.push_back(std::move(m));
+      // Swapped with a used slot's record, which the correlator clears.
+      work.records.Append(std::move(m));
       work.ops.push_back({nullptr, nullptr, work.records.size() - 1});
       if (work.ops.size() >= kSummaryWorkOps || work.records.size() >= kSummaryWorkRecords) {
         flush();
