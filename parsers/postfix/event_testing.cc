@@ -7,30 +7,36 @@
 
 namespace mailgauge::parsers {
 
+namespace {
+
+// Every string field of an Event, by member name.
+const std::pair<const char*, std::string_view Event::*> kStringFields[] = {
+    {"queue_id", &Event::queue_id},       {"client_name", &Event::client_name},
+    {"client_addr", &Event::client_addr}, {"client_port", &Event::client_port},
+    {"helo", &Event::helo},               {"proto", &Event::proto},
+    {"sasl_method", &Event::sasl_method}, {"sasl_username", &Event::sasl_username},
+    {"sasl_sender", &Event::sasl_sender}, {"from", &Event::from},
+    {"to", &Event::to},                   {"orig_to", &Event::orig_to},
+    {"relay", &Event::relay},             {"conn_use", &Event::conn_use},
+    {"tls", &Event::tls},                 {"message_id", &Event::message_id},
+    {"uid", &Event::uid},                 {"status", &Event::status},
+    {"dsn", &Event::dsn},                 {"reply", &Event::reply},
+    {"enhanced_code", &Event::enhanced_code},
+    {"new_queue_id", &Event::new_queue_id},
+    {"detail", &Event::detail},           {"list_name", &Event::list_name},
+    {"remote_host", &Event::remote_host}, {"tls_level", &Event::tls_level},
+    {"tls_protocol", &Event::tls_protocol},
+    {"tls_cipher", &Event::tls_cipher},   {"command_stats", &Event::command_stats},
+    {"last_command", &Event::last_command},
+    {"action", &Event::action},
+};
+
+}  // namespace
+
 Fields FieldsOf(const Event& e) {
-  static const std::pair<const char*, std::string_view Event::*> kStrings[] = {
-      {"queue_id", &Event::queue_id},       {"client_name", &Event::client_name},
-      {"client_addr", &Event::client_addr}, {"client_port", &Event::client_port},
-      {"helo", &Event::helo},               {"proto", &Event::proto},
-      {"sasl_method", &Event::sasl_method}, {"sasl_username", &Event::sasl_username},
-      {"sasl_sender", &Event::sasl_sender}, {"from", &Event::from},
-      {"to", &Event::to},                   {"orig_to", &Event::orig_to},
-      {"relay", &Event::relay},             {"conn_use", &Event::conn_use},
-      {"tls", &Event::tls},                 {"message_id", &Event::message_id},
-      {"uid", &Event::uid},                 {"status", &Event::status},
-      {"dsn", &Event::dsn},                 {"reply", &Event::reply},
-      {"enhanced_code", &Event::enhanced_code},
-      {"new_queue_id", &Event::new_queue_id},
-      {"detail", &Event::detail},           {"list_name", &Event::list_name},
-      {"remote_host", &Event::remote_host}, {"tls_level", &Event::tls_level},
-      {"tls_protocol", &Event::tls_protocol},
-      {"tls_cipher", &Event::tls_cipher},   {"command_stats", &Event::command_stats},
-      {"last_command", &Event::last_command},
-      {"action", &Event::action},
-  };
   Fields out;
   out["kind"] = std::string(EventKindName(e.kind));
-  for (const auto& [name, member] : kStrings) {
+  for (const auto& [name, member] : kStringFields) {
     const std::string_view v = e.*member;
     if (v.data() != nullptr) out[name] = std::string(v);
   }
@@ -46,6 +52,15 @@ Fields FieldsOf(const Event& e) {
     out["delivery_status"] = std::string(DeliveryStatusName(e.delivery_status));
   }
   return out;
+}
+
+const char* ViewOutside(std::string_view text, const Event& e) {
+  for (const auto& [name, member] : kStringFields) {
+    const std::string_view v = e.*member;
+    if (v.empty()) continue;
+    if (v.data() < text.data() || v.data() + v.size() > text.data() + text.size()) return name;
+  }
+  return nullptr;
 }
 
 const PostfixParser& TestParser() {

@@ -24,6 +24,10 @@ using Fields = std::map<std::string, std::string>;
 // with value "", a field never captured is absent.
 Fields FieldsOf(const Event& e);
 
+// The name of the first non-empty string field of `e` that does not lie
+// inside `text`, or nullptr: a parser must only point into the line it read.
+const char* ViewOutside(std::string_view text, const Event& e);
+
 // One PostfixParser for the whole test binary (compiled on first use).
 const PostfixParser& TestParser();
 

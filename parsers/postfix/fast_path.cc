@@ -59,6 +59,26 @@ bool TakeQueueId(sv message, sv* qid, sv* rest) {
   return true;
 }
 
+// The text up to the next ' ' (all of `s` if none), and `*s` moved to the ' '.
+sv TakeToken(sv* s) {
+  const size_t sp = s->find(' ');
+  const sv token = s->substr(0, sp);
+  s->remove_prefix(sp == sv::npos ? s->size() : sp);
+  return token;
+}
+
+// A decimal of at most 18 digits at the start of `*rest`, moved past it.
+bool TakeCount(sv* rest, int64_t* count) {
+  size_t n = 0;
+  while (n < rest->size() && IsDigit((*rest)[n])) ++n;
+  if (n == 0 || n > 18) return false;
+  int64_t v = 0;
+  for (size_t i = 0; i < n; ++i) v = v * 10 + ((*rest)[i] - '0');
+  *count = v;
+  rest->remove_prefix(n);
+  return true;
+}
+
 bool AllDigits(sv s) {
   if (s.empty()) return false;
   for (char c : s) {
@@ -348,7 +368,187 @@ bool ParseCleanup(sv message, Event* e) {
   return true;
 }
 
-// smtpd: connect from C | disconnect from C[ stats][ notes=X] | QID: client=C
+// What MG_CONTEXT and MG_ACTION_TEXT (cleanup_patterns.cc) capture.
+struct CheckContext {
+  sv fields[4];  // from, to, proto, helo
+  bool has[4] = {false, false, false, false};
+  sv reply;
+  bool has_reply = false;
+};
+
+// "[ from=<F>][ to=<T>][ proto=P][ helo=<H>][: REPLY]" to the end of `s`,
+// from group `k` on, as RE2 reads it: each group optional and tried first,
+// F, T and H lazy (the first '>' after which the rest can match), P a
+// [^\s;:]+. Fills `c` on the path that matches.
+bool MatchCheckContext(sv s, int k, CheckContext* c) {
+  if (k == 4) {
+    if (s.empty()) return true;
+    if (!StartsWith(s, ": ")) return false;
+    c->reply = s.substr(2);
+    c->has_reply = true;
+    return true;
+  }
+  static constexpr sv kPrefixes[4] = {" from=<", " to=<", " proto=", " helo=<"};
+  if (StartsWith(s, kPrefixes[k])) {
+    const sv inner = s.substr(kPrefixes[k].size());
+    if (k == 2) {
+      size_t n = 0;
+      while (n < inner.size() && inner[n] != ';' && inner[n] != ':' && !IsRe2Space(inner[n])) ++n;
+      // A shorter P would leave a byte of its class, which nothing after
+      // it can start with.
+      if (n > 0 && MatchCheckContext(inner.substr(n), k + 1, c)) {
+        c->fields[k] = inner.substr(0, n);
+        c->has[k] = true;
+        return true;
+      }
+    } else {
+      for (size_t gt = inner.find('>'); gt != sv::npos; gt = inner.find('>', gt + 1)) {
+        if (MatchCheckContext(inner.substr(gt + 1), k + 1, c)) {
+          c->fields[k] = inner.substr(0, gt);
+          c->has[k] = true;
+          return true;
+        }
+      }
+    }
+  }
+  return MatchCheckContext(s, k + 1, c);
+}
+
+// MG_ORIGIN MG_CONTEXT MG_ACTION_TEXT to the end of `r`: "NAME[ADDR][:PORT]"
+// (tried first) or a [^\s\[\];]+, then ';' and the context. Fills `e`.
+bool MatchCheckOrigin(sv r, Event* e, CheckContext* c) {
+  const size_t open = r.find('[');
+  const size_t close = open == sv::npos ? sv::npos : r.find(']', open);
+  if (close != sv::npos) {
+    const sv name = r.substr(0, open);
+    const sv addr = r.substr(open + 1, close - open - 1);
+    if (name.find(']') == sv::npos && !HasRe2Space(name) && !HasRe2Space(addr)) {
+      size_t at = close + 1;
+      size_t p = at + 1;
+      while (p < r.size() && IsDigit(r[p])) ++p;
+      const bool has_port = at < r.size() && r[at] == ':' && p > at + 1;
+      if (has_port) at = p;
+      if (at < r.size() && r[at] == ';' && MatchCheckContext(r.substr(at + 1), 0, c)) {
+        e->client_name = name;
+        e->client_addr = addr;
+        if (has_port) e->client_port = r.substr(close + 2, p - close - 2);
+        return true;
+      }
+    }
+  }
+  size_t n = 0;
+  while (n < r.size() && r[n] != '[' && r[n] != ']' && r[n] != ';' && !IsRe2Space(r[n])) ++n;
+  return n > 0 && n < r.size() && r[n] == ';' && MatchCheckContext(r.substr(n + 1), 0, c);
+}
+
+// cleanup: QID: ACTION: STAGE DETAIL from ORIGIN; CONTEXT[: TEXT]   (the
+// header_checks/body_checks rows, MG_CHECK_ROW in cleanup_patterns.cc).
+// DETAIL is greedy: it ends at the last " from " after which the rest
+// matches. Lines with many '>' or " from " are left to the table (the
+// search would multiply).
+bool ParseCleanupCheck(sv message, Event* e) {
+  sv qid, rest;
+  if (!TakeQueueId(message, &qid, &rest)) return false;
+  struct Action {
+    sv word;
+    EventKind kind;
+  };
+  static constexpr Action kActions[] = {
+      {"reject", EventKind::kReject},       {"warning", EventKind::kHeaderWarning},
+      {"info", EventKind::kInfo},           {"hold", EventKind::kHeld},
+      {"discard", EventKind::kDiscarded},   {"redirect", EventKind::kRedirect},
+      {"filter", EventKind::kFilter},       {"replace", EventKind::kCheckAction},
+      {"prepend", EventKind::kCheckAction}, {"strip", EventKind::kCheckAction},
+      {"pass", EventKind::kCheckAction},    {"delay", EventKind::kCheckAction},
+      {"bcc", EventKind::kCheckAction}};
+  const Action* action = nullptr;
+  for (const Action& a : kActions) {
+    if (StartsWith(rest, a.word) && StartsWith(rest.substr(a.word.size()), ": ")) {
+      action = &a;
+      break;
+    }
+  }
+  if (action == nullptr) return false;
+  const sv action_word = rest.substr(0, action->word.size());  // a view of the line
+  rest.remove_prefix(action->word.size() + 2);
+  const sv stage = TakeToken(&rest);
+  if (stage != "header" && stage != "body" && stage != "content" && stage != "mime-header" &&
+      stage != "nested-header") {
+    return false;
+  }
+  int gts = 0;
+  for (char c : rest) {
+    if (c == '\v') return false;  // left to the table
+    gts += c == '>';
+  }
+  if (gts > 16) return false;
+  constexpr sv kFrom = " from ";
+  int tries = 0;
+  // `rest` is " DETAIL from ...": the " from " starts at 1 at the earliest
+  // (an empty DETAIL).
+  const sv search = rest;
+  for (size_t at = search.rfind(kFrom); at != sv::npos && at >= 1;
+       at = search.rfind(kFrom, at - 1)) {
+    if (++tries > 8) return false;
+    CheckContext c;
+    Event trial = *e;
+    if (!MatchCheckOrigin(search.substr(at + kFrom.size()), &trial, &c)) continue;
+    *e = trial;
+    e->kind = action->kind;
+    e->queue_id = qid;
+    e->action = action_word;
+    e->reject_stage = RejectStageFromWord(stage);
+    e->detail = search.substr(1, at - 1);
+    sv* targets[4] = {&e->from, &e->to, &e->proto, &e->helo};
+    for (int k = 0; k < 4; ++k) {
+      if (c.has[k]) *targets[k] = c.fields[k];
+    }
+    if (c.has_reply) {
+      e->reply = c.reply;
+      // (?:(?P<enhanced_code>[245]\.[0-9]{1,3}\.[0-9]{1,3})(?: |$))?
+      const sv r = c.reply;
+      size_t i = 0;
+      if (!r.empty() && (r[0] == '2' || r[0] == '4' || r[0] == '5') && r.size() > 1 && r[1] == '.') {
+        size_t j = 2;
+        while (j < r.size() && IsDigit(r[j])) ++j;
+        if (j > 2 && j <= 5 && j < r.size() && r[j] == '.') {
+          size_t k = j + 1;
+          while (k < r.size() && IsDigit(r[k])) ++k;
+          if (k > j + 1 && k <= j + 4 && (k == r.size() || r[k] == ' ')) i = k;
+        }
+      }
+      if (i > 0) e->enhanced_code = r.substr(0, i);
+    }
+    return true;
+  }
+  return false;
+}
+
+// ", sasl_method=M[, sasl_username=U]" to the end of a client= line, as the
+// kSmtpdClient row reads it: M is [^,\s]*; U (a lazy .*? before optional
+// sasl_sender=, orig_queue_id= and orig_client= fields) is the rest when it
+// names none of those fields. Lines with them are left to the table.
+bool TakeSaslFields(sv rest, Event* e) {
+  if (!StartsWith(rest, ", sasl_method=")) return false;
+  rest.remove_prefix(14);
+  size_t n = 0;
+  while (n < rest.size() && rest[n] != ',' && !IsRe2Space(rest[n])) ++n;
+  const sv method = rest.substr(0, n);
+  rest.remove_prefix(n);
+  if (!rest.empty()) {
+    if (!StartsWith(rest, ", sasl_username=")) return false;
+    rest.remove_prefix(16);
+    for (const sv field : {sv(", sasl_sender="), sv(", orig_queue_id="), sv(", orig_client=")}) {
+      if (rest.find(field) != sv::npos) return false;
+    }
+    e->sasl_username = rest;
+  }
+  e->sasl_method = method;
+  return true;
+}
+
+// smtpd: connect from C | disconnect from C[ stats][ notes=X] | QID: client=C[
+// SASL fields]
 bool ParseSmtpd(sv message, Event* e) {
   if (StartsWith(message, "connect from ")) {
     sv rest = message.substr(13);
@@ -406,7 +606,8 @@ bool ParseSmtpd(sv message, Event* e) {
   sv qid, rest;
   if (!TakeQueueId(message, &qid, &rest) || !StartsWith(rest, "client=")) return false;
   rest.remove_prefix(7);
-  if (!TakeClient(&rest, e) || !rest.empty()) return false;
+  if (!TakeClient(&rest, e)) return false;
+  if (!rest.empty() && !TakeSaslFields(rest, e)) return false;
   e->kind = EventKind::kSmtpdClient;
   e->queue_id = qid;
   return true;
@@ -443,14 +644,6 @@ bool TakeClientBeforeColon(sv* rest, Event* e) {
   if (has_port) e->client_port = port;
   *rest = after;
   return true;
-}
-
-// The text up to the next ' ' (all of `s` if none), and `*s` moved to the ' '.
-sv TakeToken(sv* s) {
-  const size_t sp = s->find(' ');
-  const sv token = s->substr(0, sp);
-  s->remove_prefix(sp == sv::npos ? s->size() : sp);
-  return token;
 }
 
 bool IsTlsLevel(sv w) {
@@ -699,6 +892,228 @@ bool ParseSmtpdSaslFailed(sv message, Event* e) {
   return true;
 }
 
+// smtpd: warning: hostname H does not resolve to address A[: REASON] |
+// warning: TLS library problem: TEXT. No smtpd row reads these (none starts
+// "warning: hostname " or "warning: TLS library problem: ", and with no '['
+// or ']' in the line none naming a client can match), so the common
+// fallback row does: kWarning, detail = the text after "warning: ".
+bool ParseSmtpdPlainWarning(sv message, Event* e) {
+  if (!StartsWith(message, "warning: ")) return false;
+  const sv detail = message.substr(9);
+  if (!StartsWith(detail, "hostname ") && !StartsWith(detail, "TLS library problem: ")) {
+    return false;
+  }
+  if (detail.find_first_of("[]") != sv::npos) return false;
+  e->kind = EventKind::kWarning;
+  e->detail = detail;
+  return true;
+}
+
+// The length of the \S+ (RE2's \S) at the start of `s`.
+size_t NonSpaceLength(sv s) {
+  size_t n = 0;
+  while (n < s.size() && !IsRe2Space(s[n])) ++n;
+  return n;
+}
+
+// smtp, lmtp: [QID: ]connect to HOST: TEXT   (delivery_patterns.cc,
+// MG_CONNECT_FAILED: HOST is a lazy \S+?, so it ends at the first ": ").
+bool ParseConnectFailed(sv message, Event* e) {
+  sv qid, rest = message;
+  if (!StartsWith(rest, "connect to ")) {
+    if (!TakeQueueId(message, &qid, &rest) || !StartsWith(rest, "connect to ")) return false;
+  }
+  const sv reply = rest;
+  rest.remove_prefix(11);
+  const size_t n = NonSpaceLength(rest);
+  size_t colon = rest.find(": ");
+  // \S+? is at least one byte: a ": " at the start is part of HOST.
+  if (colon == 0) colon = rest.find(": ", 1);
+  if (colon == sv::npos || colon > n) return false;  // a space before ": "
+  e->kind = EventKind::kSmtpConnectFailed;
+  e->queue_id = qid;
+  e->reply = reply;
+  e->remote_host = rest.substr(0, colon);
+  e->detail = rest.substr(colon + 2);
+  return true;
+}
+
+// smtp, lmtp: QID: host H said: REPLY (in reply to CMD[ command]) |
+// QID: lost connection with H while TEXT | QID: conversation with H timed
+// out while TEXT   (delivery_patterns.cc: MG_HOST_SAID, MG_LOST_CONNECTION,
+// MG_TIMED_OUT).
+bool ParseSessionTrouble(sv message, Event* e) {
+  sv qid, rest;
+  if (!TakeQueueId(message, &qid, &rest)) return false;
+  if (StartsWith(rest, "host ")) {
+    sv after = rest.substr(5);
+    const size_t h = NonSpaceLength(after);
+    if (h == 0 || !StartsWith(after.substr(h), " said: ") || after.back() != ')') return false;
+    const sv host = after.substr(0, h);
+    after.remove_prefix(h + 7);
+    // (?P<reply>.*) \(in reply to (?P<last_command>.+?)(?: command)?\)$: the
+    // reply is greedy, so it ends at the last " (in reply to " leaving at
+    // least one byte before the final ')'.
+    constexpr sv kInReply = " (in reply to ";
+    size_t at = after.rfind(kInReply);
+    while (at != sv::npos && after.size() - at - kInReply.size() < 2) {
+      at = at == 0 ? sv::npos : after.rfind(kInReply, at - 1);
+    }
+    if (at == sv::npos) return false;
+    sv command = after.substr(at + kInReply.size());
+    command.remove_suffix(1);
+    if (command.size() > 8 && EndsWith(command, " command")) command.remove_suffix(8);
+    e->kind = EventKind::kSmtpHostSaid;
+    e->queue_id = qid;
+    e->remote_host = host;
+    e->reply = after.substr(0, at);
+    e->last_command = command;
+    return true;
+  }
+  sv head, tail;
+  EventKind kind;
+  if (StartsWith(rest, "lost connection with ")) {
+    head = "lost connection with ";
+    tail = " while ";
+    kind = EventKind::kSmtpLostConnection;
+  } else if (StartsWith(rest, "conversation with ")) {
+    head = "conversation with ";
+    tail = " timed out while ";
+    kind = EventKind::kSmtpConversation;
+  } else {
+    return false;
+  }
+  const sv after = rest.substr(head.size());
+  const size_t h = NonSpaceLength(after);
+  if (h == 0 || !StartsWith(after.substr(h), tail)) return false;
+  e->kind = kind;
+  e->queue_id = qid;
+  e->reply = rest;
+  e->remote_host = after.substr(0, h);
+  e->detail = after.substr(h + tail.size());
+  return true;
+}
+
+// smtpd's notices on a client: improper command pipelining after CMD from
+// C: TEXT | SSL_accept error from C: TEXT | warning: non-SMTP command from
+// C: TEXT | warning: A: address not listed for hostname H | warning: KIND
+// limit exceeded: N from C for service S   (smtpd_patterns.cc)
+bool ParseSmtpdClientNotice(sv message, Event* e) {
+  sv rest = message;
+  if (StartsWith(rest, "improper command pipelining after ")) {
+    rest.remove_prefix(34);
+    size_t n = StateWordLength(rest);
+    if (n == 0) return false;
+    if (StartsWith(rest.substr(n), " content from ")) n += 8;
+    if (!StartsWith(rest.substr(n), " from ")) return false;
+    const sv command = rest.substr(0, n);
+    rest.remove_prefix(n + 6);
+    if (!TakeClientBeforeColon(&rest, e) || !StartsWith(rest, ": ")) return false;
+    e->kind = EventKind::kNotice;
+    e->detail = message.substr(0, 27);
+    e->last_command = command;
+    return true;
+  }
+  if (StartsWith(rest, "SSL_accept error from ")) {
+    rest.remove_prefix(22);
+    if (!TakeClientBeforeColon(&rest, e) || !StartsWith(rest, ": ")) return false;
+    e->kind = EventKind::kWarning;
+    e->detail = rest.substr(2);
+    return true;
+  }
+  if (!StartsWith(rest, "warning: ")) return false;
+  rest.remove_prefix(9);
+  if (StartsWith(rest, "non-SMTP command from ")) {
+    const sv detail = rest.substr(0, 16);
+    rest.remove_prefix(22);
+    if (!TakeClientBeforeColon(&rest, e) || !StartsWith(rest, ": ")) return false;
+    e->kind = EventKind::kWarning;
+    e->detail = detail;
+    return true;
+  }
+  static constexpr sv kLimits[] = {"Connection concurrency", "Connection rate",
+                                   "Message delivery request rate", "Recipient address rate",
+                                   "New TLS session rate", "AUTH command rate"};
+  for (const sv limit : kLimits) {
+    if (!StartsWith(rest, limit) || !StartsWith(rest.substr(limit.size()), " limit exceeded: ")) {
+      continue;
+    }
+    const sv detail = rest.substr(0, limit.size() + 15);
+    rest.remove_prefix(limit.size() + 17);
+    int64_t count;
+    if (!TakeCount(&rest, &count) || !StartsWith(rest, " from ")) return false;
+    rest.remove_prefix(6);
+    if (!TakeClient(&rest, e) || !StartsWith(rest, " for service ")) return false;
+    rest.remove_prefix(13);
+    if (rest.empty() || NonSpaceLength(rest) != rest.size()) return false;
+    e->kind = EventKind::kWarning;
+    e->detail = detail;
+    e->count = count;
+    return true;
+  }
+  // [0-9A-Za-z.:%]+: address not listed for hostname \S+
+  size_t a = 0;
+  while (a < rest.size() && (IsDigit(rest[a]) || (rest[a] >= 'A' && rest[a] <= 'Z') ||
+                             (rest[a] >= 'a' && rest[a] <= 'z') || rest[a] == '.' ||
+                             rest[a] == ':' || rest[a] == '%')) {
+    ++a;
+  }
+  // The run ends with the ':' of ": address" (':' is in the class too).
+  if (a < 2 || !StartsWith(rest.substr(a - 1), ": address not listed for hostname ")) {
+    return false;
+  }
+  --a;
+  const sv host = rest.substr(a + 34);
+  if (host.empty() || NonSpaceLength(host) != host.size()) return false;
+  e->kind = EventKind::kWarning;
+  e->client_addr = rest.substr(0, a);
+  e->detail = rest.substr(a + 2);
+  e->client_name = host;
+  return true;
+}
+
+// dnsblog: addr A listed by domain D as TEXT   (postscreen_patterns.cc)
+bool ParseDnsblog(sv message, Event* e) {
+  if (!StartsWith(message, "addr ")) return false;
+  sv rest = message.substr(5);
+  const size_t a = NonSpaceLength(rest);
+  if (a == 0 || !StartsWith(rest.substr(a), " listed by domain ")) return false;
+  const sv addr = rest.substr(0, a);
+  rest.remove_prefix(a + 18);
+  const size_t d = NonSpaceLength(rest);
+  if (d == 0 || !StartsWith(rest.substr(d), " as ")) return false;
+  e->kind = EventKind::kDnsblListed;
+  e->client_addr = addr;
+  e->list_name = rest.substr(0, d);
+  e->detail = rest.substr(d + 4);
+  return true;
+}
+
+// pickup: QID: uid=N from=<S>[ orig_id=QID]   (cleanup_patterns.cc: S is a
+// lazy .*?, so it ends at the first '>' after which the line can end).
+bool ParsePickup(sv message, Event* e) {
+  sv qid, rest;
+  if (!TakeQueueId(message, &qid, &rest) || !StartsWith(rest, "uid=")) return false;
+  rest.remove_prefix(4);
+  size_t n = 0;
+  while (n < rest.size() && IsDigit(rest[n])) ++n;
+  if (n == 0 || !StartsWith(rest.substr(n), " from=<")) return false;
+  const sv uid = rest.substr(0, n);
+  rest.remove_prefix(n + 7);
+  for (size_t gt = rest.find('>'); gt != sv::npos; gt = rest.find('>', gt + 1)) {
+    const sv after = rest.substr(gt + 1);
+    const bool orig_id = StartsWith(after, " orig_id=") && IsQueueId(after.substr(9));
+    if (!after.empty() && !orig_id) continue;
+    e->kind = EventKind::kPickup;
+    e->queue_id = qid;
+    e->uid = uid;
+    e->from = rest.substr(0, gt);
+    if (orig_id) e->new_queue_id = after.substr(9);
+    return true;
+  }
+  return false;
+}
+
 // Where X of the first "blocked using X" in `s` starts and ends, X a
 // non-empty [^\s;]+ (RE2's \s; a '\v' is part of X); {npos, npos} if none.
 std::pair<size_t, size_t> FirstBlockedList(sv s) {
@@ -775,8 +1190,91 @@ bool TakePostscreenClient(sv* rest, Event* e) {
   return true;
 }
 
+// postscreen's delay (MG_DELAY: [0-9]+(?:\.[0-9]+)?) at the start of
+// `*rest`, moved past it.
+bool TakePostscreenDelay(sv* rest, sv* delay) {
+  size_t n = 0;
+  while (n < rest->size() && IsDigit((*rest)[n])) ++n;
+  if (n == 0) return false;
+  if (n + 1 < rest->size() && (*rest)[n] == '.' && IsDigit((*rest)[n + 1])) {
+    n += 2;
+    while (n < rest->size() && IsDigit((*rest)[n])) ++n;
+  }
+  *delay = rest->substr(0, n);
+  rest->remove_prefix(n);
+  return true;
+}
+
+// postscreen's test results and refusals: PREGREET N after D from C: TEXT |
+// HANGUP after D from C in TEXT | VIOLATION from C after CMD[: TEXT] |
+// WHITELISTED|ALLOWLISTED C | NOQUEUE: reject: CONNECT from C: REPLY
+// (postscreen_patterns.cc)
+bool ParsePostscreenTests(sv message, Event* e) {
+  sv rest = message;
+  if (StartsWith(rest, "PREGREET ")) {
+    rest.remove_prefix(9);
+    int64_t count;
+    sv delay;
+    if (!TakeCount(&rest, &count) || !StartsWith(rest, " after ")) return false;
+    rest.remove_prefix(7);
+    if (!TakePostscreenDelay(&rest, &delay) || !StartsWith(rest, " from ")) return false;
+    rest.remove_prefix(6);
+    if (!TakePostscreenClient(&rest, e) || !StartsWith(rest, ": ")) return false;
+    e->kind = EventKind::kPostscreenPregreet;
+    e->count = count;
+    e->delay = ParseSeconds(delay);
+    e->detail = rest.substr(2);
+    return true;
+  }
+  if (StartsWith(rest, "HANGUP after ")) {
+    rest.remove_prefix(13);
+    sv delay;
+    if (!TakePostscreenDelay(&rest, &delay) || !StartsWith(rest, " from ")) return false;
+    rest.remove_prefix(6);
+    if (!TakePostscreenClient(&rest, e) || !StartsWith(rest, " in ")) return false;
+    e->kind = EventKind::kPostscreenHangup;
+    e->delay = ParseSeconds(delay);
+    e->detail = rest.substr(4);
+    return true;
+  }
+  if (StartsWith(rest, "WHITELISTED ") || StartsWith(rest, "ALLOWLISTED ")) {
+    const sv word = rest.substr(0, 11);
+    rest.remove_prefix(12);
+    if (!TakePostscreenClient(&rest, e) || !rest.empty()) return false;
+    e->kind = EventKind::kPostscreenAllowlisted;
+    e->detail = word;
+    return true;
+  }
+  if (StartsWith(rest, "NOQUEUE: reject: CONNECT from ")) {
+    rest.remove_prefix(30);
+    if (!TakePostscreenClient(&rest, e) || !StartsWith(rest, ": ")) return false;
+    e->kind = EventKind::kPostscreenNoqueue;
+    e->action = message.substr(9, 6);
+    e->reject_stage = RejectStageFromWord(message.substr(17, 7));
+    e->reply = rest.substr(2);
+    return true;
+  }
+  static constexpr sv kViolations[] = {"COMMAND PIPELINING", "NON-SMTP COMMAND",
+                                       "BARE NEWLINE",       "COMMAND TIME LIMIT",
+                                       "COMMAND COUNT LIMIT", "COMMAND LENGTH LIMIT"};
+  for (const sv violation : kViolations) {
+    if (!StartsWith(rest, violation) || !StartsWith(rest.substr(violation.size()), " from ")) {
+      continue;
+    }
+    rest.remove_prefix(violation.size() + 6);
+    if (!TakePostscreenClient(&rest, e) || !StartsWith(rest, " after ")) return false;
+    rest.remove_prefix(7);
+    // (?P<last_command>.*?)(?:: .*)?$: up to the first ": ", or all.
+    e->kind = EventKind::kPostscreenViolation;
+    e->detail = message.substr(0, violation.size());  // a view of the line, not of the table
+    e->last_command = rest.substr(0, rest.find(": "));
+    return true;
+  }
+  return false;
+}
+
 // postscreen: CONNECT from C to [A]:P | PASS NEW|OLD C | DNSBL rank N for C |
-// DISCONNECT C   (postscreen_patterns.cc)
+// DISCONNECT C | the test results above   (postscreen_patterns.cc)
 bool ParsePostscreen(sv message, Event* e) {
   sv rest = message;
   if (StartsWith(rest, "CONNECT from ")) {
@@ -824,7 +1322,7 @@ bool ParsePostscreen(sv message, Event* e) {
     e->kind = EventKind::kDisconnect;
     return true;
   }
-  return false;
+  return ParsePostscreenTests(message, e);
 }
 
 // The context of postscreen's RCPT reject from `j` to the end of `t`:
@@ -921,7 +1419,8 @@ bool FastParse(Daemon daemon, std::string_view message, Event* e) {
     case Daemon::kLmtp:
       // Delivery lines start with "QID: "; the delivery scanner declines a
       // TLS summary ("Trusted TLS ...": no queue ID before the first ": ").
-      ok = ParseDelivery(message, e) || ParseClientTls(message, e);
+      ok = ParseDelivery(message, e) || ParseClientTls(message, e) ||
+           ParseConnectFailed(message, e) || ParseSessionTrouble(message, e);
       break;
     case Daemon::kLocal:
     case Daemon::kVirtual:
@@ -934,12 +1433,19 @@ bool FastParse(Daemon daemon, std::string_view message, Event* e) {
       ok = ParseQmgr(message, e) || ParseDelivery(message, e);
       break;
     case Daemon::kCleanup:
-      ok = ParseCleanup(message, e);
+      ok = ParseCleanup(message, e) || ParseCleanupCheck(message, e);
       break;
     case Daemon::kSmtpd:
       ok = ParseSmtpd(message, e) || ParseSmtpdTls(message, e) ||
            ParseSmtpdReject(message, e) || ParseSmtpdSessionEnd(message, e) ||
-           ParseSmtpdSaslFailed(message, e);
+           ParseSmtpdSaslFailed(message, e) || ParseSmtpdPlainWarning(message, e) ||
+           ParseSmtpdClientNotice(message, e);
+      break;
+    case Daemon::kDnsblog:
+      ok = ParseDnsblog(message, e);
+      break;
+    case Daemon::kPickup:
+      ok = ParsePickup(message, e);
       break;
     case Daemon::kPostscreen:
       ok = ParsePostscreen(message, e) || ParsePostscreenReject(message, e);

@@ -4,7 +4,9 @@
 //   - DaemonFromName and Event::Clear, paid on every line;
 //   - FastPath/<family>: the hand-written scanners (fast_path.h) on the
 //     common shapes (delivery, qmgr, cleanup, smtpd connect/client/
-//     disconnect, TLS in and out, NOQUEUE rejects, postscreen, bounce);
+//     disconnect, TLS in and out, NOQUEUE rejects, postscreen, bounce, and
+//     an Internet-facing server's notices, SMTP client trouble, postscreen's
+//     tests, header_checks and pickup);
 //   - Tables/<family>: the same lines through the RE2 pattern tables alone,
 //     to show what the fast path saves;
 //   - Parser/<daemon>: PostfixParser::ParseMessage (fast path, then tables)
@@ -80,6 +82,25 @@ const std::vector<std::pair<const char*, std::vector<Line>>>& Families() {
         {Daemon::kPostscreen, "DNSBL rank 3 for [192.0.2.9]:50123"},
         {Daemon::kPostscreen, "DISCONNECT [192.0.2.1]:41234"}}},
       {"bounce", {{Daemon::kBounce, "4B0C72A1F3: sender non-delivery notification: 7D1E23F0A9"}}},
+      // What an Internet-facing server logs besides its mail (session 8).
+      {"smtpd_notices",
+       {{Daemon::kSmtpd, "warning: hostname 1-2-3-4.dyn.example.net does not resolve to address 198.51.100.4: Name or service not known"},
+        {Daemon::kSmtpd, "warning: TLS library problem: error:0A000126:SSL routines::unexpected eof while reading:../ssl/record/rec_layer_s3.c:308:"},
+        {Daemon::kSmtpd, "improper command pipelining after EHLO from unknown[198.51.100.7]: QUIT\\r\\n"},
+        {Daemon::kSmtpd, "warning: non-SMTP command from unknown[198.51.100.7]: GET / HTTP/1.1"},
+        {Daemon::kSmtpd, "4B0C72A1F3: client=a.example.net[198.51.100.7]:587, sasl_method=PLAIN, sasl_username=bob@example.com"}}},
+      {"smtp_trouble",
+       {{Daemon::kSmtp, "connect to mx.example.org[203.0.113.5]:25: Connection timed out"},
+        {Daemon::kSmtp, "4B0C72A1F3: host mx.example.org[203.0.113.5] said: 450 4.7.1 try later (in reply to RCPT TO command)"},
+        {Daemon::kSmtp, "4B0C72A1F3: lost connection with mx.example.org[203.0.113.5] while receiving the initial server greeting"}}},
+      {"postscreen_tests",
+       {{Daemon::kPostscreen, "PREGREET 11 after 0.09 from [198.51.100.7]:5678: EHLO x\\r\\n"},
+        {Daemon::kPostscreen, "HANGUP after 0.3 from [198.51.100.7]:5678 in tests after SMTP handshake"},
+        {Daemon::kPostscreen, "COMMAND PIPELINING from [198.51.100.7]:5678 after EHLO: QUIT\\r\\n"},
+        {Daemon::kDnsblog, "addr 198.51.100.7 listed by domain zen.spamhaus.org as 127.0.0.4"}}},
+      {"checks_and_pickup",
+       {{Daemon::kCleanup, "4B0C72A1F3: reject: header Subject: cheap pills from unknown[192.0.2.9]; from=<a@example.net> to=<b@example.com> proto=ESMTP helo=<x>: 5.7.1 message content rejected"},
+        {Daemon::kPickup, "4B0C72A1F3: uid=33 from=<www-data>"}}},
   };
   return *families;
 }
