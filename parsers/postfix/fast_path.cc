@@ -1125,14 +1125,49 @@ std::pair<size_t, size_t> FirstBlockedList(sv s) {
   return {sv::npos, sv::npos};
 }
 
-// smtpd: NOQUEUE|QID: reject: STAGE from CLIENT: REPLY[; from=<> to=<>
-// proto= helo=<>]   (smtpd_patterns.cc, MG_ACTION_ROW("reject|abort", ...))
-bool ParseSmtpdReject(sv message, Event* e) {
+// smtpd: NOQUEUE|QID: ACTION: STAGE from CLIENT: TEXT[; from=<> to=<>
+// proto= helo=<>]   (smtpd_patterns.cc, the MG_ACTION_ROW rows: reject and
+// abort, reject_warning, milter-reject, hold, discard, redirect, filter,
+// info, warn, permit, delay, bcc, hangup).
+bool ParseSmtpdAction(sv message, Event* e) {
+  struct Action {
+    sv word;
+    EventKind kind;
+    bool reply;  // TEXT is the reply (else the detail)
+    bool list;   // MG_REPLY_WITH_LIST: the first "blocked using X" is the list
+  };
+  static constexpr Action kActions[] = {
+      {"reject", EventKind::kReject, true, true},
+      {"abort", EventKind::kReject, true, true},
+      {"reject_warning", EventKind::kRejectWarning, true, true},
+      {"milter-reject", EventKind::kMilterReject, true, false},
+      {"hold", EventKind::kHeld, false, false},
+      {"milter-hold", EventKind::kHeld, false, false},
+      {"discard", EventKind::kDiscarded, false, false},
+      {"milter-discard", EventKind::kDiscarded, false, false},
+      {"redirect", EventKind::kRedirect, false, false},
+      {"filter", EventKind::kFilter, false, false},
+      {"info", EventKind::kInfo, false, false},
+      {"warn", EventKind::kCheckAction, false, false},
+      {"permit", EventKind::kCheckAction, false, false},
+      {"delay", EventKind::kCheckAction, false, false},
+      {"bcc", EventKind::kCheckAction, false, false},
+      {"hangup", EventKind::kCheckAction, false, false}};
   sv rest;
   sv qid;
-  if (!TakeQueueIdOrNoqueue(message, &qid, &rest) || !StartsWith(rest, "reject: ")) return false;
-  const sv action = rest.substr(0, 6);
-  rest.remove_prefix(8);
+  if (!TakeQueueIdOrNoqueue(message, &qid, &rest)) return false;
+  const size_t colon = rest.find(": ");
+  if (colon == sv::npos) return false;
+  const sv word = rest.substr(0, colon);  // a view of the line
+  const Action* action = nullptr;
+  for (const Action& a : kActions) {
+    if (a.word == word) {
+      action = &a;
+      break;
+    }
+  }
+  if (action == nullptr) return false;
+  rest.remove_prefix(colon + 2);
   // [A-Z][A-Z-]* then " from " (the " content" form is left to the tables).
   const size_t n = StateWordLength(rest);
   if (n == 0 || rest.substr(n, 6) != " from ") return false;
@@ -1141,33 +1176,40 @@ bool ParseSmtpdReject(sv message, Event* e) {
   if (!TakeClientBeforeColon(&rest, e) || !StartsWith(rest, ": ")) return false;
   rest.remove_prefix(2);
   // (?P<reply>(?:.*?blocked using (?P<list_name>[^\s;]+))?.*?): the list
-  // is the first "blocked using X"; the reply then ends at the first ';'
-  // where the context matches to the end of the line, or at the end.
+  // is the first "blocked using X"; the text then ends at the first ';'
+  // where the context matches to the end of the line, or at the end. Other
+  // actions' text is a plain .*?.
   size_t search_from = 0;
   sv list;
   bool has_list = false;
-  if (const auto [at, end] = FirstBlockedList(rest); at != sv::npos) {
-    list = rest.substr(at, end - at);
-    if (list.find('\v') != sv::npos) return false;  // rare: left to the tables
-    has_list = true;
-    search_from = end;
+  if (action->list) {
+    if (const auto [at, end] = FirstBlockedList(rest); at != sv::npos) {
+      list = rest.substr(at, end - at);
+      if (list.find('\v') != sv::npos) return false;  // rare: left to the tables
+      has_list = true;
+      search_from = end;
+    }
   }
-  size_t reply_end = rest.size();
+  size_t text_end = rest.size();
   for (size_t semi = rest.find(';', search_from); semi != sv::npos;
        semi = rest.find(';', semi + 1)) {
     // Fills from/to/proto/helo only when it returns 1.
     const int r = TakeWhatsup(rest.substr(semi), e);
     if (r < 0) return false;
     if (r == 1) {
-      reply_end = semi;
+      text_end = semi;
       break;
     }
   }
-  e->kind = EventKind::kReject;
+  e->kind = action->kind;
   e->queue_id = qid;
-  e->action = action;
+  e->action = word;
   e->reject_stage = RejectStageFromWord(stage);
-  e->reply = rest.substr(0, reply_end);
+  if (action->reply) {
+    e->reply = rest.substr(0, text_end);
+  } else {
+    e->detail = rest.substr(0, text_end);
+  }
   if (has_list) e->list_name = list;
   return true;
 }
@@ -1437,7 +1479,7 @@ bool FastParse(Daemon daemon, std::string_view message, Event* e) {
       break;
     case Daemon::kSmtpd:
       ok = ParseSmtpd(message, e) || ParseSmtpdTls(message, e) ||
-           ParseSmtpdReject(message, e) || ParseSmtpdSessionEnd(message, e) ||
+           ParseSmtpdAction(message, e) || ParseSmtpdSessionEnd(message, e) ||
            ParseSmtpdSaslFailed(message, e) || ParseSmtpdPlainWarning(message, e) ||
            ParseSmtpdClientNotice(message, e);
       break;

@@ -4,7 +4,8 @@
 // of every agent, qmgr from=/removed, cleanup message-id= and
 // header/body_checks actions, pickup uid=, smtpd connect/client= (with SASL
 // fields)/disconnect, TLS summaries (smtpd "established from", smtp and lmtp
-// "established to"), smtpd NOQUEUE/QID rejects, smtpd "lost
+// "established to"), smtpd NOQUEUE/QID access and milter actions (reject,
+// reject_warning, milter-reject, filter, hold, discard, ...), smtpd "lost
 // connection|timeout|too many errors after", SASL failures, improper
 // pipelining, non-SMTP commands, rate limits, SSL_accept errors, unresolved
 // or unlisted client names and TLS library problems, smtp/lmtp "connect to",
