@@ -8,6 +8,7 @@
 #include <sstream>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "parsers/postfix/reason.h"
@@ -30,9 +31,15 @@ bool StartsWith(std::string_view s, std::string_view p) {
   return s.size() >= p.size() && s.compare(0, p.size(), p) == 0;
 }
 
+// ASCII only, as std::tolower in the "C" locale this program runs in (and
+// as pflogsumm's lc), inline rather than a libc call per byte.
+void LowerAscii(char* begin, char* end) {
+  for (char* c = begin; c != end; ++c) *c = absl::ascii_tolower(static_cast<unsigned char>(*c));
+}
+
 std::string Lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  LowerAscii(out.data(), out.data() + out.size());
   return out;
 }
 
@@ -137,9 +144,7 @@ bool PrintableAscii(std::string_view s) {
 void AppendLower(std::string_view s, std::string* out) {
   const size_t start = out->size();
   out->append(s.data(), s.size());
-  for (size_t i = start; i < out->size(); ++i) {
-    (*out)[i] = static_cast<char>(std::tolower(static_cast<unsigned char>((*out)[i])));
-  }
+  LowerAscii(out->data() + start, out->data() + out->size());
 }
 
 }  // namespace
@@ -604,11 +609,9 @@ void Summary::NormalizeInto(std::string_view address, std::string* out) const {
   out->assign(address.data(), address.size());
   std::string& a = *out;
   if (options_.ignore_case) {
-    for (char& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    LowerAscii(a.data(), a.data() + a.size());
   } else if (const size_t at = a.find('@'); at != std::string::npos && at + 1 < a.size()) {
-    for (size_t i = at; i < a.size(); ++i) {
-      a[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(a[i])));
-    }
+    LowerAscii(a.data() + at, a.data() + a.size());
   }
 }
 
