@@ -892,16 +892,36 @@ bool ParseSmtpdSaslFailed(sv message, Event* e) {
   return true;
 }
 
+// The length of the \S+ (RE2's \S) at the start of `s`.
+size_t NonSpaceLength(sv s) {
+  size_t n = 0;
+  while (n < s.size() && !IsRe2Space(s[n])) ++n;
+  return n;
+}
+
 // smtpd: warning: hostname H does not resolve to address A[: REASON] |
-// warning: TLS library problem: TEXT. No smtpd row reads these (none starts
-// "warning: hostname " or "warning: TLS library problem: ", and with no '['
-// or ']' in the line none naming a client can match), so the common
-// fallback row does: kWarning, detail = the text after "warning: ".
+// warning: A: hostname H verification failed: REASON | warning: TLS library
+// problem: TEXT. No smtpd row reads these (none starts "warning: hostname ",
+// "warning: TLS library problem: " or, A holding a '.' or ':', "warning: A:
+// hostname ": such an A is no queue ID; and with no '[' or ']' in the line
+// none naming a client can match), so the common fallback row does:
+// kWarning, detail = the text after "warning: ".
 bool ParseSmtpdPlainWarning(sv message, Event* e) {
   if (!StartsWith(message, "warning: ")) return false;
   const sv detail = message.substr(9);
   if (!StartsWith(detail, "hostname ") && !StartsWith(detail, "TLS library problem: ")) {
-    return false;
+    size_t a = 0;
+    while (a < detail.size() && (IsDigit(detail[a]) || (detail[a] >= 'a' && detail[a] <= 'f') ||
+                                 (detail[a] >= 'A' && detail[a] <= 'F') || detail[a] == '.' ||
+                                 detail[a] == ':')) {
+      ++a;
+    }
+    // The run takes the ':' of ": hostname " too; A itself needs a '.' or
+    // ':' (else it may be a queue ID, and the QID warning row reads it).
+    if (a < 2 || !StartsWith(detail.substr(a - 1), ": hostname ") ||
+        detail.substr(0, a - 1).find_first_of(".:") == sv::npos) {
+      return false;
+    }
   }
   if (detail.find_first_of("[]") != sv::npos) return false;
   e->kind = EventKind::kWarning;
@@ -909,11 +929,41 @@ bool ParseSmtpdPlainWarning(sv message, Event* e) {
   return true;
 }
 
-// The length of the \S+ (RE2's \S) at the start of `s`.
-size_t NonSpaceLength(sv s) {
-  size_t n = 0;
-  while (n < s.size() && !IsRe2Space(s[n])) ++n;
-  return n;
+// smtp, lmtp: warning: TLS library problem: TEXT (no smtp row starts so: the
+// common fallback row, kWarning) | QID: TLS-FAILURE... (MG_TLS_FAILURE,
+// kSmtpConversation) | SSL_connect error to H: TEXT (MG_SSL_CONNECT_ERROR:
+// H a greedy \S+, so it ends before the ':' that ends the first run of
+// non-space bytes).
+bool ParseClientTlsTrouble(sv message, Event* e) {
+  if (StartsWith(message, "warning: TLS library problem: ")) {
+    e->kind = EventKind::kWarning;
+    e->detail = message.substr(9);
+    return true;
+  }
+  if (StartsWith(message, "SSL_connect error to ")) {
+    const sv rest = message.substr(21);
+    const size_t n = NonSpaceLength(rest);
+    if (n < 2 || rest[n - 1] != ':' || n >= rest.size() || rest[n] != ' ') return false;
+    e->kind = EventKind::kSmtpConversation;
+    e->reply = message;
+    e->remote_host = rest.substr(0, n - 1);
+    e->detail = rest.substr(n + 1);
+    return true;
+  }
+  sv qid, rest;
+  if (!TakeQueueId(message, &qid, &rest)) return false;
+  static constexpr sv kFailures[] = {"TLS is required, but",        "Cannot start TLS",
+                                     "Server certificate not verified",
+                                     "Sender requested REQUIRETLS", "REQUIRETLS policy configuration error",
+                                     "client TLS configuration problem", "TLSA lookup error"};
+  for (const sv failure : kFailures) {
+    if (!StartsWith(rest, failure)) continue;
+    e->kind = EventKind::kSmtpConversation;
+    e->queue_id = qid;
+    e->reply = rest;
+    return true;
+  }
+  return false;
 }
 
 // smtp, lmtp: [QID: ]connect to HOST: TEXT   (delivery_patterns.cc,
@@ -1462,7 +1512,8 @@ bool FastParse(Daemon daemon, std::string_view message, Event* e) {
       // Delivery lines start with "QID: "; the delivery scanner declines a
       // TLS summary ("Trusted TLS ...": no queue ID before the first ": ").
       ok = ParseDelivery(message, e) || ParseClientTls(message, e) ||
-           ParseConnectFailed(message, e) || ParseSessionTrouble(message, e);
+           ParseConnectFailed(message, e) || ParseSessionTrouble(message, e) ||
+           ParseClientTlsTrouble(message, e);
       break;
     case Daemon::kLocal:
     case Daemon::kVirtual:

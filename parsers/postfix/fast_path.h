@@ -8,9 +8,10 @@
 // reject_warning, milter-reject, filter, hold, discard, ...), smtpd "lost
 // connection|timeout|too many errors after", SASL failures, improper
 // pipelining, non-SMTP commands, rate limits, SSL_accept errors, unresolved
-// or unlisted client names and TLS library problems, smtp/lmtp "connect to",
-// "host X said", "lost connection with" and "conversation with ... timed
-// out", postscreen CONNECT/PASS/DNSBL rank/DISCONNECT, PREGREET, HANGUP,
+// or unlisted or unverified client names and TLS library problems,
+// smtp/lmtp "connect to", "host X said", "lost connection with",
+// "conversation with ... timed out", TLS library problems, TLS failures and
+// SSL_connect errors, postscreen CONNECT/PASS/DNSBL rank/DISCONNECT, PREGREET, HANGUP,
 // protocol violations, allowlisting and RCPT/CONNECT rejects, dnsblog
 // listings, and bounce notifications. (A line taken by the tables costs
 // ~40-60 k instructions, a hand-read one ~1-2 k.) FastParse dispatches on
