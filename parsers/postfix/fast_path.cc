@@ -695,12 +695,19 @@ bool TakeTlsLevelAndVerb(sv* rest, sv direction, sv* level) {
 }
 
 // smtpd: LEVEL TLS connection established|reused from CLIENT[ to NAME]:
-// PROTO with cipher CIPHER (N/M bits)[ ...]   (smtpd_patterns.cc, TLS row)
-bool ParseSmtpdTls(sv message, Event* e) {
+// PROTO with cipher CIPHER (N/M bits)[ ...]   (smtpd_patterns.cc, TLS row).
+// With `tlsproxy`, tlsproxy's row: "from" or "to" an endpoint (MG_ENDPOINT,
+// the client's shape), which is also the remote_host.
+bool ParseSmtpdTls(sv message, Event* e, bool tlsproxy = false) {
   sv rest = message;
   sv level;
-  if (!TakeTlsLevelAndVerb(&rest, "from ", &level)) return false;
+  if (!TakeTlsLevelAndVerb(&rest, "from ", &level)) {
+    rest = message;
+    if (!tlsproxy || !TakeTlsLevelAndVerb(&rest, "to ", &level)) return false;
+  }
+  const sv endpoint = rest;
   if (!TakeClientBeforeColon(&rest, e)) return false;
+  if (tlsproxy) e->remote_host = endpoint.substr(0, endpoint.size() - rest.size());
   if (StartsWith(rest, " to ")) {
     rest.remove_prefix(4);
     size_t n = 0;
@@ -1122,6 +1129,31 @@ bool ParseSmtpdClientNotice(sv message, Event* e) {
   return true;
 }
 
+// tlsproxy: CONNECT from|to E | DISCONNECT E | the TLS summary
+// (postscreen_patterns.cc, kTlsproxyPatterns; E is MG_ENDPOINT,
+// "[name][ADDR][:PORT]", kept whole in remote_host too).
+bool ParseTlsproxy(sv message, Event* e) {
+  sv rest;
+  EventKind kind;
+  if (StartsWith(message, "CONNECT from ")) {
+    rest = message.substr(13);
+    kind = EventKind::kConnect;
+  } else if (StartsWith(message, "CONNECT to ")) {
+    rest = message.substr(11);
+    kind = EventKind::kConnect;
+  } else if (StartsWith(message, "DISCONNECT ")) {
+    rest = message.substr(11);
+    kind = EventKind::kDisconnect;
+  } else {
+    return ParseSmtpdTls(message, e, /*tlsproxy=*/true);
+  }
+  const sv endpoint = rest;
+  if (!TakeClient(&rest, e) || !rest.empty()) return false;
+  e->kind = kind;
+  e->remote_host = endpoint;
+  return true;
+}
+
 // dnsblog: addr A listed by domain D as TEXT   (postscreen_patterns.cc)
 bool ParseDnsblog(sv message, Event* e) {
   if (!StartsWith(message, "addr ")) return false;
@@ -1536,6 +1568,9 @@ bool FastParse(Daemon daemon, std::string_view message, Event* e) {
       break;
     case Daemon::kDnsblog:
       ok = ParseDnsblog(message, e);
+      break;
+    case Daemon::kTlsproxy:
+      ok = ParseTlsproxy(message, e);
       break;
     case Daemon::kPickup:
       ok = ParsePickup(message, e);

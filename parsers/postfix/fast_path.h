@@ -13,7 +13,8 @@
 // "conversation with ... timed out", TLS library problems, TLS failures and
 // SSL_connect errors, postscreen CONNECT/PASS/DNSBL rank/DISCONNECT, PREGREET, HANGUP,
 // protocol violations, allowlisting and RCPT/CONNECT rejects, dnsblog
-// listings, and bounce notifications. (A line taken by the tables costs
+// listings, tlsproxy CONNECT/DISCONNECT/TLS summaries, and bounce
+// notifications. (A line taken by the tables costs
 // ~40-60 k instructions, a hand-read one ~1-2 k.) FastParse dispatches on
 // the daemon, then on the first bytes of the message. They are
 // an optimisation of the pattern tables, never a second definition: each

@@ -317,6 +317,24 @@ TEST(FastPathTest, AgreesOnTrickyVariants) {
       {Daemon::kSmtpd, "warning: 198.51.100.7: address not listed for hostname "},
       {Daemon::kSmtpd, "warning: 198.51.100.7: address not listed for hostname a b"},
       {Daemon::kSmtpd, "warning: 4B0C72A1F3: address not listed for hostname h"},
+      // tlsproxy.
+      {Daemon::kTlsproxy, "CONNECT from [198.51.100.7]:5678"},
+      {Daemon::kTlsproxy, "CONNECT to mx.example.org[203.0.113.5]:25"},
+      {Daemon::kTlsproxy, "CONNECT from [2001:db8::7]:5678"},
+      {Daemon::kTlsproxy, "CONNECT from [198.51.100.7]"},
+      {Daemon::kTlsproxy, "CONNECT from [198.51.100.7]:"},
+      {Daemon::kTlsproxy, "CONNECT from [198.51.100.7]:5678 "},
+      {Daemon::kTlsproxy, "CONNECT from a b[198.51.100.7]:5678"},
+      {Daemon::kTlsproxy, "CONNECT from a[b[c]:5678"},
+      {Daemon::kTlsproxy, "CONNECT from 198.51.100.7:5678"},
+      {Daemon::kTlsproxy, "DISCONNECT [198.51.100.7]:5678"},
+      {Daemon::kTlsproxy, "DISCONNECT mx.example.org[203.0.113.5]:25"},
+      {Daemon::kTlsproxy, "Anonymous TLS connection established from [198.51.100.7]:5678: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256"},
+      {Daemon::kTlsproxy, "Verified TLS connection established to mx.example.org[203.0.113.5]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)"},
+      {Daemon::kTlsproxy, "Trusted TLS connection reused from [198.51.100.7]:5678 to mx.example.com: TLSv1.3 with cipher X (128/128 bits)"},
+      {Daemon::kTlsproxy, "Anonymous TLS connection established from [198.51.100.7]: TLSv1.3 with cipher X (256/256 bits)"},
+      {Daemon::kTlsproxy, "Anonymous TLS connection established at [198.51.100.7]:5678: TLSv1.3 with cipher X (256/256 bits)"},
+      {Daemon::kTlsproxy, "SSL_accept error from [198.51.100.7]:5678: lost connection"},
       // dnsblog.
       {Daemon::kDnsblog, "addr 198.51.100.7 listed by domain zen.spamhaus.org as 127.0.0.4"},
       {Daemon::kDnsblog, "addr 2001:db8::7 listed by domain bl.example as 127.0.0.2 extra text"},
@@ -494,6 +512,9 @@ TEST(FastPathTest, TakesEachFamily) {
       {Daemon::kSmtp, "warning: TLS library problem: error:0A000086:SSL routines::certificate verify failed:../ssl/statem/statem_clnt.c:1889:"},
       {Daemon::kSmtp, "4B0C72A1F3: Cannot start TLS: handshake failure"},
       {Daemon::kSmtp, "SSL_connect error to mx.example.org[203.0.113.5]:25: -1"},
+      {Daemon::kTlsproxy, "CONNECT from [198.51.100.7]:5678"},
+      {Daemon::kTlsproxy, "DISCONNECT [198.51.100.7]:5678"},
+      {Daemon::kTlsproxy, "Anonymous TLS connection established from [198.51.100.7]:5678: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)"},
   };
   for (const auto& [daemon, line] : lines) {
     EXPECT_TRUE(CheckAgrees(daemon, line)) << "not taken: " << line;
