@@ -491,9 +491,8 @@ bool ParseCleanupCheck(sv message, Event* e) {
        at = search.rfind(kFrom, at - 1)) {
     if (++tries > 8) return false;
     CheckContext c;
-    Event trial = *e;
-    if (!MatchCheckOrigin(search.substr(at + kFrom.size()), &trial, &c)) continue;
-    *e = trial;
+    // Fills the client fields only when it matches.
+    if (!MatchCheckOrigin(search.substr(at + kFrom.size()), e, &c)) continue;
     e->kind = action->kind;
     e->queue_id = qid;
     e->action = action_word;
@@ -506,18 +505,9 @@ bool ParseCleanupCheck(sv message, Event* e) {
     if (c.has_reply) {
       e->reply = c.reply;
       // (?:(?P<enhanced_code>[245]\.[0-9]{1,3}\.[0-9]{1,3})(?: |$))?
-      const sv r = c.reply;
-      size_t i = 0;
-      if (!r.empty() && (r[0] == '2' || r[0] == '4' || r[0] == '5') && r.size() > 1 && r[1] == '.') {
-        size_t j = 2;
-        while (j < r.size() && IsDigit(r[j])) ++j;
-        if (j > 2 && j <= 5 && j < r.size() && r[j] == '.') {
-          size_t k = j + 1;
-          while (k < r.size() && IsDigit(r[k])) ++k;
-          if (k > j + 1 && k <= j + 4 && (k == r.size() || r[k] == ' ')) i = k;
-        }
+      if (const size_t n = EnhancedCodeLength(c.reply); n > 0) {
+        e->enhanced_code = c.reply.substr(0, n);
       }
-      if (i > 0) e->enhanced_code = r.substr(0, i);
     }
     return true;
   }
@@ -856,12 +846,9 @@ bool ParseSmtpdSessionEnd(sv message, Event* e) {
   rest.remove_prefix(n);
   int64_t size = -1;
   if (StartsWith(rest, " (")) {
-    size_t d = 2;
-    int64_t v = 0;
-    while (d < rest.size() && IsDigit(rest[d]) && d < 2 + 18) v = v * 10 + (rest[d++] - '0');
-    if (d == 2 || !StartsWith(rest.substr(d), " bytes)")) return false;  // tables decide
-    size = v;
-    rest.remove_prefix(d + 7);
+    rest.remove_prefix(2);
+    if (!TakeCount(&rest, &size) || !StartsWith(rest, " bytes)")) return false;  // tables decide
+    rest.remove_prefix(7);
   }
   if (!StartsWith(rest, " from ")) return false;
   rest.remove_prefix(6);
@@ -904,6 +891,18 @@ size_t NonSpaceLength(sv s) {
   size_t n = 0;
   while (n < s.size() && !IsRe2Space(s[n])) ++n;
   return n;
+}
+
+// A \S+ (RE2's \S, greedy) at the start of `*rest` followed by `literal`
+// (which starts with a space): the token in `*token`, `*rest` moved past the
+// literal. The token is the whole run: a shorter one would be followed by a
+// non-space byte.
+bool TakeNonSpaceBefore(sv* rest, sv literal, sv* token) {
+  const size_t n = NonSpaceLength(*rest);
+  if (n == 0 || !StartsWith(rest->substr(n), literal)) return false;
+  *token = rest->substr(0, n);
+  rest->remove_prefix(n + literal.size());
+  return true;
 }
 
 // smtpd: warning: hostname H does not resolve to address A[: REASON] |
@@ -1004,10 +1003,10 @@ bool ParseSessionTrouble(sv message, Event* e) {
   if (!TakeQueueId(message, &qid, &rest)) return false;
   if (StartsWith(rest, "host ")) {
     sv after = rest.substr(5);
-    const size_t h = NonSpaceLength(after);
-    if (h == 0 || !StartsWith(after.substr(h), " said: ") || after.back() != ')') return false;
-    const sv host = after.substr(0, h);
-    after.remove_prefix(h + 7);
+    sv host;
+    if (!TakeNonSpaceBefore(&after, " said: ", &host) || after.empty() || after.back() != ')') {
+      return false;
+    }
     // (?P<reply>.*) \(in reply to (?P<last_command>.+?)(?: command)?\)$: the
     // reply is greedy, so it ends at the last " (in reply to " leaving at
     // least one byte before the final ')'.
@@ -1040,14 +1039,14 @@ bool ParseSessionTrouble(sv message, Event* e) {
   } else {
     return false;
   }
-  const sv after = rest.substr(head.size());
-  const size_t h = NonSpaceLength(after);
-  if (h == 0 || !StartsWith(after.substr(h), tail)) return false;
+  sv after = rest.substr(head.size());
+  sv host;
+  if (!TakeNonSpaceBefore(&after, tail, &host)) return false;
   e->kind = kind;
   e->queue_id = qid;
   e->reply = rest;
-  e->remote_host = after.substr(0, h);
-  e->detail = after.substr(h + tail.size());
+  e->remote_host = host;
+  e->detail = after;
   return true;
 }
 
@@ -1158,16 +1157,15 @@ bool ParseTlsproxy(sv message, Event* e) {
 bool ParseDnsblog(sv message, Event* e) {
   if (!StartsWith(message, "addr ")) return false;
   sv rest = message.substr(5);
-  const size_t a = NonSpaceLength(rest);
-  if (a == 0 || !StartsWith(rest.substr(a), " listed by domain ")) return false;
-  const sv addr = rest.substr(0, a);
-  rest.remove_prefix(a + 18);
-  const size_t d = NonSpaceLength(rest);
-  if (d == 0 || !StartsWith(rest.substr(d), " as ")) return false;
+  sv addr, list;
+  if (!TakeNonSpaceBefore(&rest, " listed by domain ", &addr) ||
+      !TakeNonSpaceBefore(&rest, " as ", &list)) {
+    return false;
+  }
   e->kind = EventKind::kDnsblListed;
   e->client_addr = addr;
-  e->list_name = rest.substr(0, d);
-  e->detail = rest.substr(d + 4);
+  e->list_name = list;
+  e->detail = rest;
   return true;
 }
 
@@ -1427,14 +1425,12 @@ bool ParsePostscreen(sv message, Event* e) {
   }
   if (StartsWith(rest, "DNSBL rank ")) {
     rest.remove_prefix(11);
-    size_t n = rest.substr(0, 1) == "-" ? 1 : 0;
-    const size_t digits = n;
-    while (n < rest.size() && IsDigit(rest[n])) ++n;
-    if (n == digits || n - digits > 18 || rest.substr(n, 5) != " for ") return false;
-    int64_t count = 0;
-    for (size_t i = digits; i < n; ++i) count = count * 10 + (rest[i] - '0');
-    if (digits == 1) count = -count;
-    rest.remove_prefix(n + 5);
+    const bool negative = StartsWith(rest, "-");
+    if (negative) rest.remove_prefix(1);
+    int64_t count;
+    if (!TakeCount(&rest, &count) || !StartsWith(rest, " for ")) return false;
+    if (negative) count = -count;
+    rest.remove_prefix(5);
     if (!TakePostscreenClient(&rest, e) || !rest.empty()) return false;
     e->count = count;
     e->kind = EventKind::kPostscreenDnsbl;

@@ -151,20 +151,24 @@ void ParseReplyCodes(std::string_view reply, int* reply_code,
     *reply_code = (reply[0] - '0') * 100 + (reply[1] - '0') * 10 + (reply[2] - '0');
   }
   if (!enhanced_code->empty() || reply.size() < 9) return;
-  // "550 5.1.1 ..." : class.subject.detail, each 1-3 digits.
-  std::string_view rest = reply.substr(4);
-  size_t i = 0;
-  if (rest.empty() || (rest[0] != '2' && rest[0] != '4' && rest[0] != '5')) return;
-  i = 1;
+  // "550 5.1.1 ..."
+  const std::string_view rest = reply.substr(4);
+  if (const size_t n = EnhancedCodeLength(rest); n > 0) *enhanced_code = rest.substr(0, n);
+}
+
+size_t EnhancedCodeLength(std::string_view s) {
+  // class.subject.detail, [245] then 1-3 digits each.
+  if (s.empty() || (s[0] != '2' && s[0] != '4' && s[0] != '5')) return 0;
+  size_t i = 1;
   for (int part = 0; part < 2; ++part) {
-    if (i >= rest.size() || rest[i] != '.') return;
+    if (i >= s.size() || s[i] != '.') return 0;
     ++i;
-    size_t start = i;
-    while (i < rest.size() && i - start < 3 && rest[i] >= '0' && rest[i] <= '9') ++i;
-    if (i == start) return;
+    const size_t start = i;
+    while (i < s.size() && i - start < 3 && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == start) return 0;
   }
-  if (i < rest.size() && rest[i] != ' ') return;
-  *enhanced_code = rest.substr(0, i);
+  if (i < s.size() && s[i] != ' ') return 0;
+  return i;
 }
 
 RejectStage RejectStageFromWord(std::string_view w) {

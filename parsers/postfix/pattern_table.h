@@ -95,6 +95,11 @@ class PatternTable {
 void ParseReplyCodes(std::string_view reply, int* reply_code,
                      std::string_view* enhanced_code);
 
+// The length of the RFC 3463 enhanced status code ("5.1.1": [245], then two
+// parts of 1-3 digits) at the start of `s` when a space or the end follows
+// it, else 0.
+size_t EnhancedCodeLength(std::string_view s);
+
 // Seconds as Postfix prints them ("0.42", "12"); -1 if `s` is not such a
 // number.
 double ParseSeconds(std::string_view s);
