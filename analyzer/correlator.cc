@@ -57,8 +57,19 @@ inline uint64_t HashWords(uint64_t h, std::string_view s) {
     p += 8;
     n -= 8;
   }
+  // The last 0-7 bytes in at most two loads (overlapping when n < 8): with
+  // the length mixed in below, different tails still give different words.
   uint64_t w = 0;
-  for (size_t i = 0; i < n; ++i) w |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  if (n >= 4) {
+    uint32_t first, last;
+    std::memcpy(&first, p, 4);
+    std::memcpy(&last, p + n - 4, 4);
+    w = first | (static_cast<uint64_t>(last) << 32);
+  } else if (n > 0) {
+    w = static_cast<uint64_t>(static_cast<unsigned char>(p[0])) |
+        static_cast<uint64_t>(static_cast<unsigned char>(p[n >> 1])) << 8 |
+        static_cast<uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
+  }
   h = (h ^ w ^ (static_cast<uint64_t>(s.size()) << 56)) * kMul;
   return h ^ (h >> 29);
 }
@@ -373,7 +384,9 @@ Correlator::Message* Correlator::Start(const LogLine& line, std::string_view que
   ++stats_.messages;
   if (auto pending = pending_handoffs_.find(HostKey{line.host, queue_id});
       pending != pending_handoffs_.end()) {
-    Message* from = Deref({pending->second.from_slot, pending->second.from_serial});
+    Message* from = HandoffLive(pending->second)
+                        ? Deref({pending->second.from_slot, pending->second.from_serial})
+                        : nullptr;
     // A group never grows past max_messages hops: beyond that (a chain of
     // hand-offs longer than the cap allows in flight) this hop starts a
     // record of its own, so that the cap below can evict the old group and
@@ -791,7 +804,6 @@ void Correlator::OnDelivery(Message* m, const LogLine& line, const Event& e) {
                  .first;
       }
       it->second = {m->slot, m->serial, when};
-      handoff_order_.push_back({it->first, when});
     }
   }
 }
@@ -828,21 +840,27 @@ void Correlator::EmitReady(bool force) {
   }
 }
 
-void Correlator::ExpireHandoffs() {
+int64_t Correlator::HandoffLimitMicros() const {
   // A hand-off target appears within seconds when it appears at all; most
   // "queued as" replies come from remote relays whose IDs never will. Keep
-  // them for a minute (or twice the grace period), oldest first.
-  if (handoff_order_.empty()) return;
-  const int64_t limit = std::max<int64_t>(60, 2 * options_.grace_seconds) * kMicros;
-  while (!handoff_order_.empty() &&
-         now_micros_ - handoff_order_.front().micros > limit) {
-    const HandoffOrder& front = handoff_order_.front();
-    auto it = pending_handoffs_.find(HostKey{front.key.host, front.key.queue_id});
-    if (it != pending_handoffs_.end() && it->second.micros == front.micros) {
-      pending_handoffs_.erase(it);
-    }
-    handoff_order_.pop_front();
-  }
+  // them for a minute (or twice the grace period).
+  return std::max<int64_t>(60, 2 * options_.grace_seconds) * kMicros;
+}
+
+bool Correlator::HandoffLive(const PendingHandoff& p) const {
+  return handoff_clock_micros_ - p.micros <= HandoffLimitMicros();
+}
+
+void Correlator::ExpireHandoffs() {
+  handoff_clock_micros_ = now_micros_;
+  // Expired entries are erased by a sweep over the table now and then, not
+  // one by one in age order: that took a lookup (a cache miss) per entry
+  // and a second copy of its key.
+  const int64_t limit = HandoffLimitMicros();
+  if (now_micros_ - handoff_sweep_micros_ < limit / 8) return;
+  handoff_sweep_micros_ = now_micros_;
+  absl::erase_if(pending_handoffs_,
+                 [this](const auto& entry) { return !HandoffLive(entry.second); });
 }
 
 void Correlator::EvictOld() {
@@ -984,7 +1002,9 @@ void Correlator::Finish(bool include_unfinished) {
 //                 "finished", "queued", "by_host", "hops": [serial...],
 //                 "record": {...}} ... ]            (least recently active first)
 //  "finished": [[key, serial] ...], "pending": [[host_key, from_key,
-//  from_serial, µs] ...], "handoff_order": [[host_key, µs] ...]}
+//  from_serial, µs] ...]}
+// (States saved before 2026-11-27 also hold "handoff_order": [[host_key,
+// µs] ...], the pending entries by age; it is ignored.)
 // Timestamps are [µs, utc offset].
 
 namespace {
@@ -1191,7 +1211,7 @@ std::string Correlator::SerializeState() const {
   std::vector<std::pair<std::string, const PendingHandoff*>> sorted;
   sorted.reserve(pending_handoffs_.size());
   for (const auto& [key, p] : pending_handoffs_) {
-    sorted.emplace_back(HostKeyText(key.host, key.queue_id), &p);
+    if (HandoffLive(p)) sorted.emplace_back(HostKeyText(key.host, key.queue_id), &p);
   }
   std::sort(sorted.begin(), sorted.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -1203,11 +1223,6 @@ std::string Correlator::SerializeState() const {
          p->from_serial, p->micros}));
   }
   j["pending"] = std::move(pending);
-  json order = json::array();
-  for (const HandoffOrder& o : handoff_order_) {
-    order.push_back(json::array({HostKeyText(o.key.host, o.key.queue_id), o.micros}));
-  }
-  j["handoff_order"] = std::move(order);
   // Keys hold NUL separators and log text may hold any byte: replace
   // invalid UTF-8 rather than throw.
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -1252,7 +1267,6 @@ absl::Status Correlator::RestoreState(std::string_view text) {
   absl::flat_hash_map<uint64_t, Message*> by_serial;
   absl::flat_hash_map<std::string, Message*> by_key;
   absl::flat_hash_map<PendingKey, PendingHandoff, PendingKeyHash, PendingKeyEq> pending;
-  std::deque<HandoffOrder> handoff_order;
   std::deque<MessageRef> finished;
   CorrelatorStats stats;
   int64_t now = 0, epoch_high = 0, clock_offset = 0, last_sweep = 0;
@@ -1362,14 +1376,6 @@ absl::Status Correlator::RestoreState(std::string_view text) {
                         : kNoSlot;
       pending[std::move(key)] = h;
     }
-    for (const json& o : j.at("handoff_order")) {
-      HandoffOrder order;
-      if (!SplitHostKey(o.at(0).get<std::string>(), &order.key.host, &order.key.queue_id)) {
-        return absl::DataLossError("correlator state: a hand-off key is malformed");
-      }
-      order.micros = o.at(1).get<int64_t>();
-      handoff_order.push_back(std::move(order));
-    }
   } catch (const std::exception& e) {
     return absl::DataLossError(absl::StrCat("correlator state is malformed: ", e.what()));
   }
@@ -1379,7 +1385,6 @@ absl::Status Correlator::RestoreState(std::string_view text) {
   messages_ = std::move(messages);
   by_host_ = std::move(by_host);
   pending_handoffs_ = std::move(pending);
-  handoff_order_ = std::move(handoff_order);
   finished_ = std::move(finished);
   lru_head_ = lru_tail_ = nullptr;
   for (const std::unique_ptr<Message>& m : slots_) LruAppend(m.get());  // saved in LRU order
@@ -1388,6 +1393,8 @@ absl::Status Correlator::RestoreState(std::string_view text) {
   epoch_high_micros_ = epoch_high;
   clock_offset_micros_ = clock_offset;
   last_sweep_micros_ = last_sweep;
+  // The state is saved between lines, after ExpireHandoffs ran at `now`.
+  handoff_clock_micros_ = handoff_sweep_micros_ = now;
   next_serial_ = next_serial;
   return absl::OkStatus();
 }

@@ -199,10 +199,6 @@ class Correlator {
     uint64_t from_serial = 0;
     int64_t micros = 0;
   };
-  struct HandoffOrder {
-    PendingKey key;
-    int64_t micros = 0;
-  };
   // A message by slot and serial, in finishing order and in victim lists.
   struct MessageRef {
     uint32_t slot = 0;
@@ -234,6 +230,8 @@ class Correlator {
   void EmitReady(bool force);
   void EvictOld();
   void ExpireHandoffs();
+  int64_t HandoffLimitMicros() const;
+  bool HandoffLive(const PendingHandoff& p) const;
   void EmitGroup(Message* root, bool finished, const char* end_if_unfinished);
   void Unlink(Message* m);
   // Merges the group's hops into root->record (the record to emit).
@@ -268,7 +266,12 @@ class Correlator {
   // handed over; joined when that queue ID appears (shuffled lines).
   absl::flat_hash_map<PendingKey, PendingHandoff, PendingKeyHash, PendingKeyEq>
       pending_handoffs_;
-  std::deque<HandoffOrder> handoff_order_;  // oldest first
+  // The clock of the last ExpireHandoffs: a pending hand-off older than the
+  // limit by it counts as gone (HandoffLive), erased or not. Sweeps erase
+  // such entries every eighth of the limit, so the table holds at most
+  // 9/8 of the limit's worth.
+  int64_t handoff_clock_micros_ = 0;
+  int64_t handoff_sweep_micros_ = 0;
   // Least recently active first (intrusive, through Message).
   Message* lru_head_ = nullptr;
   Message* lru_tail_ = nullptr;

@@ -237,8 +237,9 @@ TEST(CorrelatorStateTest, CorruptStatesAreRefusedAndLeaveACleanCorrelator) {
 TEST(CorrelatorStateTest, StatesOfTheOlderWriterStillLoad) {
   // Before messages lived in reused slots, a saved state also listed
   // finishing-order entries of messages gone since, and hand-offs naming
-  // a message gone since by key: such a state loads, and they change
-  // nothing (the entry is skipped, the hand-off joins nothing).
+  // a message gone since by key; before hand-offs were swept, their order
+  // by age: such a state loads, and they change nothing (the entry is
+  // skipped, the hand-off joins nothing, the order is not needed).
   const CorrelatorOptions options;
   const Outcome whole = Feed(kMixed, options);
   const size_t cut = 12;
@@ -253,6 +254,10 @@ TEST(CorrelatorStateTest, StatesOfTheOlderWriterStillLoad) {
   inject("\"finished\":[", "[\"mx\\u0000postfix\\u0000DEADBEEF01\",1]");
   inject("\"pending\":[",
          "[\"mx\\u0000ABCDEF1234\",\"mx\\u0000postfix\\u0000C0FFEE0001\",2,0]");
+  // Until 2026-11-27 the state also listed the pending hand-offs by age.
+  ASSERT_EQ(std::string::npos, saved.find("handoff_order"));
+  ASSERT_EQ('}', saved.back());
+  saved.insert(saved.size() - 1, ",\"handoff_order\":[[\"mx\\u0000ABCDEF1234\",0]]");
   Outcome resumed;
   Correlator correlator(options, [&](MessageRecord&& m) {
     resumed.records.push_back(RecordToJson(m).dump());

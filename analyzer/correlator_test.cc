@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "analyzer/log_input.h"
 #include "analyzer/records_json.h"
 #include "gtest/gtest.h"
@@ -322,6 +323,40 @@ TEST(CorrelatorTest, SameQueueIdOnTwoHostsIsTwoMessages) {
   Outcome run = Correlate(lines);
   ASSERT_EQ(2u, run.records.size());
   EXPECT_NE(run.records[0].host, run.records[1].host);
+}
+
+// A message whose first recipient went to a content filter ("queued as
+// 6F7A8B9C0D") and whose second is deferred (so it stays in flight), then,
+// `seconds` after that reply, another line and the filter's hop: as in a log
+// where the hop's lines come late.
+std::vector<std::string> LateHop(int seconds) {
+  const int at = 1 + seconds;
+  const std::string t = absl::StrFormat("Nov 25 12:%02d:%02d", at / 60, at % 60);
+  return {
+      "Nov 25 12:00:00 mx postfix/smtpd[400]: 5E6F7A8B9C: client=ext.example.org[203.0.113.5]",
+      "Nov 25 12:00:00 mx postfix/qmgr[402]: 5E6F7A8B9C: from=<frank@example.org>, size=4000, nrcpt=2 (queue active)",
+      "Nov 25 12:00:01 mx postfix/smtp[403]: 5E6F7A8B9C: to=<gina@mx.example.com>, relay=127.0.0.1[127.0.0.1]:10024, delay=1.2, delays=0.1/0/0/1.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 6F7A8B9C0D)",
+      "Nov 25 12:00:01 mx postfix/smtp[403]: 5E6F7A8B9C: to=<hank@remote.test>, relay=none, delay=1.2, delays=0.1/0/1.1/0, dsn=4.4.1, status=deferred (connect to remote.test[192.0.2.50]:25: Connection refused)",
+      t + " mx postfix/smtpd[999]: connect from unknown[192.0.2.9]",
+      t + " mx postfix/smtpd[410]: 6F7A8B9C0D: client=localhost[127.0.0.1]",
+      t + " mx postfix/qmgr[402]: 6F7A8B9C0D: from=<frank@example.org>, size=4600, nrcpt=1 (queue active)",
+      t + " mx postfix/local[404]: 6F7A8B9C0D: to=<gina@mx.example.com>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)",
+      t + " mx postfix/qmgr[402]: 6F7A8B9C0D: removed",
+  };
+}
+
+TEST(CorrelatorTest, AHandOffTargetJoinsForAMinuteAfterTheReply) {
+  // Hand-offs are remembered for a minute (twice the grace period when
+  // that is longer) after the reply, whether or not a sweep has erased
+  // them yet: sweeps run every 7.5 s of log time, so 61-67 s lies between
+  // the limit and a sweep.
+  for (int seconds : {5, 30, 59, 60, 61, 63, 67, 75, 200}) {
+    SCOPED_TRACE(seconds);
+    const Outcome run = Correlate(LateHop(seconds), CorrelatorOptions(),
+                                  /*include_unfinished=*/true);
+    EXPECT_EQ(seconds <= 60 ? 1u : 0u, run.stats.joined_hops);
+    EXPECT_EQ(seconds <= 60 ? 1u : 2u, run.records.size());
+  }
 }
 
 TEST(CorrelatorTest, ShuffledLinesGiveTheSameRecords) {
