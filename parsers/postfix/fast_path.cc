@@ -87,18 +87,6 @@ bool AllDigits(sv s) {
   return true;
 }
 
-// \d+(?:\.\d+)?
-bool IsSeconds(sv s) {
-  size_t i = 0;
-  while (i < s.size() && IsDigit(s[i])) ++i;
-  if (i == 0) return false;
-  if (i == s.size()) return true;
-  if (s[i] != '.') return false;
-  const size_t frac = ++i;
-  while (i < s.size() && IsDigit(s[i])) ++i;
-  return i > frac && i == s.size();
-}
-
 // [245]\.\d{1,3}\.\d{1,3}
 bool IsDsn(sv s) {
   if (s.size() < 5 || (s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.') return false;
@@ -191,7 +179,8 @@ bool ParseDelivery(sv message, Event* e) {
     kAfterRelay, kAfterConnUse, kInX, kAfterDelay, kAfterDelays, kAfterTls, kInY, kAfterDsn
   } stage = kAfterRelay;
   bool first = true;
-  sv relay, conn_use, delay, delays, tls, dsn;
+  sv relay, conn_use, delays, tls, dsn;
+  double delay_seconds = -1;
   bool has_conn_use = false, has_delays = false, has_tls = false, has_dsn = false;
   while (true) {
     const size_t comma = fields.find(", ");
@@ -214,8 +203,7 @@ bool ParseDelivery(sv message, Event* e) {
         has_conn_use = true;
         stage = kAfterConnUse;
       } else if (name == "delay" && stage <= kInX) {
-        if (!IsSeconds(value)) return false;
-        delay = value;
+        if (!ScanSeconds(value, &delay_seconds)) return false;
         stage = kAfterDelay;
       } else if (name == "delays" && stage == kAfterDelay) {
         delays = value;
@@ -244,16 +232,9 @@ bool ParseDelivery(sv message, Event* e) {
     fields.remove_prefix(comma + 2);
   }
   if (stage < kAfterDelay) return false;
-  if (has_delays) {
-    // \d+(?:\.\d+)?/... four times
-    sv d = delays;
-    for (int i = 0; i < 4; ++i) {
-      const size_t slash = d.find('/');
-      const sv part = i < 3 ? d.substr(0, slash) : d;
-      if ((i < 3 && slash == sv::npos) || !IsSeconds(part)) return false;
-      if (i < 3) d.remove_prefix(slash + 1);
-    }
-  }
+  // \d+(?:\.\d+)?/... four times
+  Delays delays_seconds;
+  if (has_delays && !ScanDelays(delays, &delays_seconds)) return false;
   // status=WORD (text[)]
   size_t n = 0;
   while (n < tail.size() && ((tail[n] >= 'a' && tail[n] <= 'z') ||
@@ -272,8 +253,8 @@ bool ParseDelivery(sv message, Event* e) {
   if (has_orig_to) e->orig_to = orig_to;
   e->relay = relay;
   if (has_conn_use) e->conn_use = conn_use;
-  e->delay = ParseSeconds(delay);
-  if (has_delays) ParseDelays(delays, &e->delays);
+  e->delay = delay_seconds;
+  if (has_delays) e->delays = delays_seconds;
   if (has_tls) e->tls = tls;
   if (has_dsn) e->dsn = dsn;
   e->status = status;

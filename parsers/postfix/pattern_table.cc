@@ -127,6 +127,48 @@ double ParseSeconds(std::string_view s) {
   return static_cast<double>(whole) + static_cast<double>(frac) / static_cast<double>(scale);
 }
 
+bool ScanSeconds(std::string_view s, double* value) {
+  // ParseSeconds' arithmetic, with the pattern's stricter syntax: digits
+  // before the point, and after it when there is one.
+  uint64_t whole = 0, frac = 0, scale = 1;
+  bool overflow = false;  // where ParseSeconds stops reading, then gives -1
+  size_t i = 0;
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+    if (whole < (1ull << 50)) {
+      whole = whole * 10 + (s[i] - '0');
+    } else {
+      overflow = true;
+    }
+  }
+  if (i == 0) return false;
+  if (i < s.size()) {
+    if (s[i] != '.') return false;
+    const size_t point = i;
+    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+      if (scale < 1000000000000ull) {
+        frac = frac * 10 + (s[i] - '0');
+        scale *= 10;
+      }
+    }
+    if (i == point + 1 || i != s.size()) return false;
+  }
+  *value = overflow ? -1
+                    : static_cast<double>(whole) +
+                          static_cast<double>(frac) / static_cast<double>(scale);
+  return true;
+}
+
+bool ScanDelays(std::string_view s, Delays* d) {
+  double* out[4] = {&d->before_qmgr, &d->in_qmgr, &d->conn_setup, &d->transmission};
+  for (int k = 0; k < 4; ++k) {
+    const size_t slash = k < 3 ? s.find('/') : std::string_view::npos;
+    if (k < 3 && slash == std::string_view::npos) return false;
+    if (!ScanSeconds(s.substr(0, slash), out[k])) return false;
+    if (k < 3) s.remove_prefix(slash + 1);
+  }
+  return true;
+}
+
 void ParseDelays(std::string_view s, Delays* d) {
   double* out[4] = {&d->before_qmgr, &d->in_qmgr, &d->conn_setup,
                     &d->transmission};

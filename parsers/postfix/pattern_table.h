@@ -107,6 +107,14 @@ double ParseSeconds(std::string_view s);
 // "a/b/c/d" of delays= into `d` (a part that is not a number becomes -1).
 void ParseDelays(std::string_view s, Delays* d);
 
+// One pass of both: whether `s` is \d+(\.\d+)? (the delay= field's
+// pattern), and if so *value = ParseSeconds(s).
+bool ScanSeconds(std::string_view s, double* value);
+
+// Whether `s` is four such numbers joined by '/' (delays=), and if so *d =
+// what ParseDelays gives.
+bool ScanDelays(std::string_view s, Delays* d);
+
 // "RCPT" -> kRcpt, "END-OF-MESSAGE" -> kEndOfMessage, "header" -> kHeader, ...
 RejectStage RejectStageFromWord(std::string_view word);
 

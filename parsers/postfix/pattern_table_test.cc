@@ -1,5 +1,11 @@
 #include "parsers/postfix/pattern_table.h"
 
+#include <cstring>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "gtest/gtest.h"
 #include "parsers/postfix/queue_id.h"
 
@@ -21,6 +27,76 @@ const Pattern kRows[] = {
      {"NOQUEUE: reject: RCPT from x[192.0.2.9]: 554 5.7.1 <a@b>: Relay access denied"}},
     {EventKind::kWarning, "^warning: (?P<detail>.*)$", {"warning: x"}, true},
 };
+
+// The delay= pattern, as the tables write it.
+bool MatchesSeconds(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  if (i == 0) return false;
+  if (i == s.size()) return true;
+  if (s[i] != '.') return false;
+  const size_t point = i++;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  return i > point + 1 && i == s.size();
+}
+
+void ExpectSameDouble(double want, double got, std::string_view s) {
+  EXPECT_EQ(std::memcmp(&want, &got, sizeof want), 0) << s << ": " << want << " vs " << got;
+}
+
+// Appends 20 000 words of up to 23 bytes drawn from `alphabet`.
+void AddRandomWords(uint32_t seed, std::string_view alphabet, std::vector<std::string>* out) {
+  std::mt19937 rng(seed);
+  for (int n = 0; n < 20000; ++n) {
+    std::string s;
+    const size_t len = rng() % 24;
+    for (size_t i = 0; i < len; ++i) s += alphabet[rng() % alphabet.size()];
+    out->push_back(s);
+  }
+}
+
+TEST(PatternTableTest, ScanSecondsIsThePatternAndParseSecondsInOnePass) {
+  std::vector<std::string> cases = {
+      "0", "12", "0.42", "0.02", "1.", ".5", "", "-1", "1e3", "1.2.3", "12a", " 1", "1 ",
+      "00012.3400", "0.000000000000000001", "123456789012345678901234567890",
+      "1125899906842623", "1125899906842624", "11258999068426240", "99999999999999999.5",
+      "3.14159265358979323846264338327950288"};
+  AddRandomWords(7, "0123456789.0123456789/ a", &cases);
+  for (const std::string& s : cases) {
+    double value = -7;
+    const bool ok = ScanSeconds(s, &value);
+    ASSERT_EQ(MatchesSeconds(s), ok) << s;
+    if (ok) ExpectSameDouble(ParseSeconds(s), value, s);
+    if (!ok) EXPECT_EQ(-7, value) << s;
+  }
+}
+
+TEST(PatternTableTest, ScanDelaysIsFourSecondsAndParseDelays) {
+  std::vector<std::string> cases = {"0.01/0/0.4/1.1", "0/0/0/0", "1/2/3", "1/2/3/4/5",
+                                    "1//3/4", "/1/2/3", "1/2/3/", "0.1/0.2/0.3/0.4x",
+                                    "12345678901234567890/1/2/3", "0.5/1e2/3/4"};
+  AddRandomWords(11, "0123456789./0123456789/", &cases);
+  for (const std::string& s : cases) {
+    std::vector<std::string_view> parts;
+    std::string_view rest = s;
+    for (size_t slash; (slash = rest.find('/')) != std::string_view::npos;) {
+      parts.push_back(rest.substr(0, slash));
+      rest.remove_prefix(slash + 1);
+    }
+    parts.push_back(rest);
+    bool want = parts.size() == 4;
+    for (std::string_view p : parts) want = want && MatchesSeconds(p);
+    Delays got;
+    ASSERT_EQ(want, ScanDelays(s, &got)) << s;
+    if (!want) continue;
+    Delays parsed;
+    ParseDelays(s, &parsed);
+    ExpectSameDouble(parsed.before_qmgr, got.before_qmgr, s);
+    ExpectSameDouble(parsed.in_qmgr, got.in_qmgr, s);
+    ExpectSameDouble(parsed.conn_setup, got.conn_setup, s);
+    ExpectSameDouble(parsed.transmission, got.transmission, s);
+  }
+}
 
 TEST(PatternTableTest, ExtractsNamedFieldsAndConvertsNumbers) {
   auto table = PatternTable::Compile(Daemon::kSmtp, kRows);

@@ -1,43 +1,47 @@
 #include "parsers/postfix/queue_id.h"
 
+#include <cstdint>
+
 namespace mailgauge::parsers {
 namespace {
 
-bool IsHexUpper(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); }
+constexpr uint8_t kHex = 1;   // [0-9A-F]
+constexpr uint8_t kLong = 2;  // digits and consonants of both cases
 
-bool IsLongChar(char c) {
-  if (c >= '0' && c <= '9') return true;
-  const char l = (c >= 'a' && c <= 'z') ? c : (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : 0;
-  if (l == 0) return false;
-  return l != 'a' && l != 'e' && l != 'i' && l != 'o' && l != 'u';
+struct Classes {
+  uint8_t of[256] = {};
+  constexpr Classes() {
+    for (int c = '0'; c <= '9'; ++c) of[c] = kHex | kLong;
+    for (int c = 'A'; c <= 'F'; ++c) of[c] |= kHex;
+    for (int c = 'a'; c <= 'z'; ++c) {
+      const bool vowel = c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+      if (vowel) continue;
+      of[c] |= kLong;
+      of[c - 'a' + 'A'] |= kLong;
+    }
+  }
+};
+constexpr Classes kClasses;
+
+// The classes every byte of `s` has.
+uint8_t CommonClasses(std::string_view s) {
+  uint8_t all = kHex | kLong;
+  for (char c : s) all &= kClasses.of[static_cast<unsigned char>(c)];
+  return all;
 }
 
 }  // namespace
 
 bool IsLongQueueId(std::string_view s) {
-  // 10+ base-52 characters, a 'z' separator, 1+ base-51 characters (no 'z').
+  // 10+ base-52 characters, a 'z' separator, 1+ base-51 characters (no 'z':
+  // after the last 'z' there is none).
   const size_t z = s.rfind('z');
   if (z == std::string_view::npos || z < 10 || z + 1 >= s.size()) return false;
-  for (size_t i = 0; i < z; ++i) {
-    if (!IsLongChar(s[i])) return false;
-  }
-  for (size_t i = z + 1; i < s.size(); ++i) {
-    if (!IsLongChar(s[i]) || s[i] == 'z') return false;
-  }
-  return true;
+  return (CommonClasses(s) & kLong) != 0;
 }
 
 bool IsQueueId(std::string_view s) {
-  if (s.size() >= 6) {
-    bool hex = true;
-    for (char c : s) {
-      if (!IsHexUpper(c)) {
-        hex = false;
-        break;
-      }
-    }
-    if (hex) return true;
-  }
+  if (s.size() >= 6 && (CommonClasses(s) & kHex) != 0) return true;
   return IsLongQueueId(s);
 }
 
