@@ -101,37 +101,25 @@ void Apply(const FS& setter, std::string_view value, Event* e) {
 
 }  // namespace
 
-// Parses a non-negative decimal like "0.42", "12", "1.2e-05" is not produced
-// by Postfix, so a simple scanner suffices. Returns -1 on failure.
-double ParseSeconds(std::string_view s) {
+namespace {
+
+// A decimal as Postfix prints seconds ("0.42", "12"; never "1.2e-05"), read
+// as far as it goes, for ParseSeconds' lenient and ScanSeconds' strict
+// syntax.
+struct SecondsText {
+  double value = -1;  // -1 when the integer part overflows
+  size_t int_digits = 0;
+  bool point = false;
+  size_t frac_digits = 0;
+  bool to_end = false;  // nothing follows the number
+};
+
+SecondsText ReadSeconds(std::string_view s) {
   // Integer and fraction digits are accumulated as integers and divided
   // once, so "0.02" is the double nearest 0.02 (no accumulated error).
-  if (s.empty()) return -1;
+  SecondsText t;
   uint64_t whole = 0, frac = 0, scale = 1;
-  size_t i = 0;
-  bool digits = false;
-  for (; i < s.size() && s[i] >= '0' && s[i] <= '9' && whole < (1ull << 50); ++i) {
-    whole = whole * 10 + (s[i] - '0');
-    digits = true;
-  }
-  if (i < s.size() && s[i] == '.') {
-    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
-      if (scale < 1000000000000ull) {
-        frac = frac * 10 + (s[i] - '0');
-        scale *= 10;
-      }
-      digits = true;
-    }
-  }
-  if (!digits || i != s.size()) return -1;
-  return static_cast<double>(whole) + static_cast<double>(frac) / static_cast<double>(scale);
-}
-
-bool ScanSeconds(std::string_view s, double* value) {
-  // ParseSeconds' arithmetic, with the pattern's stricter syntax: digits
-  // before the point, and after it when there is one.
-  uint64_t whole = 0, frac = 0, scale = 1;
-  bool overflow = false;  // where ParseSeconds stops reading, then gives -1
+  bool overflow = false;
   size_t i = 0;
   for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
     if (whole < (1ull << 50)) {
@@ -140,21 +128,37 @@ bool ScanSeconds(std::string_view s, double* value) {
       overflow = true;
     }
   }
-  if (i == 0) return false;
-  if (i < s.size()) {
-    if (s[i] != '.') return false;
-    const size_t point = i;
-    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+  t.int_digits = i;
+  if (i < s.size() && s[i] == '.') {
+    t.point = true;
+    const size_t start = ++i;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
       if (scale < 1000000000000ull) {
         frac = frac * 10 + (s[i] - '0');
         scale *= 10;
       }
     }
-    if (i == point + 1 || i != s.size()) return false;
+    t.frac_digits = i - start;
   }
-  *value = overflow ? -1
-                    : static_cast<double>(whole) +
-                          static_cast<double>(frac) / static_cast<double>(scale);
+  t.to_end = i == s.size();
+  if (!overflow) {
+    t.value = static_cast<double>(whole) + static_cast<double>(frac) / static_cast<double>(scale);
+  }
+  return t;
+}
+
+}  // namespace
+
+double ParseSeconds(std::string_view s) {
+  const SecondsText t = ReadSeconds(s);
+  if (t.int_digits + t.frac_digits == 0 || !t.to_end) return -1;
+  return t.value;
+}
+
+bool ScanSeconds(std::string_view s, double* value) {
+  const SecondsText t = ReadSeconds(s);
+  if (t.int_digits == 0 || (t.point && t.frac_digits == 0) || !t.to_end) return false;
+  *value = t.value;
   return true;
 }
 

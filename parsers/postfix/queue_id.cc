@@ -30,19 +30,22 @@ uint8_t CommonClasses(std::string_view s) {
   return all;
 }
 
-}  // namespace
-
-bool IsLongQueueId(std::string_view s) {
-  // 10+ base-52 characters, a 'z' separator, 1+ base-51 characters (no 'z':
-  // after the last 'z' there is none).
+// The long form, given CommonClasses(s): 10+ base-52 characters, a 'z'
+// separator, 1+ base-51 characters (no 'z': after the last 'z' there is
+// none).
+bool IsLongForm(std::string_view s, uint8_t classes) {
+  if ((classes & kLong) == 0) return false;
   const size_t z = s.rfind('z');
-  if (z == std::string_view::npos || z < 10 || z + 1 >= s.size()) return false;
-  return (CommonClasses(s) & kLong) != 0;
+  return z != std::string_view::npos && z >= 10 && z + 1 < s.size();
 }
 
+}  // namespace
+
+bool IsLongQueueId(std::string_view s) { return IsLongForm(s, CommonClasses(s)); }
+
 bool IsQueueId(std::string_view s) {
-  if (s.size() >= 6 && (CommonClasses(s) & kHex) != 0) return true;
-  return IsLongQueueId(s);
+  const uint8_t classes = CommonClasses(s);
+  return (s.size() >= 6 && (classes & kHex) != 0) || IsLongForm(s, classes);
 }
 
 }  // namespace mailgauge::parsers
