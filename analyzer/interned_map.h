@@ -106,6 +106,26 @@ class InternedMap {
     return pos1 == 0 ? nullptr : ValueAt(pos1 - 1);
   }
   size_t count(std::string_view key) const { return FindPos1(key, Hash(key)) == 0 ? 0 : 1; }
+
+  // A lookup in three steps, so that the lookups of several keys wait for
+  // memory together rather than one after another (a big table's lookup
+  // misses the cache twice: the index slot, then the record):
+  //   const uint32_t h = map.PrefetchSlot(key);  // hashes, fetches the slot
+  //   ...the same for the other keys...
+  //   map.PrefetchRecord(h);                     // fetches the record it names
+  //   ...
+  //   ++map.FindOrInsert(key, h).count;          // operator[], hash known
+  uint32_t PrefetchSlot(std::string_view key) const {
+    const uint32_t h = Hash(key);
+    if (!slots_.empty()) __builtin_prefetch(&slots_[Home(h)]);
+    return h;
+  }
+  void PrefetchRecord(uint32_t h) const {
+    if (slots_.empty()) return;
+    const Slot& s = slots_[Home(h)];
+    if (s.pos1 != 0 && s.hash == h) Prefetch(s.pos1 - 1);
+  }
+  V& FindOrInsert(std::string_view key, uint32_t h) { return *ValueAt(FindOrInsertPos(key, h)); }
   // As std::map::at: throws std::out_of_range when absent (tests, tools).
   const V& at(std::string_view key) const {
     const V* v = find(key);
@@ -270,8 +290,8 @@ class InternedMap {
   size_t Next(size_t i) const { return i + 1 == slots_.size() ? 0 : i + 1; }
 
   // `key`'s record position, inserting it when new.
-  uint32_t FindOrInsertPos(std::string_view key) {
-    const uint32_t h = Hash(key);
+  uint32_t FindOrInsertPos(std::string_view key) { return FindOrInsertPos(key, Hash(key)); }
+  uint32_t FindOrInsertPos(std::string_view key, uint32_t h) {
     const uint32_t pos1 = FindPos1(key, h);
     return pos1 != 0 ? pos1 - 1 : records_[Insert(key, h)];
   }

@@ -99,6 +99,38 @@ TEST(InternedMapTest, AgreesWithStdMap) {
   EXPECT_EQ(1u, moved.at("x").count);
 }
 
+// The lookup in steps (PrefetchSlot, PrefetchRecord, FindOrInsert with the
+// hash) finds and inserts as operator[] does, from an empty map on, with
+// the steps of several keys interleaved as AddRecord does.
+TEST(InternedMapTest, ALookupInStepsIsOperatorBrackets) {
+  std::mt19937 rng(11);
+  InternedMap<Stats> stepped, plain;
+  EXPECT_EQ(nullptr, stepped.find("x"));
+  for (int i = 0; i < 50000; ++i) {
+    std::string keys[3];
+    uint32_t hashes[3];
+    for (int j = 0; j < 3; ++j) {
+      keys[j] = "user" + std::to_string(rng() % 20000) + "@example.org";
+      hashes[j] = stepped.PrefetchSlot(keys[j]);
+    }
+    for (int j = 0; j < 3; ++j) stepped.PrefetchRecord(hashes[j]);
+    for (int j = 0; j < 3; ++j) {
+      Stats& s = stepped.FindOrInsert(keys[j], hashes[j]);
+      ++s.count;
+      s.bytes += static_cast<uint64_t>(j);
+      Stats& p = plain[keys[j]];
+      ++p.count;
+      p.bytes += static_cast<uint64_t>(j);
+    }
+  }
+  ASSERT_EQ(plain.size(), stepped.size());
+  for (uint32_t id = 0; id < plain.size(); ++id) {
+    EXPECT_EQ(plain.key(id), stepped.key(id));
+    EXPECT_EQ(plain.value(id).count, stepped.value(id).count);
+    EXPECT_EQ(plain.value(id).bytes, stepped.value(id).bytes);
+  }
+}
+
 // Keys that share long prefixes, are prefixes of one another, or differ
 // only by trailing NUL bytes: SortedIds and ForEachSorted still give
 // std::string's order, whatever the insertion order.

@@ -1068,12 +1068,39 @@ void Summary::AddRecord(const MessageRecord& m) {
   const std::string_view origin = m.origin;
   const bool pickup = origin == "pickup";
   const bool received = pickup || origin == "smtpd";
+  const bool sender_counted = received && m.size >= 0 && m.sender_known;
+
+  // On a big log the senders' and recipients' tables outgrow the caches and
+  // each lookup waits for memory twice (index slot, record). The keys this
+  // message will look up are made first and their fetches started
+  // together, so that the waits overlap.
+  uint32_t sender_hash = 0;
+  if (sender_counted) {
+    SenderKeyInto(m.sender, &sender_scratch_);
+    sender_hash = data_.senders.PrefetchSlot(sender_scratch_);
+  }
+  if (recipient_keys_.size() < m.recipients.size()) recipient_keys_.resize(m.recipients.size());
+  for (size_t i = 0; i < m.recipients.size(); ++i) {
+    const RecipientRecord& r = m.recipients[i];
+    RecipientKey& k = recipient_keys_[i];
+    // The recipients counted as delivered below (not probes, not forwards).
+    k.counted = !probe && r.status == RecipientStatus::kSent &&
+                !StartsWith(r.reply, "forwarded as ");
+    if (!k.counted) continue;
+    NormalizeInto(options_.use_orig_to && !r.orig_to.empty() ? r.orig_to : r.address,
+                  &k.address);
+    k.hash = data_.recipients.PrefetchSlot(k.address);
+  }
+  if (sender_counted) data_.senders.PrefetchRecord(sender_hash);
+  for (size_t i = 0; i < m.recipients.size(); ++i) {
+    if (recipient_keys_[i].counted) data_.recipients.PrefetchRecord(recipient_keys_[i].hash);
+  }
+
   if (received) {
     ++data_.totals.received;
     AddTraffic(m.arrival.known() ? m.arrival : m.completion, &TrafficCounts::received);
-    if (m.size >= 0 && m.sender_known) {
-      std::string& sender = sender_scratch_;
-      SenderKeyInto(m.sender, &sender);
+    if (sender_counted) {
+      const std::string& sender = sender_scratch_;
       std::string_view domain;
       const size_t at = sender.find('@');
       if (at != std::string::npos && at > 0 && at + 1 < sender.size()) {
@@ -1085,7 +1112,7 @@ void Summary::AddRecord(const MessageRecord& m) {
         domain = domain_scratch_;
       }
       const uint64_t size = static_cast<uint64_t>(m.size);
-      AddressStats& s = FindOrInsert(&data_.senders, sender);
+      AddressStats& s = data_.senders.FindOrInsert(sender, sender_hash);
       ++s.count;
       s.bytes += size;
       AddressStats& d = FindOrInsert(&data_.sending_domains, domain);
@@ -1117,7 +1144,8 @@ void Summary::AddRecord(const MessageRecord& m) {
 
   bool deferred = false;
   bool expired = std::string_view(m.end) == "expired";
-  for (const RecipientRecord& r : m.recipients) {
+  for (size_t i = 0; i < m.recipients.size(); ++i) {
+    const RecipientRecord& r = m.recipients[i];
     if (r.deferrals > 0) deferred = true;
     // Address-verification probes (status=deliverable/undeliverable) are
     // neither deliveries nor bounces (pflogsumm ignores them).
@@ -1127,13 +1155,12 @@ void Summary::AddRecord(const MessageRecord& m) {
     const Timestamp when = r.time.known() ? r.time : m.completion;
     switch (r.status) {
       case RecipientStatus::kSent: {
-        if (StartsWith(r.reply, "forwarded as ")) break;  // counted as forwarded
-        NormalizeInto(options_.use_orig_to && !r.orig_to.empty() ? r.orig_to : r.address,
-                      &address_scratch_);
-        const std::string& address = address_scratch_;
+        const RecipientKey& k = recipient_keys_[i];
+        if (!k.counted) break;  // "forwarded as": counted as forwarded
+        const std::string& address = k.address;
         ++data_.totals.delivered;
         AddTraffic(when, &TrafficCounts::delivered);
-        AddressStats& a = FindOrInsert(&data_.recipients, address);
+        AddressStats& a = data_.recipients.FindOrInsert(address, k.hash);
         ++a.count;
         DeliveryDomainStats& d =
             FindOrInsert(&data_.delivery_domains, RecipientDomainView(address));

@@ -305,6 +305,14 @@ class Summary {
   std::string domain_scratch_;
   std::string text_scratch_;
   std::string sender_scratch_;
+  // Per recipient of the record being added: its key in data_.recipients
+  // when it counts as delivered, and the key's hash (AddRecord).
+  struct RecipientKey {
+    bool counted = false;
+    std::string address;
+    uint32_t hash = 0;
+  };
+  std::vector<RecipientKey> recipient_keys_;
   std::vector<std::pair<std::string_view, int64_t>> sizes_scratch_;
   int64_t last_day_ = 0;  // the day last added to data_.days
   // Host name -> HostId, and the last one asked for.
