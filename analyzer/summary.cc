@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <ostream>
 #include <sstream>
 #include <vector>
@@ -191,27 +192,45 @@ std::string_view KeywordAt(std::string_view s, size_t p,
 
 std::optional<RejectParts> MatchRejectParts(std::string_view msg) {
   // The greedy ^.* prefers the last keyword from which the rest matches.
-  for (size_t p = msg.size(); p-- > 0;) {
-    const char c = msg[p];
-    if (c != 'r' && c != 'h' && c != 'd') continue;
-    const std::string_view k =
-        KeywordAt(msg, p, {"reject: ", "reject_warning: ", "hold: ", "discard: "});
+  // Every keyword ends in ": " and no two can end at the same ": " (their
+  // last letters differ), nor can one lie inside another (none has ": "
+  // but at its end): so the ": "s from the last one back give the
+  // keywords' starts from the last one back, and each names at most one.
+  static constexpr std::string_view kKeywords[] = {"reject: ", "reject_warning: ", "hold: ",
+                                                   "discard: "};
+  for (size_t end = msg.size(); end >= 2;) {
+    const void* found = memrchr(msg.data(), ':', end - 1);
+    if (found == nullptr) break;
+    const size_t colon = static_cast<size_t>(static_cast<const char*>(found) - msg.data());
+    end = colon;
+    if (msg[colon + 1] != ' ') continue;
+    const size_t q = colon + 2;  // just after the keyword
+    std::string_view k;
+    for (const std::string_view w : kKeywords) {
+      // (The letter before the ':' first: it tells the keywords apart.)
+      if (q >= w.size() && msg[colon - 1] == w[w.size() - 3] &&
+          msg.compare(q - w.size(), w.size(), w) == 0) {
+        k = w;
+        break;
+      }
+    }
     if (k.empty()) continue;
-    const size_t q = p + k.size();
+    const size_t p = q - k.size();
+    if (p > 0 && IsWordChar(msg[p - 1])) continue;
     size_t e = q;
     while (e < msg.size() && msg[e] != ' ') ++e;  // (\S+): all of the word
     if (e == q || msg.compare(e, 6, " from ") != 0) continue;
     const size_t from = e + 6;
     // (\S+?): the shortest word followed by ": ".
     size_t i = from;
-    bool found = false;
-    for (; i < msg.size() && msg[i] != ' '; ++i) {
-      if (i > from && msg.compare(i, 2, ": ") == 0) {
-        found = true;
+    bool matched = false;
+    for (; i + 1 < msg.size() && msg[i] != ' '; ++i) {
+      if (i > from && msg[i] == ':' && msg[i + 1] == ' ') {
+        matched = true;
         break;
       }
     }
-    if (!found) continue;
+    if (!matched) continue;
     return RejectParts{msg.substr(q, e - q), msg.substr(from, i - from), msg.substr(i + 2)};
   }
   return std::nullopt;
@@ -297,12 +316,17 @@ std::optional<std::string_view> AngleField(std::string_view s, std::string_view 
 
 namespace {
 
-// A non-empty run of bytes not in `stops` from `start`, and whether a stop
-// byte must follow it.
+// A non-empty run of bytes not in `stops` (one or two bytes) from `start`,
+// and whether a stop byte must follow it.
 std::optional<std::string_view> RunFrom(std::string_view s, size_t start, std::string_view stops,
                                         bool stop_required) {
   if (start >= s.size()) return std::nullopt;
-  const size_t e = s.find_first_of(stops, start);
+  // One or two stop bytes, compared directly (find_first_of looks each
+  // byte up in `stops` with memchr).
+  const char a = stops[0], b = stops[stops.size() - 1];
+  size_t e = start;
+  while (e < s.size() && s[e] != a && s[e] != b) ++e;
+  if (e == s.size()) e = std::string_view::npos;
   if (e == start || (stop_required && e == std::string_view::npos)) return std::nullopt;
   return s.substr(start, e == std::string_view::npos ? std::string_view::npos : e - start);
 }
@@ -454,10 +478,40 @@ std::string ClientDomain(std::string_view name, std::string_view addr) {
   return out;
 }
 
+namespace internal {
+
+// ^([^\[]*)\[((?:\d{1,3}\.){3}\d{1,3})\] as a partial match, on printable
+// ASCII: the name is everything before the first '[' (no '[' can be in it),
+// and the digits cannot backtrack (a shorter run would leave a digit where
+// '.' or ']' must be).
+bool MatchV4Client(std::string_view text, std::string_view* name, std::string_view* addr) {
+  const size_t open = text.find('[');
+  if (open == std::string_view::npos) return false;
+  size_t i = open + 1;
+  for (int part = 0; part < 4; ++part) {
+    size_t n = 0;
+    while (i + n < text.size() && n < 4 && IsAsciiDigit(text[i + n])) ++n;
+    if (n == 0 || n > 3) return false;
+    i += n;
+    const char want = part < 3 ? '.' : ']';
+    if (i >= text.size() || text[i] != want) return false;
+    ++i;
+  }
+  *name = text.substr(0, open);
+  *addr = text.substr(open + 1, i - open - 2);
+  return true;
+}
+
+}  // namespace internal
+
 std::string ClientDomainFromText(std::string_view text) {
   static const RE2 v4(R"(^([^\[]*)\[((?:\d{1,3}\.){3}\d{1,3})\])");
   static const RE2 slash(R"((?i)^([^\/]*)\/([0-9a-f.:]+))");
   static const RE2 general(R"(^([^\[\(\/]*)[\[\(\/]([^\]\)]+)[\]\)]:?\d*$)");
+  if (PrintableAscii(text)) {
+    std::string_view name, addr;
+    if (internal::MatchV4Client(text, &name, &addr)) return ClientDomain(name, addr);
+  }
   std::string name, addr;
   if (!RE2::PartialMatch(Piece(text), v4, &name, &addr) &&
       !RE2::PartialMatch(Piece(text), slash, &name, &addr) &&

@@ -367,6 +367,10 @@ struct CleanupParts {
 std::optional<CleanupParts> MatchCleanupParts(std::string_view msg);
 // Where ( from \S+?)?; from=<.*$ first matches in `rest`; npos if nowhere.
 size_t CleanupTailStart(std::string_view rest);
+// ^([^\[]*)\[((?:\d{1,3}\.){3}\d{1,3})\] (a partial match): the client's
+// name and IPv4 address in "name[192.0.2.1]...", as ClientDomainFromText
+// reads them first.
+bool MatchV4Client(std::string_view text, std::string_view* name, std::string_view* addr);
 // pflogsumm's said_string_trimmer: while `s` is over `max`, drop ^.* said:
 // or else ^.*?: * from its front; cut to max-3 characters plus "..." when
 // neither is left.

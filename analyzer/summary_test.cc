@@ -530,7 +530,8 @@ std::vector<std::string> MatcherInputs() {
       "_", "-", " ", "[", "]", ".", "..", ".com", ".co.uk", "ab", "abc", "RCPT", "<", ">",
       "\t", "\x7f", " said: ", ">: ", ">:", "to=<", ",", ", ", "; ", ":", "550 ", "5.1.1 ",
       "Recipient address rejected: ", "Sender address rejected: ", "Protocol error;", "client ",
-      "Client host ", "Sender address ", " blocked", "[1.2.3.4] ", "User unknown"};
+      "Client host ", "Sender address ", " blocked", "[1.2.3.4] ", "User unknown", "1", "1234",
+      "192.0.2.", "]:25", "unknown[10.0.0.1]"};
   std::mt19937 rng(11);
   std::vector<std::string> out;
   for (const std::string& b : base) {
@@ -571,7 +572,7 @@ TEST(SummaryMatchersTest, AgreeWithTheirRe2Patterns) {
       R"(^.*?\b(?:(?:milter-)?reject|warning|hold|discard): (header|body|END-OF-MESSAGE) (.*)$)");
   static const RE2 tail(R"(( from \S+?)?; from=<.*$)");
   static const RE2 collapse(R"(^(.*)\.([^\.]+)\.([^\.]{3}|[^\.]{2,3}\.[^\.]{2})$)");
-  size_t checked = 0, parts_matched = 0, cleanup_matched = 0, collapsed = 0;
+  size_t checked = 0, parts_matched = 0, cleanup_matched = 0, collapsed = 0, v4_matched = 0;
   for (const std::string& msg : MatcherInputs()) {
     if (!Printable(msg)) continue;
     ++checked;
@@ -599,6 +600,25 @@ TEST(SummaryMatchersTest, AgreeWithTheirRe2Patterns) {
       RE2::Replace(&replaced, tail, "");
       EXPECT_EQ(replaced, t.substr(0, internal::CleanupTailStart(t))) << t;
     }
+    // A client's name and IPv4 address: the reject's client word, its
+    // message, and the message from each '[' back to the word before.
+    static const RE2 v4(R"(^([^\[]*)\[((?:\d{1,3}\.){3}\d{1,3})\])");
+    std::vector<std::string> clients = {client, msg};
+    for (size_t b = msg.find('['); b != std::string::npos; b = msg.find('[', b + 1)) {
+      const size_t sp = msg.rfind(' ', b);
+      clients.push_back(msg.substr(sp == std::string::npos ? 0 : sp + 1));
+    }
+    for (const std::string& c : clients) {
+      std::string name, addr;
+      const bool want_v4 = RE2::PartialMatch(c, v4, &name, &addr);
+      std::string_view got_name, got_addr;
+      ASSERT_EQ(want_v4, internal::MatchV4Client(c, &got_name, &got_addr)) << c;
+      if (want_v4) {
+        ++v4_matched;
+        EXPECT_EQ(name, got_name) << c;
+        EXPECT_EQ(addr, got_addr) << c;
+      }
+    }
     // Host names: the message's words and its client name.
     for (const std::string& name : {client, client.substr(0, client.find('[')), msg}) {
       std::string a, b;
@@ -616,6 +636,7 @@ TEST(SummaryMatchersTest, AgreeWithTheirRe2Patterns) {
   EXPECT_GT(parts_matched, 1000u);
   EXPECT_GT(cleanup_matched, 100u);
   EXPECT_GT(collapsed, 1000u);
+  EXPECT_GT(v4_matched, 1000u);
 }
 
 // The RE2 patterns that internal::RewriteRejectReason, SaidTrim and
