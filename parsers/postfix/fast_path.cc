@@ -360,10 +360,12 @@ struct CheckContext {
 // "[ from=<F>][ to=<T>][ proto=P][ helo=<H>][: REPLY]" to the end of `s`,
 // from group `k` on, as RE2 reads it: each group optional and tried first,
 // F, T and H lazy (the first '>' after which the rest can match), P a
-// [^\s;:]+. Fills `c` on the path that matches.
-bool MatchCheckContext(sv s, int k, CheckContext* c) {
+// [^\s;:]+. Without `reply` (MG_CONTEXT alone) nothing may follow the
+// groups. Fills `c` on the path that matches.
+bool MatchCheckContext(sv s, int k, CheckContext* c, bool reply = true) {
   if (k == 4) {
     if (s.empty()) return true;
+    if (!reply) return false;
     if (!StartsWith(s, ": ")) return false;
     c->reply = s.substr(2);
     c->has_reply = true;
@@ -377,14 +379,14 @@ bool MatchCheckContext(sv s, int k, CheckContext* c) {
       while (n < inner.size() && inner[n] != ';' && inner[n] != ':' && !IsRe2Space(inner[n])) ++n;
       // A shorter P would leave a byte of its class, which nothing after
       // it can start with.
-      if (n > 0 && MatchCheckContext(inner.substr(n), k + 1, c)) {
+      if (n > 0 && MatchCheckContext(inner.substr(n), k + 1, c, reply)) {
         c->fields[k] = inner.substr(0, n);
         c->has[k] = true;
         return true;
       }
     } else {
       for (size_t gt = inner.find('>'); gt != sv::npos; gt = inner.find('>', gt + 1)) {
-        if (MatchCheckContext(inner.substr(gt + 1), k + 1, c)) {
+        if (MatchCheckContext(inner.substr(gt + 1), k + 1, c, reply)) {
           c->fields[k] = inner.substr(0, gt);
           c->has[k] = true;
           return true;
@@ -392,7 +394,15 @@ bool MatchCheckContext(sv s, int k, CheckContext* c) {
       }
     }
   }
-  return MatchCheckContext(s, k + 1, c);
+  return MatchCheckContext(s, k + 1, c, reply);
+}
+
+// The from, to, proto and helo fields the context named.
+void SetContextFields(const CheckContext& c, Event* e) {
+  sv* targets[4] = {&e->from, &e->to, &e->proto, &e->helo};
+  for (int k = 0; k < 4; ++k) {
+    if (c.has[k]) *targets[k] = c.fields[k];
+  }
 }
 
 // MG_ORIGIN MG_CONTEXT MG_ACTION_TEXT to the end of `r`: "NAME[ADDR][:PORT]"
@@ -420,6 +430,17 @@ bool MatchCheckOrigin(sv r, Event* e, CheckContext* c) {
   size_t n = 0;
   while (n < r.size() && r[n] != '[' && r[n] != ']' && r[n] != ';' && !IsRe2Space(r[n])) ++n;
   return n > 0 && n < r.size() && r[n] == ';' && MatchCheckContext(r.substr(n + 1), 0, c);
+}
+
+// No '\v' and at most 16 '>': the context search (a '>' for each of
+// from=<, to=< and helo=<) would multiply on more.
+bool FewAngles(sv s) {
+  int gts = 0;
+  for (char c : s) {
+    if (c == '\v') return false;
+    gts += c == '>';
+  }
+  return gts <= 16;
 }
 
 // cleanup: QID: ACTION: STAGE DETAIL from ORIGIN; CONTEXT[: TEXT]   (the
@@ -457,12 +478,7 @@ bool ParseCleanupCheck(sv message, Event* e) {
       stage != "nested-header") {
     return false;
   }
-  int gts = 0;
-  for (char c : rest) {
-    if (c == '\v') return false;  // left to the table
-    gts += c == '>';
-  }
-  if (gts > 16) return false;
+  if (!FewAngles(rest)) return false;  // left to the table
   constexpr sv kFrom = " from ";
   int tries = 0;
   // `rest` is " DETAIL from ...": the " from " starts at 1 at the earliest
@@ -479,10 +495,7 @@ bool ParseCleanupCheck(sv message, Event* e) {
     e->action = action_word;
     e->reject_stage = RejectStageFromWord(stage);
     e->detail = search.substr(1, at - 1);
-    sv* targets[4] = {&e->from, &e->to, &e->proto, &e->helo};
-    for (int k = 0; k < 4; ++k) {
-      if (c.has[k]) *targets[k] = c.fields[k];
-    }
+    SetContextFields(c, e);
     if (c.has_reply) {
       e->reply = c.reply;
       // (?:(?P<enhanced_code>[245]\.[0-9]{1,3}\.[0-9]{1,3})(?: |$))?
@@ -1186,6 +1199,50 @@ std::pair<size_t, size_t> FirstBlockedList(sv s) {
   return {sv::npos, sv::npos};
 }
 
+// "STAGE from CLIENT: " at the start of `*rest` (MG_STAGE, MG_CLIENT): the
+// stage word, the client's fields into `e`, `*rest` moved past the ": ".
+bool TakeStageFromClient(sv* rest, sv* stage, Event* e) {
+  const size_t n = StateWordLength(*rest);
+  if (n == 0 || rest->substr(n, 6) != " from ") return false;
+  *stage = rest->substr(0, n);
+  rest->remove_prefix(n + 6);
+  if (!TakeClientBeforeColon(rest, e) || !StartsWith(*rest, ": ")) return false;
+  rest->remove_prefix(2);
+  return true;
+}
+
+// cleanup: QID: milter-reject: STAGE from CLIENT: REPLY; CONTEXT (the
+// kMilterReject row of cleanup_patterns.cc: a milter refused the message at
+// STAGE). REPLY is lazy: it ends at the first ';' after which the context
+// (MG_CONTEXT, no text after it) matches to the end of the line; its
+// enhanced code is taken when a space follows it. Lines with many '>' or
+// a '\v' are left to the table, as in ParseCleanupCheck.
+bool ParseCleanupMilterReject(sv message, Event* e) {
+  sv qid, rest;
+  if (!TakeQueueId(message, &qid, &rest) || !StartsWith(rest, "milter-reject: ")) return false;
+  const sv action = rest.substr(0, 13);  // a view of the line
+  rest.remove_prefix(15);
+  sv stage;
+  if (!TakeStageFromClient(&rest, &stage, e)) return false;
+  if (!FewAngles(rest)) return false;
+  for (size_t semi = rest.find(';'); semi != sv::npos; semi = rest.find(';', semi + 1)) {
+    CheckContext c;
+    if (!MatchCheckContext(rest.substr(semi + 1), 0, &c, /*reply=*/false)) continue;
+    e->kind = EventKind::kMilterReject;
+    e->queue_id = qid;
+    e->action = action;
+    e->reject_stage = RejectStageFromWord(stage);
+    e->reply = rest.substr(0, semi);
+    // (?:(?P<enhanced_code>[245]\.[0-9]{1,3}\.[0-9]{1,3}) )?
+    if (const size_t k = EnhancedCodeLength(e->reply); k > 0 && k < e->reply.size()) {
+      e->enhanced_code = e->reply.substr(0, k);
+    }
+    SetContextFields(c, e);
+    return true;
+  }
+  return false;
+}
+
 // smtpd: NOQUEUE|QID: ACTION: STAGE from CLIENT: TEXT[; from=<> to=<>
 // proto= helo=<>]   (smtpd_patterns.cc, the MG_ACTION_ROW rows: reject and
 // abort, reject_warning, milter-reject, hold, discard, redirect, filter,
@@ -1230,12 +1287,8 @@ bool ParseSmtpdAction(sv message, Event* e) {
   if (action == nullptr) return false;
   rest.remove_prefix(colon + 2);
   // [A-Z][A-Z-]* then " from " (the " content" form is left to the tables).
-  const size_t n = StateWordLength(rest);
-  if (n == 0 || rest.substr(n, 6) != " from ") return false;
-  const sv stage = rest.substr(0, n);
-  rest.remove_prefix(n + 6);
-  if (!TakeClientBeforeColon(&rest, e) || !StartsWith(rest, ": ")) return false;
-  rest.remove_prefix(2);
+  sv stage;
+  if (!TakeStageFromClient(&rest, &stage, e)) return false;
   // (?P<reply>(?:.*?blocked using (?P<list_name>[^\s;]+))?.*?): the list
   // is the first "blocked using X"; the text then ends at the first ';'
   // where the context matches to the end of the line, or at the end. Other
@@ -1535,7 +1588,8 @@ bool FastParse(Daemon daemon, std::string_view message, Event* e) {
       ok = ParseQmgr(message, e) || ParseDelivery(message, e);
       break;
     case Daemon::kCleanup:
-      ok = ParseCleanup(message, e) || ParseCleanupCheck(message, e);
+      ok = ParseCleanup(message, e) || ParseCleanupCheck(message, e) ||
+           ParseCleanupMilterReject(message, e);
       break;
     case Daemon::kSmtpd:
       ok = ParseSmtpd(message, e) || ParseSmtpdTls(message, e) ||

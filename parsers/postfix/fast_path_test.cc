@@ -53,6 +53,17 @@ TEST(FastPathTest, AgreesWithTheTablesOnEverySample) {
 
 TEST(FastPathTest, AgreesOnTrickyVariants) {
   const std::vector<std::pair<Daemon, const char*>> lines = {
+      // cleanup's milter-reject: where the reply ends, and its code.
+      {Daemon::kCleanup, "4B0C72A1F3: milter-reject: END-OF-MESSAGE from a[1.2.3.4]: 5.7.1 x; y; from=<a> to=<b>"},
+      {Daemon::kCleanup, "4B0C72A1F3: milter-reject: END-OF-MESSAGE from a[1.2.3.4]: 5.7.1; from=<a>"},
+      {Daemon::kCleanup, "4B0C72A1F3: milter-reject: END-OF-MESSAGE from a[1.2.3.4]: 5.7.1234 x; from=<a>"},
+      {Daemon::kCleanup, "4B0C72A1F3: milter-reject: END-OF-MESSAGE from a[1.2.3.4]: 4.7.1 x; from=<a>b> to=<c>"},
+      {Daemon::kCleanup, "4B0C72A1F3: milter-reject: END-OF-MESSAGE from a[1.2.3.4]: x; from=<a> to=<b>: tail"},
+      {Daemon::kCleanup, "4B0C72A1F3: milter-reject: END-OF-MESSAGE from a[1.2.3.4]: x; from=<a> to=<b>: t; from=<c>"},
+      {Daemon::kCleanup, "4B0C72A1F3: milter-reject: DATA from a[1.2.3.4]:25: 5.7.1 x; proto=ESMTP"},
+      {Daemon::kCleanup, "4B0C72A1F3: milter-reject: END-OF-MESSAGE from [1.2.3.4]: x;"},
+      {Daemon::kCleanup, "4B0C72A1F3: milter-reject: END-OF-MESSAGE from a[1.2.3.4]: x; helo=<h> from=<a>"},
+      {Daemon::kCleanup, "4B0C72A1F3: milter-reject: end-of-message from a[1.2.3.4]: x; from=<a>"},
       {Daemon::kSmtp, "4B0C72A1F3: to=<a@b>, relay=x[1.2.3.4]:25, conn_use=2, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as ABC)"},
       {Daemon::kSmtpd, "lost connection after DATA (99999999999999999999 bytes) from a[1.2.3.4]"},
       {Daemon::kPostscreen, "NOQUEUE: reject: RCPT from [1.2.3.4]:5: x; from=<a>, to=<b>, proto=ESMTP, helo=<h>; from=<c>, to=<d>, proto=SMTP, helo=<i>"},
@@ -499,6 +510,7 @@ TEST(FastPathTest, TakesEachFamily) {
       {Daemon::kCleanup, "0000203DDE: reject: header Subject: cheap pills from unknown[192.0.2.9]; from=<a@example.net> to=<b@example.com> proto=ESMTP helo=<x>: 5.7.1 message content rejected"},
       {Daemon::kCleanup, "4B0C72A1F3: warning: header X-Mailer: bulk from local; from=<root@example.com>"},
       {Daemon::kCleanup, "4B0C72A1F3: hold: body x from mail.example.com[192.0.2.1]; from=<a> to=<b> proto=ESMTP helo=<h>: quarantined"},
+      {Daemon::kCleanup, "4B0C72A1F3: milter-reject: END-OF-MESSAGE from unknown[198.51.100.7]: 5.7.1 Spam message rejected; from=<a@b.c> to=<x@example.com> proto=ESMTP helo=<x>"},
       {Daemon::kSmtpd, "improper command pipelining after EHLO from unknown[198.51.100.7]: QUIT\\r\\n"},
       {Daemon::kSmtpd, "SSL_accept error from unknown[198.51.100.7]: lost connection"},
       {Daemon::kSmtpd, "warning: non-SMTP command from unknown[198.51.100.7]: GET / HTTP/1.1"},
