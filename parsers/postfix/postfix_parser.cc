@@ -1,5 +1,9 @@
 #include "parsers/postfix/postfix_parser.h"
 
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
 #include "parsers/postfix/fast_path.h"
 #include "parsers/postfix/patterns.h"
 #include "parsers/postfix/reason.h"
@@ -14,11 +18,26 @@ absl::StatusOr<std::unique_ptr<PostfixParser>> PostfixParser::Create() {
     const absl::Span<const Pattern> own = DaemonPatterns(d);
     rows.assign(own.begin(), own.end());
     rows.insert(rows.end(), CommonPatterns().begin(), CommonPatterns().end());
-    auto table = PatternTable::Compile(d, rows);
-    if (!table.ok()) return table.status();
-    parser->tables_[i] = *std::move(table);
   }
   return parser;
+}
+
+const PatternTable& PostfixParser::Table(Daemon daemon) const {
+  const int i = static_cast<int>(daemon);
+  LazyTable& lazy = tables_[i];
+  std::call_once(lazy.once, [&] {
+    auto table = PatternTable::Compile(daemon, rows_[i]);
+    if (!table.ok()) {
+      // The rows are constants of the program, each compiled by
+      // patterns_test: this is a build that must not have shipped.
+      std::fprintf(stderr, "mailgauge: internal error: the %s pattern table: %s\n",
+                   std::string(DaemonName(daemon)).c_str(),
+                   std::string(table.status().message()).c_str());
+      std::abort();
+    }
+    lazy.table = *std::move(table);
+  });
+  return *lazy.table;
 }
 
 ParseResult PostfixParser::Parse(const LogLine& line, Event* event) const {
@@ -41,8 +60,7 @@ ParseResult PostfixParser::ParseMessageWithTables(Daemon daemon,
                                                   Event* event) const {
   event->Clear();
   event->daemon = daemon;
-  const PatternTable& table = *tables_[static_cast<int>(daemon)];
-  return table.Match(message, event) ? ParseResult::kParsed
+  return Table(daemon).Match(message, event) ? ParseResult::kParsed
                                      : ParseResult::kUnparsed;
 }
 
