@@ -1019,24 +1019,32 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
   // pflogsumm's proc_smtpd_reject.
   static const RE2 parts(
       R"(^.*\b(?:reject(?:_warning)?|hold|discard): (\S+) from (\S+?): (.*)$)");
-  std::string stage, client, rest;
+  // Views of the line (printable ASCII) or of RE2's copies (other text).
+  std::string stage_copy, client_copy, rest_copy;
+  std::string_view stage, client, rest;
   bool matched = false;
   if (ascii) {
     if (const auto m = internal::MatchRejectParts(line.message)) {
-      stage.assign(m->stage.data(), m->stage.size());
-      client.assign(m->client.data(), m->client.size());
-      rest.assign(m->rest.data(), m->rest.size());
+      stage = m->stage;
+      client = m->client;
+      rest = m->rest;
       matched = true;
     }
-  } else {
-    matched = RE2::FullMatch(msg, parts, &stage, &client, &rest);
+  } else if (RE2::FullMatch(msg, parts, &stage_copy, &client_copy, &rest_copy)) {
+    stage = stage_copy;
+    client = client_copy;
+    rest = rest_copy;
+    matched = true;
   }
   if (!matched) {
     ClientDomainInto(e.client_name, e.client_addr, &domain_scratch_);
     ++At(At(At(table, parsers::RejectStageName(e.reject_stage)), e.reply), domain_scratch_);
     return;
   }
-  std::string reason = rest;
+  // Reused per reject, so that a reject allocates only when a table gets a
+  // new key.
+  std::string& reason = reject_scratch_.reason;
+  reason.assign(rest.data(), rest.size());
   internal::RewriteRejectReason(stage, &reason);
   static const RE2 to1(R"(to=<([^>]+)>)");
   static const RE2 to2(R"(\d{3} <([^>]+)>: User unknown )");
@@ -1044,37 +1052,38 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
   static const RE2 from1(R"(from=<([^>]+)>)");
   // name=<([^>]+)>: by hand on printable ASCII, by RE2 on other text.
   auto angle_field = [&](std::string_view name_eq, const RE2& re, std::string* out) {
-    if (!ascii) return Contains(rest, name_eq) && RE2::PartialMatch(rest, re, out);
+    if (!ascii) return Contains(rest, name_eq) && RE2::PartialMatch(Piece(rest), re, out);
     const std::optional<std::string_view> f = internal::AngleField(rest, name_eq);
     if (f) out->assign(f->data(), f->size());
     return f.has_value();
   };
-  std::string to, from;
+  std::string& to = reject_scratch_.to;
+  std::string& from = reject_scratch_.from;
   if (!angle_field("to=<", to1, &to) &&
-      !(Contains(rest, ">: User unknown ") && RE2::PartialMatch(rest, to2, &to)) &&
-      !(Contains(rest, "to=<") && RE2::PartialMatch(rest, to3, &to))) {
-    to = "<>";
+      !(Contains(rest, ">: User unknown ") && RE2::PartialMatch(Piece(rest), to2, &to)) &&
+      !(Contains(rest, "to=<") && RE2::PartialMatch(Piece(rest), to3, &to))) {
+    to.assign("<>");
   }
-  if (options_.ignore_case) to = Lower(to);
-  if (!angle_field("from=<", from1, &from)) from = "<>";
+  if (options_.ignore_case) LowerAscii(to.data(), to.data() + to.size());
+  if (!angle_field("from=<", from1, &from)) from.assign("<>");
   if (options_.srs_mung) from = SrsMung(from);
-  from = VerpMung(from, options_.verp_mung);
-  if (options_.ignore_case) from = Lower(from);
+  if (options_.verp_mung > 0) from = VerpMung(std::move(from), options_.verp_mung);
+  if (options_.ignore_case) LowerAscii(from.data(), from.data() + from.size());
 
   static const RE2 pipelining(R"(^.*?\d{3} (Improper use of SMTP command pipelining);.*$)");
   static const RE2 size(R"(^.*?\d{3} (Message size exceeds fixed limit);.*$)");
   static const RE2 config(R"(^.*?\d{3} (Server configuration (?:error|problem));.*$)");
-  std::string key;
+  std::string& key = reject_scratch_.key;
   if (StartsWith(reason, "Sender address rejected:")) {
-    key = from;
+    key.assign(from);
     if (options_.rej_add_to) absl::StrAppend(&key, "  (", to, ")");
   } else if (StartsWith(reason, "Recipient address rejected:") || reason == "User unknown" ||
              StartsWith(reason, "User unknown ")) {  // ^(Recipient address rejected:|User unknown( |$))
-    key = to;
+    key.assign(to);
     if (options_.rej_add_from) absl::StrAppend(&key, "  (", from, ")");
   } else if (Contains(reason, "Improper use of SMTP command pipelining;") &&
              RE2::Replace(&reason, pipelining, R"(\1)")) {
-    key = client;
+    key.assign(client.data(), client.size());
   } else {
     if (!(Contains(reason, "Message size exceeds fixed limit;") &&
           RE2::Replace(&reason, size, R"(\1)")) &&

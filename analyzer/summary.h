@@ -313,6 +313,11 @@ class Summary {
     uint32_t hash = 0;
   };
   std::vector<RecipientKey> recipient_keys_;
+  // A reject's reason, addresses and table key (AddReject).
+  struct RejectScratch {
+    std::string reason, to, from, key;
+  };
+  RejectScratch reject_scratch_;
   std::vector<std::pair<std::string_view, int64_t>> sizes_scratch_;
   int64_t last_day_ = 0;  // the day last added to data_.days
   // Host name -> HostId, and the last one asked for.
