@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -40,22 +41,6 @@ std::string_view Lowered(std::string_view text) {
   return buffer;
 }
 
-// A classified text in ASCII lower case, lowered once per classification
-// (Lowered()'s buffer: one LowerText per thread at a time).
-struct LowerText {
-  explicit LowerText(std::string_view text) : view(Lowered(text)) {}
-  std::string_view view;
-};
-
-// True if `text` contains any of `needles` (given in lower case), ignoring
-// ASCII case.
-bool ContainsAny(const LowerText& text, std::initializer_list<std::string_view> needles) {
-  for (std::string_view n : needles) {
-    if (text.view.find(n) != std::string_view::npos) return true;
-  }
-  return false;
-}
-
 bool Contains(std::string_view text, std::string_view needle) {
   return text.find(needle) != std::string_view::npos;
 }
@@ -81,16 +66,6 @@ Code EventCode(const Event& e) {
     break;
   }
   return c;
-}
-
-bool IsGreylisting(const LowerText& text) {
-  return ContainsAny(text, {"greylist", "graylist", "grey-list", "gray-list", "grey list"});
-}
-
-bool IsRateLimit(const LowerText& text) {
-  return ContainsAny(text, {"too many ", "too much mail", "rate limit", "ratelimit",
-                            "rate-limit", "throttl", "unusual rate", "too fast",
-                            "sending rate", "exceeded the rate"});
 }
 
 // --- The delivery problem keywords, found in one pass ---------------------
@@ -121,6 +96,13 @@ enum class Group : uint8_t {
   kSaidAnyCase,
   kRefusedAnyCase,
   kConnectToAnyCase,
+  // ClassifyReject's groups (beside kGreylisting and kRateLimit).
+  kRejectTlsRequired,
+  kRejectMessageSize,
+  kRejectUnknownUser,
+  kRejectDomainNotFound,
+  kRejectPolicy,
+  kRejectReverseDns,
 };
 
 constexpr uint32_t GroupBit(Group g) { return uint32_t{1} << static_cast<int>(g); }
@@ -130,8 +112,29 @@ struct Keyword {
   Group group;
 };
 
+// Groups both classifiers ask about, with the same keywords.
+constexpr Keyword kGreylistingKeywords[] = {
+    {"greylist", Group::kGreylisting},
+    {"graylist", Group::kGreylisting},
+    {"grey-list", Group::kGreylisting},
+    {"gray-list", Group::kGreylisting},
+    {"grey list", Group::kGreylisting},
+};
+constexpr Keyword kRateLimitKeywords[] = {
+    {"too many ", Group::kRateLimit},
+    {"too much mail", Group::kRateLimit},
+    {"rate limit", Group::kRateLimit},
+    {"ratelimit", Group::kRateLimit},
+    {"rate-limit", Group::kRateLimit},
+    {"throttl", Group::kRateLimit},
+    {"unusual rate", Group::kRateLimit},
+    {"too fast", Group::kRateLimit},
+    {"sending rate", Group::kRateLimit},
+    {"exceeded the rate", Group::kRateLimit},
+};
+
 // Keep in step with the rules of ComputeDeliveryProblem (reason_test.cc
-// compares it with the searches it replaced).
+// compares it with the searches it replaced); with the two lists above.
 constexpr Keyword kDeliveryKeywords[] = {
     {"loops back to myself", Group::kLoop},
     {"mail forwarding loop", Group::kLoop},
@@ -151,11 +154,6 @@ constexpr Keyword kDeliveryKeywords[] = {
     {"refused to start tls", Group::kTls},
     {"must issue a starttls command first", Group::kTls},
     {"tls handshake", Group::kTls},
-    {"greylist", Group::kGreylisting},
-    {"graylist", Group::kGreylisting},
-    {"grey-list", Group::kGreylisting},
-    {"gray-list", Group::kGreylisting},
-    {"grey list", Group::kGreylisting},
     {"try again later", Group::kTryLater},
     {"come back later", Group::kTryLater},
     {"retry later", Group::kTryLater},
@@ -180,16 +178,6 @@ constexpr Keyword kDeliveryKeywords[] = {
     {"out of storage", Group::kMailboxFull},
     {"quota exceed", Group::kMailboxFull},
     {"insufficient storage for mailbox", Group::kMailboxFull},
-    {"too many ", Group::kRateLimit},
-    {"too much mail", Group::kRateLimit},
-    {"rate limit", Group::kRateLimit},
-    {"ratelimit", Group::kRateLimit},
-    {"rate-limit", Group::kRateLimit},
-    {"throttl", Group::kRateLimit},
-    {"unusual rate", Group::kRateLimit},
-    {"too fast", Group::kRateLimit},
-    {"sending rate", Group::kRateLimit},
-    {"exceeded the rate", Group::kRateLimit},
     {"exceeds size limit", Group::kTooLarge},
     {"message size", Group::kTooLarge},
     {"message too large", Group::kTooLarge},
@@ -237,8 +225,7 @@ constexpr Keyword kDeliveryKeywords[] = {
 
 class KeywordScanner {
  public:
-  template <size_t N>
-  explicit KeywordScanner(const Keyword (&keywords)[N]) {
+  explicit KeywordScanner(const std::vector<Keyword>& keywords) {
     // The keywords by bucket of their first two bytes (a stable counting
     // sort), and those two bytes marked in pairs_.
     uint16_t count[kBuckets] = {};
@@ -251,7 +238,7 @@ class KeywordScanner {
     for (size_t b = 0; b < kBuckets; ++b) {
       begin_[b + 1] = static_cast<uint16_t>(begin_[b] + count[b]);
     }
-    entries_.resize(N);
+    entries_.resize(keywords.size());
     uint16_t next[kBuckets];
     std::copy(begin_, begin_ + kBuckets, next);
     for (const Keyword& k : keywords) {
@@ -308,8 +295,50 @@ class KeywordScanner {
   std::vector<Entry> entries_;  // by bucket: entries_[begin_[b], begin_[b + 1])
 };
 
+// The keywords of several lists, for one scanner.
+template <size_t... N>
+std::vector<Keyword> KeywordList(const Keyword (&... lists)[N]) {
+  std::vector<Keyword> all;
+  (all.insert(all.end(), std::begin(lists), std::end(lists)), ...);
+  return all;
+}
+
 const KeywordScanner& DeliveryKeywords() {
-  static const KeywordScanner* scanner = new KeywordScanner(kDeliveryKeywords);
+  static const KeywordScanner* scanner = new KeywordScanner(
+      KeywordList(kDeliveryKeywords, kGreylistingKeywords, kRateLimitKeywords));
+  return *scanner;
+}
+
+// Keep in step with the rules of ClassifyReject (reason_test.cc compares it
+// with the searches it replaced); with the greylisting and rate-limit lists.
+constexpr Keyword kRejectKeywords[] = {
+    {"must issue a starttls command first", Group::kRejectTlsRequired},
+    {"encryption required for requested authentication", Group::kRejectTlsRequired},
+    {"message size exceeds", Group::kRejectMessageSize},
+    {"message too large", Group::kRejectMessageSize},
+    {"message too big", Group::kRejectMessageSize},
+    {"user unknown", Group::kRejectUnknownUser},
+    {"unknown user", Group::kRejectUnknownUser},
+    {"no such user", Group::kRejectUnknownUser},
+    {"no such mailbox", Group::kRejectUnknownUser},
+    {"does not exist", Group::kRejectUnknownUser},
+    {"unknown recipient", Group::kRejectUnknownUser},
+    {"recipient not found", Group::kRejectUnknownUser},
+    {"user not found", Group::kRejectUnknownUser},
+    {"domain not found", Group::kRejectDomainNotFound},
+    {"host or domain name not found", Group::kRejectDomainNotFound},
+    {"host not found", Group::kRejectDomainNotFound},
+    {"spf", Group::kRejectPolicy},
+    {"policy", Group::kRejectPolicy},
+    {"policyd", Group::kRejectPolicy},
+    {"postfwd", Group::kRejectPolicy},
+    {"cannot find your hostname", Group::kRejectReverseDns},
+    {"cannot find your reverse hostname", Group::kRejectReverseDns},
+};
+
+const KeywordScanner& RejectKeywords() {
+  static const KeywordScanner* scanner = new KeywordScanner(
+      KeywordList(kRejectKeywords, kGreylistingKeywords, kRateLimitKeywords));
   return *scanner;
 }
 
@@ -334,49 +363,37 @@ RejectReason ClassifyReject(const Event& e) {
   if (e.reject_stage == RejectStage::kBody) return RejectReason::kBodyCheck;
 
   const std::string_view text = e.reply.empty() ? e.detail : e.reply;
-  const LowerText lower(text);
-  const Code code = EventCode(e);
 
   // Postfix's standard smtpd_check.c texts, most specific first.
   if (Contains(text, "Relay access denied")) return RejectReason::kRelayDenied;
   if (Contains(text, "blocked using ")) return RejectReason::kRbl;
-  if (IsGreylisting(lower)) return RejectReason::kGreylisting;
+  // The keyword groups below, found ignoring case in one pass.
+  const uint32_t found = RejectKeywords().Scan(Lowered(text));
+  auto has = [found](Group g) { return (found & GroupBit(g)) != 0; };
+  if (has(Group::kGreylisting)) return RejectReason::kGreylisting;
   if (Contains(text, "Improper use of SMTP command pipelining")) {
     return RejectReason::kPipelining;
   }
-  if (ContainsAny(lower, {"must issue a starttls command first",
-                         "encryption required for requested authentication"})) {
-    return RejectReason::kTlsRequired;
-  }
-  if (ContainsAny(lower, {"message size exceeds", "message too large", "message too big"})) {
-    return RejectReason::kMessageSize;
-  }
+  if (has(Group::kRejectTlsRequired)) return RejectReason::kTlsRequired;
+  if (has(Group::kRejectMessageSize)) return RejectReason::kMessageSize;
   // Also reject_unverified_recipient's "undeliverable address: ... said: 550
   // 5.1.1 No such mailbox".
-  if (ContainsAny(lower, {"user unknown", "unknown user", "no such user", "no such mailbox",
-                         "does not exist", "unknown recipient", "recipient not found",
-                         "user not found"})) {
-    return RejectReason::kUnknownUser;
-  }
-  if (Contains(text, "Sender address rejected:") &&
-      ContainsAny(lower, {"domain not found", "host or domain name not found",
-                         "host not found"})) {
+  if (has(Group::kRejectUnknownUser)) return RejectReason::kUnknownUser;
+  if (has(Group::kRejectDomainNotFound) && Contains(text, "Sender address rejected:")) {
     return RejectReason::kUnknownSenderDomain;
   }
-  if (IsRateLimit(lower)) return RejectReason::kRateLimit;
+  if (has(Group::kRateLimit)) return RejectReason::kRateLimit;
   // check_policy_service answers: policyd-spf, policyd, postfwd, ...
-  if (ContainsAny(lower, {"spf", "policy", "policyd", "postfwd"}) ||
-      Contains(text, "Message rejected due to:")) {
+  if (has(Group::kRejectPolicy) || Contains(text, "Message rejected due to:")) {
     return RejectReason::kPolicyService;
   }
   if (Contains(text, "Helo command rejected")) return RejectReason::kHelo;
-  if (ContainsAny(lower, {"cannot find your hostname", "cannot find your reverse hostname"})) {
-    return RejectReason::kReverseDns;
-  }
+  if (has(Group::kRejectReverseDns)) return RejectReason::kReverseDns;
   if (Contains(text, "Client host rejected")) return RejectReason::kClientHost;
   if (Contains(text, "Sender address rejected")) return RejectReason::kSenderRestriction;
   if (Contains(text, "Recipient address rejected")) return RejectReason::kRecipientRestriction;
 
+  const Code code = EventCode(e);
   // No standard text: fall back on the enhanced code and the stage.
   if (code.Is(1, 1)) return RejectReason::kUnknownUser;
   if (code.Is(3, 4) || code.Is(2, 3)) return RejectReason::kMessageSize;

@@ -475,6 +475,78 @@ DeliveryProblem ReferenceClassify(const Event& e) {
   return DeliveryProblem::kOther;
 }
 
+// ClassifyReject as it was before its keyword scanner.
+RejectReason ReferenceClassifyReject(const Event& e) {
+  if (e.kind == EventKind::kMilterReject) return RejectReason::kMilter;
+  if (e.reject_stage == RejectStage::kHeader) return RejectReason::kHeaderCheck;
+  if (e.reject_stage == RejectStage::kBody) return RejectReason::kBodyCheck;
+  const std::string_view text = e.reply.empty() ? e.detail : e.reply;
+  const std::string lower = Lowered(text);
+  const Code code = EventCode(e);
+  if (Contains(text, "Relay access denied")) return RejectReason::kRelayDenied;
+  if (Contains(text, "blocked using ")) return RejectReason::kRbl;
+  if (IsGreylisting(lower)) return RejectReason::kGreylisting;
+  if (Contains(text, "Improper use of SMTP command pipelining")) {
+    return RejectReason::kPipelining;
+  }
+  if (ContainsAny(lower, {"must issue a starttls command first",
+                         "encryption required for requested authentication"})) {
+    return RejectReason::kTlsRequired;
+  }
+  if (ContainsAny(lower, {"message size exceeds", "message too large", "message too big"})) {
+    return RejectReason::kMessageSize;
+  }
+  if (ContainsAny(lower, {"user unknown", "unknown user", "no such user", "no such mailbox",
+                         "does not exist", "unknown recipient", "recipient not found",
+                         "user not found"})) {
+    return RejectReason::kUnknownUser;
+  }
+  if (Contains(text, "Sender address rejected:") &&
+      ContainsAny(lower, {"domain not found", "host or domain name not found",
+                         "host not found"})) {
+    return RejectReason::kUnknownSenderDomain;
+  }
+  if (IsRateLimit(lower)) return RejectReason::kRateLimit;
+  if (ContainsAny(lower, {"spf", "policy", "policyd", "postfwd"}) ||
+      Contains(text, "Message rejected due to:")) {
+    return RejectReason::kPolicyService;
+  }
+  if (Contains(text, "Helo command rejected")) return RejectReason::kHelo;
+  if (ContainsAny(lower, {"cannot find your hostname", "cannot find your reverse hostname"})) {
+    return RejectReason::kReverseDns;
+  }
+  if (Contains(text, "Client host rejected")) return RejectReason::kClientHost;
+  if (Contains(text, "Sender address rejected")) return RejectReason::kSenderRestriction;
+  if (Contains(text, "Recipient address rejected")) return RejectReason::kRecipientRestriction;
+  if (code.Is(1, 1)) return RejectReason::kUnknownUser;
+  if (code.Is(3, 4) || code.Is(2, 3)) return RejectReason::kMessageSize;
+  if (code.Is(7, 10) || code.Is(7, 11)) return RejectReason::kTlsRequired;
+  if (code.Is(7, 28)) return RejectReason::kRateLimit;
+  if (e.reject_stage == RejectStage::kConnect) return RejectReason::kClientHost;
+  if (e.reject_stage == RejectStage::kHelo || e.reject_stage == RejectStage::kEhlo) {
+    return RejectReason::kHelo;
+  }
+  return RejectReason::kOther;
+}
+
+// Every keyword and case-sensitive text the reject reference looks for.
+const std::vector<std::string>& RejectKeywords() {
+  static const auto* keywords = new std::vector<std::string>{
+      "Relay access denied", "blocked using ", "greylist", "graylist", "grey-list",
+      "gray-list", "grey list", "Improper use of SMTP command pipelining",
+      "must issue a starttls command first", "encryption required for requested authentication",
+      "message size exceeds", "message too large", "message too big", "user unknown",
+      "unknown user", "no such user", "no such mailbox", "does not exist", "unknown recipient",
+      "recipient not found", "user not found", "Sender address rejected:", "domain not found",
+      "host or domain name not found", "host not found", "too many ", "too much mail",
+      "rate limit", "ratelimit", "rate-limit", "throttl", "unusual rate", "too fast",
+      "sending rate", "exceeded the rate", "spf", "policy", "policyd", "postfwd",
+      "Message rejected due to:", "Helo command rejected", "cannot find your hostname",
+      "cannot find your reverse hostname", "Client host rejected", "Sender address rejected",
+      "Recipient address rejected", "SPF", "Greylisted", "USER UNKNOWN"};
+  return *keywords;
+}
+
 // Every keyword the reference searches for, and the case-sensitive texts.
 const std::vector<std::string>& Keywords() {
   static const auto* keywords = new std::vector<std::string>{
@@ -636,6 +708,41 @@ TEST(ComputeDeliveryProblemTest, AgreesWithTheSearchesOnEveryKeyword) {
   EXPECT_GT(compared, 1000);
 }
 
+// `m` edited one to four times at random: bytes deleted, inserted (from
+// `bytes`), replaced or case-flipped, keywords spliced in (whole, cut or
+// doubled).
+std::string Mutate(std::string m, const std::vector<std::string>& keywords,
+                   std::string_view bytes, std::mt19937_64& rng) {
+  const int edits = 1 + static_cast<int>(rng() % 4);
+  for (int j = 0; j < edits; ++j) {
+    const size_t at = m.empty() ? 0 : rng() % (m.size() + 1);
+    switch (rng() % 6) {
+      case 0:
+        if (at < m.size()) m.erase(at, 1 + rng() % 3);
+        break;
+      case 1:
+        m.insert(m.begin() + at, bytes[rng() % bytes.size()]);
+        break;
+      case 2:
+        if (at < m.size()) m[at] = bytes[rng() % bytes.size()];
+        break;
+      case 3:
+        if (at < m.size()) m[at] = static_cast<char>(m[at] ^ 0x20);
+        break;
+      case 4: {
+        const std::string& k = keywords[rng() % keywords.size()];
+        const size_t from = rng() % k.size();
+        m.insert(at, k.substr(from, 1 + rng() % (k.size() - from + 2)));
+        break;
+      }
+      default:
+        m.insert(at, keywords[rng() % keywords.size()]);
+        break;
+    }
+  }
+  return m;
+}
+
 // Replies mutated at random: bytes deleted, inserted, replaced or
 // case-flipped, keywords spliced in (whole, cut or doubled), bytes outside
 // ASCII; with random kinds, statuses and codes.
@@ -667,34 +774,8 @@ TEST(ComputeDeliveryProblemTest, AgreesWithTheSearchesOnMutatedReplies) {
   int compared = 0;
   std::set<DeliveryProblem> seen;
   for (int round = 0; round < 40000; ++round) {
-    std::string m = seeds[rng() % seeds.size()];
-    const int edits = 1 + static_cast<int>(rng() % 4);
-    for (int j = 0; j < edits; ++j) {
-      const size_t at = m.empty() ? 0 : rng() % (m.size() + 1);
-      switch (rng() % 6) {
-        case 0:
-          if (at < m.size()) m.erase(at, 1 + rng() % 3);
-          break;
-        case 1:
-          m.insert(m.begin() + at, kBytes[rng() % (sizeof kBytes - 1)]);
-          break;
-        case 2:
-          if (at < m.size()) m[at] = kBytes[rng() % (sizeof kBytes - 1)];
-          break;
-        case 3:
-          if (at < m.size()) m[at] = static_cast<char>(m[at] ^ 0x20);
-          break;
-        case 4: {
-          const std::string& k = keywords[rng() % keywords.size()];
-          const size_t from = rng() % k.size();
-          m.insert(at, k.substr(from, 1 + rng() % (k.size() - from + 2)));
-          break;
-        }
-        default:
-          m.insert(at, keywords[rng() % keywords.size()]);
-          break;
-      }
-    }
+    const std::string m =
+        Mutate(seeds[rng() % seeds.size()], keywords, std::string_view(kBytes, sizeof kBytes - 1), rng);
     Event e;
     e.kind = kKinds[rng() % (sizeof kKinds / sizeof kKinds[0])];
     e.status = kStatuses[rng() % (sizeof kStatuses / sizeof kStatuses[0])];
@@ -718,6 +799,66 @@ TEST(ComputeDeliveryProblemTest, AgreesWithTheSearchesOnMutatedReplies) {
   }
   EXPECT_EQ(compared, 40000);
   EXPECT_EQ(static_cast<size_t>(kNumDeliveryProblems), seen.size());
+}
+
+// ClassifyReject against the searches it replaced: the corpora's and the
+// generator's events, and reject texts mutated at random with keywords
+// spliced in, under every stage, kind and code that changes its answer.
+TEST(ClassifyRejectTest, AgreesWithTheSearches) {
+  std::vector<std::string> seeds;
+  {
+    std::vector<std::string> lines = CorpusLines();
+    const std::vector<std::string> generated = GeneratedLines(20000);
+    lines.insert(lines.end(), generated.begin(), generated.end());
+    EnvelopeParser envelope;
+    int compared = 0;
+    for (const std::string& text : lines) {
+      LogLine line;
+      if (envelope.Parse(text, &line) != EnvelopeResult::kOk) continue;
+      Event e;
+      if (Parser().Parse(line, &e) != ParseResult::kParsed) continue;
+      ++compared;
+      ASSERT_EQ(ReasonName(reference::ReferenceClassifyReject(e)), ReasonName(ClassifyReject(e)))
+          << text;
+      if (!e.reply.empty()) seeds.emplace_back(e.reply);
+      if (!e.detail.empty()) seeds.emplace_back(e.detail);
+    }
+    EXPECT_GT(compared, 20000);
+  }
+  std::set<std::string> unique(seeds.begin(), seeds.end());
+  seeds.assign(unique.begin(), unique.end());
+  ASSERT_GT(seeds.size(), 100u);
+  const std::vector<std::string>& keywords = reference::RejectKeywords();
+  static constexpr char kBytes[] = " :;()<>[]-'_.@aeiostrnlyzAEIOSTRNLYZ0145\xc3\xa9\x80\xff\xc1";
+  static const char* const kCodes[] = {"", "5.1.1", "5.3.4", "5.2.3", "5.7.10", "5.7.11",
+                                       "4.7.28", "5.7.1", "4.7.x"};
+  static const RejectStage kStages[] = {RejectStage::kRcpt, RejectStage::kMail,
+                                        RejectStage::kConnect, RejectStage::kHelo,
+                                        RejectStage::kEhlo, RejectStage::kData,
+                                        RejectStage::kHeader, RejectStage::kBody,
+                                        RejectStage::kNone};
+  static const EventKind kKinds[] = {EventKind::kReject, EventKind::kPostscreenNoqueue,
+                                     EventKind::kRejectWarning, EventKind::kMilterReject};
+  std::mt19937_64 rng(20261126);
+  std::set<RejectReason> seen;
+  for (int round = 0; round < 40000; ++round) {
+    const std::string m =
+        Mutate(seeds[rng() % seeds.size()], keywords, std::string_view(kBytes, sizeof kBytes - 1), rng);
+    Event e;
+    e.kind = kKinds[rng() % std::size(kKinds)];
+    e.reject_stage = kStages[rng() % std::size(kStages)];
+    e.enhanced_code = kCodes[rng() % std::size(kCodes)];
+    if (rng() % 4 == 0) {
+      e.detail = m;
+    } else {
+      e.reply = m;
+    }
+    const RejectReason want = reference::ReferenceClassifyReject(e);
+    seen.insert(want);
+    ASSERT_EQ(ReasonName(want), ReasonName(ClassifyReject(e)))
+        << EventKindName(e.kind) << " code=" << e.enhanced_code << " text=" << m;
+  }
+  EXPECT_EQ(static_cast<size_t>(kNumRejectReasons), seen.size());
 }
 
 TEST(ReasonNameTest, StableUniqueSnakeCaseNames) {
