@@ -202,6 +202,8 @@ std::optional<RejectParts> MatchRejectParts(std::string_view msg) {
     const void* found = memrchr(msg.data(), ':', end - 1);
     if (found == nullptr) break;
     const size_t colon = static_cast<size_t>(static_cast<const char*>(found) - msg.data());
+    // The next search stops short of colon - 1 too: a ':' there is
+    // followed by this one, not by a space.
     end = colon;
     if (msg[colon + 1] != ' ') continue;
     const size_t q = colon + 2;  // just after the keyword
