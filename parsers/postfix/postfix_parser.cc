@@ -60,8 +60,7 @@ ParseResult PostfixParser::ParseMessageWithTables(Daemon daemon,
                                                   Event* event) const {
   event->Clear();
   event->daemon = daemon;
-  return Table(daemon).Match(message, event) ? ParseResult::kParsed
-                                     : ParseResult::kUnparsed;
+  return Table(daemon).Match(message, event) ? ParseResult::kParsed : ParseResult::kUnparsed;
 }
 
 }  // namespace mailgauge::parsers

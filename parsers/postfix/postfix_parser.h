@@ -2,7 +2,7 @@
 // Turns the message body of a Postfix log line into a typed Event, using the
 // daemon's pattern table (patterns.h) followed by the shared fallback rows.
 //
-//   auto parser = PostfixParser::Create();   // compiles every table once
+//   auto parser = PostfixParser::Create();   // each table compiled when first needed
 //   Event e;
 //   switch ((*parser)->Parse(line, &e)) {     // line: a LogLine from parsers/
 //     case ParseResult::kParsed:   Correlate(line, e); break;

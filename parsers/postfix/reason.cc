@@ -106,6 +106,7 @@ enum class Group : uint8_t {
 };
 
 constexpr uint32_t GroupBit(Group g) { return uint32_t{1} << static_cast<int>(g); }
+static_assert(static_cast<int>(Group::kRejectReverseDns) < 32, "a group is a bit of a uint32_t");
 
 struct Keyword {
   std::string_view text;  // lower case, at least 2 bytes
