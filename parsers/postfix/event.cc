@@ -1,7 +1,9 @@
 #include "parsers/postfix/event.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 namespace mailgauge::parsers {
 namespace {
@@ -202,6 +204,77 @@ std::string_view RejectStageName(RejectStage s) {
     case RejectStage::kOther: return "other";
   }
   return "";
+}
+
+namespace {
+
+// A cleared Event's words, which PackEvent leaves out.
+struct ClearedWords {
+  uint64_t words[kEventWords];
+  ClearedWords() {
+    Event e;
+    e.Clear();
+    std::memcpy(words, &e, sizeof(Event));
+  }
+};
+
+const uint64_t* Cleared() {
+  static const ClearedWords cleared;
+  return cleared.words;
+}
+
+}  // namespace
+
+size_t PackEvent(const Event& e, uint64_t* out) {
+  const uint64_t* cleared = Cleared();
+  const char* bytes = reinterpret_cast<const char*>(&e);
+  uint64_t* data = out + kEventMaskWords;
+  for (size_t m = 0; m < kEventMaskWords; ++m) {
+    // First the mask, whose only chain is an OR in a register; then the
+    // words it names.
+    uint64_t mask = 0;
+    const size_t first = 64 * m, end = std::min(kEventWords, first + 64);
+    for (size_t i = first; i < end; ++i) {
+      uint64_t w;
+      std::memcpy(&w, bytes + 8 * i, 8);
+      mask |= uint64_t{w != cleared[i]} << (i - first);
+    }
+    out[m] = mask;
+    for (uint64_t bits = mask; bits != 0; bits &= bits - 1) {
+      std::memcpy(data++, bytes + 8 * (first + static_cast<size_t>(__builtin_ctzll(bits))), 8);
+    }
+  }
+  return static_cast<size_t>(data - out);
+}
+
+EventUnpacker::EventUnpacker() {
+  event_.Clear();
+  // As if every word had been set: the first Unpack resets them all.
+  for (size_t m = 0; m < kEventMaskWords; ++m) {
+    const size_t bits = std::min<size_t>(64, kEventWords - 64 * m);
+    set_[m] = bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+  }
+}
+
+const Event& EventUnpacker::Unpack(const uint64_t* in, size_t* words) {
+  const uint64_t* cleared = Cleared();
+  char* bytes = reinterpret_cast<char*>(&event_);
+  const uint64_t* data = in + kEventMaskWords;
+  for (size_t m = 0; m < kEventMaskWords; ++m) {
+    const size_t first = 64 * m;
+    // Set by the last Event and not by this one: back to the cleared value.
+    for (uint64_t bits = set_[m] & ~in[m]; bits != 0; bits &= bits - 1) {
+      const size_t i = first + static_cast<size_t>(__builtin_ctzll(bits));
+      std::memcpy(bytes + 8 * i, &cleared[i], 8);
+    }
+    for (uint64_t bits = in[m]; bits != 0; bits &= bits - 1) {
+      const size_t i = first + static_cast<size_t>(__builtin_ctzll(bits));
+      std::memcpy(bytes + 8 * i, data++, 8);
+    }
+    set_[m] = in[m];
+  }
+  if (words != nullptr) *words = static_cast<size_t>(data - in);
+  return event_;
 }
 
 }  // namespace mailgauge::parsers

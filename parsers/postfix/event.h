@@ -284,6 +284,44 @@ struct Event {
 static_assert(std::is_trivially_copyable_v<Event>,
               "Event::Clear() resets an Event with memset");
 
+// An Event packed to cross to another thread (analyzer/parallel_reader.h):
+// a bit mask of the 8-byte words that differ from a cleared Event's, then
+// those words. A line sets a few fields, so most Events pack into a fifth
+// of their size or less; EventUnpacker restores one byte for byte.
+//
+//   uint64_t buf[kMaxPackedEventWords];
+//   const size_t n = PackEvent(e, buf);         // n <= kMaxPackedEventWords
+//   EventUnpacker unpacker;
+//   const Event& copy = unpacker.Unpack(buf);   // copy == e, bytewise
+static_assert(sizeof(Event) % 8 == 0 && alignof(Event) == 8,
+              "PackEvent reads an Event as whole 8-byte words");
+constexpr size_t kEventWords = sizeof(Event) / 8;
+constexpr size_t kEventMaskWords = (kEventWords + 63) / 64;
+// The most words PackEvent writes (every word differs).
+constexpr size_t kMaxPackedEventWords = kEventMaskWords + kEventWords;
+
+// Writes `e` packed at `out`, which has room for kMaxPackedEventWords;
+// returns the number of words written.
+size_t PackEvent(const Event& e, uint64_t* out);
+
+// Unpacks packed Events one after another into an Event of its own. Only
+// the words the previous Event set and this one does not are reset, so an
+// Event costs about the words it sets, not a clear of the whole.
+class EventUnpacker {
+ public:
+  EventUnpacker();
+  EventUnpacker(const EventUnpacker&) = delete;
+  EventUnpacker& operator=(const EventUnpacker&) = delete;
+
+  // The Event PackEvent wrote at `in`, valid until the next call; *words,
+  // when given, gets the number of words read.
+  const Event& Unpack(const uint64_t* in, size_t* words = nullptr);
+
+ private:
+  Event event_;
+  uint64_t set_[kEventMaskWords];  // the words event_ has that a cleared one has not
+};
+
 }  // namespace mailgauge::parsers
 
 #endif  // MAILGAUGE_PARSERS_POSTFIX_EVENT_H_

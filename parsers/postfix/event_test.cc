@@ -1,9 +1,12 @@
 // Event::Clear() must leave exactly what a default-constructed Event holds,
-// whatever the event held before, and DaemonFromName must know every name.
+// whatever the event held before, DaemonFromName must know every name, and
+// a packed Event must unpack to the same bytes.
 #include "parsers/postfix/event.h"
 
+#include <cstdint>
 #include <cstring>
 #include <new>
+#include <random>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -68,6 +71,91 @@ TEST(EventTest, DaemonFromNameKnowsEveryNameAndNothingElse) {
   EXPECT_EQ(Daemon::kOther, DaemonFromName("smtpdx"));
   EXPECT_EQ(Daemon::kOther, DaemonFromName("Smtpd"));
   EXPECT_EQ(Daemon::kOther, DaemonFromName("dovecot"));
+}
+
+// Packs `e` and unpacks it with `unpacker`; the result must be `e` byte for
+// byte, in `words` words.
+void ExpectRoundTrip(const Event& e, size_t words, EventUnpacker* unpacker) {
+  uint64_t packed[kMaxPackedEventWords + 1];
+  packed[kMaxPackedEventWords] = 0x5A5A5A5A5A5A5A5A;  // must stay untouched
+  ASSERT_EQ(words, PackEvent(e, packed));
+  EXPECT_EQ(0x5A5A5A5A5A5A5A5Au, packed[kMaxPackedEventWords]);
+  size_t read = 0;
+  const Event& back = unpacker->Unpack(packed, &read);
+  EXPECT_EQ(words, read);
+  EXPECT_EQ(0, std::memcmp(&e, &back, sizeof(Event)));
+}
+
+TEST(PackedEventTest, AClearedEventIsItsMaskAlone) {
+  Event e;
+  e.Clear();
+  EventUnpacker unpacker;
+  ExpectRoundTrip(e, kEventMaskWords, &unpacker);
+}
+
+TEST(PackedEventTest, APackedEventKeepsEveryFieldSet) {
+  Event e;
+  e.Clear();
+  static const char kText[] = "A1B2C3: to=<a@example.org>";
+  e.kind = EventKind::kDelivery;
+  e.daemon = Daemon::kSmtp;
+  e.queue_id = std::string_view(kText, 6);
+  e.to = std::string_view(kText + 12, 13);
+  e.delivery_status = DeliveryStatus::kSent;
+  e.delays = {0.5, 0, 0.25, 1};
+  e.size = 0;  // differs from the cleared -1
+  e.count = int64_t{1} << 31;
+  uint64_t packed[kMaxPackedEventWords];
+  const size_t words = PackEvent(e, packed);
+  EXPECT_LT(words, kEventWords / 3);
+  EventUnpacker unpacker;
+  const Event& back = unpacker.Unpack(packed);
+  EXPECT_EQ(EventKind::kDelivery, back.kind);
+  EXPECT_EQ(Daemon::kSmtp, back.daemon);
+  EXPECT_EQ(kText, back.queue_id.data());
+  EXPECT_EQ("A1B2C3", back.queue_id);
+  EXPECT_EQ("a@example.org", back.to);
+  EXPECT_EQ(0.25, back.delays.conn_setup);
+  EXPECT_EQ(0, back.size);
+  EXPECT_EQ(-1, back.nrcpt);
+  EXPECT_EQ(int64_t{1} << 31, back.count);
+  EXPECT_EQ(0, std::memcmp(&back, &e, sizeof(Event)));
+
+  // The next Event sets other fields: the ones this one set are reset.
+  Event next;
+  next.Clear();
+  next.kind = EventKind::kConnect;
+  next.client_name = "mx.example.org";
+  ExpectRoundTrip(next, kEventMaskWords + 3, &unpacker);
+  EXPECT_TRUE(unpacker.Unpack(packed).to == "a@example.org");
+}
+
+TEST(PackedEventTest, AnyWordsRoundTrip) {
+  // Events whose words are, each, the cleared value or random bits, with
+  // every share of words set from none to all, unpacked one after another
+  // by one unpacker: each packs into its mask and exactly the words that
+  // differ, and unpacks to itself whatever the one before set.
+  Event cleared;
+  cleared.Clear();
+  uint64_t cleared_words[kEventWords];
+  std::memcpy(cleared_words, &cleared, sizeof(Event));
+  std::mt19937_64 rng(7);
+  EventUnpacker unpacker;
+  for (int round = 0; round < 5000; ++round) {
+    const uint64_t per_64 = rng() % 65;  // chance of a word differing, in 64ths
+    uint64_t words[kEventWords];
+    size_t differing = 0;
+    for (size_t i = 0; i < kEventWords; ++i) {
+      words[i] = cleared_words[i];
+      if (rng() % 64 < per_64) words[i] = rng();
+      differing += words[i] != cleared_words[i];
+    }
+    alignas(Event) unsigned char bytes[sizeof(Event)];
+    std::memcpy(bytes, words, sizeof(Event));
+    ExpectRoundTrip(*reinterpret_cast<const Event*>(bytes), kEventMaskWords + differing,
+                    &unpacker);
+    if (HasFatalFailure()) return;
+  }
 }
 
 }  // namespace
