@@ -794,30 +794,111 @@ void Summary::AddTraffic(const Timestamp& t, uint64_t TrafficCounts::*field) {
 }
 
 void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
-  if (!data_.first_time.known() || line.time.unix_micros < data_.first_time.unix_micros) {
-    data_.first_time = line.time;
+  AddEventParts<kTimedPart | kUntimedPart>(line, e);
+}
+
+void Summary::AddEventTimed(const LogLine& line, const parsers::Event& e) {
+  AddEventParts<kTimedPart>(line, e);
+}
+
+void Summary::AddEventUntimed(const LogLine& line, const parsers::Event& e) {
+  AddEventParts<kUntimedPart>(line, e);
+}
+
+// One body for the three: the timed part's statements are under
+// `if constexpr (kTimed)`, the rest under `if constexpr (kUntimed)`, so
+// AddEvent compiles to what it was before the split.
+template <int kParts>
+void Summary::AddEventParts(const LogLine& line, const parsers::Event& e) {
+  constexpr bool kTimed = (kParts & kTimedPart) != 0;
+  constexpr bool kUntimed = (kParts & kUntimedPart) != 0;
+  if constexpr (kTimed) {
+    if (!data_.first_time.known() || line.time.unix_micros < data_.first_time.unix_micros) {
+      data_.first_time = line.time;
+    }
+    if (!data_.last_time.known() || line.time.unix_micros > data_.last_time.unix_micros) {
+      data_.last_time = line.time;
+    }
+    if (const int64_t day = LocalDay(line.time); day != last_day_ || data_.days.empty()) {
+      data_.days[day] = true;
+      last_day_ = day;
+    }
+    if (e.kind == EventKind::kDelivery && !e.queue_id.empty() &&
+        (e.delivery_status == DeliveryStatus::kDeliverable ||
+         e.delivery_status == DeliveryStatus::kUndeliverable)) {
+      // An address-verification probe: pflogsumm counts neither a delivery
+      // nor a bounce for it, and neither does the record of its message.
+      if (probe_hops_.size() >= options_.max_pending_sizes) probe_hops_.clear();
+      probe_hops_.insert(Hop{HostId(line.host), std::string(e.queue_id)});
+    }
+    if (e.kind == EventKind::kQueued && !e.queue_id.empty() && e.size >= 0) {
+      // Kept whatever --by-domain says: a message can qualify by a later line.
+      if (hop_sizes_.size() >= options_.max_pending_sizes) hop_sizes_.clear();
+      hop_sizes_.try_emplace(Hop{HostId(line.host), std::string(e.queue_id)}, e.size);
+    }
   }
-  if (!data_.last_time.known() || line.time.unix_micros > data_.last_time.unix_micros) {
-    data_.last_time = line.time;
+  // --by-domain's filter remembers queue IDs, so it needs both parts in line
+  // order: AddEventTimed and AddEventUntimed are not for it (summary.h).
+  if constexpr (kTimed && kUntimed) {
+    if (!options_.by_domain.empty() && !LineInDomain(line, e)) return;
   }
-  if (const int64_t day = LocalDay(line.time); day != last_day_ || data_.days.empty()) {
-    data_.days[day] = true;
-    last_day_ = day;
+  if constexpr (kUntimed) AddLineFacts(line, e);
+  if constexpr (kTimed) {
+    switch (e.kind) {
+      case EventKind::kDelivery:
+        if (e.delivery_status == DeliveryStatus::kDeferred) {
+          AddTraffic(line.time, &TrafficCounts::deferred);
+        }
+        break;
+      case EventKind::kReject:
+      case EventKind::kPostscreenNoqueue:
+      case EventKind::kMilterReject:
+      case EventKind::kRejectWarning:
+        AddTraffic(line.time, &TrafficCounts::rejected);
+        break;
+      case EventKind::kHeaderWarning:
+        if (e.daemon == Daemon::kCleanup) AddTraffic(line.time, &TrafficCounts::rejected);
+        break;
+      case EventKind::kHeld:
+      case EventKind::kDiscarded:
+        if (e.daemon == Daemon::kCleanup || e.daemon == Daemon::kSmtpd) {
+          AddTraffic(line.time, &TrafficCounts::rejected);
+        }
+        break;
+      case EventKind::kConnect:
+        if (e.daemon == Daemon::kSmtpd) {
+          ++data_.smtpd_connections;
+          if (open_connections_.size() >= options_.max_open_connections) {
+            open_connections_.clear();
+          }
+          open_connections_[{HostId(line.host), line.pid}] = line.time;
+        }
+        break;
+      case EventKind::kDisconnect:
+        if (e.daemon == Daemon::kSmtpd) {
+          auto it = open_connections_.find(std::make_pair(HostId(line.host), line.pid));
+          if (it != open_connections_.end()) {
+            const int64_t secs = std::max<int64_t>(
+                0, line.time.unix_seconds() - it->second.unix_seconds());
+            open_connections_.erase(it);
+            ClientDomainInto(e.client_name, e.client_addr, &domain_scratch_);
+            for (ConnectionStats* c : {&data_.smtpd_per_hour[LocalHour(line.time)],
+                                       &data_.smtpd_per_day[LocalDay(line.time)],
+                                       &data_.smtpd_per_domain[domain_scratch_]}) {
+              ++c->count;
+              c->seconds += secs;
+              c->max_seconds = std::max(c->max_seconds, secs);
+            }
+          }
+        }
+        break;
+      default:
+        break;
+    }
   }
-  if (e.kind == EventKind::kDelivery && !e.queue_id.empty() &&
-      (e.delivery_status == DeliveryStatus::kDeliverable ||
-       e.delivery_status == DeliveryStatus::kUndeliverable)) {
-    // An address-verification probe: pflogsumm counts neither a delivery
-    // nor a bounce for it, and neither does the record of its message.
-    if (probe_hops_.size() >= options_.max_pending_sizes) probe_hops_.clear();
-    probe_hops_.insert(Hop{HostId(line.host), std::string(e.queue_id)});
-  }
-  if (e.kind == EventKind::kQueued && !e.queue_id.empty() && e.size >= 0) {
-    // Kept whatever --by-domain says: a message can qualify by a later line.
-    if (hop_sizes_.size() >= options_.max_pending_sizes) hop_sizes_.clear();
-    hop_sizes_.try_emplace(Hop{HostId(line.host), std::string(e.queue_id)}, e.size);
-  }
-  if (!options_.by_domain.empty() && !LineInDomain(line, e)) return;
+}
+
+void Summary::AddLineFacts(const LogLine& line, const parsers::Event& e) {
   const std::string_view msg = line.message;
   const std::string_view daemon = line.daemon;
 
@@ -849,7 +930,6 @@ void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
         ++data_.totals.forwarded;
       } else if (e.delivery_status == DeliveryStatus::kDeferred) {
         ++data_.totals.deferrals;
-        AddTraffic(line.time, &TrafficCounts::deferred);
         // pflogsumm: the text in parentheses up to the first ')'.
         std::string& reason = text_scratch_;
         if (size_t p = msg.find("status=deferred ("); p != std::string_view::npos) {
@@ -896,33 +976,6 @@ void Summary::AddEvent(const LogLine& line, const parsers::Event& e) {
     case EventKind::kDiscarded:
       if (e.daemon == Daemon::kCleanup || e.daemon == Daemon::kSmtpd) {
         AddReject(line, e, kDiscardKind);
-      }
-      break;
-    case EventKind::kConnect:
-      if (e.daemon == Daemon::kSmtpd) {
-        ++data_.smtpd_connections;
-        if (open_connections_.size() >= options_.max_open_connections) {
-          open_connections_.clear();
-        }
-        open_connections_[{HostId(line.host), line.pid}] = line.time;
-      }
-      break;
-    case EventKind::kDisconnect:
-      if (e.daemon == Daemon::kSmtpd) {
-        auto it = open_connections_.find(std::make_pair(HostId(line.host), line.pid));
-        if (it != open_connections_.end()) {
-          const int64_t secs = std::max<int64_t>(
-              0, line.time.unix_seconds() - it->second.unix_seconds());
-          open_connections_.erase(it);
-          ClientDomainInto(e.client_name, e.client_addr, &domain_scratch_);
-          for (ConnectionStats* c : {&data_.smtpd_per_hour[LocalHour(line.time)],
-                                     &data_.smtpd_per_day[LocalDay(line.time)],
-                                     &data_.smtpd_per_domain[domain_scratch_]}) {
-            ++c->count;
-            c->seconds += secs;
-            c->max_seconds = std::max(c->max_seconds, secs);
-          }
-        }
       }
       break;
     case EventKind::kSmtpConnectFailed: {
@@ -996,7 +1049,6 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
   Nested3Counts* const kTables[] = {&data_.reject_detail, &data_.reject_warning_detail,
                                     &data_.hold_detail, &data_.discard_detail};
   ++(data_.totals.*kCounters[kind]);
-  AddTraffic(line.time, &TrafficCounts::rejected);
   Nested3Counts& table = *kTables[kind];
   const re2::StringPiece msg = Piece(line.message);
   const bool ascii = PrintableAscii(line.message);

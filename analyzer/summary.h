@@ -225,6 +225,18 @@ class Summary {
 
   // Counts the line-level facts of one parsed Postfix line.
   void AddEvent(const LogLine& line, const parsers::Event& event);
+  // AddEvent in two parts, for `--threads`. AddEventTimed counts what needs
+  // line.time or lines before (first and last time, days, the per-day and
+  // per-hour columns, smtpd connection times, the sizes and probes that
+  // AddRecord looks up): in line order, on the Summary that gets the
+  // records. AddEventUntimed counts the rest (reject, deferral, warning,
+  // TLS, postscreen tables, the totals of rejects and deferrals): it reads
+  // neither line.time nor anything earlier lines left, so it may run on
+  // other Summaries (a parse worker's), in any order, merged afterwards
+  // (Merge). Together they count what AddEvent counts. Not with --by-domain
+  // (its filter needs both parts in order): use AddEvent there.
+  void AddEventTimed(const LogLine& line, const parsers::Event& event);
+  void AddEventUntimed(const LogLine& line, const parsers::Event& event);
   // Counts one message the correlator emitted (finished or not). Records
   // must come after the lines that made them, as the correlator emits them.
   void AddRecord(const MessageRecord& record);
@@ -249,6 +261,11 @@ class Summary {
   std::string NormalizeAddress(std::string_view address) const;
 
  private:
+  enum : int { kTimedPart = 1, kUntimedPart = 2 };
+  template <int kParts>
+  void AddEventParts(const LogLine& line, const parsers::Event& event);
+  // AddEventUntimed's work: never reads line.time.
+  void AddLineFacts(const LogLine& line, const parsers::Event& event);
   void AddReject(const LogLine& line, const parsers::Event& event, int kind);
   void AddTraffic(const Timestamp& t, uint64_t TrafficCounts::*field);
   // --by-domain: is this address in the domain (or a subdomain)?

@@ -24,9 +24,16 @@ namespace {
 
 // Lines -> LogInput -> (Summary.AddEvent, Correlator) -> Summary.AddRecord,
 // as `mailgauge report` wires them.
+//
+// With `untimed_parts` > 0, as `report --threads` wires them: the summary
+// gets AddEventTimed in line order, and the untimed facts go to that many
+// other Summaries (AddEventUntimed; line i to part i % parts, each part's
+// lines last first, since workers take batches in no given order), merged
+// into it at the end.
 class Pipeline {
  public:
-  explicit Pipeline(SummaryOptions options = SummaryOptions()) : summary_(options) {
+  explicit Pipeline(SummaryOptions options = SummaryOptions(), int untimed_parts = 0)
+      : options_(options), untimed_parts_(untimed_parts), summary_(options) {
     CorrelatorOptions correlator_options;
     correlator_options.emit_unfinished = true;
     correlator_ = std::make_unique<Correlator>(
@@ -35,7 +42,12 @@ class Pipeline {
     input_options.envelope.year = 2026;
     input_options.envelope.time_zone = absl::UTCTimeZone();
     auto input = LogInput::Create(input_options, [this](const LogLine& l, const parsers::Event& e) {
-      summary_.AddEvent(l, e);
+      if (untimed_parts_ > 0) {
+        summary_.AddEventTimed(l, e);
+        parsed_.emplace_back(l, e);  // views into the caller's lines
+      } else {
+        summary_.AddEvent(l, e);
+      }
       correlator_->Add(l, e);
     });
     EXPECT_TRUE(input.ok()) << input.status();
@@ -46,10 +58,23 @@ class Pipeline {
     for (const std::string& l : lines) input_->ProcessLine(l);
     correlator_->Finish(/*include_unfinished=*/true);
     EXPECT_EQ(0u, input_->stats().unparsed_lines());
+    for (int part = 0; part < untimed_parts_; ++part) {
+      Summary untimed(options_);
+      for (size_t i = parsed_.size(); i-- > 0;) {
+        if (static_cast<int>(i % untimed_parts_) != part) continue;
+        LogLine line = parsed_[i].first;
+        line.time = Timestamp();  // a worker does not know it
+        untimed.AddEventUntimed(line, parsed_[i].second);
+      }
+      summary_.Merge(untimed);
+    }
     return summary_;
   }
 
  private:
+  SummaryOptions options_;
+  int untimed_parts_;
+  std::vector<std::pair<LogLine, parsers::Event>> parsed_;
   Summary summary_;
   std::unique_ptr<Correlator> correlator_;
   std::unique_ptr<LogInput> input_;
@@ -845,6 +870,44 @@ TEST(SummaryTest, MergeOfHalvesOfGeneratedTrafficEqualsTheWhole) {
   absl::StatusOr<Summary> back = Summary::FromJson(merged.ToJson());
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ("", FirstDifference(merged.ToJson(), back->ToJson()));
+}
+
+// `report --threads` counts each line's untimed facts on the parse workers
+// and merges them: the summary must be the single pass's, byte for byte
+// (JSON and text), with any number of workers and the options that change
+// how lines are keyed.
+TEST(SummaryTest, UntimedFactsCountedApartAndMergedEqualOnePass) {
+  std::vector<std::string> lines;
+  for (const char* path : {"testdata/report/logs/handwritten.log",
+                           "testdata/report/logs/smtpd_milter_reject.log",
+                           "testdata/report/logs/verify_probes.log"}) {
+    const std::vector<std::string> more = ReadLines(path);
+    lines.insert(lines.end(), more.begin(), more.end());
+  }
+  bench::LogGenerator gen(bench::LogGeneratorOptions{});
+  for (std::string line; gen.lines() < 30000 && gen.Next(&line);) lines.push_back(line);
+  std::vector<SummaryOptions> variants(4);
+  variants[1].ignore_case = true;
+  variants[1].rej_add_from = true;
+  variants[2].verp_mung = 2;
+  variants[2].rej_add_to = true;
+  variants[2].srs_mung = true;
+  variants[3].use_orig_to = true;
+  for (size_t v = 0; v < variants.size(); ++v) {
+    Pipeline one_pass(variants[v]);
+    const std::string want_json = one_pass.Run(lines).ToJson();
+    report::ReportOptions ro;
+    ro.smtpd_stats = true;
+    Pipeline again(variants[v]);
+    const std::string want_text = report::RenderText(again.Run(lines).data(), ro);
+    for (int parts : {1, 2, 3}) {
+      Pipeline split(variants[v], parts);
+      const Summary& got = split.Run(lines);
+      EXPECT_EQ("", FirstDifference(want_json, got.ToJson())) << v << " " << parts;
+      EXPECT_EQ("", FirstDifference(want_text, report::RenderText(got.data(), ro)))
+          << v << " " << parts;
+    }
+  }
 }
 
 }  // namespace
