@@ -68,21 +68,22 @@ void LogInput::ProcessLine(std::string_view text, bool overlong) {
     case parsers::EnvelopeResult::kOk:
       break;
   }
-  ProcessParsedImpl<false>(line, text, overlong, nullptr);
+  ProcessParsedImpl<false>(line, text, overlong, nullptr, nullptr);
 }
 
 void LogInput::ProcessLogLine(const LogLine& line, bool overlong) {
   ++stats_.lines;
   stats_.bytes += line.message.size() + 1;
   if (overlong) ++stats_.overlong_lines;
-  ProcessParsedImpl<false>(line, {}, overlong, nullptr);
+  ProcessParsedImpl<false>(line, {}, overlong, nullptr, nullptr);
 }
 
 // One body for both paths; the single-threaded one (kPrepared false) compiles
 // to what it was before --threads existed.
 template <bool kPrepared>
 void LogInput::ProcessParsedImpl(const LogLine& line, std::string_view text,
-                                 bool overlong, const ParsedLine* prepared) {
+                                 bool overlong, const ParsedLine* prepared,
+                                 const parsers::Event* prepared_event) {
   if (kPrepared ? !prepared->postfix
                 : !parsers::IsPostfixProgram(line, options_.envelope.syslog_names)) {
     ++stats_.other_program_lines;
@@ -112,14 +113,10 @@ void LogInput::ProcessParsedImpl(const LogLine& line, std::string_view text,
     return;
   }
   ++stats_.parsed_lines;
-  if constexpr (kPrepared) {
-    handler_(line, prepared->event);
-  } else {
-    handler_(line, event_);
-  }
+  handler_(line, kPrepared ? *prepared_event : event_);
 }
 
-void LogInput::ProcessPrepared(ParsedLine& p) {
+void LogInput::ProcessPrepared(const LineBatch& batch, ParsedLine& p) {
   // As ProcessLine(): the worker scanned the envelope (everything but the
   // time, which depends on the lines before); the time comes from this
   // input's parser, fed the same lines in the same order, so every time
@@ -139,7 +136,8 @@ void LogInput::ProcessPrepared(ParsedLine& p) {
       break;
   }
   envelope_->ApplyTime(p.time, &p.line);
-  ProcessParsedImpl<true>(p.line, p.text, p.overlong, &p);
+  ProcessParsedImpl<true>(p.line, p.text, p.overlong, &p,
+                          p.parsed ? &batch.UnpackEvent(p, &unpacker_) : nullptr);
 }
 
 absl::Status LogInput::ReadOne(const std::string& path) {
@@ -206,13 +204,14 @@ absl::Status LogInput::ReadFiles(const std::vector<std::string>& paths) {
 
 absl::Status LogInput::ReadFilesParallel(std::vector<std::string> paths) {
   ParallelReaderOptions reader_options;
-  reader_options.threads = options_.threads;
+  reader_options.threads = parse_workers();
   reader_options.max_line_bytes = options_.max_line_bytes;
   reader_options.envelope = options_.envelope;
+  // Called for the lines ProcessPrepared() hands to the handler: parsed ones.
+  reader_options.on_parsed = worker_handler_;
   ParallelReader reader(std::move(paths), std::move(reader_options), parser_.get());
   while (std::shared_ptr<LineBatch> batch = reader.Next()) {
-    if (batch_hook_) batch_hook_(batch);
-    for (ParsedLine& p : *batch) ProcessPrepared(p);
+    for (ParsedLine& p : *batch) ProcessPrepared(*batch, p);
   }
   // As ReadOne() per file: opened files count, the first error (in reading
   // order) is returned.

@@ -22,15 +22,16 @@
 //   absl::Status s = input.ReadJournal(journal);
 //   input.journal_cursor();           // resume point for after_cursor
 //
-// With LogInputOptions::threads > 1, ReadFiles() reads and parses on that
-// many worker threads (analyzer/parallel_reader.h) and calls the handler on
+// With LogInputOptions::threads N > 1, ReadFiles() reads and parses on N - 1
+// worker threads (analyzer/parallel_reader.h) and calls the handler on
 // the calling thread, line by line in the same order, with the same
-// LogLines, Events and counts as with one thread. The LogLine and Event
-// then live in a batch that the batch hook can keep alive, so a later
-// pipeline stage may still read them:
+// LogLines, Events and counts as with one thread (the Event, as with one
+// thread, only for the handler's call). Work that needs neither a line's
+// time nor the order of lines may be done on the workers instead, as they
+// parse (SetWorkerHandler):
 //
-//   input->SetBatchHook([&](std::shared_ptr<const void> batch) {
-//     work.keep_alive = std::move(batch);  // before its lines are handled
+//   input->SetWorkerHandler([&](int worker, const LogLine& l, const Event& e) {
+//     per_worker[worker].Count(e);   // l.time is not known yet
 //   });
 //
 // Thread-safety: not thread-safe; one LogInput per thread (its workers are
@@ -64,8 +65,9 @@ struct LogInputOptions {
   // When set, every line not understood (bad envelope, or a Postfix line no
   // pattern knows) is appended here, as it was read.
   std::string unparsed_path;
-  // Threads reading and parsing files in ReadFiles(); 1 reads them on the
-  // calling thread (the journal is always read there).
+  // Threads for files in ReadFiles(), in all: with N > 1, N - 1 workers
+  // read and parse while the calling thread handles the lines; 1 reads
+  // them on the calling thread (the journal is always read there).
   int threads = 1;
   // When set, ReadInputs() reads the journal (time zone, syslog names and
   // line cap are taken from the fields above, see ReadJournal()).
@@ -93,9 +95,12 @@ struct LogInputStats {
 class LogInput {
  public:
   using Handler = std::function<void(const LogLine&, const parsers::Event&)>;
-  // Called with threads > 1 before the lines of each batch are handled;
-  // holding `batch` keeps those lines' LogLine and Event alive.
-  using BatchHook = std::function<void(std::shared_ptr<const void> batch)>;
+  // Called with threads > 1 on worker thread `worker` (0 to parse_workers() - 1)
+  // for each line the handler will get, before it, without its time
+  // (line.time is unknown): for work that needs neither the time nor the
+  // order of lines, done where the line was just parsed.
+  using WorkerHandler =
+      std::function<void(int worker, const LogLine& line, const parsers::Event& event)>;
 
   // Fails only if the pattern tables do not compile or the unparsed file
   // cannot be opened.
@@ -132,7 +137,9 @@ class LogInput {
   // "<RFC 3339 time> host program[pid]: message".
   void ProcessLogLine(const LogLine& line, bool overlong = false);
 
-  void SetBatchHook(BatchHook hook) { batch_hook_ = std::move(hook); }
+  void SetWorkerHandler(WorkerHandler handler) { worker_handler_ = std::move(handler); }
+  // The worker threads ReadFiles() uses: threads - 1 (0 with one thread).
+  int parse_workers() const { return options_.threads > 1 ? options_.threads - 1 : 0; }
 
   const LogInputOptions& options() const { return options_; }
 
@@ -149,24 +156,26 @@ class LogInput {
   // ProcessLine() for a line a worker has parsed: the line's time is set
   // here, in order (the time of a classic line depends on the lines before
   // it), the rest is taken from the worker.
-  void ProcessPrepared(ParsedLine& p);
+  void ProcessPrepared(const LineBatch& batch, ParsedLine& p);
   void Unparsed(std::string_view text);
   // Everything after the envelope; `text` is the raw line, or empty to
   // render the LogLine for the unparsed file. With kPrepared, `prepared`'s
-  // postfix, parsed and event stand for the program check and the parse.
+  // postfix and parsed stand for the program check and the parse, and
+  // `prepared_event` (when parsed) for its Event.
   template <bool kPrepared>
   void ProcessParsedImpl(const LogLine& line, std::string_view text, bool overlong,
-                         const ParsedLine* prepared);
+                         const ParsedLine* prepared, const parsers::Event* prepared_event);
 
   LogInputOptions options_;
   Handler handler_;
-  BatchHook batch_hook_;
+  WorkerHandler worker_handler_;
   std::unique_ptr<parsers::PostfixParser> parser_;
   std::unique_ptr<parsers::EnvelopeParser> envelope_;
   std::ofstream unparsed_;
   LogInputStats stats_;
   int64_t newest_micros_ = 0;
   parsers::Event event_;
+  parsers::EventUnpacker unpacker_;  // the workers' Events (ProcessPrepared)
   std::string journal_cursor_;
 };
 

@@ -34,11 +34,20 @@ void LineBatch::Reset(size_t file, uint64_t sequence, size_t max_bytes) {
   sequence_ = sequence;
   count_ = 0;
   used_ = 0;
+  packed_used_ = 0;
   // A batch that grew for one huge line does not keep the memory.
   if (capacity_ > max_bytes) {
     bytes_.reset();
     capacity_ = 0;
   }
+}
+
+void LineBatch::PackEvent(ParsedLine* p, const parsers::Event& event) {
+  if (packed_.size() < packed_used_ + parsers::kMaxPackedEventWords) {
+    packed_.resize(std::max(2 * packed_.size(), packed_used_ + parsers::kMaxPackedEventWords));
+  }
+  p->packed_event = static_cast<uint32_t>(packed_used_);
+  packed_used_ += parsers::PackEvent(event, packed_.data() + packed_used_);
 }
 
 ParallelReader::ParallelReader(std::vector<std::string> paths,
@@ -54,7 +63,7 @@ ParallelReader::ParallelReader(std::vector<std::string> paths,
   files_.resize(paths.size());
   for (size_t i = 0; i < paths.size(); ++i) files_[i].path = std::move(paths[i]);
   workers_.reserve(threads_);
-  for (int i = 0; i < threads_; ++i) workers_.emplace_back([this] { Work(); });
+  for (int i = 0; i < threads_; ++i) workers_.emplace_back([this, i] { Work(i); });
 }
 
 ParallelReader::~ParallelReader() {
@@ -94,7 +103,7 @@ bool ParallelReader::AllFilesDone() const {
   return true;
 }
 
-void ParallelReader::Work() {
+void ParallelReader::Work(int worker) {
   std::unique_lock<std::mutex> lock(shared_->mu);
   try {
     for (;;) {
@@ -144,7 +153,7 @@ void ParallelReader::Work() {
         continue;
       }
       lock.unlock();
-      Parse(batch.get());
+      Parse(batch.get(), worker);
       lock.lock();
       ready_[{f, sequence}] = std::move(batch);
       // Only the batch Next() waits for is worth waking it for.
@@ -193,13 +202,17 @@ void ParallelReader::Fill(File& file, LineBatch* batch, bool* end) {
   }
 }
 
-void ParallelReader::Parse(LineBatch* batch) const {
+void ParallelReader::Parse(LineBatch* batch, int worker) const {
+  parsers::Event event;  // this worker's: it stays in its core's cache
   for (ParsedLine& p : *batch) {
     p.envelope = scanner_.Scan(p.text, &p.line, &p.time);
     if (p.envelope != parsers::EnvelopeResult::kOk) continue;
     p.postfix = parsers::IsPostfixProgram(p.line, options_.envelope.syslog_names);
     if (!p.postfix || p.overlong) continue;
-    p.parsed = parser_->Parse(p.line, &p.event) == parsers::ParseResult::kParsed;
+    p.parsed = parser_->Parse(p.line, &event) == parsers::ParseResult::kParsed;
+    if (!p.parsed) continue;
+    if (options_.on_parsed) options_.on_parsed(worker, p.line, event);
+    batch->PackEvent(&p, event);
   }
 }
 

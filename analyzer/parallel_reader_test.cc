@@ -5,8 +5,11 @@
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "analyzer/test_files.h"
@@ -112,9 +115,20 @@ TEST_P(ParallelReaderTest, ParsesEachLineAsOneParserWould) {
   ParallelReaderOptions options;
   options.threads = GetParam();
   options.batch_lines = 5;
+  // The worker's own look at each parsed line: its message and Event kind.
+  std::mutex seen_mu;
+  std::multiset<std::pair<std::string, parsers::EventKind>> seen_by_workers;
+  std::set<int> workers;
+  options.on_parsed = [&](int worker, const LogLine& line, const parsers::Event& e) {
+    std::lock_guard<std::mutex> lock(seen_mu);
+    workers.insert(worker);
+    seen_by_workers.emplace(std::string(line.message), e.kind);
+  };
   ParallelReader reader({kFiles.Write("parse", big)}, options, parser_.get());
   parsers::EnvelopeParser envelope(options.envelope);
   parsers::EnvelopeParser timer(options.envelope);  // ApplyTime() in order
+  parsers::EventUnpacker unpacker;
+  std::multiset<std::pair<std::string, parsers::EventKind>> parsed_lines;
   size_t n = 0;
   const std::vector<std::string> want = Lines(big);
   while (std::shared_ptr<LineBatch> batch = reader.Next()) {
@@ -140,10 +154,12 @@ TEST_P(ParallelReaderTest, ParsesEachLineAsOneParserWould) {
           const bool parsed = parser_->Parse(line, &e) == parsers::ParseResult::kParsed;
           EXPECT_EQ(parsed, p.parsed) << p.text;
           if (parsed) {
-            EXPECT_EQ(e.kind, p.event.kind);
-            EXPECT_EQ(e.queue_id, p.event.queue_id);
-            EXPECT_EQ(e.client_addr, p.event.client_addr);
-            EXPECT_EQ(e.size, p.event.size);
+            const parsers::Event& event = batch->UnpackEvent(p, &unpacker);
+            EXPECT_EQ(e.kind, event.kind);
+            EXPECT_EQ(e.queue_id, event.queue_id);
+            EXPECT_EQ(e.client_addr, event.client_addr);
+            EXPECT_EQ(e.size, event.size);
+            parsed_lines.emplace(std::string(line.message), e.kind);
           }
         }
       }
@@ -151,6 +167,12 @@ TEST_P(ParallelReaderTest, ParsesEachLineAsOneParserWould) {
     }
   }
   EXPECT_EQ(want.size(), n);
+  // on_parsed saw exactly the parsed lines, on workers 0 to threads - 1.
+  EXPECT_EQ(150u, parsed_lines.size());
+  EXPECT_EQ(parsed_lines, seen_by_workers);
+  ASSERT_FALSE(workers.empty());
+  EXPECT_GE(*workers.begin(), 0);
+  EXPECT_LT(*workers.rbegin(), GetParam());
 }
 
 TEST_P(ParallelReaderTest, ErrorsAreTheFilesOwnAndTheOthersAreRead) {

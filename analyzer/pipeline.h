@@ -5,14 +5,14 @@
 // a fast producer blocks when the consumer falls behind, so memory follows
 // the items in flight, never the size of the input.
 //
-//   StageThread<Work> summary_stage(/*capacity=*/4, [&](Work& w) {
-//     for (const auto& op : w.ops) summary.AddEvent(*op.line, *op.event);
+//   StageThread<RecordRun> writer_stage(/*capacity=*/4, [&](RecordRun& run) {
+//     for (const MessageRecord& m : run) writer.Write(m);
 //     return absl::OkStatus();
 //   });
 //   while (...) {
-//     if (!summary_stage.Push(std::move(work))) break;  // the stage failed
+//     if (!writer_stage.Push(std::move(run))) break;  // the stage failed
 //   }
-//   absl::Status s = summary_stage.Finish();  // drains, joins; its error
+//   absl::Status s = writer_stage.Finish();  // drains, joins; its error
 //
 // Errors: a stage function returning a non-OK Status stops the stage: later
 // Push() calls return false at once (the producer stops instead of blocking

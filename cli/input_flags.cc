@@ -33,8 +33,8 @@ void AddInputFlags(Args* args) {
               "write every line that is not understood to FILE");
   args->Value("max-line-bytes", "N", "cut lines longer than N bytes (default 65536)");
   args->Value("threads", "N",
-              "read and parse log files on N threads (default 1), correlating "
-              "and tallying on two more; the output is the same as with 1. "
+              "use N threads for log files (default 1): N-1 read and parse, one "
+              "correlates and tallies; the output is the same as with 1. "
               "Several files (rotated logs, .gz too) are read at once, one big "
               "file is parsed in parallel; the journal is read on one thread");
   args->Flag("journal",

@@ -55,8 +55,8 @@ int RecordsCommand(int argc, char** argv, int first) {
         "reason class, delays and number of deferrals. Files are read in time\n"
         "order. With no FILE, reads stdin. With --journal, --journal-dir or\n"
         "--journal-file, reads Postfix's entries from the systemd journal\n"
-        "instead. --threads N reads and parses files on N threads (the\n"
-        "records are the same, in the same order, as with one).\n\nOptions:\n%s",
+        "instead. --threads N uses N threads for files (the records are\n"
+        "the same, in the same order, as with one).\n\nOptions:\n%s",
         args.Help().c_str());
     return 0;
   }
@@ -90,7 +90,7 @@ int RecordsCommand(int argc, char** argv, int first) {
 
   std::ios::sync_with_stdio(false);
   analyzer::RecordsJsonWriter writer(&std::cout);
-  // With --threads N (files only), workers parse, this thread correlates,
+  // With --threads N (files only), N - 1 workers parse, this thread correlates,
   // and a stage thread writes the JSON, in the correlator's order.
   const bool threaded = input_options->threads > 1 && !input_options->journal;
   // Runs go back to this thread when written (a SparePool), so their record

@@ -20,7 +20,6 @@
 #include "analyzer/correlator.h"
 #include "analyzer/log_input.h"
 #include "analyzer/message_record.h"
-#include "analyzer/pipeline.h"
 #include "analyzer/report/html_report.h"
 #include "analyzer/report/json_report.h"
 #include "analyzer/report/report_options.h"
@@ -272,28 +271,6 @@ class ProgressBar {
   bool drawn_ = false;
 };
 
-// --threads: what the correlating thread hands the summary's thread, in the
-// order the single-threaded code calls Summary: AddEvent for a line (its
-// LogLine and Event live in `batch`), AddRecord for a finished message.
-// SummaryWorks go back to the correlating thread when done (a SparePool),
-// so their record slots (RecordRun) are used again.
-struct SummaryWork {
-  struct Op {
-    const LogLine* line = nullptr;  // AddEvent(*line, *event) when set
-    const parsers::Event* event = nullptr;
-    size_t record = 0;  // else AddRecord(records[record])
-  };
-  std::shared_ptr<const void> batch;
-  std::vector<Op> ops;
-  analyzer::RecordRun records;
-};
-// Ops and records per SummaryWork at most, and SummaryWorks queued at most.
-// A SummaryWork also ends with its batch (the batch hook flushes), so it
-// holds at most one batch's lines and the records they finished.
-constexpr size_t kSummaryWorkOps = 1024;
-constexpr size_t kSummaryWorkRecords = 64;
-constexpr size_t kSummaryQueue = 4;
-
 // Inputs smaller than this finish before a bar would be worth drawing.
 constexpr uint64_t kProgressMinBytes = 4 << 20;
 
@@ -396,8 +373,8 @@ int ReportCommand(int argc, char** argv, int first) {
         "re-injected by a content filter is counted once. Reads syslog files\n"
         "(classic, ISO, RFC 5424), Postfix's maillog_file, .gz files, stdin or\n"
         "the systemd journal (--journal*), in time order; with no FILE, no\n"
-        "journal option and no --merge, reads stdin. --threads N reads and\n"
-        "parses files on N threads (the report is the same as with one).\n"
+        "journal option and no --merge, reads stdin. --threads N uses N\n"
+        "threads for files (the report is the same as with one).\n"
         "-h and -u take a count as in pflogsumm; --help shows this text.\n\n"
         "Options:\n%s",
         args.Help().c_str());
@@ -519,51 +496,17 @@ int ReportCommand(int argc, char** argv, int first) {
   if (!args.positional().empty() || journal || merges.empty()) {
     analyzer::CorrelatorOptions correlator_options;
     correlator_options.emit_unfinished = true;
-    // With --threads N (files only), workers parse, this thread correlates
-    // and a stage thread feeds the summary, in the order of a single pass.
-    const bool threaded = input_options->threads > 1 && !journal;
-    // Queued, being filled, being consumed, one spare.
-    analyzer::SparePool<SummaryWork> spare_work(kSummaryQueue + 3);
-    std::unique_ptr<analyzer::StageThread<SummaryWork>> summary_stage;
-    SummaryWork work;
-    std::shared_ptr<const void> current_batch;
-    auto flush = [&] {
-      if (work.ops.empty()) return;
-      work.batch = current_batch;
-      summary_stage->Push(std::move(work));  // false only if the stage threw: Finish() rethrows
-      work = spare_work.Take();
-      work.ops.reserve(kSummaryWorkOps);
-    };
-    if (threaded) {
-      work.ops.reserve(kSummaryWorkOps);
-      summary_stage = std::make_unique<analyzer::StageThread<SummaryWork>>(
-          kSummaryQueue, [&summary, &spare_work](SummaryWork& w) {
-            for (const SummaryWork::Op& op : w.ops) {
-              if (op.line != nullptr) {
-                summary.AddEvent(*op.line, *op.event);
-              } else {
-                summary.AddRecord(w.records[op.record]);
-              }
-            }
-            w.batch.reset();
-            w.ops.clear();
-            w.records.Clear();
-            spare_work.Give(std::move(w));
-            return absl::OkStatus();
-          });
-    }
-    analyzer::Correlator correlator(correlator_options, [&](analyzer::MessageRecord&& m) {
-      if (!threaded) {
-        summary.AddRecord(m);
-        return;
-      }
-      // Swapped with a used slot's record, which the correlator clears.
-      work.records.Append(std::move(m));
-      work.ops.push_back({nullptr, nullptr, work.records.size() - 1});
-      if (work.ops.size() >= kSummaryWorkOps || work.records.size() >= kSummaryWorkRecords) {
-        flush();
-      }
-    });
+    // With --threads N (files only), N - 1 workers read and parse, and this thread
+    // correlates and feeds the summary, in the order of a single pass.
+    // Unless -d or --by-domain needs each line's time or order first, each
+    // worker also counts its lines' untimed facts into a Summary of its own
+    // (AddEventUntimed), merged into `summary` at the end, and this thread
+    // counts only the timed part (AddEventTimed).
+    const bool split = input_options->threads > 1 && !journal && !filter &&
+                       summary_options.by_domain.empty();
+    std::vector<std::unique_ptr<analyzer::Summary>> worker_summaries;
+    analyzer::Correlator correlator(correlator_options,
+                                    [&](analyzer::MessageRecord&& m) { summary.AddRecord(m); });
     // A progress bar for big inputs when stderr is a terminal (not with -q).
     std::unique_ptr<ProgressBar> progress;
     if (!args.Has("quiet") && !journal && ::isatty(STDERR_FILENO) == 1) {
@@ -582,31 +525,29 @@ int ReportCommand(int argc, char** argv, int first) {
             const int64_t day = analyzer::LocalDay(line.time);
             if (day < range.first_day || day > range.last_day) return;
           }
-          if (threaded) {
-            work.ops.push_back({&line, &e, 0});
+          if (split) {
+            summary.AddEventTimed(line, e);
           } else {
             summary.AddEvent(line, e);
           }
           correlator.Add(line, e);
-          if (threaded && work.ops.size() >= kSummaryWorkOps) flush();
         });
     if (!input.ok()) return Fail(std::string(input.status().message()), 1);
     reader = input->get();
-    if (threaded) {
-      (*input)->SetBatchHook([&](std::shared_ptr<const void> batch) {
-        flush();
-        current_batch = std::move(batch);
-      });
+    if (split) {
+      for (int i = 0; i < (*input)->parse_workers(); ++i) {
+        worker_summaries.push_back(std::make_unique<analyzer::Summary>(summary_options));
+      }
+      (*input)->SetWorkerHandler(
+          [&worker_summaries](int worker, const LogLine& line, const parsers::Event& e) {
+            worker_summaries[worker]->AddEventUntimed(line, e);
+          });
     }
     absl::Status read = ReadInputs(args, input->get());
     if (progress) progress->Finish();
     correlator.Finish(/*include_unfinished=*/true);
-    if (threaded) {
-      flush();
-      current_batch.reset();
-      absl::Status s = summary_stage->Finish();
-      if (!s.ok()) return Fail(std::string(s.message()), 1);
-    }
+    for (const auto& worker_summary : worker_summaries) summary.Merge(*worker_summary);
+    worker_summaries.clear();
     const analyzer::LogInputStats& stats = (*input)->stats();
     PrintRunStats(args, stats, correlator.stats());
     if (!read.ok()) {
