@@ -301,8 +301,12 @@ constexpr size_t kEventMaskWords = (kEventWords + 63) / 64;
 constexpr size_t kMaxPackedEventWords = kEventMaskWords + kEventWords;
 
 // Writes `e` packed at `out`, which has room for kMaxPackedEventWords;
-// returns the number of words written.
+// returns the number of words written. Uses AVX2 where the CPU has it.
 size_t PackEvent(const Event& e, uint64_t* out);
+namespace internal {
+// PackEvent without AVX2 (SSE2 or plain C++), for tests.
+size_t PackEventPortable(const Event& e, uint64_t* out);
+}  // namespace internal
 
 // Unpacks packed Events one after another into an Event of its own. Only
 // the words the previous Event set and this one does not are reset, so an

@@ -80,6 +80,10 @@ void ExpectRoundTrip(const Event& e, size_t words, EventUnpacker* unpacker) {
   packed[kMaxPackedEventWords] = 0x5A5A5A5A5A5A5A5A;  // must stay untouched
   ASSERT_EQ(words, PackEvent(e, packed));
   EXPECT_EQ(0x5A5A5A5A5A5A5A5Au, packed[kMaxPackedEventWords]);
+  // The other CPUs' way packs the same words.
+  uint64_t portable[kMaxPackedEventWords];
+  ASSERT_EQ(words, internal::PackEventPortable(e, portable));
+  EXPECT_EQ(0, std::memcmp(packed, portable, words * sizeof(uint64_t)));
   size_t read = 0;
   const Event& back = unpacker->Unpack(packed, &read);
   EXPECT_EQ(words, read);
