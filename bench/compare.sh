@@ -8,7 +8,8 @@
 # 2. Builds mailgauge with -c opt and writes a LINES-line log with bench's
 #    generator (seeded: SEED, default 1; reused from WORK_DIR when present),
 #    printing the generator's ground truth.
-# 3. Runs every tool on that file, pinned to one core (taskset -c 0), ROUNDS
+# 3. Runs every tool on that file, pinned to one core (taskset -c 0; the
+#    --threads 2 run to two), ROUNDS
 #    times, alternating the order each round, and keeps each tool's fastest
 #    run:
 #      pflogsumm              pflogsumm LOG
@@ -21,6 +22,9 @@
 #                             ends with "removed")
 #      mailgauge report       mailgauge report --format json LOG (parse,
 #                             correlate, aggregate)
+#      mailgauge report --threads 2   the same on both cores (taskset -c
+#                             0,1), as mailgauge_report_threads; its JSON
+#                             must equal the one-thread report's
 #      mailgauge_exporter     started on LOG with --log.from-beginning; done
 #                             when mailgauge_log_lines_read_total reaches the
 #                             line count
@@ -31,14 +35,15 @@
 #
 # Environment: SEED, WORK_DIR (keeps the log between runs), TOOLS (subset,
 # space-separated names from the list above, "mailgauge report" as
-# mailgauge_report), PEER_TIMEOUT (seconds, default 900).
+# mailgauge_report, its --threads 2 run as mailgauge_report_threads),
+# PEER_TIMEOUT (seconds, default 900).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines=${1:-5000000}
 rounds=${2:-3}
 seed=${SEED:-1}
 timeout_s=${PEER_TIMEOUT:-900}
-tools=${TOOLS:-"pflogsumm mtail postfix_exporter mailgauge_report mailgauge_exporter"}
+tools=${TOOLS:-"pflogsumm mtail postfix_exporter mailgauge_report mailgauge_report_threads mailgauge_exporter"}
 [[ $lines =~ ^[0-9]+$ && $rounds =~ ^[0-9]+$ && $rounds -ge 1 ]] || {
   echo "usage: bench/compare.sh [LINES] [ROUNDS]" >&2; exit 2; }
 
@@ -94,11 +99,12 @@ metric_sum() {  # URL NAME: sum of the samples of one metric
   curl -s "$1" | awk -v n="$2" '$1 == n || index($1, n "{") == 1 {s += $NF} END {printf "%.0f\n", s}'
 }
 
-# Batch tool: /usr/bin/time gives wall, user, sys and max RSS.
+# Batch tool: /usr/bin/time gives wall, user, sys and max RSS. On core 0,
+# or the cores CORES names.
 run_batch() {
   local name=$1; shift
   local t=$work/time.$name
-  if ! /usr/bin/time -o "$t" -f '%e %U %S %M' taskset -c 0 "$@" > "$work/out.$name" 2> "$work/err.$name"; then
+  if ! /usr/bin/time -o "$t" -f '%e %U %S %M' taskset -c "${CORES:-0}" "$@" > "$work/out.$name" 2> "$work/err.$name"; then
     echo "$name failed:" >&2; tail -5 "$work/err.$name" >&2; return 1
   fi
   read -r wall user sys rss < "$t"
@@ -163,6 +169,8 @@ run_tool() {
              --progs bench/postfix.mtail --logs "$log" ;;
     postfix_exporter) run_postfix_exporter ;;
     mailgauge_report) run_batch mailgauge_report "$bin/mailgauge" report --format json "$log" ;;
+    mailgauge_report_threads) CORES=0,1 run_batch mailgauge_report_threads \
+             "$bin/mailgauge" report --threads 2 --format json "$log" ;;
     mailgauge_exporter) run_mailgauge_exporter ;;
     *) echo "unknown tool $1" >&2; return 1 ;;
   esac
@@ -195,6 +203,14 @@ sys.exit(1 if bad else 0)
 PY
 fi
 
+if [[ -s $work/out.mailgauge_report && -s $work/out.mailgauge_report_threads ]]; then
+  if cmp -s "$work/out.mailgauge_report" "$work/out.mailgauge_report_threads"; then
+    echo "mailgauge report --threads 2 equals the one-thread report" >&2
+  else
+    echo "WARNING: mailgauge report --threads 2 differs from the one-thread report" >&2
+  fi
+fi
+
 # --- 4. table (fastest run of each tool) ------------------------------------
 echo
 python3 - "$results" "$total_lines" "$total_bytes" "$rounds" "$tools" <<'PY'
@@ -207,10 +223,11 @@ for row in open(path):
     if name not in best or wall < best[name][0]:
         best[name] = (wall, cpu, rss)
 names = {"mailgauge_report": "mailgauge report --format json", "mailgauge_exporter": "mailgauge_exporter (catch-up)",
+         "mailgauge_report_threads": "mailgauge report --threads 2 (two cores)",
          "postfix_exporter": "prometheus-postfix-exporter (catch-up)", "mtail": "mtail --one_shot (bench/postfix.mtail)",
          "pflogsumm": "pflogsumm"}
 ref = best.get("mailgauge_report", (None,))[0]
-print(f"best of {rounds} round(s), one core (taskset -c 0)")
+print(f"best of {rounds} round(s), one core (taskset -c 0) but --threads 2 (0,1)")
 print("| tool | wall s | CPU s | lines/s | MB/s | peak RSS MiB | × mailgauge report |")
 print("|---|---|---|---|---|---|---|")
 for t in tools:
