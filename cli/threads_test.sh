@@ -63,6 +63,12 @@ same report "${rotated[@]}"
 same records --stats "${rotated[@]}"
 same records --include-unfinished --max-messages 500 "${rotated[@]}"
 same report --format json -d 2026-11-25 "${rotated[@]}"
+# The options that change how the workers' untimed facts are keyed, the
+# other formats, and --by-domain (counted on the correlating thread).
+same report --ignore-case --rej-add-from --rej-add-to --verp-mung=2 --srs-mung --use-orig-to \
+  "${rotated[@]}"
+same report --format html --smtpd-stats "${rotated[@]}"
+same report --format json --by-domain example.org "${rotated[@]}"
 # The unparsed-lines file too.
 for n in 1 3; do
   "$mg" records --threads "$n" --unparsed "$tmp/unparsed$n" "${rotated[@]}" > /dev/null 2>&1
