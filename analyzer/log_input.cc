@@ -116,7 +116,7 @@ void LogInput::ProcessParsedImpl(const LogLine& line, std::string_view text,
   handler_(line, kPrepared ? *prepared_event : event_);
 }
 
-void LogInput::ProcessPrepared(const LineBatch& batch, ParsedLine& p) {
+void LogInput::ProcessPrepared(const LineBatch& batch, const ParsedLine& p) {
   // As ProcessLine(): the worker scanned the envelope (everything but the
   // time, which depends on the lines before); the time comes from this
   // input's parser, fed the same lines in the same order, so every time
@@ -135,8 +135,11 @@ void LogInput::ProcessPrepared(const LineBatch& batch, ParsedLine& p) {
     case parsers::EnvelopeResult::kOk:
       break;
   }
-  envelope_->ApplyTime(p.time, &p.line);
-  ProcessParsedImpl<true>(p.line, p.text, p.overlong, &p,
+  // A copy of the line gets the time: the batch's cache lines are only
+  // read here, never written, so they need not go back to the worker's core.
+  prepared_line_ = p.line;
+  envelope_->ApplyTime(p.time, &prepared_line_);
+  ProcessParsedImpl<true>(prepared_line_, p.text, p.overlong, &p,
                           p.parsed ? &batch.UnpackEvent(p, &unpacker_) : nullptr);
 }
 
@@ -211,7 +214,7 @@ absl::Status LogInput::ReadFilesParallel(std::vector<std::string> paths) {
   reader_options.on_parsed = worker_handler_;
   ParallelReader reader(std::move(paths), std::move(reader_options), parser_.get());
   while (std::shared_ptr<LineBatch> batch = reader.Next()) {
-    for (ParsedLine& p : *batch) ProcessPrepared(*batch, p);
+    for (const ParsedLine& p : *batch) ProcessPrepared(*batch, p);
   }
   // As ReadOne() per file: opened files count, the first error (in reading
   // order) is returned.

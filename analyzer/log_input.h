@@ -156,7 +156,7 @@ class LogInput {
   // ProcessLine() for a line a worker has parsed: the line's time is set
   // here, in order (the time of a classic line depends on the lines before
   // it), the rest is taken from the worker.
-  void ProcessPrepared(const LineBatch& batch, ParsedLine& p);
+  void ProcessPrepared(const LineBatch& batch, const ParsedLine& p);
   void Unparsed(std::string_view text);
   // Everything after the envelope; `text` is the raw line, or empty to
   // render the LogLine for the unparsed file. With kPrepared, `prepared`'s
@@ -176,6 +176,7 @@ class LogInput {
   int64_t newest_micros_ = 0;
   parsers::Event event_;
   parsers::EventUnpacker unpacker_;  // the workers' Events (ProcessPrepared)
+  LogLine prepared_line_;             // a worker's line, with its time
   std::string journal_cursor_;
 };
 
