@@ -1,9 +1,11 @@
 // LogInput with threads > 1 must hand the handler exactly what one thread
 // hands it: the same lines, in the same order, with the same times (a
 // classic timestamp's year and a repeated DST hour depend on the lines
-// before), the same Events, counts and unparsed-lines file.
+// before), the same Events, counts and unparsed-lines file; and the worker
+// handler each of those lines once, without its time.
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -32,13 +34,18 @@ std::string ReadFile(const std::string& path) {
 
 absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
-// Everything a handler call says, as text.
-std::string Describe(const LogLine& l, const parsers::Event& e) {
-  return absl::StrCat(l.time.unix_micros, " ", l.time.utc_offset_seconds, " ", A(l.host), " ",
-                      A(l.program), "[", l.pid, "] ", A(l.instance), "/", A(l.service), "/",
-                      A(l.daemon), ": ", A(l.message), " | ",
+// Everything a handler call says but the time, as text.
+std::string DescribeUntimed(const LogLine& l, const parsers::Event& e) {
+  return absl::StrCat(A(l.host), " ", A(l.program), "[", l.pid, "] ", A(l.instance), "/",
+                      A(l.service), "/", A(l.daemon), ": ", A(l.message), " | ",
                       A(parsers::EventKindName(e.kind)), " ", A(e.queue_id), " ", A(e.from),
                       " ", A(e.to), " ", A(e.status), " ", A(e.new_queue_id), " ", e.size);
+}
+
+// Everything a handler call says, as text.
+std::string Describe(const LogLine& l, const parsers::Event& e) {
+  return absl::StrCat(l.time.unix_micros, " ", l.time.utc_offset_seconds, " ",
+                      DescribeUntimed(l, e));
 }
 
 std::string DescribeStats(const LogInputStats& s) {
@@ -52,6 +59,9 @@ std::string DescribeStats(const LogInputStats& s) {
 
 struct ReadResult {
   std::vector<std::string> calls;
+  std::vector<std::string> untimed_calls;  // the handler's, without times
+  // The worker handler's calls, by worker (threads > 1).
+  std::vector<std::vector<std::string>> worker_calls;
   std::string stats;
   std::string unparsed;
   absl::Status status;
@@ -64,8 +74,16 @@ ReadResult ReadWith(int threads, const std::vector<std::string>& paths, LogInput
   options.max_line_bytes = 300;
   auto input = LogInput::Create(options, [&](const LogLine& l, const parsers::Event& e) {
     run.calls.push_back(Describe(l, e));
+    run.untimed_calls.push_back(DescribeUntimed(l, e));
   });
   EXPECT_TRUE(input.ok()) << input.status();
+  EXPECT_EQ(threads > 1 ? threads - 1 : 0, (*input)->parse_workers());
+  // Each worker writes only its own vector.
+  run.worker_calls.resize((*input)->parse_workers());
+  (*input)->SetWorkerHandler([&](int worker, const LogLine& l, const parsers::Event& e) {
+    EXPECT_FALSE(l.time.known());  // not given before the line's turn
+    run.worker_calls.at(worker).push_back(DescribeUntimed(l, e));
+  });
   run.status = (*input)->ReadFiles(paths);
   run.stats = DescribeStats((*input)->stats());
   run.unparsed = ReadFile(options.unparsed_path);
@@ -84,6 +102,16 @@ void ExpectSameAsOneThread(const std::vector<std::string>& paths, const LogInput
     for (size_t i = 0; i < one.calls.size(); ++i) {
       ASSERT_EQ(one.calls[i], many.calls[i]) << "threads " << threads << ", call " << i;
     }
+    // The workers saw each line the handler got, once, in some order.
+    std::vector<std::string> by_workers;
+    for (const std::vector<std::string>& w : many.worker_calls) {
+      by_workers.insert(by_workers.end(), w.begin(), w.end());
+    }
+    std::vector<std::string> handled = many.untimed_calls;
+    std::sort(by_workers.begin(), by_workers.end());
+    std::sort(handled.begin(), handled.end());
+    EXPECT_TRUE(by_workers == handled) << "threads " << threads << ": workers saw "
+                                       << by_workers.size() << ", the handler " << handled.size();
   }
 }
 
