@@ -18,7 +18,8 @@
 // insertion order. Keys may hold any bytes; SortedIds orders them as
 // std::string's operator< does (unsigned bytes), sorting 12-byte items by
 // 7-byte key chunks (12 bytes per key of extra memory while it runs).
-// Thread-safety: none, as a std::map.
+// Thread-safety: as a std::map: const members (find, Sorted, ForEachIn) may
+// run on several threads at once; anything that inserts, alone.
 #ifndef MAILGAUGE_ANALYZER_INTERNED_MAP_H_
 #define MAILGAUGE_ANALYZER_INTERNED_MAP_H_
 
@@ -152,13 +153,16 @@ class InternedMap {
   // (SortedIds without the id table in between: cheaper on big maps).
   template <typename F>
   void ForEachSorted(F&& f) const {
-    const std::vector<Chunk> sorted = SortedChunks();
-    for (size_t i = 0; i < sorted.size(); ++i) {
-      if (i + kPrefetchAhead < sorted.size()) Prefetch(sorted[i + kPrefetchAhead].pos);
-      const uint32_t pos = sorted[i].pos;
-      f(KeyAt(pos), static_cast<const V&>(*ValueAt(pos)));
-    }
+    ForEachIn(Sorted(), std::forward<F>(f));
   }
+
+  // The same in two steps, so that the sort may be made ahead, e.g. on
+  // another thread (Sorted() only reads the map): the entries' key order,
+  // then ForEachIn(order, f), valid while the map is not changed.
+  class SortedOrder;
+  SortedOrder Sorted() const;
+  template <typename F>
+  void ForEachIn(const SortedOrder& order, F&& f) const;
 
   // Bytes held (blocks, index, id table), for tests and benchmarks.
   size_t MemoryUsage() const {
@@ -207,6 +211,15 @@ class InternedMap {
     return Chunk{static_cast<uint32_t>(p >> 32), static_cast<uint32_t>(p), pos};
   }
 
+
+ public:
+  class SortedOrder {
+   private:
+    friend class InternedMap;
+    std::vector<Chunk> items_;
+  };
+
+ private:
   // Records read in a random order are fetched this many ahead.
   static constexpr size_t kPrefetchAhead = 8;
   void Prefetch(uint32_t pos) const {
@@ -363,6 +376,24 @@ class InternedMap {
   size_t owned_bytes_ = 0;
   uint64_t next_ = 0;  // next free position
 };
+
+template <typename V>
+typename InternedMap<V>::SortedOrder InternedMap<V>::Sorted() const {
+  SortedOrder order;
+  order.items_ = SortedChunks();
+  return order;
+}
+
+template <typename V>
+template <typename F>
+void InternedMap<V>::ForEachIn(const SortedOrder& order, F&& f) const {
+  const std::vector<Chunk>& sorted = order.items_;
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (i + kPrefetchAhead < sorted.size()) Prefetch(sorted[i + kPrefetchAhead].pos);
+    const uint32_t pos = sorted[i].pos;
+    f(KeyAt(pos), static_cast<const V&>(*ValueAt(pos)));
+  }
+}
 
 }  // namespace mailgauge::analyzer
 

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <future>
 #include <ostream>
 #include <sstream>
 #include <vector>
@@ -1582,8 +1583,9 @@ void CountRows(const CountMap& m, const char* k, Emit&& emit) {
 }
 
 template <typename Emit>
-void AddressRows(const AddressTable& m, const char* k, Emit&& emit) {
-  m.ForEachSorted([&](std::string_view key, const AddressStats& s) {
+void AddressRows(const AddressTable& m, const AddressTable::SortedOrder& order, const char* k,
+                 Emit&& emit) {
+  m.ForEachIn(order, [&](std::string_view key, const AddressStats& s) {
     emit(FlatRow{{StrField(k, key), UintField("messages", s.count), UintField("bytes", s.bytes)},
                  3});
   });
@@ -1604,8 +1606,14 @@ std::string Summary::ToJson(int indent) const {
   return out.str();
 }
 
-void Summary::WriteJson(std::ostream& out, int indent) const {
+void Summary::WriteJson(std::ostream& out, int indent, bool sort_ahead) const {
   const SummaryData& d = data_;
+  // The biggest table, sorted on a helper thread while the sections before
+  // it are written.
+  std::future<AddressTable::SortedOrder> recipients_order;
+  if (sort_ahead) {
+    recipients_order = std::async(std::launch::async, [&d] { return d.recipients.Sorted(); });
+  }
   JsonStream j(out, indent);
   j.Field("schema", kSchema);
   Json period;
@@ -1649,10 +1657,15 @@ void Summary::WriteJson(std::ostream& out, int indent) const {
                 {"delay_max", s.delay_max}});
     });
   });
-  j.Array("sending_domains",
-          [&](auto&& emit) { AddressRows(d.sending_domains, "domain", emit); });
-  j.Array("senders", [&](auto&& emit) { AddressRows(d.senders, "address", emit); });
-  j.Array("recipients", [&](auto&& emit) { AddressRows(d.recipients, "address", emit); });
+  j.Array("sending_domains", [&](auto&& emit) {
+    AddressRows(d.sending_domains, d.sending_domains.Sorted(), "domain", emit);
+  });
+  j.Array("senders",
+          [&](auto&& emit) { AddressRows(d.senders, d.senders.Sorted(), "address", emit); });
+  j.Array("recipients", [&](auto&& emit) {
+    AddressRows(d.recipients, sort_ahead ? recipients_order.get() : d.recipients.Sorted(),
+                "address", emit);
+  });
   j.Array("no_size", [&](auto&& emit) {
     for (const auto& [qid, rcpt] : d.no_size) {
       emit(FlatRow{{StrField("queue_id", qid), StrField("recipient", rcpt)}, 2});

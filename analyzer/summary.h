@@ -252,7 +252,9 @@ class Summary {
   std::string ToJson(int indent = 2) const;
   // The same document written to `out` as it is made, row by row, so that
   // a big summary is never held twice in memory.
-  void WriteJson(std::ostream& out, int indent = 2) const;
+  // With `sort_ahead`, the recipients table (the biggest) is sorted on a
+  // helper thread while the sections before it are written.
+  void WriteJson(std::ostream& out, int indent = 2, bool sort_ahead = false) const;
   // Parses ToJson()'s output; InvalidArgument names what is wrong.
   [[nodiscard]] static absl::StatusOr<Summary> FromJson(std::string_view text);
 

@@ -872,6 +872,22 @@ TEST(SummaryTest, MergeOfHalvesOfGeneratedTrafficEqualsTheWhole) {
   EXPECT_EQ("", FirstDifference(merged.ToJson(), back->ToJson()));
 }
 
+// --threads sorts the recipients table on a helper while the sections
+// before it are written: the document is the same.
+TEST(SummaryTest, JsonSortedAheadIsTheSame) {
+  std::vector<std::string> lines = ReadLines(kLog);
+  bench::LogGenerator gen(bench::LogGeneratorOptions{});
+  for (std::string line; gen.lines() < 20000 && gen.Next(&line);) lines.push_back(line);
+  Pipeline pipeline;
+  const Summary& s = pipeline.Run(lines);
+  ASSERT_GT(s.data().recipients.size(), 1000u);
+  std::ostringstream plain, ahead;
+  s.WriteJson(plain, 2);
+  s.WriteJson(ahead, 2, /*sort_ahead=*/true);
+  EXPECT_EQ("", FirstDifference(plain.str(), ahead.str()));
+  EXPECT_EQ(s.ToJson(), ahead.str());
+}
+
 // `report --threads` counts each line's untimed facts on the parse workers
 // and merges them: the summary must be the single pass's, byte for byte
 // (JSON and text), with any number of workers and the options that change

@@ -382,6 +382,7 @@ int ReportCommand(int argc, char** argv, int first) {
   }
   auto input_options = InputOptionsFromFlags(args);
   if (!input_options.ok()) return Fail(std::string(input_options.status().message()), 2);
+  const int threads = input_options->threads;  // input_options is moved below
 
   const std::string format = args.Get("format", "text");
   if (format != "text" && format != "json" && format != "html") {
@@ -564,7 +565,8 @@ int ReportCommand(int argc, char** argv, int first) {
   malloc_trim(0);
   std::ios::sync_with_stdio(false);
   if (format == "json") {
-    analyzer::report::WriteJson(summary, std::cout);
+    // With --threads, the parse workers are done: a helper sorts meanwhile.
+    analyzer::report::WriteJson(summary, std::cout, /*sort_ahead=*/threads > 1);
   } else if (format == "html") {
     analyzer::report::WriteHtml(summary.data(), report_options, std::cout);
   } else {

@@ -4,8 +4,8 @@ namespace mailgauge::analyzer::report {
 
 std::string RenderJson(const Summary& summary) { return summary.ToJson(2) + "\n"; }
 
-void WriteJson(const Summary& summary, std::ostream& out) {
-  summary.WriteJson(out, 2);
+void WriteJson(const Summary& summary, std::ostream& out, bool sort_ahead) {
+  summary.WriteJson(out, 2, sort_ahead);
   out << '\n';
 }
 

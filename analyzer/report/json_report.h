@@ -18,8 +18,10 @@ namespace mailgauge::analyzer::report {
 
 // Pretty-printed (2-space indent) JSON followed by a newline.
 std::string RenderJson(const Summary& summary);
-// The same, written to `out` as it is made (no copy of the document).
-void WriteJson(const Summary& summary, std::ostream& out);
+// The same, written to `out` as it is made (no copy of the document); with
+// `sort_ahead`, the biggest table is sorted on a helper thread meanwhile
+// (Summary::WriteJson).
+void WriteJson(const Summary& summary, std::ostream& out, bool sort_ahead = false);
 
 }  // namespace mailgauge::analyzer::report
 
