@@ -37,7 +37,7 @@
 // program, message, the Event) does not depend on earlier lines.
 //
 // Each Event crosses to the consumer packed (parsers::PackEvent: the words a
-// line set, a fifth of an Event or less), so that few cache lines move from
+// line set, ~100 bytes of the Event's 592), so that few cache lines move from
 // the worker's core to the consumer's; the worker parses into an Event of
 // its own, which stays in its cache, and may use it there first
 // (ParallelReaderOptions::on_parsed).

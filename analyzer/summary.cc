@@ -807,8 +807,10 @@ void Summary::AddEventUntimed(const LogLine& line, const parsers::Event& e) {
 }
 
 // One body for the three: the timed part's statements are under
-// `if constexpr (kTimed)`, the rest under `if constexpr (kUntimed)`, so
-// AddEvent compiles to what it was before the split.
+// `if constexpr (kTimed)`, the rest under `if constexpr (kUntimed)`.
+// AddEvent counts what it counted before the split; only the order of the
+// two parts' updates within a line changed, and they touch different
+// fields.
 template <int kParts>
 void Summary::AddEventParts(const LogLine& line, const parsers::Event& e) {
   constexpr bool kTimed = (kParts & kTimedPart) != 0;
