@@ -77,7 +77,7 @@ if [[ ! -s $log || ! -s $log.truth ]]; then
 fi
 truth=$(cat "$log.truth")
 total_lines=$(wc -l < "$log")
-total_bytes=$(stat -c %s "$log")
+total_bytes=$(stat -L -c %s "$log")
 field() { sed -nE "s/.*[ :]$1=([0-9]+).*/\1/p" <<< "$truth" | head -n1; }
 removed_expected=$(( $(field messages) + $(field notices) ))
 cat "$log" > /dev/null  # page cache warm
