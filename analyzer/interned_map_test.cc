@@ -4,6 +4,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -165,6 +166,14 @@ TEST(InternedMapTest, SortsKeysSharingLongPrefixes) {
     EXPECT_EQ(ref.at(std::string(k)).count, s.count);
   });
   EXPECT_EQ(want, by_each);
+  // The order made ahead, on another thread (as report --threads does while
+  // it writes other tables), then walked here.
+  InternedMap<Stats>::SortedOrder order;
+  std::thread sorter([&] { order = m.Sorted(); });
+  sorter.join();
+  std::vector<std::string> by_order;
+  m.ForEachIn(order, [&](std::string_view k, const Stats&) { by_order.emplace_back(k); });
+  EXPECT_EQ(want, by_order);
   InternedMap<Stats> empty;
   EXPECT_TRUE(empty.SortedIds().empty());
   int calls = 0;

@@ -29,6 +29,29 @@ constexpr int64_t kMicrosPerHour = int64_t{3600} * 1000000;
 
 enum RejectKind { kRejectKind = 0, kWarnKind, kHoldKind, kDiscardKind };
 
+// The reject table a line counts in (pflogsumm's rejects, reject warnings,
+// holds and discards; each also counts in the "rejected" traffic column),
+// or -1. Both parts of AddEvent ask, so that they agree.
+int RejectKindOf(const parsers::Event& e) {
+  const bool cleanup_or_smtpd = e.daemon == Daemon::kCleanup || e.daemon == Daemon::kSmtpd;
+  switch (e.kind) {
+    case EventKind::kReject:
+    case EventKind::kPostscreenNoqueue:
+    case EventKind::kMilterReject:
+      return kRejectKind;
+    case EventKind::kRejectWarning:
+      return kWarnKind;
+    case EventKind::kHeaderWarning:
+      return e.daemon == Daemon::kCleanup ? kWarnKind : -1;
+    case EventKind::kHeld:
+      return cleanup_or_smtpd ? kHoldKind : -1;
+    case EventKind::kDiscarded:
+      return cleanup_or_smtpd ? kDiscardKind : -1;
+    default:
+      return -1;
+  }
+}
+
 bool StartsWith(std::string_view s, std::string_view p) {
   return s.size() >= p.size() && s.compare(0, p.size(), p) == 0;
 }
@@ -847,25 +870,11 @@ void Summary::AddEventParts(const LogLine& line, const parsers::Event& e) {
   }
   if constexpr (kUntimed) AddLineFacts(line, e);
   if constexpr (kTimed) {
+    if (RejectKindOf(e) >= 0) AddTraffic(line.time, &TrafficCounts::rejected);
     switch (e.kind) {
       case EventKind::kDelivery:
         if (e.delivery_status == DeliveryStatus::kDeferred) {
           AddTraffic(line.time, &TrafficCounts::deferred);
-        }
-        break;
-      case EventKind::kReject:
-      case EventKind::kPostscreenNoqueue:
-      case EventKind::kMilterReject:
-      case EventKind::kRejectWarning:
-        AddTraffic(line.time, &TrafficCounts::rejected);
-        break;
-      case EventKind::kHeaderWarning:
-        if (e.daemon == Daemon::kCleanup) AddTraffic(line.time, &TrafficCounts::rejected);
-        break;
-      case EventKind::kHeld:
-      case EventKind::kDiscarded:
-        if (e.daemon == Daemon::kCleanup || e.daemon == Daemon::kSmtpd) {
-          AddTraffic(line.time, &TrafficCounts::rejected);
         }
         break;
       case EventKind::kConnect:
@@ -926,6 +935,7 @@ void Summary::AddLineFacts(const LogLine& line, const parsers::Event& e) {
          colon == std::string_view::npos ? msg : msg.substr(colon + 2));
   }
 
+  if (const int kind = RejectKindOf(e); kind >= 0) AddReject(line, e, kind);
   switch (e.kind) {
     case EventKind::kDelivery:
       if (e.delivery_status == DeliveryStatus::kSent &&
@@ -960,26 +970,9 @@ void Summary::AddLineFacts(const LogLine& line, const parsers::Event& e) {
     case EventKind::kReject:
     case EventKind::kPostscreenNoqueue:
     case EventKind::kMilterReject:
-      AddReject(line, e, kRejectKind);
       ++At(data_.reject_reasons, parsers::ReasonName(parsers::ClassifyReject(e)));
       if (e.kind == EventKind::kPostscreenNoqueue) ++At(data_.postscreen, "noqueue_reject");
       if (!e.list_name.empty()) ++At(data_.postscreen_dnsbl, e.list_name);
-      break;
-    case EventKind::kRejectWarning:
-      AddReject(line, e, kWarnKind);
-      break;
-    case EventKind::kHeaderWarning:
-      if (e.daemon == Daemon::kCleanup) AddReject(line, e, kWarnKind);
-      break;
-    case EventKind::kHeld:
-      if (e.daemon == Daemon::kCleanup || e.daemon == Daemon::kSmtpd) {
-        AddReject(line, e, kHoldKind);
-      }
-      break;
-    case EventKind::kDiscarded:
-      if (e.daemon == Daemon::kCleanup || e.daemon == Daemon::kSmtpd) {
-        AddReject(line, e, kDiscardKind);
-      }
       break;
     case EventKind::kSmtpConnectFailed: {
       // "connect to HOST[ADDR]:PORT: REASON" -> reason, host.

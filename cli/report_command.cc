@@ -503,7 +503,7 @@ int ReportCommand(int argc, char** argv, int first) {
     // worker also counts its lines' untimed facts into a Summary of its own
     // (AddEventUntimed), merged into `summary` at the end, and this thread
     // counts only the timed part (AddEventTimed).
-    const bool split = input_options->threads > 1 && !journal && !filter &&
+    const bool split = threads > 1 && !journal && !filter &&
                        summary_options.by_domain.empty();
     std::vector<std::unique_ptr<analyzer::Summary>> worker_summaries;
     analyzer::Correlator correlator(correlator_options,
