@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/base/attributes.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
@@ -21,7 +25,8 @@ constexpr int kMaxYear = 9999;
 // Byte classes as 256-entry tables: a byte ends a token when its entry is 1.
 struct StopTable {
   unsigned char stop[256];
-  constexpr explicit StopTable(bool tag) : stop() {
+  bool tag;  // '[' and ':' stop too
+  constexpr explicit StopTable(bool tag) : stop(), tag(tag) {
     for (int c = 0; c <= ' '; ++c) stop[c] = 1;  // white space, control
     if (tag) {
       stop[static_cast<int>('[')] = 1;
@@ -32,11 +37,27 @@ struct StopTable {
 constexpr StopTable kTokenStop(/*tag=*/false);  // host names, RFC 5424 fields
 constexpr StopTable kTagStop(/*tag=*/true);     // "prog" in "prog[pid]:"
 
-// Advances p to the first stop byte of `table` (or end). Eight bytes are
-// tested per branch: tags and host names are short, and a branch per byte
+// Advances p to the first stop byte of `table` (or end). Sixteen bytes are
+// tested per branch (SSE2: a byte <= ' ', or '[' / ':' in a tag), eight in
+// the last fifteen: tags and host names are short, and a branch per byte
 // costs a misprediction at every different length.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* SkipToStop(
     const StopTable& table, const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(' ');
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Unsigned v <= ' ' is min(v, ' ') == v.
+    __m128i hit = _mm_cmpeq_epi8(_mm_min_epu8(v, space), v);
+    if (table.tag) {
+      hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('[')),
+                                           _mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
+    }
+    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    if (mask != 0) return p + __builtin_ctz(mask);
+    p += 16;
+  }
+#endif
   const unsigned char* s = table.stop;
   while (end - p >= 8) {
     const auto* u = reinterpret_cast<const unsigned char*>(p);
