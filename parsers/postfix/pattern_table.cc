@@ -112,6 +112,7 @@ struct SecondsText {
   bool point = false;
   size_t frac_digits = 0;
   bool to_end = false;  // nothing follows the number
+  size_t length = 0;    // bytes read
 };
 
 SecondsText ReadSeconds(std::string_view s) {
@@ -141,6 +142,7 @@ SecondsText ReadSeconds(std::string_view s) {
     t.frac_digits = i - start;
   }
   t.to_end = i == s.size();
+  t.length = i;
   if (!overflow) {
     t.value = static_cast<double>(whole) + static_cast<double>(frac) / static_cast<double>(scale);
   }
@@ -163,12 +165,15 @@ bool ScanSeconds(std::string_view s, double* value) {
 }
 
 bool ScanDelays(std::string_view s, Delays* d) {
+  // One pass: each number must end exactly at its '/' (the last at the end),
+  // which is ScanSeconds() on the text up to the next '/'.
   double* out[4] = {&d->before_qmgr, &d->in_qmgr, &d->conn_setup, &d->transmission};
   for (int k = 0; k < 4; ++k) {
-    const size_t slash = k < 3 ? s.find('/') : std::string_view::npos;
-    if (k < 3 && slash == std::string_view::npos) return false;
-    if (!ScanSeconds(s.substr(0, slash), out[k])) return false;
-    if (k < 3) s.remove_prefix(slash + 1);
+    const SecondsText t = ReadSeconds(s);
+    if (t.int_digits == 0 || (t.point && t.frac_digits == 0)) return false;
+    if (k < 3 ? t.length >= s.size() || s[t.length] != '/' : !t.to_end) return false;
+    *out[k] = t.value;
+    s.remove_prefix(k < 3 ? t.length + 1 : t.length);
   }
   return true;
 }
