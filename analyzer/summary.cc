@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "common/ascii_scan.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "parsers/postfix/reason.h"
@@ -156,15 +157,10 @@ int LocalHour(const Timestamp& t) {
 
 namespace {
 
-// Printable ASCII only: where RE2's UTF-8 characters are bytes, '.' and
-// '\S' match every byte but ' ', and the hand-written matchers below agree
-// with the patterns they stand for (summary_test checks them against RE2).
-bool PrintableAscii(std::string_view s) {
-  for (const char c : s) {
-    if (c < 0x20 || c > 0x7e) return false;
-  }
-  return true;
-}
+// The hand-written matchers below run on printable ASCII only
+// (IsPrintableAscii): where RE2's UTF-8 characters are bytes, '.' and '\S'
+// match every byte but ' ', and the matchers agree with the patterns they
+// stand for (summary_test checks them against RE2).
 
 void AppendLower(std::string_view s, std::string* out) {
   const size_t start = out->size();
@@ -298,15 +294,17 @@ size_t CleanupTailStart(std::string_view rest) {
 std::string SaidTrim(std::string s, size_t max) {
   static const RE2 said(R"(^.* said: )");
   static const RE2 colon(R"(^.*?: *)");
-  const bool ascii = PrintableAscii(s);
+  const bool ascii = IsPrintableAscii(s);
   while (s.size() > max) {
     if (ascii) {
-      // ^.* said: is greedy: up to the last " said: ".
-      // (libstdc++'s rfind compares at every byte; find looks for the
-      // first byte with memchr.)
+      // ^.* said: is greedy: up to the last " said: ". (libstdc++'s rfind
+      // compares at every byte, and find stops at every ' ' with memchr;
+      // glibc's memmem skips ahead.)
       size_t last = std::string::npos;
-      for (size_t p = s.find(" said: "); p != std::string::npos; p = s.find(" said: ", p + 1)) {
-        last = p;
+      const char* const end = s.data() + s.size();
+      for (const char* p = s.data();
+           (p = static_cast<const char*>(memmem(p, end - p, " said: ", 7))) != nullptr; ++p) {
+        last = p - s.data();
       }
       if (last != std::string::npos) {
         s.erase(0, last + 7);
@@ -427,7 +425,7 @@ void RewriteRejectReasonRe2(std::string_view stage, std::string* reason) {
 }  // namespace
 
 void RewriteRejectReason(std::string_view stage, std::string* reason) {
-  if (!PrintableAscii(*reason)) {
+  if (!IsPrintableAscii(*reason)) {
     RewriteRejectReasonRe2(stage, reason);
     return;
   }
@@ -481,7 +479,7 @@ void ClientDomainInto(std::string_view name, std::string_view addr, std::string*
     out->append(addr.data(), addr.size());
     return;
   }
-  if (PrintableAscii(name)) {
+  if (IsPrintableAscii(name)) {
     if (const auto tail = internal::CollapsedDomain(name)) {
       AppendLower(*tail, out);
     } else {
@@ -534,7 +532,7 @@ std::string ClientDomainFromText(std::string_view text) {
   static const RE2 v4(R"(^([^\[]*)\[((?:\d{1,3}\.){3}\d{1,3})\])");
   static const RE2 slash(R"((?i)^([^\/]*)\/([0-9a-f.:]+))");
   static const RE2 general(R"(^([^\[\(\/]*)[\[\(\/]([^\]\)]+)[\]\)]:?\d*$)");
-  if (PrintableAscii(text)) {
+  if (IsPrintableAscii(text)) {
     std::string_view name, addr;
     if (internal::MatchV4Client(text, &name, &addr)) return ClientDomain(name, addr);
   }
@@ -1047,7 +1045,7 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
   ++(data_.totals.*kCounters[kind]);
   Nested3Counts& table = *kTables[kind];
   const re2::StringPiece msg = Piece(line.message);
-  const bool ascii = PrintableAscii(line.message);
+  const bool ascii = IsPrintableAscii(line.message);
 
   if (e.daemon == Daemon::kCleanup) {
     static const RE2 cleanup(
@@ -1420,11 +1418,9 @@ struct FlatRow {
 // '"' and '\\' as is, anything else through nlohmann itself (invalid UTF-8
 // as U+FFFD).
 void AppendJsonString(std::string_view s, std::string* out) {
-  for (const char c : s) {
-    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
-      *out += Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
-      return;
-    }
+  if (!IsPlainJsonText(s)) {
+    *out += Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
+    return;
   }
   *out += '"';
   out->append(s.data(), s.size());

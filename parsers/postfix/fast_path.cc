@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/ascii_scan.h"
 #include "parsers/postfix/pattern_table.h"
 #include "parsers/postfix/queue_id.h"
 
@@ -51,7 +52,7 @@ bool HasRe2Space(sv s) {
 
 // "QID: " at the start: the queue ID, and `rest` after the colon and space.
 bool TakeQueueId(sv message, sv* qid, sv* rest) {
-  const size_t colon = message.find(": ");
+  const size_t colon = FindText(message, ": ");
   if (colon == sv::npos || colon < 6 || colon > 40) return false;
   *qid = message.substr(0, colon);
   if (!IsQueueId(*qid)) return false;
@@ -61,7 +62,7 @@ bool TakeQueueId(sv message, sv* qid, sv* rest) {
 
 // The text up to the next ' ' (all of `s` if none), and `*s` moved to the ' '.
 sv TakeToken(sv* s) {
-  const size_t sp = s->find(' ');
+  const size_t sp = FindByte(*s, ' ');
   const sv token = s->substr(0, sp);
   s->remove_prefix(sp == sv::npos ? s->size() : sp);
   return token;
@@ -90,7 +91,7 @@ bool AllDigits(sv s) {
 // [245]\.\d{1,3}\.\d{1,3}
 bool IsDsn(sv s) {
   if (s.size() < 5 || (s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.') return false;
-  const size_t dot = s.find('.', 2);
+  const size_t dot = FindByte(s, '.', 2);
   if (dot == sv::npos) return false;
   const sv a = s.substr(2, dot - 2), b = s.substr(dot + 1);
   return AllDigits(a) && a.size() <= 3 && AllDigits(b) && b.size() <= 3;
@@ -116,23 +117,23 @@ bool IsFieldName(sv s) {
 // inside it cannot mislead), with `*rest` moved past the ", ".
 bool TakeAngleAddress(sv* rest, sv* addr) {
   if (rest->empty() || (*rest)[0] != '<') return false;
-  const size_t end = rest->find(">, ");
+  const size_t end = FindText(*rest, ">, ");
   if (end == sv::npos) return false;
   *addr = rest->substr(1, end - 1);
-  if (addr->find('"') != sv::npos || addr->find('<') != sv::npos) return false;
+  if (FindByte(*addr, '"') != sv::npos || FindByte(*addr, '<') != sv::npos) return false;
   rest->remove_prefix(end + 3);
   return true;
 }
 
 // NAME[ADDR] with an optional :PORT, as smtpd logs a client.
 bool TakeClient(sv* rest, Event* e) {
-  const size_t open = rest->find('[');
+  const size_t open = FindByte(*rest, '[');
   if (open == sv::npos) return false;
   const sv name = rest->substr(0, open);
   for (char c : name) {
     if (IsSpace(c) || c == ']') return false;
   }
-  const size_t close = rest->find(']', open);
+  const size_t close = FindByte(*rest, ']', open);
   if (close == sv::npos) return false;
   const sv addr = rest->substr(open + 1, close - open - 1);
   for (char c : addr) {
@@ -169,7 +170,7 @@ bool ParseDelivery(sv message, Event* e) {
   if (!StartsWith(rest, "relay=")) return false;
   rest.remove_prefix(6);
   // The fields up to "status=", each "name=value" and ", "-separated.
-  const size_t status_pos = rest.find(", status=");
+  const size_t status_pos = FindText(rest, ", status=");
   if (status_pos == sv::npos) return false;
   sv fields = rest.substr(0, status_pos);
   sv tail = rest.substr(status_pos + 9);
@@ -183,14 +184,14 @@ bool ParseDelivery(sv message, Event* e) {
   double delay_seconds = -1;
   bool has_conn_use = false, has_delays = false, has_tls = false, has_dsn = false;
   while (true) {
-    const size_t comma = fields.find(", ");
+    const size_t comma = FindText(fields, ", ");
     const sv field = fields.substr(0, comma);
     if (first) {
       if (!IsPlainValue(field)) return false;
       relay = field;
       first = false;
     } else {
-      const size_t eq = field.find('=');
+      const size_t eq = FindByte(field, '=');
       if (eq == sv::npos) return false;
       const sv name = field.substr(0, eq), value = field.substr(eq + 1);
       if (!IsFieldName(name)) return false;
@@ -261,7 +262,7 @@ bool ParseDelivery(sv message, Event* e) {
   e->reply = reply;
   // "host X said: 550 5.1.1 ..." names the remote reply code.
   if (StartsWith(reply, "host ")) {
-    const size_t said = reply.find(' ', 5);
+    const size_t said = FindByte(reply, ' ', 5);
     if (said != sv::npos && said > 5 && !HasRe2Space(reply.substr(5, said - 5)) &&
         StartsWith(reply.substr(said), " said: ")) {
       const sv code = reply.substr(said + 7);
@@ -269,7 +270,7 @@ bool ParseDelivery(sv message, Event* e) {
           IsDigit(code[1]) && IsDigit(code[2]) && (code[3] == ' ' || code[3] == '-')) {
         e->reply_code = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
         const sv after = code.substr(4);
-        const size_t sp = after.find(' ');
+        const size_t sp = FindByte(after, ' ');
         if (sp != sv::npos && IsDsn(after.substr(0, sp))) {
           e->enhanced_code = after.substr(0, sp);
         }
@@ -281,7 +282,7 @@ bool ParseDelivery(sv message, Event* e) {
   if (last_space != sv::npos && last_space + 1 < reply.size()) {
     const sv token = reply.substr(last_space + 1);
     const sv before = reply.substr(0, last_space + 1);
-    if (token.find(')') == sv::npos && !HasRe2Space(token) &&
+    if (FindByte(token, ')') == sv::npos && !HasRe2Space(token) &&
         (EndsWith(before, "queued as ") || EndsWith(before, "forwarded as "))) {
       e->new_queue_id = token;
     }
@@ -299,11 +300,11 @@ bool ParseQmgr(sv message, Event* e) {
     return true;
   }
   if (!StartsWith(rest, "from=<")) return false;
-  const size_t end = rest.find(">, size=");
+  const size_t end = FindText(rest, ">, size=");
   if (end == sv::npos) return false;
   const sv from = rest.substr(6, end - 6);
   rest.remove_prefix(end + 8);
-  const size_t comma = rest.find(", nrcpt=");
+  const size_t comma = FindText(rest, ", nrcpt=");
   if (comma == sv::npos) return false;
   const sv size = rest.substr(0, comma);
   rest.remove_prefix(comma + 8);
@@ -385,7 +386,7 @@ bool MatchCheckContext(sv s, int k, CheckContext* c, bool reply = true) {
         return true;
       }
     } else {
-      for (size_t gt = inner.find('>'); gt != sv::npos; gt = inner.find('>', gt + 1)) {
+      for (size_t gt = FindByte(inner, '>'); gt != sv::npos; gt = FindByte(inner, '>', gt + 1)) {
         if (MatchCheckContext(inner.substr(gt + 1), k + 1, c, reply)) {
           c->fields[k] = inner.substr(0, gt);
           c->has[k] = true;
@@ -408,12 +409,12 @@ void SetContextFields(const CheckContext& c, Event* e) {
 // MG_ORIGIN MG_CONTEXT MG_ACTION_TEXT to the end of `r`: "NAME[ADDR][:PORT]"
 // (tried first) or a [^\s\[\];]+, then ';' and the context. Fills `e`.
 bool MatchCheckOrigin(sv r, Event* e, CheckContext* c) {
-  const size_t open = r.find('[');
-  const size_t close = open == sv::npos ? sv::npos : r.find(']', open);
+  const size_t open = FindByte(r, '[');
+  const size_t close = open == sv::npos ? sv::npos : FindByte(r, ']', open);
   if (close != sv::npos) {
     const sv name = r.substr(0, open);
     const sv addr = r.substr(open + 1, close - open - 1);
-    if (name.find(']') == sv::npos && !HasRe2Space(name) && !HasRe2Space(addr)) {
+    if (FindByte(name, ']') == sv::npos && !HasRe2Space(name) && !HasRe2Space(addr)) {
       size_t at = close + 1;
       size_t p = at + 1;
       while (p < r.size() && IsDigit(r[p])) ++p;
@@ -563,16 +564,16 @@ bool ParseSmtpd(sv message, Event* e) {
         sv check = stats;
         sv last_key;
         while (true) {
-          const size_t sp = check.find(' ');
+          const size_t sp = FindByte(check, ' ');
           const sv token = check.substr(0, sp);
-          const size_t eq = token.find('=');
+          const size_t eq = FindByte(token, '=');
           if (eq == sv::npos || eq == 0) return false;
           last_key = token.substr(0, eq);
           for (char c : last_key) {
             if (!((c >= 'a' && c <= 'z') || c == '-')) return false;
           }
           const sv value = token.substr(eq + 1);
-          const size_t slash = value.find('/');
+          const size_t slash = FindByte(value, '/');
           if (!AllDigits(value.substr(0, slash)) ||
               (slash != sv::npos && !AllDigits(value.substr(slash + 1)))) {
             return false;
@@ -601,13 +602,13 @@ bool ParseSmtpd(sv message, Event* e) {
 // the port is taken only when digits follow the ':', so "x[a]: text" leaves
 // ": text" in `*rest`.
 bool TakeClientBeforeColon(sv* rest, Event* e) {
-  const size_t open = rest->find('[');
+  const size_t open = FindByte(*rest, '[');
   if (open == sv::npos) return false;
   const sv name = rest->substr(0, open);
   for (char c : name) {
     if (IsSpace(c) || c == ']') return false;
   }
-  const size_t close = rest->find(']', open);
+  const size_t close = FindByte(*rest, ']', open);
   if (close == sv::npos) return false;
   const sv addr = rest->substr(open + 1, close - open - 1);
   for (char c : addr) {
@@ -753,10 +754,10 @@ int TakeWhatsup(sv s, Event* e) {
   auto angle = [](sv* r, sv key, sv* value) -> int {
     if (!StartsWith(*r, key)) return 0;
     r->remove_prefix(key.size());
-    const size_t close = r->find('>');
+    const size_t close = FindByte(*r, '>');
     if (close == sv::npos) return -1;
     *value = r->substr(0, close);
-    if (value->find('<') != sv::npos) return -1;
+    if (FindByte(*value, '<') != sv::npos) return -1;
     r->remove_prefix(close + 1);
     if (!r->empty() && (*r)[0] != ' ') return -1;
     return 1;
@@ -781,7 +782,7 @@ int TakeWhatsup(sv s, Event* e) {
     rest.remove_prefix(7);
     if (rest.empty() || rest.back() != '>') return -1;
     helo = rest.substr(0, rest.size() - 1);
-    if (helo.find('>') != sv::npos || helo.find('<') != sv::npos) return -1;
+    if (FindByte(helo, '>') != sv::npos || FindByte(helo, '<') != sv::npos) return -1;
     has_helo = true;
     rest = sv();
   }
@@ -868,7 +869,7 @@ bool ParseSmtpdSaslFailed(sv message, Event* e) {
   rest.remove_prefix(24);
   // (?P<detail>.*?)(?:, sasl_username=(?P<sasl_username>.*))?$: the detail
   // ends at the first ", sasl_username=".
-  const size_t user = rest.find(", sasl_username=");
+  const size_t user = FindText(rest, ", sasl_username=");
   e->kind = EventKind::kSaslFailed;
   e->sasl_method = method;
   if (user == sv::npos) {
@@ -976,9 +977,9 @@ bool ParseConnectFailed(sv message, Event* e) {
   const sv reply = rest;
   rest.remove_prefix(11);
   const size_t n = NonSpaceLength(rest);
-  size_t colon = rest.find(": ");
+  size_t colon = FindText(rest, ": ");
   // \S+? is at least one byte: a ": " at the start is part of HOST.
-  if (colon == 0) colon = rest.find(": ", 1);
+  if (colon == 0) colon = FindText(rest, ": ", 1);
   if (colon == sv::npos || colon > n) return false;  // a space before ": "
   e->kind = EventKind::kSmtpConnectFailed;
   e->queue_id = qid;
@@ -1174,7 +1175,7 @@ bool ParsePickup(sv message, Event* e) {
   if (n == 0 || !StartsWith(rest.substr(n), " from=<")) return false;
   const sv uid = rest.substr(0, n);
   rest.remove_prefix(n + 7);
-  for (size_t gt = rest.find('>'); gt != sv::npos; gt = rest.find('>', gt + 1)) {
+  for (size_t gt = FindByte(rest, '>'); gt != sv::npos; gt = FindByte(rest, '>', gt + 1)) {
     const sv after = rest.substr(gt + 1);
     const bool orig_id = StartsWith(after, " orig_id=") && IsQueueId(after.substr(9));
     if (!after.empty() && !orig_id) continue;
@@ -1191,7 +1192,7 @@ bool ParsePickup(sv message, Event* e) {
 // Where X of the first "blocked using X" in `s` starts and ends, X a
 // non-empty [^\s;]+ (RE2's \s; a '\v' is part of X); {npos, npos} if none.
 std::pair<size_t, size_t> FirstBlockedList(sv s) {
-  for (size_t at = s.find("blocked using "); at != sv::npos; at = s.find("blocked using ", at + 1)) {
+  for (size_t at = FindText(s, "blocked using "); at != sv::npos; at = FindText(s, "blocked using ", at + 1)) {
     size_t end = at + 14;
     while (end < s.size() && s[end] != ';' && !IsRe2Space(s[end])) ++end;
     if (end > at + 14) return {at + 14, end};
@@ -1225,7 +1226,7 @@ bool ParseCleanupMilterReject(sv message, Event* e) {
   sv stage;
   if (!TakeStageFromClient(&rest, &stage, e)) return false;
   if (!FewAngles(rest)) return false;
-  for (size_t semi = rest.find(';'); semi != sv::npos; semi = rest.find(';', semi + 1)) {
+  for (size_t semi = FindByte(rest, ';'); semi != sv::npos; semi = FindByte(rest, ';', semi + 1)) {
     CheckContext c;
     if (!MatchCheckContext(rest.substr(semi + 1), 0, &c, /*reply=*/false)) continue;
     e->kind = EventKind::kMilterReject;
@@ -1274,7 +1275,7 @@ bool ParseSmtpdAction(sv message, Event* e) {
   sv rest;
   sv qid;
   if (!TakeQueueIdOrNoqueue(message, &qid, &rest)) return false;
-  const size_t colon = rest.find(": ");
+  const size_t colon = FindText(rest, ": ");
   if (colon == sv::npos) return false;
   const sv word = rest.substr(0, colon);  // a view of the line
   const Action* action = nullptr;
@@ -1299,14 +1300,14 @@ bool ParseSmtpdAction(sv message, Event* e) {
   if (action->list) {
     if (const auto [at, end] = FirstBlockedList(rest); at != sv::npos) {
       list = rest.substr(at, end - at);
-      if (list.find('\v') != sv::npos) return false;  // rare: left to the tables
+      if (FindByte(list, '\v') != sv::npos) return false;  // rare: left to the tables
       has_list = true;
       search_from = end;
     }
   }
   size_t text_end = rest.size();
-  for (size_t semi = rest.find(';', search_from); semi != sv::npos;
-       semi = rest.find(';', semi + 1)) {
+  for (size_t semi = FindByte(rest, ';', search_from); semi != sv::npos;
+       semi = FindByte(rest, ';', semi + 1)) {
     // Fills from/to/proto/helo only when it returns 1.
     const int r = TakeWhatsup(rest.substr(semi), e);
     if (r < 0) return false;
@@ -1331,7 +1332,7 @@ bool ParseSmtpdAction(sv message, Event* e) {
 // postscreen's "[ADDR]:PORT" (MG_PSC_CLIENT) at the start of `*rest`.
 bool TakePostscreenClient(sv* rest, Event* e) {
   if (rest->empty() || (*rest)[0] != '[') return false;
-  const size_t close = rest->find(']');
+  const size_t close = FindByte(*rest, ']');
   if (close == sv::npos || close + 1 >= rest->size() || (*rest)[close + 1] != ':') return false;
   const sv addr = rest->substr(1, close - 1);
   for (char c : addr) {
@@ -1423,7 +1424,7 @@ bool ParsePostscreenTests(sv message, Event* e) {
     // (?P<last_command>.*?)(?:: .*)?$: up to the first ": ", or all.
     e->kind = EventKind::kPostscreenViolation;
     e->detail = message.substr(0, violation.size());  // a view of the line, not of the table
-    e->last_command = rest.substr(0, rest.find(": "));
+    e->last_command = rest.substr(0, FindText(rest, ": "));
     return true;
   }
   return false;
@@ -1437,7 +1438,7 @@ bool ParsePostscreen(sv message, Event* e) {
     rest.remove_prefix(13);
     if (!TakePostscreenClient(&rest, e) || !StartsWith(rest, " to [")) return false;
     rest.remove_prefix(4);
-    const size_t close = rest.find(']');
+    const size_t close = FindByte(rest, ']');
     if (close == sv::npos || close + 2 >= rest.size() || rest[close + 1] != ':') return false;
     for (char c : rest.substr(1, close - 1)) {
       if (IsSpace(c)) return false;
@@ -1486,9 +1487,9 @@ bool TakePostscreenContext(sv t, size_t j, Event* e) {
   if (t.compare(j, 8, "; from=<") != 0 || t.back() != '>') return false;
   // The first ">, to=<" (a later one leaves fewer chances to what follows),
   // then the first ">, proto=" after it from which P and H read.
-  const size_t k = t.find(">, to=<", j + 8);
+  const size_t k = FindText(t, ">, to=<", j + 8);
   if (k == sv::npos) return false;
-  for (size_t m = t.find(">, proto=", k + 7); m != sv::npos; m = t.find(">, proto=", m + 1)) {
+  for (size_t m = FindText(t, ">, proto=", k + 7); m != sv::npos; m = FindText(t, ">, proto=", m + 1)) {
     const size_t q = m + 9;
     size_t run_end = q;  // \S* then ", helo=<": the run's last byte is the ','
     while (run_end < t.size() && !IsRe2Space(t[run_end])) ++run_end;
@@ -1518,7 +1519,7 @@ bool ParsePostscreenReject(sv message, Event* e) {
   // without a list; the reply ends where the context first matches.
   const auto [list_at, list_end] = FirstBlockedList(rest);
   auto context_from = [&](size_t from) {
-    for (size_t j = rest.find("; from=<", from); j != sv::npos; j = rest.find("; from=<", j + 1)) {
+    for (size_t j = FindText(rest, "; from=<", from); j != sv::npos; j = FindText(rest, "; from=<", j + 1)) {
       if (TakePostscreenContext(rest, j, e)) return j;
     }
     return sv::npos;
@@ -1544,7 +1545,7 @@ bool ParsePostscreenReject(sv message, Event* e) {
 bool ParseBounce(sv message, Event* e) {
   sv qid, rest;
   if (!TakeQueueId(message, &qid, &rest)) return false;
-  const size_t end = rest.find(" notification: ");
+  const size_t end = FindText(rest, " notification: ");
   if (end == sv::npos) return false;
   const sv detail = rest.substr(0, end);
   if (detail != "sender non-delivery" && detail != "postmaster non-delivery" &&
@@ -1566,7 +1567,7 @@ bool ParseBounce(sv message, Event* e) {
 bool FastParse(Daemon daemon, std::string_view message, Event* e) {
   // A line break inside a message (possible from journald, never in a syslog
   // file) is left to the tables, whose patterns decide line by line.
-  if (std::memchr(message.data(), '\n', message.size()) != nullptr) return false;
+  if (FindByte(message, '\n') != sv::npos) return false;
   bool ok = false;
   switch (daemon) {
     case Daemon::kSmtp:
