@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "parsers/foreign_log.h"
 #include "parsers/program_name.h"
 
 namespace mailgauge::analyzer {
@@ -19,6 +20,19 @@ uint64_t LogInputStats::unparsed_lines() const {
   uint64_t n = 0;
   for (const auto& [daemon, count] : unparsed_by_daemon) n += count;
   return n;
+}
+
+void LogInput::CountOtherProgram(std::string_view program) {
+  auto& programs = stats_.other_programs;
+  if (program.empty()) program = "(no tag)";
+  if (program.size() > 64) program = program.substr(0, 64);
+  if (auto it = programs.find(program); it != programs.end()) {
+    ++it->second;
+  } else if (programs.size() < LogInputStats::kMaxOtherPrograms) {
+    programs.emplace(program, 1);
+  } else {
+    ++programs["(others)"];
+  }
 }
 
 LogInput::LogInput(LogInputOptions options, Handler handler)
@@ -63,6 +77,7 @@ void LogInput::ProcessLine(std::string_view text, bool overlong) {
       return;
     case parsers::EnvelopeResult::kMalformed:
       ++stats_.malformed_lines;
+      if (parsers::LooksLikeEximMainLog(text)) ++stats_.exim_mainlog_lines;
       Unparsed(text);
       return;
     case parsers::EnvelopeResult::kOk:
@@ -87,6 +102,7 @@ void LogInput::ProcessParsedImpl(const LogLine& line, std::string_view text,
   if (kPrepared ? !prepared->postfix
                 : !parsers::IsPostfixProgram(line, options_.envelope.syslog_names)) {
     ++stats_.other_program_lines;
+    CountOtherProgram(line.program);
     return;
   }
   ++stats_.postfix_lines;
@@ -130,6 +146,7 @@ void LogInput::ProcessPrepared(const LineBatch& batch, const ParsedLine& p) {
       return;
     case parsers::EnvelopeResult::kMalformed:
       ++stats_.malformed_lines;
+      if (parsers::LooksLikeEximMainLog(p.text)) ++stats_.exim_mainlog_lines;
       Unparsed(p.text);
       return;
     case parsers::EnvelopeResult::kOk:

@@ -86,6 +86,13 @@ struct LogInputStats {
   uint64_t parsed_lines = 0;
   uint64_t time_went_backwards = 0; // a line older than the newest seen
   uint64_t journal_entries = 0;     // of `lines`, read from the journal
+  // Of malformed_lines, those in the form of Exim's main log
+  // (parsers::LooksLikeEximMainLog).
+  uint64_t exim_mainlog_lines = 0;
+  // other_program_lines by syslog tag, for the first kMaxOtherPrograms tags;
+  // the rest under "(others)".
+  static constexpr size_t kMaxOtherPrograms = 8;
+  std::map<std::string, uint64_t, std::less<>> other_programs;
   // Keyed by canonical daemon name (parsers::DaemonName), "other" for names
   // Postfix does not have: a bounded set.
   std::map<std::string, uint64_t> unparsed_by_daemon;
@@ -158,6 +165,7 @@ class LogInput {
   // it), the rest is taken from the worker.
   void ProcessPrepared(const LineBatch& batch, const ParsedLine& p);
   void Unparsed(std::string_view text);
+  void CountOtherProgram(std::string_view program);
   // Everything after the envelope; `text` is the raw line, or empty to
   // render the LogLine for the unparsed file. With kPrepared, `prepared`'s
   // postfix and parsed stand for the program check and the parse, and

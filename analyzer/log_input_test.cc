@@ -52,5 +52,38 @@ TEST(LogInputTest, UnparsedCountsStayBoundedWhateverTheDaemonNames) {
   EXPECT_EQ(1000u, input->stats().unparsed_by_daemon.at("other"));
 }
 
+// A program per line, 1000 names: the first kMaxOtherPrograms keep their
+// own count, the rest add up under "(others)".
+TEST(LogInputTest, OtherProgramsAreCountedByNameWithinABound) {
+  int handled = 0;
+  auto input = MakeInput(&handled);
+  input->ProcessLine("Nov 25 10:00:01 mx dovecot: imap-login: Login: user=<a>");
+  input->ProcessLine("Nov 25 10:00:01 mx dovecot: imap-login: Login: user=<b>");
+  for (int i = 0; i < 1000; ++i) {
+    input->ProcessLine("Nov 25 10:00:02 mx prog" + std::to_string(i) + "[7]: hello");
+  }
+  const LogInputStats& s = input->stats();
+  EXPECT_EQ(1002u, s.other_program_lines);
+  EXPECT_EQ(LogInputStats::kMaxOtherPrograms + 1, s.other_programs.size());
+  EXPECT_EQ(2u, s.other_programs.at("dovecot"));
+  EXPECT_EQ(1u, s.other_programs.at("prog0"));
+  EXPECT_EQ(1000u - (LogInputStats::kMaxOtherPrograms - 1), s.other_programs.at("(others)"));
+  EXPECT_EQ(0, handled);
+}
+
+// Exim's main log has no host or tag: its lines are malformed envelopes,
+// and those in its form are counted apart.
+TEST(LogInputTest, CountsLinesInTheFormOfEximsMainLog) {
+  int handled = 0;
+  auto input = MakeInput(&handled);
+  input->ProcessLine("2026-11-25 10:00:01 1vABCD-000123-AB <= alice@example.org S=2345");
+  input->ProcessLine("2026-11-25 10:00:02 1vABCD-000123-AB Completed");
+  input->ProcessLine("not a syslog line at all");
+  const LogInputStats& s = input->stats();
+  EXPECT_EQ(3u, s.malformed_lines);
+  EXPECT_EQ(2u, s.exim_mainlog_lines);
+  EXPECT_EQ(0u, s.postfix_lines);
+}
+
 }  // namespace
 }  // namespace mailgauge::analyzer

@@ -252,6 +252,20 @@ void PrintInputStats(const analyzer::LogInputStats& s) {
     std::fprintf(stderr, "mailgauge:   not understood from %s: %llu\n",
                  daemon.c_str(), static_cast<unsigned long long>(n));
   }
+  if (s.exim_mainlog_lines > 0) {
+    std::fprintf(stderr,
+                 "mailgauge:   %llu lines are in the form of Exim's main log "
+                 "(/var/log/exim4/mainlog): mailgauge reads Postfix's logs; Exim's are "
+                 "not analyzed\n",
+                 static_cast<unsigned long long>(s.exim_mainlog_lines));
+  }
+  if (!s.other_programs.empty() && s.postfix_lines == 0) {
+    std::string list;
+    for (const auto& [program, n] : s.other_programs) {
+      absl::StrAppend(&list, list.empty() ? "" : ", ", program, " ", n);
+    }
+    std::fprintf(stderr, "mailgauge:   lines by program: %s\n", list.c_str());
+  }
 }
 
 }  // namespace mailgauge::cli
@@ -282,8 +296,14 @@ void PrintRunStats(const Args& args, const analyzer::LogInputStats& stats,
                  (unsigned long long)c.evicted_age, (unsigned long long)c.evicted_cap,
                  (unsigned long long)c.abandoned);
   } else if (!args.Has("quiet") &&
-             (stats.unparsed_lines() > 0 || stats.malformed_lines > 0)) {
+             (stats.unparsed_lines() > 0 || stats.malformed_lines > 0 ||
+              (stats.postfix_lines == 0 && stats.lines > stats.empty_lines))) {
     PrintInputStats(stats);
+  }
+  if (!args.Has("quiet") && stats.postfix_lines == 0 && stats.lines > stats.empty_lines) {
+    std::fprintf(stderr,
+                 "mailgauge: warning: no line of the input is from Postfix (for a "
+                 "syslog_name other than postfix and postfix-*, give --syslog-name NAME)\n");
   }
 }
 

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# A log with no Postfix line in it (Exim's main log, a syslog file of other
+# programs) gives its report or records and a warning that says so and why,
+# instead of an empty report alone; a Postfix log gives no such warning, and
+# --quiet silences it.
+set -uo pipefail
+mg=$PWD/mailgauge
+tmp=${TEST_TMPDIR:-$(mktemp -d)}
+failures=0
+checks=0
+
+cat > "$tmp/mainlog" <<'LOG'
+2026-11-25 10:00:01 1vABCD-000123-AB <= alice@example.org H=mail.example.org [192.0.2.10] P=esmtps S=2345 id=abc@example.org
+2026-11-25 10:00:02 1vABCD-000123-AB => bob@example.net R=dnslookup T=remote_smtp H=mx.example.net [198.51.100.5] C="250 2.0.0 Ok"
+2026-11-25 10:00:02 1vABCD-000123-AB Completed
+LOG
+cat > "$tmp/syslog" <<'LOG'
+Nov 25 10:00:01 mx dovecot[12]: imap-login: Login: user=<a>
+Nov 25 10:00:02 mx exim[13]: 1vABCD-000123-AB <= a@example.org
+Nov 25 10:00:03 mx dovecot[12]: imap-login: Login: user=<b>
+LOG
+
+# expect NAME COMMAND... : exit 0, and stderr matches each of $want, none of $unwanted.
+expect() {
+  local name=$1
+  shift
+  "$mg" "$@" > "$tmp/out" 2> "$tmp/err"
+  local rc=$?
+  checks=$((checks + 1))
+  local ok=1
+  [[ $rc == 0 ]] || ok=0
+  for pattern in "${want[@]}"; do grep -q -- "$pattern" "$tmp/err" || ok=0; done
+  for pattern in "${unwanted[@]}"; do ! grep -q -- "$pattern" "$tmp/err" || ok=0; done
+  if ((ok == 0)); then
+    echo "FAIL: $name (mailgauge $*): exit $rc, stderr:"
+    cat "$tmp/err"
+    failures=$((failures + 1))
+  fi
+}
+
+warning="warning: no line of the input is from Postfix"
+for command in report records; do
+  want=("$warning" "3 lines are in the form of Exim's main log" "3 with an unreadable envelope")
+  unwanted=()
+  expect "Exim main log" "$command" "$tmp/mainlog"
+  want=("$warning" "lines by program: dovecot 2, exim 1")
+  expect "other programs" "$command" "$tmp/syslog"
+  want=()
+  unwanted=("$warning" "Exim")
+  expect "quiet" "$command" --quiet "$tmp/mainlog"
+  expect "Postfix log" "$command" testdata/logs/postfix_real.syslog
+done
+echo "foreign_input_test: $checks checks, $failures failed"
+((failures == 0))

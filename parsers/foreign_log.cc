@@ -1,0 +1,76 @@
+#include "parsers/foreign_log.h"
+
+namespace mailgauge::parsers {
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+bool IsBase62(char c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// Consumes `pattern` from *s, where 'd' is a digit and any other byte itself.
+bool Take(std::string_view* s, std::string_view pattern) {
+  if (s->size() < pattern.size()) return false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = (*s)[i];
+    if (pattern[i] == 'd' ? !IsDigit(c) : c != pattern[i]) return false;
+  }
+  s->remove_prefix(pattern.size());
+  return true;
+}
+
+size_t Base62Run(std::string_view s, size_t from) {
+  size_t i = from;
+  while (i < s.size() && IsBase62(s[i])) ++i;
+  return i - from;
+}
+
+// "1vABCD-000123-AB" (6-6-2) or, since Exim 4.97, 6-11-4, then a space or
+// the end.
+bool StartsWithMessageId(std::string_view s) {
+  if (Base62Run(s, 0) != 6 || s.size() < 7 || s[6] != '-') return false;
+  const size_t second = Base62Run(s, 7);
+  if (second != 6 && second != 11) return false;
+  const size_t dash = 7 + second;
+  if (dash >= s.size() || s[dash] != '-') return false;
+  const size_t third = Base62Run(s, dash + 1);
+  if (third != (second == 6 ? 2u : 4u)) return false;
+  const size_t end = dash + 1 + third;
+  return end == s.size() || s[end] == ' ';
+}
+
+}  // namespace
+
+bool LooksLikeEximMainLog(std::string_view line) {
+  std::string_view s = line;
+  if (!Take(&s, "dddd-dd-dd dd:dd:dd")) return false;
+  if (!s.empty() && s[0] == '.') {
+    s.remove_prefix(1);
+    if (!Take(&s, "ddd")) return false;
+  }
+  if (s.size() >= 6 && s[0] == ' ' && (s[1] == '+' || s[1] == '-') && IsDigit(s[2])) {
+    s.remove_prefix(2);
+    if (!Take(&s, "dddd")) return false;
+  }
+  if (s.size() >= 3 && s[0] == ' ' && s[1] == '[' && IsDigit(s[2])) {
+    size_t i = 2;
+    while (i < s.size() && IsDigit(s[i])) ++i;
+    if (i >= s.size() || s[i] != ']') return false;
+    s.remove_prefix(i + 1);
+  }
+  if (!Take(&s, " ")) return false;
+  if (StartsWithMessageId(s)) return true;
+  // What Exim logs outside a message (deliver.c, daemon.c, smtp_in.c,
+  // queue.c, receive.c).
+  for (std::string_view prefix :
+       {"SMTP connection from ", "SMTP command timeout", "SMTP protocol ", "SMTP call from ",
+        "SMTP data timeout", "Start queue run", "End queue run", "exim ", "H=",
+        "no host name found", "no IP address found", "TLS error ", "unexpected disconnection",
+        "Connection from ", "rejected ", "U=", "Warning: "}) {
+    if (s.substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
+}
+
+}  // namespace mailgauge::parsers

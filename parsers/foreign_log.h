@@ -1,0 +1,30 @@
+// File: parsers/foreign_log.h
+// Recognizes lines of mail logs that mailgauge does not read yet, so that a
+// run over one can say what it was given instead of printing an empty
+// report. Called only for lines whose syslog envelope could not be read.
+//
+// Exim writes its own main log (Debian: /var/log/exim4/mainlog), one line per
+// event, with no host or program name:
+//
+//   2026-11-25 10:00:01 1vABCD-000123-AB <= alice@example.org H=... S=2345
+//   2026-11-25 10:00:01.123 +0100 [4242] 1vABCD-000123-AB => bob@example.net R=...
+//   2026-11-25 10:00:05 SMTP connection from [192.0.2.7]:5123 lost
+//
+// that is the date and time, then optionally milliseconds (log_selector
+// +millisec), the zone (log_timezone) and the process ID (+pid), then a
+// message ID (6-6-2 base-62 characters; 6-11-4 since Exim 4.97) or one of
+// the messages Exim logs outside a message.
+//
+//   if (LooksLikeEximMainLog(text)) ++exim_lines;
+#ifndef MAILGAUGE_PARSERS_FOREIGN_LOG_H_
+#define MAILGAUGE_PARSERS_FOREIGN_LOG_H_
+
+#include <string_view>
+
+namespace mailgauge::parsers {
+
+bool LooksLikeEximMainLog(std::string_view line);
+
+}  // namespace mailgauge::parsers
+
+#endif  // MAILGAUGE_PARSERS_FOREIGN_LOG_H_

@@ -1,0 +1,47 @@
+#include "parsers/foreign_log.h"
+
+#include "gtest/gtest.h"
+
+namespace mailgauge::parsers {
+namespace {
+
+TEST(ForeignLogTest, EximMainLogLines) {
+  for (const char* line : {
+           "2026-11-25 10:00:01 1vABCD-000123-AB <= alice@example.org H=mail.example.org "
+           "[192.0.2.10] P=esmtps S=2345 id=abc@example.org",
+           "2026-11-25 10:00:02 1vABCD-000123-AB => bob@example.net R=dnslookup "
+           "T=remote_smtp H=mx.example.net [198.51.100.5] C=\"250 2.0.0 Ok\"",
+           "2026-11-25 10:00:02 1vABCD-000123-AB Completed",
+           "2026-11-25 10:00:02.123 +0100 [4242] 1vABCD-000123-AB == c@example.net "
+           "R=dnslookup T=remote_smtp defer (-53): retry time not reached",
+           "2026-11-25 10:00:02 -0500 1vABCD-000123-AB ** d@example.net: Unrouteable address",
+           // Exim 4.97's longer message IDs.
+           "2026-11-25 10:00:03 1vABCD-0001234567A-ABCD <= <> R=1vABCD-000123-AB U=Debian-exim",
+           "2026-11-25 10:00:04 SMTP connection from [192.0.2.7]:5123 lost",
+           "2026-11-25 10:00:04 [77] Start queue run: pid=77",
+           "2026-11-25 10:00:05 exim 4.96 daemon started: pid=1234, -q30m, listening for SMTP",
+           "2026-11-25 10:00:06 H=(helo) [192.0.2.9] F=<a@b> rejected RCPT <x@y>: relay not permitted",
+       }) {
+    EXPECT_TRUE(LooksLikeEximMainLog(line)) << line;
+  }
+}
+
+TEST(ForeignLogTest, OtherLinesAreNot) {
+  for (const char* line : {
+           "",
+           "Nov 25 10:00:01 mx postfix/smtpd[1]: connect from a[192.0.2.1]",
+           "2026-11-25T10:00:01+01:00 mx postfix/smtpd[1]: connect from a[192.0.2.1]",
+           "2026-11-25 10:00:01 mx postfix/smtpd[1]: connect",
+           "2026-11-25 10:00:01 1vABCD-00012-AB <= a@b",   // a 6-5-2 ID
+           "2026-11-25 10:00:01 1vABCD-000123-ABC <= a@b",  // 6-6-3
+           "2026-11-25 10:00:01.12 1vABCD-000123-AB <= a@b",
+           "2026-11-25 10:00:01 [12 1vABCD-000123-AB <= a@b",
+           "2026-11-25 10:00:01",
+           "garbage",
+       }) {
+    EXPECT_FALSE(LooksLikeEximMainLog(line)) << line;
+  }
+}
+
+}  // namespace
+}  // namespace mailgauge::parsers
