@@ -262,6 +262,12 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
           f.abuse_top_senders > 50) {
         return Bad(name, absl::StrCat("'", v, "' is not a number between 1 and 50"));
       }
+    } else if (name == "--log.syslog-name") {
+      if (s = take(&v); !s.ok()) return s;
+      if (v.empty() || v.find_first_of(" \t[]:") != std::string::npos) {
+        return Bad(name, absl::StrCat("'", v, "' is not a syslog name"));
+      }
+      f.syslog_names.emplace_back(v);
     } else if (name == "--log.year") {
       if (s = take(&v); !s.ok()) return s;
       if (!absl::SimpleAtoi(v, &f.year) || f.year < 1970 || f.year > 9999) {
@@ -353,6 +359,11 @@ Flags:
                               rotation. Default 250ms.
   --log.year YEAR             Year of classic syslog timestamps (which carry
                               none). Default: inferred from the clock.
+  --log.syslog-name NAME      A Postfix syslog name besides postfix and
+                              postfix-* (main.cf's syslog_name, e.g. mail or
+                              mta/in; a trailing * matches a prefix);
+                              repeatable. Lines of other programs are counted
+                              in mailgauge_log_lines_other_programs_total.
   --state.file PATH           Save each log's position (inode, offset,
                               fingerprint) with the counters' values to PATH,
                               atomically, every --state.interval and on

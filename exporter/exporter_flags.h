@@ -53,6 +53,9 @@ struct ExporterFlags {
   absl::Duration poll_interval = absl::Milliseconds(250);
   // Year of classic syslog timestamps; 0 = inferred from the clock.
   int year = 0;
+  // --log.syslog-name (repeatable): Postfix syslog names besides "postfix"
+  // and "postfix-*" (main.cf's syslog_name; parsers/program_name.h).
+  std::vector<std::string> syslog_names;
   // --state.file: positions and counter values saved here; empty = none.
   std::string state_file;
   absl::Duration state_interval = absl::Seconds(15);

@@ -36,6 +36,7 @@ TEST(ExporterFlagsTest, EveryFlag) {
                   "/m", "--log.level=debug", "--log.file", "mx1=/a/mail.log",
                   "--log.file=/b/mail.log", "--log.from-beginning",
                   "--log.poll-interval", "50ms", "--log.year", "2026",
+                  "--log.syslog-name", "mail", "--log.syslog-name=mta/in",
                   "--state.file", "/var/lib/mg/state.json", "--state.interval=2s"});
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_EQ("127.0.0.1:0", f->civet_listen);
@@ -49,6 +50,7 @@ TEST(ExporterFlagsTest, EveryFlag) {
   EXPECT_TRUE(f->from_beginning);
   EXPECT_EQ(absl::Milliseconds(50), f->poll_interval);
   EXPECT_EQ(2026, f->year);
+  EXPECT_EQ((std::vector<std::string>{"mail", "mta/in"}), f->syslog_names);
   EXPECT_EQ("/var/lib/mg/state.json", f->state_file);
   EXPECT_EQ(absl::Seconds(2), f->state_interval);
 }
@@ -68,7 +70,8 @@ TEST(ExporterFlagsTest, HelpNeedsNoLogFile) {
   EXPECT_TRUE(f->help);
   for (const char* flag : {"--web.listen-address", "--web.telemetry-path",
                            "--log.file", "--log.from-beginning", "--log.level",
-                           "--log.poll-interval", "--log.year", "--state.file",
+                           "--log.poll-interval", "--log.year", "--log.syslog-name",
+                           "--state.file",
                            "--state.interval", "--help"}) {
     EXPECT_THAT(ExporterHelp(), HasSubstr(flag));
   }
@@ -97,6 +100,8 @@ TEST(ExporterFlagsTest, ErrorsNameTheFlag) {
       {{"--log.file", "x", "--state.file", "/tmp/"}, "--state.file: '/tmp/'"},
       {{"--log.file", "x", "--state.interval", "1ms"}, "--state.interval: '1ms'"},
       {{"--log.file", "x", "--log.from-beginning=yes"}, "takes no value"},
+      {{"--log.file", "x", "--log.syslog-name", "post fix"}, "--log.syslog-name: 'post fix'"},
+      {{"--log.file", "x", "--log.syslog-name="}, "is not a syslog name"},
   };
   for (const Case& c : cases) {
     auto f = Parse(c.args);

@@ -244,13 +244,33 @@ struct Source {
   uint64_t synced_truncations = 0;
   std::string last_error;
   bool waiting_logged = false;
+  bool no_postfix_warned = false;
 };
+
+// Once per source: when its first lines hold no Postfix line, it is most
+// likely the wrong file (Exim's main log, a syslog file without mail) or a
+// Postfix whose syslog_name the exporter was not given.
+void WarnIfNoPostfix(const std::string& what, const analyzer::LogInputStats& in,
+                     bool* warned) {
+  constexpr uint64_t kLines = 1000;
+  if (*warned || in.postfix_lines > 0 || in.lines - in.empty_lines < kLines) return;
+  *warned = true;
+  std::string message = absl::StrCat("none of the first ", in.lines, " lines of ", what,
+                                     " is from Postfix (a syslog_name other than postfix "
+                                     "and postfix-* is given with --log.syslog-name)");
+  if (in.exim_mainlog_lines > 0) {
+    absl::StrAppend(&message, "; ", in.exim_mainlog_lines,
+                    " are in the form of Exim's main log, which is not analyzed");
+  }
+  Log(LogLevel::kWarn, message);
+}
 
 void PollSource(Source& s) {
   absl::Status status = s.follower->Poll([&](std::string_view line, bool overlong) {
     s.pipeline->ProcessLine(line, overlong);
   });
   s.pipeline->SyncStats();
+  WarnIfNoPostfix(s.config.path, s.pipeline->input_stats(), &s.no_postfix_warned);
   const parsers::FileFollower::Stats& st = s.follower->stats();
   if (st.rotations > s.synced_rotations) {
     s.rotations->Increment(static_cast<double>(st.rotations - s.synced_rotations));
@@ -543,6 +563,7 @@ int Run(int argc, char** argv) {
     po.abuse = abuse_options;
     po.deferred_metrics = true;  // handed over after each poll
     if (flags.year != 0) po.input.envelope.year = flags.year;
+    for (const std::string& name : flags.syslog_names) po.input.envelope.syslog_names.Add(name);
     auto pipeline = SourcePipeline::Create(**metrics, po);
     if (!pipeline.ok()) {
       std::cerr << "mailgauge_exporter: " << pipeline.status().message() << "\n";
@@ -581,6 +602,7 @@ int Run(int argc, char** argv) {
     po.source_name = journal->label;
     po.abuse = abuse_options;
     po.deferred_metrics = true;  // handed over after each poll
+    for (const std::string& name : flags.syslog_names) po.input.envelope.syslog_names.Add(name);
     auto pipeline = SourcePipeline::Create(**metrics, po);
     if (!pipeline.ok()) {
       std::cerr << "mailgauge_exporter: " << pipeline.status().message() << "\n";
