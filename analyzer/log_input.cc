@@ -70,7 +70,8 @@ void LogInput::ProcessLine(std::string_view text, bool overlong) {
   ++stats_.lines;
   stats_.bytes += text.size() + 1;
   if (overlong) ++stats_.overlong_lines;
-  LogLine line;
+  // Parse() sets every field on kOk: the line is not cleared first.
+  LogLine& line = envelope_line_;
   switch (envelope_->Parse(text, &line)) {
     case parsers::EnvelopeResult::kEmpty:
       ++stats_.empty_lines;

@@ -185,6 +185,7 @@ class LogInput {
   parsers::Event event_;
   parsers::EventUnpacker unpacker_;  // the workers' Events (ProcessPrepared)
   LogLine prepared_line_;             // a worker's line, with its time
+  LogLine envelope_line_;             // ProcessLine's line, reused
   std::string journal_cursor_;
 };
 

@@ -20,6 +20,7 @@
 #include <type_traits>
 
 #include "common/log_line.h"
+#include "common/zero_fill.h"
 
 namespace mailgauge::parsers {
 
@@ -268,10 +269,10 @@ struct Event {
 
   // Clears every field to its default (called per line). Every default is
   // all-zero bytes (empty views, the 0 enumerators) except the numbers
-  // below, so this is one memset and a few stores rather than building and
+  // below, so this is a zero fill and a few stores rather than building and
   // copying a whole Event; event_test.cc checks it equals Event{}.
   void Clear() {
-    std::memset(static_cast<void*>(this), 0, sizeof(Event));
+    ZeroFill<sizeof(Event)>(this);
     delay = -1;
     delays = Delays();
     reply_code = -1;
@@ -282,7 +283,7 @@ struct Event {
 };
 
 static_assert(std::is_trivially_copyable_v<Event>,
-              "Event::Clear() resets an Event with memset");
+              "Event::Clear() resets an Event by zeroing its bytes");
 
 // An Event packed to cross to another thread (analyzer/parallel_reader.h):
 // a bit mask of the 8-byte words that differ from a cleared Event's, then
