@@ -40,10 +40,10 @@ expect() {
 
 warning="warning: no line of the input is from Postfix"
 for command in report records; do
-  want=("$warning" "3 lines are in the form of Exim's main log" "3 with an unreadable envelope")
+  want=("$warning" "3 lines in the form of Exim's main log" "3 with an unreadable envelope")
   unwanted=()
   expect "Exim main log" "$command" "$tmp/mainlog"
-  want=("$warning" "lines by program: dovecot 2, exim 1")
+  want=("$warning" "lines by program: dovecot 2, exim 1" "1 lines from exim (Exim): Exim's logs are not analyzed")
   expect "other programs" "$command" "$tmp/syslog"
   want=()
   unwanted=("$warning" "Exim")

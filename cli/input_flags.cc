@@ -254,10 +254,18 @@ void PrintInputStats(const analyzer::LogInputStats& s) {
   }
   if (s.exim_mainlog_lines > 0) {
     std::fprintf(stderr,
-                 "mailgauge:   %llu lines are in the form of Exim's main log "
-                 "(/var/log/exim4/mainlog): mailgauge reads Postfix's logs; Exim's are "
-                 "not analyzed\n",
+                 "mailgauge:   %llu lines in the form of Exim's main log "
+                 "(/var/log/exim4/mainlog): Exim's logs are not analyzed, mailgauge reads "
+                 "Postfix's\n",
                  static_cast<unsigned long long>(s.exim_mainlog_lines));
+  }
+  for (const auto& [program, n] : s.other_programs) {
+    if (program.substr(0, 4) == "exim") {
+      std::fprintf(stderr,
+                   "mailgauge:   %llu lines from %s (Exim): Exim's logs are not analyzed, "
+                   "mailgauge reads Postfix's\n",
+                   static_cast<unsigned long long>(n), program.c_str());
+    }
   }
   if (!s.other_programs.empty() && s.postfix_lines == 0) {
     std::string list;
