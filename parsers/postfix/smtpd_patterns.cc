@@ -8,8 +8,9 @@
 //   NOQUEUE: reject: RCPT from unknown[192.0.2.9]: 554 5.7.1 <x@example.net>: Relay access denied; from=<s@example.org> to=<x@example.net> proto=ESMTP helo=<h>
 //   disconnect from mail.example.com[192.0.2.1] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5
 //
-// Version differences handled here: "lost connection after ..." gained a
-// "QID: "/"NOQUEUE: " prefix in 3.10; the SASL failure warning gained
+// Version differences handled here: "lost connection after DATA (N bytes)"
+// said "(approximately N bytes)" in 2.5/2.6; "lost connection after ..."
+// gained a "QID: "/"NOQUEUE: " prefix in 3.10; the SASL failure warning gained
 // ", sasl_username=" in 3.8.3/3.7.8/3.6.12/3.5.22 (so Debian 12's 3.7.11 has
 // it); the access-action context gained " sasl_method= sasl_username=
 // sasl_sender=" in 3.10; client ports appear only with
@@ -70,23 +71,27 @@ const Pattern kSmtpdPatterns[] = {
       "disconnect from mx.example.org[192.0.2.3] ehlo=2 starttls=1 mail=1 rcpt=1 bdat=1 quit=1 commands=7 notes=bare_lf"}},
     {EventKind::kLostConnection,
      "^(?:" MG_QID_OR_NOQUEUE ": )?lost connection after "
-     R"((?P<last_command>[A-Z][A-Z-]*)(?: \((?P<size>[0-9]+) bytes\))? from )" MG_CLIENT "$",
+     R"((?P<last_command>[A-Z][A-Z-]*)(?: \((?:approximately )?(?P<size>[0-9]+) bytes\))? from )" MG_CLIENT "$",
      {"lost connection after CONNECT from unknown[192.0.2.9]",
       "lost connection after DATA (0 bytes) from mail.example.com[192.0.2.1]",
       "NOQUEUE: lost connection after AUTH from unknown[2001:db8::9]:52811",
-      "4B0C72A1F3: lost connection after BDAT (81234 bytes) from mx.example.org[192.0.2.3]"}},
+      "4B0C72A1F3: lost connection after BDAT (81234 bytes) from mx.example.org[192.0.2.3]",
+      // Postfix 2.5 and 2.6 snapshots: "(approximately N bytes)".
+      "lost connection after DATA (approximately 0 bytes) from unknown[192.0.2.9]"}},
     {EventKind::kTimeout,
      "^(?:" MG_QID_OR_NOQUEUE ": )?timeout after "
-     R"((?P<last_command>[A-Z][A-Z-]*)(?: \((?P<size>[0-9]+) bytes\))? from )" MG_CLIENT "$",
+     R"((?P<last_command>[A-Z][A-Z-]*)(?: \((?:approximately )?(?P<size>[0-9]+) bytes\))? from )" MG_CLIENT "$",
      {"timeout after END-OF-MESSAGE from mail.example.com[192.0.2.1]",
       "timeout after DATA (4096 bytes) from unknown[192.0.2.9]",
-      "NOQUEUE: timeout after EHLO from unknown[2001:db8::9]"}},
+      "NOQUEUE: timeout after EHLO from unknown[2001:db8::9]",
+      "timeout after DATA (approximately 1024 bytes) from mail.example.com[192.0.2.1]"}},
     {EventKind::kTooManyErrors,
      "^(?:" MG_QID_OR_NOQUEUE ": )?too many errors after "
-     R"((?P<last_command>[A-Z][A-Z-]*)(?: \((?P<size>[0-9]+) bytes\))? from )" MG_CLIENT "$",
+     R"((?P<last_command>[A-Z][A-Z-]*)(?: \((?:approximately )?(?P<size>[0-9]+) bytes\))? from )" MG_CLIENT "$",
      {"too many errors after RCPT from unknown[192.0.2.9]",
       "too many errors after UNKNOWN from scanner.example.net[198.51.100.4]",
-      "4B0C72A1F3: too many errors after RCPT from unknown[192.0.2.9]:40022"}},
+      "4B0C72A1F3: too many errors after RCPT from unknown[192.0.2.9]:40022",
+      "too many errors after DATA (approximately 0 bytes) from unknown[192.0.2.9]"}},
 
     // --- the message's origin (starts a message for the correlator) ---
     {EventKind::kSmtpdClient,
