@@ -24,7 +24,7 @@ namespace zero_fill_internal {
 #if defined(__SSE2__)
 template <size_t... I>
 inline void Stores16(char* p, std::index_sequence<I...>) {
-  const __m128i zero = _mm_setzero_si128();
+  [[maybe_unused]] const __m128i zero = _mm_setzero_si128();  // none when N < 16
   (_mm_storeu_si128(reinterpret_cast<__m128i*>(p + 16 * I), zero), ...);
 }
 #endif

@@ -69,8 +69,14 @@ void SplitProgramName(std::string_view program, const SyslogNames& names,
   const void* last =
       program.empty() ? nullptr : memrchr(program.data(), '/', program.size());
   if (last == nullptr) {
-    out->syslog_name = {};
-    out->instance = {};
+    // The postfix(1) command logs under its own name, "postfix[PID]:", not
+    // under syslog_name/postfix (src/postfix/postfix.c: maillog_client_init
+    // with argv[0]), whatever the instance; so did postfix-script in old
+    // releases. pflogsumm counts their warnings and fatal errors as those
+    // programs' (its second pattern, "postfix(-script)?[PID]: ").
+    const bool postfix_command = program == "postfix" || program == "postfix-script";
+    out->syslog_name = postfix_command ? program.substr(0, 7) : std::string_view();
+    out->instance = out->syslog_name;
     out->service = {};
     out->daemon = program;
     return;

@@ -67,7 +67,10 @@ class SyslogNames {
 // Sets out->program = program and fills out->syslog_name, instance, service
 // and daemon as documented in common/log_line.h. A tag without '/'
 // ("dovecot") gives daemon == program and empty syslog_name, instance and
-// service. The views point into `program`.
+// service, except "postfix" (the postfix(1) command, which logs under that
+// name) and "postfix-script" (which did in old releases): their syslog_name
+// and instance are "postfix", their daemon the tag. The views point into
+// `program`.
 void SplitProgramName(std::string_view program, const SyslogNames& names,
                       LogLine* out);
 

@@ -57,8 +57,8 @@ TEST(ProgramNameTest, PostfixScriptIsPostfix) {
 }
 
 TEST(ProgramNameTest, TagWithoutSlashIsNotPostfix) {
-  for (const char* tag : {"dovecot", "opendkim", "postfix", "postfix-out",
-                          "postfix-script", "amavis"}) {
+  for (const char* tag : {"dovecot", "opendkim", "postfix-out", "postfixx", "postmulti",
+                          "amavis"}) {
     const LogLine line = Split(tag, SyslogNames());
     EXPECT_EQ(tag, line.program);
     EXPECT_EQ(tag, line.daemon);
@@ -66,6 +66,22 @@ TEST(ProgramNameTest, TagWithoutSlashIsNotPostfix) {
     EXPECT_EQ("", line.instance);
     EXPECT_EQ("", line.service);
     EXPECT_FALSE(IsPostfixProgram(line, SyslogNames())) << tag;
+  }
+}
+
+// "postfix[PID]: warning: ..." is the postfix(1) command (and
+// "postfix-script[PID]:" old releases' script), as pflogsumm reads them.
+TEST(ProgramNameTest, ThePostfixCommandLogsWithoutSlash) {
+  for (const char* tag : {"postfix", "postfix-script"}) {
+    const LogLine line = Split(tag, SyslogNames());
+    EXPECT_EQ(tag, line.program);
+    EXPECT_EQ(tag, line.daemon);
+    EXPECT_EQ("postfix", line.syslog_name);
+    EXPECT_EQ("postfix", line.instance);
+    EXPECT_EQ("", line.service);
+    EXPECT_TRUE(IsPostfixProgram(line, SyslogNames())) << tag;
+    // Not when "postfix" is not one of the names.
+    EXPECT_FALSE(IsPostfixProgram(line, SyslogNames::Of({"mail"}))) << tag;
   }
 }
 

@@ -163,6 +163,19 @@ const Pattern kAdminMiscPatterns[] = {
     // trivial-rewrite, proxymap, spawn, qmqpd, tlsmgr
     {EventKind::kNotice, R"(^(?P<detail>table \S+ has changed -- restarting)$)",
      {"table hash:/etc/postfix/transport(0,lock|fold_fix) has changed -- restarting"}},
+    // postfix(1), at start and reload while compatibility_level is below
+    // the release's (src/postfix/postfix.c; "running with" before 3.6).
+    {EventKind::kNotice,
+     R"(^(?P<detail>Postfix is (?:using|running with) backwards-compatible default settings)$)",
+     {"Postfix is using backwards-compatible default settings",
+      "Postfix is running with backwards-compatible default settings"}},
+    {EventKind::kNotice,
+     R"(^(?P<detail>See https?://www\.postfix\.org/COMPATIBILITY_README\.html for details)$)",
+     {"See https://www.postfix.org/COMPATIBILITY_README.html for details",
+      "See http://www.postfix.org/COMPATIBILITY_README.html for details"}},
+    {EventKind::kNotice,
+     R"(^(?P<detail>To disable backwards compatibility use "postconf compatibility_level=\S+" and "postfix reload")$)",
+     {"To disable backwards compatibility use \"postconf compatibility_level=3.6\" and \"postfix reload\""}},
     {EventKind::kNotice,
      R"(^(?P<detail>using backwards-compatible default setting .*)$)",
      {"using backwards-compatible default setting relay_domains=$mydestination to accept mail for domain \"example.com\""}},

@@ -39,9 +39,11 @@ absl::Span<const Pattern> DaemonPatterns(Daemon d) {
     case Daemon::kSpawn:
     case Daemon::kQmqpd:
     case Daemon::kPolicySpf:
+    // The postfix(1) command ("postfix[PID]:", parsers/program_name.h) and
+    // daemons Postfix does not have.
+    case Daemon::kOther:
       return AdminMiscPatterns();
     case Daemon::kUnknown:
-    case Daemon::kOther:
     case Daemon::kNumDaemons:
       break;
   }
