@@ -8,8 +8,11 @@
 //
 // and FindByte(s, c, from) and FindText(s, needle, from), which are
 // s.find(c, from) and s.find(needle, from) without a call.
-// Each is exactly its byte loop or find (ascii_scan_test compares them on
-// every byte value at every position and length up to 40).
+// Each is exactly its byte loop or find: ascii_scan_test compares the checks
+// on every byte value at every position of lengths up to 40, FindByte at
+// every start and match position, FindText on 3,000 random texts and
+// needles (partial matches common) at every start; both finds with matching
+// bytes just outside the view.
 #ifndef MAILGAUGE_COMMON_ASCII_SCAN_H_
 #define MAILGAUGE_COMMON_ASCII_SCAN_H_
 
