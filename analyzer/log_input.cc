@@ -22,6 +22,22 @@ uint64_t LogInputStats::unparsed_lines() const {
   return n;
 }
 
+std::vector<std::string> ForeignLogNotes(const LogInputStats& s) {
+  constexpr const char* kNotRead = ": Exim's logs are not analyzed, mailgauge reads Postfix's";
+  std::vector<std::string> notes;
+  if (s.exim_mainlog_lines > 0) {
+    notes.push_back(absl::StrCat(s.exim_mainlog_lines,
+                                 " lines in the form of Exim's main log (/var/log/exim4/mainlog)",
+                                 kNotRead));
+  }
+  for (const auto& [program, n] : s.other_programs) {
+    if (program.substr(0, 4) == "exim") {
+      notes.push_back(absl::StrCat(n, " lines from ", program, " (Exim)", kNotRead));
+    }
+  }
+  return notes;
+}
+
 void LogInput::CountOtherProgram(std::string_view program) {
   auto& programs = stats_.other_programs;
   if (program.empty()) program = "(no tag)";

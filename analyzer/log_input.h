@@ -99,6 +99,11 @@ struct LogInputStats {
   uint64_t unparsed_lines() const;
 };
 
+// What `s` says about lines of a mail log mailgauge does not read (Exim's
+// main log, syslog lines of a program named exim*), one sentence each, for
+// `mailgauge`'s stderr and the exporter's warning.
+std::vector<std::string> ForeignLogNotes(const LogInputStats& s);
+
 class LogInput {
  public:
   using Handler = std::function<void(const LogLine&, const parsers::Event&)>;

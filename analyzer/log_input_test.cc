@@ -1,6 +1,7 @@
 #include "analyzer/log_input.h"
 
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -83,6 +84,14 @@ TEST(LogInputTest, CountsLinesInTheFormOfEximsMainLog) {
   EXPECT_EQ(3u, s.malformed_lines);
   EXPECT_EQ(2u, s.exim_mainlog_lines);
   EXPECT_EQ(0u, s.postfix_lines);
+  input->ProcessLine("Nov 25 10:00:03 mx exim4[9]: 1vABCD-000123-AB Completed");
+  EXPECT_EQ((std::vector<std::string>{
+                "2 lines in the form of Exim's main log (/var/log/exim4/mainlog): Exim's logs "
+                "are not analyzed, mailgauge reads Postfix's",
+                "1 lines from exim4 (Exim): Exim's logs are not analyzed, mailgauge reads "
+                "Postfix's"}),
+            ForeignLogNotes(input->stats()));
+  EXPECT_TRUE(ForeignLogNotes(LogInputStats()).empty());
 }
 
 }  // namespace

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "common/ascii_scan.h"
 #include "absl/strings/str_cat.h"
+#include "common/ascii_scan.h"
 #include "nlohmann/json.hpp"
 #include "parsers/postfix/reason.h"
 #include "re2/re2.h"

@@ -252,20 +252,8 @@ void PrintInputStats(const analyzer::LogInputStats& s) {
     std::fprintf(stderr, "mailgauge:   not understood from %s: %llu\n",
                  daemon.c_str(), static_cast<unsigned long long>(n));
   }
-  if (s.exim_mainlog_lines > 0) {
-    std::fprintf(stderr,
-                 "mailgauge:   %llu lines in the form of Exim's main log "
-                 "(/var/log/exim4/mainlog): Exim's logs are not analyzed, mailgauge reads "
-                 "Postfix's\n",
-                 static_cast<unsigned long long>(s.exim_mainlog_lines));
-  }
-  for (const auto& [program, n] : s.other_programs) {
-    if (program.substr(0, 4) == "exim") {
-      std::fprintf(stderr,
-                   "mailgauge:   %llu lines from %s (Exim): Exim's logs are not analyzed, "
-                   "mailgauge reads Postfix's\n",
-                   static_cast<unsigned long long>(n), program.c_str());
-    }
+  for (const std::string& note : analyzer::ForeignLogNotes(s)) {
+    std::fprintf(stderr, "mailgauge:   %s\n", note.c_str());
   }
   if (!s.other_programs.empty() && s.postfix_lines == 0) {
     std::string list;

@@ -258,9 +258,8 @@ void WarnIfNoPostfix(const std::string& what, const analyzer::LogInputStats& in,
   std::string message = absl::StrCat("none of the first ", in.lines, " lines of ", what,
                                      " is from Postfix (a syslog_name other than postfix "
                                      "and postfix-* is given with --log.syslog-name)");
-  if (in.exim_mainlog_lines > 0) {
-    absl::StrAppend(&message, "; ", in.exim_mainlog_lines,
-                    " are in the form of Exim's main log, which is not analyzed");
+  for (const std::string& note : analyzer::ForeignLogNotes(in)) {
+    absl::StrAppend(&message, "; ", note);
   }
   Log(LogLevel::kWarn, message);
 }

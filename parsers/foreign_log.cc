@@ -1,13 +1,14 @@
 #include "parsers/foreign_log.h"
 
+#include "absl/strings/ascii.h"
+
 namespace mailgauge::parsers {
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); }
 
-bool IsBase62(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+// Exim's message IDs are base 62: digits and both cases of letters.
+bool IsBase62(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); }
 
 // Consumes `pattern` from *s, where 'd' is a digit and any other byte itself.
 bool Take(std::string_view* s, std::string_view pattern) {
