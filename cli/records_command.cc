@@ -49,14 +49,15 @@ int RecordsCommand(int argc, char** argv, int first) {
         "usage: mailgauge records [OPTIONS] [FILE...|-]\n"
         "       mailgauge records [OPTIONS] --journal|--journal-dir DIR|--journal-file FILE\n\n"
         "Reads Postfix logs (syslog files in classic, ISO or RFC 5424 format,\n"
-        "Postfix's own maillog_file, .gz files, or stdin) and prints one JSON\n"
-        "object per finished message: queue IDs of every hop, client, sender,\n"
-        "size, message-id, and each recipient's final status, relay, dsn,\n"
-        "reason class, delays and number of deferrals. Files are read in time\n"
-        "order. With no FILE, reads stdin. With --journal, --journal-dir or\n"
-        "--journal-file, reads Postfix's entries from the systemd journal\n"
-        "instead. --threads N uses N threads for files (the records are\n"
-        "the same, in the same order, as with one).\n\nOptions:\n%s",
+        "Postfix's own maillog_file, journalctl's text output, .gz files, or\n"
+        "stdin) and prints one JSON object per finished message: queue IDs of\n"
+        "every hop, client, sender, size, message-id, and each recipient's\n"
+        "final status, relay, dsn, reason class, delays and number of\n"
+        "deferrals. Files are read in time order. With no FILE, reads stdin.\n"
+        "With --journal, --journal-dir or --journal-file, reads Postfix's\n"
+        "entries from the systemd journal instead. --threads N uses N\n"
+        "threads for files (the records are the same, in the same order, as\n"
+        "with one).\n\nOptions:\n%s",
         args.Help().c_str());
     return 0;
   }

@@ -138,6 +138,18 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline int MonthFromName(const char* p) {
   }
 }
 
+// True when p starts with an English weekday abbreviation ("Mon".."Sun"),
+// as journalctl's short-full form begins.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool IsWeekdayName(const char* p) {
+  static constexpr char kNames[7][3] = {{'M', 'o', 'n'}, {'T', 'u', 'e'}, {'W', 'e', 'd'},
+                                        {'T', 'h', 'u'}, {'F', 'r', 'i'}, {'S', 'a', 't'},
+                                        {'S', 'u', 'n'}};
+  for (const auto& n : kNames) {
+    if (p[0] == n[0] && p[1] == n[1] && p[2] == n[2]) return true;
+  }
+  return false;
+}
+
 inline bool IsLeapYear(int y) {
   return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
@@ -237,6 +249,70 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ReadDate(const char*& p,
   if ((century | year_of_century | f->month | f->day) < 0) return false;
   f->year = century * 100 + year_of_century;
   p += 10;
+  return true;
+}
+
+// 9 to 12 digits then '.' or ' ': journalctl -o short-unix's time, not a
+// date (its year has 4 digits then '-').
+inline bool LooksLikeUnixTime(const char* p, const char* end) {
+  const char* q = p;
+  while (q < end && q - p <= 12 && IsDigit(*q)) ++q;
+  return q - p >= 9 && q - p <= 12 && q < end && (*q == '.' || *q == ' ');
+}
+
+// journalctl -o short-unix's time: "SSSSSSSSSS[.ffffff] " (9 to 12 digits of
+// seconds since the epoch), as a wall-clock time in `zone` with its offset.
+bool ReadUnixTime(const char*& p, const char* end, const absl::TimeZone& zone,
+                  CivilFields* f) {
+  int64_t seconds = 0;
+  int digits = 0;
+  while (p < end && IsDigit(*p) && digits < 13) {
+    seconds = seconds * 10 + (*p++ - '0');
+    ++digits;
+  }
+  if (digits < 9 || digits > 12 || !ReadFraction(p, end, /*allow_comma=*/false, &f->micros) ||
+      !Expect(p, end, ' ')) {
+    return false;
+  }
+  const absl::TimeZone::CivilInfo local = zone.At(absl::FromUnixSeconds(seconds));
+  f->year = static_cast<int>(local.cs.year());
+  f->month = local.cs.month();
+  f->day = local.cs.day();
+  f->hour = local.cs.hour();
+  f->minute = local.cs.minute();
+  f->second = local.cs.second();
+  f->has_offset = true;
+  f->offset = local.offset;
+  return f->year >= 1 && f->year <= 9999;
+}
+
+// The zone of journalctl's short-full form: "UTC" or "GMT" (offset 0), a
+// numeric offset ("+03", "-0530", "+05:30", as glibc names zones without an
+// abbreviation), or another abbreviation ("CET", "EDT"), which leaves the
+// offset to the configured time zone (abbreviations are ambiguous).
+bool ReadZoneName(std::string_view zone, CivilFields* f) {
+  if (zone == "UTC" || zone == "GMT" || zone == "Z") {
+    f->has_offset = true;
+    f->offset = 0;
+    return true;
+  }
+  if (zone[0] == '+' || zone[0] == '-') {
+    const char* p = zone.data() + 1;
+    const char* end = zone.data() + zone.size();
+    int oh = 0, om = 0;
+    if (!ReadFixedDigits(p, end, 2, &oh) || oh > 23) return false;
+    if (p < end) {
+      Expect(p, end, ':');
+      if (!ReadFixedDigits(p, end, 2, &om) || om > 59 || p != end) return false;
+    }
+    f->has_offset = true;
+    f->offset = (oh * 3600 + om * 60) * (zone[0] == '-' ? -1 : 1);
+    return true;
+  }
+  if (zone.size() > 6) return false;
+  for (char c : zone) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
+  }
   return true;
 }
 
@@ -345,7 +421,11 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
   {
     const char* q = p;
     while (q < end && (*q == ' ' || *q == '\t')) ++q;
-    if (q == end) {
+    // journalctl's markers between entries ("-- Journal begins at ... --",
+    // "-- Boot 0123abcd... --", "-- Reboot --", "-- No entries --") are
+    // not log lines: they count as empty ones.
+    if (q == end || (end - q >= 6 && q[0] == '-' && q[1] == '-' && q[2] == ' ' &&
+                     end[-3] == ' ' && end[-2] == '-' && end[-1] == '-')) {
       *out = LogLine{};
       return EnvelopeResult::kEmpty;
     }
@@ -378,7 +458,10 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
   } else if (IsDigit(*p)) {
     format = EnvelopeFormat::kIso;
   } else if (*p >= 'A' && *p <= 'Z') {
-    format = EnvelopeFormat::kClassic;
+    // A weekday starts journalctl's short-full form, a full date: kIso.
+    format = end - p >= 5 && IsWeekdayName(p) && p[3] == ' ' && IsDigit(p[4])
+                 ? EnvelopeFormat::kIso
+                 : EnvelopeFormat::kClassic;
   } else {
     return Fail("no timestamp", out, error);
   }
@@ -432,7 +515,27 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
         if (!Expect(p, end, ' ')) return Fail("bad timestamp", out, error);
       }
     }
-    if (!nil_time) {
+    if (!nil_time && !rfc5424 && LooksLikeUnixTime(p, end)) {
+      // journalctl -o short-unix: seconds since the epoch, then ".ffffff".
+      if (!ReadUnixTime(p, end, options_.time_zone, &f)) return Fail("bad time since the epoch", out, error);
+    } else if (!nil_time && !rfc5424 && !IsDigit(*p)) {
+      // journalctl -o short-full: "Wed 2026-11-25 17:58:09 CET ".
+      p += 4;
+      if (!ReadDate(p, end, &f) || f.month < 1 || f.month > 12 || f.day < 1 ||
+          f.day > DaysInMonth(f.year, f.month)) {
+        return Fail("bad date", out, error);
+      }
+      if (!Expect(p, end, ' ') || !ReadTimeOfDay(p, end, &f) || !ValidTimeOfDay(f)) {
+        return Fail("bad time of day", out, error);
+      }
+      if (!ReadFraction(p, end, /*allow_comma=*/false, &f.micros) || !Expect(p, end, ' ')) {
+        return Fail("bad timestamp", out, error);
+      }
+      std::string_view zone;
+      if (!ReadToken(p, end, &zone) || !ReadZoneName(zone, &f)) {
+        return Fail("bad time zone", out, error);
+      }
+    } else if (!nil_time) {
       // YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}][Z|+HH:MM|+HHMM] then ' '.
       if (!ReadDate(p, end, &f)) return Fail("bad date", out, error);
       if (f.month < 1 || f.month > 12 || f.day < 1 ||

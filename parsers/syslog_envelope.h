@@ -13,6 +13,14 @@
 //   RFC 5424:
 //     "<22>1 2026-11-25T17:58:09.123456Z mx1 postfix/smtpd 123 - - ..."
 //   a <PRI> followed by either of the first two ("<22>Nov 25 17:58:09 ...").
+//   journalctl's other text forms (-o short-full, -o short-unix):
+//     "Wed 2026-11-25 17:58:09 CET mx1 postfix/smtpd[123]: ..."
+//     "1795634289.123456 mx1 postfix/smtpd[123]: ..."
+//   short-full's zone is taken when it is UTC, GMT or a numeric offset
+//   ("+03", "-0530"); an abbreviation such as CET leaves the offset to the
+//   configured zone. short-unix's seconds are shown in the configured zone.
+//   journalctl's marker lines ("-- Boot 0123... --", "-- No entries --",
+//   "-- Journal begins at ... --") are kEmpty, as blank lines are.
 //
 // Postfix's maillog_file (postlogd, Postfix >= 3.4) is the classic form:
 // postfix/src/util/msg_logger.c (checked in the 3.12 snapshots of 2026 and an

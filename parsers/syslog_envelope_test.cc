@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -397,6 +398,69 @@ TEST(SyslogEnvelopeTest, IsoYearIsNotInferred) {
                 .time.ToRfc3339());
 }
 
+// --- journalctl's other text forms ----------------------------------------
+
+TEST(SyslogEnvelopeTest, ParsesJournalctlShortFull) {
+  // journalctl -o short-full: weekday, date, time, zone abbreviation.
+  EnvelopeParser parser(Options(Zone("Europe/Berlin")));
+  LogLine line = MustParse(parser, "Wed 2026-11-25 17:58:09 UTC mx1 postfix/smtpd[123]: msg");
+  EXPECT_EQ("2026-11-25T17:58:09Z", line.time.ToRfc3339());
+  EXPECT_EQ("mx1", line.host);
+  EXPECT_EQ("smtpd", line.daemon);
+  EXPECT_EQ(123, line.pid);
+  EXPECT_EQ("msg", line.message);
+  // An abbreviation other than UTC/GMT leaves the offset to the zone.
+  EXPECT_EQ("2026-11-25T17:58:09+01:00",
+            MustParse(parser, "Wed 2026-11-25 17:58:09 CET h postfix/qmgr[1]: x").time.ToRfc3339());
+  EXPECT_EQ("2026-07-01T17:58:09+02:00",
+            MustParse(parser, "Wed 2026-07-01 17:58:09 CEST h postfix/qmgr[1]: x").time.ToRfc3339());
+  // Zones without an abbreviation are written as offsets.
+  EXPECT_EQ("2026-11-25T17:58:09+03:00",
+            MustParse(parser, "Wed 2026-11-25 17:58:09 +03 h postfix/qmgr[1]: x").time.ToRfc3339());
+  EXPECT_EQ("2026-11-25T17:58:09-05:30",
+            MustParse(parser, "Wed 2026-11-25 17:58:09 -0530 h postfix/qmgr[1]: x").time.ToRfc3339());
+  EXPECT_EQ("2026-11-25T17:58:09.250000Z",
+            MustParse(parser, "Sun 2026-11-25 17:58:09.25 GMT h postfix/qmgr[1]: x").time.ToRfc3339());
+  EXPECT_EQ("bad date", MustFail(parser, "Wed 2026-13-25 17:58:09 UTC h postfix/qmgr[1]: x"));
+  EXPECT_EQ("bad time of day", MustFail(parser, "Wed 2026-11-25 25:58:09 UTC h p[1]: x"));
+  EXPECT_EQ("bad time zone", MustFail(parser, "Wed 2026-11-25 17:58:09 +3 h p[1]: x"));
+  EXPECT_EQ("bad time zone", MustFail(parser, "Wed 2026-11-25 17:58:09 Europe/Berlin h p[1]: x"));
+  EXPECT_EQ("bad month", MustFail(parser, "Wed Nov 25 17:58:09 h p[1]: x"));
+}
+
+TEST(SyslogEnvelopeTest, ParsesJournalctlShortUnix) {
+  // journalctl -o short-unix: seconds since the epoch; the wall clock is the
+  // configured zone's.
+  EnvelopeParser parser(Options(Zone("Europe/Berlin")));
+  const int64_t seconds = absl::ToUnixSeconds(At(2026, 11, 25, 16, 58, 9));
+  LogLine line = MustParse(
+      parser, absl::StrCat(seconds, ".123456 mx1 postfix/smtpd[123]: msg"));
+  EXPECT_EQ("2026-11-25T17:58:09.123456+01:00", line.time.ToRfc3339());
+  EXPECT_EQ(seconds * 1000000 + 123456, line.time.unix_micros);
+  EXPECT_EQ("mx1", line.host);
+  EXPECT_EQ("smtpd", line.daemon);
+  EXPECT_EQ("msg", line.message);
+  EXPECT_EQ("2026-11-25T17:58:09+01:00",
+            MustParse(parser, absl::StrCat(seconds, " h postfix/qmgr[1]: x")).time.ToRfc3339());
+  // Fewer than 9 or more than 12 digits are not read as a time.
+  EXPECT_EQ("bad date", MustFail(parser, "12345678.5 h postfix/qmgr[1]: x"));
+  EXPECT_EQ("bad date", MustFail(parser, "1795634566123 h postfix/qmgr[1]: x"));
+  EXPECT_EQ("bad time since the epoch", MustFail(parser, "1795634566.x h postfix/qmgr[1]: x"));
+}
+
+TEST(SyslogEnvelopeTest, JournalctlMarkersAreEmptyLines) {
+  EnvelopeParser parser(Options());
+  LogLine line;
+  for (const char* text :
+       {"-- Journal begins at Mon 2026-11-02 10:00:00 UTC, ends at Wed 2026-11-25 20:00:00 UTC. --",
+        "-- Logs begin at Mon 2026-11-02 10:00:00 UTC, end at Wed 2026-11-25 20:00:00 UTC. --",
+        "-- Boot 3f4b0b5a2b8e4d6c9a1e2f3a4b5c6d7e --", "-- Reboot --", "-- No entries --"}) {
+    EXPECT_EQ(EnvelopeResult::kEmpty, parser.Parse(text, &line)) << text;
+    EXPECT_STREQ("", parser.last_error());
+  }
+  EXPECT_EQ("no timestamp", MustFail(parser, "-- not a marker"));
+}
+
 TEST(SyslogEnvelopeTest, RejectsBadIsoFields) {
   EXPECT_EQ("bad date", MustFail("2026-13-25T17:58:09Z h p[1]: x"));
   EXPECT_EQ("bad date", MustFail("2026-00-25T17:58:09Z h p[1]: x"));
@@ -762,6 +826,10 @@ TEST(SyslogEnvelopeTest, EveryPrefixOfAnIsoLine) {
   CheckEveryPrefix(text, text.find(": ") + 2);
   const std::string zulu = "2026-11-25T17:58:09Z mx1 postfix/qmgr[1]: removed";
   CheckEveryPrefix(zulu, zulu.find(": ") + 2);
+  const std::string full = "Wed 2026-11-25 17:58:09 CET mx1 postfix/qmgr[1]: removed";
+  CheckEveryPrefix(full, full.find(": ") + 2);
+  const std::string unix_time = "1795634566.115753 mx1 postfix/qmgr[1]: removed";
+  CheckEveryPrefix(unix_time, unix_time.find(": ") + 2);
 }
 
 TEST(SyslogEnvelopeTest, EveryPrefixOfAnRfc5424Line) {

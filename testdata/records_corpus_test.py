@@ -14,9 +14,11 @@ Every corpus under testdata/logs/ named *.syslog, *.iso.log, *.rfc5424.log or
 and the real-Postfix syslog run is checked for robustness: the same records
 from every timestamp format, from lines shuffled within two seconds, from the
 log split into two rotated files (one gzipped) given in the wrong order, from
-two hosts and two instances interleaved in one file, and with garbage lines
-(binary, 1 MiB, truncated, invalid UTF-8) mixed in.
+two hosts and two instances interleaved in one file, from journalctl's text
+forms (short-full, short-unix, short-iso with its marker lines), and with
+garbage lines (binary, 1 MiB, truncated, invalid UTF-8) mixed in.
 """
+import datetime
 import gzip
 import json
 import os
@@ -247,6 +249,34 @@ def main():
     check(normalize(mine, False) == normalize(base_records_for(mailgauge, iso_path), False)
           and normalize(theirs, False) == normalize(mine, False),
           "two hosts/instances: each gives the records of the single log")
+
+    # The same lines as journalctl prints them (-o short-full, short-unix,
+    # short-iso), between its marker lines: the same records, nothing not
+    # understood.
+    iso_line = re.compile(rb"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?\+00:00 ")
+    forms = {
+        "short-full": lambda t, frac: datetime.datetime.fromisoformat(t).strftime(
+            "%a %Y-%m-%d %H:%M:%S UTC").encode(),
+        "short-unix": lambda t, frac: b"%d%s" % (
+            datetime.datetime.fromisoformat(t + "+00:00").timestamp(), frac),
+        "short-iso": lambda t, frac: t.encode() + b"+0000",
+    }
+    for form, stamp in forms.items():
+        out = [b"-- Journal begins at Wed 2026-11-25 19:00:00 UTC, ends at "
+               b"Wed 2026-11-25 20:00:00 UTC. --\n"]
+        for l in lines:
+            m = iso_line.match(l)
+            check(m is not None, f"{iso[0]}: not an ISO line: {l[:60]!r}")
+            if m:
+                out.append(stamp(m.group(1).decode(), m.group(2) or b"") + b" " + l[m.end():])
+        out.append(b"-- Boot 3f4b0b5a2b8e4d6c9a1e2f3a4b5c6d7e --\n")
+        p = os.path.join(tmp, f"journalctl-{form}.log")
+        with open(p, "wb") as f:
+            f.writelines(out)
+        rc, recs, unparsed, err = run_records(mailgauge, [p])
+        check(rc == 0 and not unparsed, f"journalctl -o {form}: exit {rc}, not understood "
+              f"{unparsed[:3]}: {err}")
+        check(normalize(recs) == base, f"journalctl -o {form} gives other records")
 
     # Garbage mixed in: never a crash, the good lines still used, the bad counted.
     garbage = [b"\x00\x01\x02\xff\xfe binary\n", b"A" * (1 << 20) + b"\n", b"Nov 25 1\n",
