@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/base/optimization.h"
 #include "absl/strings/str_cat.h"
 #include "parsers/foreign_log.h"
 #include "parsers/program_name.h"
@@ -93,14 +94,28 @@ void LogInput::ProcessLine(std::string_view text, bool overlong) {
       ++stats_.empty_lines;
       return;
     case parsers::EnvelopeResult::kMalformed:
-      ++stats_.malformed_lines;
-      if (parsers::LooksLikeEximMainLog(text)) ++stats_.exim_mainlog_lines;
-      Unparsed(text);
+      ProcessMalformed(text, overlong);
       return;
     case parsers::EnvelopeResult::kOk:
       break;
   }
   ProcessParsedImpl<false>(line, text, overlong, nullptr, nullptr);
+}
+
+void LogInput::ProcessMalformed(std::string_view text, bool overlong) {
+  if (parsers::MayBeJournalJson(text)) {
+    if (journal_json_ == nullptr) {
+      journal_json_ = std::make_unique<parsers::JournalJsonParser>(
+          options_.envelope.syslog_names, options_.envelope.time_zone);
+    }
+    if (journal_json_->Parse(text, &journal_json_line_) == parsers::EnvelopeResult::kOk) {
+      ProcessParsedImpl<false>(journal_json_line_, text, overlong, nullptr, nullptr);
+      return;
+    }
+  }
+  ++stats_.malformed_lines;
+  if (parsers::LooksLikeEximMainLog(text)) ++stats_.exim_mainlog_lines;
+  Unparsed(text);
 }
 
 void LogInput::ProcessLogLine(const LogLine& line, bool overlong) {
@@ -146,6 +161,12 @@ void LogInput::ProcessParsedImpl(const LogLine& line, std::string_view text,
     return;
   }
   ++stats_.parsed_lines;
+  if (!kPrepared && ABSL_PREDICT_FALSE(worker_calls_here_)) {
+    // As a worker would call it: before the handler, without the time.
+    LogLine untimed = line;
+    untimed.time = Timestamp();
+    worker_handler_(parse_workers(), untimed, event_);
+  }
   handler_(line, kPrepared ? *prepared_event : event_);
 }
 
@@ -162,9 +183,7 @@ void LogInput::ProcessPrepared(const LineBatch& batch, const ParsedLine& p) {
       ++stats_.empty_lines;
       return;
     case parsers::EnvelopeResult::kMalformed:
-      ++stats_.malformed_lines;
-      if (parsers::LooksLikeEximMainLog(p.text)) ++stats_.exim_mainlog_lines;
-      Unparsed(p.text);
+      ProcessMalformed(p.text, p.overlong);
       return;
     case parsers::EnvelopeResult::kOk:
       break;
@@ -203,10 +222,14 @@ std::vector<std::string> LogInput::OrderPaths(const std::vector<std::string>& pa
       auto reader = parsers::LineReader::Open(paths[i]);
       if (reader.ok()) {
         parsers::EnvelopeParser peek(options_.envelope);
+        parsers::JournalJsonParser peek_json(options_.envelope.syslog_names,
+                                             options_.envelope.time_zone);
         parsers::LineReader::Line l;
         for (int n = 0; n < 1000 && (*reader)->Next(&l); ++n) {
           LogLine line;
-          if (peek.Parse(l.text, &line) == parsers::EnvelopeResult::kOk) {
+          if (peek.Parse(l.text, &line) == parsers::EnvelopeResult::kOk ||
+              (parsers::MayBeJournalJson(l.text) &&
+               peek_json.Parse(l.text, &line) == parsers::EnvelopeResult::kOk)) {
             item.first = line.time.unix_micros;
             break;
           }
@@ -247,9 +270,13 @@ absl::Status LogInput::ReadFilesParallel(std::vector<std::string> paths) {
   // Called for the lines ProcessPrepared() hands to the handler: parsed ones.
   reader_options.on_parsed = worker_handler_;
   ParallelReader reader(std::move(paths), std::move(reader_options), parser_.get());
+  // Lines this thread parses itself (journalctl JSON entries) get the worker
+  // handler's call here, as worker parse_workers().
+  worker_calls_here_ = static_cast<bool>(worker_handler_);
   while (std::shared_ptr<LineBatch> batch = reader.Next()) {
     for (const ParsedLine& p : *batch) ProcessPrepared(*batch, p);
   }
+  worker_calls_here_ = false;
   // As ReadOne() per file: opened files count, the first error (in reading
   // order) is returned.
   absl::Status first_error;

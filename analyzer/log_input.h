@@ -30,6 +30,7 @@
 // time nor the order of lines may be done on the workers instead, as they
 // parse (SetWorkerHandler):
 //
+//   per_worker.resize(input->parse_workers() + 1);
 //   input->SetWorkerHandler([&](int worker, const LogLine& l, const Event& e) {
 //     per_worker[worker].Count(e);   // l.time is not known yet
 //   });
@@ -51,6 +52,7 @@
 #include "absl/status/status.h"
 #include "common/log_line.h"
 #include "analyzer/parallel_reader.h"
+#include "parsers/journal_json.h"
 #include "parsers/journal_reader.h"
 #include "parsers/line_reader.h"
 #include "parsers/postfix/event.h"
@@ -110,7 +112,10 @@ class LogInput {
   // Called with threads > 1 on worker thread `worker` (0 to parse_workers() - 1)
   // for each line the handler will get, before it, without its time
   // (line.time is unknown): for work that needs neither the time nor the
-  // order of lines, done where the line was just parsed.
+  // order of lines, done where the line was just parsed. Lines the calling
+  // thread parses itself (entries of `journalctl -o json`, whose envelope
+  // is not syslog's) get the call there, as worker parse_workers(): per-
+  // worker state needs parse_workers() + 1 slots.
   using WorkerHandler =
       std::function<void(int worker, const LogLine& line, const parsers::Event& event)>;
 
@@ -170,6 +175,10 @@ class LogInput {
   // it), the rest is taken from the worker.
   void ProcessPrepared(const LineBatch& batch, const ParsedLine& p);
   void Unparsed(std::string_view text);
+  // A line whose syslog envelope could not be read: an entry of `journalctl
+  // -o json` is processed as the journal's are (on the caller's thread);
+  // anything else is counted as malformed and goes to the unparsed file.
+  void ProcessMalformed(std::string_view text, bool overlong);
   void CountOtherProgram(std::string_view program);
   // Everything after the envelope; `text` is the raw line, or empty to
   // render the LogLine for the unparsed file. With kPrepared, `prepared`'s
@@ -191,6 +200,9 @@ class LogInput {
   parsers::EventUnpacker unpacker_;  // the workers' Events (ProcessPrepared)
   LogLine prepared_line_;             // a worker's line, with its time
   LogLine envelope_line_;             // ProcessLine's line, reused
+  std::unique_ptr<parsers::JournalJsonParser> journal_json_;  // when first needed
+  LogLine journal_json_line_;
+  bool worker_calls_here_ = false;  // see WorkerHandler
   std::string journal_cursor_;
 };
 

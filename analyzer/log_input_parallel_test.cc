@@ -19,6 +19,8 @@
 #include "bench/log_generator.h"
 #include "analyzer/test_files.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "parsers/syslog_envelope.h"
 
 namespace mailgauge::analyzer {
 namespace {
@@ -79,7 +81,7 @@ ReadResult ReadWith(int threads, const std::vector<std::string>& paths, LogInput
   EXPECT_TRUE(input.ok()) << input.status();
   EXPECT_EQ(threads > 1 ? threads - 1 : 0, (*input)->parse_workers());
   // Each worker writes only its own vector.
-  run.worker_calls.resize((*input)->parse_workers());
+  run.worker_calls.resize((*input)->parse_workers() + 1);
   (*input)->SetWorkerHandler([&](int worker, const LogLine& l, const parsers::Event& e) {
     EXPECT_FALSE(l.time.known());  // not given before the line's turn
     run.worker_calls.at(worker).push_back(DescribeUntimed(l, e));
@@ -145,6 +147,51 @@ TEST(LogInputParallelTest, GeneratedRotatedFilesWithMessagesAcrossThem) {
         kFiles.WriteGzip(tag + ".log.2.gz", parts[1]), kFiles.Write(tag + ".log.3", parts[0])};
     ExpectSameAsOneThread(paths, Options());
   }
+}
+
+// A line of `journalctl -o json` for a syslog line.
+std::string AsJournalJson(const std::string& syslog_line) {
+  parsers::EnvelopeParser envelope(Options().envelope);
+  LogLine l;
+  if (envelope.Parse(syslog_line, &l) != parsers::EnvelopeResult::kOk) return syslog_line;
+  nlohmann::json entry = {{"__REALTIME_TIMESTAMP", std::to_string(l.time.unix_micros)},
+                          {"_HOSTNAME", std::string(l.host)},
+                          {"SYSLOG_IDENTIFIER", std::string(l.program)},
+                          {"SYSLOG_PID", std::to_string(l.pid)},
+                          {"MESSAGE", std::string(l.message)}};
+  return entry.dump();
+}
+
+TEST(LogInputParallelTest, JournalJsonLinesAmongSyslogLines) {
+  // Lines the calling thread parses itself: the same calls, and the worker
+  // handler sees them too.
+  bench::LogGeneratorOptions gen_options;
+  gen_options.seed = 5;
+  gen_options.iso_timestamps = true;
+  bench::LogGenerator gen(gen_options);
+  std::string text, line;
+  uint64_t cut_entries = 0;  // longer than ReadWith's max_line_bytes: no JSON
+  for (int i = 0; i < 30000 && gen.Next(&line); ++i) {
+    const std::string entry = i % 3 == 0 ? AsJournalJson(line) : line;
+    if (i % 3 == 0 && entry.size() > 300) ++cut_entries;
+    text += entry;
+    text += '\n';
+    if (i % 1009 == 0) text += "{\"MESSAGE\":\"no time\"}\n";
+  }
+  const std::string path = kFiles.Write("journal.json", text);
+  ExpectSameAsOneThread({path}, Options());
+  // The entries were read (not counted as malformed: only the 30 without a
+  // time are, and those cut short), and the calling thread's slot got their
+  // worker calls.
+  const ReadResult two = ReadWith(2, {path}, Options());
+  std::istringstream stats(two.stats);
+  uint64_t files, lines, bytes, empty, malformed;
+  stats >> files >> lines >> bytes >> empty >> malformed;
+  EXPECT_GT(cut_entries, 0u);
+  EXPECT_EQ(30u + cut_entries, malformed) << two.stats;
+  ASSERT_EQ(2u, two.worker_calls.size());
+  EXPECT_GT(two.worker_calls[1].size(), 5000u);
+  EXPECT_GT(two.worker_calls[0].size(), 10000u);
 }
 
 TEST(LogInputParallelTest, YearRollOverAcrossFilesAndBatches) {

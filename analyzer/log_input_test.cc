@@ -1,5 +1,6 @@
 #include "analyzer/log_input.h"
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,46 @@ TEST(LogInputTest, CountsEveryKindOfLine) {
   EXPECT_EQ(1u, s.unparsed_by_daemon.at("smtpd"));
   EXPECT_EQ(1u, s.time_went_backwards);
   EXPECT_EQ(2, handled);
+}
+
+TEST(LogInputTest, ReadsJournalctlJsonEntries) {
+  int handled = 0;
+  auto input = MakeInput(&handled);
+  input->ProcessLine(
+      R"({"__REALTIME_TIMESTAMP":"1795600000000000","_HOSTNAME":"mx",)"
+      R"("SYSLOG_IDENTIFIER":"postfix/qmgr","_PID":"1","MESSAGE":"4B0C72A1F3: removed"})");
+  input->ProcessLine(
+      R"({"__REALTIME_TIMESTAMP":"1795600001000000","SYSLOG_IDENTIFIER":"dovecot","MESSAGE":"x"})");
+  input->ProcessLine(R"({"SYSLOG_IDENTIFIER":"postfix/qmgr","MESSAGE":"no time"})");
+  const LogInputStats& s = input->stats();
+  EXPECT_EQ(3u, s.lines);
+  EXPECT_EQ(1u, s.postfix_lines);
+  EXPECT_EQ(1u, s.parsed_lines);
+  EXPECT_EQ(1u, s.other_program_lines);
+  EXPECT_EQ(1u, s.malformed_lines);
+  EXPECT_EQ(1, handled);
+}
+
+TEST(LogInputTest, OrdersJournalJsonFilesByTheirFirstEntry) {
+  const std::string dir = ::testing::TempDir();
+  const std::string syslog = dir + "/log_input_test_mail.log";
+  const std::string json = dir + "/log_input_test_old.json";
+  std::ofstream(syslog) << "Nov 25 10:00:00 mx postfix/qmgr[1]: 4B0C72A1F4: removed\n";
+  // 2026-11-25 09:00:00 UTC: older than the syslog file's line.
+  std::ofstream(json) << R"({"__REALTIME_TIMESTAMP":"1795597200000000",)"
+                         R"("SYSLOG_IDENTIFIER":"postfix/qmgr","MESSAGE":"4B0C72A1F3: removed"})"
+                      << "\n";
+  std::vector<int64_t> times;
+  LogInputOptions options;
+  options.envelope.year = 2026;
+  options.envelope.time_zone = absl::UTCTimeZone();
+  auto input = LogInput::Create(options, [&](const LogLine& line, const parsers::Event&) {
+    times.push_back(line.time.unix_micros);
+  });
+  ASSERT_TRUE(input.ok());
+  ASSERT_TRUE((*input)->ReadFiles({syslog, json}).ok());
+  EXPECT_EQ((std::vector<int64_t>{1795597200000000, 1795600800000000}), times);
+  EXPECT_EQ(0u, (*input)->stats().time_went_backwards);
 }
 
 TEST(LogInputTest, UnparsedCountsStayBoundedWhateverTheDaemonNames) {

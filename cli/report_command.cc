@@ -371,10 +371,10 @@ int ReportCommand(int argc, char** argv, int first) {
         "then mailgauge's own sections (expired mail, postscreen, TLS, SASL\n"
         "failures, reason classes). Messages are followed by queue ID, so mail\n"
         "re-injected by a content filter is counted once. Reads syslog files\n"
-        "(classic, ISO, RFC 5424), Postfix's maillog_file, journalctl's text\n"
-        "output (short, short-iso, short-full, short-unix), .gz files, stdin or\n"
-        "the systemd journal (--journal*), in time order; with no FILE, no\n"
-        "journal option and no --merge, reads stdin. --threads N uses N\n"
+        "(classic, ISO, RFC 5424), Postfix's maillog_file, saved journalctl\n"
+        "output (-o short, short-iso, short-full, short-unix, json), .gz files,\n"
+        "stdin or the systemd journal (--journal*), in time order; with no\n"
+        "FILE, no journal option and no --merge, reads stdin. --threads N uses N\n"
         "threads for files (the report is the same as with one).\n"
         "-h and -u take a count as in pflogsumm; --help shows this text.\n\n"
         "Options:\n%s",
@@ -537,7 +537,8 @@ int ReportCommand(int argc, char** argv, int first) {
     if (!input.ok()) return Fail(std::string(input.status().message()), 1);
     reader = input->get();
     if (split) {
-      for (int i = 0; i < (*input)->parse_workers(); ++i) {
+      // One more for the lines this thread parses itself (LogInput::WorkerHandler).
+      for (int i = 0; i <= (*input)->parse_workers(); ++i) {
         worker_summaries.push_back(std::make_unique<analyzer::Summary>(summary_options));
       }
       (*input)->SetWorkerHandler(

@@ -173,7 +173,8 @@ std::string NormalizeUnitName(std::string_view unit) {
   return absl::StrCat(AbslView(unit), ".service");
 }
 
-JournalReader::JournalReader(JournalOptions options) : options_(std::move(options)) {}
+JournalReader::JournalReader(JournalOptions options)
+    : options_(std::move(options)), offsets_(options_.time_zone) {}
 
 JournalReader::~JournalReader() {
   if (journal_ != nullptr) sd_journal_close(journal_);
@@ -463,22 +464,6 @@ absl::Status JournalReader::Seek() {
   return absl::OkStatus();
 }
 
-int32_t JournalReader::OffsetAt(int64_t unix_micros) {
-  const int64_t hour = unix_micros >= 0 ? unix_micros / 3600000000
-                                        : -((-unix_micros + 3599999999) / 3600000000);
-  if (hour == offset_hour_) return offset_;
-  const absl::TimeZone& zone = options_.time_zone;
-  const int32_t first = zone.At(absl::FromUnixSeconds(hour * 3600)).offset;
-  const int32_t last = zone.At(absl::FromUnixSeconds(hour * 3600 + 3599)).offset;
-  if (first == last) {
-    offset_hour_ = hour;
-    offset_ = first;
-    return first;
-  }
-  // A transition inside this hour: look the instant up.
-  return zone.At(absl::FromUnixMicros(unix_micros)).offset;
-}
-
 bool JournalReader::ReadEntry(JournalEntry* entry) {
   host_.clear();
   program_.clear();
@@ -534,7 +519,7 @@ bool JournalReader::ReadEntry(JournalEntry* entry) {
   uint64_t usec = 0;
   if (sd_journal_get_realtime_usec(journal_, &usec) < 0) usec = 0;
   line.time.unix_micros = static_cast<int64_t>(usec);
-  line.time.utc_offset_seconds = OffsetAt(line.time.unix_micros);
+  line.time.utc_offset_seconds = offsets_.At(line.time.unix_micros);
   line.host = host_;
   line.pid = syslog_pid >= 0 ? syslog_pid : pid;
   line.message = message_;

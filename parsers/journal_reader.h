@@ -75,6 +75,7 @@
 #include "absl/time/time.h"
 #include "common/log_line.h"
 #include "parsers/program_name.h"
+#include "parsers/zone_offsets.h"
 
 struct sd_journal;
 
@@ -198,7 +199,6 @@ class JournalReader {
   [[nodiscard]] absl::StatusOr<bool> HasEntry(const std::vector<std::string>& matches);
   // Fills *entry from the current entry; false when it is to be skipped.
   bool ReadEntry(JournalEntry* entry);
-  int32_t OffsetAt(int64_t unix_micros);
   absl::Status Error(std::string_view what, int r) const;
 
   JournalOptions options_;
@@ -219,10 +219,7 @@ class JournalReader {
   std::string message_;
   std::string unit_;
 
-  // UTC offset of time_zone for one UTC hour, when it is the same at both
-  // ends of the hour.
-  int64_t offset_hour_ = INT64_MIN;
-  int32_t offset_ = 0;
+  ZoneOffsets offsets_;  // of options_.time_zone
 };
 
 }  // namespace mailgauge::parsers

@@ -15,8 +15,8 @@ and the real-Postfix syslog run is checked for robustness: the same records
 from every timestamp format, from lines shuffled within two seconds, from the
 log split into two rotated files (one gzipped) given in the wrong order, from
 two hosts and two instances interleaved in one file, from journalctl's text
-forms (short-full, short-unix, short-iso with its marker lines), and with
-garbage lines (binary, 1 MiB, truncated, invalid UTF-8) mixed in.
+forms (short-full, short-unix, short-iso with its marker lines, json), and
+with garbage lines (binary, 1 MiB, truncated, invalid UTF-8) mixed in.
 """
 import datetime
 import gzip
@@ -277,6 +277,39 @@ def main():
         check(rc == 0 and not unparsed, f"journalctl -o {form}: exit {rc}, not understood "
               f"{unparsed[:3]}: {err}")
         check(normalize(recs) == base, f"journalctl -o {form} gives other records")
+
+    # journalctl -o json: one object per entry, with the fields journald
+    # keeps (syslog lines from rsyslog here, so the same values).
+    entry_re = re.compile(rb"^(\S+) (\S+) ([^\s\[]+)\[(\d+)\]: (.*?)\r?\n?$", re.S)
+    out = []
+    for l in lines:
+        m = entry_re.match(l)
+        check(m is not None, f"{iso[0]}: no syslog line: {l[:60]!r}")
+        if not m:
+            continue
+        when = datetime.datetime.fromisoformat(m.group(1).decode())
+        micros = int(when.timestamp()) * 1000000 + when.microsecond
+        entry = {"__CURSOR": "s=0;i=%x" % len(out), "__REALTIME_TIMESTAMP": str(micros),
+                 "_HOSTNAME": m.group(2).decode(), "SYSLOG_FACILITY": "2",
+                 "SYSLOG_IDENTIFIER": m.group(3).decode(), "_PID": m.group(4).decode(),
+                 "_SYSTEMD_UNIT": "postfix@-.service"}
+        try:
+            entry["MESSAGE"] = m.group(5).decode("utf-8")
+        except UnicodeDecodeError:
+            entry["MESSAGE"] = list(m.group(5))  # as journalctl writes binary data
+        out.append(json.dumps(entry).encode() + b"\n")
+    p = os.path.join(tmp, "journalctl.json")
+    with open(p, "wb") as f:
+        f.writelines(out)
+    rc, recs, unparsed, err = run_records(mailgauge, [p])
+    check(rc == 0 and not unparsed, f"journalctl -o json: exit {rc}, not understood "
+          f"{unparsed[:3]}: {err}")
+    check(normalize(recs) == base, "journalctl -o json gives other records")
+    reports = [subprocess.run([mailgauge, "report", "--format", "json", "--timezone", "UTC",
+                               "--year", "2026", *threads, q], capture_output=True).stdout
+               for threads, q in (((), iso_path), ((), p), (("--threads", "2"), p))]
+    check(reports[0] == reports[1] == reports[2] and reports[0],
+          "journalctl -o json: report differs from the ISO log's (or --threads 2's)")
 
     # Garbage mixed in: never a crash, the good lines still used, the bad counted.
     garbage = [b"\x00\x01\x02\xff\xfe binary\n", b"A" * (1 << 20) + b"\n", b"Nov 25 1\n",

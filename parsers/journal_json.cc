@@ -1,0 +1,94 @@
+#include "parsers/journal_json.h"
+
+#include <cstdint>
+#include <utility>
+
+#include "nlohmann/json.hpp"
+
+namespace mailgauge::parsers {
+namespace {
+
+using nlohmann::json;
+
+// The bytes of a field's value: a string, an array of byte values, or the
+// first of several such values. False for null and anything else.
+bool FieldBytes(const json& value, std::string* out) {
+  if (value.is_string()) {
+    *out = value.get_ref<const std::string&>();
+    return true;
+  }
+  if (!value.is_array() || value.empty()) return false;
+  if (value[0].is_string() || value[0].is_array()) return FieldBytes(value[0], out);
+  out->clear();
+  for (const json& byte : value) {
+    if (!byte.is_number_unsigned() || byte.get<uint64_t>() > 255) return false;
+    out->push_back(static_cast<char>(byte.get<uint64_t>()));
+  }
+  return true;
+}
+
+// A field holding a decimal number ("1795634566115753", "123"), or -1.
+int64_t FieldNumber(const json& entry, const char* name) {
+  const auto it = entry.find(name);
+  std::string text;
+  if (it == entry.end() || !FieldBytes(*it, &text) || text.empty() || text.size() > 18) {
+    return -1;
+  }
+  int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return -1;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+bool MayBeJournalJson(std::string_view text) {
+  if (!text.empty() && text[0] == '\x1e') text.remove_prefix(1);
+  return !text.empty() && text[0] == '{';
+}
+
+JournalJsonParser::JournalJsonParser(SyslogNames names, absl::TimeZone zone)
+    : names_(std::move(names)), offsets_(zone) {}
+
+EnvelopeResult JournalJsonParser::Parse(std::string_view text, LogLine* out) {
+  *out = LogLine();
+  last_error_ = "";
+  if (!text.empty() && text[0] == '\x1e') text.remove_prefix(1);  // json-seq
+  const json entry = json::parse(text.begin(), text.end(), nullptr,
+                                 /*allow_exceptions=*/false);
+  if (entry.is_discarded() || !entry.is_object()) {
+    last_error_ = "not a JSON object";
+    return EnvelopeResult::kMalformed;
+  }
+  const int64_t micros = FieldNumber(entry, "__REALTIME_TIMESTAMP");
+  if (micros < 0) {
+    last_error_ = "no __REALTIME_TIMESTAMP";
+    return EnvelopeResult::kMalformed;
+  }
+  const auto message = entry.find("MESSAGE");
+  if (message == entry.end() || !FieldBytes(*message, &message_)) {
+    last_error_ = "no MESSAGE";
+    return EnvelopeResult::kMalformed;
+  }
+  const auto identifier = entry.find("SYSLOG_IDENTIFIER");
+  const auto comm = entry.find("_COMM");
+  if (!(identifier != entry.end() && FieldBytes(*identifier, &program_)) &&
+      !(comm != entry.end() && FieldBytes(*comm, &program_))) {
+    program_.clear();
+  }
+  const auto host = entry.find("_HOSTNAME");
+  if (host == entry.end() || !FieldBytes(*host, &host_)) host_.clear();
+  const int64_t syslog_pid = FieldNumber(entry, "SYSLOG_PID");
+
+  SplitProgramName(program_, names_, out);
+  out->time.unix_micros = micros;
+  out->time.utc_offset_seconds = offsets_.At(micros);
+  out->host = host_;
+  out->pid = syslog_pid >= 0 ? syslog_pid : FieldNumber(entry, "_PID");
+  out->message = message_;
+  return EnvelopeResult::kOk;
+}
+
+}  // namespace mailgauge::parsers

@@ -1,0 +1,67 @@
+// File: parsers/journal_json.h
+// Reads one line of `journalctl -o json` (one JSON object per journal entry)
+// into a LogLine, with the same fields as JournalReader takes from the
+// journal itself:
+//
+//   __REALTIME_TIMESTAMP -> time (UTC microseconds, as a decimal string; the
+//                           UTC offset is the configured zone's, for display)
+//   _HOSTNAME            -> host
+//   SYSLOG_IDENTIFIER    -> program, split with SplitProgramName
+//                           (_COMM when an entry has no identifier)
+//   SYSLOG_PID, or _PID  -> pid
+//   MESSAGE              -> message
+//
+// journalctl writes a field's value as a JSON string when it is printable
+// UTF-8, as an array of byte values otherwise, as an array of those when an
+// entry has the field more than once (the first is taken), and as null when
+// it is larger than journalctl prints without --all (such a MESSAGE gives no
+// line). `journalctl -o json-pretty` spreads an entry over several lines and
+// is not read; `-o json-seq`'s leading RS byte is skipped.
+//
+//   JournalJsonParser parser(SyslogNames(), absl::LocalTimeZone());
+//   LogLine line;
+//   if (parser.Parse(text, &line) == EnvelopeResult::kOk) Use(line);
+//   else Complain(parser.last_error());   // e.g. "no __REALTIME_TIMESTAMP"
+//
+// The views in the LogLine point into the parser's buffers and stay valid
+// until the next Parse(). Any bytes give kOk or kMalformed, never a throw.
+// Thread-safety: not thread-safe; use one per stream.
+#ifndef MAILGAUGE_PARSERS_JOURNAL_JSON_H_
+#define MAILGAUGE_PARSERS_JOURNAL_JSON_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/time/time.h"
+#include "common/log_line.h"
+#include "parsers/program_name.h"
+#include "parsers/syslog_envelope.h"
+#include "parsers/zone_offsets.h"
+
+namespace mailgauge::parsers {
+
+// True when `text` may be a journal entry in JSON: its first byte (after an
+// optional RS, 0x1E) is '{'. Cheap: callers test it before Parse().
+bool MayBeJournalJson(std::string_view text);
+
+class JournalJsonParser {
+ public:
+  JournalJsonParser(SyslogNames names, absl::TimeZone zone);
+
+  // kOk with every field of *out set; kMalformed (*out reset) when `text` is
+  // not a JSON object with a __REALTIME_TIMESTAMP and a MESSAGE.
+  EnvelopeResult Parse(std::string_view text, LogLine* out);
+
+  // Why the last Parse() returned kMalformed; "" after kOk.
+  const char* last_error() const { return last_error_; }
+
+ private:
+  SyslogNames names_;
+  ZoneOffsets offsets_;
+  std::string host_, program_, message_;  // the views in the LogLine
+  const char* last_error_ = "";
+};
+
+}  // namespace mailgauge::parsers
+
+#endif  // MAILGAUGE_PARSERS_JOURNAL_JSON_H_
