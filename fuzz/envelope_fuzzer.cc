@@ -6,7 +6,10 @@
 // offset cache see sequences of lines. Checked: no crash, every result is
 // one of the three, every view of a kOk LogLine lies inside its line (the
 // header's promise), the pid is -1 or non-negative, kMalformed comes with
-// a reason, and tag splitting yields views inside the tag.
+// a reason, and tag splitting yields views inside the tag. Lines starting
+// with '{' also go to the `journalctl -o json` reader (parsers/journal_json.h):
+// no crash or throw, kOk or kMalformed with a reason, tag parts inside the
+// program name.
 //
 //   tools/fuzz.sh envelope 60    # libFuzzer, 60 s (clang-14, ASan+UBSan)
 //   bazel test //fuzz:envelope_replay_test   # replays fuzz/corpus/envelope (gcc)
@@ -19,6 +22,7 @@
 #include "absl/time/time.h"
 #include "common/log_line.h"
 #include "fuzz/fuzz_check.h"
+#include "parsers/journal_json.h"
 #include "parsers/program_name.h"
 #include "parsers/syslog_envelope.h"
 
@@ -71,6 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     o.format = formats[i];
     parsers[i] = std::make_unique<EnvelopeParser>(o);
   }
+  mailgauge::parsers::JournalJsonParser json(options.syslog_names, options.time_zone);
   size_t start = 0;
   while (start <= input.size()) {
     size_t nl = input.find('\n', start);
@@ -94,6 +99,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           FUZZ_CHECK(false, "Parse returned a value outside EnvelopeResult");
       }
       FUZZ_CHECK(parser->current_year() >= 0, "negative year state");
+    }
+    if (mailgauge::parsers::MayBeJournalJson(line)) {
+      LogLine out;
+      const EnvelopeResult r = json.Parse(line, &out);
+      FUZZ_CHECK(r == EnvelopeResult::kOk || r == EnvelopeResult::kMalformed,
+                 "journal JSON: a result other than kOk and kMalformed");
+      FUZZ_CHECK((*json.last_error() == '\0') == (r == EnvelopeResult::kOk),
+                 "journal JSON: last_error does not match the result");
+      for (std::string_view v : {out.syslog_name, out.instance, out.service, out.daemon}) {
+        FUZZ_CHECK(Within(out.program, v), "journal JSON: a tag part outside the tag");
+      }
+      FUZZ_CHECK(out.pid >= -1, "journal JSON: negative pid other than -1");
     }
     // The tag splitter on its own, on the whole line as a tag.
     LogLine tag;
