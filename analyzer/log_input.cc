@@ -109,7 +109,7 @@ void LogInput::ProcessMalformed(std::string_view text, bool overlong) {
           options_.envelope.syslog_names, options_.envelope.time_zone);
     }
     if (journal_json_->Parse(text, &journal_json_line_) == parsers::EnvelopeResult::kOk) {
-      ProcessParsedImpl<false>(journal_json_line_, text, overlong, nullptr, nullptr);
+      ProcessParsedImpl<false>(Unwrapped(journal_json_line_), text, overlong, nullptr, nullptr);
       return;
     }
   }
@@ -122,7 +122,21 @@ void LogInput::ProcessLogLine(const LogLine& line, bool overlong) {
   ++stats_.lines;
   stats_.bytes += line.message.size() + 1;
   if (overlong) ++stats_.overlong_lines;
-  ProcessParsedImpl<false>(line, {}, overlong, nullptr, nullptr);
+  ProcessParsedImpl<false>(Unwrapped(line), {}, overlong, nullptr, nullptr);
+}
+
+const LogLine& LogInput::Unwrapped(const LogLine& entry) {
+  if (parsers::IsPostfixProgram(entry, options_.envelope.syslog_names) ||
+      !parsers::StartsLikeSyslogTime(entry.message)) {
+    return entry;
+  }
+  parsers::EnvelopeTime unused;
+  if (envelope_->Scan(entry.message, &unwrapped_line_, &unused) != parsers::EnvelopeResult::kOk ||
+      !parsers::IsPostfixProgram(unwrapped_line_, options_.envelope.syslog_names)) {
+    return entry;
+  }
+  unwrapped_line_.time = entry.time;  // the journal's, with a year and a zone
+  return unwrapped_line_;
 }
 
 // One body for both paths; the single-threaded one (kPrepared false) compiles

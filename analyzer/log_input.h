@@ -179,6 +179,12 @@ class LogInput {
   // -o json` is processed as the journal's are (on the caller's thread);
   // anything else is counted as malformed and goes to the unparsed file.
   void ProcessMalformed(std::string_view text, bool overlong);
+  // A journal entry (from the journal or `journalctl -o json`) of another
+  // program whose message is a whole syslog line of Postfix -- a container's
+  // output (maillog_file = /dev/stdout, or syslog inside the container) as
+  // the container runtime hands it to journald -- as that line, with the
+  // entry's time; otherwise `entry` itself.
+  const LogLine& Unwrapped(const LogLine& entry);
   void CountOtherProgram(std::string_view program);
   // Everything after the envelope; `text` is the raw line, or empty to
   // render the LogLine for the unparsed file. With kPrepared, `prepared`'s
@@ -203,6 +209,7 @@ class LogInput {
   std::unique_ptr<parsers::JournalJsonParser> journal_json_;  // when first needed
   LogLine journal_json_line_;
   bool worker_calls_here_ = false;  // see WorkerHandler
+  LogLine unwrapped_line_;          // Unwrapped()'s line; views into the entry
   std::string journal_cursor_;
 };
 

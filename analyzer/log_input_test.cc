@@ -60,6 +60,31 @@ TEST(LogInputTest, ReadsJournalctlJsonEntries) {
   EXPECT_EQ(1, handled);
 }
 
+TEST(LogInputTest, UnwrapsPostfixLinesInAContainersJournalEntries) {
+  // docker's journald driver: the container's tag, a whole syslog line as
+  // the message. The line's program counts; the entry's time is kept.
+  int handled = 0;
+  auto input = MakeInput(&handled);
+  LogLine entry;
+  entry.time.unix_micros = 1795600000123456;
+  entry.program = entry.daemon = "f00dfeed1234";
+  entry.host = "dockerhost";
+  entry.message = "Nov 25 17:58:09 mx1 postfix/qmgr[7]: 4B0C72A1F3: removed";
+  input->ProcessLogLine(entry);
+  entry.message = "Nov 25 17:58:09 mx1 nginx[8]: GET /";
+  input->ProcessLogLine(entry);
+  entry.message = "starting the container";
+  input->ProcessLogLine(entry);
+  input->ProcessLine(
+      R"({"__REALTIME_TIMESTAMP":"1795600000000000","SYSLOG_IDENTIFIER":"mailserver",)"
+      R"("MESSAGE":"2026-11-25T17:58:09+01:00 mx1 postfix/qmgr[7]: 4B0C72A1F4: removed"})");
+  const LogInputStats& s = input->stats();
+  EXPECT_EQ(2u, s.postfix_lines);
+  EXPECT_EQ(2u, s.parsed_lines);
+  EXPECT_EQ(2u, s.other_program_lines);
+  EXPECT_EQ(2, handled);
+}
+
 TEST(LogInputTest, OrdersJournalJsonFilesByTheirFirstEntry) {
   const std::string dir = ::testing::TempDir();
   const std::string syslog = dir + "/log_input_test_mail.log";

@@ -513,7 +513,10 @@ bool JournalReader::ReadEntry(JournalEntry* entry) {
   LogLine& line = entry->line;
   line = LogLine();
   SplitProgramName(program_, options_.syslog_names, &line);
-  if (options_.postfix_only && !IsPostfixProgram(line, options_.syslog_names)) {
+  // A container's output may hold Postfix's own syslog lines (LogInput
+  // unwraps them): those entries are kept.
+  if (options_.postfix_only && !IsPostfixProgram(line, options_.syslog_names) &&
+      !StartsLikeSyslogTime(message_)) {
     return false;
   }
   uint64_t usec = 0;

@@ -75,6 +75,7 @@
 #include "absl/time/time.h"
 #include "common/log_line.h"
 #include "parsers/program_name.h"
+#include "parsers/syslog_envelope.h"
 #include "parsers/zone_offsets.h"
 
 struct sd_journal;
@@ -109,7 +110,8 @@ struct JournalOptions {
   // unless postfix_only is false.
   bool all_entries = false;
   // Return only entries written by a Postfix program (IsPostfixProgram with
-  // syslog_names); the others are counted in stats().skipped_entries.
+  // syslog_names), or whose message starts like a syslog line (a container's
+  // output: see LogInput); the others are counted in stats().skipped_entries.
   bool postfix_only = true;
   // Decides how identifiers are split and which are Postfix's.
   SyslogNames syslog_names;

@@ -271,6 +271,24 @@ TEST_F(JournalReaderTest, AllEntries) {
   EXPECT_EQ("eth0: link up", all[8]);
 }
 
+TEST_F(JournalReaderTest, ContainerOutputHoldingSyslogLinesIsKept) {
+  // Postfix in a container (maillog_file = /dev/stdout) under docker's
+  // journald driver: the identifier is the container's, the message a whole
+  // syslog line. Such entries are returned for LogInput to unwrap.
+  const std::string path = MakeJournal(
+      "container.journal",
+      {Entry(kT0, "f00dfeed1234", "", "Nov 25 17:58:09 mx1 postfix/smtpd[7]: connect from x",
+             "docker.service", ""),
+       Entry(kT0 + 1000, "f00dfeed1234", "", "starting the container", "docker.service", "")});
+  JournalOptions options = FileOptions({path});
+  options.units = {"docker.service"};
+  auto reader = JournalReader::Open(options);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ(std::vector<std::string>{"Nov 25 17:58:09 mx1 postfix/smtpd[7]: connect from x"},
+            Messages(reader->get()));
+  EXPECT_EQ(1u, (*reader)->stats().skipped_entries);
+}
+
 TEST_F(JournalReaderTest, CursorResumesWithExactlyTheRest) {
   std::vector<Fields> entries;
   for (int i = 0; i < 20; ++i) {

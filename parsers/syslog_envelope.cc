@@ -8,6 +8,7 @@
 #endif
 
 #include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 
@@ -407,11 +408,34 @@ int32_t EnvelopeParser::OffsetForLocal(int64_t local_seconds) {
   return offset;
 }
 
+bool StartsLikeSyslogTime(std::string_view text) {
+  const char* p = text.data();
+  const char* end = p + text.size();
+  if (end - p >= 6 && p[3] == ' ' && (IsDigit(p[4]) || p[4] == ' ') && MonthFromName(p) != 0) {
+    return true;
+  }
+  return end - p >= 11 && IsDigit(p[0]) && IsDigit(p[1]) && IsDigit(p[2]) && IsDigit(p[3]) &&
+         p[4] == '-' && IsDigit(p[5]) && IsDigit(p[6]) && p[7] == '-' && IsDigit(p[8]) &&
+         IsDigit(p[9]) && (p[10] == 'T' || p[10] == ' ');
+}
+
+bool EnvelopeParser::ScanContainerLine(std::string_view rest, LogLine* out,
+                                       const char** error, EnvelopeResult* result) const {
+  if (rest.size() >= 9 && (rest.substr(0, 7) == "stdout " || rest.substr(0, 7) == "stderr ") &&
+      (rest[7] == 'F' || rest[7] == 'P') && rest[8] == ' ') {
+    rest.remove_prefix(9);  // CRI: stream, then Full or Partial
+  }
+  if (!StartsLikeSyslogTime(rest)) return false;
+  EnvelopeTime unused;
+  *result = ScanInline(rest, out, &unused, error, /*nested=*/true);
+  return true;
+}
+
 // Inlined into Parse() and Scan(), so that one pass costs no more than it
 // did before the two steps were apart.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
     std::string_view line, LogLine* out, EnvelopeTime* time,
-    const char** error) const {
+    const char** error, bool nested) const {
   // *out is written field by field on success and reset by Fail(): clearing
   // it up front costs a measurable share of the parse.
   *error = "";
@@ -465,7 +489,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
   } else {
     return Fail("no timestamp", out, error);
   }
-  if (options_.format != EnvelopeFormat::kAuto && options_.format != format) {
+  if (!nested && options_.format != EnvelopeFormat::kAuto && options_.format != format) {
     switch (options_.format) {
       case EnvelopeFormat::kClassic:
         return Fail("not a classic syslog timestamp", out, error);
@@ -645,6 +669,17 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
     out->time = Timestamp();
     f.kind = nil_time ? EnvelopeTime::Kind::kNone : EnvelopeTime::Kind::kIso;
     return EnvelopeResult::kOk;
+  }
+
+  // A container runtime's time (see the header): what follows starts with a
+  // digit, 's' (CRI's "stdout F ") or a month name, which few hosts do.
+  if (format == EnvelopeFormat::kIso && !nested && end - p >= 6 &&
+      ABSL_PREDICT_FALSE(IsDigit(*p) || *p == 's' || p[3] == ' ')) {
+    EnvelopeResult inner;
+    if (ScanContainerLine(std::string_view(p, end - p), out, error, &inner)) {
+      f.kind = EnvelopeTime::Kind::kIso;
+      return inner;
+    }
   }
 
   // HOSTNAME ' ' TAG[ '[' PID ']' ] ':' [' '] MESSAGE

@@ -21,6 +21,13 @@
 //   configured zone. short-unix's seconds are shown in the configured zone.
 //   journalctl's marker lines ("-- Boot 0123... --", "-- No entries --",
 //   "-- Journal begins at ... --") are kEmpty, as blank lines are.
+//   a container runtime's RFC 3339 time before a classic or ISO line
+//   (`docker logs -t`, `kubectl logs --timestamps`, and CRI log files with
+//   their stream and flag):
+//     "2026-11-25T16:58:09.123456789Z Nov 25 17:58:09 mx1 postfix/smtpd[1]: ..."
+//     "2026-11-25T16:58:09.123456789Z stdout F Nov 25 17:58:09 mx1 ..."
+//   The inner line gives host, program and message; the runtime's time,
+//   which has a year and a zone, is the line's.
 //
 // Postfix's maillog_file (postlogd, Postfix >= 3.4) is the classic form:
 // postfix/src/util/msg_logger.c (checked in the 3.12 snapshots of 2026 and an
@@ -71,6 +78,7 @@
 #include <optional>
 #include <string_view>
 
+#include "absl/base/attributes.h"
 #include "absl/time/time.h"
 #include "common/log_line.h"
 #include "parsers/program_name.h"
@@ -128,6 +136,12 @@ enum class EnvelopeResult {
 // "ok", "empty" or "malformed".
 const char* EnvelopeResultName(EnvelopeResult result);
 
+// Whether `text` starts with a classic ("Nov 25 ", "Nov  5 ") or ISO
+// ("2026-11-25T", "2026-11-25 ") timestamp: a syslog line inside another
+// one's message (a container's output, in the journal or after a runtime's
+// time).
+bool StartsLikeSyslogTime(std::string_view text);
+
 class EnvelopeParser {
  public:
   explicit EnvelopeParser(EnvelopeOptions options = EnvelopeOptions());
@@ -168,9 +182,18 @@ class EnvelopeParser {
     int32_t offset = 0;
   };
 
-  // Scan() with a non-null `error`.
+  // Scan() with a non-null `error`. `nested`: the line follows a container
+  // runtime's timestamp (no further prefix, no forced format).
   EnvelopeResult ScanInline(std::string_view line, LogLine* out,
-                            EnvelopeTime* time, const char** error) const;
+                            EnvelopeTime* time, const char** error,
+                            bool nested = false) const;
+  // For the rest of an ISO line after its time: when it is a line a
+  // container runtime put its time before (with CRI's stream and flag),
+  // scans that line into *out and *result and returns true. Out of line:
+  // ordinary lines only pay a test of the rest's first bytes.
+  ABSL_ATTRIBUTE_NOINLINE bool ScanContainerLine(std::string_view rest, LogLine* out,
+                                                 const char** error,
+                                                 EnvelopeResult* result) const;
   // Chooses the year for a classic month, updating the roll-over state.
   int YearForMonth(int month);
   // UTC offset (seconds) of the local wall-clock time `local_seconds`

@@ -448,6 +448,42 @@ TEST(SyslogEnvelopeTest, ParsesJournalctlShortUnix) {
   EXPECT_EQ("bad time since the epoch", MustFail(parser, "1795634566.x h postfix/qmgr[1]: x"));
 }
 
+TEST(SyslogEnvelopeTest, ContainerRuntimeTimeBeforeTheLine) {
+  // docker logs -t / kubectl logs --timestamps, and CRI log files: the
+  // runtime's time is the line's, the line inside gives the rest.
+  EnvelopeParser parser(Options(Zone("Europe/Berlin")));
+  for (const char* text :
+       {"2026-11-25T16:58:09.123456789Z Nov 25 17:58:09 mx1 postfix/smtpd[123]: msg",
+        "2026-11-25T16:58:09.123456789Z stdout F Nov 25 17:58:09 mx1 postfix/smtpd[123]: msg",
+        "2026-11-25T16:58:09.123456Z stderr P Nov  5 17:58:09 mx1 postfix/smtpd[123]: msg",
+        "2026-11-25T17:58:09.123456+01:00 2026-11-25T17:58:09+01:00 mx1 postfix/smtpd[123]: msg"}) {
+    const LogLine line = MustParse(parser, text);
+    EXPECT_EQ(Timestamp::FromCivil(2026, 11, 25, 16, 58, 9, 123456, 0).unix_micros,
+              line.time.unix_micros)
+        << text;
+    EXPECT_EQ("mx1", line.host) << text;
+    EXPECT_EQ("smtpd", line.daemon) << text;
+    EXPECT_EQ(123, line.pid) << text;
+    EXPECT_EQ("msg", line.message) << text;
+  }
+  // The inner line's faults are reported; no third level is read.
+  EXPECT_EQ("bad host", MustFail(parser, "2026-11-25T16:58:09Z Nov 25 17:58:09 mx1"));
+  EXPECT_EQ("no tag",
+            MustFail(parser, "2026-11-25T16:58:09Z stdout F 2026-11-25T16:58:09Z Nov 25 17:58:09 "
+                             "mx1 postfix/smtpd[1]: x"));
+  // A forced format applies to the runtime's time, not to the line inside.
+  EnvelopeOptions iso = Options();
+  iso.format = EnvelopeFormat::kIso;
+  EnvelopeParser iso_parser(iso);
+  EXPECT_EQ("mx1", MustParse(iso_parser, "2026-11-25T16:58:09Z Nov 25 17:58:09 mx1 p[1]: x").host);
+  // A host that is a month name is still a host.
+  EXPECT_EQ("Nov", MustParse("2026-11-25T16:58:09Z Nov postfix/smtpd[1]: x").host);
+  EXPECT_TRUE(StartsLikeSyslogTime("Nov  5 17:58:09 h p: x"));
+  EXPECT_TRUE(StartsLikeSyslogTime("2026-11-25 17:58:09 h p: x"));
+  EXPECT_FALSE(StartsLikeSyslogTime("Nov 2"));
+  EXPECT_FALSE(StartsLikeSyslogTime("starting the container"));
+}
+
 TEST(SyslogEnvelopeTest, JournalctlMarkersAreEmptyLines) {
   EnvelopeParser parser(Options());
   LogLine line;
@@ -830,6 +866,8 @@ TEST(SyslogEnvelopeTest, EveryPrefixOfAnIsoLine) {
   CheckEveryPrefix(full, full.find(": ") + 2);
   const std::string unix_time = "1795634566.115753 mx1 postfix/qmgr[1]: removed";
   CheckEveryPrefix(unix_time, unix_time.find(": ") + 2);
+  const std::string cri = "2026-11-25T16:58:09.1Z stdout F Nov 25 17:58:09 mx1 postfix/qmgr[1]: x";
+  CheckEveryPrefix(cri, cri.find(": ") + 2);
 }
 
 TEST(SyslogEnvelopeTest, EveryPrefixOfAnRfc5424Line) {

@@ -15,8 +15,9 @@ and the real-Postfix syslog run is checked for robustness: the same records
 from every timestamp format, from lines shuffled within two seconds, from the
 log split into two rotated files (one gzipped) given in the wrong order, from
 two hosts and two instances interleaved in one file, from journalctl's text
-forms (short-full, short-unix, short-iso with its marker lines, json), and
-with garbage lines (binary, 1 MiB, truncated, invalid UTF-8) mixed in.
+forms (short-full, short-unix, short-iso with its marker lines, json), from
+a container runtime's output (docker logs -t, CRI log files), and with
+garbage lines (binary, 1 MiB, truncated, invalid UTF-8) mixed in.
 """
 import datetime
 import gzip
@@ -270,13 +271,26 @@ def main():
             if m:
                 out.append(stamp(m.group(1).decode(), m.group(2) or b"") + b" " + l[m.end():])
         out.append(b"-- Boot 3f4b0b5a2b8e4d6c9a1e2f3a4b5c6d7e --\n")
-        p = os.path.join(tmp, f"journalctl-{form}.log")
-        with open(p, "wb") as f:
-            f.writelines(out)
-        rc, recs, unparsed, err = run_records(mailgauge, [p])
-        check(rc == 0 and not unparsed, f"journalctl -o {form}: exit {rc}, not understood "
-              f"{unparsed[:3]}: {err}")
-        check(normalize(recs) == base, f"journalctl -o {form} gives other records")
+        check_same_records(mailgauge, os.path.join(tmp, f"journalctl-{form}.log"), out, base,
+                           f"journalctl -o {form}")
+
+    # The classic log as a container runtime shows it (docker logs -t) and as
+    # CRI log files hold it: the runtime's time (the ISO log's, in UTC with
+    # nanoseconds) first. The same records.
+    classic = [n for n in names if n.endswith(".syslog")]
+    if classic:
+        classic_lines = lines_of(os.path.join(LOGS, classic[0]))
+        check(len(classic_lines) == len(lines), "the classic and ISO logs have the same lines")
+        for form, middle in (("docker", b" "), ("cri", b" stdout F ")):
+            out = []
+            for iso_l, classic_l in zip(lines, classic_lines):
+                m = iso_line.match(iso_l)
+                when = datetime.datetime.fromisoformat(m.group(1).decode() + "+00:00")
+                nanos = (m.group(2) or b".0")[1:].ljust(9, b"0")
+                out.append(when.strftime("%Y-%m-%dT%H:%M:%S.").encode() + nanos + b"Z" +
+                           middle + classic_l)
+            check_same_records(mailgauge, os.path.join(tmp, f"container-{form}.log"), out,
+                               base, f"container {form} log")
 
     # journalctl -o json: one object per entry, with the fields journald
     # keeps (syslog lines from rsyslog here, so the same values).
@@ -299,12 +313,7 @@ def main():
             entry["MESSAGE"] = list(m.group(5))  # as journalctl writes binary data
         out.append(json.dumps(entry).encode() + b"\n")
     p = os.path.join(tmp, "journalctl.json")
-    with open(p, "wb") as f:
-        f.writelines(out)
-    rc, recs, unparsed, err = run_records(mailgauge, [p])
-    check(rc == 0 and not unparsed, f"journalctl -o json: exit {rc}, not understood "
-          f"{unparsed[:3]}: {err}")
-    check(normalize(recs) == base, "journalctl -o json gives other records")
+    check_same_records(mailgauge, p, out, base, "journalctl -o json")
     reports = [subprocess.run([mailgauge, "report", "--format", "json", "--timezone", "UTC",
                                "--year", "2026", *threads, q], capture_output=True).stdout
                for threads, q in (((), iso_path), ((), p), (("--threads", "2"), p))]
@@ -328,6 +337,15 @@ def main():
     check(normalize(recs) == base, "garbage log gives other records")
     check(len(unparsed) >= 4, f"garbage lines are reported: {len(unparsed)}")
     return finish()
+
+
+def check_same_records(mailgauge, path, lines, base, what):
+    """Writes `lines` to `path`: every line understood, the records of `base`."""
+    with open(path, "wb") as f:
+        f.writelines(lines)
+    rc, recs, unparsed, err = run_records(mailgauge, [path])
+    check(rc == 0 and not unparsed, f"{what}: exit {rc}, not understood {unparsed[:3]}: {err}")
+    check(normalize(recs) == base, f"{what} gives other records")
 
 
 def base_records_for(mailgauge, path):
