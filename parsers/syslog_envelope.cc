@@ -408,6 +408,24 @@ int32_t EnvelopeParser::OffsetForLocal(int64_t local_seconds) {
   return offset;
 }
 
+bool IsFacilityPriority(std::string_view token) {
+  static constexpr std::string_view kFacilities[] = {
+      "kern", "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
+      "uucp", "cron",   "authpriv", "ftp",  "local0", "local1", "local2", "local3",
+      "local4", "local5", "local6", "local7", "security", "mark"};
+  static constexpr std::string_view kPriorities[] = {
+      "emerg", "alert", "crit", "err", "error", "warn", "warning", "notice", "info", "debug",
+      "panic"};
+  const size_t dot = token.find('.');
+  if (dot == std::string_view::npos) return false;
+  const std::string_view facility = token.substr(0, dot);
+  const std::string_view priority = token.substr(dot + 1);
+  return std::find(std::begin(kFacilities), std::end(kFacilities), facility) !=
+             std::end(kFacilities) &&
+         std::find(std::begin(kPriorities), std::end(kPriorities), priority) !=
+             std::end(kPriorities);
+}
+
 bool StartsLikeSyslogTime(std::string_view text) {
   const char* p = text.data();
   const char* end = p + text.size();
@@ -692,6 +710,11 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
   }
   const char* tag_start = p;
   p = SkipToStop(kTagStop, p, end);
+  if (p < end && *p == ' ' && IsFacilityPriority(std::string_view(tag_start, p - tag_start))) {
+    // BusyBox syslogd (Alpine containers): "mx1 mail.info postfix/smtpd[1]:".
+    tag_start = p + 1;
+    p = SkipToStop(kTagStop, tag_start, end);
+  }
   if (p >= end) return Fail("no tag", out, error);
   if (p == tag_start) return Fail("empty tag", out, error);
   const std::string_view tag(tag_start, p - tag_start);

@@ -28,6 +28,9 @@
 //     "2026-11-25T16:58:09.123456789Z stdout F Nov 25 17:58:09 mx1 ..."
 //   The inner line gives host, program and message; the runtime's time,
 //   which has a year and a zone, is the line's.
+//   BusyBox's syslogd (Alpine-based containers) writes the facility and
+//   priority between host and tag; they are skipped:
+//     "Nov 25 17:58:09 mx1 mail.info postfix/smtpd[123]: ..."
 //
 // Postfix's maillog_file (postlogd, Postfix >= 3.4) is the classic form:
 // postfix/src/util/msg_logger.c (checked in the 3.12 snapshots of 2026 and an
@@ -135,6 +138,10 @@ enum class EnvelopeResult {
 
 // "ok", "empty" or "malformed".
 const char* EnvelopeResultName(EnvelopeResult result);
+
+// Whether `token` is a syslog facility and priority as BusyBox's syslogd
+// writes them after the host ("mail.info", "local3.err").
+bool IsFacilityPriority(std::string_view token);
 
 // Whether `text` starts with a classic ("Nov 25 ", "Nov  5 ") or ISO
 // ("2026-11-25T", "2026-11-25 ") timestamp: a syslog line inside another

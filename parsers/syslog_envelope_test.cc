@@ -484,6 +484,23 @@ TEST(SyslogEnvelopeTest, ContainerRuntimeTimeBeforeTheLine) {
   EXPECT_FALSE(StartsLikeSyslogTime("starting the container"));
 }
 
+TEST(SyslogEnvelopeTest, BusyBoxFacilityAndPriorityAreSkipped) {
+  for (const char* text : {"Nov 25 17:58:09 mx1 mail.info postfix/smtpd[123]: msg",
+                           "2026-11-25T17:58:09Z mx1 local3.warning postfix/smtpd[123]: msg",
+                           "Nov 25 17:58:09 mx1 authpriv.err postfix/smtpd[123]: msg"}) {
+    const LogLine line = MustParse(text);
+    EXPECT_EQ("mx1", line.host) << text;
+    EXPECT_EQ("postfix/smtpd", line.program) << text;
+    EXPECT_EQ(123, line.pid) << text;
+    EXPECT_EQ("msg", line.message) << text;
+  }
+  EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 mail.bogus postfix/smtpd[123]: msg"));
+  EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 mail.info"));
+  EXPECT_TRUE(IsFacilityPriority("local7.debug"));
+  EXPECT_FALSE(IsFacilityPriority("mail"));
+  EXPECT_FALSE(IsFacilityPriority("postfix.smtpd"));
+}
+
 TEST(SyslogEnvelopeTest, JournalctlMarkersAreEmptyLines) {
   EnvelopeParser parser(Options());
   LogLine line;

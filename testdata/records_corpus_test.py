@@ -16,8 +16,8 @@ from every timestamp format, from lines shuffled within two seconds, from the
 log split into two rotated files (one gzipped) given in the wrong order, from
 two hosts and two instances interleaved in one file, from journalctl's text
 forms (short-full, short-unix, short-iso with its marker lines, json), from
-a container runtime's output (docker logs -t, CRI log files), and with
-garbage lines (binary, 1 MiB, truncated, invalid UTF-8) mixed in.
+a container runtime's output (docker logs -t, CRI log files), from BusyBox's
+syslogd, and with garbage lines (binary, 1 MiB, truncated, invalid UTF-8) mixed in.
 """
 import datetime
 import gzip
@@ -291,6 +291,11 @@ def main():
                            middle + classic_l)
             check_same_records(mailgauge, os.path.join(tmp, f"container-{form}.log"), out,
                                base, f"container {form} log")
+        # BusyBox's syslogd (Alpine containers) adds facility.priority.
+        busybox = [re.sub(rb"^(\S+ +\S+ \S+ \S+) ", rb"\1 mail.info ", l, count=1)
+                   for l in classic_lines]
+        check_same_records(mailgauge, os.path.join(tmp, "busybox.log"), busybox, base,
+                           "BusyBox syslogd log")
 
     # journalctl -o json: one object per entry, with the fields journald
     # keeps (syslog lines from rsyslog here, so the same values).
