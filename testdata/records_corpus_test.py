@@ -15,7 +15,9 @@ and the real-Postfix syslog run is checked for robustness: the same records
 from every timestamp format, from lines shuffled within two seconds, from the
 log split into two rotated files (one gzipped) given in the wrong order, from
 two hosts and two instances interleaved in one file, from journalctl's text
-forms (short-full, short-unix, short-iso with its marker lines, json), from
+forms (short-full, short-unix, short-iso with its marker lines, json; and
+the real journalctl's eight modes on a journal that systemd-journal-remote
+wrote from the run, against reading that journal file directly), from
 a container runtime's output (docker logs -t, CRI log files), from BusyBox's
 syslogd, and with garbage lines (binary, 1 MiB, truncated, invalid UTF-8) mixed in.
 """
@@ -25,6 +27,8 @@ import json
 import os
 import random
 import re
+import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -325,6 +329,8 @@ def main():
     check(reports[0] == reports[1] == reports[2] and reports[0],
           "journalctl -o json: report differs from the ISO log's (or --threads 2's)")
 
+    check_real_journalctl(mailgauge, lines, tmp)
+
     # Garbage mixed in: never a crash, the good lines still used, the bad counted.
     garbage = [b"\x00\x01\x02\xff\xfe binary\n", b"A" * (1 << 20) + b"\n", b"Nov 25 1\n",
                b"2026-11-25T10:00:00+00:00 host postfix/smtpd[1]: \xc3\x28 invalid utf8\n",
@@ -341,7 +347,65 @@ def main():
     check(rc == 0, f"garbage log: exit {rc}: {err}")
     check(normalize(recs) == base, "garbage log gives other records")
     check(len(unparsed) >= 4, f"garbage lines are reported: {len(unparsed)}")
+    shutil.rmtree(tmp, ignore_errors=True)
     return finish()
+
+
+JOURNAL_REMOTE = next((p for p in ("/lib/systemd/systemd-journal-remote",
+                                    "/usr/lib/systemd/systemd-journal-remote")
+                       if os.access(p, os.X_OK)), None)
+JOURNALCTL_MODES = ("short", "short-iso", "short-iso-precise", "short-precise", "short-full",
+                    "short-unix", "json", "json-seq")
+
+
+def check_real_journalctl(mailgauge, iso_lines, tmp):
+    """The ISO run written into a real .journal by systemd-journal-remote, then
+    printed by the real journalctl in each of its text and JSON modes (in
+    Europe/Berlin): each gives the records read from the journal file itself,
+    the same times where the mode keeps microseconds."""
+    if not JOURNAL_REMOTE or not shutil.which("journalctl"):
+        print("systemd-journal-remote or journalctl missing: real journalctl forms not checked")
+        return
+    export = bytearray()
+    for l in iso_lines:
+        m = re.match(rb"^(\S+) (\S+) ([^\s\[]+)\[(\d+)\]: (.*?)\r?\n?$", l, re.S)
+        when = datetime.datetime.fromisoformat(m.group(1).decode())
+        micros = int(when.timestamp()) * 1000000 + when.microsecond
+        for name, value in ((b"__REALTIME_TIMESTAMP", str(micros).encode()),
+                            (b"__MONOTONIC_TIMESTAMP", b"1000"),
+                            (b"_BOOT_ID", b"0123456789abcdef0123456789abcdef"),
+                            (b"_HOSTNAME", m.group(2)), (b"SYSLOG_IDENTIFIER", m.group(3)),
+                            (b"SYSLOG_PID", m.group(4)), (b"SYSLOG_FACILITY", b"2"),
+                            (b"_SYSTEMD_UNIT", b"postfix@-.service"), (b"MESSAGE", m.group(5))):
+            if any(c < 32 for c in value):  # the export format's binary form
+                export += name + b"\n" + struct.pack("<Q", len(value)) + value + b"\n"
+            else:
+                export += name + b"=" + value + b"\n"
+        export += b"\n"
+    export_path, journal = os.path.join(tmp, "export.txt"), os.path.join(tmp, "real.journal")
+    with open(export_path, "wb") as f:
+        f.write(export)
+    res = subprocess.run([JOURNAL_REMOTE, "-o", journal, export_path], capture_output=True)
+    check(res.returncode == 0, f"systemd-journal-remote: {res.stderr[-300:]!r}")
+    zone = ["--timezone", "Europe/Berlin"]
+    rc, from_journal, _, err = run_records(mailgauge, ["--journal-file", journal], zone)
+    check(rc == 0 and from_journal, f"--journal-file: exit {rc}: {err}")
+    env = dict(os.environ, TZ="Europe/Berlin")
+    for mode in JOURNALCTL_MODES:
+        printed = subprocess.run(["journalctl", "--file", journal, "-o", mode],
+                                 capture_output=True, env=env)
+        check(printed.returncode == 0, f"journalctl -o {mode}: {printed.stderr[-300:]!r}")
+        path = os.path.join(tmp, f"real-journalctl.{mode}")
+        with open(path, "wb") as f:
+            f.write(printed.stdout)
+        rc, recs, unparsed, err = run_records(mailgauge, [path], zone)
+        check(rc == 0 and not unparsed,
+              f"real journalctl -o {mode}: exit {rc}, not understood {unparsed[:3]}: {err}")
+        check(normalize(recs) == normalize(from_journal),
+              f"real journalctl -o {mode} gives other records than the journal file")
+        if mode in ("short-iso-precise", "short-precise", "short-unix", "json", "json-seq"):
+            check(recs == from_journal,
+                  f"real journalctl -o {mode}: times differ from the journal file's")
 
 
 def check_same_records(mailgauge, path, lines, base, what):
