@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/base/optimization.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "parsers/foreign_log.h"
 #include "parsers/program_name.h"
@@ -159,6 +160,7 @@ void LogInput::ProcessParsedImpl(const LogLine& line, std::string_view text,
   }
   if (kPrepared ? !prepared->parsed
                 : overlong || parser_->Parse(line, &event_) != parsers::ParseResult::kParsed) {
+    if (!overlong && ProcessRepeated(line)) return;
     // Keyed by the canonical daemon name ("other" for names Postfix does not
     // have), so a hostile log cannot grow this map without bound.
     ++stats_.unparsed_by_daemon[std::string(
@@ -175,13 +177,46 @@ void LogInput::ProcessParsedImpl(const LogLine& line, std::string_view text,
     return;
   }
   ++stats_.parsed_lines;
-  if (!kPrepared && ABSL_PREDICT_FALSE(worker_calls_here_)) {
-    // As a worker would call it: before the handler, without the time.
-    LogLine untimed = line;
-    untimed.time = Timestamp();
-    worker_handler_(parse_workers(), untimed, event_);
-  }
+  if (!kPrepared && ABSL_PREDICT_FALSE(worker_calls_here_)) CallWorkerHandlerHere(line);
   handler_(line, kPrepared ? *prepared_event : event_);
+}
+
+void LogInput::CallWorkerHandlerHere(const LogLine& line) {
+  // As a worker would call it: before the handler, without the time.
+  LogLine untimed = line;
+  untimed.time = Timestamp();
+  worker_handler_(parse_workers(), untimed, event_);
+}
+
+bool LogInput::ProcessRepeated(const LogLine& line) {
+  // rsyslog's $RepeatedMsgReduction (on in Ubuntu's rsyslog.conf): the same
+  // message of the same process logged again N times in a row is written
+  // once more as "message repeated N times: [ MESSAGE]".
+  constexpr std::string_view kPrefix = "message repeated ";
+  std::string_view msg = line.message;
+  if (msg.substr(0, kPrefix.size()) != kPrefix || msg.empty() || msg.back() != ']') return false;
+  msg.remove_prefix(kPrefix.size());
+  uint64_t times = 0;
+  size_t digits = 0;
+  while (digits < msg.size() && digits < 7 && absl::ascii_isdigit(msg[digits])) {
+    times = times * 10 + static_cast<uint64_t>(msg[digits] - '0');
+    ++digits;
+  }
+  constexpr std::string_view kMiddle = " times: [";
+  if (digits == 0 || msg.substr(digits, kMiddle.size()) != kMiddle) return false;
+  msg = msg.substr(digits + kMiddle.size());
+  msg.remove_suffix(1);
+  if (!msg.empty() && msg.front() == ' ') msg.remove_prefix(1);
+  LogLine repeated = line;
+  repeated.message = msg;
+  if (parser_->Parse(repeated, &event_) != parsers::ParseResult::kParsed) return false;
+  ++stats_.parsed_lines;
+  stats_.repeated_messages += times;
+  for (uint64_t i = 0; i < times; ++i) {
+    if (ABSL_PREDICT_FALSE(worker_calls_here_)) CallWorkerHandlerHere(repeated);
+    handler_(repeated, event_);
+  }
+  return true;
 }
 
 void LogInput::ProcessPrepared(const LineBatch& batch, const ParsedLine& p) {

@@ -88,6 +88,9 @@ struct LogInputStats {
   uint64_t parsed_lines = 0;
   uint64_t time_went_backwards = 0; // a line older than the newest seen
   uint64_t journal_entries = 0;     // of `lines`, read from the journal
+  // The sum of N over rsyslog's "message repeated N times: [...]" lines
+  // understood (each such line is one of parsed_lines).
+  uint64_t repeated_messages = 0;
   // Of malformed_lines, those in the form of Exim's main log
   // (parsers::LooksLikeEximMainLog).
   uint64_t exim_mainlog_lines = 0;
@@ -185,6 +188,12 @@ class LogInput {
   // the container runtime hands it to journald -- as that line, with the
   // entry's time; otherwise `entry` itself.
   const LogLine& Unwrapped(const LogLine& entry);
+  // A Postfix line the parser did not understand that is rsyslog's "message
+  // repeated N times: [ MESSAGE]": when MESSAGE is understood, the handler
+  // gets it N times (and the line counts as parsed); false otherwise.
+  bool ProcessRepeated(const LogLine& line);
+  // The worker handler's call for a line this thread parsed (event_).
+  void CallWorkerHandlerHere(const LogLine& line);
   void CountOtherProgram(std::string_view program);
   // Everything after the envelope; `text` is the raw line, or empty to
   // render the LogLine for the unparsed file. With kPrepared, `prepared`'s

@@ -162,9 +162,10 @@ std::string AsJournalJson(const std::string& syslog_line) {
   return entry.dump();
 }
 
-TEST(LogInputParallelTest, JournalJsonLinesAmongSyslogLines) {
-  // Lines the calling thread parses itself: the same calls, and the worker
-  // handler sees them too.
+TEST(LogInputParallelTest, LinesTheCallingThreadParses) {
+  // Lines the calling thread parses itself (journalctl JSON entries among
+  // syslog lines, rsyslog's repeated messages): the same calls, and the
+  // worker handler sees them too.
   bench::LogGeneratorOptions gen_options;
   gen_options.seed = 5;
   gen_options.iso_timestamps = true;
@@ -177,6 +178,14 @@ TEST(LogInputParallelTest, JournalJsonLinesAmongSyslogLines) {
     text += entry;
     text += '\n';
     if (i % 1009 == 0) text += "{\"MESSAGE\":\"no time\"}\n";
+    if (i % 997 == 0 && i % 3 != 0) {
+      // rsyslog's repeated message, also read on the calling thread.
+      const size_t colon = line.find("]: ");
+      if (colon != std::string::npos) {
+        text += line.substr(0, colon + 3) + "message repeated 2 times: [ " +
+                line.substr(colon + 3) + "]\n";
+      }
+    }
   }
   const std::string path = kFiles.Write("journal.json", text);
   ExpectSameAsOneThread({path}, Options());

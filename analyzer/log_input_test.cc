@@ -85,6 +85,32 @@ TEST(LogInputTest, UnwrapsPostfixLinesInAContainersJournalEntries) {
   EXPECT_EQ(2, handled);
 }
 
+TEST(LogInputTest, RsyslogsRepeatedMessagesCountEachTime) {
+  std::vector<std::string> messages;
+  LogInputOptions options;
+  options.envelope.year = 2026;
+  options.envelope.time_zone = absl::UTCTimeZone();
+  auto input = LogInput::Create(options, [&](const LogLine& line, const parsers::Event&) {
+    messages.push_back(std::string(line.message));
+  });
+  ASSERT_TRUE(input.ok());
+  (*input)->ProcessLine("Nov 25 10:00:00 mx postfix/smtpd[1]: warning: hostname x does not "
+                        "resolve to address 192.0.2.1");
+  (*input)->ProcessLine("Nov 25 10:00:01 mx postfix/smtpd[1]: message repeated 2 times: "
+                        "[ warning: hostname x does not resolve to address 192.0.2.1]");
+  // Not understood inside, or not the form: lines not understood, as before.
+  (*input)->ProcessLine("Nov 25 10:00:02 mx postfix/smtpd[1]: message repeated 2 times: "
+                        "[ something Postfix never says]");
+  (*input)->ProcessLine("Nov 25 10:00:03 mx postfix/smtpd[1]: message repeated 2 times: [x");
+  (*input)->ProcessLine("Nov 25 10:00:04 mx postfix/smtpd[1]: message repeated times: [x]");
+  const std::string warning = "warning: hostname x does not resolve to address 192.0.2.1";
+  EXPECT_EQ((std::vector<std::string>{warning, warning, warning}), messages);
+  const LogInputStats& s = (*input)->stats();
+  EXPECT_EQ(2u, s.parsed_lines);
+  EXPECT_EQ(2u, s.repeated_messages);
+  EXPECT_EQ(3u, s.unparsed_lines());
+}
+
 TEST(LogInputTest, OrdersJournalJsonFilesByTheirFirstEntry) {
   const std::string dir = ::testing::TempDir();
   const std::string syslog = dir + "/log_input_test_mail.log";

@@ -248,6 +248,11 @@ void PrintInputStats(const analyzer::LogInputStats& s) {
                static_cast<unsigned long long>(s.other_program_lines),
                static_cast<unsigned long long>(s.overlong_lines),
                static_cast<unsigned long long>(s.time_went_backwards));
+  if (s.repeated_messages > 0) {
+    std::fprintf(stderr, "mailgauge:   messages repeated (rsyslog's \"message repeated N times\"), "
+                         "counted again: %llu\n",
+                 static_cast<unsigned long long>(s.repeated_messages));
+  }
   for (const auto& [daemon, n] : s.unparsed_by_daemon) {
     std::fprintf(stderr, "mailgauge:   not understood from %s: %llu\n",
                  daemon.c_str(), static_cast<unsigned long long>(n));
