@@ -194,7 +194,7 @@ bool LogInput::ProcessRepeated(const LogLine& line) {
   // once more as "message repeated N times: [ MESSAGE]".
   constexpr std::string_view kPrefix = "message repeated ";
   std::string_view msg = line.message;
-  if (msg.substr(0, kPrefix.size()) != kPrefix || msg.empty() || msg.back() != ']') return false;
+  if (msg.substr(0, kPrefix.size()) != kPrefix || msg.back() != ']') return false;
   msg.remove_prefix(kPrefix.size());
   uint64_t times = 0;
   size_t digits = 0;
@@ -319,8 +319,9 @@ absl::Status LogInput::ReadFilesParallel(std::vector<std::string> paths) {
   // Called for the lines ProcessPrepared() hands to the handler: parsed ones.
   reader_options.on_parsed = worker_handler_;
   ParallelReader reader(std::move(paths), std::move(reader_options), parser_.get());
-  // Lines this thread parses itself (journalctl JSON entries) get the worker
-  // handler's call here, as worker parse_workers().
+  // Lines this thread parses itself (journalctl JSON entries, rsyslog's
+  // repeated messages) get the worker handler's call here, as worker
+  // parse_workers().
   worker_calls_here_ = static_cast<bool>(worker_handler_);
   while (std::shared_ptr<LineBatch> batch = reader.Next()) {
     for (const ParsedLine& p : *batch) ProcessPrepared(*batch, p);

@@ -117,8 +117,9 @@ class LogInput {
   // (line.time is unknown): for work that needs neither the time nor the
   // order of lines, done where the line was just parsed. Lines the calling
   // thread parses itself (entries of `journalctl -o json`, whose envelope
-  // is not syslog's) get the call there, as worker parse_workers(): per-
-  // worker state needs parse_workers() + 1 slots.
+  // is not syslog's, and rsyslog's repeated messages) get the call there,
+  // as worker parse_workers(): per-worker state needs parse_workers() + 1
+  // slots.
   using WorkerHandler =
       std::function<void(int worker, const LogLine& line, const parsers::Event& event)>;
 

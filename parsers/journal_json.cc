@@ -10,21 +10,28 @@ namespace {
 
 using nlohmann::json;
 
-// The bytes of a field's value: a string, an array of byte values, or the
-// first of several such values. False for null and anything else.
-bool FieldBytes(const json& value, std::string* out) {
+// One value: a string, or an array of byte values (data that is not UTF-8).
+bool ValueBytes(const json& value, std::string* out) {
   if (value.is_string()) {
     *out = value.get_ref<const std::string&>();
     return true;
   }
-  if (!value.is_array() || value.empty()) return false;
-  if (value[0].is_string() || value[0].is_array()) return FieldBytes(value[0], out);
+  if (!value.is_array()) return false;
   out->clear();
   for (const json& byte : value) {
     if (!byte.is_number_unsigned() || byte.get<uint64_t>() > 255) return false;
     out->push_back(static_cast<char>(byte.get<uint64_t>()));
   }
-  return true;
+  return !value.empty();
+}
+
+// The bytes of a field: its value, or the first of several values (an array
+// of strings and byte arrays). False for null and anything else.
+bool FieldBytes(const json& field, std::string* out) {
+  if (field.is_array() && !field.empty() && (field[0].is_string() || field[0].is_array())) {
+    return ValueBytes(field[0], out);
+  }
+  return ValueBytes(field, out);
 }
 
 // A field holding a decimal number ("1795634566115753", "123"), or -1.

@@ -64,6 +64,15 @@ TEST(JournalJsonTest, BinaryAndRepeatedValues) {
                          &line));
   EXPECT_EQ("qmgr", line.daemon);
   EXPECT_EQ(std::string("A\xff\0B", 4), line.message);
+  // Several values, the first in bytes; deeper nesting is no value.
+  ASSERT_EQ(EnvelopeResult::kOk,
+            parser.Parse(R"({"__REALTIME_TIMESTAMP":"5","MESSAGE":[[104,105],"x"]})", &line));
+  EXPECT_EQ("hi", line.message);
+  EXPECT_EQ(EnvelopeResult::kMalformed,
+            parser.Parse(R"({"__REALTIME_TIMESTAMP":"5","MESSAGE":[[[104]]]})", &line));
+  const std::string deep = R"({"__REALTIME_TIMESTAMP":"5","MESSAGE":)" + std::string(5000, '[') +
+                           std::string(5000, ']') + "}";
+  EXPECT_EQ(EnvelopeResult::kMalformed, parser.Parse(deep, &line));
 }
 
 TEST(JournalJsonTest, JsonSeqRecordSeparatorIsSkipped) {

@@ -559,26 +559,14 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
     }
     if (!nil_time && !rfc5424 && LooksLikeUnixTime(p, end)) {
       // journalctl -o short-unix: seconds since the epoch, then ".ffffff".
-      if (!ReadUnixTime(p, end, options_.time_zone, &f)) return Fail("bad time since the epoch", out, error);
-    } else if (!nil_time && !rfc5424 && !IsDigit(*p)) {
-      // journalctl -o short-full: "Wed 2026-11-25 17:58:09 CET ".
-      p += 4;
-      if (!ReadDate(p, end, &f) || f.month < 1 || f.month > 12 || f.day < 1 ||
-          f.day > DaysInMonth(f.year, f.month)) {
-        return Fail("bad date", out, error);
-      }
-      if (!Expect(p, end, ' ') || !ReadTimeOfDay(p, end, &f) || !ValidTimeOfDay(f)) {
-        return Fail("bad time of day", out, error);
-      }
-      if (!ReadFraction(p, end, /*allow_comma=*/false, &f.micros) || !Expect(p, end, ' ')) {
-        return Fail("bad timestamp", out, error);
-      }
-      std::string_view zone;
-      if (!ReadToken(p, end, &zone) || !ReadZoneName(zone, &f)) {
-        return Fail("bad time zone", out, error);
+      if (!ReadUnixTime(p, end, options_.time_zone, &f)) {
+        return Fail("bad time since the epoch", out, error);
       }
     } else if (!nil_time) {
-      // YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}][Z|+HH:MM|+HHMM] then ' '.
+      // YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}][Z|+HH:MM|+HHMM] then ' ', or
+      // journalctl -o short-full's "Wed YYYY-MM-DD HH:MM:SS ZONE ".
+      const bool weekday = !IsDigit(*p);  // the detection saw "Www d"
+      if (weekday) p += 4;
       if (!ReadDate(p, end, &f)) return Fail("bad date", out, error);
       if (f.month < 1 || f.month > 12 || f.day < 1 ||
           f.day > DaysInMonth(f.year, f.month)) {
@@ -594,7 +582,12 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
       if (!ReadFraction(p, end, /*allow_comma=*/!rfc5424, &f.micros)) {
         return Fail("bad fraction of second", out, error);
       }
-      if (p < end && (*p == 'Z' || *p == 'z')) {
+      std::string_view zone;
+      if (weekday) {
+        if (!Expect(p, end, ' ') || !ReadToken(p, end, &zone) || !ReadZoneName(zone, &f)) {
+          return Fail("bad time zone", out, error);
+        }
+      } else if (p < end && (*p == 'Z' || *p == 'z')) {
         ++p;
         f.has_offset = true;
       } else if (p < end && (*p == '+' || *p == '-')) {
@@ -613,7 +606,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
       } else if (rfc5424) {
         return Fail("bad UTC offset", out, error);
       }
-      if (!Expect(p, end, ' ')) return Fail("bad timestamp", out, error);
+      if (!weekday && !Expect(p, end, ' ')) return Fail("bad timestamp", out, error);
     }
   }
 
