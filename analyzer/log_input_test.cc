@@ -78,11 +78,15 @@ TEST(LogInputTest, UnwrapsPostfixLinesInAContainersJournalEntries) {
   input->ProcessLine(
       R"({"__REALTIME_TIMESTAMP":"1795600000000000","SYSLOG_IDENTIFIER":"mailserver",)"
       R"("MESSAGE":"2026-11-25T17:58:09+01:00 mx1 postfix/qmgr[7]: 4B0C72A1F4: removed"})");
+  // docker's json-file driver: the same, with no program at all.
+  input->ProcessLine(
+      R"({"log":"Nov 25 17:58:09 mx1 postfix/qmgr[7]: 4B0C72A1F5: removed\n",)"
+      R"("stream":"stdout","time":"2026-11-25T16:58:09.5Z"})");
   const LogInputStats& s = input->stats();
-  EXPECT_EQ(2u, s.postfix_lines);
-  EXPECT_EQ(2u, s.parsed_lines);
+  EXPECT_EQ(3u, s.postfix_lines);
+  EXPECT_EQ(3u, s.parsed_lines);
   EXPECT_EQ(2u, s.other_program_lines);
-  EXPECT_EQ(2, handled);
+  EXPECT_EQ(3, handled);
 }
 
 TEST(LogInputTest, RsyslogsRepeatedMessagesCountEachTime) {

@@ -69,6 +69,9 @@ EnvelopeResult JournalJsonParser::Parse(std::string_view text, LogLine* out) {
     last_error_ = "not a JSON object";
     return EnvelopeResult::kMalformed;
   }
+  if (!entry.contains("__REALTIME_TIMESTAMP") && entry.contains("log")) {
+    return ParseDockerLine(entry, out);
+  }
   const int64_t micros = FieldNumber(entry, "__REALTIME_TIMESTAMP");
   if (micros < 0) {
     last_error_ = "no __REALTIME_TIMESTAMP";
@@ -94,6 +97,35 @@ EnvelopeResult JournalJsonParser::Parse(std::string_view text, LogLine* out) {
   out->time.utc_offset_seconds = offsets_.At(micros);
   out->host = host_;
   out->pid = syslog_pid >= 0 ? syslog_pid : FieldNumber(entry, "_PID");
+  out->message = message_;
+  return EnvelopeResult::kOk;
+}
+
+EnvelopeResult JournalJsonParser::ParseDockerLine(const nlohmann::json& entry, LogLine* out) {
+  // {"log":"Nov 25 17:58:09 mx1 postfix/smtpd[1]: ...\n","stream":"stdout",
+  //  "time":"2026-11-25T16:58:09.123456789Z"}
+  const auto log = entry.find("log");
+  const auto time = entry.find("time");
+  absl::Time when;
+  std::string error;
+  if (time == entry.end() || !time->is_string() ||
+      !absl::ParseTime(absl::RFC3339_full, time->get_ref<const std::string&>(), &when, &error)) {
+    last_error_ = "no time";
+    return EnvelopeResult::kMalformed;
+  }
+  if (!log->is_string()) {
+    last_error_ = "no log";
+    return EnvelopeResult::kMalformed;
+  }
+  message_ = log->get_ref<const std::string&>();
+  while (!message_.empty() && (message_.back() == '\n' || message_.back() == '\r')) {
+    message_.pop_back();
+  }
+  // No program: LogInput reads the syslog line in the message (Unwrapped).
+  const int64_t micros = absl::ToUnixMicros(when);
+  out->time.unix_micros = micros;
+  out->time.utc_offset_seconds = offsets_.At(micros);
+  out->pid = -1;
   out->message = message_;
   return EnvelopeResult::kOk;
 }

@@ -18,6 +18,12 @@
 // line). `journalctl -o json-pretty` spreads an entry over several lines and
 // is not read; `-o json-seq`'s leading RS byte is skipped.
 //
+// Lines of docker's json-file log driver (/var/lib/docker/containers/ID/
+// ID-json.log) are read too: {"log":"...\n","stream":"stdout","time":
+// "2026-11-25T16:58:09.123456789Z"} gives a LogLine with that time, no
+// program and the log text as message (the container's own syslog line,
+// which LogInput unwraps).
+//
 //   JournalJsonParser parser(SyslogNames(), absl::LocalTimeZone());
 //   LogLine line;
 //   if (parser.Parse(text, &line) == EnvelopeResult::kOk) Use(line);
@@ -33,6 +39,7 @@
 #include <string_view>
 
 #include "absl/time/time.h"
+#include "nlohmann/json.hpp"
 #include "common/log_line.h"
 #include "parsers/program_name.h"
 #include "parsers/syslog_envelope.h"
@@ -49,13 +56,16 @@ class JournalJsonParser {
   JournalJsonParser(SyslogNames names, absl::TimeZone zone);
 
   // kOk with every field of *out set; kMalformed (*out reset) when `text` is
-  // not a JSON object with a __REALTIME_TIMESTAMP and a MESSAGE.
+  // not a JSON object with a __REALTIME_TIMESTAMP and a MESSAGE (or docker's
+  // "log" and "time").
   EnvelopeResult Parse(std::string_view text, LogLine* out);
 
   // Why the last Parse() returned kMalformed; "" after kOk.
   const char* last_error() const { return last_error_; }
 
  private:
+  EnvelopeResult ParseDockerLine(const nlohmann::json& entry, LogLine* out);
+
   SyslogNames names_;
   ZoneOffsets offsets_;
   std::string host_, program_, message_;  // the views in the LogLine

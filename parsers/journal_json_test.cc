@@ -75,6 +75,26 @@ TEST(JournalJsonTest, BinaryAndRepeatedValues) {
   EXPECT_EQ(EnvelopeResult::kMalformed, parser.Parse(deep, &line));
 }
 
+TEST(JournalJsonTest, DockerJsonFileLines) {
+  JournalJsonParser parser(SyslogNames(), Berlin());
+  LogLine line;
+  ASSERT_EQ(EnvelopeResult::kOk,
+            parser.Parse(R"({"log":"Nov 25 17:58:09 mx1 postfix/smtpd[1]: connect from x\n",)"
+                         R"("stream":"stdout","time":"2026-11-25T16:58:09.123456789Z"})",
+                         &line))
+      << parser.last_error();
+  EXPECT_EQ("2026-11-25T17:58:09.123456+01:00", line.time.ToRfc3339());
+  EXPECT_EQ("", line.program);
+  EXPECT_EQ(-1, line.pid);
+  EXPECT_EQ("Nov 25 17:58:09 mx1 postfix/smtpd[1]: connect from x", line.message);
+  EXPECT_EQ(EnvelopeResult::kMalformed,
+            parser.Parse(R"({"log":"x\n","stream":"stdout","time":"yesterday"})", &line));
+  EXPECT_STREQ("no time", parser.last_error());
+  EXPECT_EQ(EnvelopeResult::kMalformed,
+            parser.Parse(R"({"log":7,"time":"2026-11-25T16:58:09Z"})", &line));
+  EXPECT_STREQ("no log", parser.last_error());
+}
+
 TEST(JournalJsonTest, JsonSeqRecordSeparatorIsSkipped) {
   JournalJsonParser parser(SyslogNames(), absl::UTCTimeZone());
   LogLine line;

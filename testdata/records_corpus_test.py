@@ -295,6 +295,18 @@ def main():
                            middle + classic_l)
             check_same_records(mailgauge, os.path.join(tmp, f"container-{form}.log"), out,
                                base, f"container {form} log")
+        # docker's json-file driver's own file.
+        out = []
+        for iso_l, classic_l in zip(lines, classic_lines):
+            m = iso_line.match(iso_l)
+            when = datetime.datetime.fromisoformat(m.group(1).decode() + "+00:00")
+            nanos = (m.group(2) or b".0")[1:].ljust(9, b"0").decode()
+            out.append(json.dumps({"log": classic_l.decode("utf-8", "replace"),
+                                   "stream": "stdout",
+                                   "time": when.strftime("%Y-%m-%dT%H:%M:%S.") + nanos + "Z"})
+                       .encode() + b"\n")
+        check_same_records(mailgauge, os.path.join(tmp, "container-json.log"), out, base,
+                           "docker json-file log")
         # BusyBox's syslogd (Alpine containers) adds facility.priority.
         busybox = [re.sub(rb"^(\S+ +\S+ \S+ \S+) ", rb"\1 mail.info ", l, count=1)
                    for l in classic_lines]
