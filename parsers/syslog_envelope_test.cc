@@ -433,8 +433,9 @@ TEST(SyslogEnvelopeTest, ParsesJournalctlShortUnix) {
   // configured zone's.
   EnvelopeParser parser(Options(Zone("Europe/Berlin")));
   const int64_t seconds = absl::ToUnixSeconds(At(2026, 11, 25, 16, 58, 9));
-  LogLine line = MustParse(
-      parser, absl::StrCat(seconds, ".123456 mx1 postfix/smtpd[123]: msg"));
+  // The LogLine's views point into the text: it must outlive them.
+  const std::string text = absl::StrCat(seconds, ".123456 mx1 postfix/smtpd[123]: msg");
+  LogLine line = MustParse(parser, text);
   EXPECT_EQ("2026-11-25T17:58:09.123456+01:00", line.time.ToRfc3339());
   EXPECT_EQ(seconds * 1000000 + 123456, line.time.unix_micros);
   EXPECT_EQ("mx1", line.host);
