@@ -39,7 +39,7 @@
 #include <string_view>
 
 #include "absl/time/time.h"
-#include "nlohmann/json.hpp"
+#include "nlohmann/json_fwd.hpp"
 #include "common/log_line.h"
 #include "parsers/program_name.h"
 #include "parsers/syslog_envelope.h"

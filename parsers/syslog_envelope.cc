@@ -501,7 +501,9 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
     format = EnvelopeFormat::kIso;
   } else if (*p >= 'A' && *p <= 'Z') {
     // A weekday starts journalctl's short-full form, a full date: kIso.
-    format = end - p >= 5 && IsWeekdayName(p) && p[3] == ' ' && IsDigit(p[4])
+    // Tested only when no month name starts the line.
+    format = end - p >= 5 && MonthFromName(p) == 0 && IsWeekdayName(p) && p[3] == ' ' &&
+                     IsDigit(p[4])
                  ? EnvelopeFormat::kIso
                  : EnvelopeFormat::kClassic;
   } else {
