@@ -120,9 +120,20 @@ def main():
     start = restarts.start
 
     def wait_lines(port, want, what, stderr_path):
-        e2e_util.wait_for("%s: %d entries read" % (what, want),
-                          lambda: faults_util.metrics(port).get(LINES) == want,
-                          timeout=20, stderr_path=stderr_path)
+        seen = []  # the counts read while waiting, for the failure message
+
+        def done():
+            n = faults_util.metrics(port).get(LINES)
+            if not seen or seen[-1] != n:
+                seen.append(n)
+            return n == want
+
+        try:
+            e2e_util.wait_for("%s: %d entries read" % (what, want), done, timeout=20,
+                              stderr_path=stderr_path)
+        except SystemExit:
+            print("counts seen while waiting: %s" % seen, file=sys.stderr)
+            raise
 
     try:
         journal.write(part[0])
