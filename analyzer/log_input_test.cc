@@ -9,10 +9,16 @@
 namespace mailgauge::analyzer {
 namespace {
 
-std::unique_ptr<LogInput> MakeInput(int* handled) {
+// Classic lines of 2026, in UTC.
+LogInputOptions TestOptions() {
   LogInputOptions options;
   options.envelope.year = 2026;
   options.envelope.time_zone = absl::UTCTimeZone();
+  return options;
+}
+
+std::unique_ptr<LogInput> MakeInput(int* handled) {
+  LogInputOptions options = TestOptions();
   auto input = LogInput::Create(options, [handled](const LogLine&, const parsers::Event&) {
     ++*handled;
   });
@@ -91,10 +97,7 @@ TEST(LogInputTest, UnwrapsPostfixLinesInAContainersJournalEntries) {
 
 TEST(LogInputTest, RsyslogsRepeatedMessagesCountEachTime) {
   std::vector<std::string> messages;
-  LogInputOptions options;
-  options.envelope.year = 2026;
-  options.envelope.time_zone = absl::UTCTimeZone();
-  auto input = LogInput::Create(options, [&](const LogLine& line, const parsers::Event&) {
+  auto input = LogInput::Create(TestOptions(), [&](const LogLine& line, const parsers::Event&) {
     messages.push_back(std::string(line.message));
   });
   ASSERT_TRUE(input.ok());
@@ -125,10 +128,7 @@ TEST(LogInputTest, OrdersJournalJsonFilesByTheirFirstEntry) {
                          R"("SYSLOG_IDENTIFIER":"postfix/qmgr","MESSAGE":"4B0C72A1F3: removed"})"
                       << "\n";
   std::vector<int64_t> times;
-  LogInputOptions options;
-  options.envelope.year = 2026;
-  options.envelope.time_zone = absl::UTCTimeZone();
-  auto input = LogInput::Create(options, [&](const LogLine& line, const parsers::Event&) {
+  auto input = LogInput::Create(TestOptions(), [&](const LogLine& line, const parsers::Event&) {
     times.push_back(line.time.unix_micros);
   });
   ASSERT_TRUE(input.ok());
