@@ -5,9 +5,10 @@
 #
 # 1. Installs the peers from Debian when missing (pflogsumm, mtail,
 #    prometheus-postfix-exporter; apt-get, so root or sudo).
-# 2. Builds mailgauge with -c opt and writes a LINES-line log with bench's
-#    generator (seeded: SEED, default 1; reused from WORK_DIR when present),
-#    printing the generator's ground truth.
+# 2. Builds mailgauge twice: with -c opt, and the release build of
+#    tools/pgo-build.sh (profile-guided; PGO=0 skips it), and writes a
+#    LINES-line log with bench's generator (seeded: SEED, default 1; reused
+#    from WORK_DIR when present), printing the generator's ground truth.
 # 3. Runs every tool on that file, pinned to one core (taskset -c 0; the
 #    --threads 2 run to two), ROUNDS
 #    times, alternating the order each round, and keeps each tool's fastest
@@ -21,13 +22,16 @@
 #                             reaches the generator's count (every message
 #                             ends with "removed")
 #      mailgauge report       mailgauge report --format json LOG (parse,
-#                             correlate, aggregate)
+#                             correlate, aggregate), the release build
+#      mailgauge report (plain)   the same, `bazel build -c opt`'s program,
+#                             as mailgauge_report_plain
 #      mailgauge report --threads 2   the same on both cores (taskset -c
 #                             0,1), as mailgauge_report_threads; its JSON
 #                             must equal the one-thread report's
 #      mailgauge_exporter     started on LOG with --log.from-beginning; done
 #                             when mailgauge_log_lines_read_total reaches the
-#                             line count
+#                             line count; the release build, and the plain
+#                             one as mailgauge_exporter_plain
 #    Batch tools are measured with /usr/bin/time; the two daemons from start
 #    (or the append) until caught up, CPU and peak RSS from /proc.
 # 4. Prints a table: wall s, CPU s, lines/s, MB/s, peak RSS, and how many
@@ -36,14 +40,18 @@
 # Environment: SEED, WORK_DIR (keeps the log between runs), TOOLS (subset,
 # space-separated names from the list above, "mailgauge report" as
 # mailgauge_report, its --threads 2 run as mailgauge_report_threads),
-# PEER_TIMEOUT (seconds, default 900).
+# PEER_TIMEOUT (seconds, default 900), PGO (1 by default; 0: no release
+# build, the mailgauge rows are the plain build's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines=${1:-5000000}
 rounds=${2:-3}
 seed=${SEED:-1}
 timeout_s=${PEER_TIMEOUT:-900}
-tools=${TOOLS:-"pflogsumm mtail postfix_exporter mailgauge_report mailgauge_report_threads mailgauge_exporter"}
+pgo=${PGO:-1}
+default_tools="pflogsumm mtail postfix_exporter mailgauge_report mailgauge_report_threads mailgauge_exporter"
+((pgo)) && default_tools+=" mailgauge_report_plain mailgauge_exporter_plain"
+tools=${TOOLS:-$default_tools}
 [[ $lines =~ ^[0-9]+$ && $rounds =~ ^[0-9]+$ && $rounds -ge 1 ]] || {
   echo "usage: bench/compare.sh [LINES] [ROUNDS]" >&2; exit 2; }
 
@@ -71,6 +79,12 @@ bin=$(bazel info -c opt bazel-bin 2> /dev/null)
 work=${WORK_DIR:-$(mktemp -d)}
 mkdir -p "$work"
 [[ -n ${WORK_DIR:-} ]] || trap 'rm -rf "$work"' EXIT
+# The programs measured: the release build's, or the plain build's with PGO=0.
+mg=$bin/mailgauge mgx=$bin/mailgauge_exporter
+if ((pgo)); then
+  PGO_OUT=$work/pgo-bin bash tools/pgo-build.sh >&2
+  mg=$work/pgo-bin/mailgauge mgx=$work/pgo-bin/mailgauge_exporter
+fi
 log=$work/bench-$lines-$seed.log
 if [[ ! -s $log || ! -s $log.truth ]]; then
   "$bin/bench/pipeline_benchmark" --generate "$log" --lines "$lines" --seed "$seed" > "$log.truth"
@@ -111,10 +125,10 @@ run_batch() {
   echo "$name $wall $(calc "$user + $sys") $rss" >> "$results"
 }
 
-run_mailgauge_exporter() {
-  local start pid port=""
+run_mailgauge_exporter() {  # NAME PROGRAM
+  local name=$1 program=$2 start pid port=""
   start=$(now)
-  taskset -c 0 "$bin/mailgauge_exporter" --log.file "$log" --log.from-beginning \
+  taskset -c 0 "$program" --log.file "$log" --log.from-beginning \
     --web.listen-address 127.0.0.1:0 --log.poll-interval 50ms > /dev/null 2> "$work/err.mgx" &
   pid=$!
   local deadline=$(( $(date +%s) + timeout_s ))
@@ -131,7 +145,7 @@ run_mailgauge_exporter() {
   local end cpu rss
   end=$(now); cpu=$(proc_cpu $pid); rss=$(proc_rss $pid)
   kill $pid; wait $pid 2> /dev/null || true
-  echo "mailgauge_exporter $(calc "$end - $start") $cpu $rss" >> "$results"
+  echo "$name $(calc "$end - $start") $cpu $rss" >> "$results"
 }
 
 run_postfix_exporter() {
@@ -168,10 +182,12 @@ run_tool() {
     mtail) run_batch mtail mtail --one_shot --one_shot_format prometheus \
              --progs bench/postfix.mtail --logs "$log" ;;
     postfix_exporter) run_postfix_exporter ;;
-    mailgauge_report) run_batch mailgauge_report "$bin/mailgauge" report --format json "$log" ;;
+    mailgauge_report) run_batch mailgauge_report "$mg" report --format json "$log" ;;
+    mailgauge_report_plain) run_batch mailgauge_report_plain "$bin/mailgauge" report --format json "$log" ;;
     mailgauge_report_threads) CORES=0,1 run_batch mailgauge_report_threads \
-             "$bin/mailgauge" report --threads 2 --format json "$log" ;;
-    mailgauge_exporter) run_mailgauge_exporter ;;
+             "$mg" report --threads 2 --format json "$log" ;;
+    mailgauge_exporter) run_mailgauge_exporter mailgauge_exporter "$mgx" ;;
+    mailgauge_exporter_plain) run_mailgauge_exporter mailgauge_exporter_plain "$bin/mailgauge_exporter" ;;
     *) echo "unknown tool $1" >&2; return 1 ;;
   esac
 }
@@ -203,27 +219,33 @@ sys.exit(1 if bad else 0)
 PY
 fi
 
-if [[ -s $work/out.mailgauge_report && -s $work/out.mailgauge_report_threads ]]; then
-  if cmp -s "$work/out.mailgauge_report" "$work/out.mailgauge_report_threads"; then
-    echo "mailgauge report --threads 2 equals the one-thread report" >&2
+for other in threads plain; do
+  [[ -s $work/out.mailgauge_report && -s $work/out.mailgauge_report_$other ]] || continue
+  what="--threads 2"; [[ $other == plain ]] && what="of the plain build"
+  if cmp -s "$work/out.mailgauge_report" "$work/out.mailgauge_report_$other"; then
+    echo "mailgauge report $what equals the one-thread report of the release build" >&2
   else
-    echo "WARNING: mailgauge report --threads 2 differs from the one-thread report" >&2
+    echo "WARNING: mailgauge report $what differs from the one-thread report of the release build" >&2
   fi
-fi
+done
 
 # --- 4. table (fastest run of each tool) ------------------------------------
 echo
-python3 - "$results" "$total_lines" "$total_bytes" "$rounds" "$tools" <<'PY'
+python3 - "$results" "$total_lines" "$total_bytes" "$rounds" "$tools" "$pgo" <<'PY'
 import sys
 path, lines, size, rounds, tools = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5].split()
+build = " (release build: tools/pgo-build.sh)" if sys.argv[6] != "0" else ""
 best = {}
 for row in open(path):
     name, wall, cpu, rss = row.split()
     wall, cpu, rss = float(wall), float(cpu), int(float(rss))
     if name not in best or wall < best[name][0]:
         best[name] = (wall, cpu, rss)
-names = {"mailgauge_report": "mailgauge report --format json", "mailgauge_exporter": "mailgauge_exporter (catch-up)",
-         "mailgauge_report_threads": "mailgauge report --threads 2 (two cores)",
+names = {"mailgauge_report": "mailgauge report --format json" + build,
+         "mailgauge_exporter": "mailgauge_exporter (catch-up)" + build,
+         "mailgauge_report_threads": "mailgauge report --threads 2 (two cores)" + build,
+         "mailgauge_report_plain": "mailgauge report --format json (bazel build -c opt)",
+         "mailgauge_exporter_plain": "mailgauge_exporter (catch-up; bazel build -c opt)",
          "postfix_exporter": "prometheus-postfix-exporter (catch-up)", "mtail": "mtail --one_shot (bench/postfix.mtail)",
          "pflogsumm": "pflogsumm"}
 ref = best.get("mailgauge_report", (None,))[0]
