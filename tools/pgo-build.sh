@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The release build: mailgauge and mailgauge_exporter optimized with gcc's
 # profile feedback (-fprofile-generate, a training run, -fprofile-use). On
-# the 5-million-line benchmark log it runs `report` ~18 % faster than the
+# the 5-million-line benchmark log it runs `report` 13-19 % faster than the
 # plain `bazel build -c opt` (docs/benchmarks.md); the output is the same
 # byte for byte (the script checks it on every training input).
 #
