@@ -3,13 +3,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <systemd/sd-id128.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -541,14 +544,27 @@ absl::StatusOr<JournalRead> JournalReader::Next(JournalEntry* entry,
     if (wait > absl::ZeroDuration()) std::this_thread::sleep_for(absl::ToChronoMicroseconds(wait));
     return JournalRead::kNoEntryYet;
   }
+  // The changes to the journal's files (a new file, a rotated or deleted
+  // one) are taken in (sd_journal_process) only once the files open hold no
+  // more entries: a deleted file is closed when its deletion is processed,
+  // and the entries written to it since the last read would be lost (they
+  // are read: the open file stays readable). sd_journal_wait would process
+  // first, so the wait is done here.
+  bool processed = false;
   for (;;) {
     int r = sd_journal_next(journal_);
     if (r < 0) return Error("cannot read the next entry", r);
     if (r == 0) {
+      if (!processed) {
+        processed = true;
+        r = sd_journal_process(journal_);
+        if (r < 0) return Error("cannot take in the journal's changes", r);
+        continue;
+      }
       const absl::Duration left = deadline - absl::Now();
       if (left <= absl::ZeroDuration()) return JournalRead::kNoEntryYet;
-      r = sd_journal_wait(journal_, static_cast<uint64_t>(absl::ToInt64Microseconds(left)));
-      if (r < 0) return Error("cannot wait for new entries", r);
+      if (absl::Status s = WaitForChange(left); !s.ok()) return s;
+      processed = false;
       continue;
     }
     if (check_start_cursor_) {
@@ -579,6 +595,31 @@ absl::StatusOr<JournalRead> JournalReader::Next(JournalEntry* entry,
     ++stats_.entries;
     return JournalRead::kEntry;
   }
+}
+
+absl::Status JournalReader::WaitForChange(absl::Duration wait) {
+  // As sd_journal_wait, without its sd_journal_process: the journal's fd,
+  // its events, and its own deadline (files on a network file system are
+  // checked again now and then).
+  const int fd = sd_journal_get_fd(journal_);
+  if (fd < 0) return Error("cannot watch for new entries", fd);
+  const int events = sd_journal_get_events(journal_);
+  if (events < 0) return Error("cannot watch for new entries", events);
+  int64_t timeout_ms = absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1)));
+  uint64_t until_usec = 0;
+  if (sd_journal_get_timeout(journal_, &until_usec) >= 0 && until_usec != UINT64_MAX) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    const uint64_t now_usec =
+        static_cast<uint64_t>(now.tv_sec) * 1000000 + static_cast<uint64_t>(now.tv_nsec) / 1000;
+    const int64_t journal_ms =
+        until_usec > now_usec ? static_cast<int64_t>((until_usec - now_usec + 999) / 1000) : 0;
+    timeout_ms = std::min(timeout_ms, journal_ms);
+  }
+  struct pollfd p = {fd, static_cast<short>(events), 0};
+  const int r = poll(&p, 1, static_cast<int>(std::min<int64_t>(timeout_ms, INT32_MAX)));
+  if (r < 0 && errno != EINTR) return Error("cannot wait for new entries", -errno);
+  return absl::OkStatus();
 }
 
 std::string JournalReader::Cursor() {

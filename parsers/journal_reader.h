@@ -202,6 +202,9 @@ class JournalReader {
   // Fills *entry from the current entry; false when it is to be skipped.
   bool ReadEntry(JournalEntry* entry);
   absl::Status Error(std::string_view what, int r) const;
+  // Waits up to `wait` for the journal's files to change; the change is
+  // not taken in (Next does, once the open files are read to their end).
+  absl::Status WaitForChange(absl::Duration wait);
 
   JournalOptions options_;
   sd_journal* journal_ = nullptr;
