@@ -90,6 +90,20 @@ run_commands() {  # BIN DIR: every training command, outputs in DIR
 }
 run_commands "$ibin/mailgauge" "$train/instrumented"
 
+# mailgauge_log_lines_read_total on 127.0.0.1:PORT (python3: curl may be
+# missing on a fresh machine), 0 while it does not answer.
+lines_read() {
+  python3 - "$1" <<'PY'
+import sys, urllib.request
+try:
+    text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode()
+except OSError:
+    text = ""
+print(int(sum(float(l.split()[-1]) for l in text.splitlines()
+              if l.startswith("mailgauge_log_lines_read_total"))))
+PY
+}
+
 # The exporter: from the beginning of the classic log until it has read
 # every line, then stopped with SIGTERM (it writes its profile on exit).
 catch_up() {  # BIN ERRFILE
@@ -107,8 +121,7 @@ catch_up() {  # BIN ERRFILE
   [[ -n $port ]] || { echo "pgo: the exporter did not start:" >&2; cat "$2" >&2; kill $pid 2> /dev/null; return 1; }
   for tries in $(seq 1200); do
     local n
-    n=$(curl -s "http://127.0.0.1:$port/metrics" |
-        awk '/^mailgauge_log_lines_read_total/ {s += $2} END {printf "%d", s}')
+    n=$(lines_read "$port")
     [[ ${n:-0} -ge $want ]] && break
     sleep 0.1
   done
