@@ -11,9 +11,6 @@
 namespace mailgauge::exporter {
 namespace {
 
-// How long Poll() lets sd-journal wait for file events once caught up.
-constexpr absl::Duration kFileEventWait = absl::Milliseconds(1);
-
 // The fields of an sd-journal cursor we use:
 // "s=<seqnum id>;i=<seqnum, hex>;b=<boot id>;m=<monotonic, hex>;t=<realtime,
 // hex>;x=<hash, hex>".
@@ -139,19 +136,11 @@ absl::Status JournalSource::Poll() {
     moved = false;
   };
   for (int n = 0; n < options_.max_entries_per_poll;) {
+    // Once the files it has open are read to their end, Next takes the
+    // directory's changes in (a file rotated in, renamed or vacuumed) and
+    // reads on in the new files; the reader's cursor outlives the file of
+    // its last entry.
     absl::StatusOr<parsers::JournalRead> r = reader_->Next(&entry);
-    if (r.ok() && *r == parsers::JournalRead::kNoEntryYet) {
-      // Caught up with the files sd-journal knows. Take the position now:
-      // the wait below may drop the file it is in (deleted, or renamed by
-      // a rotation), after which the reader has no entry to give a cursor
-      // of. Then a short wait lets sd-journal take in the directory's file
-      // events (inotify: a file rotated in, renamed or vacuumed), which it
-      // does nowhere else: without it a file created after opening, the
-      // new active file after a rotation, is never read. The wait returns
-      // at once when events are pending.
-      if (moved) take_cursor();
-      r = reader_->Next(&entry, kFileEventWait);
-    }
     if (!r.ok()) {
       if (moved) take_cursor();
       reader_.reset();  // opened again after cursor_ at the next poll

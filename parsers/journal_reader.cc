@@ -557,6 +557,9 @@ absl::StatusOr<JournalRead> JournalReader::Next(JournalEntry* entry,
     if (r == 0) {
       if (!processed) {
         processed = true;
+        // Taking a deletion in may drop the file the last entry read is in,
+        // after which sd-journal has no cursor to give: Cursor() keeps it.
+        if (positioned_) cursor_before_changes_ = Cursor();
         r = sd_journal_process(journal_);
         if (r < 0) return Error("cannot take in the journal's changes", r);
         continue;
@@ -626,7 +629,7 @@ std::string JournalReader::Cursor() {
   if (!positioned_) return options_.after_cursor;
   char* cursor = nullptr;
   if (sd_journal_get_cursor(journal_, &cursor) < 0 || cursor == nullptr) {
-    return options_.after_cursor;
+    return cursor_before_changes_.empty() ? options_.after_cursor : cursor_before_changes_;
   }
   std::string out(cursor);
   std::free(cursor);

@@ -215,6 +215,9 @@ class JournalReader {
   // that very entry, which must be skipped.
   bool check_start_cursor_ = false;
   bool positioned_ = false;  // the journal is on an entry we read
+  // The cursor when Next last took the files' changes in: a deleted file's
+  // entry has no cursor from sd-journal after that.
+  std::string cursor_before_changes_;
   bool past_until_ = false;
   JournalStats stats_;
 

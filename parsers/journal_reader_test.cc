@@ -535,6 +535,32 @@ TEST_F(JournalReaderTest, FollowReadsADeletedFileToItsEndBeforeTheNextFile) {
   EXPECT_EQ("first\nappended\nnew file\n", got);
 }
 
+// Caught up, a following reader takes in the deletion of the file its last
+// entry is in; its cursor is still that entry's (sd-journal has no current
+// entry to give one of any more).
+TEST_F(JournalReaderTest, CursorSurvivesTheDeletionOfTheLastEntrysFile) {
+  const std::string d = dir_ + "/journal";
+  ASSERT_EQ(0, ::mkdir(d.c_str(), 0755));
+  const std::string active = d + "/system.journal";
+  ASSERT_EQ("", WriteJournal(active, {Entry(kT0, "postfix/smtpd", "1", "first")}));
+  JournalOptions options;
+  options.source = JournalSource::kDirectory;
+  options.directory = d;
+  options.follow = true;
+  auto reader = JournalReader::Open(options);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  JournalEntry entry;
+  absl::StatusOr<JournalRead> r = (*reader)->Next(&entry);
+  ASSERT_TRUE(r.ok() && *r == JournalRead::kEntry);
+  const std::string cursor = (*reader)->Cursor();
+  ASSERT_FALSE(cursor.empty());
+  ASSERT_EQ(0, ::unlink(active.c_str()));
+  r = (*reader)->Next(&entry, absl::Milliseconds(100));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(JournalRead::kNoEntryYet, *r);
+  EXPECT_EQ(cursor, (*reader)->Cursor());
+}
+
 TEST_F(JournalReaderTest, BadFilesGiveClearErrors) {
   const std::string good = MakeJournal("good.journal", MixedEntries());
 
