@@ -567,6 +567,8 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
     } else if (!nil_time) {
       // YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}][Z|+HH:MM|+HHMM] then ' ', or
       // journalctl -o short-full's "Wed YYYY-MM-DD HH:MM:SS ZONE ".
+      // (RFC 5424's VERSION and its space may end the line.)
+      if (p >= end) return Fail("truncated timestamp", out, error);
       const bool weekday = !IsDigit(*p);  // the detection saw "Www d"
       if (weekday) p += 4;
       if (!ReadDate(p, end, &f)) return Fail("bad date", out, error);

@@ -1,6 +1,8 @@
 #include "parsers/syslog_envelope.h"
 
+#include <cstring>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -593,6 +595,18 @@ TEST(SyslogEnvelopeTest, ParsesRfc5424NilValuesAndBom) {
   line = MustParse("<22>1 2026-11-25T17:58:09Z mx1 postfix/qmgr abc-1 - - x");
   EXPECT_EQ(-1, line.pid);
   EXPECT_EQ("x", line.message);
+}
+
+TEST(SyslogEnvelopeTest, Rfc5424VersionAtTheEndOfTheLine) {
+  // "<2>1 " and nothing after: no byte past the line is read (found by
+  // fuzz/corpus/envelope/crash-envelope-rfc5424-version-ends-the-line). The
+  // line sits in a heap buffer of its own size, so ASan sees a read past it.
+  for (std::string_view text : {"<2>1 ", "<22>1 ", "<22>12 "}) {
+    std::unique_ptr<char[]> exact(new char[text.size()]);
+    std::memcpy(exact.get(), text.data(), text.size());
+    EXPECT_EQ("truncated timestamp", MustFail(std::string_view(exact.get(), text.size())))
+        << text;
+  }
 }
 
 TEST(SyslogEnvelopeTest, RejectsBadRfc5424) {
