@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "parsers/foreign_log.h"
+#include "parsers/journal_entry_assembler.h"
 #include "parsers/program_name.h"
 
 namespace mailgauge::analyzer {
@@ -88,6 +89,10 @@ void LogInput::ProcessLine(std::string_view text, bool overlong) {
   ++stats_.lines;
   stats_.bytes += text.size() + 1;
   if (overlong) ++stats_.overlong_lines;
+  if (ABSL_PREDICT_FALSE(entries_ != nullptr) && entries_->active() &&
+      !FeedEntryLine(text, overlong)) {
+    return;
+  }
   // Parse() sets every field on kOk: the line is not cleared first.
   LogLine& line = envelope_line_;
   switch (envelope_->Parse(text, &line)) {
@@ -114,9 +119,51 @@ void LogInput::ProcessMalformed(std::string_view text, bool overlong) {
       return;
     }
   }
+  // The first line of an entry of `journalctl -o export` or `-o json-pretty`?
+  if (entries_ == nullptr) {
+    entries_ = std::make_unique<parsers::JournalEntryAssembler>(
+        options_.envelope.syslog_names, options_.envelope.time_zone, kMaxJournalEntryBytes);
+  }
+  if (!entries_->active() && !FeedEntryLine(text, overlong)) return;
   ++stats_.malformed_lines;
   if (parsers::LooksLikeEximMainLog(text)) ++stats_.exim_mainlog_lines;
   Unparsed(text);
+}
+
+bool LogInput::FeedEntryLine(std::string_view text, bool overlong) {
+  switch (entries_->Feed(text, overlong)) {
+    case parsers::JournalEntryAssembler::Step::kNotMine:
+      return true;
+    case parsers::JournalEntryAssembler::Step::kConsumed:
+      return false;
+    case parsers::JournalEntryAssembler::Step::kEntry:
+      ProcessAssembledEntry();
+      return false;
+    case parsers::JournalEntryAssembler::Step::kEntryThenLine:
+      ProcessAssembledEntry();
+      return true;
+  }
+  return true;
+}
+
+void LogInput::ProcessAssembledEntry() {
+  const parsers::AssembledEntry& e = entries_->entry();
+  stats_.journalctl_entry_lines += e.lines;
+  if (!e.ok) {
+    // Its lines, as read, count (and are kept) as lines not understood.
+    stats_.malformed_lines += e.lines;
+    Unparsed(e.text);
+    return;
+  }
+  ++stats_.journalctl_entries;
+  ProcessParsedImpl<false>(Unwrapped(e.line), e.text, e.overlong, nullptr, nullptr);
+}
+
+void LogInput::FinishEntries() {
+  if (entries_ != nullptr &&
+      entries_->Finish() == parsers::JournalEntryAssembler::Step::kEntry) {
+    ProcessAssembledEntry();
+  }
 }
 
 void LogInput::ProcessLogLine(const LogLine& line, bool overlong) {
@@ -227,6 +274,10 @@ void LogInput::ProcessPrepared(const LineBatch& batch, const ParsedLine& p) {
   ++stats_.lines;
   stats_.bytes += p.text.size() + 1;
   if (p.overlong) ++stats_.overlong_lines;
+  if (ABSL_PREDICT_FALSE(entries_ != nullptr) && entries_->active() &&
+      !FeedEntryLine(p.text, p.overlong)) {
+    return;
+  }
   switch (p.envelope) {
     case parsers::EnvelopeResult::kEmpty:
       ++stats_.empty_lines;
@@ -253,6 +304,7 @@ absl::Status LogInput::ReadOne(const std::string& path) {
   ++stats_.files;
   parsers::LineReader::Line l;
   while ((*reader)->Next(&l)) ProcessLine(l.text, l.overlong);
+  FinishEntries();
   return (*reader)->status();
 }
 
@@ -273,6 +325,9 @@ std::vector<std::string> LogInput::OrderPaths(const std::vector<std::string>& pa
         parsers::EnvelopeParser peek(options_.envelope);
         parsers::JournalJsonParser peek_json(options_.envelope.syslog_names,
                                              options_.envelope.time_zone);
+        parsers::JournalEntryAssembler peek_entries(options_.envelope.syslog_names,
+                                                    options_.envelope.time_zone,
+                                                    kMaxJournalEntryBytes);
         parsers::LineReader::Line l;
         for (int n = 0; n < 1000 && (*reader)->Next(&l); ++n) {
           LogLine line;
@@ -282,6 +337,19 @@ std::vector<std::string> LogInput::OrderPaths(const std::vector<std::string>& pa
             item.first = line.time.unix_micros;
             break;
           }
+          const auto step = peek_entries.Feed(l.text, l.overlong);
+          if ((step == parsers::JournalEntryAssembler::Step::kEntry ||
+               step == parsers::JournalEntryAssembler::Step::kEntryThenLine) &&
+              peek_entries.entry().ok) {
+            item.first = peek_entries.entry().line.time.unix_micros;
+            break;
+          }
+        }
+        // A file of one entry, or with no empty line after its first.
+        if (item.first == 0 &&
+            peek_entries.Finish() == parsers::JournalEntryAssembler::Step::kEntry &&
+            peek_entries.entry().ok) {
+          item.first = peek_entries.entry().line.time.unix_micros;
         }
       }
     }
@@ -323,9 +391,15 @@ absl::Status LogInput::ReadFilesParallel(std::vector<std::string> paths) {
   // repeated messages) get the worker handler's call here, as worker
   // parse_workers().
   worker_calls_here_ = static_cast<bool>(worker_handler_);
+  size_t file = 0;
   while (std::shared_ptr<LineBatch> batch = reader.Next()) {
+    if (batch->file() != file) {
+      FinishEntries();  // as ReadOne() at the end of each file
+      file = batch->file();
+    }
     for (const ParsedLine& p : *batch) ProcessPrepared(*batch, p);
   }
+  FinishEntries();
   worker_calls_here_ = false;
   // As ReadOne() per file: opened files count, the first error (in reading
   // order) is returned.

@@ -52,6 +52,7 @@
 #include "absl/status/status.h"
 #include "common/log_line.h"
 #include "analyzer/parallel_reader.h"
+#include "parsers/journal_entry_assembler.h"
 #include "parsers/journal_json.h"
 #include "parsers/journal_reader.h"
 #include "parsers/line_reader.h"
@@ -88,6 +89,12 @@ struct LogInputStats {
   uint64_t parsed_lines = 0;
   uint64_t time_went_backwards = 0; // a line older than the newest seen
   uint64_t journal_entries = 0;     // of `lines`, read from the journal
+  // Entries of `journalctl -o export` or `-o json-pretty` read (each one
+  // line for the counts below, like a line of `journalctl -o json`), and
+  // the `lines` they took; entries that can't be read count their lines as
+  // malformed_lines instead.
+  uint64_t journalctl_entries = 0;
+  uint64_t journalctl_entry_lines = 0;
   // The sum of N over rsyslog's "message repeated N times: [...]" lines
   // understood (each such line is one of parsed_lines).
   uint64_t repeated_messages = 0;
@@ -149,8 +156,15 @@ class LogInput {
   // The cursor after the last journal entry read by ReadJournal(); "" before.
   const std::string& journal_cursor() const { return journal_cursor_; }
 
-  // Feeds one raw line (for tests and other line sources).
+  // Feeds one raw line (for tests and other line sources). An entry of
+  // `journalctl -o export` or `-o json-pretty` spreads over several lines:
+  // it is handled once its last line is fed (or at FinishEntries()).
   void ProcessLine(std::string_view text, bool overlong = false);
+
+  // The end of a source fed to ProcessLine(): the entry of `journalctl -o
+  // export` or `-o json-pretty` being read, if any, is handled (ReadFiles()
+  // calls it at the end of each file).
+  void FinishEntries();
 
   // Feeds one line whose envelope is already taken apart (a journal entry
   // from parsers::JournalReader, e.g. when following the journal). Counts it
@@ -195,6 +209,11 @@ class LogInput {
   bool ProcessRepeated(const LogLine& line);
   // The worker handler's call for a line this thread parsed (event_).
   void CallWorkerHandlerHere(const LogLine& line);
+  // Feeds a line to entries_; true when the line is still to be processed
+  // as any other (it is not part of an entry, or it ended one before it).
+  bool FeedEntryLine(std::string_view text, bool overlong);
+  // Handles the entry entries_ has just put together.
+  void ProcessAssembledEntry();
   void CountOtherProgram(std::string_view program);
   // Everything after the envelope; `text` is the raw line, or empty to
   // render the LogLine for the unparsed file. With kPrepared, `prepared`'s
@@ -217,6 +236,10 @@ class LogInput {
   LogLine prepared_line_;             // a worker's line, with its time
   LogLine envelope_line_;             // ProcessLine's line, reused
   std::unique_ptr<parsers::JournalJsonParser> journal_json_;  // when first needed
+  // Entries of `journalctl -o export` / `-o json-pretty`; made at the first
+  // line with an unreadable envelope.
+  static constexpr size_t kMaxJournalEntryBytes = 1 << 20;
+  std::unique_ptr<parsers::JournalEntryAssembler> entries_;
   LogLine journal_json_line_;
   bool worker_calls_here_ = false;  // see WorkerHandler
   LogLine unwrapped_line_;          // Unwrapped()'s line; views into the entry

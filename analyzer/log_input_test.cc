@@ -66,6 +66,67 @@ TEST(LogInputTest, ReadsJournalctlJsonEntries) {
   EXPECT_EQ(1, handled);
 }
 
+// `journalctl -o export`: fields, an empty line after each entry.
+constexpr char kExportEntry[] =
+    "__CURSOR=s=1;i=1\n"
+    "__REALTIME_TIMESTAMP=1795600000000000\n"
+    "_HOSTNAME=mx\n"
+    "SYSLOG_IDENTIFIER=postfix/qmgr\n"
+    "SYSLOG_PID=1\n"
+    "MESSAGE=4B0C72A1F3: removed\n"
+    "\n";
+
+TEST(LogInputTest, ReadsJournalctlEntriesSpreadOverLines) {
+  const std::string unparsed = ::testing::TempDir() + "/log_input_test_entries.unparsed";
+  LogInputOptions options = TestOptions();
+  options.unparsed_path = unparsed;
+  std::vector<std::string> messages;
+  auto input = LogInput::Create(options, [&](const LogLine& line, const parsers::Event&) {
+    messages.emplace_back(line.message);
+    EXPECT_EQ(1795600000000000, line.time.unix_micros);
+    EXPECT_EQ("mx", line.host);
+  });
+  ASSERT_TRUE(input.ok());
+  auto feed = [&](std::string_view text) {
+    for (size_t start = 0; start < text.size();) {
+      const size_t nl = text.find('\n', start);
+      (*input)->ProcessLine(text.substr(start, nl - start));
+      start = nl + 1;
+    }
+  };
+  feed(kExportEntry);
+  // An entry without a MESSAGE: its lines count as unreadable, and are kept.
+  feed("__CURSOR=s=1;i=2\n__REALTIME_TIMESTAMP=1795600000000000\n\n");
+  // A syslog line ends an entry without its empty line, and is read.
+  feed("__REALTIME_TIMESTAMP=1795600000000000\nMESSAGE=4B0C72A1F4: removed\n"
+       "SYSLOG_IDENTIFIER=postfix/qmgr\n_HOSTNAME=mx\n");
+  (*input)->ProcessLine("Nov 25 09:46:40 mx postfix/qmgr[1]: 4B0C72A1F5: removed");
+  // json-pretty, its last entry ended only by the end of the input.
+  feed("{\n\t\"__REALTIME_TIMESTAMP\" : \"1795600000000000\",\n\t\"_HOSTNAME\" : \"mx\",\n"
+       "\t\"SYSLOG_IDENTIFIER\" : \"postfix/qmgr\",\n\t\"MESSAGE\" : \"4B0C72A1F6: removed\"\n}\n"
+       "{\n\t\"MESSAGE\" : \"cut short\",\n");
+  EXPECT_EQ(3u, (*input)->stats().malformed_lines);
+  (*input)->FinishEntries();
+  EXPECT_EQ((std::vector<std::string>{"4B0C72A1F3: removed", "4B0C72A1F4: removed",
+                                      "4B0C72A1F5: removed", "4B0C72A1F6: removed"}),
+            messages);
+  const LogInputStats& s = (*input)->stats();
+  EXPECT_EQ(23u, s.lines);
+  EXPECT_EQ(3u, s.journalctl_entries);
+  EXPECT_EQ(22u, s.journalctl_entry_lines);
+  EXPECT_EQ(4u, s.postfix_lines);
+  EXPECT_EQ(4u, s.parsed_lines);
+  EXPECT_EQ(5u, s.malformed_lines);  // the two bad entries' lines
+  EXPECT_EQ(0u, s.empty_lines);
+  input->reset();  // flushes the unparsed file
+  std::ifstream in(unparsed);
+  std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(
+      "__CURSOR=s=1;i=2\n__REALTIME_TIMESTAMP=1795600000000000\n\n"
+      "{\n\t\"MESSAGE\" : \"cut short\",\n",
+      kept);
+}
+
 TEST(LogInputTest, UnwrapsPostfixLinesInAContainersJournalEntries) {
   // docker's journald driver: the container's tag, a whole syslog line as
   // the message. The line's program counts; the entry's time is kept.
@@ -135,6 +196,29 @@ TEST(LogInputTest, OrdersJournalJsonFilesByTheirFirstEntry) {
   ASSERT_TRUE((*input)->ReadFiles({syslog, json}).ok());
   EXPECT_EQ((std::vector<int64_t>{1795597200000000, 1795600800000000}), times);
   EXPECT_EQ(0u, (*input)->stats().time_went_backwards);
+}
+
+TEST(LogInputTest, OrdersJournalctlExportFilesByTheirFirstEntry) {
+  const std::string dir = ::testing::TempDir();
+  const std::string newer = dir + "/log_input_test_newer.export";
+  const std::string older = dir + "/log_input_test_older.export";
+  // The entries' time, 2026-11-25 10:00:00 UTC; the older file's is an hour
+  // before. Neither file ends with its empty line: the end of each file
+  // ends its entry.
+  std::string entry(kExportEntry);
+  entry.pop_back();
+  std::ofstream(newer) << entry;
+  std::string old_entry = entry;
+  old_entry.replace(old_entry.find("1795600000000000"), 16, "1795596400000000");
+  std::ofstream(older) << old_entry;
+  std::vector<int64_t> times;
+  auto input = LogInput::Create(TestOptions(), [&](const LogLine& line, const parsers::Event&) {
+    times.push_back(line.time.unix_micros);
+  });
+  ASSERT_TRUE(input.ok());
+  ASSERT_TRUE((*input)->ReadFiles({newer, older}).ok());
+  EXPECT_EQ((std::vector<int64_t>{1795596400000000, 1795600000000000}), times);
+  EXPECT_EQ(2u, (*input)->stats().journalctl_entries);
 }
 
 TEST(LogInputTest, UnparsedCountsStayBoundedWhateverTheDaemonNames) {

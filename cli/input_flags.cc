@@ -230,6 +230,23 @@ absl::Status ReadInputs(const Args& args, analyzer::LogInput* input) {
   return status;
 }
 
+namespace {
+
+// " (N journal entries)" after the line count, for what came from the
+// journal or in journalctl's multi-line forms; "" for plain logs.
+std::string JournalEntriesNote(const analyzer::LogInputStats& s) {
+  std::string note;
+  if (s.journal_entries > 0) absl::StrAppend(&note, s.journal_entries, " journal entries");
+  if (s.journalctl_entries > 0) {
+    absl::StrAppend(&note, note.empty() ? "" : ", ", s.journalctl_entries,
+                    " entries of journalctl -o export or json-pretty in ",
+                    s.journalctl_entry_lines, " lines");
+  }
+  return note.empty() ? note : absl::StrCat(" (", note, ")");
+}
+
+}  // namespace
+
 void PrintInputStats(const analyzer::LogInputStats& s) {
   std::fprintf(stderr,
                "mailgauge: %llu lines in %llu files%s: %llu Postfix lines, %llu parsed, "
@@ -238,9 +255,7 @@ void PrintInputStats(const analyzer::LogInputStats& s) {
                "newest before\n",
                static_cast<unsigned long long>(s.lines),
                static_cast<unsigned long long>(s.files),
-               s.journal_entries > 0
-                   ? absl::StrCat(" (", s.journal_entries, " journal entries)").c_str()
-                   : "",
+               JournalEntriesNote(s).c_str(),
                static_cast<unsigned long long>(s.postfix_lines),
                static_cast<unsigned long long>(s.parsed_lines),
                static_cast<unsigned long long>(s.unparsed_lines()),

@@ -199,6 +199,29 @@ def main():
     check(rc == 0 and canonical(without_times(classic)) == canonical(without_times(recs)),
           "the classic syslog copy gives other records than the journal")
 
+    # The same journal as journalctl prints it, one entry per line (json) or
+    # over several lines (export, json-pretty), read as a file: the same
+    # records, on one thread and on two (whose workers hand these lines
+    # back in order).
+    journalctl = shutil.which("journalctl")
+    check(journalctl is not None, "journalctl (Debian package systemd) is installed")
+    for form in ("json", "export", "json-pretty") if journalctl else ():
+        text = os.path.join(tmp, "journal." + form)
+        with open(text, "wb") as out:
+            res = subprocess.run([journalctl, "--file", jfile, "-o", form, "--no-pager"],
+                                 stdout=out, stderr=subprocess.PIPE)
+        check(res.returncode == 0, f"journalctl -o {form}: {res.stderr.decode()}")
+        for threads in ("1", "2"):
+            rc, recs_text, err = run(mailgauge, ["--threads", threads, text])
+            what = f"`journalctl -o {form}` read as a file, --threads {threads}"
+            check(rc == 0 and json.dumps(recs_text) == json.dumps(base),
+                  f"{what}: other records than the journal's: {err}")
+            check(stat(err, "Postfix lines") == n_lines and stat(err, "parsed") == n_lines
+                  and stat(err, "with an unreadable envelope") == 0,
+                  f"{what}: want {n_lines} Postfix lines, all parsed: {err}")
+            check(stat(err, "from other programs") == (n_lines + 9) // 10 * 3,
+                  f"{what}: the other programs' entries, binary ones too: {err}")
+
     rc, recs_dir, err = run(mailgauge, ["--journal-dir", jdir])
     check(rc == 0 and json.dumps(recs_dir) == json.dumps(base),
           f"--journal-dir gives other records: {err}")

@@ -1,6 +1,7 @@
 #include "parsers/journal_json.h"
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 #include "nlohmann/json.hpp"
@@ -34,13 +35,10 @@ bool FieldBytes(const json& field, std::string* out) {
   return ValueBytes(field, out);
 }
 
-// A field holding a decimal number ("1795634566115753", "123"), or -1.
-int64_t FieldNumber(const json& entry, const char* name) {
-  const auto it = entry.find(name);
-  std::string text;
-  if (it == entry.end() || !FieldBytes(*it, &text) || text.empty() || text.size() > 18) {
-    return -1;
-  }
+}  // namespace
+
+int64_t JournalDecimal(std::string_view text) {
+  if (text.empty() || text.size() > 18) return -1;
   int64_t v = 0;
   for (char c : text) {
     if (c < '0' || c > '9') return -1;
@@ -49,7 +47,29 @@ int64_t FieldNumber(const json& entry, const char* name) {
   return v;
 }
 
-}  // namespace
+EnvelopeResult JournalFieldsToLine(const JournalLineFields& f, const SyslogNames& names,
+                                   ZoneOffsets* offsets, LogLine* out, const char** error) {
+  *out = LogLine();
+  const int64_t micros = f.realtime ? JournalDecimal(*f.realtime) : -1;
+  if (micros < 0) {
+    *error = "no __REALTIME_TIMESTAMP";
+    return EnvelopeResult::kMalformed;
+  }
+  if (!f.message) {
+    *error = "no MESSAGE";
+    return EnvelopeResult::kMalformed;
+  }
+  SplitProgramName(f.identifier ? *f.identifier : f.comm ? *f.comm : std::string_view(), names,
+                   out);
+  out->time.unix_micros = micros;
+  out->time.utc_offset_seconds = offsets->At(micros);
+  out->host = f.hostname ? *f.hostname : std::string_view();
+  const int64_t syslog_pid = f.syslog_pid ? JournalDecimal(*f.syslog_pid) : -1;
+  out->pid = syslog_pid >= 0 ? syslog_pid : f.pid ? JournalDecimal(*f.pid) : -1;
+  out->message = *f.message;
+  *error = "";
+  return EnvelopeResult::kOk;
+}
 
 bool MayBeJournalJson(std::string_view text) {
   if (!text.empty() && text[0] == '\x1e') text.remove_prefix(1);
@@ -72,33 +92,21 @@ EnvelopeResult JournalJsonParser::Parse(std::string_view text, LogLine* out) {
   if (!entry.contains("__REALTIME_TIMESTAMP") && entry.contains("log")) {
     return ParseDockerLine(entry, out);
   }
-  const int64_t micros = FieldNumber(entry, "__REALTIME_TIMESTAMP");
-  if (micros < 0) {
-    last_error_ = "no __REALTIME_TIMESTAMP";
-    return EnvelopeResult::kMalformed;
-  }
-  const auto message = entry.find("MESSAGE");
-  if (message == entry.end() || !FieldBytes(*message, &message_)) {
-    last_error_ = "no MESSAGE";
-    return EnvelopeResult::kMalformed;
-  }
-  const auto identifier = entry.find("SYSLOG_IDENTIFIER");
-  const auto comm = entry.find("_COMM");
-  if (!(identifier != entry.end() && FieldBytes(*identifier, &program_)) &&
-      !(comm != entry.end() && FieldBytes(*comm, &program_))) {
-    program_.clear();
-  }
-  const auto host = entry.find("_HOSTNAME");
-  if (host == entry.end() || !FieldBytes(*host, &host_)) host_.clear();
-  const int64_t syslog_pid = FieldNumber(entry, "SYSLOG_PID");
-
-  SplitProgramName(program_, names_, out);
-  out->time.unix_micros = micros;
-  out->time.utc_offset_seconds = offsets_.At(micros);
-  out->host = host_;
-  out->pid = syslog_pid >= 0 ? syslog_pid : FieldNumber(entry, "_PID");
-  out->message = message_;
-  return EnvelopeResult::kOk;
+  // Each field's bytes, kept in this parser's buffers (the views in *out).
+  JournalLineFields f;
+  auto take = [&entry](const char* name, std::string* buffer,
+                       std::optional<std::string_view>* field) {
+    const auto it = entry.find(name);
+    if (it != entry.end() && FieldBytes(*it, buffer)) *field = *buffer;
+  };
+  take("__REALTIME_TIMESTAMP", &realtime_, &f.realtime);
+  take("MESSAGE", &message_, &f.message);
+  take("SYSLOG_IDENTIFIER", &program_, &f.identifier);
+  if (!f.identifier) take("_COMM", &comm_, &f.comm);
+  take("_HOSTNAME", &host_, &f.hostname);
+  take("SYSLOG_PID", &syslog_pid_, &f.syslog_pid);
+  take("_PID", &pid_, &f.pid);
+  return JournalFieldsToLine(f, names_, &offsets_, out, &last_error_);
 }
 
 EnvelopeResult JournalJsonParser::ParseDockerLine(const nlohmann::json& entry, LogLine* out) {

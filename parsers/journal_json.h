@@ -15,8 +15,10 @@
 // UTF-8, as an array of byte values otherwise, as an array of those when an
 // entry has the field more than once (the first is taken), and as null when
 // it is larger than journalctl prints without --all (such a MESSAGE gives no
-// line). `journalctl -o json-pretty` spreads an entry over several lines and
-// is not read; `-o json-seq`'s leading RS byte is skipped.
+// line). `-o json-seq`'s leading RS byte is skipped. `-o json-pretty` and
+// `-o export` spread an entry over several lines: JournalEntryAssembler
+// (journal_entry_assembler.h) puts it together, and maps its fields with
+// JournalFieldsToLine() below, as Parse() does.
 //
 // Lines of docker's json-file log driver (/var/lib/docker/containers/ID/
 // ID-json.log) are read too: {"log":"...\n","stream":"stdout","time":
@@ -35,6 +37,8 @@
 #ifndef MAILGAUGE_PARSERS_JOURNAL_JSON_H_
 #define MAILGAUGE_PARSERS_JOURNAL_JSON_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +50,28 @@
 #include "parsers/zone_offsets.h"
 
 namespace mailgauge::parsers {
+
+// The fields of one journal entry that make its LogLine: each field's bytes
+// (its first value's, when it has several), nullopt when the entry has none.
+struct JournalLineFields {
+  std::optional<std::string_view> realtime;    // __REALTIME_TIMESTAMP
+  std::optional<std::string_view> message;     // MESSAGE
+  std::optional<std::string_view> identifier;  // SYSLOG_IDENTIFIER
+  std::optional<std::string_view> comm;        // _COMM
+  std::optional<std::string_view> hostname;    // _HOSTNAME
+  std::optional<std::string_view> syslog_pid;  // SYSLOG_PID
+  std::optional<std::string_view> pid;         // _PID
+};
+
+// Sets *out from `f` as the table above says (its views point where f's
+// do). kMalformed, *out reset and *error set ("no __REALTIME_TIMESTAMP",
+// "no MESSAGE") when the entry has no usable time or message.
+EnvelopeResult JournalFieldsToLine(const JournalLineFields& f, const SyslogNames& names,
+                                   ZoneOffsets* offsets, LogLine* out, const char** error);
+
+// A journal field's decimal number ("1795634566115753", "123"), or -1 when
+// it is empty, has another byte than a digit, or is longer than 18 digits.
+int64_t JournalDecimal(std::string_view text);
 
 // True when `text` may be a journal entry in JSON: its first byte (after an
 // optional RS, 0x1E) is '{'. Cheap: callers test it before Parse().
@@ -68,7 +94,8 @@ class JournalJsonParser {
 
   SyslogNames names_;
   ZoneOffsets offsets_;
-  std::string host_, program_, message_;  // the views in the LogLine
+  // The fields' bytes: the views in the LogLine.
+  std::string realtime_, host_, program_, comm_, message_, syslog_pid_, pid_;
   const char* last_error_ = "";
 };
 
