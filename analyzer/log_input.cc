@@ -33,6 +33,22 @@ std::vector<std::string> ForeignLogNotes(const LogInputStats& s) {
                                  " lines in the form of Exim's main log (/var/log/exim4/mainlog)",
                                  kNotRead));
   }
+  constexpr const char* kSaveJournal =
+      ": save the journal with journalctl -o short-iso or -o json, or read it with "
+      "--journal-file";
+  if (s.undated_journalctl_lines > 0) {
+    notes.push_back(absl::StrCat(
+        s.undated_journalctl_lines,
+        " lines in the form of journalctl -o short-monotonic or short-delta (time since boot, "
+        "no date)",
+        kSaveJournal));
+  }
+  if (s.bare_postfix_messages > 0) {
+    notes.push_back(absl::StrCat(s.bare_postfix_messages,
+                                 " lines that look like Postfix messages without a time, host "
+                                 "or program (journalctl -o cat?)",
+                                 kSaveJournal));
+  }
   for (const auto& [program, n] : s.other_programs) {
     if (program.substr(0, 4) == "exim") {
       notes.push_back(absl::StrCat(n, " lines from ", program, " (Exim)", kNotRead));
@@ -126,7 +142,13 @@ void LogInput::ProcessMalformed(std::string_view text, bool overlong) {
   }
   if (!entries_->active() && !FeedEntryLine(text, overlong)) return;
   ++stats_.malformed_lines;
-  if (parsers::LooksLikeEximMainLog(text)) ++stats_.exim_mainlog_lines;
+  if (parsers::LooksLikeEximMainLog(text)) {
+    ++stats_.exim_mainlog_lines;
+  } else if (parsers::LooksLikeMonotonicTime(text)) {
+    ++stats_.undated_journalctl_lines;
+  } else if (parsers::LooksLikeBarePostfixMessage(text)) {
+    ++stats_.bare_postfix_messages;
+  }
   Unparsed(text);
 }
 

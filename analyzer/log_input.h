@@ -101,6 +101,11 @@ struct LogInputStats {
   // Of malformed_lines, those in the form of Exim's main log
   // (parsers::LooksLikeEximMainLog).
   uint64_t exim_mainlog_lines = 0;
+  // Of malformed_lines, those of journalctl's forms without a date:
+  // short-monotonic or short-delta (parsers::LooksLikeMonotonicTime), and
+  // -o cat's bare messages (parsers::LooksLikeBarePostfixMessage).
+  uint64_t undated_journalctl_lines = 0;
+  uint64_t bare_postfix_messages = 0;
   // other_program_lines by syslog tag, for the first kMaxOtherPrograms tags;
   // the rest under "(others)".
   static constexpr size_t kMaxOtherPrograms = 8;
@@ -112,8 +117,9 @@ struct LogInputStats {
 };
 
 // What `s` says about lines of a mail log mailgauge does not read (Exim's
-// main log, syslog lines of a program named exim*), one sentence each, for
-// `mailgauge`'s stderr and the exporter's warning.
+// main log, syslog lines of a program named exim*, journalctl output
+// without dates), one sentence each, for `mailgauge`'s stderr and the
+// exporter's warning.
 std::vector<std::string> ForeignLogNotes(const LogInputStats& s);
 
 class LogInput {

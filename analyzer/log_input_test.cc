@@ -274,5 +274,30 @@ TEST(LogInputTest, CountsLinesInTheFormOfEximsMainLog) {
   EXPECT_TRUE(ForeignLogNotes(LogInputStats()).empty());
 }
 
+// journalctl's forms without a date can't be read; the notes say how to
+// save the journal instead.
+TEST(LogInputTest, TellsJournalctlFormsWithoutADate) {
+  int handled = 0;
+  auto input = MakeInput(&handled);
+  input->ProcessLine("[   12.000001] mx postfix/qmgr[3]: 4B0C72A1F3: removed");
+  input->ProcessLine("[   12.000001 <    0.000000 >] mx postfix/qmgr[3]: 4B0C72A1F3: removed");
+  input->ProcessLine("4B0C72A1F3: removed");
+  input->ProcessLine("connect from a[192.0.2.1]");
+  input->ProcessLine("not a syslog line at all");
+  const LogInputStats& s = input->stats();
+  EXPECT_EQ(5u, s.malformed_lines);
+  EXPECT_EQ(2u, s.undated_journalctl_lines);
+  EXPECT_EQ(2u, s.bare_postfix_messages);
+  EXPECT_EQ((std::vector<std::string>{
+                "2 lines in the form of journalctl -o short-monotonic or short-delta (time "
+                "since boot, no date): save the journal with journalctl -o short-iso or -o "
+                "json, or read it with --journal-file",
+                "2 lines that look like Postfix messages without a time, host or program "
+                "(journalctl -o cat?): save the journal with journalctl -o short-iso or -o "
+                "json, or read it with --journal-file"}),
+            ForeignLogNotes(s));
+  EXPECT_EQ(0, handled);
+}
+
 }  // namespace
 }  // namespace mailgauge::analyzer

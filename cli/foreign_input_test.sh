@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A log with no Postfix line in it (Exim's main log, a syslog file of other
-# programs) gives its report or records and a warning that says so and why,
+# programs, journalctl output without dates) gives its report or records and a warning that says so and why,
 # instead of an empty report alone; a Postfix log gives no such warning, and
 # --quiet silences it.
 set -uo pipefail
@@ -18,6 +18,17 @@ cat > "$tmp/syslog" <<'LOG'
 Nov 25 10:00:01 mx dovecot[12]: imap-login: Login: user=<a>
 Nov 25 10:00:02 mx exim[13]: 1vABCD-000123-AB <= a@example.org
 Nov 25 10:00:03 mx dovecot[12]: imap-login: Login: user=<b>
+LOG
+
+# journalctl's forms without a date, as journalctl 252 writes them.
+cat > "$tmp/monotonic" <<'LOG'
+[    5.123456] mx postfix/smtpd[12]: connect from a[192.0.2.1]
+[    5.223456] mx postfix/smtpd[12]: disconnect from a[192.0.2.1]
+LOG
+cat > "$tmp/cat" <<'LOG'
+connect from a[192.0.2.1]
+4B0C72A1F3: client=a[192.0.2.1]
+4B0C72A1F3: removed
 LOG
 
 # expect NAME COMMAND... : exit 0, and stderr matches each of $want, none of $unwanted.
@@ -45,6 +56,10 @@ for command in report records; do
   expect "Exim main log" "$command" "$tmp/mainlog"
   want=("$warning" "lines by program: dovecot 2, exim 1" "1 lines from exim (Exim): Exim's logs are not analyzed")
   expect "other programs" "$command" "$tmp/syslog"
+  want=("$warning" "2 lines in the form of journalctl -o short-monotonic" "journalctl -o short-iso")
+  expect "journalctl -o short-monotonic" "$command" "$tmp/monotonic"
+  want=("$warning" "3 lines that look like Postfix messages without a time" "journalctl -o cat?")
+  expect "journalctl -o cat" "$command" "$tmp/cat"
   want=()
   unwanted=("$warning" "Exim")
   expect "quiet" "$command" --quiet "$tmp/mainlog"

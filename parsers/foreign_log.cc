@@ -1,6 +1,7 @@
 #include "parsers/foreign_log.h"
 
 #include "absl/strings/ascii.h"
+#include "parsers/postfix/queue_id.h"
 
 namespace mailgauge::parsers {
 namespace {
@@ -70,6 +71,45 @@ bool LooksLikeEximMainLog(std::string_view line) {
         "no host name found", "no IP address found", "TLS error ", "unexpected disconnection",
         "Connection from ", "rejected ", "U=", "Warning: "}) {
     if (s.substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
+}
+
+bool LooksLikeMonotonicTime(std::string_view line) {
+  // "[%5llu.%06llu]", the seconds padded with spaces; short-delta adds
+  // " <%5llu.%06llu >" (journalctl 252 writes a space before the '>').
+  std::string_view s = line;
+  if (!Take(&s, "[")) return false;
+  while (!s.empty() && s[0] == ' ') s.remove_prefix(1);
+  auto seconds = [&s] {
+    size_t digits = 0;
+    while (digits < s.size() && IsDigit(s[digits])) ++digits;
+    if (digits == 0) return false;
+    s.remove_prefix(digits);
+    return Take(&s, ".dddddd");
+  };
+  if (!seconds()) return false;
+  if (Take(&s, " <")) {
+    while (!s.empty() && s[0] == ' ') s.remove_prefix(1);
+    if (!seconds()) return false;
+    while (!s.empty() && s[0] == ' ') s.remove_prefix(1);  // journalctl 252: " >"
+    if (!Take(&s, ">")) return false;
+  }
+  return Take(&s, "] ");
+}
+
+bool LooksLikeBarePostfixMessage(std::string_view line) {
+  const size_t colon = line.find(": ");
+  if (colon != std::string_view::npos &&
+      (IsQueueId(line.substr(0, colon)) || line.substr(0, colon) == "NOQUEUE")) {
+    return true;
+  }
+  for (std::string_view prefix :
+       {"connect from ", "disconnect from ", "lost connection after ", "timeout after ",
+        "warning: ", "statistics: ", "Anonymous TLS connection established ",
+        "Trusted TLS connection established ", "Verified TLS connection established ",
+        "Untrusted TLS connection established ", "CONNECT from ", "PASS NEW ", "PASS OLD "}) {
+    if (line.substr(0, prefix.size()) == prefix) return true;
   }
   return false;
 }

@@ -16,6 +16,14 @@
 // the messages Exim logs outside a message.
 //
 //   if (LooksLikeEximMainLog(text)) ++exim_lines;
+//
+// Two forms of `journalctl` output carry no date, so mailgauge can't read
+// them; they are told apart so that the run can say how to save the
+// journal instead:
+//
+//   -o short-monotonic   "[  123.456789] mx postfix/smtpd[1]: ..." (seconds
+//                        since boot; short-delta adds " <    0.000123>")
+//   -o cat               "4B0C72A1F3: removed" (the message alone)
 #ifndef MAILGAUGE_PARSERS_FOREIGN_LOG_H_
 #define MAILGAUGE_PARSERS_FOREIGN_LOG_H_
 
@@ -24,6 +32,15 @@
 namespace mailgauge::parsers {
 
 bool LooksLikeEximMainLog(std::string_view line);
+
+// "[ 123.456789] " or "[ 123.456789 <    0.000123>] " first: journalctl's
+// short-monotonic or short-delta form (or dmesg's).
+bool LooksLikeMonotonicTime(std::string_view line);
+
+// A Postfix message with no syslog header (journalctl -o cat): it starts
+// with a queue ID and ": ", "NOQUEUE: ", or a few of smtpd's and every
+// daemon's common openings ("connect from ", "warning: ", ...).
+bool LooksLikeBarePostfixMessage(std::string_view line);
 
 }  // namespace mailgauge::parsers
 

@@ -26,6 +26,36 @@ TEST(ForeignLogTest, EximMainLogLines) {
   }
 }
 
+TEST(ForeignLogTest, JournalctlFormsWithoutADate) {
+  // As journalctl 252 writes them (-o short-monotonic, -o short-delta).
+  for (const char* line : {
+           "[    0.000000] mx postfix/smtpd[12]: connect from a[192.0.2.1]",
+           "[123456.789012] mx postfix/qmgr[3]: 4B0C72A1F3: removed",
+           "[    5.000001 <    0.000000 >] mx postfix/smtpd[12]: connect from a[192.0.2.1]",
+           "[    5.000001 <    0.000120>] mx postfix/smtpd[12]: connect from a[192.0.2.1]",
+       }) {
+    EXPECT_TRUE(LooksLikeMonotonicTime(line)) << line;
+  }
+  for (const char* line : {"[0.1] x", "[ 12.123456]x", "[12.123456 <1.123456] x", "[] x",
+                           "[abc.123456] x", "Nov 25 10:00:01 mx postfix/smtpd[1]: x"}) {
+    EXPECT_FALSE(LooksLikeMonotonicTime(line)) << line;
+  }
+  // -o cat: the message alone.
+  for (const char* line : {
+           "connect from a[192.0.2.1]",
+           "4B0C72A1F3: client=a[192.0.2.1]",
+           "4dMhHk0nVgz9sWn: removed",
+           "NOQUEUE: reject: RCPT from a[192.0.2.1]: 554 5.7.1 <x@y>: Relay access denied",
+           "warning: hostname a does not resolve to address 192.0.2.1",
+       }) {
+    EXPECT_TRUE(LooksLikeBarePostfixMessage(line)) << line;
+  }
+  for (const char* line : {"Nov 25 10:00:01 mx postfix/smtpd[1]: connect from a[192.0.2.1]",
+                           "garbage", "", "Note: something", "abc: def"}) {
+    EXPECT_FALSE(LooksLikeBarePostfixMessage(line)) << line;
+  }
+}
+
 TEST(ForeignLogTest, OtherLinesAreNot) {
   for (const char* line : {
            "",
