@@ -36,6 +36,12 @@ std::vector<std::string> ForeignLogNotes(const LogInputStats& s) {
   constexpr const char* kSaveJournal =
       ": save the journal with journalctl -o short-iso or -o json, or read it with "
       "--journal-file";
+  if (s.journal_messages_left_out > 0) {
+    notes.push_back(absl::StrCat(
+        s.journal_messages_left_out,
+        " journal entries whose MESSAGE journalctl left out (null: over 4096 bytes): save the "
+        "journal with journalctl --all, or read it with --journal-file"));
+  }
   if (s.undated_journalctl_lines > 0) {
     notes.push_back(absl::StrCat(
         s.undated_journalctl_lines,
@@ -134,6 +140,9 @@ void LogInput::ProcessMalformed(std::string_view text, bool overlong) {
       ProcessParsedImpl<false>(Unwrapped(journal_json_line_), text, overlong, nullptr, nullptr);
       return;
     }
+    if (journal_json_->last_error() == parsers::kJournalMessageLeftOut) {
+      ++stats_.journal_messages_left_out;
+    }
   }
   // The first line of an entry of `journalctl -o export` or `-o json-pretty`?
   if (entries_ == nullptr) {
@@ -174,6 +183,7 @@ void LogInput::ProcessAssembledEntry() {
   if (!e.ok) {
     // Its lines, as read, count (and are kept) as lines not understood.
     stats_.malformed_lines += e.lines;
+    if (e.error == parsers::kJournalMessageLeftOut) ++stats_.journal_messages_left_out;
     Unparsed(e.text);
     return;
   }

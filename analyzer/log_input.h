@@ -106,6 +106,10 @@ struct LogInputStats {
   // -o cat's bare messages (parsers::LooksLikeBarePostfixMessage).
   uint64_t undated_journalctl_lines = 0;
   uint64_t bare_postfix_messages = 0;
+  // Of the journalctl JSON entries not read (counted in malformed_lines),
+  // those whose MESSAGE is null: journalctl leaves out fields over 4096
+  // bytes unless given --all.
+  uint64_t journal_messages_left_out = 0;
   // other_program_lines by syslog tag, for the first kMaxOtherPrograms tags;
   // the rest under "(others)".
   static constexpr size_t kMaxOtherPrograms = 8;

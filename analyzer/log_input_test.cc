@@ -299,5 +299,23 @@ TEST(LogInputTest, TellsJournalctlFormsWithoutADate) {
   EXPECT_EQ(0, handled);
 }
 
+TEST(LogInputTest, TellsJournalEntriesWhoseMessageJournalctlLeftOut) {
+  int handled = 0;
+  auto input = MakeInput(&handled);
+  // journalctl prints a field over 4096 bytes as null without --all.
+  input->ProcessLine(R"({"__REALTIME_TIMESTAMP":"1795600000000000","MESSAGE":null})");
+  input->ProcessLine("{");
+  input->ProcessLine("\t\"__REALTIME_TIMESTAMP\" : \"1795600000000000\",");
+  input->ProcessLine("\t\"MESSAGE\" : null");
+  input->ProcessLine("}");
+  const LogInputStats& s = input->stats();
+  EXPECT_EQ(5u, s.malformed_lines);
+  EXPECT_EQ(2u, s.journal_messages_left_out);
+  EXPECT_EQ((std::vector<std::string>{
+                "2 journal entries whose MESSAGE journalctl left out (null: over 4096 bytes): "
+                "save the journal with journalctl --all, or read it with --journal-file"}),
+            ForeignLogNotes(s));
+}
+
 }  // namespace
 }  // namespace mailgauge::analyzer

@@ -37,6 +37,9 @@ bool FieldBytes(const json& field, std::string* out) {
 
 }  // namespace
 
+const char kJournalMessageLeftOut[] =
+    "MESSAGE left out by journalctl (over 4096 bytes; journalctl --all prints it)";
+
 int64_t JournalDecimal(std::string_view text) {
   if (text.empty() || text.size() > 18) return -1;
   int64_t v = 0;
@@ -106,7 +109,12 @@ EnvelopeResult JournalJsonParser::Parse(std::string_view text, LogLine* out) {
   take("_HOSTNAME", &host_, &f.hostname);
   take("SYSLOG_PID", &syslog_pid_, &f.syslog_pid);
   take("_PID", &pid_, &f.pid);
-  return JournalFieldsToLine(f, names_, &offsets_, out, &last_error_);
+  const EnvelopeResult result = JournalFieldsToLine(f, names_, &offsets_, out, &last_error_);
+  if (result != EnvelopeResult::kOk && f.realtime && !f.message) {
+    const auto message = entry.find("MESSAGE");
+    if (message != entry.end() && message->is_null()) last_error_ = kJournalMessageLeftOut;
+  }
+  return result;
 }
 
 EnvelopeResult JournalJsonParser::ParseDockerLine(const nlohmann::json& entry, LogLine* out) {

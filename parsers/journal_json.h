@@ -73,6 +73,10 @@ EnvelopeResult JournalFieldsToLine(const JournalLineFields& f, const SyslogNames
 // it is empty, has another byte than a digit, or is longer than 18 digits.
 int64_t JournalDecimal(std::string_view text);
 
+// JournalJsonParser::last_error() for an entry whose MESSAGE is null: the
+// field is longer than journalctl prints without --all (4096 bytes).
+extern const char kJournalMessageLeftOut[];
+
 // True when `text` may be a journal entry in JSON: its first byte (after an
 // optional RS, 0x1E) is '{'. Cheap: callers test it before Parse().
 bool MayBeJournalJson(std::string_view text);

@@ -117,7 +117,7 @@ TEST(JournalJsonTest, WhatIsNotAnEntryIsMalformed) {
       {R"({"MESSAGE":"x"})", "no __REALTIME_TIMESTAMP"},
       {R"({"__REALTIME_TIMESTAMP":"12x","MESSAGE":"x"})", "no __REALTIME_TIMESTAMP"},
       {R"({"__REALTIME_TIMESTAMP":"5"})", "no MESSAGE"},
-      {R"({"__REALTIME_TIMESTAMP":"5","MESSAGE":null})", "no MESSAGE"},
+      {R"({"__REALTIME_TIMESTAMP":"5","MESSAGE":null})", kJournalMessageLeftOut},
       {R"({"__REALTIME_TIMESTAMP":"5","MESSAGE":[65,300]})", "no MESSAGE"},
       {"{\"__REALTIME_TIMESTAMP\":\"5\",\"MESSAGE\":\"\xff\"}", "not a JSON object"},
   };
