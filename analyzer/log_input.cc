@@ -179,7 +179,6 @@ bool LogInput::FeedEntryLine(std::string_view text, bool overlong) {
 
 void LogInput::ProcessAssembledEntry() {
   const parsers::AssembledEntry& e = entries_->entry();
-  stats_.journalctl_entry_lines += e.lines;
   if (!e.ok) {
     // Its lines, as read, count (and are kept) as lines not understood.
     stats_.malformed_lines += e.lines;
@@ -188,6 +187,7 @@ void LogInput::ProcessAssembledEntry() {
     return;
   }
   ++stats_.journalctl_entries;
+  stats_.journalctl_entry_lines += e.lines;
   ProcessParsedImpl<false>(Unwrapped(e.line), e.text, e.overlong, nullptr, nullptr);
 }
 

@@ -92,7 +92,9 @@ struct LogInputStats {
   // Entries of `journalctl -o export` or `-o json-pretty` read (each one
   // line for the counts below, like a line of `journalctl -o json`), and
   // the `lines` they took; entries that can't be read count their lines as
-  // malformed_lines instead.
+  // malformed_lines instead. So lines = postfix_lines + other_program_lines
+  // + malformed_lines + empty_lines + journalctl_entry_lines -
+  // journalctl_entries (journal_entries aside).
   uint64_t journalctl_entries = 0;
   uint64_t journalctl_entry_lines = 0;
   // The sum of N over rsyslog's "message repeated N times: [...]" lines

@@ -113,11 +113,13 @@ TEST(LogInputTest, ReadsJournalctlEntriesSpreadOverLines) {
   const LogInputStats& s = (*input)->stats();
   EXPECT_EQ(23u, s.lines);
   EXPECT_EQ(3u, s.journalctl_entries);
-  EXPECT_EQ(22u, s.journalctl_entry_lines);
+  EXPECT_EQ(17u, s.journalctl_entry_lines);
   EXPECT_EQ(4u, s.postfix_lines);
   EXPECT_EQ(4u, s.parsed_lines);
   EXPECT_EQ(5u, s.malformed_lines);  // the two bad entries' lines
   EXPECT_EQ(0u, s.empty_lines);
+  EXPECT_EQ(s.lines, s.postfix_lines + s.other_program_lines + s.malformed_lines +
+                         s.empty_lines + s.journalctl_entry_lines - s.journalctl_entries);
   input->reset();  // flushes the unparsed file
   std::ifstream in(unparsed);
   std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
