@@ -199,13 +199,14 @@ def main():
     check(rc == 0 and canonical(without_times(classic)) == canonical(without_times(recs)),
           "the classic syslog copy gives other records than the journal")
 
-    # The same journal as journalctl prints it, one entry per line (json) or
-    # over several lines (export, json-pretty), read as a file: the same
+    # The same journal as journalctl prints it, one entry per line (json,
+    # json-seq, json-sse) or over several lines (export, json-pretty), read
+    # as a file: the same
     # records, on one thread and on two (whose workers hand these lines
     # back in order).
     journalctl = shutil.which("journalctl")
     check(journalctl is not None, "journalctl (Debian package systemd) is installed")
-    for form in ("json", "export", "json-pretty") if journalctl else ():
+    for form in ("json", "json-seq", "json-sse", "export", "json-pretty") if journalctl else ():
         text = os.path.join(tmp, "journal." + form)
         with open(text, "wb") as out:
             res = subprocess.run([journalctl, "--file", jfile, "-o", form, "--no-pager"],

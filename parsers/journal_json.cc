@@ -74,8 +74,19 @@ EnvelopeResult JournalFieldsToLine(const JournalLineFields& f, const SyslogNames
   return EnvelopeResult::kOk;
 }
 
+namespace {
+
+// -o json-seq puts an RS byte before each entry, -o json-sse "data: ".
+std::string_view WithoutEntryPrefix(std::string_view text) {
+  if (!text.empty() && text[0] == '\x1e') return text.substr(1);
+  if (text.substr(0, 7) == "data: {") return text.substr(6);
+  return text;
+}
+
+}  // namespace
+
 bool MayBeJournalJson(std::string_view text) {
-  if (!text.empty() && text[0] == '\x1e') text.remove_prefix(1);
+  text = WithoutEntryPrefix(text);
   return !text.empty() && text[0] == '{';
 }
 
@@ -85,7 +96,7 @@ JournalJsonParser::JournalJsonParser(SyslogNames names, absl::TimeZone zone)
 EnvelopeResult JournalJsonParser::Parse(std::string_view text, LogLine* out) {
   *out = LogLine();
   last_error_ = "";
-  if (!text.empty() && text[0] == '\x1e') text.remove_prefix(1);  // json-seq
+  text = WithoutEntryPrefix(text);
   const json entry = json::parse(text.begin(), text.end(), nullptr,
                                  /*allow_exceptions=*/false);
   if (entry.is_discarded() || !entry.is_object()) {

@@ -15,7 +15,8 @@
 // UTF-8, as an array of byte values otherwise, as an array of those when an
 // entry has the field more than once (the first is taken), and as null when
 // it is larger than journalctl prints without --all (such a MESSAGE gives no
-// line). `-o json-seq`'s leading RS byte is skipped. `-o json-pretty` and
+// line). `-o json-seq`'s leading RS byte and `-o json-sse`'s "data: " are
+// skipped (json-sse's empty lines between entries are empty lines). `-o json-pretty` and
 // `-o export` spread an entry over several lines: JournalEntryAssembler
 // (journal_entry_assembler.h) puts it together, and maps its fields with
 // JournalFieldsToLine() below, as Parse() does.
@@ -78,7 +79,8 @@ int64_t JournalDecimal(std::string_view text);
 extern const char kJournalMessageLeftOut[];
 
 // True when `text` may be a journal entry in JSON: its first byte (after an
-// optional RS, 0x1E) is '{'. Cheap: callers test it before Parse().
+// optional RS, 0x1E, or "data: ") is '{'. Cheap: callers test it before
+// Parse().
 bool MayBeJournalJson(std::string_view text);
 
 class JournalJsonParser {

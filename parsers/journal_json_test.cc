@@ -104,6 +104,17 @@ TEST(JournalJsonTest, JsonSeqRecordSeparatorIsSkipped) {
   EXPECT_EQ("smtpd", line.daemon);
 }
 
+TEST(JournalJsonTest, JsonSseDataPrefixIsSkipped) {
+  JournalJsonParser parser(SyslogNames(), absl::UTCTimeZone());
+  LogLine line;
+  const std::string sse = std::string("data: ") + kEntry;
+  EXPECT_TRUE(MayBeJournalJson(sse));
+  ASSERT_EQ(EnvelopeResult::kOk, parser.Parse(sse, &line));
+  EXPECT_EQ("smtpd", line.daemon);
+  EXPECT_FALSE(MayBeJournalJson("data: x"));
+  EXPECT_FALSE(MayBeJournalJson("data:{}"));
+}
+
 TEST(JournalJsonTest, WhatIsNotAnEntryIsMalformed) {
   JournalJsonParser parser(SyslogNames(), absl::UTCTimeZone());
   LogLine line;
