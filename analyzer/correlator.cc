@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/json_int.h"
 #include "nlohmann/json.hpp"
 #include "parsers/postfix/reason.h"
 
@@ -1024,8 +1025,8 @@ json TimeToJson(const Timestamp& t) {
 
 Timestamp TimeFromJson(const json& j) {
   Timestamp t;
-  t.unix_micros = j.at(0).get<int64_t>();
-  t.utc_offset_seconds = j.at(1).get<int32_t>();
+  t.unix_micros = JsonInt<int64_t>(j.at(0));
+  t.utc_offset_seconds = JsonInt<int32_t>(j.at(1));
   return t;
 }
 
@@ -1051,7 +1052,7 @@ RecipientRecord RecipientFromJson(const json& j) {
   RecipientRecord r;
   r.address = j.at("address").get<std::string>();
   r.orig_to = j.at("orig_to").get<std::string>();
-  const int status = j.at("status").get<int>();
+  const int status = JsonInt<int>(j.at("status"));
   if (status < 0 || status > static_cast<int>(RecipientStatus::kDiscarded)) {
     throw std::out_of_range("recipient status out of range");
   }
@@ -1067,7 +1068,7 @@ RecipientRecord RecipientFromJson(const json& j) {
   r.delays.in_qmgr = d.at(1).get<double>();
   r.delays.conn_setup = d.at(2).get<double>();
   r.delays.transmission = d.at(3).get<double>();
-  r.deferrals = j.at("deferrals").get<int>();
+  r.deferrals = JsonInt<int>(j.at("deferrals"));
   r.time = TimeFromJson(j.at("time"));
   r.queue_id = j.at("queue_id").get<std::string>();
   r.handoff_to = j.at("handoff_to").get<std::string>();
@@ -1131,8 +1132,8 @@ MessageRecord RecordFromJson(const json& j) {
   m.uid = j.at("uid").get<std::string>();
   m.sender = j.at("sender").get<std::string>();
   m.sender_known = j.at("sender_known").get<bool>();
-  m.size = j.at("size").get<int64_t>();
-  m.nrcpt = j.at("nrcpt").get<int64_t>();
+  m.size = JsonInt<int64_t>(j.at("size"));
+  m.nrcpt = JsonInt<int64_t>(j.at("nrcpt"));
   m.message_id = j.at("message_id").get<std::string>();
   m.parent_queue_id = j.at("parent_queue_id").get<std::string>();
   m.notification = j.at("notification").get<std::string>();
@@ -1260,7 +1261,7 @@ absl::Status Correlator::RestoreState(std::string_view text) {
     return absl::DataLossError("not a correlator state");
   }
   if (!j.contains("version") || !j["version"].is_number_integer() ||
-      j["version"].get<int>() != kStateVersion) {
+      JsonToInt<int>(j["version"]) != kStateVersion) {
     return absl::DataLossError(absl::StrCat(
         "correlator state of another version (this program reads version ",
         kStateVersion, ")"));
@@ -1277,26 +1278,26 @@ absl::Status Correlator::RestoreState(std::string_view text) {
   int64_t now = 0, epoch_high = 0, clock_offset = 0, last_sweep = 0;
   uint64_t next_serial = 0;
   try {
-    now = j.at("now").get<int64_t>();
+    now = JsonInt<int64_t>(j.at("now"));
     // Absent from states saved before the clock had epochs: the clock was
     // the newest line's time.
-    epoch_high = j.contains("epoch_high") ? j.at("epoch_high").get<int64_t>() : now;
-    clock_offset = j.contains("clock_offset") ? j.at("clock_offset").get<int64_t>() : 0;
-    last_sweep = j.at("last_sweep").get<int64_t>();
-    next_serial = j.at("next_serial").get<uint64_t>();
+    epoch_high = j.contains("epoch_high") ? JsonInt<int64_t>(j.at("epoch_high")) : now;
+    clock_offset = j.contains("clock_offset") ? JsonInt<int64_t>(j.at("clock_offset")) : 0;
+    last_sweep = JsonInt<int64_t>(j.at("last_sweep"));
+    next_serial = JsonInt<uint64_t>(j.at("next_serial"));
     const json& saved_stats = j.at("stats");
     ForEachStat(stats, [&](const char* name, uint64_t& v) {
-      v = saved_stats.at(name).get<uint64_t>();
+      v = JsonInt<uint64_t>(saved_stats.at(name));
     });
     std::vector<std::pair<Message*, std::vector<uint64_t>>> hop_lists;
     for (const json& e : j.at("messages")) {
       auto m = std::make_unique<Message>();
       const std::string key = e.at("key").get<std::string>();
       const std::string host_key = e.at("host_key").get<std::string>();
-      m->serial = e.at("serial").get<uint64_t>();
-      m->first_micros = e.at("first").get<int64_t>();
-      m->last_micros = e.at("last").get<int64_t>();
-      m->finished_micros = e.at("finished_at").get<int64_t>();
+      m->serial = JsonInt<uint64_t>(e.at("serial"));
+      m->first_micros = JsonInt<int64_t>(e.at("first"));
+      m->last_micros = JsonInt<int64_t>(e.at("last"));
+      m->finished_micros = JsonInt<int64_t>(e.at("finished_at"));
       m->finished = e.at("finished").get<bool>();
       m->queued = e.at("queued").get<bool>();
       m->record = RecordFromJson(e.at("record"));
@@ -1354,7 +1355,7 @@ absl::Status Correlator::RestoreState(std::string_view text) {
     // (hand-off). A serial not given yet could name a future message.
     for (const json& f : j.at("finished")) {
       const std::string key = f.at(0).get<std::string>();
-      const uint64_t serial = f.at(1).get<uint64_t>();
+      const uint64_t serial = JsonInt<uint64_t>(f.at(1));
       if (serial >= next_serial) {
         return absl::DataLossError("correlator state: a finished entry's serial is out of range");
       }
@@ -1370,8 +1371,8 @@ absl::Status Correlator::RestoreState(std::string_view text) {
       }
       PendingHandoff h;
       const std::string from_key = p.at(1).get<std::string>();
-      h.from_serial = p.at(2).get<uint64_t>();
-      h.micros = p.at(3).get<int64_t>();
+      h.from_serial = JsonInt<uint64_t>(p.at(2));
+      h.micros = JsonInt<int64_t>(p.at(3));
       if (h.from_serial >= next_serial) {
         return absl::DataLossError("correlator state: a hand-off's serial is out of range");
       }

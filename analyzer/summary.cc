@@ -13,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/ascii_scan.h"
+#include "common/json_int.h"
 #include "nlohmann/json.hpp"
 #include "parsers/postfix/reason.h"
 #include "re2/re2.h"
@@ -1334,9 +1335,9 @@ Json TrafficToJson(const TrafficCounts& t) {
 // Reading: each helper throws nlohmann::json exceptions on a wrong type,
 // which FromJson turns into InvalidArgument.
 uint64_t U(const Json& j, const char* k) {
-  return j.contains(k) ? j.at(k).get<uint64_t>() : 0;
+  return j.contains(k) ? JsonInt<uint64_t>(j.at(k)) : 0;
 }
-int64_t I(const Json& j, const char* k) { return j.contains(k) ? j.at(k).get<int64_t>() : 0; }
+int64_t I(const Json& j, const char* k) { return j.contains(k) ? JsonInt<int64_t>(j.at(k)) : 0; }
 double D(const Json& j, const char* k) { return j.contains(k) ? j.at(k).get<double>() : 0; }
 std::string S(const Json& j, const char* k) {
   return j.contains(k) ? j.at(k).get<std::string>() : std::string();
@@ -1830,7 +1831,7 @@ absl::StatusOr<Summary> Summary::FromJson(std::string_view text) {
       m.queue_id = S(row, "queue_id");
       m.sender = S(row, "sender");
       m.client = S(row, "client");
-      m.size = row.contains("size") ? row.at("size").get<int64_t>() : -1;
+      m.size = row.contains("size") ? JsonInt<int64_t>(row.at("size")) : -1;
       m.arrival.unix_micros = I(row, "arrival_unix_micros");
       m.arrival.utc_offset_seconds = static_cast<int32_t>(I(row, "arrival_utc_offset"));
       for (const Json& r : Arr(row, "recipients")) {

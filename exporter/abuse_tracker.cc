@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/json_int.h"
 #include "nlohmann/json.hpp"
 
 namespace mailgauge::exporter {
@@ -237,12 +238,12 @@ absl::Status AbuseTracker::RestoreState(std::string_view text) {
     return absl::DataLossError("not a saved relay-abuse window");
   }
   if (!j.contains("version") || !j["version"].is_number_integer() ||
-      j["version"].get<int>() != 1) {
+      JsonToInt<int>(j["version"]) != 1) {
     return absl::DataLossError("saved relay-abuse window of another version");
   }
   AbuseTracker fresh(options_);
   try {
-    fresh.now_micros_ = j.at("now").get<int64_t>();
+    fresh.now_micros_ = JsonInt<int64_t>(j.at("now"));
     fresh.saturated_ = j.at("saturated").get<bool>();
     for (const json& q : j.at("queue_ids")) {
       std::string key = q.at(0).get<std::string>();
@@ -252,7 +253,7 @@ absl::Status AbuseTracker::RestoreState(std::string_view text) {
     }
     int64_t previous = INT64_MIN;
     for (const json& r : j.at("recipients")) {
-      RecipientEntry e{r.at(0).get<int64_t>(), r.at(1).get<std::string>(),
+      RecipientEntry e{JsonInt<int64_t>(r.at(0)), r.at(1).get<std::string>(),
                        r.at(2).get<std::string>()};
       if (e.micros < previous) return absl::DataLossError("saved recipients out of order");
       previous = e.micros;
@@ -261,7 +262,7 @@ absl::Status AbuseTracker::RestoreState(std::string_view text) {
     }
     previous = INT64_MIN;
     for (const json& n : j.at("networks")) {
-      const int64_t micros = n.at(0).get<int64_t>();
+      const int64_t micros = JsonInt<int64_t>(n.at(0));
       if (micros < previous) return absl::DataLossError("saved networks out of order");
       previous = micros;
       std::string net = n.at(1).get<std::string>();

@@ -23,6 +23,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "common/json_int.h"
 #include "exporter/metrics.h"
 #include "nlohmann/json.hpp"
 
@@ -209,12 +210,10 @@ QueueReading ParsePostqueueJson(std::string_view text, absl::Time now,
       continue;
     }
     int64_t arrival = 0;
-    if (j.contains("arrival_time") && j["arrival_time"].is_number()) {
-      arrival = j["arrival_time"].get<int64_t>();
-    }
+    if (j.contains("arrival_time")) arrival = JsonToInt<int64_t>(j["arrival_time"]).value_or(0);
     int64_t size = 0;
-    if (j.contains("message_size") && j["message_size"].is_number()) {
-      size = std::max<int64_t>(0, j["message_size"].get<int64_t>());
+    if (j.contains("message_size")) {
+      size = std::max<int64_t>(0, JsonToInt<int64_t>(j["message_size"]).value_or(0));
     }
     QueueStats& st = it->second;
     ++st.messages;

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/json_int.h"
 #include "nlohmann/json.hpp"
 
 namespace mailgauge::exporter {
@@ -115,28 +116,28 @@ absl::StatusOr<ExporterState> ParseState(std::string_view text) {
     return absl::DataLossError("state file is not a mailgauge_exporter state");
   }
   if (!j.contains("version") || !j["version"].is_number_integer() ||
-      j["version"].get<int>() != kVersion) {
+      JsonToInt<int>(j["version"]) != kVersion) {
     return absl::DataLossError(
         absl::StrCat("state file has an unknown version (this exporter reads ",
                      kVersion, ")"));
   }
   ExporterState state;
   try {
-    state.saved_at = j.at("saved_at").get<int64_t>();
+    state.saved_at = JsonInt<int64_t>(j.at("saved_at"));
     for (const json& s : j.at("sources")) {
       SavedSource src;
       src.source = s.at("source").get<std::string>();
       src.path = s.at("path").get<std::string>();
-      src.position.device = s.at("device").get<uint64_t>();
-      src.position.inode = s.at("inode").get<uint64_t>();
-      src.position.offset = s.at("offset").get<uint64_t>();
-      src.position.fingerprint = s.at("fingerprint").get<uint64_t>();
-      src.position.fingerprint_bytes = s.at("fingerprint_bytes").get<uint32_t>();
+      src.position.device = JsonInt<uint64_t>(s.at("device"));
+      src.position.inode = JsonInt<uint64_t>(s.at("inode"));
+      src.position.offset = JsonInt<uint64_t>(s.at("offset"));
+      src.position.fingerprint = JsonInt<uint64_t>(s.at("fingerprint"));
+      src.position.fingerprint_bytes = JsonInt<uint32_t>(s.at("fingerprint_bytes"));
       if (s.contains("journal_cursor")) {
         src.journal_cursor = s.at("journal_cursor").get<std::string>();
       }
       if (s.contains("newest_line_micros")) {
-        src.newest_line_micros = s.at("newest_line_micros").get<int64_t>();
+        src.newest_line_micros = JsonInt<int64_t>(s.at("newest_line_micros"));
       }
       // Checked by the correlator itself when restored (a bad section costs
       // that source its messages in flight, not the whole state).
@@ -172,7 +173,8 @@ absl::StatusOr<ExporterState> ParseState(std::string_view text) {
           return absl::DataLossError(absl::StrCat("state file: bad value for ", name));
         }
       } else if (spec.type == MetricType::kHistogram) {
-        const std::vector<uint64_t> counts = e.at("buckets").get<std::vector<uint64_t>>();
+        std::vector<uint64_t> counts;
+        for (const json& count : e.at("buckets")) counts.push_back(JsonInt<uint64_t>(count));
         if (counts.size() != spec.buckets.size() + 1) {
           return absl::DataLossError(
               absl::StrCat("state file: ", name, " has other buckets"));
@@ -188,7 +190,7 @@ absl::StatusOr<ExporterState> ParseState(std::string_view text) {
           m.histogram.bucket.push_back(b);
         }
         m.histogram.sample_sum = e.at("sum").get<double>();
-        m.histogram.sample_count = e.at("count").get<uint64_t>();
+        m.histogram.sample_count = JsonInt<uint64_t>(e.at("count"));
         if (m.histogram.sample_count != counts.back()) {
           return absl::DataLossError(
               absl::StrCat("state file: ", name, " count disagrees with its buckets"));

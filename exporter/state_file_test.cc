@@ -126,6 +126,23 @@ TEST(StateFileTest, CorruptFilesAreDataLossNamingTheProblem) {
       {R"({"format":"mailgauge-exporter-state","version":1,"saved_at":1,
           "sources":[{"source":"x"}],"metrics":[]})",
        "malformed"},
+      // A count that is a float out of uint64_t's range (undefined behaviour
+      // to convert; fuzz/corpus/state_file/crash-state-file-bucket-count-
+      // float-out-of-range), or negative, or a whole number written as one.
+      {R"({"format":"mailgauge-exporter-state","version":1,"saved_at":1,"sources":[],
+          "metrics":[{"name":"postfix_smtpd_connects_total","labels":{},"value":1},
+                     {"name":"mailgauge_delivery_delays_seconds","labels":{},
+                      "buckets":[0,1,7777777777777777777777777773,3,3,3,3,3,3,3,3],
+                      "sum":1,"count":3}]})",
+       "not a whole number in range"},
+      {R"({"format":"mailgauge-exporter-state","version":1,"saved_at":1,"sources":[],
+          "metrics":[{"name":"postfix_qmgr_messages_inserted_size_bytes","labels":{},
+                      "buckets":[0,0,0,0,0,0,0,1],"sum":1,"count":-1}]})",
+       "not a whole number in range"},
+      {R"({"format":"mailgauge-exporter-state","version":1,"saved_at":1.5,"sources":[],
+          "metrics":[]})",
+       "not a whole number in range"},
+      {R"({"format":"mailgauge-exporter-state","version":1e300})", "unknown version"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<ExporterState> s = ParseState(c.text);

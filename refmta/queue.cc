@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/json_int.h"
 #include "nlohmann/json.hpp"
 #include "refmta/queue_id.h"
 
@@ -118,19 +119,19 @@ absl::StatusOr<Envelope> EnvelopeFromJson(const nlohmann::json& j) {
       rcpt.dsn = r.at("dsn").get<std::string>();
       env.recipients.push_back(std::move(rcpt));
     }
-    env.arrival_micros = j.at("arrival_micros").get<int64_t>();
-    env.active_micros = j.at("active_micros").get<int64_t>();
+    env.arrival_micros = JsonInt<int64_t>(j.at("arrival_micros"));
+    env.active_micros = JsonInt<int64_t>(j.at("active_micros"));
     env.origin = j.at("origin").get<std::string>();
     env.client_name = j.at("client_name").get<std::string>();
     env.client_addr = j.at("client_addr").get<std::string>();
     env.helo_name = j.at("helo_name").get<std::string>();
     env.protocol = j.at("protocol").get<std::string>();
-    env.uid = j.at("uid").get<int64_t>();
+    env.uid = JsonInt<int64_t>(j.at("uid"));
     env.message_id = j.at("message_id").get<std::string>();
-    env.attempts = j.at("attempts").get<int>();
-    env.next_retry_micros = j.at("next_retry_micros").get<int64_t>();
+    env.attempts = JsonInt<int>(j.at("attempts"));
+    env.next_retry_micros = JsonInt<int64_t>(j.at("next_retry_micros"));
     env.forced_expire = j.at("forced_expire").get<bool>();
-  } catch (const nlohmann::json::exception& e) {
+  } catch (const std::exception& e) {  // nlohmann's, and JsonInt's out_of_range
     return absl::DataLossError(absl::StrCat("bad envelope: ", e.what()));
   }
   return env;
