@@ -39,8 +39,9 @@ std::vector<std::string> ForeignLogNotes(const LogInputStats& s) {
   if (s.journal_messages_left_out > 0) {
     notes.push_back(absl::StrCat(
         s.journal_messages_left_out,
-        " journal entries whose MESSAGE journalctl left out (null: over 4096 bytes): save the "
-        "journal with journalctl --all, or read it with --journal-file"));
+        " journal entries whose MESSAGE journalctl left out (null, or \"[N blob data]\": "
+        "too long or not text): save the journal with journalctl --all, or read it with "
+        "--journal-file"));
   }
   if (s.undated_journalctl_lines > 0) {
     notes.push_back(absl::StrCat(

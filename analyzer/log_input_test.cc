@@ -314,8 +314,9 @@ TEST(LogInputTest, TellsJournalEntriesWhoseMessageJournalctlLeftOut) {
   EXPECT_EQ(5u, s.malformed_lines);
   EXPECT_EQ(2u, s.journal_messages_left_out);
   EXPECT_EQ((std::vector<std::string>{
-                "2 journal entries whose MESSAGE journalctl left out (null: over 4096 bytes): "
-                "save the journal with journalctl --all, or read it with --journal-file"}),
+                "2 journal entries whose MESSAGE journalctl left out (null, or \"[N blob "
+                "data]\": too long or not text): save the journal with journalctl --all, or "
+                "read it with --journal-file"}),
             ForeignLogNotes(s));
 }
 

@@ -239,7 +239,7 @@ std::string JournalEntriesNote(const analyzer::LogInputStats& s) {
   if (s.journal_entries > 0) absl::StrAppend(&note, s.journal_entries, " journal entries");
   if (s.journalctl_entries > 0) {
     absl::StrAppend(&note, note.empty() ? "" : ", ", s.journalctl_entries,
-                    " entries of journalctl -o export or json-pretty in ",
+                    " entries of journalctl -o export, json-pretty or verbose in ",
                     s.journalctl_entry_lines, " lines");
   }
   return note.empty() ? note : absl::StrCat(" (", note, ")");

@@ -50,7 +50,7 @@ int RecordsCommand(int argc, char** argv, int first) {
         "       mailgauge records [OPTIONS] --journal|--journal-dir DIR|--journal-file FILE\n\n"
         "Reads Postfix logs (syslog files in classic, ISO or RFC 5424 format,\n"
         "Postfix's own maillog_file, saved journalctl output (-o short*,\n"
-        "json*, export), .gz files, or stdin) and prints one JSON\n"
+        "json*, export, verbose), .gz files, or stdin) and prints one JSON\n"
         "object per finished message: queue IDs of every hop, client, sender,\n"
         "size, message-id, and each recipient's final status, relay, dsn,\n"
         "reason class, delays and number of deferrals. Files are read in time\n"

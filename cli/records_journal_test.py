@@ -200,16 +200,21 @@ def main():
           "the classic syslog copy gives other records than the journal")
 
     # The same journal as journalctl prints it, one entry per line (json,
-    # json-seq, json-sse) or over several lines (export, json-pretty), read
+    # json-seq, json-sse) or over several lines (export, json-pretty,
+    # verbose), read
     # as a file: the same
     # records, on one thread and on two (whose workers hand these lines
     # back in order).
     journalctl = shutil.which("journalctl")
     check(journalctl is not None, "journalctl (Debian package systemd) is installed")
-    for form in ("json", "json-seq", "json-sse", "export", "json-pretty") if journalctl else ():
+    forms = ["json", "json-seq", "json-sse", "export", "json-pretty", "verbose"]
+    for form in forms if journalctl else ():
         text = os.path.join(tmp, "journal." + form)
+        # verbose leaves binary values out without --all (the other programs'
+        # entries have some); with it, their lines follow, indented.
+        extra = ["--all"] if form == "verbose" else []
         with open(text, "wb") as out:
-            res = subprocess.run([journalctl, "--file", jfile, "-o", form, "--no-pager"],
+            res = subprocess.run([journalctl, "--file", jfile, "-o", form, "--no-pager", *extra],
                                  stdout=out, stderr=subprocess.PIPE)
         check(res.returncode == 0, f"journalctl -o {form}: {res.stderr.decode()}")
         for threads in ("1", "2"):

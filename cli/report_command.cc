@@ -372,7 +372,7 @@ int ReportCommand(int argc, char** argv, int first) {
         "failures, reason classes). Messages are followed by queue ID, so mail\n"
         "re-injected by a content filter is counted once. Reads syslog files\n"
         "(classic, ISO, RFC 5424), Postfix's maillog_file, saved journalctl\n"
-        "output (-o short*, json*, export), .gz files,\n"
+        "output (-o short*, json*, export, verbose), .gz files,\n"
         "stdin or the systemd journal (--journal*), in time order; with no\n"
         "FILE, no journal option and no --merge, reads stdin. --threads N uses N\n"
         "threads for files (the report is the same as with one).\n"

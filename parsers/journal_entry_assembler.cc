@@ -1,7 +1,11 @@
 #include "parsers/journal_entry_assembler.h"
 
+#include <algorithm>
 #include <optional>
+#include <string>
 #include <utility>
+
+#include "absl/strings/ascii.h"
 
 namespace mailgauge::parsers {
 namespace {
@@ -21,6 +25,45 @@ bool IsFieldName(std::string_view name) {
 bool IsExportTextField(std::string_view line) {
   const size_t eq = line.find('=');
   return eq != std::string_view::npos && IsFieldName(line.substr(0, eq));
+}
+
+// The header of an entry of `journalctl -o verbose`: the time, then the
+// cursor in brackets, "Tue 2026-11-25 17:58:09.123456 UTC [s=...;t=...;x=...]".
+// Sets *micros from the cursor's t= (the entry's realtime, in hex).
+bool IsVerboseHeader(std::string_view line, uint64_t* micros) {
+  if (line.size() < 20 || line.back() != ']' || !absl::ascii_isalpha(line[0]) ||
+      line[3] != ' ' || !absl::ascii_isdigit(line[4])) {
+    return false;
+  }
+  const size_t open = line.rfind(" [s=");
+  if (open == std::string_view::npos) return false;
+  const std::string_view cursor = line.substr(open + 2, line.size() - open - 3);
+  for (size_t at = 0; at < cursor.size();) {
+    const size_t semi = std::min(cursor.find(';', at), cursor.size());
+    const std::string_view part = cursor.substr(at, semi - at);
+    if (part.size() > 2 && part.size() <= 18 && part.substr(0, 2) == "t=") {
+      uint64_t v = 0;
+      for (char c : part.substr(2)) {
+        const int digit = absl::ascii_isdigit(c)                ? c - '0'
+                          : (c >= 'a' && c <= 'f')               ? c - 'a' + 10
+                                                                 : -1;
+        if (digit < 0) return false;
+        v = v * 16 + static_cast<uint64_t>(digit);
+      }
+      *micros = v;
+      return true;
+    }
+    at = semi + 1;
+  }
+  return false;
+}
+
+// What journalctl writes for a value it leaves out ("[24B blob data]",
+// "[1.2K blob data]"): one that is not printable text, without --all.
+bool IsBlobPlaceholder(std::string_view value) {
+  constexpr std::string_view kTail = " blob data]";
+  return value.size() > kTail.size() + 1 && value[0] == '[' &&
+         value.substr(value.size() - kTail.size()) == kTail;
 }
 
 // A binary value's length: 8 bytes, little-endian.
@@ -45,6 +88,59 @@ void JournalEntryAssembler::Start(Mode mode) {
   bad_ = nullptr;
   fields_.clear();
   values_.clear();
+  realtime_text_.clear();
+  message_left_out_ = false;
+}
+
+JournalEntryAssembler::Step JournalEntryAssembler::VerboseLine(std::string_view line,
+                                                               bool overlong) {
+  // "    NAME=value", and with --all a value's further lines indented to
+  // where its first began.
+  constexpr size_t kIndent = 4;
+  const bool indented = line.size() > kIndent && line.substr(0, kIndent) == "    ";
+  if (indented && line[kIndent] != ' ') {
+    const std::string_view field = line.substr(kIndent);
+    const size_t eq = field.find('=');
+    if (eq != std::string_view::npos && IsFieldName(field.substr(0, eq))) {
+      const size_t pos = text_.size() + 1 + kIndent;
+      if (!Append(line, overlong)) {
+        End();
+        return Step::kEntry;
+      }
+      const std::string_view value = field.substr(eq + 1);
+      if (IsBlobPlaceholder(value)) {
+        if (field.substr(0, eq) == "MESSAGE") message_left_out_ = true;
+        return Step::kConsumed;  // not the value: left out
+      }
+      Field f;
+      f.name_pos = pos;
+      f.name_len = eq;
+      f.binary = true;  // in values_, where further lines join it
+      f.pos = values_.size();
+      f.len = value.size();
+      values_.append(value.data(), value.size());
+      fields_.push_back(f);
+      return Step::kConsumed;
+    }
+  }
+  if (indented && !fields_.empty() &&
+      fields_.back().pos + fields_.back().len == values_.size()) {
+    const size_t value_indent = kIndent + fields_.back().name_len + 1;
+    if (line.size() >= value_indent &&
+        line.find_first_not_of(' ') >= value_indent) {
+      if (!Append(line, overlong)) {
+        End();
+        return Step::kEntry;
+      }
+      const std::string_view more = line.substr(value_indent);
+      values_ += '\n';
+      values_.append(more.data(), more.size());
+      fields_.back().len += 1 + more.size();
+      return Step::kConsumed;
+    }
+  }
+  End();  // the next entry's header, or a line of another kind
+  return Step::kEntryThenLine;
 }
 
 bool JournalEntryAssembler::Append(std::string_view line, bool overlong) {
@@ -74,7 +170,15 @@ JournalEntryAssembler::Step JournalEntryAssembler::Feed(std::string_view line, b
         ExportField(0, line);
         return Step::kConsumed;
       }
+      if (uint64_t micros = 0; IsVerboseHeader(line, &micros)) {
+        Start(Mode::kVerbose);
+        Append(line, overlong);
+        realtime_text_ = std::to_string(micros);
+        return Step::kConsumed;
+      }
       return Step::kNotMine;
+    case Mode::kVerbose:
+      return VerboseLine(line, overlong);
     case Mode::kExport:
       return ExportLine(line, overlong);
     case Mode::kExportBinary:
@@ -266,7 +370,11 @@ void JournalEntryAssembler::End() {
       }
       if (slot != nullptr && !*slot) *slot = value;  // the first of several
     }
+    if (mode_ == Mode::kVerbose && !line_fields.realtime) line_fields.realtime = realtime_text_;
     result = JournalFieldsToLine(line_fields, names_, &offsets_, &entry_.line, &error);
+    if (result != EnvelopeResult::kOk && !line_fields.message && message_left_out_) {
+      error = kJournalMessageLeftOut;
+    }
   }
   entry_.ok = result == EnvelopeResult::kOk;
   entry_.error = entry_.ok ? "" : error;

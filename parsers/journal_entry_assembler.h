@@ -21,12 +21,22 @@
 //     <TAB>],
 //     }
 //
+//   journalctl -o verbose:
+//     Tue 2026-11-25 17:58:09.123456 UTC [s=...;i=1;...;t=6446f05c51080;x=...]
+//         _HOSTNAME=mx
+//         MESSAGE=connect from a[192.0.2.1]
+//   The time is the cursor's t= (the entry's realtime in hex, the same as
+//   __REALTIME_TIMESTAMP). A value journalctl leaves out without --all
+//   ("[24B blob data]": not printable text) is not read; with --all its
+//   further lines follow, indented to where its first began.
+//
 // The fields become a LogLine as with `-o json` (journal_json.h).
 //
 // An export entry starts with a line NAME=value (NAME: capital letters,
 // digits and '_', not starting with a digit) and ends at an empty line (or
 // before the next __CURSOR field). A
-// json-pretty entry starts with a line "{" and ends at a line "}". Any other
+// json-pretty entry starts with a line "{" and ends at a line "}"; a verbose
+// one starts with its header and ends before the next. Any other
 // line inside an entry (one that is not a field, or not indented) ends it
 // before that line, and the line is the caller's again, so a stray line in a
 // syslog file that happens to look like a field takes nothing else with it.
@@ -111,7 +121,7 @@ class JournalEntryAssembler {
   const AssembledEntry& entry() const { return entry_; }
 
  private:
-  enum class Mode { kNone, kExport, kExportBinary, kPretty };
+  enum class Mode { kNone, kExport, kExportBinary, kPretty, kVerbose };
 
   void Start(Mode mode);
   // Appends a line to text_ (joined by '\n'); false, with the entry bad,
@@ -123,6 +133,8 @@ class JournalEntryAssembler {
   // Takes the export field line just appended ("NAME=value", or "NAME" for a
   // binary value); false when it is neither.
   bool ExportField(size_t line_pos, std::string_view line);
+  // A line of a `-o verbose` entry after its header.
+  Step VerboseLine(std::string_view line, bool overlong);
   // A line of the binary value being read.
   Step BinaryLine(std::string_view line, bool overlong);
   // The binary value is whole (`restore_cr`: with a '\r' before each of
@@ -161,6 +173,11 @@ class JournalEntryAssembler {
   bool binary_len_known_ = false;
   uint64_t binary_len_ = 0;
   std::vector<size_t> binary_joins_;
+
+  // -o verbose: the entry's time (from its cursor), in decimal, and
+  // whether its MESSAGE was left out ("[24B blob data]").
+  std::string realtime_text_;
+  bool message_left_out_ = false;
 
   AssembledEntry entry_;
 };

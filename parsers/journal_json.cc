@@ -38,7 +38,7 @@ bool FieldBytes(const json& field, std::string* out) {
 }  // namespace
 
 const char kJournalMessageLeftOut[] =
-    "MESSAGE left out by journalctl (over 4096 bytes; journalctl --all prints it)";
+    "MESSAGE left out by journalctl (too long or not text; journalctl --all prints it)";
 
 int64_t JournalDecimal(std::string_view text) {
   if (text.empty() || text.size() > 18) return -1;

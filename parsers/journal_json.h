@@ -74,8 +74,9 @@ EnvelopeResult JournalFieldsToLine(const JournalLineFields& f, const SyslogNames
 // it is empty, has another byte than a digit, or is longer than 18 digits.
 int64_t JournalDecimal(std::string_view text);
 
-// JournalJsonParser::last_error() for an entry whose MESSAGE is null: the
-// field is longer than journalctl prints without --all (4096 bytes).
+// JournalJsonParser::last_error() for an entry whose MESSAGE is null (the
+// field is longer than journalctl prints without --all, 4096 bytes), and
+// the error of a `-o verbose` entry whose MESSAGE is "[N blob data]".
 extern const char kJournalMessageLeftOut[];
 
 // True when `text` may be a journal entry in JSON: its first byte (after an
