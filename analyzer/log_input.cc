@@ -145,7 +145,7 @@ void LogInput::ProcessMalformed(std::string_view text, bool overlong) {
       ++stats_.journal_messages_left_out;
     }
   }
-  // The first line of an entry of `journalctl -o export` or `-o json-pretty`?
+  // The first line of an entry of `journalctl -o export`, `json-pretty` or `verbose`?
   if (entries_ == nullptr) {
     entries_ = std::make_unique<parsers::JournalEntryAssembler>(
         options_.envelope.syslog_names, options_.envelope.time_zone, kMaxJournalEntryBytes);

@@ -89,9 +89,9 @@ struct LogInputStats {
   uint64_t parsed_lines = 0;
   uint64_t time_went_backwards = 0; // a line older than the newest seen
   uint64_t journal_entries = 0;     // of `lines`, read from the journal
-  // Entries of `journalctl -o export` or `-o json-pretty` read (each one
-  // line for the counts below, like a line of `journalctl -o json`), and
-  // the `lines` they took; entries that can't be read count their lines as
+  // Entries of `journalctl -o export`, `-o json-pretty` or `-o verbose`
+  // read (each one line for the counts below, like a line of `journalctl
+  // -o json`), and the `lines` they took; entries that can't be read count their lines as
   // malformed_lines instead. So lines = postfix_lines + other_program_lines
   // + malformed_lines + empty_lines + journalctl_entry_lines -
   // journalctl_entries (journal_entries aside).
@@ -169,12 +169,13 @@ class LogInput {
   const std::string& journal_cursor() const { return journal_cursor_; }
 
   // Feeds one raw line (for tests and other line sources). An entry of
-  // `journalctl -o export` or `-o json-pretty` spreads over several lines:
-  // it is handled once its last line is fed (or at FinishEntries()).
+  // `journalctl -o export`, `-o json-pretty` or `-o verbose` spreads over
+  // several lines: it is handled once its last line is fed (or at
+  // FinishEntries()).
   void ProcessLine(std::string_view text, bool overlong = false);
 
-  // The end of a source fed to ProcessLine(): the entry of `journalctl -o
-  // export` or `-o json-pretty` being read, if any, is handled (ReadFiles()
+  // The end of a source fed to ProcessLine(): the journalctl entry being
+  // read (export, json-pretty, verbose), if any, is handled (ReadFiles()
   // calls it at the end of each file).
   void FinishEntries();
 
@@ -248,7 +249,7 @@ class LogInput {
   LogLine prepared_line_;             // a worker's line, with its time
   LogLine envelope_line_;             // ProcessLine's line, reused
   std::unique_ptr<parsers::JournalJsonParser> journal_json_;  // when first needed
-  // Entries of `journalctl -o export` / `-o json-pretty`; made at the first
+  // Entries of `journalctl -o export` / `json-pretty` / `verbose`; made at the first
   // line with an unreadable envelope.
   static constexpr size_t kMaxJournalEntryBytes = 1 << 20;
   std::unique_ptr<parsers::JournalEntryAssembler> entries_;

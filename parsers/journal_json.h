@@ -16,10 +16,11 @@
 // entry has the field more than once (the first is taken), and as null when
 // it is larger than journalctl prints without --all (such a MESSAGE gives no
 // line). `-o json-seq`'s leading RS byte and `-o json-sse`'s "data: " are
-// skipped (json-sse's empty lines between entries are empty lines). `-o json-pretty` and
-// `-o export` spread an entry over several lines: JournalEntryAssembler
-// (journal_entry_assembler.h) puts it together, and maps its fields with
-// JournalFieldsToLine() below, as Parse() does.
+// skipped (json-sse's empty lines between entries are empty lines).
+// `-o json-pretty`, `-o export` and `-o verbose` spread an entry over
+// several lines: JournalEntryAssembler (journal_entry_assembler.h) puts it
+// together, and maps its fields with JournalFieldsToLine() below, as
+// Parse() does.
 //
 // Lines of docker's json-file log driver (/var/lib/docker/containers/ID/
 // ID-json.log) are read too: {"log":"...\n","stream":"stdout","time":
