@@ -82,11 +82,19 @@ LogInput::LogInput(LogInputOptions options, Handler handler)
 
 absl::StatusOr<std::unique_ptr<LogInput>> LogInput::Create(
     LogInputOptions options, Handler handler) {
-  std::unique_ptr<LogInput> input(
-      new LogInput(std::move(options), std::move(handler)));
   auto parser = parsers::PostfixParser::Create();
   if (!parser.ok()) return parser.status();
-  input->parser_ = *std::move(parser);
+  const parsers::PostfixParser* shared = parser->get();
+  auto input = Create(std::move(options), std::move(handler), shared);
+  if (input.ok()) (*input)->own_parser_ = *std::move(parser);
+  return input;
+}
+
+absl::StatusOr<std::unique_ptr<LogInput>> LogInput::Create(
+    LogInputOptions options, Handler handler, const parsers::PostfixParser* parser) {
+  std::unique_ptr<LogInput> input(
+      new LogInput(std::move(options), std::move(handler)));
+  input->parser_ = parser;
   input->envelope_ =
       std::make_unique<parsers::EnvelopeParser>(input->options_.envelope);
   if (!input->options_.unparsed_path.empty()) {
@@ -419,7 +427,7 @@ absl::Status LogInput::ReadFilesParallel(std::vector<std::string> paths) {
   reader_options.envelope = options_.envelope;
   // Called for the lines ProcessPrepared() hands to the handler: parsed ones.
   reader_options.on_parsed = worker_handler_;
-  ParallelReader reader(std::move(paths), std::move(reader_options), parser_.get());
+  ParallelReader reader(std::move(paths), std::move(reader_options), parser_);
   // Lines this thread parses itself (journalctl JSON entries, rsyslog's
   // repeated messages) get the worker handler's call here, as worker
   // parse_workers().

@@ -146,6 +146,11 @@ class LogInput {
   // cannot be opened.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<LogInput>> Create(
       LogInputOptions options, Handler handler);
+  // With a Postfix parser the caller keeps (it must outlive the input):
+  // for many short-lived inputs (fuzz/log_input_fuzzer.cc), so that the
+  // pattern tables are compiled once.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<LogInput>> Create(
+      LogInputOptions options, Handler handler, const parsers::PostfixParser* parser);
 
   // Reads `paths` ("-" is stdin) in time order. A file that can't be opened
   // or is corrupt gives an error naming it; the others are still read, and
@@ -239,7 +244,8 @@ class LogInput {
   LogInputOptions options_;
   Handler handler_;
   WorkerHandler worker_handler_;
-  std::unique_ptr<parsers::PostfixParser> parser_;
+  std::unique_ptr<parsers::PostfixParser> own_parser_;  // unless the caller's
+  const parsers::PostfixParser* parser_ = nullptr;
   std::unique_ptr<parsers::EnvelopeParser> envelope_;
   std::ofstream unparsed_;
   LogInputStats stats_;
