@@ -50,8 +50,8 @@ std::vector<std::string> ForeignLogNotes(const LogInputStats& s) {
         "no date)",
         kSaveJournal));
   }
-  if (s.bare_postfix_messages > 0) {
-    notes.push_back(absl::StrCat(s.bare_postfix_messages,
+  if (s.journalctl_cat_lines > 0) {
+    notes.push_back(absl::StrCat(s.journalctl_cat_lines,
                                  " lines that look like Postfix messages without a time, host "
                                  "or program (journalctl -o cat?)",
                                  kSaveJournal));
@@ -164,8 +164,8 @@ void LogInput::ProcessMalformed(std::string_view text, bool overlong) {
     ++stats_.exim_mainlog_lines;
   } else if (parsers::LooksLikeMonotonicTime(text)) {
     ++stats_.undated_journalctl_lines;
-  } else if (parsers::LooksLikeBarePostfixMessage(text)) {
-    ++stats_.bare_postfix_messages;
+  } else if (parsers::LooksLikeJournalctlCat(text)) {
+    ++stats_.journalctl_cat_lines;
   }
   Unparsed(text);
 }

@@ -105,9 +105,9 @@ struct LogInputStats {
   uint64_t exim_mainlog_lines = 0;
   // Of malformed_lines, those of journalctl's forms without a date:
   // short-monotonic or short-delta (parsers::LooksLikeMonotonicTime), and
-  // -o cat's bare messages (parsers::LooksLikeBarePostfixMessage).
+  // -o cat's bare messages (parsers::LooksLikeJournalctlCat).
   uint64_t undated_journalctl_lines = 0;
-  uint64_t bare_postfix_messages = 0;
+  uint64_t journalctl_cat_lines = 0;
   // Of the journalctl JSON entries not read (counted in malformed_lines),
   // those whose MESSAGE is null: journalctl leaves out fields over 4096
   // bytes unless given --all.

@@ -289,7 +289,7 @@ TEST(LogInputTest, TellsJournalctlFormsWithoutADate) {
   const LogInputStats& s = input->stats();
   EXPECT_EQ(5u, s.malformed_lines);
   EXPECT_EQ(2u, s.undated_journalctl_lines);
-  EXPECT_EQ(2u, s.bare_postfix_messages);
+  EXPECT_EQ(2u, s.journalctl_cat_lines);
   EXPECT_EQ((std::vector<std::string>{
                 "2 lines in the form of journalctl -o short-monotonic or short-delta (time "
                 "since boot, no date): save the journal with journalctl -o short-iso or -o "

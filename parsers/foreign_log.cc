@@ -98,7 +98,7 @@ bool LooksLikeMonotonicTime(std::string_view line) {
   return Take(&s, "] ");
 }
 
-bool LooksLikeBarePostfixMessage(std::string_view line) {
+bool LooksLikeJournalctlCat(std::string_view line) {
   const size_t colon = line.find(": ");
   if (colon != std::string_view::npos &&
       (IsQueueId(line.substr(0, colon)) || line.substr(0, colon) == "NOQUEUE")) {

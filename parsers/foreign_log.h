@@ -40,7 +40,7 @@ bool LooksLikeMonotonicTime(std::string_view line);
 // A Postfix message with no syslog header (journalctl -o cat): it starts
 // with a queue ID and ": ", "NOQUEUE: ", or a few of smtpd's and every
 // daemon's common openings ("connect from ", "warning: ", ...).
-bool LooksLikeBarePostfixMessage(std::string_view line);
+bool LooksLikeJournalctlCat(std::string_view line);
 
 }  // namespace mailgauge::parsers
 

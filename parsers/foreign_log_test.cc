@@ -48,11 +48,11 @@ TEST(ForeignLogTest, JournalctlFormsWithoutADate) {
            "NOQUEUE: reject: RCPT from a[192.0.2.1]: 554 5.7.1 <x@y>: Relay access denied",
            "warning: hostname a does not resolve to address 192.0.2.1",
        }) {
-    EXPECT_TRUE(LooksLikeBarePostfixMessage(line)) << line;
+    EXPECT_TRUE(LooksLikeJournalctlCat(line)) << line;
   }
   for (const char* line : {"Nov 25 10:00:01 mx postfix/smtpd[1]: connect from a[192.0.2.1]",
                            "garbage", "", "Note: something", "abc: def"}) {
-    EXPECT_FALSE(LooksLikeBarePostfixMessage(line)) << line;
+    EXPECT_FALSE(LooksLikeJournalctlCat(line)) << line;
   }
 }
 

@@ -60,7 +60,7 @@ bool IsVerboseHeader(std::string_view line, uint64_t* micros) {
 
 // What journalctl writes for a value it leaves out ("[24B blob data]",
 // "[1.2K blob data]"): one that is not printable text, without --all.
-bool IsBlobPlaceholder(std::string_view value) {
+bool IsLeftOutBlob(std::string_view value) {
   constexpr std::string_view kTail = " blob data]";
   return value.size() > kTail.size() + 1 && value[0] == '[' &&
          value.substr(value.size() - kTail.size()) == kTail;
@@ -108,7 +108,7 @@ JournalEntryAssembler::Step JournalEntryAssembler::VerboseLine(std::string_view 
         return Step::kEntry;
       }
       const std::string_view value = field.substr(eq + 1);
-      if (IsBlobPlaceholder(value)) {
+      if (IsLeftOutBlob(value)) {
         if (field.substr(0, eq) == "MESSAGE") message_left_out_ = true;
         return Step::kConsumed;  // not the value: left out
       }
