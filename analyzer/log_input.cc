@@ -17,6 +17,19 @@ absl::string_view AbslView(std::string_view s) {
   return absl::string_view(s.data(), s.size());
 }
 
+// Sets *micros to the time of the entry `step` says `a` has just put
+// together, if it was read; false otherwise.
+bool EntryTime(const parsers::JournalEntryAssembler& a, parsers::JournalEntryAssembler::Step step,
+               int64_t* micros) {
+  if ((step != parsers::JournalEntryAssembler::Step::kEntry &&
+       step != parsers::JournalEntryAssembler::Step::kEntryThenLine) ||
+      !a.entry().ok) {
+    return false;
+  }
+  *micros = a.entry().line.time.unix_micros;
+  return true;
+}
+
 }  // namespace
 
 uint64_t LogInputStats::unparsed_lines() const {
@@ -120,10 +133,7 @@ void LogInput::ProcessLine(std::string_view text, bool overlong) {
   ++stats_.lines;
   stats_.bytes += text.size() + 1;
   if (overlong) ++stats_.overlong_lines;
-  if (ABSL_PREDICT_FALSE(entries_ != nullptr) && entries_->active() &&
-      !FeedEntryLine(text, overlong)) {
-    return;
-  }
+  if (TakenByOpenEntry(text, overlong)) return;
   // Parse() sets every field on kOk: the line is not cleared first.
   LogLine& line = envelope_line_;
   switch (envelope_->Parse(text, &line)) {
@@ -168,6 +178,11 @@ void LogInput::ProcessMalformed(std::string_view text, bool overlong) {
     ++stats_.journalctl_cat_lines;
   }
   Unparsed(text);
+}
+
+bool LogInput::TakenByOpenEntry(std::string_view text, bool overlong) {
+  return ABSL_PREDICT_FALSE(entries_ != nullptr) && entries_->active() &&
+         !FeedEntryLine(text, overlong);
 }
 
 bool LogInput::FeedEntryLine(std::string_view text, bool overlong) {
@@ -315,10 +330,7 @@ void LogInput::ProcessPrepared(const LineBatch& batch, const ParsedLine& p) {
   ++stats_.lines;
   stats_.bytes += p.text.size() + 1;
   if (p.overlong) ++stats_.overlong_lines;
-  if (ABSL_PREDICT_FALSE(entries_ != nullptr) && entries_->active() &&
-      !FeedEntryLine(p.text, p.overlong)) {
-    return;
-  }
+  if (TakenByOpenEntry(p.text, p.overlong)) return;
   switch (p.envelope) {
     case parsers::EnvelopeResult::kEmpty:
       ++stats_.empty_lines;
@@ -378,20 +390,12 @@ std::vector<std::string> LogInput::OrderPaths(const std::vector<std::string>& pa
             item.first = line.time.unix_micros;
             break;
           }
-          const auto step = peek_entries.Feed(l.text, l.overlong);
-          if ((step == parsers::JournalEntryAssembler::Step::kEntry ||
-               step == parsers::JournalEntryAssembler::Step::kEntryThenLine) &&
-              peek_entries.entry().ok) {
-            item.first = peek_entries.entry().line.time.unix_micros;
+          if (EntryTime(peek_entries, peek_entries.Feed(l.text, l.overlong), &item.first)) {
             break;
           }
         }
         // A file of one entry, or with no empty line after its first.
-        if (item.first == 0 &&
-            peek_entries.Finish() == parsers::JournalEntryAssembler::Step::kEntry &&
-            peek_entries.entry().ok) {
-          item.first = peek_entries.entry().line.time.unix_micros;
-        }
+        if (item.first == 0) EntryTime(peek_entries, peek_entries.Finish(), &item.first);
       }
     }
     items.push_back(std::move(item));

@@ -230,6 +230,9 @@ class LogInput {
   // Feeds a line to entries_; true when the line is still to be processed
   // as any other (it is not part of an entry, or it ended one before it).
   bool FeedEntryLine(std::string_view text, bool overlong);
+  // True when a journalctl entry is open and took the line (first on every
+  // line: a test of a null pointer unless such an entry was ever started).
+  bool TakenByOpenEntry(std::string_view text, bool overlong);
   // Handles the entry entries_ has just put together.
   void ProcessAssembledEntry();
   void CountOtherProgram(std::string_view program);

@@ -115,7 +115,7 @@ JournalEntryAssembler::Step JournalEntryAssembler::VerboseLine(std::string_view 
       Field f;
       f.name_pos = pos;
       f.name_len = eq;
-      f.binary = true;  // in values_, where further lines join it
+      f.in_values = true;  // where further lines join it
       f.pos = values_.size();
       f.len = value.size();
       values_.append(value.data(), value.size());
@@ -240,7 +240,7 @@ bool JournalEntryAssembler::ExportField(size_t line_pos, std::string_view line) 
   }
   // "NAME": a binary value follows.
   f.name_len = line.size();
-  f.binary = true;
+  f.in_values = true;
   fields_.push_back(f);
   mode_ = Mode::kExportBinary;
   binary_started_ = false;
@@ -349,25 +349,10 @@ void JournalEntryAssembler::End() {
     JournalLineFields line_fields;
     for (const Field& f : fields_) {
       const std::string_view name(text_.data() + f.name_pos, f.name_len);
-      const std::string_view value = f.binary
+      const std::string_view value = f.in_values
                                          ? std::string_view(values_.data() + f.pos, f.len)
                                          : std::string_view(text_.data() + f.pos, f.len);
-      std::optional<std::string_view>* slot = nullptr;
-      if (name == "__REALTIME_TIMESTAMP") {
-        slot = &line_fields.realtime;
-      } else if (name == "MESSAGE") {
-        slot = &line_fields.message;
-      } else if (name == "SYSLOG_IDENTIFIER") {
-        slot = &line_fields.identifier;
-      } else if (name == "_COMM") {
-        slot = &line_fields.comm;
-      } else if (name == "_HOSTNAME") {
-        slot = &line_fields.hostname;
-      } else if (name == "SYSLOG_PID") {
-        slot = &line_fields.syslog_pid;
-      } else if (name == "_PID") {
-        slot = &line_fields.pid;
-      }
+      std::optional<std::string_view>* slot = line_fields.Slot(name);
       if (slot != nullptr && !*slot) *slot = value;  // the first of several
     }
     if (mode_ == Mode::kVerbose && !line_fields.realtime) line_fields.realtime = realtime_text_;

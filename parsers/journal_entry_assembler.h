@@ -156,15 +156,15 @@ class JournalEntryAssembler {
   uint64_t lines_ = 0;       // lines in the entry so far
   bool overlong_ = false;
   const char* bad_ = nullptr;
-  // Export fields, as offsets: names into text_, values into text_ or, for
-  // binary values, into values_.
+  // Fields, as offsets: names into text_, values into text_ or, when
+  // in_values (export's binary values, verbose's values), into values_.
   struct Field {
     size_t name_pos = 0, name_len = 0;
-    bool binary = false;
+    bool in_values = false;
     size_t pos = 0, len = 0;
   };
   std::vector<Field> fields_;
-  std::string values_;       // binary values' bytes
+  std::string values_;       // the bytes of values not in text_
   // The binary value being read: where its 8 length bytes start in text_
   // (once its first line is in), its length once known, and the positions
   // in text_ of the newlines joined into it.

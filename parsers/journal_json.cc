@@ -1,6 +1,7 @@
 #include "parsers/journal_json.h"
 
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <utility>
 
@@ -35,7 +36,36 @@ bool FieldBytes(const json& field, std::string* out) {
   return ValueBytes(field, out);
 }
 
+// JournalLineFields' fields by name.
+struct FieldSlot {
+  const char* name;
+  std::optional<std::string_view> JournalLineFields::*member;
+};
+constexpr FieldSlot kFieldSlots[] = {
+    {"__REALTIME_TIMESTAMP", &JournalLineFields::realtime},
+    {"MESSAGE", &JournalLineFields::message},
+    {"SYSLOG_IDENTIFIER", &JournalLineFields::identifier},
+    {"_COMM", &JournalLineFields::comm},
+    {"_HOSTNAME", &JournalLineFields::hostname},
+    {"SYSLOG_PID", &JournalLineFields::syslog_pid},
+    {"_PID", &JournalLineFields::pid},
+};
+static_assert(std::size(kFieldSlots) == JournalLineFields::kCount);
+
 }  // namespace
+
+const char* JournalLineFields::Name(size_t i) { return kFieldSlots[i].name; }
+
+std::optional<std::string_view>* JournalLineFields::Slot(size_t i) {
+  return &(this->*kFieldSlots[i].member);
+}
+
+std::optional<std::string_view>* JournalLineFields::Slot(std::string_view name) {
+  for (const FieldSlot& s : kFieldSlots) {
+    if (name == s.name) return &(this->*s.member);
+  }
+  return nullptr;
+}
 
 const char kJournalMessageLeftOut[] =
     "MESSAGE left out by journalctl (too long or not text; journalctl --all prints it)";
@@ -108,18 +138,10 @@ EnvelopeResult JournalJsonParser::Parse(std::string_view text, LogLine* out) {
   }
   // Each field's bytes, kept in this parser's buffers (the views in *out).
   JournalLineFields f;
-  auto take = [&entry](const char* name, std::string* buffer,
-                       std::optional<std::string_view>* field) {
-    const auto it = entry.find(name);
-    if (it != entry.end() && FieldBytes(*it, buffer)) *field = *buffer;
-  };
-  take("__REALTIME_TIMESTAMP", &realtime_, &f.realtime);
-  take("MESSAGE", &message_, &f.message);
-  take("SYSLOG_IDENTIFIER", &program_, &f.identifier);
-  if (!f.identifier) take("_COMM", &comm_, &f.comm);
-  take("_HOSTNAME", &host_, &f.hostname);
-  take("SYSLOG_PID", &syslog_pid_, &f.syslog_pid);
-  take("_PID", &pid_, &f.pid);
+  for (size_t i = 0; i < JournalLineFields::kCount; ++i) {
+    const auto it = entry.find(JournalLineFields::Name(i));
+    if (it != entry.end() && FieldBytes(*it, &field_bytes_[i])) *f.Slot(i) = field_bytes_[i];
+  }
   const EnvelopeResult result = JournalFieldsToLine(f, names_, &offsets_, out, &last_error_);
   if (result != EnvelopeResult::kOk && f.realtime && !f.message) {
     const auto message = entry.find("MESSAGE");

@@ -39,6 +39,8 @@
 #ifndef MAILGAUGE_PARSERS_JOURNAL_JSON_H_
 #define MAILGAUGE_PARSERS_JOURNAL_JSON_H_
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -63,6 +65,14 @@ struct JournalLineFields {
   std::optional<std::string_view> hostname;    // _HOSTNAME
   std::optional<std::string_view> syslog_pid;  // SYSLOG_PID
   std::optional<std::string_view> pid;         // _PID
+
+  // The number of fields above, and the slot of the field `name`
+  // ("MESSAGE" -> &message); nullptr for a field no LogLine takes.
+  static constexpr size_t kCount = 7;
+  std::optional<std::string_view>* Slot(std::string_view name);
+  // The name of the i-th field above (i < kCount), and its slot.
+  static const char* Name(size_t i);
+  std::optional<std::string_view>* Slot(size_t i);
 };
 
 // Sets *out from `f` as the table above says (its views point where f's
@@ -102,8 +112,10 @@ class JournalJsonParser {
 
   SyslogNames names_;
   ZoneOffsets offsets_;
-  // The fields' bytes: the views in the LogLine.
-  std::string realtime_, host_, program_, comm_, message_, syslog_pid_, pid_;
+  // The fields' bytes, by JournalLineFields' order: the views in the
+  // LogLine; message_ for docker's lines.
+  std::array<std::string, JournalLineFields::kCount> field_bytes_;
+  std::string message_;
   const char* last_error_ = "";
 };
 

@@ -95,22 +95,16 @@ TEST(JournalJsonTest, DockerJsonFileLines) {
   EXPECT_STREQ("no log", parser.last_error());
 }
 
-TEST(JournalJsonTest, JsonSeqRecordSeparatorIsSkipped) {
+TEST(JournalJsonTest, JsonSeqAndJsonSsePrefixesAreSkipped) {
   JournalJsonParser parser(SyslogNames(), absl::UTCTimeZone());
   LogLine line;
-  const std::string seq = std::string("\x1e") + kEntry;
-  EXPECT_TRUE(MayBeJournalJson(seq));
-  ASSERT_EQ(EnvelopeResult::kOk, parser.Parse(seq, &line));
-  EXPECT_EQ("smtpd", line.daemon);
-}
-
-TEST(JournalJsonTest, JsonSseDataPrefixIsSkipped) {
-  JournalJsonParser parser(SyslogNames(), absl::UTCTimeZone());
-  LogLine line;
-  const std::string sse = std::string("data: ") + kEntry;
-  EXPECT_TRUE(MayBeJournalJson(sse));
-  ASSERT_EQ(EnvelopeResult::kOk, parser.Parse(sse, &line));
-  EXPECT_EQ("smtpd", line.daemon);
+  // -o json-seq: an RS byte; -o json-sse: "data: ".
+  for (const char* prefix : {"\x1e", "data: "}) {
+    const std::string text = std::string(prefix) + kEntry;
+    EXPECT_TRUE(MayBeJournalJson(text)) << prefix;
+    ASSERT_EQ(EnvelopeResult::kOk, parser.Parse(text, &line)) << prefix;
+    EXPECT_EQ("smtpd", line.daemon) << prefix;
+  }
   EXPECT_FALSE(MayBeJournalJson("data: x"));
   EXPECT_FALSE(MayBeJournalJson("data:{}"));
 }
