@@ -216,6 +216,9 @@ class BoundedLabel {
   // make room for max_learned more.
   void Learn(std::string_view value) { Id(value); }
   size_t learned() const { return learned_; }
+  // The number of ids given so far: "other" (0), the allowed values, and
+  // those learned. Ids run from 0 to size() - 1.
+  size_t size() const { return names_.size(); }
 
  private:
   // Allowed and learned values -> id; names_[id] is the text (stable).

@@ -132,8 +132,23 @@ MetricsSink::MetricsSink(ExporterMetrics& metrics, std::string instance_name,
       abuse_(abuse) {}
 
 LabelValue MetricsSink::Instance(std::string_view line_instance) {
-  if (!instance_name_.empty()) return {0, instance_name_};
-  return Bounded(instances_, line_instance);
+  const LabelValue instance = instance_name_.empty()
+                                  ? Bounded(instances_, line_instance)
+                                  : LabelValue{0, instance_name_};
+  if (!instances_started_[instance.id]) {
+    instances_started_[instance.id] = true;
+    CreateAlertSeries(instance);
+  }
+  return instance;
+}
+
+void MetricsSink::CreateAlertSeries(LabelValue instance) {
+  series_.Counter(MetricId::kRelayDenied, {instance});
+  series_.Counter(MetricId::kSmtpdSaslFailures, {instance});
+  // sasl_methods_ learns no values: its ids are "other" and the fixed set.
+  for (uint32_t id = 0; id < sasl_methods_.size(); ++id) {
+    series_.Counter(MetricId::kSaslFailures, {instance, {id, sasl_methods_.Name(id)}});
+  }
 }
 
 void MetricsSink::LearnRestoredLabels(

@@ -23,6 +23,7 @@
 #ifndef MAILGAUGE_EXPORTER_METRICS_SINK_H_
 #define MAILGAUGE_EXPORTER_METRICS_SINK_H_
 
+#include <bitset>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -72,8 +73,14 @@ class MetricsSink {
   static std::string_view TransportLabel(std::string_view daemon);
 
  private:
-  // The postfix_instance label (id 0: the source's name, when given).
+  // The postfix_instance label (id 0: the source's name, when given). An
+  // instance's first call creates its alerting series at 0 (below).
   LabelValue Instance(std::string_view line_instance);
+  // Creates at 0 the series of `instance` that alerts count with increase()
+  // (relay denied, SASL failures by method): a series born in the middle of
+  // a burst has that burst as its first sample, which increase() takes as
+  // its starting point and so does not count.
+  void CreateAlertSeries(LabelValue instance);
   void OnReject(LabelValue instance, const LogLine& line,
                 const parsers::Event& e);
   void OnDelivery(LabelValue instance, const parsers::Event& e);
@@ -95,6 +102,7 @@ class MetricsSink {
   absl::flat_hash_map<uint64_t, DeliverySeries> deliveries_;
   std::string instance_name_;
   BoundedLabel instances_;
+  std::bitset<256> instances_started_;  // by id: CreateAlertSeries done
   BoundedLabel sasl_methods_;
   BoundedLabel tls_protocols_;
   BoundedLabel tls_ciphers_;

@@ -186,10 +186,37 @@ TEST_F(MetricsSinkTest, LinesNotUnderstoodAreCountedByDaemonAndLevel) {
   EXPECT_EQ(4, Value("mailgauge_log_lines_read_total", {{"source", "test"}}));
 }
 
+// increase() takes a series' first sample as its start: the series the
+// alerts count must exist at 0 before the first relay attempt or SASL
+// failure, from the instance's first line of any kind.
+TEST_F(MetricsSinkTest, AlertSeriesExistAtZeroFromAnInstancesFirstLine) {
+  Start();
+  EXPECT_EQ(-1, Value("mailgauge_relay_denied_total", {{kInstanceLabel, "postfix"}}));
+  Feed({absl::StrCat(kP, "postfix/smtpd[1]: connect from unknown[127.0.0.2]"),
+        absl::StrCat(kP, "postfix-out/qmgr[2]: 3F4A81081DD: removed")});
+  for (const std::string instance : {"postfix", "postfix-out"}) {
+    EXPECT_EQ(0, Value("mailgauge_relay_denied_total", {{kInstanceLabel, instance}}));
+    EXPECT_EQ(0, Value("postfix_smtpd_sasl_authentication_failures_total",
+                       {{kInstanceLabel, instance}}));
+    for (const std::string method : {"", "PLAIN", "LOGIN", "CRAM-MD5", "other"}) {
+      EXPECT_EQ(0, Value("mailgauge_sasl_authentication_failures_total",
+                         {{kInstanceLabel, instance}, {"method", method}}))
+          << instance << " " << method;
+    }
+  }
+  Feed({absl::StrCat(kP, "postfix/smtpd[1]: warning: unknown[192.0.2.9]: SASL LOGIN authentication failed: UGFzc3dvcmQ6")});
+  EXPECT_EQ(1, Value("mailgauge_sasl_authentication_failures_total",
+                     {{kInstanceLabel, "postfix"}, {"method", "LOGIN"}}));
+  EXPECT_EQ(0, Value("mailgauge_sasl_authentication_failures_total",
+                     {{kInstanceLabel, "postfix-out"}, {"method", "LOGIN"}}));
+}
+
 TEST_F(MetricsSinkTest, NamedSourceLabelsEveryLineWithItsName) {
   Start("mx2");
   Feed({absl::StrCat(kP, "postfix-out/smtpd[1]: connect from unknown[127.0.0.2]")});
   EXPECT_EQ(1, Value("postfix_smtpd_connects_total", {{kInstanceLabel, "mx2"}}));
+  EXPECT_EQ(0, Value("mailgauge_relay_denied_total", {{kInstanceLabel, "mx2"}}));
+  EXPECT_EQ(-1, Value("mailgauge_relay_denied_total", {{kInstanceLabel, "postfix-out"}}));
 }
 
 TEST_F(MetricsSinkTest, MultiInstanceLinesKeepTheirInstance) {
