@@ -3,13 +3,12 @@
 // testdata/golden/postfix_real.metrics. To rewrite the golden after a
 // reviewed change:
 //   MAILGAUGE_UPDATE_GOLDEN=1 bazel run //exporter:exposition_golden_test
-#include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <string>
 
 #include "absl/strings/match.h"
 #include "absl/time/time.h"
+#include "common/golden_testing.h"
 #include "exporter/metrics.h"
 #include "exporter/source_pipeline.h"
 #include "gmock/gmock.h"
@@ -21,13 +20,6 @@ namespace {
 
 constexpr char kLog[] = "testdata/logs/postfix_real.syslog";
 constexpr char kGolden[] = "testdata/golden/postfix_real.metrics";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Renders the exposition of `log` read whole, as the exporter would after
 // following it from its beginning (plus the end-of-input flush).
@@ -73,21 +65,12 @@ int CountLines(const std::string& text, const std::string& a,
 }
 
 TEST(ExpositionGoldenTest, RealPostfixCorpus) {
-  const std::string log = ReadFile(kLog);
+  const std::string log = ReadTestFile(kLog);
   ASSERT_FALSE(log.empty()) << kLog;
   const std::string got = Exposition(log);
 
-  const char* update = std::getenv("MAILGAUGE_UPDATE_GOLDEN");
-  const char* ws = std::getenv("BUILD_WORKSPACE_DIRECTORY");
-  if (update != nullptr && ws != nullptr) {
-    const std::string path = std::string(ws) + "/" + kGolden;
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << got;
-    ASSERT_TRUE(out.good()) << "cannot write " << path;
-    std::cerr << "wrote " << path << "\n";
-    return;
-  }
-  const std::string want = ReadFile(kGolden);
+  if (UpdateGoldenIfAsked(kGolden, got)) return;
+  const std::string want = ReadTestFile(kGolden);
   EXPECT_TRUE(want == got)
       << "the exposition differs from " << kGolden << "; if the change is "
       << "intended, rewrite it with\n"
@@ -99,7 +82,7 @@ TEST(ExpositionGoldenTest, RealPostfixCorpus) {
 // Cross-checks a few numbers of the exposition against counts taken
 // directly from the log text, so the golden is not merely frozen output.
 TEST(ExpositionGoldenTest, NumbersAgreeWithTheLogText) {
-  const std::string log = ReadFile(kLog);
+  const std::string log = ReadTestFile(kLog);
   const std::string got = Exposition(log);
   const std::string I = "{postfix_instance=\"postfix\"}";
   EXPECT_EQ(CountLines(log, "postfix/smtpd[", "]: connect from "),
