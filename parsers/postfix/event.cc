@@ -173,6 +173,7 @@ std::string_view EventKindName(EventKind k) {
     case EventKind::kFatal: return "fatal";
     case EventKind::kPanic: return "panic";
     case EventKind::kNotice: return "notice";
+    case EventKind::kVerbose: return "verbose";
     case EventKind::kNumKinds: break;
   }
   return "invalid";

@@ -137,6 +137,7 @@ enum class EventKind : uint16_t {
   kFatal,              // "fatal: ..."
   kPanic,              // "panic: ..."
   kNotice,             // other informational lines: "table X has changed -- restarting", STRESS mode, compatibility notes
+  kVerbose,            // verbose logging (-v in master.cf, debug_peer_list): "been_here: ...", "< client[addr]: RCPT TO:<...>", "send attr ..."
 
   kNumKinds
 };
