@@ -426,6 +426,15 @@ bool IsFacilityPriority(std::string_view token) {
              std::end(kPriorities);
 }
 
+// A syslog severity as rsyslog's %syslogseverity-text:::uppercase% writes it.
+bool IsUpperCaseSeverity(std::string_view token) {
+  if (token.empty() || token[0] < 'A' || token[0] > 'Z') return false;
+  static constexpr std::string_view kSeverities[] = {
+      "EMERG", "ALERT", "CRIT", "ERR", "ERROR", "WARN", "WARNING", "NOTICE", "INFO", "DEBUG"};
+  return std::find(std::begin(kSeverities), std::end(kSeverities), token) !=
+         std::end(kSeverities);
+}
+
 bool StartsLikeSyslogTime(std::string_view text) {
   const char* p = text.data();
   const char* end = p + text.size();
@@ -700,7 +709,15 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
   // HOSTNAME ' ' TAG[ '[' PID ']' ] ':' [' '] MESSAGE
   std::string_view host;
   if (!ReadToken(p, end, &host)) return Fail("bad host", out, error);
-  if (host.back() == ':' || host.back() == ']') {
+  if (format == EnvelopeFormat::kIso && ABSL_PREDICT_FALSE(IsUpperCaseSeverity(host))) {
+    // The boky/postfix container image writes the severity, padded, where
+    // the host belongs: "2023-12-30T21:20:26.625152+00:00 INFO    postfix/
+    // smtpd[481]: ..." (rsyslog, %syslogseverity-text:::uppercase%). The
+    // line has no host.
+    while (p < end && *p == ' ') ++p;
+    host = std::string_view();
+  }
+  if (!host.empty() && (host.back() == ':' || host.back() == ']')) {
     // "Nov 25 17:58:09 postfix/smtpd[1]: ..." -- a tag where the host
     // belongs; such lines are not written by the syslog daemons we read.
     return Fail("missing host", out, error);

@@ -504,6 +504,27 @@ TEST(SyslogEnvelopeTest, BusyBoxFacilityAndPriorityAreSkipped) {
   EXPECT_FALSE(IsFacilityPriority("postfix.smtpd"));
 }
 
+// The boky/postfix container image: the severity, padded, instead of a
+// host after an ISO time.
+TEST(SyslogEnvelopeTest, SeverityInsteadOfHostAfterIsoTime) {
+  for (const char* text :
+       {"2023-12-30T21:20:26.625152+00:00 INFO    postfix/smtpd[481]: msg",
+        "2023-12-30T21:20:26.625152+00:00 WARNING postfix/smtpd[481]: msg",
+        "2023-12-30T21:20:26.625152+00:00 NOTICE  postfix/smtpd[481]: msg"}) {
+    const LogLine line = MustParse(text);
+    EXPECT_EQ("", line.host) << text;
+    EXPECT_EQ("postfix/smtpd", line.program) << text;
+    EXPECT_EQ("smtpd", line.daemon) << text;
+    EXPECT_EQ(481, line.pid) << text;
+    EXPECT_EQ("msg", line.message) << text;
+    EXPECT_EQ(1703971226625152, line.time.unix_micros) << text;
+  }
+  // A host of another name, or in lower case, is a host.
+  EXPECT_EQ("info", MustParse("2023-12-30T21:20:26Z info postfix/smtpd[1]: msg").host);
+  EXPECT_EQ("INFOS", MustParse("2023-12-30T21:20:26Z INFOS postfix/smtpd[1]: msg").host);
+  EXPECT_EQ("no tag", MustFail("2023-12-30T21:20:26Z INFO    "));
+}
+
 TEST(SyslogEnvelopeTest, JournalctlMarkersAreEmptyLines) {
   EnvelopeParser parser(Options());
   LogLine line;
