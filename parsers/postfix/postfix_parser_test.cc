@@ -85,5 +85,45 @@ TEST(PostfixParserTest, TablesAloneReadTheSamplesAndRefuseNonsense) {
   EXPECT_EQ(Daemon::kQmgr, e.daemon);
 }
 
+// Verbose logging (-v, debug_peer_list) is understood as such, by any
+// daemon, and only when no row of the daemon's own reads the line.
+TEST(PostfixParserTest, VerboseLoggingIsItsOwnKindAndComesLast) {
+  auto parser = PostfixParser::Create();
+  ASSERT_TRUE(parser.ok()) << parser.status();
+  const Sample verbose[] = {
+      {Daemon::kSmtpd, "smtpd_check_queue: blocks 4096 avail 12353493 min_free 0 msg_size_limit 10240000"},
+      {Daemon::kSmtpd, "> mail.example.org[192.0.2.7]: 250 2.1.0 Ok"},
+      {Daemon::kCleanup, "initial envelope A log_client_address=127.0.0.1"},
+      {Daemon::kQmgr, "A94DF404B38D: recipient limit 5000"},
+      {Daemon::kSmtp, "send attr status = 4.4.1"},
+      {Daemon::kVirtual, "connection established fd 10"},
+  };
+  for (const Sample& s : verbose) {
+    Event e;
+    EXPECT_EQ("verbose", Describe((*parser)->ParseMessage(s.daemon, s.message, &e), e))
+        << s.message;
+  }
+  // Lines of the same look that say something stay what they are.
+  const std::pair<Sample, const char*> kept[] = {
+      {{Daemon::kSmtpd, "warning: dict_nis_init: NIS domain name not set - NIS lookups disabled"},
+       "warning"},
+      {{Daemon::kSmtpd, "connect from mail.example.org[192.0.2.7]"}, "connect"},
+      {{Daemon::kQmgr, "A94DF404B38D: removed"}, "removed"},
+      {{Daemon::kSmtpd, "NOQUEUE: reject: RCPT from unknown[192.0.2.9]: 554 5.7.1 <x@example.net>: "
+                        "Relay access denied; from=<a@example.org> to=<x@example.net> proto=ESMTP "
+                        "helo=<h>"},
+       "reject"},
+  };
+  for (const auto& [s, kind] : kept) {
+    Event e;
+    EXPECT_EQ(kind, Describe((*parser)->ParseMessage(s.daemon, s.message, &e), e)) << s.message;
+  }
+  // A verbose line carries no queue ID for the correlator.
+  Event e;
+  ASSERT_EQ(ParseResult::kParsed,
+            (*parser)->ParseMessage(Daemon::kQmgr, "qmgr_active_done: A94DF404B38D", &e));
+  EXPECT_EQ("", e.queue_id);
+}
+
 }  // namespace
 }  // namespace mailgauge::parsers
