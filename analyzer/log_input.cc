@@ -280,8 +280,10 @@ void LogInput::ProcessParsedImpl(const LogLine& line, std::string_view text,
     return;
   }
   ++stats_.parsed_lines;
+  const parsers::Event& e = kPrepared ? *prepared_event : event_;
+  if (ABSL_PREDICT_FALSE(e.kind == parsers::EventKind::kVerbose)) ++stats_.verbose_lines;
   if (!kPrepared && ABSL_PREDICT_FALSE(worker_calls_here_)) CallWorkerHandlerHere(line);
-  handler_(line, kPrepared ? *prepared_event : event_);
+  handler_(line, e);
 }
 
 void LogInput::CallWorkerHandlerHere(const LogLine& line) {

@@ -100,6 +100,9 @@ struct LogInputStats {
   // The sum of N over rsyslog's "message repeated N times: [...]" lines
   // understood (each such line is one of parsed_lines).
   uint64_t repeated_messages = 0;
+  // Of parsed_lines, those of Postfix's verbose logging (-v in master.cf,
+  // debug_peer_list): understood, but saying nothing about mail.
+  uint64_t verbose_lines = 0;
   // Of malformed_lines, those in the form of Exim's main log
   // (parsers::LooksLikeEximMainLog).
   uint64_t exim_mainlog_lines = 0;

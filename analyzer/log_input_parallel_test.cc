@@ -55,7 +55,8 @@ std::string DescribeStats(const LogInputStats& s) {
                                  s.malformed_lines, " ", s.overlong_lines, " ",
                                  s.other_program_lines, " ", s.postfix_lines, " ",
                                  s.parsed_lines, " ", s.time_went_backwards, " ",
-                                 s.journalctl_entries, " ", s.journalctl_entry_lines);
+                                 s.journalctl_entries, " ", s.journalctl_entry_lines, " ",
+                                 s.repeated_messages, " ", s.verbose_lines);
   for (const auto& [daemon, n] : s.unparsed_by_daemon) absl::StrAppend(&out, " ", daemon, "=", n);
   return out;
 }
@@ -196,13 +197,15 @@ TEST(LogInputParallelTest, LinesTheCallingThreadParses) {
     text += entry;
     text += '\n';
     if (i % 1009 == 0) text += "{\"MESSAGE\":\"no time\"}\n";
-    if (i % 997 == 0 && i % 3 != 0) {
+    const size_t colon = line.find("]: ");
+    if (i % 997 == 0 && i % 3 != 0 && colon != std::string::npos) {
       // rsyslog's repeated message, also read on the calling thread.
-      const size_t colon = line.find("]: ");
-      if (colon != std::string::npos) {
-        text += line.substr(0, colon + 3) + "message repeated 2 times: [ " +
-                line.substr(colon + 3) + "]\n";
-      }
+      text += line.substr(0, colon + 3) + "message repeated 2 times: [ " +
+              line.substr(colon + 3) + "]\n";
+    }
+    if (i % 101 == 0 && i % 3 != 0 && colon != std::string::npos) {
+      // Verbose logging, counted apart.
+      text += line.substr(0, colon + 3) + "match_list_match: permit_mynetworks: no match\n";
     }
   }
   const std::string path = kFiles.Write("journal.json", text);
@@ -214,6 +217,11 @@ TEST(LogInputParallelTest, LinesTheCallingThreadParses) {
   std::istringstream stats(two.stats);
   uint64_t files, lines, bytes, empty, malformed;
   stats >> files >> lines >> bytes >> empty >> malformed;
+  uint64_t skipped, repeated, verbose;
+  for (int i = 0; i < 7; ++i) stats >> skipped;
+  stats >> repeated >> verbose;
+  EXPECT_GT(repeated, 0u) << two.stats;
+  EXPECT_GT(verbose, 100u) << two.stats;
   EXPECT_GT(cut_entries, 0u);
   EXPECT_EQ(30u + cut_entries, malformed) << two.stats;
   ASSERT_EQ(2u, two.worker_calls.size());

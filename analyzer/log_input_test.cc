@@ -181,6 +181,20 @@ TEST(LogInputTest, RsyslogsRepeatedMessagesCountEachTime) {
   EXPECT_EQ(3u, s.unparsed_lines());
 }
 
+TEST(LogInputTest, VerboseLoggingIsCountedApart) {
+  int handled = 0;
+  auto input = MakeInput(&handled);
+  input->ProcessLine("Nov 25 10:00:00 mx postfix/smtpd[1]: connect from unknown[192.0.2.1]");
+  input->ProcessLine("Nov 25 10:00:00 mx postfix/smtpd[1]: smtp_stream_setup: maxtime=300 "
+                     "enable_deadline=0");
+  input->ProcessLine("Nov 25 10:00:00 mx postfix/smtpd[1]: < unknown[192.0.2.1]: EHLO x");
+  const LogInputStats& s = input->stats();
+  EXPECT_EQ(3u, s.parsed_lines);
+  EXPECT_EQ(2u, s.verbose_lines);
+  EXPECT_EQ(0u, s.unparsed_lines());
+  EXPECT_EQ(3, handled);
+}
+
 TEST(LogInputTest, OrdersJournalJsonFilesByTheirFirstEntry) {
   const std::string dir = ::testing::TempDir();
   const std::string syslog = dir + "/log_input_test_mail.log";

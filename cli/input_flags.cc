@@ -268,6 +268,11 @@ void PrintInputStats(const analyzer::LogInputStats& s) {
                          "counted again: %llu\n",
                  static_cast<unsigned long long>(s.repeated_messages));
   }
+  if (s.verbose_lines > 0) {
+    std::fprintf(stderr, "mailgauge:   lines of Postfix's verbose logging (-v in master.cf, "
+                         "debug_peer_list), understood but saying nothing about mail: %llu\n",
+                 static_cast<unsigned long long>(s.verbose_lines));
+  }
   for (const auto& [daemon, n] : s.unparsed_by_daemon) {
     std::fprintf(stderr, "mailgauge:   not understood from %s: %llu\n",
                  daemon.c_str(), static_cast<unsigned long long>(n));
