@@ -45,7 +45,9 @@ def main():
     tmp = tempfile.mkdtemp(prefix="state_faults_")
     disk = os.path.join(tmp, "disk")
     os.mkdir(disk)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk],
+    # Room for the state file (~34 KiB on the corpus) twice, the old one and
+    # its replacement, until the filler takes the rest.
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", disk],
                              stderr=subprocess.PIPE).returncode == 0
     if not mounted:
         print("SKIP disk-full case: cannot mount a tmpfs here (not root?); "
