@@ -86,6 +86,11 @@ std::vector<MetricSpec> BuildSpecs() {
        {kI, "after_stage"}, {},
        "`after_stage`: CONNECT, EHLO, HELO, STARTTLS, AUTH, MAIL, RCPT, DATA, "
        "BDAT, END-OF-MESSAGE, RSET, NOOP, VRFY, ETRN, QUIT, UNKNOWN, other"},
+      {M::kSmtpdFcrdnsErrors,
+       "postfix_smtpd_forward_confirmed_reverse_dns_errors_total", T::kCounter,
+       "Clients whose name does not resolve back to their address (smtpd "
+       "warning: hostname H does not resolve to address A).",
+       {kI}, {}, kInstanceValues},
       {M::kSmtpTlsConnections, "postfix_smtp_tls_connections_total",
        T::kCounter, "Outgoing TLS connections established.",
        {kI, "trust", "protocol", "cipher", "secret_bits", "algorithm_bits"}, {},
@@ -127,6 +132,12 @@ std::vector<MetricSpec> BuildSpecs() {
        T::kHistogram,
        "Recipients per message entering the active queue (qmgr nrcpt=).", {kI},
        kRecipientBuckets, kInstanceValues},
+      {M::kQmgrInsertedRecipientsLegacy, "postfix_qmgr_messages_inserted_receipients",
+       T::kHistogram,
+       "The same as postfix_qmgr_messages_inserted_recipients, under the name "
+       "postfix_exporter 0.3.0 (Debian 12's prometheus-postfix-exporter) gives "
+       "it, spelling included.",
+       {kI}, kRecipientBuckets, kInstanceValues},
       {M::kQmgrRemoved, "postfix_qmgr_messages_removed_total", T::kCounter,
        "Messages removed from the queue (qmgr QID: removed).", {kI}, {},
        kInstanceValues},

@@ -137,14 +137,20 @@ LabelValue MetricsSink::Instance(std::string_view line_instance) {
                                   : LabelValue{0, instance_name_};
   if (!instances_started_[instance.id]) {
     instances_started_[instance.id] = true;
-    CreateAlertSeries(instance);
+    CreateSeriesAtZero(instance);
   }
   return instance;
 }
 
-void MetricsSink::CreateAlertSeries(LabelValue instance) {
-  series_.Counter(MetricId::kRelayDenied, {instance});
-  series_.Counter(MetricId::kSmtpdSaslFailures, {instance});
+void MetricsSink::CreateSeriesAtZero(LabelValue instance) {
+  // Every counter whose only label is the instance, as postfix_exporter
+  // shows its unlabelled counters at 0 from its start.
+  for (const MetricSpec& spec : AllMetricSpecs()) {
+    if (spec.type == MetricType::kCounter && !spec.at_scrape && spec.labels.size() == 1 &&
+        spec.labels[0] == kInstanceLabel) {
+      series_.Counter(spec.id, {instance});
+    }
+  }
   // sasl_methods_ learns no values: its ids are "other" and the fixed set.
   for (uint32_t id = 0; id < sasl_methods_.size(); ++id) {
     series_.Counter(MetricId::kSaslFailures, {instance, {id, sasl_methods_.Name(id)}});
@@ -401,6 +407,8 @@ void MetricsSink::OnEvent(const LogLine& line, const Event& e) {
       if (e.nrcpt >= 0) {
         series_.Histogram(MetricId::kQmgrInsertedRecipients, {instance})
             .Observe(static_cast<double>(e.nrcpt));
+        series_.Histogram(MetricId::kQmgrInsertedRecipientsLegacy, {instance})
+            .Observe(static_cast<double>(e.nrcpt));
       }
       break;
     case EventKind::kRemoved:
@@ -421,10 +429,18 @@ void MetricsSink::OnEvent(const LogLine& line, const Event& e) {
       }
       break;
     case EventKind::kSmtpConnectFailed:
-      if (parsers::ClassifyDeliveryProblem(e) ==
-          parsers::DeliveryProblem::kConnectionTimedOut) {
+      // postfix_exporter's meaning: "Connection timed out", not the other
+      // connect failures its reason class (connection_timed_out: no answer)
+      // also takes, such as "No route to host".
+      if (e.daemon == Daemon::kSmtp && e.detail == "Connection timed out") {
         series_.Counter(MetricId::kSmtpConnectionTimedOut, {instance})
             .Increment();
+      }
+      break;
+    case EventKind::kWarning:
+      if (e.daemon == Daemon::kSmtpd && e.detail.substr(0, 9) == "hostname " &&
+          e.detail.find(" does not resolve to address ") != std::string_view::npos) {
+        series_.Counter(MetricId::kSmtpdFcrdnsErrors, {instance}).Increment();
       }
       break;
     default:

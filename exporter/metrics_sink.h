@@ -74,13 +74,15 @@ class MetricsSink {
 
  private:
   // The postfix_instance label (id 0: the source's name, when given). An
-  // instance's first call creates its alerting series at 0 (below).
+  // instance's first call creates its series at 0 (below).
   LabelValue Instance(std::string_view line_instance);
-  // Creates at 0 the series of `instance` that alerts count with increase()
-  // (relay denied, SASL failures by method): a series born in the middle of
-  // a burst has that burst as its first sample, which increase() takes as
-  // its starting point and so does not count.
-  void CreateAlertSeries(LabelValue instance);
+  // Creates at 0 the series of `instance` of every counter whose only label
+  // is the instance (postfix_exporter's unlabelled counters are there at 0
+  // from its start), and the SASL failures by method. The alerts count
+  // relay attempts and SASL failures with increase(): a series born in the
+  // middle of a burst has that burst as its first sample, which increase()
+  // takes as its starting point and so does not count.
+  void CreateSeriesAtZero(LabelValue instance);
   void OnReject(LabelValue instance, const LogLine& line,
                 const parsers::Event& e);
   void OnDelivery(LabelValue instance, const parsers::Event& e);
@@ -102,7 +104,7 @@ class MetricsSink {
   absl::flat_hash_map<uint64_t, DeliverySeries> deliveries_;
   std::string instance_name_;
   BoundedLabel instances_;
-  std::bitset<256> instances_started_;  // by id: CreateAlertSeries done
+  std::bitset<256> instances_started_;  // by id: CreateSeriesAtZero done
   BoundedLabel sasl_methods_;
   BoundedLabel tls_protocols_;
   BoundedLabel tls_ciphers_;

@@ -211,6 +211,33 @@ TEST_F(MetricsSinkTest, AlertSeriesExistAtZeroFromAnInstancesFirstLine) {
                      {{kInstanceLabel, "postfix-out"}, {"method", "LOGIN"}}));
 }
 
+// What Debian 12's prometheus-postfix-exporter (0.3.0) shows for the same
+// lines, where its meaning is not a bug: its legacy histogram name, the
+// FCrDNS warnings, and only "Connection timed out" as a timed-out connection.
+TEST_F(MetricsSinkTest, PostfixExporterCompatibleNamesAndMeanings) {
+  Start();
+  Feed({
+      absl::StrCat(kP, "postfix/qmgr[2]: 3F4A81081DD: from=<a@example.org>, size=1200, nrcpt=3 (queue active)"),
+      absl::StrCat(kP, "postfix/smtpd[1]: warning: hostname 1-2-3-4.dyn.example.net does not resolve to address 192.0.2.4: Name or service not known"),
+      absl::StrCat(kP, "postfix/smtpd[1]: warning: hostname host.example.net does not resolve to address 192.0.2.5"),
+      absl::StrCat(kP, "postfix/smtpd[1]: warning: 192.0.2.6: hostname h.example.net verification failed: Name or service not known"),
+      absl::StrCat(kP, "postfix/smtp[3]: connect to mx.example.net[192.0.2.25]:25: Connection timed out"),
+      absl::StrCat(kP, "postfix/smtp[3]: 3F4A81081DD: connect to mx.example.net[192.0.2.26]:25: Connection timed out"),
+      absl::StrCat(kP, "postfix/smtp[3]: connect to mx.example.net[192.0.2.27]:25: No route to host"),
+      absl::StrCat(kP, "postfix/lmtp[4]: connect to mail.example.org[private/dovecot-lmtp]: Connection timed out"),
+  });
+  const std::map<std::string, std::string> I = {{kInstanceLabel, "postfix"}};
+  EXPECT_EQ(1, Value("postfix_qmgr_messages_inserted_recipients", I));
+  EXPECT_EQ(1, Value("postfix_qmgr_messages_inserted_receipients", I));
+  EXPECT_EQ(2, Value("postfix_smtpd_forward_confirmed_reverse_dns_errors_total", I));
+  EXPECT_EQ(2, Value("postfix_smtp_connection_timed_out_total", I));
+  // Counters with only the instance label are there at 0, as
+  // postfix_exporter's are from its start.
+  EXPECT_EQ(0, Value("postfix_cleanup_messages_rejected_total", I));
+  EXPECT_EQ(0, Value("postfix_qmgr_messages_expired_total", I));
+  EXPECT_EQ(0, Value("postfix_smtpd_connects_total", I));
+}
+
 TEST_F(MetricsSinkTest, NamedSourceLabelsEveryLineWithItsName) {
   Start("mx2");
   Feed({absl::StrCat(kP, "postfix-out/smtpd[1]: connect from unknown[127.0.0.2]")});
