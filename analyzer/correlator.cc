@@ -728,6 +728,17 @@ void Correlator::Add(const LogLine& line, const Event& e) {
       MarkFinished(m, "discarded");
       break;
     }
+    case EventKind::kWarning:
+      if (e.daemon == parsers::Daemon::kQmgr && !e.queue_id.empty() &&
+          e.detail.substr(0, 20) == "saving corrupt file ") {
+        // qmgr moved a damaged queue file (e.g. "missing end record") to
+        // the corrupt queue: Postfix will not touch the message again.
+        Message* m = GetOrStart(line, e.queue_id);
+        Touch(m, line.time);
+        MarkFinished(m, "corrupt");
+        break;
+      }
+      [[fallthrough]];
     default: {
       // Other lines with a queue ID (warnings, host said, TLS, ...) show the
       // message is alive but change none of its fields.

@@ -492,6 +492,26 @@ TEST(CorrelatorTest, RequeuedMessagesKeepTheirIdentity) {
   EXPECT_EQ("4B5C6D7E8F", m.recipients[0].queue_id);
 }
 
+// A damaged queue file that qmgr moves to the corrupt queue ends its
+// message there (from a real log: "missing end record"), instead of keeping
+// it in flight until evicted by age.
+TEST(CorrelatorTest, CorruptQueueFileEndsItsMessage) {
+  Outcome run = Correlate({
+      "Jun  2 12:20:58 host postfix/smtpd[962]: BF98A106C70: client=localhost[127.0.0.1]",
+      "Jun  2 12:20:58 host postfix/cleanup[965]: BF98A106C70: message-id=<c@host>",
+      "Jun  2 12:20:58 host postfix/qmgr[699]: BF98A106C70: from=<gun@host.example.com>, size=33783, nrcpt=1 (queue active)",
+      "Jun  2 12:25:24 host postfix/qmgr[700]: warning: BF98A106C70: message rejected: missing end record",
+      "Jun  2 12:25:24 host postfix/qmgr[700]: warning: saving corrupt file \"BF98A106C70\" from queue \"active\" to queue \"corrupt\"",
+      "Jun  2 12:36:09 host postfix/postfix-script[695]: warning: damaged message: corrupt/BF98A106C70",
+  });
+  ASSERT_EQ(1u, run.records.size());
+  const MessageRecord& m = run.records[0];
+  EXPECT_TRUE(m.finished);
+  EXPECT_EQ("corrupt", m.end);
+  EXPECT_EQ(33783, m.size);
+  EXPECT_EQ(0u, run.stats.evicted_age);
+}
+
 TEST(CorrelatorTest, JoinsXforwardReinjectionByOrigQueueId) {
   Outcome run = Correlate({
       "Nov 25 12:00:00 mx postfix/smtpd[400]: 5E6F7A8B9C: client=ext.example.org[203.0.113.5]",

@@ -91,7 +91,8 @@ struct MessageRecord {
   std::vector<std::string> notifications;  // notices this message caused
   bool held = false;                   // in the hold queue at the end
   // How the record ended: "removed", "deleted", "expired", "rejected",
-  // "discarded", "end_of_input", "evicted_age", "evicted_cap", "abandoned".
+  // "discarded", "requeued", "corrupt", "end_of_input", "evicted_age",
+  // "evicted_cap", "abandoned".
   std::string end;
   bool finished = false;
   std::string reject_stage, reject_reply;  // when end == "rejected"

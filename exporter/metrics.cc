@@ -222,8 +222,8 @@ std::vector<MetricSpec> BuildSpecs() {
        "`origin`: smtpd, pickup, notification, local, unknown, other"},
       {M::kMessagesFinished, "mailgauge_messages_finished_total", T::kCounter,
        "Messages the correlator closed, by how they ended.", {kI, "end"}, {},
-       "`end`: removed, deleted, expired, rejected, discarded, evicted_age, "
-       "evicted_cap, abandoned, end_of_input, other"},
+       "`end`: removed, deleted, expired, rejected, discarded, requeued, "
+       "corrupt, evicted_age, evicted_cap, abandoned, end_of_input, other"},
       {M::kSaslSendersOverThreshold, "mailgauge_sasl_senders_over_threshold",
        T::kGauge,
        "SASL-authenticated senders whose messages went to at least "
