@@ -36,3 +36,27 @@ if ((${#missing[@]})); then
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+# Real peers the tests run from their Debian package's files, unpacked, not
+# installed: installing prometheus-postfix-exporter would start its service
+# on :9154 (the port of mailgauge's demo exporter), reading /var/log/mail.log.
+PEER_DIR=/var/cache/mailgauge/peers
+UNPACKED=(prometheus-postfix-exporter)
+for p in "${UNPACKED[@]}"; do
+  [[ -d $PEER_DIR/$p/usr ]] && continue
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: $p is not unpacked in $PEER_DIR; run as root" >&2
+    exit 1
+  fi
+  echo "install-deps: unpacking $p into $PEER_DIR/$p" >&2
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download -q "$p" 2> /dev/null); then
+    apt-get update -q
+    (cd "$tmp" && apt-get download -q "$p")
+  fi
+  mkdir -p "$PEER_DIR"
+  rm -rf "$PEER_DIR/$p.partial"
+  dpkg-deb -x "$tmp"/*.deb "$PEER_DIR/$p.partial"
+  mv "$PEER_DIR/$p.partial" "$PEER_DIR/$p"
+  rm -rf "$tmp"
+done
