@@ -161,8 +161,6 @@ const Pattern kAdminMiscPatterns[] = {
      {"fatal: Queue report unavailable - mail system is down",
       "fatal: Cannot flush mail queue - mail system is down"}},
     // trivial-rewrite, proxymap, spawn, qmqpd, tlsmgr
-    {EventKind::kNotice, R"(^(?P<detail>table \S+ has changed -- restarting)$)",
-     {"table hash:/etc/postfix/transport(0,lock|fold_fix) has changed -- restarting"}},
     // postfix(1), at start and reload while compatibility_level is below
     // the release's (src/postfix/postfix.c; "running with" before 3.6).
     {EventKind::kNotice,
@@ -176,9 +174,6 @@ const Pattern kAdminMiscPatterns[] = {
     {EventKind::kNotice,
      R"(^(?P<detail>To disable backwards compatibility use "postconf compatibility_level=\S+" and "postfix reload")$)",
      {"To disable backwards compatibility use \"postconf compatibility_level=3.6\" and \"postfix reload\""}},
-    {EventKind::kNotice,
-     R"(^(?P<detail>using backwards-compatible default setting .*)$)",
-     {"using backwards-compatible default setting relay_domains=$mydestination to accept mail for domain \"example.com\""}},
     {EventKind::kWarning,
      R"(^warning: (?P<detail>do not list domain \S+ in BOTH .*)$)",
      {"warning: do not list domain example.com in BOTH mydestination and virtual_alias_domains"}},

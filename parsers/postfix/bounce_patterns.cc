@@ -36,8 +36,6 @@ const Pattern kBouncePatterns[] = {
      {"4B0C72A1F3: not sending trace/success notification for double-bounce message",
       "4B0C72A1F3: not sending trace/success notification for single-bounce message",
       "4B0C72A1F3: no trace file -- not sending a notification"}},
-    {EventKind::kNotice, R"(^(?P<detail>table \S+ has changed -- restarting)$)",
-     {"table hash:/etc/postfix/bounce_template has changed -- restarting"}},
 };
 
 }  // namespace

@@ -41,6 +41,54 @@ const Pattern kCommonPatterns[] = {
      "^(?:" MAILGAUGE_QID ": )?panic: (?P<detail>.*)$",
      {"panic: myfree: corrupt or unallocated memory block"},
      /*fallback=*/true},
+    // Notes any daemon may write, each its own row (not a fallback): the
+    // first one from pre_accept() of every daemon that has lookup tables.
+    {EventKind::kNotice, R"(^(?P<detail>table \S+ has changed -- restarting)$)",
+     {"table hash:/etc/postfix/transport(0,lock|fold_fix) has changed -- restarting",
+      "table hash:/etc/postfix/header_checks(0,lock|fold_fix|utf8_request) has changed -- restarting"}},
+    // A compatibility_level below the release's: every daemon names the
+    // default it keeps (master with the master.cf line; smtp_tlsrpt.c
+    // writes "using using").
+    {EventKind::kNotice,
+     R"(^(?P<detail>(?:\S+: line [0-9]+: )?using (?:using )?backwards-compatible default setting .*)$)",
+     {"using backwards-compatible default setting relay_domains=$mydestination to accept mail for domain \"example.com\"",
+      "using backwards-compatible default setting smtputf8_enable=no to disable SMTPUTF8 support",
+      "using backwards-compatible default setting smtp_tls_security_level=(empty)",
+      "/etc/postfix/master.cf: line 12: using backwards-compatible default setting chroot=y",
+      "using using backwards-compatible default setting smtp_tlsrpt_skip_reused_handshakes=yes"}},
+    // smtpd_discard_ehlo_keywords and smtp_discard_ehlo_keywords.
+    {EventKind::kNotice, R"(^(?P<detail>discarding EHLO keywords: .*)$)",
+     {"discarding EHLO keywords: CHUNKING SMTPUTF8", "discarding EHLO keywords: PIPELINING CHUNKING"}},
+    // smtp_tls_note_starttls_offer = yes.
+    {EventKind::kNotice, R"(^Host offered STARTTLS: \[(?P<remote_host>[^\]]*)\]$)",
+     {"Host offered STARTTLS: [mx1.example.org]"}},
+    // The TLS library (smtp, smtpd, tlsproxy) at *_tls_loglevel 1.
+    {EventKind::kNotice,
+     R"(^(?P<detail>(?P<remote_host>\S+): re-using session with untrusted (?:certificate|peer credential), look for details earlier in the log)$)",
+     {"mx1.example.com[203.0.113.5]:25: re-using session with untrusted certificate, look for details earlier in the log",
+      "mx1.example.com[203.0.113.5]:25: re-using session with untrusted peer credential, look for details earlier in the log"}},
+    {EventKind::kNotice, R"(^(?P<detail>TLS SNI \S+ from (?P<remote_host>\S+) not matched, using default chain)$)",
+     {"TLS SNI mail.example.org from mail.example.org[192.0.2.10] not matched, using default chain"}},
+    // smtp's TLSRPT summaries (Postfix 3.10 and later, with smtp_tlsrpt_enable).
+    {EventKind::kNotice,
+     R"(^(?P<detail>TLSRPT: status=(?:success|failure), domain=\S+, receiving_mx=(?P<remote_host>[^\s,]+).*)$)",
+     {"TLSRPT: status=success, domain=example.com, receiving_mx=mx1.example.com[203.0.113.5]",
+      "TLSRPT: status=failure, domain=example.com, receiving_mx=mx1.example.com[203.0.113.5], failure_type=certificate_expired, failure_reason=certificate has expired"}},
+    {EventKind::kNotice,
+     R"(^(?P<detail>SMTPS wrappermode \(TCP port 465\) requires setting .*)$)",
+     {"SMTPS wrappermode (TCP port 465) requires setting \"smtp_tls_wrappermode = yes\", and \"smtp_tls_security_level = encrypt\" (or stronger)"}},
+    {EventKind::kNotice, R"(^(?P<detail>TLS handshake failed for service=\S+ peer=(?P<remote_host>\S+))$)",
+     {"TLS handshake failed for service=smtpd/smtpd peer=mail.example.org[192.0.2.10]"}},
+    // smtpd_command_filter, postscreen_command_filter, smtp_reply_filter;
+    // deliver_pass() handing a recipient to another transport.
+    {EventKind::kNotice,
+     "^(?:" MAILGAUGE_QID R"(: |\S+: )?(?P<detail>replacing (?:command|server reply) ".*" with ".*")$)",
+     {"mail.example.org[192.0.2.10]: replacing command \"MAIL FROM:<alice@example.org> BODY=8BITMIME SMTPUTF8\" with \"MAIL FROM:<alice@example.org> BODY=8BITMIME\"",
+      "[192.0.2.10]:51234: replacing command \"EHLO localhost\" with \"EHLO [192.0.2.10]\"",
+      "4B0C72A1F3: replacing server reply \"550 5.7.1 Blocked\" with \"450 4.7.1 Blocked\""}},
+    {EventKind::kNotice,
+     "^" MAILGAUGE_QID R"(: (?P<detail>passing <(?P<to>.*)> to transport=\S+)$)",
+     {"4B0C72A1F3: passing <bob@example.com> to transport=relay"}},
     // Verbose logging: `-v` after a daemon in master.cf, or a client in
     // debug_peer_list, makes a daemon log its inner workings (msg_info under
     // msg_verbose). Debug output, not facts about mail; recognized so that

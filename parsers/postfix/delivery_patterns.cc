@@ -59,10 +59,6 @@ namespace {
 
 using internal::kDeliveryLineRegex;
 
-// "table hash:/etc/postfix/transport has changed -- restarting" (every
-// daemon's pre_accept()).
-#define MG_TABLE_CHANGED R"(^(?P<detail>table \S+ has changed -- restarting)$)"
-
 // --- the smtp/lmtp client (one binary; the two tables differ in samples) ---
 
 // smtp_connect.c: "connect to %s[%s]:%d: %m", logged without a queue ID when
@@ -139,9 +135,6 @@ using internal::kDeliveryLineRegex;
   R"( for (?P<remote_host>\S+)$)"
 #define MG_BREAKING_LINE \
   "^" MAILGAUGE_QID R"(: breaking line > (?P<count>\d+) bytes with <CR><LF>SPACE$)"
-#define MG_STARTTLS_OFFERED \
-  R"(^Host offered STARTTLS: \[(?P<remote_host>[^\]]*)\]$)"
-#define MG_EHLO_DISCARD R"(^discarding EHLO keywords: (?P<detail>.*)$)"
 #define MG_SMTPUTF8_NOTE \
   R"(^host (?P<remote_host>\S+) offers SMTPUTF8 support, but not 8BITMIME$)"
 // Warnings worth a specific row: they name the remote host.
@@ -211,10 +204,6 @@ const Pattern kSmtpPatterns[] = {
       "4B0C72A1F3: enabling PIX <CRLF>.<CRLF> workaround for mx1.example.org[192.0.2.25]"}},
     {EventKind::kNotice, MG_BREAKING_LINE,
      {"4B0C72A1F3: breaking line > 998 bytes with <CR><LF>SPACE"}},
-    {EventKind::kNotice, MG_STARTTLS_OFFERED,
-     {"Host offered STARTTLS: [mx1.example.org]"}},
-    {EventKind::kNotice, MG_EHLO_DISCARD,
-     {"discarding EHLO keywords: CHUNKING"}},
     {EventKind::kNotice, MG_SMTPUTF8_NOTE,
      {"host mx1.example.org[192.0.2.25] offers SMTPUTF8 support, but not 8BITMIME"}},
     {EventKind::kWarning, MG_WARN_OWN_HOSTNAME,
@@ -222,8 +211,6 @@ const Pattern kSmtpPatterns[] = {
       "warning: host mx1.example.org[192.0.2.25]:25 replied to HELO/EHLO with my own hostname mail.example.com"}},
     {EventKind::kSmtpHostSaid, MG_WARN_HOST_SAID,
      {"warning: host 127.0.0.1[127.0.0.1]:10024 said: 501 5.5.4 Syntax error (in reply to XFORWARD name/address command)"}},
-    {EventKind::kNotice, MG_TABLE_CHANGED,
-     {"table hash:/etc/postfix/transport(0,lock|fold_fix) has changed -- restarting"}},
 };
 
 const Pattern kLmtpPatterns[] = {
@@ -261,8 +248,6 @@ const Pattern kLmtpPatterns[] = {
      {"SSL_connect error to 127.0.0.1[127.0.0.1]:24: Connection reset by peer"}},
     {EventKind::kSmtpConversation, MG_CERT_VERIFY_FAILED,
      {"certificate verification failed for 127.0.0.1[127.0.0.1]:24: self-signed certificate"}},
-    {EventKind::kNotice, MG_TABLE_CHANGED,
-     {"table hash:/etc/postfix/lmtp_tls_policy has changed -- restarting"}},
 };
 
 const Pattern kLocalPatterns[] = {
@@ -278,8 +263,6 @@ const Pattern kLocalPatterns[] = {
       "4B0C72A1F3: to=<heidi@mail.example.com>, relay=local, delay=432000, delays=431999/1/0/0, dsn=4.3.0, status=expired (alias database unavailable)",
       "4B0C72A1F3: to=<ivan@mail.example.com>, relay=local, delay=0.01, delays=0/0/0/0.01, dsn=2.0.0, status=deliverable (delivers to mailbox)",
       "4B0C72A1F3: to=<judy@mail.example.com>, relay=local, delay=0.01, delays=0/0/0/0.01, dsn=5.1.1, status=undeliverable (unknown user: \"judy\")"}},
-    {EventKind::kNotice, MG_TABLE_CHANGED,
-     {"table hash:/etc/aliases has changed -- restarting"}},
 };
 
 const Pattern kVirtualPatterns[] = {
@@ -291,8 +274,6 @@ const Pattern kVirtualPatterns[] = {
       "4B0C72A1F3: to=<dave@example.com>, relay=virtual, delay=0.01, delays=0/0/0/0.01, dsn=5.1.1, status=bounced (unknown user: \"dave@example.com\")",
       "4B0C72A1F3: to=<erin@example.com>, relay=virtual, delay=0.01, delays=0/0/0/0.01, dsn=4.2.0, status=deferred (maildir delivery failed: create maildir file /var/mail/vhosts/example.com/erin/tmp/1700000000.P1.mail: Permission denied)",
       "4B0C72A1F3: to=<frank@example.com>, relay=virtual, delay=432005, delays=432004/1/0/0, dsn=4.3.5, status=expired (mail system configuration error)"}},
-    {EventKind::kNotice, MG_TABLE_CHANGED,
-     {"table hash:/etc/postfix/vmailbox has changed -- restarting"}},
 };
 
 const Pattern kPipePatterns[] = {
@@ -302,8 +283,6 @@ const Pattern kPipePatterns[] = {
       "4B0C72A1F3: to=<carol@example.com>, relay=dovecot, delay=0.2, delays=0.1/0/0/0.1, dsn=4.3.0, status=deferred (temporary failure. Command output: lda(carol@example.com): Error: open(/var/mail/carol) failed: Permission denied)",
       "4B0C72A1F3: to=<dave@example.com>, relay=dovecot, delay=0.2, delays=0.1/0/0/0.1, dsn=5.2.2, status=bounced (Quota exceeded (mailbox for user is full))",
       "4B0C72A1F3: to=<erin@example.com>, relay=uucp, delay=432000, delays=431999/1/0/0, dsn=4.3.0, status=expired (Command died with signal 9: \"/usr/bin/uux\")"}},
-    {EventKind::kNotice, MG_TABLE_CHANGED,
-     {"table hash:/etc/postfix/transport has changed -- restarting"}},
 };
 
 const Pattern kErrorPatterns[] = {
@@ -319,7 +298,6 @@ const Pattern kDiscardPatterns[] = {
       "4B0C72A1F3: to=<bob@example.com>, orig_to=<spamtrap@example.com>, relay=none, delay=0.3, delays=0.29/0/0/0.01, dsn=2.0.0, status=sent (spam trap)"}},
 };
 
-#undef MG_TABLE_CHANGED
 #undef MG_CONNECT_FAILED
 #undef MG_HOST_SAID
 #undef MG_REFUSED_TO_TALK
@@ -336,8 +314,6 @@ const Pattern kDiscardPatterns[] = {
 #undef MG_CERT_VERIFY_FAILED
 #undef MG_PIX_WORKAROUNDS
 #undef MG_BREAKING_LINE
-#undef MG_STARTTLS_OFFERED
-#undef MG_EHLO_DISCARD
 #undef MG_SMTPUTF8_NOTE
 #undef MG_WARN_OWN_HOSTNAME
 #undef MG_WARN_HOST_SAID

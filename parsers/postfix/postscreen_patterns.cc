@@ -98,11 +98,8 @@ const Pattern kPostscreenPatterns[] = {
      R"(^(?P<detail>(?:entering|leaving) STRESS mode) with (?P<count>[0-9]+) connections$)",
      {"entering STRESS mode with 70 connections", "leaving STRESS mode with 10 connections"}},
     {EventKind::kNotice,
-     R"(^(?P<detail>table \S+ has changed -+ (?:finishing in the background|restarting))$)",
+     R"(^(?P<detail>table \S+ has changed -+ finishing in the background)$)",
      {"table hash:/etc/postfix/postscreen_access(0,lock|fold_fix) has changed - finishing in the background"}},
-    {EventKind::kNotice,
-     R"(^(?P<detail>using backwards-compatible default setting .*)$)",
-     {"using backwards-compatible default setting respectful_logging=no"}},
     {EventKind::kNotice,
      // postscreen_smtpd.c prints "[%s]%s" here: no colon before the port.
      R"(^\[(?P<client_addr>[^\]\s]*)\]:?(?P<client_port>[0-9]+): (?P<detail>discarding EHLO keywords: .*)$)",
@@ -122,6 +119,12 @@ const Pattern kDnsblogPatterns[] = {
 };
 
 const Pattern kTlsproxyPatterns[] = {
+    // smtpd_tls_ask_ccert: the client's certificate (also via tlsproxy).
+    {EventKind::kNotice,
+     R"(^(?P<detail>(?:client )?certificate verification failed for (?P<remote_host>\S+): .*)$)",
+     {"client certificate verification failed for mail.example.org[192.0.2.10]: certificate has expired",
+      "certificate verification failed for mail.example.org[192.0.2.10]: self-signed certificate",
+      "client certificate verification failed for mail.example.org[192.0.2.10]: num=20:unable to get local issuer certificate"}},
     {EventKind::kConnect, "^CONNECT (?:from|to) " MG_ENDPOINT "$",
      {"CONNECT from [192.0.2.1]:41234", "CONNECT to mx.example.org[192.0.2.2]:25",
       "CONNECT from [2001:db8::9]:50123"}},

@@ -38,8 +38,6 @@ const Pattern kQmgrPatterns[] = {
     {EventKind::kNotice,
      "^" MAILGAUGE_QID R"(: (?P<detail>skipped, still being delivered)$)",
      {"4B0C72A1F3: skipped, still being delivered"}},
-    {EventKind::kNotice, R"(^(?P<detail>table \S+ has changed -- restarting)$)",
-     {"table hash:/etc/postfix/transport has changed -- restarting"}},
     // Warnings that name a queue file: keep the queue ID for correlation.
     {EventKind::kWarning,
      R"(^warning: (?P<detail>saving corrupt file ")" MAILGAUGE_QID

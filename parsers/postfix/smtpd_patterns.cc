@@ -219,12 +219,12 @@ const Pattern kSmtpdPatterns[] = {
      /*fallback=*/true},
 
     // --- informational ---
-    {EventKind::kNotice, R"(^(?P<detail>table \S+ has changed -- restarting)$)",
-     {"table hash:/etc/postfix/access(0,lock|fold_fix) has changed -- restarting"}},
-    {EventKind::kNotice, R"(^(?P<detail>using backwards-compatible default setting .*)$)",
-     {"using backwards-compatible default setting smtputf8_enable=no to disable SMTPUTF8 support"}},
-    {EventKind::kNotice, R"(^(?P<detail>discarding EHLO keywords: .*)$)",
-     {"discarding EHLO keywords: CHUNKING SMTPUTF8"}},
+    // smtpd_tls_ask_ccert: the client's certificate (also via tlsproxy).
+    {EventKind::kNotice,
+     R"(^(?P<detail>(?:client )?certificate verification failed for (?P<remote_host>\S+): .*)$)",
+     {"client certificate verification failed for mail.example.org[192.0.2.10]: certificate has expired",
+      "certificate verification failed for mail.example.org[192.0.2.10]: self-signed certificate",
+      "client certificate verification failed for mail.example.org[192.0.2.10]: num=20:unable to get local issuer certificate"}},
     {EventKind::kNotice,
      R"(^(?P<detail>mapping DSN status (?P<enhanced_code>[245]\.[0-9]{1,3}\.[0-9]{1,3}) into .*)$)",
      {"mapping DSN status 4.1.1 into Sender address status 4.1.7"}},
