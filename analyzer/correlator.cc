@@ -635,9 +635,15 @@ void Correlator::Add(const LogLine& line, const Event& e) {
         }
       }
       m->record.held = false;
-      const char* end = deleted ? "deleted"
-                        : m->record.end == "expired" ? "expired"
-                                                     : "removed";
+      // cleanup's "removed (canceled|discarded)" (Postfix 3.10+): the
+      // transaction never reached the queue manager. A reject or discard
+      // line before it has already ended the message (that end is kept).
+      const bool by_cleanup = e.daemon == parsers::Daemon::kCleanup;
+      const char* end = deleted                         ? "deleted"
+                        : by_cleanup                    ? (e.detail == "discarded" ? "discarded"
+                                                                                   : "canceled")
+                        : m->record.end == "expired"    ? "expired"
+                                                        : "removed";
       MarkFinished(m, end);
       break;
     }

@@ -512,6 +512,29 @@ TEST(CorrelatorTest, CorruptQueueFileEndsItsMessage) {
   EXPECT_EQ(0u, run.stats.evicted_age);
 }
 
+// Postfix 3.10 and later: cleanup says when a transaction's queue file is
+// removed without reaching the queue manager.
+TEST(CorrelatorTest, CleanupRemovedCanceledEndsTheTransaction) {
+  Outcome run = Correlate({
+      "Nov 25 15:00:00 mx postfix/smtpd[800]: 5A6B7C8D9E: client=a.example.org[192.0.2.30]",
+      "Nov 25 15:00:00 mx postfix/cleanup[801]: 5A6B7C8D9E: message-id=<x@a.example.org>",
+      "Nov 25 15:00:09 mx postfix/smtpd[800]: 5A6B7C8D9E: lost connection after DATA (120 bytes) from a.example.org[192.0.2.30]",
+      "Nov 25 15:00:09 mx postfix/cleanup[801]: 5A6B7C8D9E: removed (canceled)",
+      "Nov 25 15:01:00 mx postfix/smtpd[800]: 6B7C8D9E0F: client=b.example.org[192.0.2.31]",
+      "Nov 25 15:01:01 mx postfix/cleanup[801]: 6B7C8D9E0F: milter-reject: END-OF-MESSAGE from b.example.org[192.0.2.31]: 5.7.1 Spam; from=<b@example.org> to=<c@example.com> proto=ESMTP helo=<b.example.org>",
+      "Nov 25 15:01:01 mx postfix/cleanup[801]: 6B7C8D9E0F: removed (canceled)",
+  });
+  ASSERT_EQ(2u, run.records.size());
+  const MessageRecord* canceled = ByQueueId(run, "5A6B7C8D9E");
+  const MessageRecord* rejected = ByQueueId(run, "6B7C8D9E0F");
+  ASSERT_NE(nullptr, canceled);
+  ASSERT_NE(nullptr, rejected);
+  EXPECT_TRUE(canceled->finished);
+  EXPECT_EQ("canceled", canceled->end);
+  EXPECT_EQ("rejected", rejected->end);
+  EXPECT_EQ(0u, run.stats.abandoned);
+}
+
 TEST(CorrelatorTest, JoinsXforwardReinjectionByOrigQueueId) {
   Outcome run = Correlate({
       "Nov 25 12:00:00 mx postfix/smtpd[400]: 5E6F7A8B9C: client=ext.example.org[203.0.113.5]",

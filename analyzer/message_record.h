@@ -91,7 +91,7 @@ struct MessageRecord {
   std::vector<std::string> notifications;  // notices this message caused
   bool held = false;                   // in the hold queue at the end
   // How the record ended: "removed", "deleted", "expired", "rejected",
-  // "discarded", "requeued", "corrupt", "end_of_input", "evicted_age",
+  // "discarded", "requeued", "corrupt", "canceled", "end_of_input", "evicted_age",
   // "evicted_cap", "abandoned".
   std::string end;
   bool finished = false;

@@ -223,7 +223,8 @@ std::vector<MetricSpec> BuildSpecs() {
       {M::kMessagesFinished, "mailgauge_messages_finished_total", T::kCounter,
        "Messages the correlator closed, by how they ended.", {kI, "end"}, {},
        "`end`: removed, deleted, expired, rejected, discarded, requeued, "
-       "corrupt, evicted_age, evicted_cap, abandoned, end_of_input, other"},
+       "corrupt, canceled, evicted_age, evicted_cap, abandoned, end_of_input, "
+       "other"},
       {M::kSaslSendersOverThreshold, "mailgauge_sasl_senders_over_threshold",
        T::kGauge,
        "SASL-authenticated senders whose messages went to at least "

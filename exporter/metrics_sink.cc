@@ -126,7 +126,7 @@ MetricsSink::MetricsSink(ExporterMetrics& metrics, std::string instance_name,
       pipe_relays_({}, 16),
       rbl_lists_({}, 32, 64),
       record_ends_({"removed", "deleted", "expired", "rejected", "discarded", "requeued",
-                    "corrupt", "evicted_age", "evicted_cap", "abandoned", "end_of_input"},
+                    "corrupt", "canceled", "evicted_age", "evicted_cap", "abandoned", "end_of_input"},
                    0),
       origins_({"smtpd", "pickup", "notification", "local", "unknown"}, 0),
       abuse_(abuse) {}

@@ -52,6 +52,11 @@ namespace {
   MG_ACTION_TEXT "$"
 
 const Pattern kCleanupPatterns[] = {
+    // Postfix 3.10 and later (cleanup_api.c): the queue file of a
+    // transaction that did not complete ("canceled": the client went away,
+    // a reject after DATA) or that a DISCARD action dropped.
+    {EventKind::kRemoved, "^" MAILGAUGE_QID R"(: removed \((?P<detail>canceled|discarded)\)$)",
+     {"4B0C72A1F3: removed (canceled)", "4Hs2Kx0hQ5z8Cw: removed (discarded)"}},
     {EventKind::kMessageId,
      "^" MAILGAUGE_QID R"(: message-id=<?(?P<message_id>.*?)>?$)",
      {"4B0C72A1F3: message-id=<20261125175809.4B0C72A1F3@mx.example.com>",
