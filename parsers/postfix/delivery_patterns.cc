@@ -135,6 +135,11 @@ using internal::kDeliveryLineRegex;
   R"( for (?P<remote_host>\S+)$)"
 #define MG_BREAKING_LINE \
   "^" MAILGAUGE_QID R"(: breaking line > (?P<count>\d+) bytes with <CR><LF>SPACE$)"
+// smtp_header_checks/smtp_body_checks actions (smtp_proto.c's
+// smtp_hbc_logger; IGNORE logs nothing, WARN is a warning line).
+#define MG_HBC_ACTION                                                       \
+  "^" MAILGAUGE_QID                                                         \
+  R"(: (?P<action>replace|prepend|strip|info): (?P<detail>(?:header|body|mime header|nested header) .*)$)"
 #define MG_SMTPUTF8_NOTE \
   R"(^host (?P<remote_host>\S+) offers SMTPUTF8 support, but not 8BITMIME$)"
 // Warnings worth a specific row: they name the remote host.
@@ -206,6 +211,10 @@ const Pattern kSmtpPatterns[] = {
      {"4B0C72A1F3: breaking line > 998 bytes with <CR><LF>SPACE"}},
     {EventKind::kNotice, MG_SMTPUTF8_NOTE,
      {"host mx1.example.org[192.0.2.25] offers SMTPUTF8 support, but not 8BITMIME"}},
+    {EventKind::kCheckAction, MG_HBC_ACTION,
+     {"4B0C72A1F3: replace: header Received: from mail.example.org (mail.example.org [192.0.2.10]) by mx.example.net (Postfix) with ESMTPSA id 4B0C72A1F3: Received: from [127.0.0.1]",
+      "4B0C72A1F3: strip: header X-Originating-IP: [192.0.2.10]",
+      "4B0C72A1F3: prepend: header Subject: test: X-Relayed: yes"}},
     {EventKind::kWarning, MG_WARN_OWN_HOSTNAME,
      {"warning: host mx1.example.org[192.0.2.25]:25 greeted me with my own hostname mail.example.com",
       "warning: host mx1.example.org[192.0.2.25]:25 replied to HELO/EHLO with my own hostname mail.example.com"}},
@@ -248,6 +257,15 @@ const Pattern kLmtpPatterns[] = {
      {"SSL_connect error to 127.0.0.1[127.0.0.1]:24: Connection reset by peer"}},
     {EventKind::kSmtpConversation, MG_CERT_VERIFY_FAILED,
      {"certificate verification failed for 127.0.0.1[127.0.0.1]:24: self-signed certificate"}},
+    // smtp's code: its rarer notes, under lmtp's name.
+    {EventKind::kNotice, MG_PIX_WORKAROUNDS,
+     {"4B0C72A1F3: enabling PIX workarounds: disable_esmtp delay_dotcrlf for mail.example.com[192.0.2.24]:24"}},
+    {EventKind::kNotice, MG_BREAKING_LINE,
+     {"4B0C72A1F3: breaking line > 999 bytes with <CR><LF>SPACE"}},
+    {EventKind::kNotice, MG_SMTPUTF8_NOTE,
+     {"host 127.0.0.1[127.0.0.1] offers SMTPUTF8 support, but not 8BITMIME"}},
+    {EventKind::kCheckAction, MG_HBC_ACTION,
+     {"4B0C72A1F3: strip: header X-Originating-IP: [192.0.2.10]"}},
 };
 
 const Pattern kLocalPatterns[] = {
@@ -315,6 +333,7 @@ const Pattern kDiscardPatterns[] = {
 #undef MG_PIX_WORKAROUNDS
 #undef MG_BREAKING_LINE
 #undef MG_SMTPUTF8_NOTE
+#undef MG_HBC_ACTION
 #undef MG_WARN_OWN_HOSTNAME
 #undef MG_WARN_HOST_SAID
 
