@@ -72,6 +72,12 @@ std::vector<std::string> ForeignLogNotes(const LogInputStats& s) {
   for (const auto& [program, n] : s.other_programs) {
     if (program.substr(0, 4) == "exim") {
       notes.push_back(absl::StrCat(n, " lines from ", program, " (Exim)", kNotRead));
+    } else if (program == "sendmail" || program.substr(0, 3) == "sm-") {
+      // Sendmail's own tags (sm-mta, sm-msp-queue on Debian); Postfix's
+      // sendmail command logs as postfix/sendmail, a Postfix line.
+      notes.push_back(absl::StrCat(n, " lines from ", program,
+                                   " (Sendmail): Sendmail's logs are not analyzed, mailgauge "
+                                   "reads Postfix's"));
     }
   }
   return notes;

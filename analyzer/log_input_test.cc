@@ -290,6 +290,27 @@ TEST(LogInputTest, CountsLinesInTheFormOfEximsMainLog) {
   EXPECT_TRUE(ForeignLogNotes(LogInputStats()).empty());
 }
 
+// Sendmail's lines (a real log had 15,821 of them and no Postfix line) are
+// named; Postfix's own sendmail command is Postfix's.
+TEST(LogInputTest, NamesSendmailsLines) {
+  int handled = 0;
+  auto input = MakeInput(&handled);
+  input->ProcessLine("Nov 25 10:00:01 mx sendmail[1007]: t525KREp001007: to=gun, ctladdr=gun "
+                     "(1001/0), delay=00:00:30, mailer=relay, stat=Sent (Ok: queued as X)");
+  input->ProcessLine("Nov 25 10:00:02 mx sm-mta[1008]: t525KREp001008: from=<a@example.org>, "
+                     "size=100, nrcpts=1");
+  input->ProcessLine("Nov 25 10:00:03 mx postfix/sendmail[1009]: fatal: root(0): No recipient "
+                     "addresses found in message header");
+  EXPECT_EQ(2u, input->stats().other_program_lines);
+  EXPECT_EQ(1u, input->stats().postfix_lines);
+  EXPECT_EQ((std::vector<std::string>{
+                "1 lines from sendmail (Sendmail): Sendmail's logs are not analyzed, mailgauge "
+                "reads Postfix's",
+                "1 lines from sm-mta (Sendmail): Sendmail's logs are not analyzed, mailgauge "
+                "reads Postfix's"}),
+            ForeignLogNotes(input->stats()));
+}
+
 // journalctl's forms without a date can't be read; the notes say how to
 // save the journal instead.
 TEST(LogInputTest, TellsJournalctlFormsWithoutADate) {
