@@ -256,6 +256,10 @@ std::vector<MetricSpec> BuildSpecs() {
       {M::kLogLinesOtherPrograms, "mailgauge_log_lines_other_programs_total",
        T::kCounter, "Lines from programs other than Postfix (skipped).",
        {"source"}, {}, kSourceValues},
+      {M::kLogLinesVerbose, "mailgauge_log_lines_verbose_total", T::kCounter,
+       "Lines of Postfix's verbose logging (-v in master.cf, debug_peer_list): "
+       "understood, saying nothing about mail; left on, it fills the log.",
+       {"source"}, {}, kSourceValues},
       {M::kLogLinesNotUnderstood, "mailgauge_log_lines_not_understood_total",
        T::kCounter, "Postfix lines no pattern understands, by daemon.",
        {"source", "daemon"}, {},

@@ -95,6 +95,7 @@ enum class MetricId : int {
   kLogBytesRead,
   kLogLinesMalformed,
   kLogLinesOtherPrograms,
+  kLogLinesVerbose,
   kLogLinesNotUnderstood,
   kLogRotations,
   kLogTruncations,

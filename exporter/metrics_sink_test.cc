@@ -173,7 +173,8 @@ TEST_F(MetricsSinkTest, LinesNotUnderstoodAreCountedByDaemonAndLevel) {
   Feed({absl::StrCat(kP, "postfix/smtpd[1]: something nobody has seen before"),
         absl::StrCat(kP, "postfix/qmgr[1]: a brand new message"),
         absl::StrCat(kP, "dovecot[3]: imap-login: Login: user=<bob>"),
-        "this is not a syslog line at all"});
+        "this is not a syslog line at all",
+        absl::StrCat(kP, "postfix/smtpd[1]: smtp_stream_setup: maxtime=300 enable_deadline=0")});
   EXPECT_EQ(1, Value("postfix_unsupported_log_entries_total",
                      {{kInstanceLabel, "postfix"}, {"service", "smtpd"}, {"level", ""}}));
   EXPECT_EQ(1, Value("postfix_unsupported_log_entries_total",
@@ -183,7 +184,11 @@ TEST_F(MetricsSinkTest, LinesNotUnderstoodAreCountedByDaemonAndLevel) {
   pipeline_->SyncStats();
   EXPECT_EQ(1, Value("mailgauge_log_lines_other_programs_total", {{"source", "test"}}));
   EXPECT_EQ(1, Value("mailgauge_log_lines_malformed_total", {{"source", "test"}}));
-  EXPECT_EQ(4, Value("mailgauge_log_lines_read_total", {{"source", "test"}}));
+  EXPECT_EQ(5, Value("mailgauge_log_lines_read_total", {{"source", "test"}}));
+  // Verbose logging is understood, and counted apart.
+  EXPECT_EQ(1, Value("mailgauge_log_lines_verbose_total", {{"source", "test"}}));
+  EXPECT_EQ(-1, Value("mailgauge_log_lines_not_understood_total",
+                      {{"source", "test"}, {"daemon", "other"}}));
 }
 
 // increase() takes a series' first sample as its start: the series the

@@ -47,6 +47,7 @@ absl::StatusOr<std::unique_ptr<SourcePipeline>> SourcePipeline::Create(
   p->malformed_ = &metrics.Counter(MetricId::kLogLinesMalformed, {source});
   p->other_programs_ =
       &metrics.Counter(MetricId::kLogLinesOtherPrograms, {source});
+  p->verbose_ = &metrics.Counter(MetricId::kLogLinesVerbose, {source});
   p->evicted_age_ =
       &metrics.Counter(MetricId::kCorrelatorEvictions, {source, "age"});
   p->evicted_cap_ =
@@ -150,6 +151,7 @@ void SourcePipeline::SyncStats() {
   };
   add(malformed_, in.malformed_lines, &synced_malformed_);
   add(other_programs_, in.other_program_lines, &synced_other_);
+  add(verbose_, in.verbose_lines, &synced_verbose_);
   add(evicted_age_, c.evicted_age, &synced_age_);
   add(evicted_cap_, c.evicted_cap, &synced_cap_);
   add(abandoned_, c.abandoned, &synced_abandoned_);

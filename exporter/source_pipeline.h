@@ -153,6 +153,7 @@ class SourcePipeline {
   prometheus::Counter* bytes_read_ = nullptr;
   prometheus::Counter* malformed_ = nullptr;
   prometheus::Counter* other_programs_ = nullptr;
+  prometheus::Counter* verbose_ = nullptr;
   prometheus::Counter* evicted_age_ = nullptr;
   prometheus::Counter* evicted_cap_ = nullptr;
   prometheus::Counter* abandoned_ = nullptr;
@@ -167,6 +168,7 @@ class SourcePipeline {
   // Totals already added to the counters above.
   uint64_t synced_malformed_ = 0;
   uint64_t synced_other_ = 0;
+  uint64_t synced_verbose_ = 0;
   uint64_t synced_age_ = 0;
   uint64_t synced_cap_ = 0;
   uint64_t synced_abandoned_ = 0;
