@@ -736,9 +736,10 @@ void Correlator::Add(const LogLine& line, const Event& e) {
     }
     case EventKind::kWarning:
       if (e.daemon == parsers::Daemon::kQmgr && !e.queue_id.empty() &&
-          e.detail.substr(0, 20) == "saving corrupt file ") {
+          e.action == "corrupt") {
         // qmgr moved a damaged queue file (e.g. "missing end record") to
-        // the corrupt queue: Postfix will not touch the message again.
+        // the corrupt queue (qmgr_patterns.cc): Postfix will not touch the
+        // message again.
         Message* m = GetOrStart(line, e.queue_id);
         Touch(m, line.time);
         MarkFinished(m, "corrupt");

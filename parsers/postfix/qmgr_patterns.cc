@@ -39,9 +39,11 @@ const Pattern kQmgrPatterns[] = {
      "^" MAILGAUGE_QID R"(: (?P<detail>skipped, still being delivered)$)",
      {"4B0C72A1F3: skipped, still being delivered"}},
     // Warnings that name a queue file: keep the queue ID for correlation.
+    // `action` is the queue the file went to: "corrupt" ends the message
+    // (the correlator; Postfix will not touch it again).
     {EventKind::kWarning,
      R"(^warning: (?P<detail>saving corrupt file ")" MAILGAUGE_QID
-     R"(" from queue "[a-z]+" to queue "[a-z]+")$)",
+     R"re(" from queue "[a-z]+" to queue "(?P<action>[a-z]+)")$)re",
      {"warning: saving corrupt file \"4B0C72A1F3\" from queue \"active\" to queue \"corrupt\""}},
     {EventKind::kWarning, "^warning: " MAILGAUGE_QID R"(: (?P<detail>.*)$)",
      {"warning: 4B0C72A1F3: message rejected: missing end record",
