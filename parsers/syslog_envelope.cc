@@ -408,31 +408,38 @@ int32_t EnvelopeParser::OffsetForLocal(int64_t local_seconds) {
   return offset;
 }
 
+// Syslog severity names, as BusyBox and rsyslog's templates write them
+// (lower case; rsyslog's :::uppercase option capitalizes them).
+constexpr std::string_view kSeverityNames[] = {
+    "emerg", "alert", "crit", "err", "error", "warn", "warning", "notice", "info", "debug",
+    "panic"};
+
 bool IsFacilityPriority(std::string_view token) {
   static constexpr std::string_view kFacilities[] = {
       "kern", "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
       "uucp", "cron",   "authpriv", "ftp",  "local0", "local1", "local2", "local3",
       "local4", "local5", "local6", "local7", "security", "mark"};
-  static constexpr std::string_view kPriorities[] = {
-      "emerg", "alert", "crit", "err", "error", "warn", "warning", "notice", "info", "debug",
-      "panic"};
   const size_t dot = token.find('.');
   if (dot == std::string_view::npos) return false;
   const std::string_view facility = token.substr(0, dot);
   const std::string_view priority = token.substr(dot + 1);
   return std::find(std::begin(kFacilities), std::end(kFacilities), facility) !=
              std::end(kFacilities) &&
-         std::find(std::begin(kPriorities), std::end(kPriorities), priority) !=
-             std::end(kPriorities);
+         std::find(std::begin(kSeverityNames), std::end(kSeverityNames), priority) !=
+             std::end(kSeverityNames);
 }
 
 // A syslog severity as rsyslog's %syslogseverity-text:::uppercase% writes it.
 bool IsUpperCaseSeverity(std::string_view token) {
-  if (token.empty() || token[0] < 'A' || token[0] > 'Z') return false;
-  static constexpr std::string_view kSeverities[] = {
-      "EMERG", "ALERT", "CRIT", "ERR", "ERROR", "WARN", "WARNING", "NOTICE", "INFO", "DEBUG"};
-  return std::find(std::begin(kSeverities), std::end(kSeverities), token) !=
-         std::end(kSeverities);
+  if (token.empty() || token.size() > 7) return false;
+  char lower[7];
+  for (size_t i = 0; i < token.size(); ++i) {
+    if (token[i] < 'A' || token[i] > 'Z') return false;
+    lower[i] = static_cast<char>(token[i] - 'A' + 'a');
+  }
+  const std::string_view name(lower, token.size());
+  return std::find(std::begin(kSeverityNames), std::end(kSeverityNames), name) !=
+         std::end(kSeverityNames);
 }
 
 bool StartsLikeSyslogTime(std::string_view text) {
