@@ -181,6 +181,24 @@ TEST(LogInputTest, RsyslogsRepeatedMessagesCountEachTime) {
   EXPECT_EQ(3u, s.unparsed_lines());
 }
 
+TEST(LogInputTest, SysklogdsOwnLinesAreAnotherProgramsLines) {
+  // sysklogd and BusyBox write these with no tag; a repeated Postfix message
+  // is not counted again (pflogsumm does not count it either).
+  int handled = 0;
+  auto input = MakeInput(&handled);
+  input->ProcessLine("Nov 25 10:00:00 mx postfix/smtpd[1]: warning: hostname x does not "
+                     "resolve to address 192.0.2.1");
+  input->ProcessLine("Nov 25 10:00:30 mx last message repeated 4 times");
+  input->ProcessLine("Nov 25 10:20:00 mx -- MARK --");
+  input->ProcessLine("Nov 25 10:30:00 mx syslogd 1.5.1: restart.");
+  const LogInputStats& s = input->stats();
+  EXPECT_EQ(0u, s.malformed_lines);
+  EXPECT_EQ(3u, s.other_program_lines);
+  EXPECT_EQ(3u, s.other_programs.at("syslogd"));
+  EXPECT_EQ(1u, s.parsed_lines);
+  EXPECT_EQ(1, handled);
+}
+
 TEST(LogInputTest, VerboseLoggingIsCountedApart) {
   int handled = 0;
   auto input = MakeInput(&handled);

@@ -208,10 +208,43 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ReadToken(const char*& p,
 
 }  // namespace
 
+const char kSyslogdTag[] = "syslogd";
+
 namespace {
 
 // The fields being read; Scan() hands them out as they are.
 using CivilFields = EnvelopeTime;
+
+// The syslog daemon's own lines, written with no tag after the host:
+// sysklogd's and BusyBox's "last message repeated 3 times" (the host's
+// previous message, logged again; pflogsumm ignores these lines too), its
+// "-- MARK --" timestamps, and sysklogd's "syslogd 1.5.1: restart." (a
+// version inside the tag). Returns the message, or nullopt for anything
+// else. Out of line: only lines with no readable tag get here.
+ABSL_ATTRIBUTE_NOINLINE std::optional<std::string_view> SyslogdOwnMessage(
+    std::string_view rest) {
+  if (rest == "-- MARK --") return rest;
+  constexpr std::string_view kRepeated = "last message repeated ";
+  if (rest.substr(0, kRepeated.size()) == kRepeated) {
+    std::string_view n = rest.substr(kRepeated.size());
+    size_t digits = 0;
+    while (digits < n.size() && IsDigit(n[digits])) ++digits;
+    const std::string_view tail = n.substr(digits);
+    if (digits > 0 && (tail == " times" || tail == " time")) return rest;
+    return std::nullopt;
+  }
+  constexpr std::string_view kSyslogd = "syslogd ";
+  if (rest.substr(0, kSyslogd.size()) == kSyslogd) {
+    // "syslogd 1.5.1: restart.", "syslogd 1.5.1#17: exiting on signal 15"
+    const size_t colon = rest.find(": ", kSyslogd.size());
+    if (colon == std::string_view::npos) return std::nullopt;
+    for (char c : rest.substr(kSyslogd.size(), colon - kSyslogd.size())) {
+      if (!IsDigit(c) && c != '.' && c != '#') return std::nullopt;
+    }
+    return rest.substr(colon + 2);
+  }
+  return std::nullopt;
+}
 
 // Resets *out and reports `reason` for a line whose envelope can't be read.
 EnvelopeResult Fail(const char* reason, LogLine* out, const char** error) {
@@ -736,7 +769,21 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
     tag_start = p + 1;
     p = SkipToStop(kTagStop, tag_start, end);
   }
-  if (p >= end) return Fail("no tag", out, error);
+  if (ABSL_PREDICT_FALSE(p >= end || *p == ' ')) {
+    // No tag: perhaps the syslog daemon's own line (kSyslogdTag).
+    if (const std::optional<std::string_view> own =
+            SyslogdOwnMessage(std::string_view(tag_start, end - tag_start))) {
+      out->host = host;
+      SplitProgramName(kSyslogdTag, options_.syslog_names, out);
+      out->pid = -1;
+      out->message = *own;
+      out->time = Timestamp();
+      f.kind = format == EnvelopeFormat::kClassic ? EnvelopeTime::Kind::kClassic
+                                                  : EnvelopeTime::Kind::kIso;
+      return EnvelopeResult::kOk;
+    }
+    if (p >= end) return Fail("no tag", out, error);
+  }
   if (p == tag_start) return Fail("empty tag", out, error);
   const std::string_view tag(tag_start, p - tag_start);
   int64_t pid = -1;

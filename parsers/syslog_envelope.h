@@ -59,7 +59,9 @@
 //
 // Parse() never throws, never allocates and reads only within `line`: any
 // byte sequence (NULs, invalid UTF-8, a line cut anywhere) gives kOk,
-// kEmpty or kMalformed. The string_views in the LogLine point into `line`.
+// kEmpty or kMalformed. The string_views in the LogLine point into `line`,
+// but for the syslog daemon's own lines that have no tag ("last message
+// repeated 3 times", "-- MARK --"): their program is kSyslogdTag.
 //
 // Parse() is two steps that may run apart: Scan() reads everything from the
 // line alone (host, program, pid, message, the timestamp's fields) and is
@@ -87,6 +89,15 @@
 #include "parsers/program_name.h"
 
 namespace mailgauge::parsers {
+
+// The program of the syslog daemon's own lines written with no tag after the
+// host: sysklogd's and BusyBox's "last message repeated N times" and "-- MARK
+// --", and sysklogd's "syslogd 1.5.1: restart." (its version in the tag).
+// They are read as lines of another program, "syslogd"; a repeated message
+// is not counted again (pflogsumm does not count it either).
+// One array (not a constexpr view, whose literal each library or program
+// could hold a copy of), so that the views can be told by their address.
+extern const char kSyslogdTag[];
 
 enum class EnvelopeFormat {
   kAuto,     // detect per line

@@ -487,6 +487,32 @@ TEST(SyslogEnvelopeTest, ContainerRuntimeTimeBeforeTheLine) {
   EXPECT_FALSE(StartsLikeSyslogTime("starting the container"));
 }
 
+TEST(SyslogEnvelopeTest, SyslogDaemonsOwnLinesAreSyslogdsLines) {
+  struct Case {
+    const char* text;
+    const char* message;
+  } cases[] = {
+      {"Nov 25 17:58:09 mx1 last message repeated 3 times", "last message repeated 3 times"},
+      {"Nov 25 17:58:09 mx1 last message repeated 1 time", "last message repeated 1 time"},
+      {"2026-11-25T17:58:09+01:00 mx1 last message repeated 12 times",
+       "last message repeated 12 times"},
+      {"Nov 25 17:58:09 mx1 -- MARK --", "-- MARK --"},
+      {"Nov 25 17:58:09 mx1 syslogd 1.5.1: restart.", "restart."},
+      {"Nov 25 17:58:09 mx1 syslogd 1.5.1#17: exiting on signal 15", "exiting on signal 15"},
+  };
+  for (const Case& c : cases) {
+    EnvelopeParser parser(Options());
+    const LogLine line = MustParse(parser, c.text);
+    EXPECT_EQ("mx1", line.host) << c.text;
+    EXPECT_EQ("syslogd", line.program) << c.text;
+    EXPECT_EQ("syslogd", line.daemon) << c.text;
+    EXPECT_EQ(line.program.data(), &kSyslogdTag[0]) << c.text;
+    EXPECT_EQ(-1, line.pid) << c.text;
+    EXPECT_EQ(c.message, line.message) << c.text;
+    EXPECT_EQ(2026, YearOf(line)) << c.text;
+  }
+}
+
 TEST(SyslogEnvelopeTest, BusyBoxFacilityAndPriorityAreSkipped) {
   for (const char* text : {"Nov 25 17:58:09 mx1 mail.info postfix/smtpd[123]: msg",
                            "2026-11-25T17:58:09Z mx1 local3.warning postfix/smtpd[123]: msg",
@@ -803,9 +829,11 @@ TEST(SyslogEnvelopeTest, RejectsMalformedClassicLines) {
   EXPECT_EQ("bad host", MustFail("Nov 25 17:58:09 mx1"));
   EXPECT_EQ("missing host", MustFail("Nov 25 17:58:09 postfix/smtpd[1]: x"));
   EXPECT_EQ("missing host", MustFail("Nov 25 17:58:09 dovecot: x"));
-  EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 -- MARK --"));
+  EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 -- MARK"));
   EXPECT_EQ("no tag",
-            MustFail("Nov 25 17:58:09 mx1 last message repeated 3 times"));
+            MustFail("Nov 25 17:58:09 mx1 last message repeated 3 times."));
+  EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 last message repeated times"));
+  EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 syslogd v1: restart."));
   EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 postfix/smtpd[1] x"));
   EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 postfix/smtpd"));
   EXPECT_EQ("empty tag", MustFail("Nov 25 17:58:09 mx1 : x"));
