@@ -25,8 +25,9 @@ Everything listens on 127.0.0.1 and is stopped by PID at the end.
    are a year-less 2026-11-25 19:22: MailgaugeLogStalled fires for it);
    then what refmta cannot make, appended with fresh time stamps in
    Postfix 3.7's formats (SASL authentication failures, DNSBL rejects,
-   SASL-authenticated submissions, lines no pattern knows) and an SMTP
-   client that drops refmta's connection after EHLO (lost connection).
+   SASL-authenticated submissions, lines no pattern knows, verbose
+   logging) and an SMTP client that drops refmta's connection after EHLO
+   (lost connection).
    The fresh lines resolve MailgaugeLogStalled.
 5. Every recording rule has a series. Every dashboard query (panel targets
    and variable selectors), its variables resolved as Grafana does
@@ -50,8 +51,9 @@ Everything listens on 127.0.0.1 and is stopped by PID at the end.
    in 10 minutes) and MailgaugeAuthenticatedSendBurst (one sender's
    distinct recipients over 100, mailgauge_sasl_sender_top_recipients)
    must fire.
-9. The traffic also sets off MailgaugeUnparsedLinesHigh for the corpus
-   log and not for refmta's (checked after step 4), MailgaugeDeferralRatioHigh
+9. The traffic also sets off MailgaugeUnparsedLinesHigh and
+   MailgaugeVerboseLoggingOn for the corpus log and not for refmta's
+   (checked after step 4), MailgaugeDeferralRatioHigh
    (the outage) and, during the outage, MailgaugeQueueMessageTooOld
    (deferred threshold 10 s instead of a day) for exporter B, which reads
    arrival times with postqueue -j. Then exporter B is stopped and
@@ -111,6 +113,7 @@ OVERRIDES = {
     "MailgaugeAuthenticatedSendBurst": {"for": "2s"},
     "MailgaugeDeferralRatioHigh": {"for": "2s"},
     "MailgaugeUnparsedLinesHigh": {"for": "2s"},
+    "MailgaugeVerboseLoggingOn": {"for": "2s"},
     "MailgaugeQueueMessageTooOld": {"for": "2s", "number": {"86400": "10"}},
     "MailgaugeExporterDown": {"for": "2s"},
 }
@@ -138,6 +141,8 @@ EXTRA_LINES = [
     "from=<a%(n)d@example.net> to=<b@example.com> proto=ESMTP helo=<x%(n)d.example.net>",
     "postfix/submission/smtpd[4303]: 4F%(n)08X: client=unknown[203.0.113.5], sasl_method=PLAIN, sasl_username=carol",
     "postfix/smtpd[4304]: mailgauge e2e: a line no pattern knows %(n)d",
+    # Verbose logging (debug_peer_list): MailgaugeVerboseLoggingOn.
+    "postfix/smtpd[4305]: < unknown[192.0.2.%(n)d]: EHLO x%(n)d.example.net",
 ]
 EXTRA_ROUNDS = 6
 
@@ -510,6 +515,12 @@ def main():
         if api.alerts("MailgaugeUnparsedLinesHigh", source="refmta") or \
            api.alerts("MailgaugeUnparsedLinesHigh", "pending", source="refmta"):
             fail("MailgaugeUnparsedLinesHigh fires for refmta's log")
+        # The corpus log's verbose lines, not refmta's (it logs none).
+        wait_until("MailgaugeVerboseLoggingOn firing for the corpus log",
+                   lambda: api.alerts("MailgaugeVerboseLoggingOn", instance=instance_a, source="corpus"), 60, stack)
+        if api.alerts("MailgaugeVerboseLoggingOn", source="refmta") or \
+           api.alerts("MailgaugeVerboseLoggingOn", "pending", source="refmta"):
+            fail("MailgaugeVerboseLoggingOn fires for refmta's log")
 
         dashboard = json.load(open(DASHBOARD, encoding="utf-8"))
         check_dashboard(api, dashboard, 20)

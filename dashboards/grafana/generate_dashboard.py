@@ -146,8 +146,10 @@ ROWS = [
     ("Exporter health", [
         ts("Log lag", [t('max by (instance, source) (mailgauge_log_lag_seconds{%s})' % S, "{{instance}} {{source}}")],
            unit="s", width=8, desc="Seconds between now and the newest Postfix line read (alert MailgaugeLogStalled above 1800 s)."),
-        ts("Lines read per second", [t('sum by (instance, source) (rate(mailgauge_log_lines_read_total{%s}[%s]))' % (S, RI), "{{instance}} {{source}}")],
-           width=8),
+        ts("Lines read per second", [
+            t('sum by (instance, source) (rate(mailgauge_log_lines_read_total{%s}[%s]))' % (S, RI), "{{instance}} {{source}}"),
+            t('sum by (instance, source) (rate(mailgauge_log_lines_verbose_total{%s}[%s]))' % (S, RI), "verbose {{instance}} {{source}}"),
+        ], width=8, desc="Every line read, and of them the lines of Postfix's verbose logging (alert MailgaugeVerboseLoggingOn after an hour)."),
         ts("Unparsed line ratio", [
             t('sum by (instance, source) (rate({__name__=~"mailgauge_log_lines_not_understood_total|mailgauge_log_lines_malformed_total",%s}[%s])) / sum by (instance, source) (rate(mailgauge_log_lines_read_total{%s}[%s]))' % (S, RI, S, RI), "{{instance}} {{source}}"),
         ], unit="percentunit", width=8, desc="Not understood plus malformed over lines read (alert MailgaugeUnparsedLinesHigh above 0.01)."),
