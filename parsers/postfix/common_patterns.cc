@@ -89,6 +89,20 @@ const Pattern kCommonPatterns[] = {
     {EventKind::kNotice,
      "^" MAILGAUGE_QID R"(: (?P<detail>passing <(?P<to>.*)> to transport=\S+)$)",
      {"4B0C72A1F3: passing <bob@example.com> to transport=relay"}},
+    // global/bounce.c and abounce.c, when the bounce service could not
+    // write a notice (qmgr, or a delivery agent): the message stays in the
+    // queue, deferred, and the notice is tried again.
+    {EventKind::kNotice,
+     "^" MAILGAUGE_QID R"(: (?P<detail>status=deferred \((?:bounce|delay warning|verp-bounce|trace) failed\))$)",
+     {"4B0C72A1F3: status=deferred (bounce failed)",
+      "4B0C72A1F3: status=deferred (delay warning failed)",
+      "4B0C72A1F3: status=deferred (verp-bounce failed)"}},
+    // inet_protocols excludes an address family a lookup returned (smtp
+    // with smtp_host_lookup = native, smtpd's checks, local's biff).
+    {EventKind::kNotice,
+     R"(^(?P<detail>skipping address family [0-9]+ for host .*)$)",
+     {"skipping address family 10 for host mx1.example.com",
+      "skipping address family 10 for host 'localhost' service 'biff'"}},
     // Verbose logging: `-v` after a daemon in master.cf, or a client in
     // debug_peer_list, makes a daemon log its inner workings (msg_info under
     // msg_verbose). Debug output, not facts about mail; recognized so that
