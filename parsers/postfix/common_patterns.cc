@@ -79,6 +79,46 @@ const Pattern kCommonPatterns[] = {
      {"SMTPS wrappermode (TCP port 465) requires setting \"smtp_tls_wrappermode = yes\", and \"smtp_tls_security_level = encrypt\" (or stronger)"}},
     {EventKind::kNotice, R"(^(?P<detail>TLS handshake failed for service=\S+ peer=(?P<remote_host>\S+))$)",
      {"TLS handshake failed for service=smtpd/smtpd peer=mail.example.org[192.0.2.10]"}},
+    // tls_dane.c: how a peer's certificate matched (smtp and lmtp with
+    // DANE or fingerprint security levels, at *_tls_loglevel 2 or with
+    // the "certmatch" log mask).
+    {EventKind::kNotice,
+     R"(^(?P<remote_host>\S+): (?P<detail>Matched (?:trust anchor at depth [0-9]+|fingerprint: \S+|DANE .*))$)",
+     {"mx1.example.com[203.0.113.5]:25: Matched trust anchor at depth 1",
+      "mx1.example.com[203.0.113.5]:25: Matched fingerprint: 6A:52:6C:2F:48:9E:0A:9F:5C:3D:B0:6E:0B:21:19:66:EF:4F:7C:9D:62:1E:2A:B9:36:4D:7F:5C:13:0F:E1:22",
+      "mx1.example.com[203.0.113.5]:25: Matched DANE EE certificate at depth 0: 3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6",
+      "mx1.example.com[203.0.113.5]:25: Matched DANE raw public key: 3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6"}},
+    // tls_client.c and tls_misc.c: a handshake that could not start, and
+    // the protocol trace saved for a failed one (tls_*_loglevel settings).
+    {EventKind::kNotice, R"(^(?P<detail>SSL_set_fd error to (?P<remote_host>\S+))$)",
+     {"SSL_set_fd error to mx1.example.com[203.0.113.5]:25"}},
+    {EventKind::kNotice,
+     R"(^(?P<detail>TLS protocol trace for (?P<remote_host>\S+) saved to .*)$)",
+     {"TLS protocol trace for mx1.example.com[203.0.113.5]:25 saved to /var/spool/postfix/maildrop/5C1D83B2E4 (queue file)"}},
+    // tlsmgr's entropy sources (tlsmgr.c, tls_prng_egd.c): it exits to
+    // reopen them, and master starts it again.
+    {EventKind::kNotice,
+     R"(^(?P<detail>(?:cannot read from entropy device \S+: .* -- exiting to reopen|lost connection to EGD server \S+ -- exiting to reconnect|exiting to reopen external entropy source \S+|cannot (?:write to|read from|read [0-9]+ bytes from) EGD server \S+: .*|EGD server \S+ reports zero bytes available|TLS support is not compiled in -- exiting))$)",
+     {"cannot read from entropy device /dev/urandom: Resource temporarily unavailable -- exiting to reopen",
+      "lost connection to EGD server /var/run/egd-pool -- exiting to reconnect",
+      "exiting to reopen external entropy source dev:/dev/urandom",
+      "cannot read 2048 bytes from EGD server /var/run/egd-pool: Connection reset by peer",
+      "EGD server /var/run/egd-pool reports zero bytes available",
+      "TLS support is not compiled in -- exiting"}},
+    // smtpd_chat.c: smtpd_reject_filter_maps changed a reject reply (the
+    // reject line itself is logged before it, with the original reply).
+    {EventKind::kNotice,
+     "^(?:" MAILGAUGE_QID "|NOQUEUE): " R"((?P<detail>reply filter (?:in|out): .*)$)",
+     {"4B0C72A1F3: reply filter in: 550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown in local recipient table",
+      "NOQUEUE: reply filter out: 550 5.1.1 <bob@example.com>: Recipient address rejected: Access denied"}},
+    // smtp_addr.c (Postfix 3.8+, use_srv_lookup with fallback): no SRV
+    // records, so the domain's MX hosts are used.
+    {EventKind::kNotice, R"(^(?P<detail>skipping SRV lookup for \S+: .*)$)",
+     {"skipping SRV lookup for _submissions._tcp.example.com: Host or domain name not found. Name service error for name=_submissions._tcp.example.com type=SRV: Host not found"}},
+    // master_status.c: a status message from a process of a service that
+    // was since reloaded away.
+    {EventKind::kNotice, R"(^(?P<detail>ignoring status update from child pid [0-9]+ generation [0-9]+)$)",
+     {"ignoring status update from child pid 12345 generation 3"}},
     // smtpd_command_filter, postscreen_command_filter, smtp_reply_filter;
     // deliver_pass() handing a recipient to another transport.
     {EventKind::kNotice,
