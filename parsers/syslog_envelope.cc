@@ -218,8 +218,8 @@ using CivilFields = EnvelopeTime;
 // The syslog daemon's own lines, written with no tag after the host:
 // sysklogd's and BusyBox's "last message repeated 3 times" (the host's
 // previous message, logged again; pflogsumm ignores these lines too), its
-// "-- MARK --" timestamps, and sysklogd's "syslogd 1.5.1: restart." (a
-// version inside the tag). Returns the message, or nullopt for anything
+// "-- MARK --" timestamps, and its notes with a version inside the tag
+// ("syslogd 1.5.1: restart."). Returns the message, or nullopt for anything
 // else. Out of line: only lines with no readable tag get here.
 ABSL_ATTRIBUTE_NOINLINE std::optional<std::string_view> SyslogdOwnMessage(
     std::string_view rest) {
@@ -233,17 +233,17 @@ ABSL_ATTRIBUTE_NOINLINE std::optional<std::string_view> SyslogdOwnMessage(
     if (digits > 0 && (tail == " times" || tail == " time")) return rest;
     return std::nullopt;
   }
+  // "syslogd 1.5.1: restart.", "syslogd (GNU inetutils 2.4): restart",
+  // "syslogd v2.4.4: exiting on signal 15", BusyBox's "syslogd started:
+  // BusyBox v1.36.1": a version or a word between the name and ": ".
   constexpr std::string_view kSyslogd = "syslogd ";
-  if (rest.substr(0, kSyslogd.size()) == kSyslogd) {
-    // "syslogd 1.5.1: restart.", "syslogd 1.5.1#17: exiting on signal 15"
-    const size_t colon = rest.find(": ", kSyslogd.size());
-    if (colon == std::string_view::npos) return std::nullopt;
-    for (char c : rest.substr(kSyslogd.size(), colon - kSyslogd.size())) {
-      if (!IsDigit(c) && c != '.' && c != '#') return std::nullopt;
-    }
-    return rest.substr(colon + 2);
+  if (rest.substr(0, kSyslogd.size()) != kSyslogd) return std::nullopt;
+  const std::string_view text = rest.substr(kSyslogd.size());
+  const size_t colon = text.find(": ");
+  if (colon == 0 || colon > 40 || text.substr(0, colon).find(':') != std::string_view::npos) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  return text;
 }
 
 // Resets *out and reports `reason` for a line whose envelope can't be read.

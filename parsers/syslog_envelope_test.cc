@@ -497,8 +497,12 @@ TEST(SyslogEnvelopeTest, SyslogDaemonsOwnLinesAreSyslogdsLines) {
       {"2026-11-25T17:58:09+01:00 mx1 last message repeated 12 times",
        "last message repeated 12 times"},
       {"Nov 25 17:58:09 mx1 -- MARK --", "-- MARK --"},
-      {"Nov 25 17:58:09 mx1 syslogd 1.5.1: restart.", "restart."},
-      {"Nov 25 17:58:09 mx1 syslogd 1.5.1#17: exiting on signal 15", "exiting on signal 15"},
+      {"Nov 25 17:58:09 mx1 syslogd 1.5.1: restart.", "1.5.1: restart."},
+      {"Nov 25 17:58:09 mx1 syslogd 1.5.1#17: exiting on signal 15",
+       "1.5.1#17: exiting on signal 15"},
+      {"Nov 25 17:58:09 mx1 syslogd (GNU inetutils 2.4): restart", "(GNU inetutils 2.4): restart"},
+      {"Nov 25 17:58:09 mx1 syslog.info syslogd started: BusyBox v1.36.1",
+       "started: BusyBox v1.36.1"},
   };
   for (const Case& c : cases) {
     EnvelopeParser parser(Options());
@@ -833,7 +837,8 @@ TEST(SyslogEnvelopeTest, RejectsMalformedClassicLines) {
   EXPECT_EQ("no tag",
             MustFail("Nov 25 17:58:09 mx1 last message repeated 3 times."));
   EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 last message repeated times"));
-  EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 syslogd v1: restart."));
+  EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 syslogd : restart."));
+  EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 syslogd restart"));
   EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 postfix/smtpd[1] x"));
   EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 postfix/smtpd"));
   EXPECT_EQ("empty tag", MustFail("Nov 25 17:58:09 mx1 : x"));
