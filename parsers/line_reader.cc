@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -26,6 +27,45 @@ struct LineReader::GzipState {
     if (initialized) inflateEnd(&zs);
   }
 };
+
+namespace {
+
+// Bytes that start bzip2 data: "BZh", the block size '1'-'9', then a
+// block's or (empty data) the end's magic.
+bool IsBzip2(std::string_view head) {
+  return head.size() >= 10 && head.substr(0, 3) == "BZh" && head[3] >= '1' && head[3] <= '9' &&
+         (head.substr(4, 6) == "1AY&SY" ||
+          head.substr(4, 6) == std::string_view("\x17\x72\x45\x38\x50\x90", 6));
+}
+
+// Compressed forms other than gzip that logrotate can be told to write
+// (compresscmd), by their first bytes: the format's name and the command
+// that decompresses it to standard output. nullptr when `head` is none.
+const char* OtherCompression(std::string_view head, const char** decompress) {
+  static constexpr struct {
+    std::string_view magic;
+    const char* name;
+    const char* decompress;
+  } kMagics[] = {
+      {std::string_view("\xfd" "7zXZ\0", 6), "xz", "xz -dc"},
+      {std::string_view("\x28\xb5\x2f\xfd", 4), "zstd", "zstd -dc"},
+      {std::string_view("\x04\x22\x4d\x18", 4), "lz4", "lz4 -dc"},
+      {std::string_view("\x1f\x9d", 2), "compress (.Z)", "gzip -dc"},
+  };
+  for (const auto& m : kMagics) {
+    if (head.substr(0, m.magic.size()) == m.magic) {
+      *decompress = m.decompress;
+      return m.name;
+    }
+  }
+  if (IsBzip2(head)) {
+    *decompress = "bzip2 -dc";
+    return "bzip2";
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 LineReader::LineReader(std::string path, int fd, bool owns_fd, Options options)
     : path_(std::move(path)), fd_(fd), owns_fd_(owns_fd), options_(options) {}
@@ -59,11 +99,12 @@ absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(
         absl::StrCat(name, ": is a directory, not a log file"));
   }
 
-  // Pre-read the first bytes to look for the gzip magic 1f 8b. A pipe may
-  // deliver one byte at a time, so read until there are two or the end.
+  // Pre-read the first bytes to look for the gzip magic 1f 8b (and the
+  // other compressed forms'). A pipe may deliver one byte at a time, so read
+  // until there are ten or the end.
   reader->head_.resize(4096);
   size_t have = 0;
-  while (have < 2) {
+  while (have < 10) {
     const ssize_t r =
         read(fd, reader->head_.data() + have, reader->head_.size() - have);
     if (r < 0) {
@@ -74,6 +115,13 @@ absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(
     have += static_cast<size_t>(r);
   }
   reader->head_.resize(have);
+  const char* decompress = nullptr;
+  if (const char* format =
+          OtherCompression(std::string_view(reader->head_.data(), have), &decompress)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        name, ": ", format, "-compressed; mailgauge reads plain and gzip files: decompress it to "
+        "standard input (", decompress, " ", name, " | mailgauge ... -)"));
+  }
   if (have >= 2 && static_cast<unsigned char>(reader->head_[0]) == 0x1f &&
       static_cast<unsigned char>(reader->head_[1]) == 0x8b) {
     reader->gzip_ = true;

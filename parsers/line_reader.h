@@ -24,7 +24,9 @@
 //   the file and the compressed byte offset; the lines before it, including
 //   a partial last line, are still returned first.
 // - Errors are absl::Status values that name the path: NotFound for a
-//   missing file, PermissionDenied, FailedPrecondition for a directory, ...
+//   missing file, PermissionDenied, FailedPrecondition for a directory or
+//   for data compressed otherwise than by gzip (xz, zstd, bzip2, lz4,
+//   compress: named, with the command that decompresses it), ...
 //
 // Thread safety: a LineReader is used by one thread at a time.
 #ifndef MAILGAUGE_PARSERS_LINE_READER_H_

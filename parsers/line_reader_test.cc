@@ -327,6 +327,38 @@ TEST(LineReaderTest, DirectoryIsFailedPrecondition) {
   EXPECT_TRUE(absl::StrContains(reader.status().message(), dir));
 }
 
+TEST(LineReaderTest, OtherCompressedFormsAreNamedNotReadAsText) {
+  // The first bytes of each format as its tool writes them (xz, zstd, lz4
+  // frame, compress, bzip2 with a block and empty).
+  const struct {
+    std::string bytes;
+    const char* format;
+    const char* command;
+  } cases[] = {
+      {std::string("\xfd" "7zXZ\0\0\x04\xe6\xd6\xb4\x46", 12), "xz-compressed", "xz -dc "},
+      {std::string("\x28\xb5\x2f\xfd\x24\x0b\x59\x00", 8), "zstd-compressed", "zstd -dc "},
+      {std::string("\x04\x22\x4d\x18\x64\x40\xa7", 7), "lz4-compressed", "lz4 -dc "},
+      {std::string("\x1f\x9d\x90Nov", 6), "compress (.Z)-compressed", "gzip -dc "},
+      {std::string("BZh91AY&SY\x12\x34", 12), "bzip2-compressed", "bzip2 -dc "},
+      {std::string("BZh9\x17\x72\x45\x38\x50\x90\0\0\0\0", 14), "bzip2-compressed", "bzip2 -dc "},
+  };
+  for (const auto& c : cases) {
+    const std::string path = WriteFile("compressed.log.1", c.bytes);
+    absl::StatusOr<std::unique_ptr<LineReader>> reader = LineReader::Open(path);
+    ASSERT_FALSE(reader.ok()) << c.format;
+    EXPECT_EQ(absl::StatusCode::kFailedPrecondition, reader.status().code()) << c.format;
+    EXPECT_TRUE(absl::StrContains(reader.status().message(), path + ": " + c.format))
+        << reader.status();
+    EXPECT_TRUE(absl::StrContains(reader.status().message(), c.command + path)) << reader.status();
+  }
+  // Text that starts like one of them but is not: read as lines.
+  for (const char* text : {"BZh9 is not bzip2\n", "BZh91AY&S\n"}) {
+    const ReadResult r = ReadAll(WriteFile("bzh.log", text));
+    ASSERT_TRUE(r.status.ok()) << r.status;
+    EXPECT_EQ(1u, r.lines.size());
+  }
+}
+
 TEST(LineReaderTest, RejectsZeroSizes) {
   LineReader::Options options;
   options.max_line_bytes = 0;
