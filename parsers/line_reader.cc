@@ -119,8 +119,10 @@ absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(
   if (const char* format =
           OtherCompression(std::string_view(reader->head_.data(), have), &decompress)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        name, ": ", format, "-compressed; mailgauge reads plain and gzip files: decompress it to "
-        "standard input (", decompress, " ", name, " | mailgauge ... -)"));
+        name, ": ", format, "-compressed; mailgauge reads plain and gzip files: ",
+        path == "-" ? absl::StrCat("pipe it through ", decompress)
+                    : absl::StrCat("decompress it to standard input (", decompress, " ", name,
+                                   " | mailgauge ... -)")));
   }
   if (have >= 2 && static_cast<unsigned char>(reader->head_[0]) == 0x1f &&
       static_cast<unsigned char>(reader->head_[1]) == 0x8b) {

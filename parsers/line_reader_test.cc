@@ -367,20 +367,33 @@ TEST(LineReaderTest, RejectsZeroSizes) {
   EXPECT_EQ(absl::StatusCode::kInvalidArgument, reader.status().code());
 }
 
-TEST(LineReaderTest, ReadsStandardInput) {
-  const std::string path = WriteFile("stdin.log", Gzip("from\nstdin\n"));
+// ReadAll("-") with standard input read from a file holding `bytes`.
+ReadResult ReadAllFromStdin(const std::string& bytes) {
+  const std::string path = WriteFile("stdin.log", bytes);
   const int saved = dup(0);
-  ASSERT_GE(saved, 0);
+  EXPECT_GE(saved, 0);
   const int fd = open(path.c_str(), O_RDONLY);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(0, dup2(fd, 0));
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(0, dup2(fd, 0));
   close(fd);
-  const ReadResult r = ReadAll("-");
+  ReadResult r = ReadAll("-");
   dup2(saved, 0);
   close(saved);
+  return r;
+}
+
+TEST(LineReaderTest, ReadsStandardInput) {
+  const ReadResult r = ReadAllFromStdin(Gzip("from\nstdin\n"));
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_TRUE(r.gzip);
   EXPECT_EQ((Lines{"from", "stdin"}), r.lines);
+}
+
+TEST(LineReaderTest, OtherCompressedStandardInputIsNamed) {
+  const ReadResult r = ReadAllFromStdin(std::string("\xfd" "7zXZ\0\0\x04\xe6\xd6\xb4\x46", 12));
+  EXPECT_EQ(absl::StatusCode::kFailedPrecondition, r.status.code());
+  EXPECT_EQ("<stdin>: xz-compressed; mailgauge reads plain and gzip files: pipe it through xz -dc",
+            r.status.message());
 }
 
 }  // namespace
