@@ -35,7 +35,7 @@ void AddInputFlags(Args* args) {
   args->Value("threads", "N",
               "use N threads for log files (default 1): N-1 read and parse, one "
               "correlates and tallies; the output is the same as with 1. "
-              "Several files (rotated logs, .gz too) are read at once, one big "
+              "Several files (rotated logs, compressed too) are read at once, one big "
               "file is parsed in parallel; the journal is read on one thread");
   args->Flag("journal",
              "read the local systemd journal instead of files (needs root or the "

@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <bzlib.h>
+#include <lzma.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -37,18 +40,19 @@ bool IsBzip2(std::string_view head) {
          (head.substr(4, 6) == "1AY&SY" ||
           head.substr(4, 6) == std::string_view("\x17\x72\x45\x38\x50\x90", 6));
 }
+bool IsXz(std::string_view head) { return head.substr(0, 6) == std::string_view("\xfd" "7zXZ\0", 6); }
+bool IsZstd(std::string_view head) { return head.substr(0, 4) == "\x28\xb5\x2f\xfd"; }
 
-// Compressed forms other than gzip that logrotate can be told to write
-// (compresscmd), by their first bytes: the format's name and the command
-// that decompresses it to standard output. nullptr when `head` is none.
-const char* OtherCompression(std::string_view head, const char** decompress) {
+// Compressed forms that logrotate can be told to write (compresscmd) and
+// mailgauge does not read, by their first bytes: the format's name and the
+// command that decompresses it to standard output. nullptr when `head` is
+// none of them.
+const char* UnreadCompression(std::string_view head, const char** decompress) {
   static constexpr struct {
     std::string_view magic;
     const char* name;
     const char* decompress;
   } kMagics[] = {
-      {std::string_view("\xfd" "7zXZ\0", 6), "xz", "xz -dc"},
-      {std::string_view("\x28\xb5\x2f\xfd", 4), "zstd", "zstd -dc"},
       {std::string_view("\x04\x22\x4d\x18", 4), "lz4", "lz4 -dc"},
       {std::string_view("\x1f\x9d", 2), "compress (.Z)", "gzip -dc"},
   };
@@ -58,11 +62,218 @@ const char* OtherCompression(std::string_view head, const char** decompress) {
       return m.name;
     }
   }
-  if (IsBzip2(head)) {
-    *decompress = "bzip2 -dc";
-    return "bzip2";
-  }
   return nullptr;
+}
+
+}  // namespace
+
+// The decoder of an xz, bzip2 or zstd file (gzip has its own code, above
+// and in FillGzip): reads the file's bytes with ReadRaw, in_ at a time, and
+// hands out text.
+class LineReader::Decoder {
+ public:
+  Decoder(const char* format, size_t in_bytes) : in_(in_bytes), format_(format) {}
+  virtual ~Decoder() = default;
+
+  // Up to `n` text bytes at `dst`: their count, 0 at the end of the data,
+  // -1 on an error (r->status_ set).
+  long Fill(LineReader* r, char* dst, size_t n) {
+    for (;;) {
+      if (in_pos_ == in_len_ && !input_eof_) {
+        const long got = r->ReadRaw(in_.data(), in_.size());
+        if (got < 0) return -1;
+        in_pos_ = 0;
+        in_len_ = static_cast<size_t>(got);
+        input_eof_ = got == 0;
+      }
+      const size_t before = in_pos_;
+      size_t produced = 0;
+      if (const char* error = Decode(dst, n, &produced)) {
+        SetError(r, error);
+        return -1;
+      }
+      if (produced > 0) {
+        text_bytes_ += produced;
+        return static_cast<long>(produced);
+      }
+      if (in_pos_ == in_len_ && input_eof_) {
+        if (!AtStreamEnd()) {
+          SetError(r, "truncated data: unexpected end of file");
+          return -1;
+        }
+        return 0;
+      }
+      if (in_pos_ == before && in_pos_ < in_len_) {
+        SetError(r, "corrupt data: the decoder takes no more input");
+        return -1;
+      }
+    }
+  }
+
+ protected:
+  // Decodes from in_[in_pos_, in_len_) into `dst` (at most `n` bytes),
+  // moving in_pos_; sets *produced. Returns nullptr or what is wrong with
+  // the data.
+  virtual const char* Decode(char* dst, size_t n, size_t* produced) = 0;
+  // Whether the data read so far ends where a stream (or frame) ends.
+  virtual bool AtStreamEnd() const = 0;
+  // Whether the whole file has been read (the decoder's last input).
+  bool Finishing() const { return input_eof_ && in_pos_ == in_len_; }
+
+  std::vector<char> in_;
+  size_t in_pos_ = 0;
+  size_t in_len_ = 0;
+
+ private:
+  void SetError(LineReader* r, const char* what) {
+    const uint64_t offset = r->file_bytes_read_ - (in_len_ - in_pos_);
+    r->status_ = absl::DataLossError(absl::StrCat(r->path_, ": ", what, " (", format_,
+                                                  ") at compressed byte offset ", offset,
+                                                  " (after ", text_bytes_, " bytes of text)"));
+  }
+
+  const char* format_;
+  bool input_eof_ = false;
+  uint64_t text_bytes_ = 0;
+};
+
+namespace {
+
+// xz (and lzma-utils' concatenated streams, as xz(1) reads them).
+class XzDecoder : public LineReader::Decoder {
+ public:
+  explicit XzDecoder(size_t in_bytes) : Decoder("xz", in_bytes) {}
+  ~XzDecoder() override { lzma_end(&s_); }
+  bool Init() {
+    return lzma_stream_decoder(&s_, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK;
+  }
+
+ protected:
+  const char* Decode(char* dst, size_t n, size_t* produced) override {
+    *produced = 0;
+    if (ended_) return nullptr;  // LZMA_CONCATENATED: the end of the file
+    s_.next_in = reinterpret_cast<const uint8_t*>(in_.data() + in_pos_);
+    s_.avail_in = in_len_ - in_pos_;
+    s_.next_out = reinterpret_cast<uint8_t*>(dst);
+    s_.avail_out = n;
+    const lzma_ret ret = lzma_code(&s_, Finishing() ? LZMA_FINISH : LZMA_RUN);
+    in_pos_ = in_len_ - s_.avail_in;
+    *produced = n - s_.avail_out;
+    switch (ret) {
+      case LZMA_OK:
+        return nullptr;
+      case LZMA_STREAM_END:
+        ended_ = true;
+        return nullptr;
+      case LZMA_BUF_ERROR:
+        return Finishing() ? "truncated data: unexpected end of file" : nullptr;
+      case LZMA_MEM_ERROR:
+      case LZMA_MEMLIMIT_ERROR:
+        return "out of memory decompressing";
+      default:
+        return "corrupt data";
+    }
+  }
+  bool AtStreamEnd() const override { return ended_; }
+
+ private:
+  lzma_stream s_ = LZMA_STREAM_INIT;
+  bool ended_ = false;
+};
+
+// bzip2, and concatenated streams (pbzip2, or `cat a.bz2 b.bz2`).
+class Bzip2Decoder : public LineReader::Decoder {
+ public:
+  explicit Bzip2Decoder(size_t in_bytes) : Decoder("bzip2", in_bytes) {
+    std::memset(&s_, 0, sizeof s_);
+  }
+  ~Bzip2Decoder() override {
+    if (open_) BZ2_bzDecompressEnd(&s_);
+  }
+  bool Init() {
+    open_ = BZ2_bzDecompressInit(&s_, 0, 0) == BZ_OK;
+    return open_;
+  }
+
+ protected:
+  const char* Decode(char* dst, size_t n, size_t* produced) override {
+    *produced = 0;
+    if (ended_) {
+      if (in_pos_ == in_len_) return nullptr;
+      // Another stream follows.
+      BZ2_bzDecompressEnd(&s_);
+      std::memset(&s_, 0, sizeof s_);
+      open_ = BZ2_bzDecompressInit(&s_, 0, 0) == BZ_OK;
+      if (!open_) return "out of memory decompressing";
+      ended_ = false;
+    }
+    s_.next_in = in_.data() + in_pos_;
+    s_.avail_in = static_cast<unsigned>(std::min<size_t>(in_len_ - in_pos_, 1u << 30));
+    s_.next_out = dst;
+    s_.avail_out = static_cast<unsigned>(std::min<size_t>(n, 1u << 30));
+    const unsigned out_before = s_.avail_out;
+    const unsigned in_before = s_.avail_in;
+    const int ret = BZ2_bzDecompress(&s_);
+    in_pos_ += in_before - s_.avail_in;
+    *produced = out_before - s_.avail_out;
+    switch (ret) {
+      case BZ_OK:
+        return nullptr;
+      case BZ_STREAM_END:
+        ended_ = true;
+        return nullptr;
+      case BZ_MEM_ERROR:
+        return "out of memory decompressing";
+      default:
+        return "corrupt data";
+    }
+  }
+  bool AtStreamEnd() const override { return ended_; }
+
+ private:
+  bz_stream s_;
+  bool open_ = false;
+  bool ended_ = false;
+};
+
+// zstd, one frame after another.
+class ZstdDecoder : public LineReader::Decoder {
+ public:
+  explicit ZstdDecoder(size_t in_bytes) : Decoder("zstd", in_bytes) {}
+  ~ZstdDecoder() override { ZSTD_freeDStream(s_); }
+  bool Init() {
+    s_ = ZSTD_createDStream();
+    return s_ != nullptr && !ZSTD_isError(ZSTD_initDStream(s_));
+  }
+
+ protected:
+  const char* Decode(char* dst, size_t n, size_t* produced) override {
+    *produced = 0;
+    // After a frame's end, only more input starts another (called without
+    // any, the decoder would wait for a new frame's header).
+    if (ended_ && in_pos_ == in_len_) return nullptr;
+    ZSTD_inBuffer in{in_.data(), in_len_, in_pos_};
+    ZSTD_outBuffer out{dst, n, 0};
+    const size_t ret = ZSTD_decompressStream(s_, &out, &in);
+    in_pos_ = in.pos;
+    *produced = out.pos;
+    if (ZSTD_isError(ret)) return "corrupt data";
+    // 0: a frame is whole and flushed; more input may start the next one.
+    ended_ = ret == 0;
+    return nullptr;
+  }
+  bool AtStreamEnd() const override { return ended_; }
+
+ private:
+  ZSTD_DStream* s_ = nullptr;
+  bool ended_ = true;  // no frame begun: empty input is empty text
+};
+
+template <typename D>
+std::unique_ptr<LineReader::Decoder> MakeDecoder(size_t in_bytes) {
+  auto d = std::make_unique<D>(in_bytes);
+  if (!d->Init()) return nullptr;
+  return d;
 }
 
 }  // namespace
@@ -115,14 +326,23 @@ absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(
     have += static_cast<size_t>(r);
   }
   reader->head_.resize(have);
+  const std::string_view head(reader->head_.data(), have);
   const char* decompress = nullptr;
-  if (const char* format =
-          OtherCompression(std::string_view(reader->head_.data(), have), &decompress)) {
+  if (const char* format = UnreadCompression(head, &decompress)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        name, ": ", format, "-compressed; mailgauge reads plain and gzip files: ",
+        name, ": ", format, "-compressed; mailgauge reads plain, gzip, xz, bzip2 and zstd files: ",
         path == "-" ? absl::StrCat("pipe it through ", decompress)
                     : absl::StrCat("decompress it to standard input (", decompress, " ", name,
                                    " | mailgauge ... -)")));
+  }
+  if (IsXz(head) || IsBzip2(head) || IsZstd(head)) {
+    reader->decoder_ = IsXz(head)      ? MakeDecoder<XzDecoder>(options.read_bytes)
+                       : IsZstd(head)  ? MakeDecoder<ZstdDecoder>(options.read_bytes)
+                                       : MakeDecoder<Bzip2Decoder>(options.read_bytes);
+    if (reader->decoder_ == nullptr) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(name, ": cannot initialize the decompressor"));
+    }
   }
   if (have >= 2 && static_cast<unsigned char>(reader->head_[0]) == 0x1f &&
       static_cast<unsigned char>(reader->head_[1]) == 0x8b) {
@@ -232,7 +452,8 @@ long LineReader::FillGzip(char* dst, size_t n) {
 }
 
 long LineReader::Fill(char* dst, size_t n) {
-  return gzip_ ? FillGzip(dst, n) : ReadRaw(dst, n);
+  if (gzip_) return FillGzip(dst, n);
+  return decoder_ != nullptr ? decoder_->Fill(this, dst, n) : ReadRaw(dst, n);
 }
 
 bool LineReader::Next(Line* line) {

@@ -1,8 +1,9 @@
 // File: parsers/line_reader.h
-// Reads a log file as a stream of lines: a plain file, a gzip file (detected
-// by its magic bytes, whatever its name; concatenated members are read one
-// after the other) or standard input ("-"). Lines come out as string_views
-// into one large internal buffer: no allocation per line.
+// Reads a log file as a stream of lines: a plain file, a file compressed
+// with gzip, xz, bzip2 or zstd (detected by its magic bytes, whatever its
+// name; concatenated members, streams or frames are read one after the
+// other) or standard input ("-"). Lines come out as string_views into one
+// large internal buffer: no allocation per line.
 //
 //   absl::StatusOr<std::unique_ptr<LineReader>> reader =
 //       LineReader::Open("/var/log/mail.log.2.gz");
@@ -20,13 +21,14 @@
 //   with `overlong` set; the rest of it, up to its '\n', is skipped, so a
 //   huge line costs neither memory nor time beyond reading it.
 // - NUL bytes and invalid UTF-8 pass through untouched.
-// - A truncated or corrupt .gz ends the stream with a DataLoss status naming
-//   the file and the compressed byte offset; the lines before it, including
-//   a partial last line, are still returned first.
+// - A truncated or corrupt compressed file ends the stream with a DataLoss
+//   status naming the file, the format and the compressed byte offset; the
+//   lines before it, including a partial last line, are still returned
+//   first.
 // - Errors are absl::Status values that name the path: NotFound for a
 //   missing file, PermissionDenied, FailedPrecondition for a directory or
-//   for data compressed otherwise than by gzip (xz, zstd, bzip2, lz4,
-//   compress: named, with the command that decompresses it), ...
+//   for lz4 or compress (.Z) data (named, with the command that
+//   decompresses it), ...
 //
 // Thread safety: a LineReader is used by one thread at a time.
 #ifndef MAILGAUGE_PARSERS_LINE_READER_H_
@@ -49,7 +51,7 @@ class LineReader {
   struct Options {
     // Longer lines are cut to this length and flagged `overlong`.
     size_t max_line_bytes = 64 * 1024;
-    // Bytes asked of the file (and of zlib) per read.
+    // Bytes asked of the file (and of the decompressor) per read.
     size_t read_bytes = 1 << 20;
   };
 
@@ -60,7 +62,7 @@ class LineReader {
   };
 
   // Opens `path`, or standard input for "-". Reads the first bytes to detect
-  // gzip. Fails with a Status naming the path.
+  // compression. Fails with a Status naming the path.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<LineReader>> Open(
       const std::string& path, Options options);
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<LineReader>> Open(
@@ -82,7 +84,7 @@ class LineReader {
 
   const std::string& path() const { return path_; }
   bool gzip() const { return gzip_; }
-  // Bytes read from the file (compressed bytes for .gz).
+  // Bytes read from the file (compressed bytes for a compressed file).
   uint64_t file_bytes_read() const { return file_bytes_read_; }
   // Bytes of text (after decompression) handed out or skipped so far,
   // counting line ends.
@@ -126,6 +128,12 @@ class LineReader {
   bool gzip_ = false;
   struct GzipState;
   std::unique_ptr<GzipState> gz_;
+
+ public:
+  class Decoder;  // xz, bzip2, zstd (line_reader.cc)
+
+ private:
+  std::unique_ptr<Decoder> decoder_;
 
   uint64_t file_bytes_read_ = 0;
   uint64_t text_bytes_consumed_ = 0;

@@ -10,6 +10,7 @@ PACKAGES=(
   # libraries
   libre2-dev libabsl-dev prometheus-cpp-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsystemd-dev zlib1g-dev libssl-dev
+  liblzma-dev libbz2-dev libzstd-dev
   libcivetweb-dev libcrypt-dev openssl
   # test and demo tools
   python3 gzip procps
