@@ -97,8 +97,8 @@ class LineReader::Decoder {
         return static_cast<long>(produced);
       }
       if (in_pos_ == in_len_ && input_eof_) {
-        if (!AtStreamEnd()) {
-          SetError(r, "truncated data: unexpected end of file");
+        if (!ended_) {
+          SetError(r, kTruncated);
           return -1;
         }
         return 0;
@@ -115,14 +115,17 @@ class LineReader::Decoder {
   // moving in_pos_; sets *produced. Returns nullptr or what is wrong with
   // the data.
   virtual const char* Decode(char* dst, size_t n, size_t* produced) = 0;
-  // Whether the data read so far ends where a stream (or frame) ends.
-  virtual bool AtStreamEnd() const = 0;
   // Whether the whole file has been read (the decoder's last input).
   bool Finishing() const { return input_eof_ && in_pos_ == in_len_; }
+
+  static constexpr const char* kTruncated = "truncated data: unexpected end of file";
 
   std::vector<char> in_;
   size_t in_pos_ = 0;
   size_t in_len_ = 0;
+  // Whether the data decoded so far ends where a stream (or frame) ends:
+  // the end of the file is then the end of the text, not a cut.
+  bool ended_ = false;
 
  private:
   void SetError(LineReader* r, const char* what) {
@@ -166,7 +169,7 @@ class XzDecoder : public LineReader::Decoder {
         ended_ = true;
         return nullptr;
       case LZMA_BUF_ERROR:
-        return Finishing() ? "truncated data: unexpected end of file" : nullptr;
+        return Finishing() ? kTruncated : nullptr;
       case LZMA_MEM_ERROR:
       case LZMA_MEMLIMIT_ERROR:
         return "out of memory decompressing";
@@ -174,11 +177,9 @@ class XzDecoder : public LineReader::Decoder {
         return "corrupt data";
     }
   }
-  bool AtStreamEnd() const override { return ended_; }
 
  private:
   lzma_stream s_ = LZMA_STREAM_INIT;
-  bool ended_ = false;
 };
 
 // bzip2, and concatenated streams (pbzip2, or `cat a.bz2 b.bz2`).
@@ -228,18 +229,18 @@ class Bzip2Decoder : public LineReader::Decoder {
         return "corrupt data";
     }
   }
-  bool AtStreamEnd() const override { return ended_; }
 
  private:
   bz_stream s_;
   bool open_ = false;
-  bool ended_ = false;
 };
 
 // zstd, one frame after another.
 class ZstdDecoder : public LineReader::Decoder {
  public:
-  explicit ZstdDecoder(size_t in_bytes) : Decoder("zstd", in_bytes) {}
+  explicit ZstdDecoder(size_t in_bytes) : Decoder("zstd", in_bytes) {
+    ended_ = true;  // no frame begun: a file of no frames is no text
+  }
   ~ZstdDecoder() override { ZSTD_freeDStream(s_); }
   bool Init() {
     s_ = ZSTD_createDStream();
@@ -262,11 +263,9 @@ class ZstdDecoder : public LineReader::Decoder {
     ended_ = ret == 0;
     return nullptr;
   }
-  bool AtStreamEnd() const override { return ended_; }
 
  private:
   ZSTD_DStream* s_ = nullptr;
-  bool ended_ = true;  // no frame begun: empty input is empty text
 };
 
 template <typename D>
