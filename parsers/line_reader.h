@@ -55,6 +55,10 @@ class LineReader {
     size_t read_bytes = 1 << 20;
   };
 
+  // The decoder of an xz, bzip2 or zstd file (line_reader.cc; named here so
+  // that the formats' decoders there can derive from it).
+  class Decoder;
+
   struct Line {
     std::string_view text;  // without "\n" / "\r\n"
     bool overlong = false;  // text was cut at Options::max_line_bytes
@@ -128,11 +132,7 @@ class LineReader {
   bool gzip_ = false;
   struct GzipState;
   std::unique_ptr<GzipState> gz_;
-
- public:
-  class Decoder;  // xz, bzip2, zstd (line_reader.cc)
-
- private:
+  // xz, bzip2 or zstd state.
   std::unique_ptr<Decoder> decoder_;
 
   uint64_t file_bytes_read_ = 0;
