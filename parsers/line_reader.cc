@@ -18,19 +18,6 @@
 
 namespace mailgauge::parsers {
 
-struct LineReader::GzipState {
-  z_stream zs;
-  bool initialized = false;
-  bool in_member = false;  // between a member's first byte and its end
-  bool input_eof = false;
-  std::vector<unsigned char> in;
-
-  GzipState() { std::memset(&zs, 0, sizeof zs); }
-  ~GzipState() {
-    if (initialized) inflateEnd(&zs);
-  }
-};
-
 namespace {
 
 // Bytes that start bzip2 data: "BZh", the block size '1'-'9', then a
@@ -67,13 +54,14 @@ const char* UnreadCompression(std::string_view head, const char** decompress) {
 
 }  // namespace
 
-// The decoder of an xz, bzip2 or zstd file (gzip has its own code, above
-// and in FillGzip): reads the file's bytes with ReadRaw, in_ at a time, and
-// hands out text.
+// The decoder of a compressed file: reads the file's bytes with ReadRaw,
+// in_ at a time, and hands out text. One subclass per format.
 class LineReader::Decoder {
  public:
   Decoder(const char* format, size_t in_bytes) : in_(in_bytes), format_(format) {}
   virtual ~Decoder() = default;
+
+  const char* format() const { return format_; }
 
   // Up to `n` text bytes at `dst`: their count, 0 at the end of the data,
   // -1 on an error (r->status_ set).
@@ -126,13 +114,16 @@ class LineReader::Decoder {
   // Whether the data decoded so far ends where a stream (or frame) ends:
   // the end of the file is then the end of the text, not a cut.
   bool ended_ = false;
+  // The library's own words on the last error, when it has any.
+  const char* detail_ = nullptr;
 
  private:
   void SetError(LineReader* r, const char* what) {
     const uint64_t offset = r->file_bytes_read_ - (in_len_ - in_pos_);
-    r->status_ = absl::DataLossError(absl::StrCat(r->path_, ": ", what, " (", format_,
-                                                  ") at compressed byte offset ", offset,
-                                                  " (after ", text_bytes_, " bytes of text)"));
+    r->status_ = absl::DataLossError(
+        absl::StrCat(r->path_, ": ", what, " (", format_, ") at compressed byte offset ", offset,
+                     " (after ", text_bytes_, " bytes of text)",
+                     detail_ != nullptr ? absl::StrCat(": ", detail_) : std::string()));
   }
 
   const char* format_;
@@ -141,6 +132,62 @@ class LineReader::Decoder {
 };
 
 namespace {
+
+// gzip, members one after the other; NUL padding after the last one is
+// tolerated, as gzip(1) does.
+class GzipDecoder : public LineReader::Decoder {
+ public:
+  explicit GzipDecoder(size_t in_bytes) : Decoder("gzip", in_bytes) {
+    std::memset(&zs_, 0, sizeof zs_);
+    ended_ = true;  // between members (the first starts at the magic)
+  }
+  ~GzipDecoder() override {
+    if (open_) inflateEnd(&zs_);
+  }
+  bool Init() {
+    // 15 + 16: a gzip wrapper (not zlib, not raw deflate), largest window.
+    open_ = inflateInit2(&zs_, 15 + 16) == Z_OK;
+    return open_;
+  }
+
+ protected:
+  const char* Decode(char* dst, size_t n, size_t* produced) override {
+    *produced = 0;
+    if (ended_) {
+      while (in_pos_ < in_len_ && in_[in_pos_] == 0) ++in_pos_;
+      if (in_pos_ == in_len_) return nullptr;
+      if (static_cast<unsigned char>(in_[in_pos_]) != 0x1f) return "trailing garbage after the data";
+      inflateReset(&zs_);
+      ended_ = false;
+    }
+    zs_.next_in = reinterpret_cast<Bytef*>(in_.data() + in_pos_);
+    zs_.avail_in = static_cast<uInt>(std::min<size_t>(in_len_ - in_pos_, 1u << 30));
+    zs_.next_out = reinterpret_cast<Bytef*>(dst);
+    zs_.avail_out = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    const uInt in_before = zs_.avail_in;
+    const uInt out_before = zs_.avail_out;
+    const int ret = inflate(&zs_, Z_NO_FLUSH);
+    in_pos_ += in_before - zs_.avail_in;
+    *produced = out_before - zs_.avail_out;
+    switch (ret) {
+      case Z_OK:
+      case Z_BUF_ERROR:  // no progress: more input is needed (Fill reads it)
+        return nullptr;
+      case Z_STREAM_END:
+        ended_ = true;
+        return nullptr;
+      case Z_MEM_ERROR:
+        return "out of memory decompressing";
+      default:
+        detail_ = zs_.msg;
+        return "corrupt data";
+    }
+  }
+
+ private:
+  z_stream zs_;
+  bool open_ = false;
+};
 
 // xz (and lzma-utils' concatenated streams, as xz(1) reads them).
 class XzDecoder : public LineReader::Decoder {
@@ -269,10 +316,22 @@ class ZstdDecoder : public LineReader::Decoder {
 };
 
 template <typename D>
-std::unique_ptr<LineReader::Decoder> MakeDecoder(size_t in_bytes) {
+std::unique_ptr<LineReader::Decoder> MakeDecoder(size_t in_bytes, bool* failed) {
   auto d = std::make_unique<D>(in_bytes);
-  if (!d->Init()) return nullptr;
+  *failed = !d->Init();
   return d;
+}
+
+// The decoder for data that starts with `head`; nullptr for text (or a form
+// UnreadCompression() names). *failed: the library could not start one.
+std::unique_ptr<LineReader::Decoder> DecoderFor(std::string_view head, size_t in_bytes,
+                                                bool* failed) {
+  *failed = false;
+  if (head.substr(0, 2) == "\x1f\x8b") return MakeDecoder<GzipDecoder>(in_bytes, failed);
+  if (IsXz(head)) return MakeDecoder<XzDecoder>(in_bytes, failed);
+  if (IsZstd(head)) return MakeDecoder<ZstdDecoder>(in_bytes, failed);
+  if (IsBzip2(head)) return MakeDecoder<Bzip2Decoder>(in_bytes, failed);
+  return nullptr;
 }
 
 }  // namespace
@@ -309,9 +368,9 @@ absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(
         absl::StrCat(name, ": is a directory, not a log file"));
   }
 
-  // Pre-read the first bytes to look for the gzip magic 1f 8b (and the
-  // other compressed forms'). A pipe may deliver one byte at a time, so read
-  // until there are ten or the end.
+  // Pre-read the first bytes to look for a compressed form's magic (bzip2's
+  // is the longest). A pipe may deliver one byte at a time, so read until
+  // there are ten or the end.
   reader->head_.resize(4096);
   size_t have = 0;
   while (have < 10) {
@@ -334,26 +393,12 @@ absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(
                     : absl::StrCat("decompress it to standard input (", decompress, " ", name,
                                    " | mailgauge ... -)")));
   }
-  if (IsXz(head) || IsBzip2(head) || IsZstd(head)) {
-    reader->decoder_ = IsXz(head)      ? MakeDecoder<XzDecoder>(options.read_bytes)
-                       : IsZstd(head)  ? MakeDecoder<ZstdDecoder>(options.read_bytes)
-                                       : MakeDecoder<Bzip2Decoder>(options.read_bytes);
-    if (reader->decoder_ == nullptr) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat(name, ": cannot initialize the decompressor"));
-    }
-  }
-  if (have >= 2 && static_cast<unsigned char>(reader->head_[0]) == 0x1f &&
-      static_cast<unsigned char>(reader->head_[1]) == 0x8b) {
-    reader->gzip_ = true;
-    reader->gz_ = std::make_unique<GzipState>();
-    // 15 + 16: a gzip wrapper (not zlib, not raw deflate), largest window.
-    if (inflateInit2(&reader->gz_->zs, 15 + 16) != Z_OK) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat(name, ": cannot initialize zlib"));
-    }
-    reader->gz_->initialized = true;
-    reader->gz_->in.resize(options.read_bytes);
+  bool failed = false;
+  reader->decoder_ = DecoderFor(head, options.read_bytes, &failed);
+  if (failed) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(name, ": cannot initialize the ", reader->decoder_->format(),
+                     " decompressor"));
   }
   reader->buf_.resize(options.max_line_bytes + 2 + options.read_bytes);
   return reader;
@@ -387,72 +432,12 @@ long LineReader::ReadRaw(char* dst, size_t n) {
   }
 }
 
-void LineReader::SetGzipError(const char* what) {
-  GzipState& g = *gz_;
-  const uint64_t offset = file_bytes_read_ - g.zs.avail_in;
-  status_ = absl::DataLossError(absl::StrCat(
-      path_, ": ", what, " at compressed byte offset ", offset, " (after ",
-      g.zs.total_out, " bytes of text in the current gzip member)",
-      g.zs.msg != nullptr ? absl::StrCat(": ", g.zs.msg) : std::string()));
-}
-
-long LineReader::FillGzip(char* dst, size_t n) {
-  GzipState& g = *gz_;
-  g.zs.next_out = reinterpret_cast<Bytef*>(dst);
-  g.zs.avail_out = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
-  const uInt want = g.zs.avail_out;
-  for (;;) {
-    const uInt produced = want - g.zs.avail_out;
-    if (produced > 0) return static_cast<long>(produced);
-    if (g.zs.avail_in == 0 && !g.input_eof) {
-      const long r = ReadRaw(reinterpret_cast<char*>(g.in.data()), g.in.size());
-      if (r < 0) return -1;
-      if (r == 0) {
-        g.input_eof = true;
-      } else {
-        g.zs.next_in = g.in.data();
-        g.zs.avail_in = static_cast<uInt>(r);
-      }
-    }
-    if (!g.in_member) {
-      // Between members. gzip(1) tolerates NUL padding after the last one.
-      while (g.zs.avail_in > 0 && *g.zs.next_in == 0) {
-        ++g.zs.next_in;
-        --g.zs.avail_in;
-      }
-      if (g.zs.avail_in == 0) {
-        if (g.input_eof) return 0;
-        continue;
-      }
-      if (*g.zs.next_in != 0x1f) {
-        SetGzipError("trailing garbage after gzip data");
-        return -1;
-      }
-      inflateReset(&g.zs);
-      g.in_member = true;
-    }
-    if (g.zs.avail_in == 0 && g.input_eof) {
-      SetGzipError("truncated gzip data: unexpected end of file");
-      return -1;
-    }
-    const int ret = inflate(&g.zs, Z_NO_FLUSH);
-    if (ret == Z_STREAM_END) {
-      g.in_member = false;
-    } else if (ret == Z_OK) {
-      // Progress made; loop.
-    } else if (ret == Z_BUF_ERROR && g.zs.avail_in == 0) {
-      // Needs more input; the loop reads it or reports truncation.
-    } else {
-      SetGzipError(ret == Z_MEM_ERROR ? "out of memory inflating gzip data"
-                                      : "corrupt gzip data");
-      return -1;
-    }
-  }
-}
-
 long LineReader::Fill(char* dst, size_t n) {
-  if (gzip_) return FillGzip(dst, n);
   return decoder_ != nullptr ? decoder_->Fill(this, dst, n) : ReadRaw(dst, n);
+}
+
+bool LineReader::gzip() const {
+  return decoder_ != nullptr && std::strcmp(decoder_->format(), "gzip") == 0;
 }
 
 bool LineReader::Next(Line* line) {

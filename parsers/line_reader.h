@@ -55,8 +55,8 @@ class LineReader {
     size_t read_bytes = 1 << 20;
   };
 
-  // The decoder of an xz, bzip2 or zstd file (line_reader.cc; named here so
-  // that the formats' decoders there can derive from it).
+  // The decoder of a compressed file (line_reader.cc; named here so that
+  // each format's decoder there can derive from it).
   class Decoder;
 
   struct Line {
@@ -87,7 +87,8 @@ class LineReader {
   const absl::Status& status() const { return status_; }
 
   const std::string& path() const { return path_; }
-  bool gzip() const { return gzip_; }
+  // Whether the file is gzip data (read through its decoder).
+  bool gzip() const;
   // Bytes read from the file (compressed bytes for a compressed file).
   uint64_t file_bytes_read() const { return file_bytes_read_; }
   // Bytes of text (after decompression) handed out or skipped so far,
@@ -107,8 +108,6 @@ class LineReader {
   // Appends up to `n` text bytes at `dst`. Returns bytes produced, 0 at the
   // end of the stream, -1 on error (status_ set).
   long Fill(char* dst, size_t n);
-  long FillGzip(char* dst, size_t n);
-  void SetGzipError(const char* what);
 
   std::string path_;
   int fd_ = -1;
@@ -128,11 +127,7 @@ class LineReader {
   std::vector<char> head_;
   size_t head_pos_ = 0;
 
-  // gzip state.
-  bool gzip_ = false;
-  struct GzipState;
-  std::unique_ptr<GzipState> gz_;
-  // xz, bzip2 or zstd state.
+  // The compressed file's decoder; null for text.
   std::unique_ptr<Decoder> decoder_;
 
   uint64_t file_bytes_read_ = 0;
