@@ -197,6 +197,18 @@ const Pattern kAdminMiscPatterns[] = {
      {"550 5.7.23 Message rejected due to: SPF fail - not authorized. Please see http://www.openspf.net/Why?s=mfrom;id=a@example.org;ip=192.0.2.9;r=<UNKNOWN>"}},
 };
 
+// postlog(1) sends an administrator's text ("postlog backup done", or
+// `echo text | postlog`) under Postfix's name ("postfix/postlog"): any text at
+// all. What no row above and no common row (the severities first) reads is
+// such a note. postlogd (maillog_file) shares the daemon and writes only
+// severities.
+const Pattern kPostlogLastPatterns[] = {
+    {EventKind::kNotice, R"(^(?P<detail>.+)$)",
+     {"nightly queue backup finished", "certbot: certificate for mx.example.com renewed",
+      "connect to backup host failed"},
+     /*fallback=*/true},
+};
+
 }  // namespace
 
 absl::Span<const Pattern> PostsuperPatterns() { return kPostsuperPatterns; }
@@ -207,5 +219,10 @@ absl::Span<const Pattern> ScachePatterns() { return kScachePatterns; }
 absl::Span<const Pattern> PostdropPatterns() { return kPostdropPatterns; }
 absl::Span<const Pattern> SendmailPatterns() { return kSendmailPatterns; }
 absl::Span<const Pattern> AdminMiscPatterns() { return kAdminMiscPatterns; }
+
+absl::Span<const Pattern> DaemonLastPatterns(Daemon d) {
+  if (d == Daemon::kPostlog) return kPostlogLastPatterns;
+  return {};
+}
 
 }  // namespace mailgauge::parsers

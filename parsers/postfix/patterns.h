@@ -5,7 +5,8 @@
 // own row and no other non-fallback row of its daemon's table.
 //
 // PostfixParser (postfix_parser.h) compiles DaemonPatterns(d) followed by
-// CommonPatterns() (generic warning:/fatal:/panic: fallback rows) for each d.
+// CommonPatterns() (generic warning:/fatal:/panic: fallback rows) and
+// DaemonLastPatterns(d) for each d.
 #ifndef MAILGAUGE_PARSERS_POSTFIX_PATTERNS_H_
 #define MAILGAUGE_PARSERS_POSTFIX_PATTERNS_H_
 
@@ -54,6 +55,10 @@ absl::Span<const Pattern> CommonPatterns();
 // The specific rows for `d` (without CommonPatterns()). Empty for
 // kUnknown/kOther.
 absl::Span<const Pattern> DaemonPatterns(Daemon d);
+
+// admin_patterns.cc: the fallback rows tried after CommonPatterns() for `d`,
+// for a daemon whose remaining lines are free text (postlog). Mostly empty.
+absl::Span<const Pattern> DaemonLastPatterns(Daemon d);
 
 }  // namespace mailgauge::parsers
 

@@ -1,7 +1,8 @@
 // Checks every pattern table as lnav checks its formats: every row has
 // samples, every sample matches its own row, and no sample matches another
 // non-fallback row of the same daemon (so the first-match rule never hides a
-// row). The combined table (own rows + CommonPatterns()) must compile.
+// row). The combined table (own rows + CommonPatterns() + DaemonLastPatterns())
+// must compile.
 #include "parsers/postfix/patterns.h"
 
 #include <string>
@@ -16,6 +17,7 @@ namespace {
 std::vector<Pattern> Combined(Daemon d) {
   std::vector<Pattern> rows(DaemonPatterns(d).begin(), DaemonPatterns(d).end());
   rows.insert(rows.end(), CommonPatterns().begin(), CommonPatterns().end());
+  rows.insert(rows.end(), DaemonLastPatterns(d).begin(), DaemonLastPatterns(d).end());
   return rows;
 }
 

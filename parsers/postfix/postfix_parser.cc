@@ -18,6 +18,8 @@ absl::StatusOr<std::unique_ptr<PostfixParser>> PostfixParser::Create() {
     const absl::Span<const Pattern> own = DaemonPatterns(d);
     rows.assign(own.begin(), own.end());
     rows.insert(rows.end(), CommonPatterns().begin(), CommonPatterns().end());
+    const absl::Span<const Pattern> last = DaemonLastPatterns(d);
+    rows.insert(rows.end(), last.begin(), last.end());
   }
   return parser;
 }

@@ -125,5 +125,31 @@ TEST(PostfixParserTest, VerboseLoggingIsItsOwnKindAndComesLast) {
   EXPECT_EQ("", e.queue_id);
 }
 
+// postlog(1) carries an administrator's text under Postfix's name: a note,
+// once no row (the severities first) reads it. Only postlog's lines are.
+TEST(PostfixParserTest, PostlogTextIsANoteAfterEveryOtherRow) {
+  auto parser = PostfixParser::Create();
+  ASSERT_TRUE(parser.ok()) << parser.status();
+  const std::pair<Sample, const char*> lines[] = {
+      {{Daemon::kPostlog, "nightly queue backup finished"}, "notice"},
+      {{Daemon::kPostlog, "x"}, "notice"},
+      {{Daemon::kPostlog, "warning: disk /var/spool/postfix 91% full"}, "warning"},
+      {{Daemon::kPostlog, "fatal: backup failed"}, "fatal"},
+      {{Daemon::kPostlog, "table hash:/etc/postfix/transport has changed -- restarting"},
+       "notice"},
+      {{Daemon::kSmtpd, "nightly queue backup finished"}, "unparsed"},
+      {{Daemon::kPostqueue, "nightly queue backup finished"}, "unparsed"},
+  };
+  for (const auto& [s, kind] : lines) {
+    Event e;
+    EXPECT_EQ(kind, Describe((*parser)->ParseMessage(s.daemon, s.message, &e), e)) << s.message;
+  }
+  Event e;
+  ASSERT_EQ(ParseResult::kParsed,
+            (*parser)->ParseMessage(Daemon::kPostlog, "nightly queue backup finished", &e));
+  EXPECT_EQ("nightly queue backup finished", e.detail);
+  EXPECT_EQ("", e.queue_id);
+}
+
 }  // namespace
 }  // namespace mailgauge::parsers
