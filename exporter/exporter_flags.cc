@@ -326,7 +326,10 @@ Flags:
                               given, labels the file's metrics
                               (postfix_instance="NAME", source="NAME");
                               otherwise each line's Postfix instance is used
-                              and the source is the path.
+                              and the source is the path. A plain-text log:
+                              a compressed file (a rotated .gz, .xz, .bz2,
+                              .zst) is refused and tried again (postfix_up 0);
+                              mailgauge report reads those.
   --log.from-beginning        Read files that exist at start-up from their
                               beginning instead of their end (a first run over
                               an existing log). Files that appear later are

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "parsers/compression.h"
 
 namespace mailgauge::parsers {
 namespace {
@@ -132,6 +133,23 @@ absl::Status FileFollower::OpenPath(Start start, bool* opened) {
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);
     return ErrnoStatus(EISDIR, path_);
+  }
+  // A compressed file (a rotated log named by mistake) is not followed: its
+  // bytes would come out as lines of garbage.
+  char head[kCompressionMagicBytes];
+  ssize_t got;
+  do {
+    got = ::pread(fd, head, sizeof head, 0);
+  } while (got < 0 && errno == EINTR);
+  const Compression compression =
+      got > 0 ? CompressionOf(std::string_view(head, static_cast<size_t>(got)))
+              : Compression::kNone;
+  if (compression != Compression::kNone) {
+    ::close(fd);
+    return absl::FailedPreconditionError(absl::StrCat(
+        path_, ": ", CompressionName(compression),
+        "-compressed; a followed log is plain text (read rotated, compressed files with "
+        "`mailgauge report`)"));
   }
   fd_ = fd;
   device_ = static_cast<uint64_t>(st.st_dev);

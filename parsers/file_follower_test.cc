@@ -339,6 +339,35 @@ TEST_F(FileFollowerTest, ADirectoryIsAnError) {
   ::rmdir(path_.c_str());
 }
 
+// A rotated, compressed log named by mistake is refused, not read as lines
+// of garbage; the path is tried again at each poll.
+TEST_F(FileFollowerTest, ACompressedFileIsAnErrorUntilThePathIsPlainText) {
+  const std::pair<std::string, const char*> files[] = {
+      {std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10), "gzip-compressed"},
+      {std::string("\xfd" "7zXZ\0\0\x04\xe6\xd6", 11), "xz-compressed"},
+      {std::string("\x28\xb5\x2f\xfd\x24\x05", 6), "zstd-compressed"},
+      {"BZh91AY&SY\x01\x02", "bzip2-compressed"},
+  };
+  for (const auto& [bytes, what] : files) {
+    for (bool from_beginning : {true, false}) {
+      std::remove(path_.c_str());
+      Write(path_, bytes + "\nmore bytes\n", /*append=*/false);
+      auto f = Make(from_beginning);
+      std::vector<std::string> lines;
+      absl::Status s = f->Poll([&](std::string_view line, bool) { lines.emplace_back(line); });
+      EXPECT_EQ(absl::StatusCode::kFailedPrecondition, s.code()) << what << ": " << s;
+      EXPECT_NE(std::string::npos, s.message().find(path_ + ": " + what)) << s;
+      EXPECT_THAT(lines, IsEmpty()) << what;
+      EXPECT_FALSE(f->file_open()) << what;
+      // logrotate puts a plain log back in its place.
+      std::remove(path_.c_str());
+      Write(path_, "Nov 25 10:00:00 mx postfix/qmgr[1]: 4B0C72A1F3: removed\n");
+      EXPECT_THAT(Poll(*f), ElementsAre("Nov 25 10:00:00 mx postfix/qmgr[1]: 4B0C72A1F3: removed"))
+          << what;
+    }
+  }
+}
+
 TEST_F(FileFollowerTest, UnreadableFileIsAnErrorAndRetried) {
   if (::geteuid() == 0) GTEST_SKIP() << "root can read any file";
   Write(path_, "secret\n");

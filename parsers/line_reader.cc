@@ -15,44 +15,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "parsers/compression.h"
 
 namespace mailgauge::parsers {
-
-namespace {
-
-// Bytes that start bzip2 data: "BZh", the block size '1'-'9', then a
-// block's or (empty data) the end's magic.
-bool IsBzip2(std::string_view head) {
-  return head.size() >= 10 && head.substr(0, 3) == "BZh" && head[3] >= '1' && head[3] <= '9' &&
-         (head.substr(4, 6) == "1AY&SY" ||
-          head.substr(4, 6) == std::string_view("\x17\x72\x45\x38\x50\x90", 6));
-}
-bool IsXz(std::string_view head) { return head.substr(0, 6) == std::string_view("\xfd" "7zXZ\0", 6); }
-bool IsZstd(std::string_view head) { return head.substr(0, 4) == "\x28\xb5\x2f\xfd"; }
-
-// Compressed forms that logrotate can be told to write (compresscmd) and
-// mailgauge does not read, by their first bytes: the format's name and the
-// command that decompresses it to standard output. nullptr when `head` is
-// none of them.
-const char* UnreadCompression(std::string_view head, const char** decompress) {
-  static constexpr struct {
-    std::string_view magic;
-    const char* name;
-    const char* decompress;
-  } kMagics[] = {
-      {std::string_view("\x04\x22\x4d\x18", 4), "lz4", "lz4 -dc"},
-      {std::string_view("\x1f\x9d", 2), "compress (.Z)", "gzip -dc"},
-  };
-  for (const auto& m : kMagics) {
-    if (head.substr(0, m.magic.size()) == m.magic) {
-      *decompress = m.decompress;
-      return m.name;
-    }
-  }
-  return nullptr;
-}
-
-}  // namespace
 
 // The decoder of a compressed file: reads the file's bytes with ReadRaw,
 // in_ at a time, and hands out text. One subclass per format.
@@ -322,15 +287,20 @@ std::unique_ptr<LineReader::Decoder> MakeDecoder(size_t in_bytes, bool* failed) 
   return d;
 }
 
-// The decoder for data that starts with `head`; nullptr for text (or a form
-// UnreadCompression() names). *failed: the library could not start one.
-std::unique_ptr<LineReader::Decoder> DecoderFor(std::string_view head, size_t in_bytes,
-                                                bool* failed) {
+// The decoder for data compressed as `c`; nullptr for text (and for the
+// forms not read). *failed: the library could not start one.
+std::unique_ptr<LineReader::Decoder> DecoderFor(Compression c, size_t in_bytes, bool* failed) {
   *failed = false;
-  if (head.substr(0, 2) == "\x1f\x8b") return MakeDecoder<GzipDecoder>(in_bytes, failed);
-  if (IsXz(head)) return MakeDecoder<XzDecoder>(in_bytes, failed);
-  if (IsZstd(head)) return MakeDecoder<ZstdDecoder>(in_bytes, failed);
-  if (IsBzip2(head)) return MakeDecoder<Bzip2Decoder>(in_bytes, failed);
+  switch (c) {
+    case Compression::kGzip: return MakeDecoder<GzipDecoder>(in_bytes, failed);
+    case Compression::kXz: return MakeDecoder<XzDecoder>(in_bytes, failed);
+    case Compression::kZstd: return MakeDecoder<ZstdDecoder>(in_bytes, failed);
+    case Compression::kBzip2: return MakeDecoder<Bzip2Decoder>(in_bytes, failed);
+    case Compression::kLz4:
+    case Compression::kCompress:
+    case Compression::kNone:
+      break;
+  }
   return nullptr;
 }
 
@@ -368,12 +338,12 @@ absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(
         absl::StrCat(name, ": is a directory, not a log file"));
   }
 
-  // Pre-read the first bytes to look for a compressed form's magic (bzip2's
-  // is the longest). A pipe may deliver one byte at a time, so read until
-  // there are ten or the end.
+  // Pre-read the first bytes to look for a compressed form's magic. A pipe
+  // may deliver one byte at a time, so read until there are enough or the
+  // end.
   reader->head_.resize(4096);
   size_t have = 0;
-  while (have < 10) {
+  while (have < kCompressionMagicBytes) {
     const ssize_t r =
         read(fd, reader->head_.data() + have, reader->head_.size() - have);
     if (r < 0) {
@@ -384,17 +354,19 @@ absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(
     have += static_cast<size_t>(r);
   }
   reader->head_.resize(have);
-  const std::string_view head(reader->head_.data(), have);
-  const char* decompress = nullptr;
-  if (const char* format = UnreadCompression(head, &decompress)) {
+  const Compression compression =
+      CompressionOf(std::string_view(reader->head_.data(), have));
+  if (compression == Compression::kLz4 || compression == Compression::kCompress) {
+    const char* decompress = DecompressCommand(compression);
     return absl::FailedPreconditionError(absl::StrCat(
-        name, ": ", format, "-compressed; mailgauge reads plain, gzip, xz, bzip2 and zstd files: ",
+        name, ": ", CompressionName(compression),
+        "-compressed; mailgauge reads plain, gzip, xz, bzip2 and zstd files: ",
         path == "-" ? absl::StrCat("pipe it through ", decompress)
                     : absl::StrCat("decompress it to standard input (", decompress, " ", name,
                                    " | mailgauge ... -)")));
   }
   bool failed = false;
-  reader->decoder_ = DecoderFor(head, options.read_bytes, &failed);
+  reader->decoder_ = DecoderFor(compression, options.read_bytes, &failed);
   if (failed) {
     return absl::ResourceExhaustedError(
         absl::StrCat(name, ": cannot initialize the ", reader->decoder_->format(),
