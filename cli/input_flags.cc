@@ -211,6 +211,14 @@ absl::StatusOr<analyzer::LogInputOptions> InputOptionsFromFlags(const Args& args
 }
 
 absl::Status ReadInputs(const Args& args, analyzer::LogInput* input) {
+  if (args.positional().empty() && !input->options().journal && ::isatty(STDIN_FILENO) == 1) {
+    // No file named and nothing piped in: say what is awaited, instead of
+    // waiting silently (on Debian 12 without rsyslog there is no mail.log).
+    std::fprintf(stderr,
+                 "mailgauge: reading a mail log from standard input, a terminal "
+                 "(Ctrl-D ends it); give log files (/var/log/mail.log), or --journal "
+                 "where Postfix logs only to systemd's journal\n");
+  }
   absl::Status status = input->ReadInputs(args.positional());
   if (input->options().journal && args.Has("journal-cursor-file")) {
     const std::string path = args.Get("journal-cursor-file");

@@ -36,7 +36,8 @@ inline constexpr int kMaxThreads = 256;
 
 // Reads what the flags and arguments name: the journal when a --journal*
 // source was given (then saves the cursor to --journal-cursor-file, if
-// given), else the FILE arguments, else stdin.
+// given), else the FILE arguments, else stdin (when stdin is a terminal, a
+// line on stderr says it waits for a log there).
 [[nodiscard]] absl::Status ReadInputs(const Args& args, analyzer::LogInput* input);
 
 // Parses a --since/--until time as journalctl does: "2026-11-25",
