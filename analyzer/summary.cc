@@ -685,7 +685,11 @@ std::string Summary::NormalizeAddress(std::string_view address) const {
 }
 
 void Summary::NormalizeInto(std::string_view address, std::string* out) const {
-  out->assign(address.data(), address.size());
+  if (options_.uucp_mung && address.find('!') != std::string_view::npos) {
+    *out = UucpMung(address);
+  } else {
+    out->assign(address.data(), address.size());
+  }
   std::string& a = *out;
   if (options_.ignore_case) {
     LowerAscii(a.data(), a.data() + a.size());
@@ -745,6 +749,15 @@ const char* StatusWord(RecipientStatus s) {
 
 }  // namespace
 
+std::string UucpMung(std::string_view address) {
+  static const RE2 bang(R"(^(.*!)*([^!]+)!([^!@]+)@([^\.]+)$)");
+  std::string path, host, user, next;
+  if (!RE2::FullMatch(Piece(address), bang, &path, &host, &user, &next)) {
+    return std::string(address);
+  }
+  return absl::StrCat(next, "!", path, user, "@", host);
+}
+
 std::string SrsMung(std::string_view address) {
   // SRS0=HASH=TT=orig.domain=orig-local@forwarder
   static const RE2 srs0(R"((?i)^SRS0[=+-][^=@]+=[^=@]+=([^=@]+)=(.+)@[^@]*$)");
@@ -757,6 +770,12 @@ std::string SrsMung(std::string_view address) {
     return absl::StrCat(local, "@", domain);
   }
   return std::string(address);
+}
+
+void Summary::ShortenBounceReason(std::string* reason) const {
+  if (options_.verbose_msg_detail) return;
+  if (reason->size() > 66) *reason = internal::SaidTrim(std::move(*reason), 66);
+  DropReplyCode(reason);
 }
 
 std::string Summary::SenderKey(std::string_view sender) const {
@@ -922,7 +941,9 @@ void Summary::AddLineFacts(const LogLine& line, const parsers::Event& e) {
           {"panic: ", &data_.panics}}) {
       if (StartsWith(msg, prefix)) {
         const size_t last = msg.rfind(prefix);
-        ++At(At(*table, daemon), TrimView(msg.substr(last + prefix.size()), 66, &text_scratch_));
+        const std::string_view text = msg.substr(last + prefix.size());
+        ++At(At(*table, daemon),
+             options_.verbose_msg_detail ? text : TrimView(text, 66, &text_scratch_));
         break;
       }
     }
@@ -953,9 +974,11 @@ void Summary::AddLineFacts(const LogLine& line, const parsers::Event& e) {
         } else {
           reason.assign(e.reply.data(), e.reply.size());
         }
-        if (reason.size() > 65) reason = internal::SaidTrim(std::move(reason), 65);
-        DropReplyCode(&reason);
-        if (StartsWith(reason, "connect to ")) reason.erase(0, 11);
+        if (!options_.verbose_msg_detail) {
+          if (reason.size() > 65) reason = internal::SaidTrim(std::move(reason), 65);
+          DropReplyCode(&reason);
+          if (StartsWith(reason, "connect to ")) reason.erase(0, 11);
+        }
         ++At(At(data_.deferral_detail, daemon), reason);
         NormalizeInto(options_.use_orig_to && !e.orig_to.empty() ? e.orig_to : e.to,
                       &address_scratch_);
@@ -1053,15 +1076,19 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
         R"(^.*?\b(?:(?:milter-)?reject|warning|hold|discard): (header|body|END-OF-MESSAGE) (.*)$)");
     static const RE2 tail(R"(( from \S+?)?; from=<.*$)");
     std::string part, rest;
+    // --verbose-msg-detail keeps the text whole, its "from ...; from=<..."
+    // tail included.
+    const bool whole = options_.verbose_msg_detail;
     if (ascii) {
       if (const auto m = internal::MatchCleanupParts(line.message)) {
-        const size_t cut = internal::CleanupTailStart(m->rest);
-        ++At(At(At(table, "cleanup"), m->part), TrimView(m->rest.substr(0, cut), 64, &text_scratch_));
+        const std::string_view text =
+            whole ? m->rest : m->rest.substr(0, internal::CleanupTailStart(m->rest));
+        ++At(At(At(table, "cleanup"), m->part), whole ? text : TrimView(text, 64, &text_scratch_));
         return;
       }
     } else if (RE2::FullMatch(msg, cleanup, &part, &rest)) {
-      RE2::Replace(&rest, tail, "");
-      ++At(At(At(table, "cleanup"), part), TrimView(rest, 64, &text_scratch_));
+      if (!whole) RE2::Replace(&rest, tail, "");
+      ++At(At(At(table, "cleanup"), part), whole ? rest : TrimView(rest, 64, &text_scratch_));
       return;
     }
   }
@@ -1094,7 +1121,7 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
   // new key.
   std::string& reason = reject_scratch_.reason;
   reason.assign(rest.data(), rest.size());
-  internal::RewriteRejectReason(stage, &reason);
+  if (!options_.verbose_msg_detail) internal::RewriteRejectReason(stage, &reason);
   static const RE2 to1(R"(to=<([^>]+)>)");
   static const RE2 to2(R"(\d{3} <([^>]+)>: User unknown )");
   static const RE2 to3(R"(to=<(.*?)(?:[, ]|$))");
@@ -1295,8 +1322,7 @@ void Summary::AddRecord(const MessageRecord& m) {
         AddTraffic(when, &TrafficCounts::bounced);
         std::string& reason = text_scratch_;
         reason.assign(r.reply);
-        if (reason.size() > 66) reason = internal::SaidTrim(std::move(reason), 66);
-        DropReplyCode(&reason);
+        ShortenBounceReason(&reason);
         ++At(At(data_.bounce_detail, options_.ignore_case ? Lower(r.relay) : r.relay), reason);
         ++At(data_.bounce_reasons, r.reason.empty() ? "other" : std::string_view(r.reason));
         break;
@@ -1305,8 +1331,7 @@ void Summary::AddRecord(const MessageRecord& m) {
         expired = true;
         std::string& reason = text_scratch_;
         reason.assign(r.reply);
-        if (reason.size() > 66) reason = internal::SaidTrim(std::move(reason), 66);
-        DropReplyCode(&reason);
+        ShortenBounceReason(&reason);
         ++At(At(data_.expired_detail, RecipientDomain(NormalizeAddress(r.address))), reason);
         break;
       }

@@ -69,6 +69,12 @@ struct SummaryOptions {
   // ("SRS0=HHH=TT=example.org=alice@fwd.example") back to the original
   // sender ("alice@example.org").
   bool srs_mung = false;
+  // -m, --uucp-mung: turn UUCP bang paths in sender and recipient addresses
+  // the Internet way round (UucpMung).
+  bool uucp_mung = false;
+  // --verbose-msg-detail: the full reason texts of deferrals, bounces,
+  // rejects and warnings, without pflogsumm's cutting and rewriting.
+  bool verbose_msg_detail = false;
   // --by-domain: when not empty (lower case), count only what concerns this
   // domain or its subdomains: messages whose sender or any recipient is in
   // it, and lines naming such an address or belonging to such a message.
@@ -281,6 +287,9 @@ class Summary {
 
   // NormalizeAddress into a reused buffer.
   void NormalizeInto(std::string_view address, std::string* out) const;
+  // pflogsumm's cut of a bounce's reason (said_string_trimmer to 66, then
+  // the reply code dropped); nothing with --verbose-msg-detail.
+  void ShortenBounceReason(std::string* reason) const;
   // SenderKey into a reused buffer.
   void SenderKeyInto(std::string_view sender, std::string* out) const;
   // A small number standing for a host name, so that per-message and
@@ -359,6 +368,13 @@ class Summary {
 // -> "alice@example.org"; other addresses unchanged. The SRS prefix is
 // matched case-insensitively, with "=", "+" or "-" as separator.
 std::string SrsMung(std::string_view address);
+
+// pflogsumm's -m: "somehost.dom!user@foo" (a domain address an upstream
+// UUCP feed turned into a bang path, "foo" the next host upstream) ->
+// "foo!user@somehost.dom"; pflogsumm's
+// ^(.*!)*([^!]+)!([^!@]+)@([^\.]+)$ -> "$4!$1$3@$2". Other addresses
+// unchanged.
+std::string UucpMung(std::string_view address);
 
 // pflogsumm's gimme_domain: "mail.example.com[192.0.2.1]" -> "example.com",
 // "unknown[192.0.2.1]" -> "192.0.2.1".

@@ -15,6 +15,7 @@
 #include "analyzer/log_input.h"
 #include "analyzer/report/text_report.h"
 #include "bench/log_generator.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "re2/re2.h"
@@ -360,6 +361,109 @@ TEST(SummaryTest, SrsMungRestoresTheOriginalSender) {
   EXPECT_EQ("alice@example.org", SrsMung("alice@example.org"));
   EXPECT_EQ("SRS0=broken@fwd.example.net", SrsMung("SRS0=broken@fwd.example.net"));
   EXPECT_EQ("", SrsMung(""));
+}
+
+// Expected values: pflogsumm 1.1.5's -m rewrite run on each address.
+TEST(SummaryTest, UucpMungTurnsBangPathsAsPflogsummDoes) {
+  EXPECT_EQ("foo!alice@Somehost.Dom", UucpMung("Somehost.Dom!alice@foo"));
+  EXPECT_EQ("Uuhost!a!Carol@b", UucpMung("a!b!Carol@Uuhost"));
+  EXPECT_EQ("e!a!b!d@c", UucpMung("a!b!c!d@e"));
+  // A dotted host after '@' is an Internet address: unchanged.
+  EXPECT_EQ("host.a!eve@relay.example", UucpMung("host.a!eve@relay.example"));
+  for (const char* same : {"plain@example.com", "!x@y", "a!@y", "a!b@", "a!!b@c", ""}) {
+    EXPECT_EQ(same, UucpMung(same));
+  }
+}
+
+TEST(SummaryTest, UucpMungKeysSendersAndRecipients) {
+  const std::vector<std::string> lines = {
+      "Nov 25 10:00:01 mx postfix/smtpd[100]: 4B0C72A1F3: client=gw.example.net[192.0.2.10]",
+      "Nov 25 10:00:01 mx postfix/qmgr[102]: 4B0C72A1F3: from=<Somehost.Dom!alice@foo>, size=1200, nrcpt=2 (queue active)",
+      "Nov 25 10:00:02 mx postfix/local[103]: 4B0C72A1F3: to=<a!b!Carol@Uuhost>, relay=local, delay=1, delays=0.1/0/0/0.9, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 25 10:00:02 mx postfix/local[103]: 4B0C72A1F3: to=<dave@example.com>, relay=local, delay=1, delays=0.1/0/0/0.9, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 25 10:00:02 mx postfix/qmgr[102]: 4B0C72A1F3: removed",
+  };
+  {
+    Pipeline pipeline;
+    const SummaryData& d = pipeline.Run(lines).data();
+    EXPECT_EQ(1u, d.senders.count("Somehost.Dom!alice@foo"));
+    EXPECT_EQ(1u, d.recipients.count("a!b!Carol@uuhost"));
+  }
+  SummaryOptions o;
+  o.uucp_mung = true;
+  Pipeline pipeline(o);
+  const SummaryData& d = pipeline.Run(lines).data();
+  // Munged first, then the domain lower-cased (as pflogsumm orders them).
+  EXPECT_EQ(1u, d.senders.count("foo!alice@somehost.dom"));
+  EXPECT_EQ(1u, d.sending_domains.count("somehost.dom"));
+  EXPECT_EQ(1u, d.recipients.count("Uuhost!a!Carol@b"));
+  EXPECT_EQ(1u, d.recipients.count("dave@example.com"));
+  EXPECT_EQ(1u, d.delivery_domains.count("b"));
+}
+
+// Expected values: pflogsumm 1.1.5's report of these lines, without and with
+// --verbose-msg-detail.
+TEST(SummaryTest, VerboseMsgDetailKeepsReasonsWhole) {
+  const std::vector<std::string> lines = {
+      "Nov 25 10:00:00 mx postfix/smtpd[1]: 1A2B3C4D5E: client=a.example.org[192.0.2.1]",
+      "Nov 25 10:00:00 mx postfix/qmgr[2]: 1A2B3C4D5E: from=<alice@example.org>, size=100, nrcpt=2 (queue active)",
+      "Nov 25 10:00:01 mx postfix/smtp[3]: 1A2B3C4D5E: to=<bob@example.net>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to mx1.example.net[203.0.113.7]:25: Connection timed out while waiting for the greeting banner)",
+      "Nov 25 10:00:02 mx postfix/smtp[3]: 1A2B3C4D5E: to=<carl@example.net>, relay=mx1.example.net[203.0.113.7]:25, delay=2, delays=0/0/1/1, dsn=5.1.1, status=bounced (host mx1.example.net[203.0.113.7] said: 550 5.1.1 <carl@example.net>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command))",
+      "Nov 25 10:00:03 mx postfix/smtpd[4]: NOQUEUE: reject: RCPT from b.example.com[192.0.2.2]: 554 5.7.1 <x@example.com>: Relay access denied; from=<eve@example.com> to=<x@example.com> proto=ESMTP helo=<b.example.com>",
+      "Nov 25 10:00:04 mx postfix/cleanup[5]: 2B3C4D5E6F: reject: header Subject: You have won a very large prize, claim it today before it expires from c.example.com[192.0.2.3]; from=<spam@example.com> to=<bob@example.org> proto=ESMTP helo=<c.example.com>: 5.7.1 Message content rejected",
+      "Nov 25 10:00:05 mx postfix/smtpd[4]: warning: hostname d.example.com does not resolve to address 192.0.2.4: Name or service not known (this line is long)",
+  };
+  auto only_key = [](const auto& table) {
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : table) keys.push_back(k);
+    return keys;
+  };
+  struct Want {
+    const char* deferral;
+    const char* bounce;
+    const char* rcpt_reject;
+    const char* header_reject;
+    const char* warning;
+  };
+  const Want shortened = {
+      "25: Connection timed out while waiting for the greeting banner",
+      "User unknown in virtual mailbox table (in reply to RCPT TO comm...",
+      "Relay access denied",
+      "Subject: You have won a very large prize, claim it today befo...",
+      "hostname d.example.com does not resolve to address 192.0.2.4: N...",
+  };
+  const Want whole = {
+      "connect to mx1.example.net[203.0.113.7]:25: Connection timed out while waiting for the "
+      "greeting banner",
+      "host mx1.example.net[203.0.113.7] said: 550 5.1.1 <carl@example.net>: Recipient address "
+      "rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)",
+      "554 5.7.1 <x@example.com>: Relay access denied; from=<eve@example.com> to=<x@example.com> "
+      "proto=ESMTP helo=<b.example.com>",
+      "Subject: You have won a very large prize, claim it today before it expires from "
+      "c.example.com[192.0.2.3]; from=<spam@example.com> to=<bob@example.org> proto=ESMTP "
+      "helo=<c.example.com>: 5.7.1 Message content rejected",
+      "hostname d.example.com does not resolve to address 192.0.2.4: Name or service not known "
+      "(this line is long)",
+  };
+  for (const bool verbose : {false, true}) {
+    SummaryOptions o;
+    o.verbose_msg_detail = verbose;
+    Pipeline pipeline(o);
+    const SummaryData& d = pipeline.Run(lines).data();
+    const Want& want = verbose ? whole : shortened;
+    SCOPED_TRACE(verbose ? "--verbose-msg-detail" : "default");
+    EXPECT_THAT(only_key(d.deferral_detail.at("smtp")), ::testing::ElementsAre(want.deferral));
+    EXPECT_THAT(only_key(d.bounce_detail.at("mx1.example.net[203.0.113.7]:25")),
+                ::testing::ElementsAre(want.bounce));
+    EXPECT_THAT(only_key(d.reject_detail.at("RCPT")), ::testing::ElementsAre(want.rcpt_reject));
+    EXPECT_THAT(only_key(d.reject_detail.at("cleanup").at("header")),
+                ::testing::ElementsAre(want.header_reject));
+    EXPECT_THAT(only_key(d.warnings.at("smtpd")), ::testing::ElementsAre(want.warning));
+    // The counts do not change, only the texts.
+    EXPECT_EQ(2u, d.totals.rejected);
+    EXPECT_EQ(1u, d.totals.bounced);
+    EXPECT_EQ(1u, d.totals.deferrals);
+  }
 }
 
 const std::vector<std::string> kSrsLines = {
