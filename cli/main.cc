@@ -6,6 +6,7 @@
 
 #include "cli/records_command.h"
 #include "cli/report_command.h"
+#include "common/version.h"
 
 namespace {
 
@@ -15,7 +16,8 @@ void Usage(FILE* out) {
                "Commands:\n"
                "  records   one JSON object per finished message (JSON Lines)\n"
                "  report    pflogsumm-style summary report (text, JSON or HTML)\n\n"
-               "Run 'mailgauge COMMAND --help' for a command's options.\n");
+               "Run 'mailgauge COMMAND --help' for a command's options, "
+               "'mailgauge --version' for the version.\n");
 }
 
 }  // namespace
@@ -29,6 +31,10 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "--help") == 0 || std::strcmp(command, "-h") == 0 ||
       std::strcmp(command, "help") == 0) {
     Usage(stdout);
+    return 0;
+  }
+  if (std::strcmp(command, "--version") == 0 || std::strcmp(command, "version") == 0) {
+    std::printf("mailgauge %s\n", mailgauge::kVersion);
     return 0;
   }
   if (std::strcmp(command, "records") == 0) {

@@ -12,6 +12,7 @@
 #include "analyzer/records_json.h"
 #include "cli/args.h"
 #include "cli/input_flags.h"
+#include "common/version.h"
 
 namespace mailgauge::cli {
 namespace {
@@ -38,11 +39,16 @@ int RecordsCommand(int argc, char** argv, int first) {
              "wait this long (log time) for late lines of a finished message "
              "(default 10s)");
   args.Flag("stats", "print input and correlation statistics to stderr");
+  args.Flag("version", "print mailgauge's version and exit");
   args.Flag("quiet", "do not print the summary of lines not understood", 'q');
   AddInputFlags(&args);
   if (absl::Status s = args.Parse(argc, argv, first); !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 2;
+  }
+  if (args.Has("version")) {
+    std::printf("mailgauge %s\n", kVersion);
+    return 0;
   }
   if (args.Has("help")) {
     std::printf(

@@ -1,11 +1,15 @@
 #include "cli/report_command.h"
 
 #include <malloc.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <cctype>
@@ -28,6 +32,7 @@
 #include "cli/args.h"
 #include "cli/input_flags.h"
 #include "common/timestamp.h"
+#include "common/version.h"
 
 namespace mailgauge::cli {
 namespace {
@@ -271,6 +276,36 @@ class ProgressBar {
   bool drawn_ = false;
 };
 
+// pflogsumm's --mailq: "Current Mail Queue" and what `mailq` (Postfix's
+// queue listing, found in PATH) writes, after the text report. False, with
+// the reason in *error, when mailq cannot be run or fails.
+bool AppendMailq(std::string* error) {
+  std::printf("\nCurrent Mail Queue\n------------------\n");
+  std::fflush(stdout);
+  char name[] = "mailq";
+  char* const argv[] = {name, nullptr};
+  pid_t pid = 0;
+  if (const int err = posix_spawnp(&pid, name, nullptr, nullptr, argv, environ); err != 0) {
+    *error = std::string("--mailq: cannot run mailq: ") + std::strerror(err) +
+             " (Postfix's mailq, in PATH)";
+    return false;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      *error = std::string("--mailq: ") + std::strerror(errno);
+      return false;
+    }
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    *error = WIFEXITED(status)
+                 ? "--mailq: mailq exited with status " + std::to_string(WEXITSTATUS(status))
+                 : "--mailq: mailq was killed by signal " + std::to_string(WTERMSIG(status));
+    return false;
+  }
+  return true;
+}
+
 // Inputs smaller than this finish before a bar would be worth drawing.
 constexpr uint64_t kProgressMinBytes = 4 << 20;
 
@@ -339,6 +374,17 @@ int ReportCommand(int argc, char** argv, int first) {
   args.Flag("rej-add-to", "show the recipient with sender-address rejects");
   args.Flag("use-orig-to", "count recipients by their original address (orig_to=) when logged");
   args.Flag("srs-mung", "rewrite SRS0/SRS1 sender addresses to the original sender");
+  args.Flag("uucp-mung",
+            "turn UUCP bang paths in addresses the Internet way round "
+            "(host.dom!user@next -> next!user@host.dom)",
+            'm');
+  args.Flag("version", "print mailgauge's version and exit");
+  args.Flag("mailq",
+            "after the text report, \"Current Mail Queue\": what mailq (Postfix's queue "
+            "listing) prints");
+  args.Flag("verbose-msg-detail",
+            "show deferral, bounce, reject and warning reasons whole (not cut or "
+            "shortened as pflogsumm does)");
   args.Value("colwidth", "N",
              "cut long fields (addresses, hosts, reasons) so that no line of the text "
              "report is wider than N columns (default 0: no limit)");
@@ -360,6 +406,10 @@ int ReportCommand(int argc, char** argv, int first) {
       !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 2;
+  }
+  if (args.Has("version")) {
+    std::printf("mailgauge %s\n", kVersion);
+    return 0;
   }
   if (args.Has("help")) {
     std::printf(
@@ -388,6 +438,9 @@ int ReportCommand(int argc, char** argv, int first) {
   const std::string format = args.Get("format", "text");
   if (format != "text" && format != "json" && format != "html") {
     return Fail("--format: '" + format + "' is not text, json or html", 2);
+  }
+  if (args.Has("mailq") && format != "text") {
+    return Fail("--mailq goes with the text report, not --format " + format, 2);
   }
   analyzer::report::ReportOptions report_options;
   std::string error;
@@ -429,6 +482,8 @@ int ReportCommand(int argc, char** argv, int first) {
   summary_options.rej_add_to = args.Has("rej-add-to");
   summary_options.use_orig_to = args.Has("use-orig-to");
   summary_options.srs_mung = args.Has("srs-mung");
+  summary_options.uucp_mung = args.Has("uucp-mung");
+  summary_options.verbose_msg_detail = args.Has("verbose-msg-detail");
   summary_options.message_detail = report_options.message_detail;
   if (args.Has("by-domain")) {
     std::string domain = args.Get("by-domain");
@@ -575,6 +630,7 @@ int ReportCommand(int argc, char** argv, int first) {
     analyzer::report::WriteText(summary.data(), report_options, std::cout);
   }
   if (!FlushStdout("report", "the report")) return 1;
+  if (args.Has("mailq") && !AppendMailq(&error)) return Fail(error, 1);
   return exit_code;
 }
 

@@ -75,6 +75,10 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
       f.help = true;
       continue;
     }
+    if (arg == "--version") {
+      f.version = true;
+      continue;
+    }
     if (arg.rfind("--", 0) != 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           kProgram, ": unexpected argument '", arg,
@@ -283,7 +287,7 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
   if (!f.journal_units.empty() && f.journal == ExporterFlags::Journal::kNone) {
     f.journal = ExporterFlags::Journal::kLocal;
   }
-  if (!f.help && f.log_files.empty() && f.journal == ExporterFlags::Journal::kNone) {
+  if (!f.help && !f.version && f.log_files.empty() && f.journal == ExporterFlags::Journal::kNone) {
     return absl::InvalidArgumentError(absl::StrCat(
         kProgram,
         ": no log to follow; give at least one --log.file PATH, or --journal, "
@@ -419,6 +423,7 @@ Flags:
   --log.level LEVEL           Messages on stderr: debug, info, warn or error.
                               Default info.
   -h, --help                  This help.
+  --version                   Print the version and exit.
 
 Stops cleanly on SIGTERM or SIGINT. SIGHUP does not stop it: it saves the
 state file (when --state.file is set) at once and keeps running; logs need no

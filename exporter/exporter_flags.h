@@ -29,6 +29,7 @@ struct LogSource {
 
 struct ExporterFlags {
   bool help = false;
+  bool version = false;  // --version
   std::string listen_address = ":9154";
   // The same, as civetweb's listening_ports wants it: "9154",
   // "127.0.0.1:9154", "[::1]:9154".

@@ -77,6 +77,15 @@ TEST(ExporterFlagsTest, HelpNeedsNoLogFile) {
   }
 }
 
+TEST(ExporterFlagsTest, VersionNeedsNoLogFile) {
+  auto f = Parse({"--version"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_TRUE(f->version);
+  EXPECT_FALSE(f->help);
+  EXPECT_THAT(ExporterHelp(), HasSubstr("--version"));
+  EXPECT_FALSE(Parse({}).ok());  // without it, a log is still needed
+}
+
 TEST(ExporterFlagsTest, ErrorsNameTheFlag) {
   struct Case {
     std::vector<std::string> args;

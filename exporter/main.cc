@@ -38,6 +38,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/version.h"
 #include "exporter/abuse_tracker.h"
 #include "exporter/exporter_flags.h"
 #include "exporter/journal_source.h"
@@ -501,6 +502,10 @@ int Run(int argc, char** argv) {
   const ExporterFlags& flags = *parsed;
   if (flags.help) {
     std::cout << ExporterHelp();
+    return 0;
+  }
+  if (flags.version) {
+    std::cout << "mailgauge_exporter " << kVersion << "\n";
     return 0;
   }
   g_level = flags.log_level;
