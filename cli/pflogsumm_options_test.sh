@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pflogsumm 1.1.5's options that a cron job replacing pflogsumm may carry,
 # in pflogsumm's spellings: -m/--uucp_mung and --verbose_msg_detail are
-# accepted, --version prints the version (their effect: //analyzer:summary_test), and --mailq appends
+# accepted, --version prints the version, its deprecated --no_*_detail
+# switches mean --*-detail=0 (their effect: //analyzer:summary_test), and --mailq appends
 # "Current Mail Queue" with what `mailq` prints (a stand-in mailq in PATH
 # here); without mailq, or with a failing one, the report is printed and
 # the command exits 1 saying why; with --format json it is refused.
@@ -34,6 +35,20 @@ for opts in "-m" "--uucp-mung" "--uucp_mung" "--verbose-msg-detail" "--verbose_m
   check_run 0 $opts "$log" && grep -q "^Grand Totals" "$tmp/out" ||
     fail "mailgauge report $opts: no report"
 done
+
+# pflogsumm's deprecated switches mean what pflogsumm makes of them.
+for pair in "--no_bounce_detail --bounce-detail=0" "--no-deferral-detail --deferral-detail=0" \
+            "--no_reject_detail --reject-detail=0" "--no_smtpd_warnings --smtpd-warning-detail=0"; do
+  old=${pair%% *}
+  new=${pair#* }
+  check_run 0 "$old" "$log" && cp "$tmp/out" "$tmp/old.out"
+  check_run 0 "$new" "$log"
+  checks=$((checks + 1))
+  cmp -s "$tmp/old.out" "$tmp/out" || fail "$old does not report as $new"
+done
+checks=$((checks + 1))
+"$mg" report --year 2026 "$log" > "$tmp/all.out"
+cmp -s "$tmp/all.out" "$tmp/out" && fail "--smtpd-warning-detail=0 changed nothing (the test log has warnings)"
 
 # --version, as pflogsumm's: the program and its version, exit 0.
 for args in "report --version" "records --version" "--version"; do

@@ -309,8 +309,9 @@ bool AppendMailq(std::string* error) {
 // Inputs smaller than this finish before a bar would be worth drawing.
 constexpr uint64_t kProgressMinBytes = 4 << 20;
 
-// pflogsumm accepts "_" for "-" in option names and an optional value for
-// --verp-mung; Args wants one spelling, so rewrite those first.
+// pflogsumm accepts "_" for "-" in option names, an optional value for
+// --verp-mung and its deprecated --no-*-detail switches; Args wants one
+// spelling, so rewrite those first.
 std::vector<std::string> NormalizeArgv(int argc, char** argv, int first) {
   std::vector<std::string> out;
   for (int i = 0; i < argc; ++i) {
@@ -321,6 +322,16 @@ std::vector<std::string> NormalizeArgv(int argc, char** argv, int first) {
         if (a[k] == '_') a[k] = '-';
       }
       if (a.rfind("--verp-mung=", 0) == 0) a = "--verp-mung-level=" + a.substr(12);
+      // pflogsumm's deprecated switches, as it reads them.
+      static constexpr std::pair<const char*, const char*> kDeprecated[] = {
+          {"--no-bounce-detail", "--bounce-detail=0"},
+          {"--no-deferral-detail", "--deferral-detail=0"},
+          {"--no-reject-detail", "--reject-detail=0"},
+          {"--no-smtpd-warnings", "--smtpd-warning-detail=0"},
+      };
+      for (const auto& [old_name, replacement] : kDeprecated) {
+        if (a == old_name) a = replacement;
+      }
     }
     if (a == "--") {
       for (; i < argc; ++i) out.push_back(argv[i]);
