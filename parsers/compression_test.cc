@@ -26,7 +26,7 @@ TEST(CompressionTest, KnowsEachFormatByItsFirstBytes) {
 }
 
 TEST(CompressionTest, TextAndNearMissesAreNone) {
-  for (const std::string head :
+  for (const std::string& head :
        {std::string(), std::string("Nov 25 10:00:00 mx postfix/smtpd[1]: connect"),
         std::string("2026-11-25T10:00:00+00:00 mx"), std::string("<22>Nov 25"),
         std::string("\x1f", 1), std::string("BZh91AY&S"),  // cut before bzip2's magic ends
