@@ -176,6 +176,7 @@ def compare(got, golden, log_path, expect, records=False):
     live_only = ("mailgauge_log_lag_seconds", "mailgauge_source_up", "postfix_up",
                  "mailgauge_log_rotations_total", "mailgauge_log_truncations_total",
                  "mailgauge_log_read_errors_total", "mailgauge_state_file_saves_total",
+                 "mailgauge_build_info",
                  "mailgauge_queue_", "postfix_showq_")  # the queue is read at scrape time
     for series in sorted(got):
         name = series.split("{", 1)[0]
@@ -190,6 +191,10 @@ def compare(got, golden, log_path, expect, records=False):
             errors.append("%s = %s, want %g" % (series, got.get(series), value))
     if 'mailgauge_log_lag_seconds{source="%s"}' % log_path not in got:
         errors.append("no mailgauge_log_lag_seconds")
+    build = [s for s in got if s.startswith("mailgauge_build_info{")]
+    if len(build) != 1 or not re.fullmatch(r'mailgauge_build_info\{version="\d+\.\d+\.\d+"\}', build[0]) \
+            or got[build[0]] != 1:
+        errors.append("want one mailgauge_build_info{version=\"X.Y.Z\"} 1, got %s" % build)
     return len(want), errors
 
 

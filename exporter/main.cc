@@ -542,6 +542,7 @@ int Run(int argc, char** argv) {
     std::cerr << "mailgauge_exporter: " << metrics.status().message() << "\n";
     return 1;
   }
+  (*metrics)->Gauge(MetricId::kBuildInfo, {kVersion}).Set(1);
 
   AbuseTrackerOptions abuse_options;
   abuse_options.window_seconds = absl::ToInt64Seconds(flags.abuse_window);

@@ -305,6 +305,10 @@ std::vector<MetricSpec> BuildSpecs() {
       {M::kStateFileSaves, "mailgauge_state_file_saves_total", T::kCounter,
        "Saves of the state file (--state.file), by result.", {"result"}, {},
        "`result`: ok, error"},
+      {M::kBuildInfo, "mailgauge_build_info", T::kGauge,
+       "Always 1: its label names the version of mailgauge_exporter running "
+       "(group by it to see which hosts run which version).",
+       {"version"}, {}, "`version`: as `mailgauge_exporter --version` prints it"},
       {M::kQueueMessages, "mailgauge_queue_messages", T::kGauge,
        "Messages in each Postfix queue, read at scrape time from the spool "
        "(--postfix.queue-dir) or `postqueue -j` (--postfix.showq-command).",

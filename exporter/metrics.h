@@ -108,6 +108,7 @@ enum class MetricId : int {
   kLogLag,
   kSourceUp,
   kStateFileSaves,
+  kBuildInfo,
   // --- the Postfix queue, read at scrape time by QueueCollector ---
   kQueueMessages,
   kQueueSizeBytes,
