@@ -26,6 +26,21 @@ bool ValidName(const std::string& s) {
   return true;
 }
 
+// postfix_exporter 0.3.0's flags (Debian's prometheus-postfix-exporter)
+// that mean one of ours, so that its command line works here: ours, or the
+// name unchanged.
+std::string OurFlagName(const std::string& name) {
+  static constexpr std::pair<std::string_view, const char*> kRenamed[] = {
+      {"--postfix.logfile_path", "--log.file"},
+      {"--systemd.enable", "--journal"},
+      {"--systemd.journal_path", "--journal.dir"},
+  };
+  for (const auto& [theirs, ours] : kRenamed) {
+    if (name == theirs) return ours;
+  }
+  return name;
+}
+
 absl::Status ParseListen(const std::string& value, ExporterFlags* f) {
   const std::string flag = "--web.listen-address";
   std::string host, port;
@@ -69,6 +84,9 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
   absl::Status s = ParseListen(f.listen_address, &f);
   if (!s.ok()) return s;
   std::set<std::string> paths, names;
+  // postfix_exporter's --systemd.unit, read only with --systemd.enable.
+  std::vector<std::string> systemd_units;
+  bool systemd_enable = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -91,6 +109,8 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
       value = arg.substr(eq + 1);
       has_value = true;
     }
+    if (name == "--systemd.enable") systemd_enable = true;
+    name = OurFlagName(name);
     auto take = [&](std::string* out) -> absl::Status {
       if (has_value) {
         *out = value;
@@ -177,6 +197,31 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
         return Bad(name, absl::StrCat(src.path, " is given twice"));
       }
       f.log_files.push_back(std::move(src));
+    } else if (name == "--systemd.unit") {
+      if (s = take(&v); !s.ok()) return s;
+      systemd_units.push_back(v);
+    } else if (name == "--postfix.showq_path") {
+      // postfix_exporter talks to showq's socket; the queue it lists is
+      // read here from the spool it lives in.
+      if (s = take(&v); !s.ok()) return s;
+      constexpr std::string_view kSocket = "/public/showq";
+      if (v.size() <= kSocket.size() || v.compare(v.size() - kSocket.size(), kSocket.size(),
+                                                  kSocket) != 0) {
+        return Bad(name, absl::StrCat("'", v,
+                                      "' is not DIR/public/showq; give Postfix's queue "
+                                      "directory with --postfix.queue-dir DIR"));
+      }
+      f.queue_dir = v.substr(0, v.size() - kSocket.size());
+    } else if (name == "--log.unsupported") {
+      if (has_value) return Bad(name, "takes no value");
+      f.log_unsupported = true;
+    } else if (name == "--docker.enable" || name == "--docker.container.id") {
+      return Bad(name,
+                 "the Docker API is not read: follow the container's log file (--log.file "
+                 "/var/lib/docker/containers/ID/ID-json.log) or, with docker's journald log "
+                 "driver, the journal (--journal)");
+    } else if (name == "--systemd.slice") {
+      return Bad(name, "not supported: select the journal's entries with --journal.unit UNIT");
     } else if (name == "--log.poll-interval") {
       if (s = take(&v); !s.ok()) return s;
       absl::Duration d;
@@ -281,6 +326,9 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
       return absl::InvalidArgumentError(
           absl::StrCat(kProgram, ": unknown flag ", name, " (see --help)"));
     }
+  }
+  if (systemd_enable) {
+    for (std::string& u : systemd_units) f.journal_units.push_back(std::move(u));
   }
   // --journal.unit alone means the local journal, as postfix_exporter's
   // --systemd.unit does with --systemd.enable.
@@ -424,6 +472,14 @@ Flags:
                               Default info.
   -h, --help                  This help.
   --version                   Print the version and exit.
+
+postfix_exporter 0.3.0's flags work too, so that its command line can be kept:
+  --postfix.logfile_path PATH is --log.file PATH; --postfix.showq_path
+  DIR/public/showq reads the queue in DIR (--postfix.queue-dir DIR);
+  --systemd.enable is --journal, with --systemd.unit UNIT as --journal.unit;
+  --systemd.journal_path DIR is --journal.dir DIR; --log.unsupported logs each
+  Postfix line not understood (info). --docker.* and --systemd.slice are
+  refused, with what to use instead.
 
 Stops cleanly on SIGTERM or SIGINT. SIGHUP does not stop it: it saves the
 state file (when --state.file is set) at once and keeps running; logs need no

@@ -30,6 +30,9 @@ struct LogSource {
 struct ExporterFlags {
   bool help = false;
   bool version = false;  // --version
+  // --log.unsupported (postfix_exporter's): each Postfix line not understood
+  // is logged (info), besides being counted.
+  bool log_unsupported = false;
   std::string listen_address = ":9154";
   // The same, as civetweb's listening_ports wants it: "9154",
   // "127.0.0.1:9154", "[::1]:9154".

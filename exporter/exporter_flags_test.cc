@@ -86,6 +86,52 @@ TEST(ExporterFlagsTest, VersionNeedsNoLogFile) {
   EXPECT_FALSE(Parse({}).ok());  // without it, a log is still needed
 }
 
+// postfix_exporter 0.3.0's command lines (Debian's prometheus-postfix-
+// exporter) work unchanged.
+TEST(ExporterFlagsTest, PostfixExporterFlags) {
+  auto f = Parse({"--postfix.logfile_path=/var/log/mail.log",
+                  "--postfix.showq_path=/var/spool/postfix-out/public/showq", "--log.unsupported",
+                  "--web.listen-address=:9154"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_EQ(1u, f->log_files.size());
+  EXPECT_EQ("/var/log/mail.log", f->log_files[0].path);
+  EXPECT_EQ("/var/spool/postfix-out", f->queue_dir);
+  EXPECT_TRUE(f->log_unsupported);
+  EXPECT_EQ(ExporterFlags::Journal::kNone, f->journal);
+
+  f = Parse({"--systemd.enable", "--systemd.unit", "postfix@-.service",
+             "--systemd.journal_path=/var/log/journal"});
+  EXPECT_FALSE(f.ok());  // --systemd.enable and --systemd.journal_path: two journals
+  f = Parse({"--systemd.enable", "--systemd.unit", "postfix@-.service"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(ExporterFlags::Journal::kLocal, f->journal);
+  EXPECT_THAT(f->journal_units, ::testing::ElementsAre("postfix@-.service"));
+  f = Parse({"--systemd.journal_path=/var/log/journal"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(ExporterFlags::Journal::kDirectory, f->journal);
+  EXPECT_EQ("/var/log/journal", f->journal_dir);
+  // As in postfix_exporter, --systemd.unit without --systemd.enable is not
+  // read: the log file is.
+  f = Parse({"--systemd.unit=postfix.service", "--postfix.logfile_path=/var/log/mail.log"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(ExporterFlags::Journal::kNone, f->journal);
+  EXPECT_TRUE(f->journal_units.empty());
+
+  // What cannot be done here is refused, saying what to use instead.
+  for (const auto& [args, hint] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--docker.enable", "--log.file=/x"}, "--log.file /var/lib/docker/containers"},
+           {{"--docker.container.id=postfix", "--log.file=/x"}, "journald log driver"},
+           {{"--systemd.slice=mail.slice", "--journal"}, "--journal.unit UNIT"},
+           {{"--postfix.showq_path=/tmp/showq", "--log.file=/x"}, "--postfix.queue-dir DIR"},
+       }) {
+    auto bad = Parse(args);
+    ASSERT_FALSE(bad.ok()) << args[0];
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(args[0].substr(0, args[0].find('='))));
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(hint));
+  }
+}
+
 TEST(ExporterFlagsTest, ErrorsNameTheFlag) {
   struct Case {
     std::vector<std::string> args;

@@ -35,7 +35,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/version.h"
@@ -78,8 +77,23 @@ void Log(LogLevel level, const std::string& msg) {
   static const char* kNames[] = {"debug", "info", "warn", "error"};
   const std::string ts = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
                                           absl::UTCTimeZone());
-  const std::string quoted =
-      absl::StrReplaceAll(msg, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", "\\n"}});
+  // Escaped so that a message quoting a log line (--log.unsupported: any
+  // bytes a client chose) stays one logfmt line with no terminal controls.
+  std::string quoted;
+  quoted.reserve(msg.size());
+  for (const char c : msg) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (c == '\\' || c == '"') {
+      quoted.push_back('\\');
+      quoted.push_back(c);
+    } else if (c == '\n') {
+      quoted.append("\\n");
+    } else if (u < 0x20 || u == 0x7f) {
+      absl::StrAppend(&quoted, "\\x", absl::Hex(u, absl::kZeroPad2));
+    } else {
+      quoted.push_back(c);
+    }
+  }
   std::fprintf(stderr, "ts=%s level=%s msg=\"%s\"\n", ts.c_str(),
                kNames[static_cast<int>(level)], quoted.c_str());
   std::fflush(stderr);
@@ -548,6 +562,21 @@ int Run(int argc, char** argv) {
   abuse_options.window_seconds = absl::ToInt64Seconds(flags.abuse_window);
   abuse_options.sender_threshold = static_cast<size_t>(flags.abuse_sender_recipients);
   abuse_options.top_k = static_cast<size_t>(flags.abuse_top_senders);
+  // What the pipeline of every source (file or journal) is given.
+  auto pipeline_options = [&flags, &abuse_options](const std::string& label) {
+    SourcePipelineOptions po;
+    po.source_name = label;
+    po.abuse = abuse_options;
+    po.deferred_metrics = true;  // handed over after each poll
+    if (flags.year != 0) po.input.envelope.year = flags.year;
+    for (const std::string& name : flags.syslog_names) po.input.envelope.syslog_names.Add(name);
+    if (flags.log_unsupported) {
+      po.on_unsupported = [label](std::string_view line) {
+        Log(LogLevel::kInfo, "line not understood in " + label + ": " + std::string(line));
+      };
+    }
+    return po;
+  };
   std::vector<Source> sources;
   for (const LogSource& config : flags.log_files) {
     Source s;
@@ -562,13 +591,8 @@ int Run(int argc, char** argv) {
       return 2;
     }
     s.follower = *std::move(follower);
-    SourcePipelineOptions po;
-    po.source_name = s.label;
+    SourcePipelineOptions po = pipeline_options(s.label);
     po.instance_name = config.name;
-    po.abuse = abuse_options;
-    po.deferred_metrics = true;  // handed over after each poll
-    if (flags.year != 0) po.input.envelope.year = flags.year;
-    for (const std::string& name : flags.syslog_names) po.input.envelope.syslog_names.Add(name);
     auto pipeline = SourcePipeline::Create(**metrics, po);
     if (!pipeline.ok()) {
       std::cerr << "mailgauge_exporter: " << pipeline.status().message() << "\n";
@@ -603,12 +627,7 @@ int Run(int argc, char** argv) {
     }
     jo.journal.units = flags.journal_units;
     jo.from_beginning = flags.from_beginning;
-    SourcePipelineOptions po;
-    po.source_name = journal->label;
-    po.abuse = abuse_options;
-    po.deferred_metrics = true;  // handed over after each poll
-    for (const std::string& name : flags.syslog_names) po.input.envelope.syslog_names.Add(name);
-    auto pipeline = SourcePipeline::Create(**metrics, po);
+    auto pipeline = SourcePipeline::Create(**metrics, pipeline_options(journal->label));
     if (!pipeline.ok()) {
       std::cerr << "mailgauge_exporter: " << pipeline.status().message() << "\n";
       return 1;

@@ -95,16 +95,18 @@ void SourcePipeline::ProcessLine(std::string_view text, bool overlong) {
     // to label it by daemon.
     LogLine line;
     if (envelope_->Parse(text, &line) == parsers::EnvelopeResult::kOk) {
-      sink_.OnUnparsedLine(line);
-      std::string_view daemon =
-          parsers::DaemonName(parsers::DaemonFromName(line.daemon));
-      if (daemon == "unknown") daemon = "other";
-      metrics_
-          .Counter(MetricId::kLogLinesNotUnderstood,
-                   {options_.source_name, daemon})
-          .Increment();
+      CountUnsupported(line, text);
     }
   }
+}
+
+void SourcePipeline::CountUnsupported(const LogLine& line, std::string_view text) {
+  sink_.OnUnparsedLine(line);
+  std::string_view daemon = parsers::DaemonName(parsers::DaemonFromName(line.daemon));
+  if (daemon == "unknown") daemon = "other";
+  metrics_.Counter(MetricId::kLogLinesNotUnderstood, {options_.source_name, daemon})
+      .Increment();
+  if (options_.on_unsupported) options_.on_unsupported(text);
 }
 
 void SourcePipeline::ProcessLogLine(const LogLine& line, bool overlong) {
@@ -115,13 +117,7 @@ void SourcePipeline::ProcessLogLine(const LogLine& line, bool overlong) {
   input_->ProcessLogLine(line, overlong);
   if (stats.postfix_lines != postfix_before &&
       stats.parsed_lines == parsed_before) {
-    sink_.OnUnparsedLine(line);
-    std::string_view daemon =
-        parsers::DaemonName(parsers::DaemonFromName(line.daemon));
-    if (daemon == "unknown") daemon = "other";
-    metrics_
-        .Counter(MetricId::kLogLinesNotUnderstood, {options_.source_name, daemon})
-        .Increment();
+    CountUnsupported(line, line.message);
   }
 }
 

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -45,6 +46,10 @@ struct SourcePipelineOptions {
   // updates while catching up). Otherwise each line's updates are visible
   // when ProcessLine returns (tests, batch use).
   bool deferred_metrics = false;
+  // When set, called with each Postfix line no pattern understands (the raw
+  // line, or a journal entry's message), besides counting it
+  // (--log.unsupported).
+  std::function<void(std::string_view)> on_unsupported;
 };
 
 class SourcePipeline {
@@ -131,6 +136,9 @@ class SourcePipeline {
   }
   // Hands the deferred updates to the metrics (and stamps the newest line).
   void FlushMetrics();
+  // Counts a Postfix line no pattern understands; `text` is what
+  // on_unsupported gets.
+  void CountUnsupported(const LogLine& line, std::string_view text);
   // Sets newest_read_at_ to now if a newer line came since it was last set.
   // With deferred_metrics the clock is read once per batch of lines (here,
   // every kFlushLines, and in AdvanceLogClock), not once per newer line, so

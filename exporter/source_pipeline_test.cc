@@ -123,5 +123,38 @@ TEST_P(SourcePipelineTest, LogClockRightAfterTheLines) {
 
 INSTANTIATE_TEST_SUITE_P(DeferredOrNot, SourcePipelineTest, ::testing::Bool());
 
+// --log.unsupported: each Postfix line no pattern reads is handed over (the
+// raw line; a journal entry's message), and counted either way; other
+// lines are not.
+TEST(SourcePipelineUnsupportedTest, HandsOverEachLineNotUnderstood) {
+  prometheus::Registry registry;
+  auto metrics = ExporterMetrics::Create(registry);
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  std::vector<std::string> seen;
+  SourcePipelineOptions options;
+  options.source_name = "test";
+  options.input.envelope.year = 2026;
+  options.on_unsupported = [&seen](std::string_view line) { seen.emplace_back(line); };
+  auto p = SourcePipeline::Create(**metrics, options);
+  ASSERT_TRUE(p.ok()) << p.status();
+  const std::string odd = absl::StrCat(kP, "postfix/smtpd[1]: something new in Postfix 4.0");
+  (*p)->ProcessLine(odd, false);
+  (*p)->ProcessLine(absl::StrCat(kP, "postfix/qmgr[3]: 1A2B3C4D5E: removed"), false);
+  (*p)->ProcessLine(absl::StrCat(kP, "dovecot[9]: imap-login: Login: user=<a>"), false);
+  (*p)->ProcessLine("not a syslog line", false);
+  LogLine entry;
+  entry.program = "postfix/qmgr";
+  entry.syslog_name = "postfix";
+  entry.instance = "postfix";
+  entry.daemon = "qmgr";
+  entry.message = "another new line";
+  (*p)->ProcessLogLine(entry, false);
+  EXPECT_THAT(seen, ::testing::ElementsAre(odd, "another new line"));
+  (*p)->SyncStats();
+  EXPECT_THAT(RenderExposition(registry),
+              ::testing::HasSubstr(
+                  "mailgauge_log_lines_not_understood_total{daemon=\"smtpd\",source=\"test\"} 1"));
+}
+
 }  // namespace
 }  // namespace mailgauge::exporter
