@@ -136,7 +136,8 @@ def run_peer(peer, corpus, tmp):
 
 
 def run_ours(binary, feed, tmp):
-    proc, port = e2e_util.start([binary, "--log.file", feed, "--log.from-beginning",
+    # The log named with 0.3.0's own flag: its command line works here.
+    proc, port = e2e_util.start([binary, "--postfix.logfile_path", feed, "--log.from-beginning",
                                  "--log.poll-interval", "50ms"],
                                 os.path.join(tmp, "ours.stderr"))
     try:
