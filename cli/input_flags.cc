@@ -47,6 +47,9 @@ void AddInputFlags(Args* args) {
               "'postfix@*'); repeatable; default: facility mail, postfix.service, "
               "postfix@*.service, and Postfix identifiers logging with another "
               "facility");
+  args->Value("journal-slice", "SLICE",
+              "read this systemd slice's entries (e.g. system-postfix.slice), besides "
+              "any --journal-unit's; repeatable");
   args->Flag("journal-all",
              "look at every journal entry, not only those selected by default "
              "(still keeps only Postfix programs)");
@@ -146,7 +149,8 @@ absl::StatusOr<analyzer::LogInputOptions> InputOptionsFromFlags(const Args& args
   }
   if (sources == 0) {
     for (const char* flag :
-         {"journal-unit", "journal-all", "since", "until", "journal-cursor-file"}) {
+         {"journal-unit", "journal-slice", "journal-all", "since", "until",
+          "journal-cursor-file"}) {
       if (args.Has(flag)) {
         return absl::InvalidArgumentError(absl::StrCat(
             "--", flag, " needs a journal: --journal, --journal-dir or --journal-file"));
@@ -168,9 +172,11 @@ absl::StatusOr<analyzer::LogInputOptions> InputOptionsFromFlags(const Args& args
     journal.files = args.GetAll("journal-file");
   }
   journal.units = args.GetAll("journal-unit");
+  journal.slices = args.GetAll("journal-slice");
   journal.all_entries = args.Has("journal-all");
-  if (journal.all_entries && !journal.units.empty()) {
-    return absl::InvalidArgumentError("give either --journal-unit or --journal-all");
+  if (journal.all_entries && (!journal.units.empty() || !journal.slices.empty())) {
+    return absl::InvalidArgumentError(
+        "give either --journal-unit/--journal-slice or --journal-all");
   }
   const absl::Time now = absl::Now();
   for (const auto& [flag, field] :

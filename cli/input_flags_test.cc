@@ -41,6 +41,11 @@ TEST(InputFlagsTest, JournalSources) {
   EXPECT_EQ(parsers::JournalSource::kDirectory, dir->journal->source);
   EXPECT_EQ("/var/log/journal", dir->journal->directory);
   EXPECT_THAT(dir->journal->units, ElementsAre("postfix@-", "postfix@postfix-out"));
+  EXPECT_TRUE(dir->journal->slices.empty());
+
+  auto slice = FromArgv({"--journal", "--journal-slice", "system-postfix.slice"});
+  ASSERT_TRUE(slice.ok()) << slice.status();
+  EXPECT_THAT(slice->journal->slices, ElementsAre("system-postfix.slice"));
 
   auto files = FromArgv({"--journal-file", "a.journal", "--journal-file", "b.journal",
                          "--journal-all", "--timezone", "UTC", "--since",
@@ -62,6 +67,8 @@ TEST(InputFlagsTest, Conflicts) {
            {"--journal-unit", "postfix@-"},
            {"--since", "today", "mail.log"},
            {"--journal", "--journal-unit", "x", "--journal-all"},
+           {"--journal", "--journal-slice", "x.slice", "--journal-all"},
+           {"--journal-slice", "x.slice"},
            {"--journal", "--since", "2026-11-26", "--until", "2026-11-25"},
            {"--journal", "--until", "sometime"},
        }) {

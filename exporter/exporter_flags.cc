@@ -1,5 +1,6 @@
 #include "exporter/exporter_flags.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
@@ -84,8 +85,9 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
   absl::Status s = ParseListen(f.listen_address, &f);
   if (!s.ok()) return s;
   std::set<std::string> paths, names;
-  // postfix_exporter's --systemd.unit, read only with --systemd.enable.
-  std::vector<std::string> systemd_units;
+  // postfix_exporter's --systemd.unit and --systemd.slice, read only with
+  // --systemd.enable.
+  std::vector<std::string> systemd_units, systemd_slices;
   bool systemd_enable = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -197,9 +199,9 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
         return Bad(name, absl::StrCat(src.path, " is given twice"));
       }
       f.log_files.push_back(std::move(src));
-    } else if (name == "--systemd.unit") {
+    } else if (name == "--systemd.unit" || name == "--systemd.slice") {
       if (s = take(&v); !s.ok()) return s;
-      systemd_units.push_back(v);
+      (name == "--systemd.unit" ? systemd_units : systemd_slices).push_back(v);
     } else if (name == "--postfix.showq_path") {
       // postfix_exporter talks to showq's socket; the queue it lists is
       // read here from the spool it lives in.
@@ -216,12 +218,11 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
       if (has_value) return Bad(name, "takes no value");
       f.log_unsupported = true;
     } else if (name == "--docker.enable" || name == "--docker.container.id") {
+      // The one feature of postfix_exporter 0.3.0 not offered.
       return Bad(name,
                  "the Docker API is not read: follow the container's log file (--log.file "
                  "/var/lib/docker/containers/ID/ID-json.log) or, with docker's journald log "
                  "driver, the journal (--journal)");
-    } else if (name == "--systemd.slice") {
-      return Bad(name, "not supported: select the journal's entries with --journal.unit UNIT");
     } else if (name == "--log.poll-interval") {
       if (s = take(&v); !s.ok()) return s;
       absl::Duration d;
@@ -281,16 +282,19 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
                                       "' is not a duration between 100ms and 10m (e.g. 30s)"));
       }
       f.queue_timeout = d;
-    } else if (name == "--journal.unit") {
+    } else if (name == "--journal.unit" || name == "--journal.slice") {
+      const bool unit = name == "--journal.unit";
       if (s = take(&v); !s.ok()) return s;
       if (v.empty() || v.find_first_of(" /\t") != std::string::npos) {
-        return Bad(name, absl::StrCat("'", v, "' is not a systemd unit name "
-                                      "(e.g. postfix@-.service)"));
+        return Bad(name, absl::StrCat("'", v, "' is not a systemd ", unit ? "unit" : "slice",
+                                      " name (e.g. ",
+                                      unit ? "postfix@-.service" : "system-postfix.slice", ")"));
       }
-      for (const std::string& u : f.journal_units) {
-        if (u == v) return Bad(name, absl::StrCat(v, " is given twice"));
+      std::vector<std::string>& selected = unit ? f.journal_units : f.journal_slices;
+      if (std::find(selected.begin(), selected.end(), v) != selected.end()) {
+        return Bad(name, absl::StrCat(v, " is given twice"));
       }
-      f.journal_units.push_back(v);
+      selected.push_back(v);
     } else if (name == "--abuse.window") {
       if (s = take(&v); !s.ok()) return s;
       absl::Duration d;
@@ -329,10 +333,12 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
   }
   if (systemd_enable) {
     for (std::string& u : systemd_units) f.journal_units.push_back(std::move(u));
+    for (std::string& u : systemd_slices) f.journal_slices.push_back(std::move(u));
   }
-  // --journal.unit alone means the local journal, as postfix_exporter's
-  // --systemd.unit does with --systemd.enable.
-  if (!f.journal_units.empty() && f.journal == ExporterFlags::Journal::kNone) {
+  // --journal.unit or --journal.slice alone means the local journal, as
+  // postfix_exporter's --systemd.unit does with --systemd.enable.
+  if ((!f.journal_units.empty() || !f.journal_slices.empty()) &&
+      f.journal == ExporterFlags::Journal::kNone) {
     f.journal = ExporterFlags::Journal::kLocal;
   }
   if (!f.help && !f.version && f.log_files.empty() && f.journal == ExporterFlags::Journal::kNone) {
@@ -406,6 +412,11 @@ Flags:
                               against the units in the journal. Alone, it
                               means --journal (postfix_exporter's
                               --systemd.unit).
+  --journal.slice SLICE       Also (or only, without --journal.unit) the
+                              entries of this systemd slice, e.g.
+                              system-postfix.slice; repeatable. Alone, it
+                              means --journal (postfix_exporter's
+                              --systemd.slice).
   --journal.file FILE         The same for this .journal file; repeatable.
                               With --state.file, the journal cursor is saved
                               with the counters: a restart resumes right after
@@ -476,10 +487,10 @@ Flags:
 postfix_exporter 0.3.0's flags work too, so that its command line can be kept:
   --postfix.logfile_path PATH is --log.file PATH; --postfix.showq_path
   DIR/public/showq reads the queue in DIR (--postfix.queue-dir DIR);
-  --systemd.enable is --journal, with --systemd.unit UNIT as --journal.unit;
-  --systemd.journal_path DIR is --journal.dir DIR; --log.unsupported logs each
-  Postfix line not understood (info). --docker.* and --systemd.slice are
-  refused, with what to use instead.
+  --systemd.enable is --journal, with --systemd.unit UNIT and --systemd.slice
+  SLICE as --journal.unit and --journal.slice; --systemd.journal_path DIR is
+  --journal.dir DIR; --log.unsupported logs each Postfix line not understood
+  (info). --docker.* is refused, with what to use instead.
 
 Stops cleanly on SIGTERM or SIGINT. SIGHUP does not stop it: it saves the
 state file (when --state.file is set) at once and keeps running; logs need no

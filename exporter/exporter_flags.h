@@ -54,6 +54,8 @@ struct ExporterFlags {
   // --journal.unit (repeatable): only these units; empty = the default
   // Postfix selection.
   std::vector<std::string> journal_units;
+  // --journal.slice (repeatable): also (or only) these slices' entries.
+  std::vector<std::string> journal_slices;
   absl::Duration poll_interval = absl::Milliseconds(250);
   // Year of classic syslog timestamps; 0 = inferred from the clock.
   int year = 0;

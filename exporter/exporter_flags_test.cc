@@ -106,23 +106,34 @@ TEST(ExporterFlagsTest, PostfixExporterFlags) {
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_EQ(ExporterFlags::Journal::kLocal, f->journal);
   EXPECT_THAT(f->journal_units, ::testing::ElementsAre("postfix@-.service"));
+  f = Parse({"--systemd.enable", "--systemd.slice=system-postfix.slice"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(ExporterFlags::Journal::kLocal, f->journal);
+  EXPECT_THAT(f->journal_slices, ::testing::ElementsAre("system-postfix.slice"));
+  EXPECT_TRUE(f->journal_units.empty());
+  f = Parse({"--journal.slice", "mail.slice"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(ExporterFlags::Journal::kLocal, f->journal);
+  EXPECT_THAT(f->journal_slices, ::testing::ElementsAre("mail.slice"));
+  EXPECT_FALSE(Parse({"--journal.slice", "a/b"}).ok());
   f = Parse({"--systemd.journal_path=/var/log/journal"});
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_EQ(ExporterFlags::Journal::kDirectory, f->journal);
   EXPECT_EQ("/var/log/journal", f->journal_dir);
   // As in postfix_exporter, --systemd.unit without --systemd.enable is not
   // read: the log file is.
-  f = Parse({"--systemd.unit=postfix.service", "--postfix.logfile_path=/var/log/mail.log"});
+  f = Parse({"--systemd.unit=postfix.service", "--systemd.slice=mail.slice",
+             "--postfix.logfile_path=/var/log/mail.log"});
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_EQ(ExporterFlags::Journal::kNone, f->journal);
   EXPECT_TRUE(f->journal_units.empty());
+  EXPECT_TRUE(f->journal_slices.empty());
 
   // What cannot be done here is refused, saying what to use instead.
   for (const auto& [args, hint] :
        std::vector<std::pair<std::vector<std::string>, std::string>>{
            {{"--docker.enable", "--log.file=/x"}, "--log.file /var/lib/docker/containers"},
            {{"--docker.container.id=postfix", "--log.file=/x"}, "journald log driver"},
-           {{"--systemd.slice=mail.slice", "--journal"}, "--journal.unit UNIT"},
            {{"--postfix.showq_path=/tmp/showq", "--log.file=/x"}, "--postfix.queue-dir DIR"},
        }) {
     auto bad = Parse(args);

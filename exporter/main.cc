@@ -626,6 +626,7 @@ int Run(int argc, char** argv) {
         break;
     }
     jo.journal.units = flags.journal_units;
+    jo.journal.slices = flags.journal_slices;
     jo.from_beginning = flags.from_beginning;
     auto pipeline = SourcePipeline::Create(**metrics, pipeline_options(journal->label));
     if (!pipeline.ok()) {

@@ -374,10 +374,11 @@ absl::Status JournalReader::AddMatches() {
 
   // Groups of one field's values; the groups are OR-ed.
   std::vector<std::pair<std::string, std::vector<std::string>>> groups;
-  if (!options_.units.empty()) {
+  if (!options_.units.empty() || !options_.slices.empty()) {
     std::vector<std::string> units;
     if (absl::Status s = units_for(options_.units, &units); !s.ok()) return s;
     groups.emplace_back("_SYSTEMD_UNIT", std::move(units));
+    groups.emplace_back("_SYSTEMD_SLICE", options_.slices);
   } else {
     std::vector<std::string> postfix_identifiers;
     const SyslogNames& names = options_.syslog_names;

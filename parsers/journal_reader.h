@@ -48,8 +48,9 @@
 //     with another facility, outside the units, is not found in follow mode.
 // Every entry so selected is then checked in code with IsPostfixProgram, so
 // dovecot or opendkim (facility mail) and a unit's non-Postfix output are
-// skipped and counted, never returned. Callers can instead name units (only
-// those units' entries are visited) or ask for all entries.
+// skipped and counted, never returned. Callers can instead name units or
+// slices (only those units' and slices' entries are visited) or ask for all
+// entries.
 //
 // Cursor and time range: Cursor() is the position after the last entry read
 // (returned or skipped); a reader opened with after_cursor starts right after
@@ -106,7 +107,11 @@ struct JournalOptions {
   // Non-empty: only entries whose _SYSTEMD_UNIT is one of these (names are
   // normalized with NormalizeUnitName; * ? [ patterns are expanded).
   std::vector<std::string> units;
-  // Visit every entry (units ignored). Non-Postfix entries are still skipped
+  // Entries whose _SYSTEMD_SLICE is one of these ("system-postfix.slice";
+  // postfix_exporter's --systemd.slice), exact names, OR-ed with `units`;
+  // either replaces the default selection.
+  std::vector<std::string> slices;
+  // Visit every entry (units and slices ignored). Non-Postfix entries are still skipped
   // unless postfix_only is false.
   bool all_entries = false;
   // Return only entries written by a Postfix program (IsPostfixProgram with

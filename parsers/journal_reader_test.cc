@@ -258,6 +258,34 @@ TEST_F(JournalReaderTest, UnitsOverrideTheDefaultSelection) {
   EXPECT_EQ(0u, (*reader)->stats().skipped_entries);
 }
 
+// postfix_exporter's --systemd.slice: a container or a Postfix started
+// under its own slice.
+TEST_F(JournalReaderTest, SlicesSelectTheirEntries) {
+  std::vector<Fields> entries = {
+      Entry(kT0, "postfix/qmgr", "20", "4B0C72A1F3: removed", "postfix@-.service"),
+      Entry(kT0 + 1, "postfix/smtpd", "21", "connect from a[192.0.2.1]", "mail-in.service"),
+      Entry(kT0 + 2, "postfix/smtpd", "22", "connect from b[192.0.2.2]", "mail-out.service"),
+  };
+  entries[0].push_back({"_SYSTEMD_SLICE", "system-postfix.slice"});
+  entries[1].push_back({"_SYSTEMD_SLICE", "mail.slice"});
+  entries[2].push_back({"_SYSTEMD_SLICE", "other.slice"});
+  const std::string path = MakeJournal("slices.journal", entries);
+  JournalOptions options = FileOptions({path});
+  options.slices = {"mail.slice"};
+  auto reader = JournalReader::Open(options);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ("_SYSTEMD_SLICE=mail.slice", (*reader)->match_description());
+  EXPECT_THAT(Messages(reader->get()), ElementsAre("connect from a[192.0.2.1]"));
+  // With a unit: either.
+  options.units = {"mail-out"};
+  reader = JournalReader::Open(options);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ("_SYSTEMD_UNIT=mail-out.service OR _SYSTEMD_SLICE=mail.slice",
+            (*reader)->match_description());
+  EXPECT_THAT(Messages(reader->get()),
+              ElementsAre("connect from a[192.0.2.1]", "connect from b[192.0.2.2]"));
+}
+
 TEST_F(JournalReaderTest, AllEntries) {
   const std::string path = MakeJournal("mixed.journal", MixedEntries());
   JournalOptions options = FileOptions({path});
