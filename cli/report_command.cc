@@ -2,7 +2,6 @@
 
 #include <malloc.h>
 #include <spawn.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +32,7 @@
 #include "cli/input_flags.h"
 #include "common/timestamp.h"
 #include "common/version.h"
+#include "parsers/line_reader.h"
 
 namespace mailgauge::cli {
 namespace {
@@ -221,29 +221,13 @@ std::string FormatProgress(uint64_t bytes_done, uint64_t bytes_total, uint64_t l
 
 namespace {
 
-// Total text bytes of the named log files, for the progress bar: a plain
-// file's size; a gzip file's uncompressed size from its trailer (ISIZE,
-// modulo 4 GiB; at least the compressed size). stdin counts nothing.
+// Total text bytes of the named log files, for the progress bar
+// (parsers::EstimatedTextBytes: compressed files by their own record of
+// it). stdin counts nothing.
 uint64_t InputBytes(const std::vector<std::string>& paths) {
   uint64_t total = 0;
   for (const std::string& path : paths) {
-    if (path == "-") continue;
-    struct stat st;
-    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    uint64_t size = static_cast<uint64_t>(st.st_size);
-    std::ifstream f(path, std::ios::binary);
-    unsigned char magic[2] = {0, 0};
-    if (f.read(reinterpret_cast<char*>(magic), 2) && magic[0] == 0x1f && magic[1] == 0x8b &&
-        st.st_size >= 18) {
-      unsigned char isize[4];
-      f.seekg(-4, std::ios::end);
-      if (f.read(reinterpret_cast<char*>(isize), 4)) {
-        const uint64_t u = uint64_t{isize[0]} | uint64_t{isize[1]} << 8 |
-                           uint64_t{isize[2]} << 16 | uint64_t{isize[3]} << 24;
-        size = std::max(size, u);
-      }
-    }
-    total += size;
+    if (path != "-") total += parsers::EstimatedTextBytes(path);
   }
   return total;
 }

@@ -493,4 +493,79 @@ bool LineReader::Next(Line* line) {
   }
 }
 
+uint64_t EstimatedTextBytes(const std::string& path) {
+  int fd;
+  do {
+    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return 0;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return 0;
+  }
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  // `n` bytes at `offset` into `out` (false when the file has fewer).
+  auto read_at = [fd](uint64_t offset, size_t n, std::string* out) {
+    out->resize(n);
+    size_t got = 0;
+    while (got < n) {
+      const ssize_t r = pread(fd, out->data() + got, n - got, static_cast<off_t>(offset + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return false;
+      got += static_cast<size_t>(r);
+    }
+    return true;
+  };
+  uint64_t text = 0;
+  std::string head, tail;
+  if (read_at(0, std::min<uint64_t>(size, 18), &head)) {
+    switch (CompressionOf(head)) {
+      case Compression::kGzip:
+        if (size >= 18 && read_at(size - 4, 4, &tail)) {
+          const auto* b = reinterpret_cast<const unsigned char*>(tail.data());
+          text = uint64_t{b[0]} | uint64_t{b[1]} << 8 | uint64_t{b[2]} << 16 |
+                 uint64_t{b[3]} << 24;
+        }
+        break;
+      case Compression::kXz: {
+        // The stream footer (12 bytes: CRC32, backward size, flags, "YZ")
+        // gives the index's size; the index, the uncompressed size. Stream
+        // padding (zeros, in fours) may follow the last stream.
+        uint64_t end = size;
+        while (end >= 4 && read_at(end - 4, 4, &tail) && tail == std::string(4, '\0')) end -= 4;
+        if (end < 24 || !read_at(end - 12, 12, &tail) || tail.compare(10, 2, "YZ") != 0) break;
+        const auto* b = reinterpret_cast<const unsigned char*>(tail.data());
+        const uint64_t index_size =
+            (uint64_t{b[4]} | uint64_t{b[5]} << 8 | uint64_t{b[6]} << 16 | uint64_t{b[7]} << 24) *
+                4 + 4;
+        std::string index_bytes;
+        if (index_size > end - 12 || index_size > (64u << 20) ||
+            !read_at(end - 12 - index_size, index_size, &index_bytes)) {
+          break;
+        }
+        lzma_index* index = nullptr;
+        uint64_t memlimit = 64u << 20;
+        size_t pos = 0;
+        if (lzma_index_buffer_decode(&index, &memlimit, nullptr,
+                                     reinterpret_cast<const uint8_t*>(index_bytes.data()), &pos,
+                                     index_bytes.size()) == LZMA_OK) {
+          text = lzma_index_uncompressed_size(index);
+          lzma_index_end(index, nullptr);
+        }
+        break;
+      }
+      case Compression::kZstd: {
+        const unsigned long long n = ZSTD_getFrameContentSize(head.data(), head.size());
+        if (n != ZSTD_CONTENTSIZE_UNKNOWN && n != ZSTD_CONTENTSIZE_ERROR) text = n;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  close(fd);
+  return std::max(size, text);
+}
+
 }  // namespace mailgauge::parsers

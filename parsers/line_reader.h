@@ -136,6 +136,14 @@ class LineReader {
   uint64_t overlong_lines_ = 0;
 };
 
+// The size of the text in the file at `path`, for a progress bar: a plain
+// file's size; for gzip the last member's ISIZE (modulo 4 GiB), for xz the
+// last stream's index, for zstd the first frame's content size when its
+// header holds it. Never less than the file's own size (a bzip2 file, or
+// several members, streams or frames, may hold more). 0 when the file
+// cannot be read.
+uint64_t EstimatedTextBytes(const std::string& path);
+
 }  // namespace mailgauge::parsers
 
 #endif  // MAILGAUGE_PARSERS_LINE_READER_H_

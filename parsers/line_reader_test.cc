@@ -501,5 +501,29 @@ TEST(LineReaderTest, CompressedStandardInput) {
       lz4.status.message());
 }
 
+// The progress bar's total: the text size where the format records it.
+TEST(EstimatedTextBytesTest, TheTextSizeWhereTheFormatRecordsIt) {
+  std::string text;
+  for (int i = 0; i < 2000; ++i) {
+    text += "Nov 25 10:00:00 mx postfix/qmgr[3]: 4B0C72A1F3: removed " + std::to_string(i) + "\n";
+  }
+  EXPECT_EQ(text.size(), EstimatedTextBytes(WriteFile("est.log", text)));
+  EXPECT_EQ(text.size(), EstimatedTextBytes(WriteFile("est.log.gz", Gzip(text))));
+  EXPECT_EQ(text.size(), EstimatedTextBytes(WriteFile("est.log.xz", Xz(text))));
+  // xz's stream padding after the last stream.
+  EXPECT_EQ(text.size(),
+            EstimatedTextBytes(WriteFile("est.pad.xz", Xz(text) + std::string(8, '\0'))));
+  EXPECT_EQ(text.size(), EstimatedTextBytes(WriteFile("est.log.zst", Zstd(text))));
+  // bzip2 records no size: the file's own.
+  const std::string bz = Bzip2(text);
+  EXPECT_EQ(bz.size(), EstimatedTextBytes(WriteFile("est.log.bz2", bz)));
+  // A damaged trailer never makes it smaller than the file.
+  std::string cut = Xz(text);
+  cut.resize(cut.size() - 5);
+  EXPECT_EQ(cut.size(), EstimatedTextBytes(WriteFile("est.cut.xz", cut)));
+  EXPECT_EQ(0u, EstimatedTextBytes(TempPath("no-such-file")));
+  EXPECT_EQ(0u, EstimatedTextBytes(TempPath("")));  // the directory
+}
+
 }  // namespace
 }  // namespace mailgauge::parsers
