@@ -23,10 +23,10 @@ namespace mailgauge::parsers {
 // in_ at a time, and hands out text. One subclass per format.
 class LineReader::Decoder {
  public:
-  Decoder(const char* format, size_t in_bytes) : in_(in_bytes), format_(format) {}
+  Decoder(Compression format, size_t in_bytes) : in_(in_bytes), format_(format) {}
   virtual ~Decoder() = default;
 
-  const char* format() const { return format_; }
+  Compression format() const { return format_; }
 
   // Up to `n` text bytes at `dst`: their count, 0 at the end of the data,
   // -1 on an error (r->status_ set).
@@ -86,12 +86,12 @@ class LineReader::Decoder {
   void SetError(LineReader* r, const char* what) {
     const uint64_t offset = r->file_bytes_read_ - (in_len_ - in_pos_);
     r->status_ = absl::DataLossError(
-        absl::StrCat(r->path_, ": ", what, " (", format_, ") at compressed byte offset ", offset,
+        absl::StrCat(r->path_, ": ", what, " (", CompressionName(format_), ") at compressed byte offset ", offset,
                      " (after ", text_bytes_, " bytes of text)",
                      detail_ != nullptr ? absl::StrCat(": ", detail_) : std::string()));
   }
 
-  const char* format_;
+  const Compression format_;
   bool input_eof_ = false;
   uint64_t text_bytes_ = 0;
 };
@@ -102,7 +102,7 @@ namespace {
 // tolerated, as gzip(1) does.
 class GzipDecoder : public LineReader::Decoder {
  public:
-  explicit GzipDecoder(size_t in_bytes) : Decoder("gzip", in_bytes) {
+  explicit GzipDecoder(size_t in_bytes) : Decoder(Compression::kGzip, in_bytes) {
     std::memset(&zs_, 0, sizeof zs_);
     ended_ = true;  // between members (the first starts at the magic)
   }
@@ -157,7 +157,7 @@ class GzipDecoder : public LineReader::Decoder {
 // xz (and lzma-utils' concatenated streams, as xz(1) reads them).
 class XzDecoder : public LineReader::Decoder {
  public:
-  explicit XzDecoder(size_t in_bytes) : Decoder("xz", in_bytes) {}
+  explicit XzDecoder(size_t in_bytes) : Decoder(Compression::kXz, in_bytes) {}
   ~XzDecoder() override { lzma_end(&s_); }
   bool Init() {
     return lzma_stream_decoder(&s_, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK;
@@ -197,7 +197,7 @@ class XzDecoder : public LineReader::Decoder {
 // bzip2, and concatenated streams (pbzip2, or `cat a.bz2 b.bz2`).
 class Bzip2Decoder : public LineReader::Decoder {
  public:
-  explicit Bzip2Decoder(size_t in_bytes) : Decoder("bzip2", in_bytes) {
+  explicit Bzip2Decoder(size_t in_bytes) : Decoder(Compression::kBzip2, in_bytes) {
     std::memset(&s_, 0, sizeof s_);
   }
   ~Bzip2Decoder() override {
@@ -250,7 +250,7 @@ class Bzip2Decoder : public LineReader::Decoder {
 // zstd, one frame after another.
 class ZstdDecoder : public LineReader::Decoder {
  public:
-  explicit ZstdDecoder(size_t in_bytes) : Decoder("zstd", in_bytes) {
+  explicit ZstdDecoder(size_t in_bytes) : Decoder(Compression::kZstd, in_bytes) {
     ended_ = true;  // no frame begun: a file of no frames is no text
   }
   ~ZstdDecoder() override { ZSTD_freeDStream(s_); }
@@ -369,7 +369,7 @@ absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(
   reader->decoder_ = DecoderFor(compression, options.read_bytes, &failed);
   if (failed) {
     return absl::ResourceExhaustedError(
-        absl::StrCat(name, ": cannot initialize the ", reader->decoder_->format(),
+        absl::StrCat(name, ": cannot initialize the ", CompressionName(reader->decoder_->format()),
                      " decompressor"));
   }
   reader->buf_.resize(options.max_line_bytes + 2 + options.read_bytes);
@@ -409,7 +409,7 @@ long LineReader::Fill(char* dst, size_t n) {
 }
 
 bool LineReader::gzip() const {
-  return decoder_ != nullptr && std::strcmp(decoder_->format(), "gzip") == 0;
+  return decoder_ != nullptr && decoder_->format() == Compression::kGzip;
 }
 
 bool LineReader::Next(Line* line) {
@@ -531,9 +531,14 @@ uint64_t EstimatedTextBytes(const std::string& path) {
       case Compression::kXz: {
         // The stream footer (12 bytes: CRC32, backward size, flags, "YZ")
         // gives the index's size; the index, the uncompressed size. Stream
-        // padding (zeros, in fours) may follow the last stream.
+        // padding (zeros, in fours) may follow the last stream; xz(1) writes
+        // none, so a little is looked past, not a file of zeros.
         uint64_t end = size;
-        while (end >= 4 && read_at(end - 4, 4, &tail) && tail == std::string(4, '\0')) end -= 4;
+        for (int words = 0; words < 1024 && end >= 4 && read_at(end - 4, 4, &tail) &&
+                            tail == std::string(4, '\0');
+             ++words) {
+          end -= 4;
+        }
         if (end < 24 || !read_at(end - 12, 12, &tail) || tail.compare(10, 2, "YZ") != 0) break;
         const auto* b = reinterpret_cast<const unsigned char*>(tail.data());
         const uint64_t index_size =
