@@ -50,4 +50,13 @@ absl::Span<const Pattern> DaemonPatterns(Daemon d) {
   return {};
 }
 
+std::vector<Pattern> TableRows(Daemon d) {
+  std::vector<Pattern> rows;
+  for (const absl::Span<const Pattern> part :
+       {DaemonPatterns(d), CommonPatterns(), DaemonLastPatterns(d)}) {
+    rows.insert(rows.end(), part.begin(), part.end());
+  }
+  return rows;
+}
+
 }  // namespace mailgauge::parsers

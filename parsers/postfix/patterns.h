@@ -4,11 +4,13 @@
 // carries sample lines checked by patterns_test.cc: every sample matches its
 // own row and no other non-fallback row of its daemon's table.
 //
-// PostfixParser (postfix_parser.h) compiles DaemonPatterns(d) followed by
-// CommonPatterns() (generic warning:/fatal:/panic: fallback rows) and
-// DaemonLastPatterns(d) for each d.
+// PostfixParser (postfix_parser.h) compiles TableRows(d) for each d:
+// DaemonPatterns(d), then CommonPatterns() (generic warning:/fatal:/panic:
+// fallback rows), then DaemonLastPatterns(d).
 #ifndef MAILGAUGE_PARSERS_POSTFIX_PATTERNS_H_
 #define MAILGAUGE_PARSERS_POSTFIX_PATTERNS_H_
+
+#include <vector>
 
 #include "absl/types/span.h"
 #include "parsers/postfix/event.h"
@@ -59,6 +61,9 @@ absl::Span<const Pattern> DaemonPatterns(Daemon d);
 // admin_patterns.cc: the fallback rows tried after CommonPatterns() for `d`,
 // for a daemon whose remaining lines are free text (postlog). Mostly empty.
 absl::Span<const Pattern> DaemonLastPatterns(Daemon d);
+
+// Every row of d's table, in the order the first match is taken.
+std::vector<Pattern> TableRows(Daemon d);
 
 }  // namespace mailgauge::parsers
 

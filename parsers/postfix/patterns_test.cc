@@ -1,8 +1,8 @@
 // Checks every pattern table as lnav checks its formats: every row has
 // samples, every sample matches its own row, and no sample matches another
 // non-fallback row of the same daemon (so the first-match rule never hides a
-// row). The combined table (own rows + CommonPatterns() + DaemonLastPatterns())
-// must compile.
+// row). The whole table (TableRows: own rows, CommonPatterns(),
+// DaemonLastPatterns()) must compile.
 #include "parsers/postfix/patterns.h"
 
 #include <string>
@@ -14,18 +14,11 @@
 namespace mailgauge::parsers {
 namespace {
 
-std::vector<Pattern> Combined(Daemon d) {
-  std::vector<Pattern> rows(DaemonPatterns(d).begin(), DaemonPatterns(d).end());
-  rows.insert(rows.end(), CommonPatterns().begin(), CommonPatterns().end());
-  rows.insert(rows.end(), DaemonLastPatterns(d).begin(), DaemonLastPatterns(d).end());
-  return rows;
-}
-
 class PatternsTest : public ::testing::TestWithParam<Daemon> {};
 
 TEST_P(PatternsTest, EverySampleMatchesItsOwnRowAndNoOther) {
   const Daemon daemon = GetParam();
-  const std::vector<Pattern> rows = Combined(daemon);
+  const std::vector<Pattern> rows = TableRows(daemon);
   auto table = PatternTable::Compile(daemon, rows);
   ASSERT_TRUE(table.ok()) << table.status();
   for (size_t i = 0; i < rows.size(); ++i) {

@@ -13,13 +13,7 @@ namespace mailgauge::parsers {
 absl::StatusOr<std::unique_ptr<PostfixParser>> PostfixParser::Create() {
   std::unique_ptr<PostfixParser> parser(new PostfixParser());
   for (int i = 0; i < static_cast<int>(Daemon::kNumDaemons); ++i) {
-    const Daemon d = static_cast<Daemon>(i);
-    std::vector<Pattern>& rows = parser->rows_[i];
-    const absl::Span<const Pattern> own = DaemonPatterns(d);
-    rows.assign(own.begin(), own.end());
-    rows.insert(rows.end(), CommonPatterns().begin(), CommonPatterns().end());
-    const absl::Span<const Pattern> last = DaemonLastPatterns(d);
-    rows.insert(rows.end(), last.begin(), last.end());
+    parser->rows_[i] = TableRows(static_cast<Daemon>(i));
   }
   return parser;
 }
