@@ -6,16 +6,7 @@
 # "Current Mail Queue" with what `mailq` prints (a stand-in mailq in PATH
 # here); without mailq, or with a failing one, the report is printed and
 # the command exits 1 saying why; with --format json it is refused.
-set -uo pipefail
-mg=$PWD/mailgauge
-log=$PWD/testdata/logs/postfix_real.syslog
-tmp=${TEST_TMPDIR:-$(mktemp -d)}
-failures=0
-checks=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+source cli/check_lib.sh
 check_run() {  # WANT_RC ARGS...: runs mailgauge report ARGS, output in $tmp/out, $tmp/err
   local want=$1
   shift
@@ -106,5 +97,4 @@ check_run 2 --mailq --format json "$log"
 checks=$((checks + 1))
 grep -q -- "--mailq goes with the text report" "$tmp/err" || fail "--mailq --format json: $(cat "$tmp/err")"
 
-echo "pflogsumm_options_test: $checks checks, $failures failed"
-((failures == 0))
+finish pflogsumm_options_test

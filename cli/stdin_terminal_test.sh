@@ -3,16 +3,7 @@
 # say that they read a log from standard input (instead of waiting in
 # silence), and then read it: here a pseudo-terminal made by script(1),
 # fed a log and Ctrl-D. With a file, or a pipe, they say nothing.
-set -uo pipefail
-mg=$PWD/mailgauge
-log=$PWD/testdata/logs/postfix_real.syslog
-tmp=${TEST_TMPDIR:-$(mktemp -d)}
-failures=0
-checks=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+source cli/check_lib.sh
 hint="reading a mail log from standard input, a terminal (Ctrl-D ends it)"
 # Five lines of one message, typed at the terminal, then Ctrl-D.
 head -n 5 "$log" > "$tmp/five.log"
@@ -45,5 +36,4 @@ for command in "report --stats" "records"; do
     fi
   done
 done
-echo "stdin_terminal_test: $checks checks, $failures failed"
-((failures == 0))
+finish stdin_terminal_test
