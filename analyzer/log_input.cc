@@ -39,13 +39,7 @@ uint64_t LogInputStats::unparsed_lines() const {
 }
 
 std::vector<std::string> ForeignLogNotes(const LogInputStats& s) {
-  constexpr const char* kNotRead = ": Exim's logs are not analyzed, mailgauge reads Postfix's";
   std::vector<std::string> notes;
-  if (s.exim_mainlog_lines > 0) {
-    notes.push_back(absl::StrCat(s.exim_mainlog_lines,
-                                 " lines in the form of Exim's main log (/var/log/exim4/mainlog)",
-                                 kNotRead));
-  }
   constexpr const char* kSaveJournal =
       ": save the journal with journalctl -o short-iso or -o json, or read it with "
       "--journal-file";
@@ -70,9 +64,7 @@ std::vector<std::string> ForeignLogNotes(const LogInputStats& s) {
                                  kSaveJournal));
   }
   for (const auto& [program, n] : s.other_programs) {
-    if (program.substr(0, 4) == "exim") {
-      notes.push_back(absl::StrCat(n, " lines from ", program, " (Exim)", kNotRead));
-    } else if (program == "sendmail" || program.substr(0, 3) == "sm-") {
+    if (program == "sendmail" || program.substr(0, 3) == "sm-") {
       // Sendmail's own tags (sm-mta, sm-msp-queue on Debian); Postfix's
       // sendmail command logs as postfix/sendmail, a Postfix line.
       notes.push_back(absl::StrCat(n, " lines from ", program,
@@ -175,10 +167,15 @@ void LogInput::ProcessMalformed(std::string_view text, bool overlong) {
         options_.envelope.syslog_names, options_.envelope.time_zone, kMaxJournalEntryBytes);
   }
   if (!entries_->active() && !FeedEntryLine(text, overlong)) return;
+  // A line of Exim's main log: taken when understood, or when it has the
+  // form of one (parsers::LooksLikeEximMainLog) without being understood;
+  // another program's line that starts with a date stays malformed.
+  if (parsers::ReadEximMainLogLine(text, options_.envelope.time_zone, &exim_line_) &&
+      ProcessExim(exim_line_, text, overlong, /*main_log=*/true)) {
+    return;
+  }
   ++stats_.malformed_lines;
-  if (parsers::LooksLikeEximMainLog(text)) {
-    ++stats_.exim_mainlog_lines;
-  } else if (parsers::LooksLikeMonotonicTime(text)) {
+  if (parsers::LooksLikeMonotonicTime(text)) {
     ++stats_.undated_journalctl_lines;
   } else if (parsers::LooksLikeJournalctlCat(text)) {
     ++stats_.journalctl_cat_lines;
@@ -257,46 +254,86 @@ void LogInput::ProcessParsedImpl(const LogLine& line, std::string_view text,
                                  const parsers::Event* prepared_event) {
   if (kPrepared ? !prepared->postfix
                 : !parsers::IsPostfixProgram(line, options_.envelope.syslog_names)) {
+    if (ABSL_PREDICT_FALSE(parsers::IsEximProgram(line.program))) {
+      ProcessExim(line, text, overlong, /*main_log=*/false);
+      return;
+    }
+    // "2026-11-25 10:00:01 1vABCD-000123-AB DKIM: ..." reads as an ISO
+    // syslog line of host 1vABCD-000123-AB, program DKIM: it is Exim's.
+    if (parsers::LooksLikeEximMainLog(text) &&
+        parsers::ReadEximMainLogLine(text, options_.envelope.time_zone, &exim_line_) &&
+        ProcessExim(exim_line_, text, overlong, /*main_log=*/true)) {
+      return;
+    }
     ++stats_.other_program_lines;
     CountOtherProgram(line.program);
     return;
   }
+  CountMailLine(line);
+  if (kPrepared ? !prepared->parsed
+                : overlong || parser_->Parse(line, &event_) != parsers::ParseResult::kParsed) {
+    if (!overlong && ProcessRepeated(line)) return;
+    // Keyed by the canonical daemon name ("other" for names Postfix does not
+    // have), so a hostile log cannot grow this map without bound.
+    CountUnparsed(line, text, parsers::DaemonName(parsers::DaemonFromName(line.daemon)));
+    return;
+  }
+  ++stats_.parsed_lines;
+  const parsers::Event& e = kPrepared ? *prepared_event : event_;
+  if (ABSL_PREDICT_FALSE(e.kind == parsers::EventKind::kVerbose)) ++stats_.verbose_lines;
+  if (!kPrepared && ABSL_PREDICT_FALSE(worker_calls_here_)) CallWorkerHandlerHere(line, e);
+  handler_(line, e);
+}
+
+void LogInput::CountMailLine(const LogLine& line) {
   ++stats_.postfix_lines;
   if (line.time.unix_micros < newest_micros_) {
     ++stats_.time_went_backwards;
   } else {
     newest_micros_ = line.time.unix_micros;
   }
-  if (kPrepared ? !prepared->parsed
-                : overlong || parser_->Parse(line, &event_) != parsers::ParseResult::kParsed) {
-    if (!overlong && ProcessRepeated(line)) return;
-    // Keyed by the canonical daemon name ("other" for names Postfix does not
-    // have), so a hostile log cannot grow this map without bound.
-    ++stats_.unparsed_by_daemon[std::string(
-        parsers::DaemonName(parsers::DaemonFromName(line.daemon)))];
-    if (!text.empty() || !unparsed_.is_open()) {
-      Unparsed(text);
-    } else {
-      std::string rendered = line.time.ToRfc3339();
-      absl::StrAppend(&rendered, " ", AbslView(line.host), " ", AbslView(line.program));
-      if (line.pid >= 0) absl::StrAppend(&rendered, "[", line.pid, "]");
-      absl::StrAppend(&rendered, ": ", AbslView(line.message));
-      Unparsed(rendered);
-    }
-    return;
-  }
-  ++stats_.parsed_lines;
-  const parsers::Event& e = kPrepared ? *prepared_event : event_;
-  if (ABSL_PREDICT_FALSE(e.kind == parsers::EventKind::kVerbose)) ++stats_.verbose_lines;
-  if (!kPrepared && ABSL_PREDICT_FALSE(worker_calls_here_)) CallWorkerHandlerHere(line);
-  handler_(line, e);
 }
 
-void LogInput::CallWorkerHandlerHere(const LogLine& line) {
+void LogInput::CountUnparsed(const LogLine& line, std::string_view text,
+                             std::string_view daemon) {
+  ++stats_.unparsed_by_daemon[std::string(daemon)];
+  if (!text.empty() || !unparsed_.is_open()) {
+    Unparsed(text);
+  } else {
+    std::string rendered = line.time.ToRfc3339();
+    absl::StrAppend(&rendered, " ", AbslView(line.host), " ", AbslView(line.program));
+    if (line.pid >= 0) absl::StrAppend(&rendered, "[", line.pid, "]");
+    absl::StrAppend(&rendered, ": ", AbslView(line.message));
+    Unparsed(rendered);
+  }
+}
+
+bool LogInput::ProcessExim(const LogLine& line, std::string_view text, bool overlong,
+                           bool main_log) {
+  if (exim_ == nullptr) exim_ = std::make_unique<parsers::EximReader>(parser_);
+  // Read() calls the handler only when the whole line is understood.
+  const bool read =
+      !overlong && exim_->Read(line, /*syslog=*/!main_log,
+                               [this](const LogLine& l, const parsers::Event& e) {
+        if (ABSL_PREDICT_FALSE(worker_calls_here_)) CallWorkerHandlerHere(l, e);
+        handler_(l, e);
+      });
+  if (!read && main_log && !parsers::LooksLikeEximMainLog(text)) return false;
+  CountMailLine(line);
+  ++stats_.exim_lines;
+  if (read) {
+    ++stats_.parsed_lines;
+  } else {
+    CountUnparsed(line, text, "exim");
+  }
+  return true;
+}
+
+void LogInput::CallWorkerHandlerHere(const LogLine& line, const parsers::Event& event) {
   // As a worker would call it: before the handler, without the time.
   LogLine untimed = line;
   untimed.time = Timestamp();
-  worker_handler_(parse_workers(), untimed, event_);
+  worker_handler_(parse_workers(), untimed, event);
 }
 
 bool LogInput::ProcessRepeated(const LogLine& line) {
@@ -324,7 +361,7 @@ bool LogInput::ProcessRepeated(const LogLine& line) {
   ++stats_.parsed_lines;
   stats_.repeated_messages += times;
   for (uint64_t i = 0; i < times; ++i) {
-    if (ABSL_PREDICT_FALSE(worker_calls_here_)) CallWorkerHandlerHere(repeated);
+    if (ABSL_PREDICT_FALSE(worker_calls_here_)) CallWorkerHandlerHere(repeated, event_);
     handler_(repeated, event_);
   }
   return true;

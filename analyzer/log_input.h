@@ -52,6 +52,7 @@
 #include "absl/status/status.h"
 #include "common/log_line.h"
 #include "analyzer/parallel_reader.h"
+#include "parsers/exim/exim_log.h"
 #include "parsers/journal_entry_assembler.h"
 #include "parsers/journal_json.h"
 #include "parsers/journal_reader.h"
@@ -103,9 +104,11 @@ struct LogInputStats {
   // Of parsed_lines, those of Postfix's verbose logging (-v in master.cf,
   // debug_peer_list): understood, but saying nothing about mail.
   uint64_t verbose_lines = 0;
-  // Of malformed_lines, those in the form of Exim's main log
-  // (parsers::LooksLikeEximMainLog).
-  uint64_t exim_mainlog_lines = 0;
+  // Of postfix_lines (the mail system's lines), those of Exim: its main log
+  // (parsers::ReadEximMainLogLine) or a syslog tag exim*
+  // (parsers::IsEximProgram), read as Postfix's (parsers/exim/exim_log.h).
+  // Exim's lines not understood count under unparsed_by_daemon["exim"].
+  uint64_t exim_lines = 0;
   // Of malformed_lines, those of journalctl's forms without a date:
   // short-monotonic or short-delta (parsers::LooksLikeMonotonicTime), and
   // -o cat's bare messages (parsers::LooksLikeJournalctlCat).
@@ -125,10 +128,9 @@ struct LogInputStats {
   uint64_t unparsed_lines() const;
 };
 
-// What `s` says about lines of a mail log mailgauge does not read (Exim's
-// main log, syslog lines of a program named exim*, journalctl output
-// without dates), one sentence each, for `mailgauge`'s stderr and the
-// exporter's warning.
+// What `s` says about lines of a mail log mailgauge does not read
+// (Sendmail's, journalctl output without dates), one sentence each, for
+// `mailgauge`'s stderr and the exporter's warning.
 std::vector<std::string> ForeignLogNotes(const LogInputStats& s);
 
 class LogInput {
@@ -228,8 +230,17 @@ class LogInput {
   // repeated N times: [ MESSAGE]": when MESSAGE is understood, the handler
   // gets it N times (and the line counts as parsed); false otherwise.
   bool ProcessRepeated(const LogLine& line);
-  // The worker handler's call for a line this thread parsed (event_).
-  void CallWorkerHandlerHere(const LogLine& line);
+  // The worker handler's call for a line this thread parsed.
+  void CallWorkerHandlerHere(const LogLine& line, const parsers::Event& event);
+  // Counts a line of the mail system and notes its time.
+  void CountMailLine(const LogLine& line);
+  // A line of Exim's (its main log, or a syslog tag exim*), through exim_.
+  // With main_log, a line neither understood nor in the main log's form
+  // (parsers::LooksLikeEximMainLog) is left alone: false, nothing counted.
+  bool ProcessExim(const LogLine& line, std::string_view text, bool overlong, bool main_log);
+  // A line not understood: counted under `daemon` and kept in the unparsed
+  // file (`text`, or the LogLine rendered when `text` is empty).
+  void CountUnparsed(const LogLine& line, std::string_view text, std::string_view daemon);
   // Feeds a line to entries_; true when the line is still to be processed
   // as any other (it is not part of an entry, or it ended one before it).
   bool FeedEntryLine(std::string_view text, bool overlong);
@@ -251,6 +262,8 @@ class LogInput {
   Handler handler_;
   WorkerHandler worker_handler_;
   std::unique_ptr<parsers::PostfixParser> own_parser_;  // unless the caller's
+  std::unique_ptr<parsers::EximReader> exim_;           // at the first Exim line
+  LogLine exim_line_;                                   // a line of Exim's main log
   const parsers::PostfixParser* parser_ = nullptr;
   std::unique_ptr<parsers::EnvelopeParser> envelope_;
   std::ofstream unparsed_;

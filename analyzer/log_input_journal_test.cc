@@ -83,6 +83,30 @@ std::string ReadAll(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
+// `lines` written twice: as an RFC 3339 syslog file at `log`, and as
+// journal entries (facility mail, of `unit` unless empty) at `journal`.
+template <size_t N>
+bool WriteLogAndJournal(const Line (&lines)[N], const std::string& unit,
+                        const std::string& log, const std::string& journal) {
+  std::ofstream f(log);
+  std::vector<parsers::testing::JournalFields> entries;
+  for (const Line& l : lines) {
+    f << Iso(l.micros) << " " << l.host << " " << l.tag << "[" << l.pid << "]: " << l.message
+      << "\n";
+    entries.push_back({{"__REALTIME_TIMESTAMP", std::to_string(l.micros)},
+                       {"_HOSTNAME", l.host},
+                       {"SYSLOG_IDENTIFIER", l.tag},
+                       {"SYSLOG_PID", std::to_string(l.pid)},
+                       {"MESSAGE", l.message},
+                       {"SYSLOG_FACILITY", "2"}});
+    if (!unit.empty()) entries.back().emplace_back("_SYSTEMD_UNIT", unit);
+  }
+  f.close();
+  const absl::Status s = parsers::testing::WriteJournalFile(journal, entries);
+  EXPECT_TRUE(s.ok()) << s;
+  return f.good() && s.ok();
+}
+
 TEST(LogInputJournalTest, JournalEntriesGiveWhatTheSameSyslogLinesGive) {
   if (parsers::testing::JournalRemotePath().empty()) {
     GTEST_SKIP() << parsers::testing::kNoJournalRemote;
@@ -90,24 +114,7 @@ TEST(LogInputJournalTest, JournalEntriesGiveWhatTheSameSyslogLinesGive) {
   const std::string dir = TempDir();
   const std::string log = dir + "/same.log";
   const std::string journal = dir + "/same.journal";
-  {
-    std::ofstream f(log);
-    for (const Line& l : kLines) {
-      f << Iso(l.micros) << " " << l.host << " " << l.tag << "[" << l.pid
-        << "]: " << l.message << "\n";
-    }
-  }
-  std::vector<parsers::testing::JournalFields> entries;
-  for (const Line& l : kLines) {
-    entries.push_back({{"__REALTIME_TIMESTAMP", std::to_string(l.micros)},
-                       {"_HOSTNAME", l.host},
-                       {"SYSLOG_IDENTIFIER", l.tag},
-                       {"SYSLOG_PID", std::to_string(l.pid)},
-                       {"MESSAGE", l.message},
-                       {"SYSLOG_FACILITY", "2"},
-                       {"_SYSTEMD_UNIT", "postfix@-.service"}});
-  }
-  ASSERT_TRUE(parsers::testing::WriteJournalFile(journal, entries).ok());
+  ASSERT_TRUE(WriteLogAndJournal(kLines, "postfix@-.service", log, journal));
 
   absl::TimeZone berlin;
   ASSERT_TRUE(absl::LoadTimeZone("Europe/Berlin", &berlin));
@@ -170,6 +177,65 @@ TEST(LogInputJournalTest, JournalEntriesGiveWhatTheSameSyslogLinesGive) {
             journal_unparsed);
   EXPECT_EQ("", log_cursor);
   EXPECT_FALSE(journal_cursor.empty());
+}
+
+// Exim logs to syslog (hence the journal) as "exim", facility mail, each
+// message led by its own time: its entries are selected and read as the
+// same lines of a syslog file are (parsers/exim/exim_log.h), a reject once
+// though Exim sends it twice (for its main and its reject log).
+TEST(LogInputJournalTest, EximEntriesGiveWhatTheSameSyslogLinesGive) {
+  if (parsers::testing::JournalRemotePath().empty()) {
+    GTEST_SKIP() << parsers::testing::kNoJournalRemote;
+  }
+  const Line kExim[] = {
+      {kT0, "mx3", "exim", 301,
+       "2026-11-25 17:58:09 1vABCD-000123-AB <= alice@example.org H=(helo) [192.0.2.7] "
+       "P=esmtp S=2345 id=x@example.org"},
+      {kT0 + 500000, "mx3", "exim", 302,
+       "2026-11-25 17:58:09 1vABCD-000123-AB => bob <bob@example.test> R=localuser "
+       "T=local_delivery"},
+      {kT0 + 510000, "mx3", "exim", 302, "2026-11-25 17:58:09 1vABCD-000123-AB Completed"},
+      {kT0 + 600000, "mx3", "exim", 303,
+       "2026-11-25 17:58:09 H=(helo) [192.0.2.9] F=<s@example.org> rejected RCPT "
+       "<x@elsewhere.test>: relay not permitted"},
+      {kT0 + 600001, "mx3", "exim", 303,
+       "2026-11-25 17:58:09 H=(helo) [192.0.2.9] F=<s@example.org> rejected RCPT "
+       "<x@elsewhere.test>: relay not permitted"},
+  };
+  const std::string dir = TempDir();
+  const std::string log = dir + "/exim.log";
+  const std::string journal = dir + "/exim.journal";
+  ASSERT_TRUE(WriteLogAndJournal(kExim, "", log, journal));
+  auto run = [&](bool from_journal, std::vector<std::string>* seen, LogInputStats* stats) {
+    LogInputOptions options;
+    options.envelope.time_zone = absl::UTCTimeZone();
+    if (from_journal) {
+      parsers::JournalOptions j;
+      j.source = parsers::JournalSource::kFiles;
+      j.files = {journal};
+      options.journal = j;
+    }
+    auto input = LogInput::Create(options, [&](const LogLine& l, const parsers::Event& e) {
+      seen->push_back(Describe(l, e));
+    });
+    ASSERT_TRUE(input.ok()) << input.status();
+    ASSERT_TRUE((*input)
+                    ->ReadInputs(from_journal ? std::vector<std::string>{}
+                                              : std::vector<std::string>{log})
+                    .ok());
+    *stats = (*input)->stats();
+  };
+  std::vector<std::string> from_log, from_journal;
+  LogInputStats log_stats, journal_stats;
+  run(false, &from_log, &log_stats);
+  run(true, &from_journal, &journal_stats);
+  ASSERT_EQ(6u, from_log.size());  // client, message-id, queued, delivery, removed, reject
+  EXPECT_EQ(from_log, from_journal);
+  EXPECT_THAT(from_journal[5], HasSubstr("|mx3|exim|exim|smtpd|303|NOQUEUE: reject: RCPT"));
+  EXPECT_EQ(5u, journal_stats.exim_lines);
+  EXPECT_EQ(5u, journal_stats.parsed_lines);
+  EXPECT_EQ(0u, journal_stats.other_program_lines);
+  EXPECT_EQ(log_stats.exim_lines, journal_stats.exim_lines);
 }
 
 TEST(LogInputJournalTest, ErrorsNameTheJournal) {

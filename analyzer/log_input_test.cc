@@ -286,26 +286,39 @@ TEST(LogInputTest, OtherProgramsAreCountedByNameWithinABound) {
   EXPECT_EQ(0, handled);
 }
 
-// Exim's main log has no host or tag: its lines are malformed envelopes,
-// and those in its form are counted apart.
-TEST(LogInputTest, CountsLinesInTheFormOfEximsMainLog) {
-  int handled = 0;
-  auto input = MakeInput(&handled);
-  input->ProcessLine("2026-11-25 10:00:01 1vABCD-000123-AB <= alice@example.org S=2345");
-  input->ProcessLine("2026-11-25 10:00:02 1vABCD-000123-AB Completed");
-  input->ProcessLine("not a syslog line at all");
-  const LogInputStats& s = input->stats();
-  EXPECT_EQ(3u, s.malformed_lines);
-  EXPECT_EQ(2u, s.exim_mainlog_lines);
-  EXPECT_EQ(0u, s.postfix_lines);
-  input->ProcessLine("Nov 25 10:00:03 mx exim4[9]: 1vABCD-000123-AB Completed");
-  EXPECT_EQ((std::vector<std::string>{
-                "2 lines in the form of Exim's main log (/var/log/exim4/mainlog): Exim's logs "
-                "are not analyzed, mailgauge reads Postfix's",
-                "1 lines from exim4 (Exim): Exim's logs are not analyzed, mailgauge reads "
-                "Postfix's"}),
-            ForeignLogNotes(input->stats()));
-  EXPECT_TRUE(ForeignLogNotes(LogInputStats()).empty());
+// Exim's lines, from its main log or through syslog, are read as the
+// Postfix lines that say the same thing (parsers/exim/exim_log.h); a line
+// that only starts with a date stays malformed.
+TEST(LogInputTest, ReadsEximsLines) {
+  std::vector<std::string> seen;
+  auto input =
+      LogInput::Create(TestOptions(), [&](const LogLine& l, const parsers::Event& e) {
+        seen.push_back(std::string(l.instance) + " " + std::string(l.daemon) + " " +
+                       std::string(parsers::EventKindName(e.kind)) + " " +
+                       std::string(e.queue_id));
+      });
+  ASSERT_TRUE(input.ok()) << input.status();
+  (*input)->ProcessLine("2026-11-25 10:00:01 1vABCD-000123-AB <= alice@example.org S=2345");
+  (*input)->ProcessLine("2026-11-25 10:00:02 1vABCD-000123-AB Completed");
+  (*input)->ProcessLine("2026-11-25 10:00:02 1vABCD-000123-AB something new");
+  (*input)->ProcessLine("2026-11-25 10:00:02 not Exim at all");
+  (*input)->ProcessLine("not a syslog line at all");
+  (*input)->ProcessLine("Nov 25 10:00:03 mx exim4[9]: 1vABCE-000124-AB Completed");
+  // An ISO syslog reading would take the ID for a host and DKIM for a program.
+  (*input)->ProcessLine("2026-11-25 10:00:04 1vABCE-000124-AB DKIM: d=example.org s=k");
+  const LogInputStats& s = (*input)->stats();
+  EXPECT_EQ((std::vector<std::string>{"exim pickup pickup 1vABCD-000123-AB",
+                                      "exim qmgr queued 1vABCD-000123-AB",
+                                      "exim qmgr removed 1vABCD-000123-AB",
+                                      "exim4 qmgr removed 1vABCE-000124-AB"}),
+            seen);
+  EXPECT_EQ(5u, s.exim_lines);
+  EXPECT_EQ(5u, s.postfix_lines);
+  EXPECT_EQ(4u, s.parsed_lines);
+  EXPECT_EQ(1u, s.unparsed_by_daemon.at("exim"));
+  EXPECT_EQ(2u, s.malformed_lines);
+  EXPECT_EQ(0u, s.other_program_lines);
+  EXPECT_TRUE(ForeignLogNotes(s).empty());
 }
 
 // Sendmail's lines (a real log had 15,821 of them and no Postfix line) are

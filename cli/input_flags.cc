@@ -263,7 +263,7 @@ std::string JournalEntriesNote(const analyzer::LogInputStats& s) {
 
 void PrintInputStats(const analyzer::LogInputStats& s) {
   std::fprintf(stderr,
-               "mailgauge: %llu lines in %llu files%s: %llu Postfix lines, %llu parsed, "
+               "mailgauge: %llu lines in %llu files%s: %llu %s lines, %llu parsed, "
                "%llu not understood, %llu with an unreadable envelope, %llu from "
                "other programs, %llu overlong, %llu with a time earlier than the "
                "newest before\n",
@@ -271,6 +271,9 @@ void PrintInputStats(const analyzer::LogInputStats& s) {
                static_cast<unsigned long long>(s.files),
                JournalEntriesNote(s).c_str(),
                static_cast<unsigned long long>(s.postfix_lines),
+               s.exim_lines == 0                    ? "Postfix"
+               : s.exim_lines == s.postfix_lines    ? "Exim"
+                                                    : "Postfix and Exim",
                static_cast<unsigned long long>(s.parsed_lines),
                static_cast<unsigned long long>(s.unparsed_lines()),
                static_cast<unsigned long long>(s.malformed_lines),
@@ -337,8 +340,9 @@ void PrintRunStats(const Args& args, const analyzer::LogInputStats& stats,
   }
   if (!args.Has("quiet") && stats.postfix_lines == 0 && stats.lines > stats.empty_lines) {
     std::fprintf(stderr,
-                 "mailgauge: warning: no line of the input is from Postfix (for a "
-                 "syslog_name other than postfix and postfix-*, give --syslog-name NAME)\n");
+                 "mailgauge: warning: no line of the input is from Postfix or Exim (for "
+                 "a syslog_name other than postfix and postfix-*, give --syslog-name "
+                 "NAME)\n");
   }
 }
 

@@ -271,8 +271,8 @@ void WarnIfNoPostfix(const std::string& what, const analyzer::LogInputStats& in,
   if (*warned || in.postfix_lines > 0 || in.lines - in.empty_lines < kLines) return;
   *warned = true;
   std::string message = absl::StrCat("none of the first ", in.lines, " lines of ", what,
-                                     " is from Postfix (a syslog_name other than postfix "
-                                     "and postfix-* is given with --log.syslog-name)");
+                                     " is from Postfix or Exim (a syslog_name other than "
+                                     "postfix and postfix-* is given with --log.syslog-name)");
   for (const std::string& note : analyzer::ForeignLogNotes(in)) {
     absl::StrAppend(&message, "; ", note);
   }

@@ -8,7 +8,8 @@
 // longer lines are cut and flagged as LineReader does). Checked: no crash;
 // every line fed is counted once, and the counts add up (lines = Postfix +
 // other programs + unreadable + empty + journalctl entry lines - entries);
-// the handler gets no more calls than parsed lines and repeats; every view
+// the handler gets no more calls than parsed lines and repeats (Exim's
+// lines: kMaxEximLines each); every view
 // of a LogLine the handler gets lies in the input or the input layer's
 // buffers (not checked: they are not exposed), and ForeignLogNotes() does
 // not crash.
@@ -36,12 +37,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.envelope.now =
       absl::FromCivil(absl::CivilSecond(2026, 11, 25, 12, 0, 0), absl::UTCTimeZone());
   options.max_line_bytes = size_t{64} << ((size > 0 ? data[0] : 0) % 11);
-  uint64_t handled = 0;
+  uint64_t handled = 0;       // calls for Postfix's lines
+  uint64_t exim_handled = 0;  // for Exim's (up to kMaxEximLines events a line)
   auto made = LogInput::Create(
       options,
-      [&handled](const mailgauge::LogLine& line, const mailgauge::parsers::Event&) {
+      [&handled, &exim_handled](const mailgauge::LogLine& line,
+                                const mailgauge::parsers::Event&) {
         FUZZ_CHECK(line.pid >= -1, "negative pid other than -1");
-        ++handled;
+        ++(mailgauge::parsers::IsEximProgram(line.program) ? exim_handled : handled);
       },
       &mailgauge::fuzz::SharedParser());
   FUZZ_CHECK(made.ok(), "LogInput::Create failed");
@@ -69,6 +72,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              "more Postfix lines parsed or not than there are");
   FUZZ_CHECK(handled <= s.parsed_lines + s.repeated_messages,
              "more handler calls than parsed lines and repeats");
+  FUZZ_CHECK(exim_handled <= s.exim_lines * mailgauge::parsers::kMaxEximLines,
+             "more handler calls than Exim's lines can give");
+  FUZZ_CHECK(s.exim_lines <= s.postfix_lines, "more Exim lines than mail lines");
   mailgauge::analyzer::ForeignLogNotes(s);
   return 0;
 }

@@ -28,21 +28,19 @@ size_t Base62Run(std::string_view s, size_t from) {
   return i - from;
 }
 
-// "1vABCD-000123-AB" (6-6-2) or, since Exim 4.97, 6-11-4, then a space or
-// the end.
-bool StartsWithMessageId(std::string_view s) {
-  if (Base62Run(s, 0) != 6 || s.size() < 7 || s[6] != '-') return false;
-  const size_t second = Base62Run(s, 7);
-  if (second != 6 && second != 11) return false;
-  const size_t dash = 7 + second;
-  if (dash >= s.size() || s[dash] != '-') return false;
-  const size_t third = Base62Run(s, dash + 1);
-  if (third != (second == 6 ? 2u : 4u)) return false;
-  const size_t end = dash + 1 + third;
-  return end == s.size() || s[end] == ' ';
-}
-
 }  // namespace
+
+size_t EximMessageIdLength(std::string_view s) {
+  if (Base62Run(s, 0) != 6 || s.size() < 7 || s[6] != '-') return 0;
+  const size_t second = Base62Run(s, 7);
+  if (second != 6 && second != 11) return 0;
+  const size_t dash = 7 + second;
+  if (dash >= s.size() || s[dash] != '-') return 0;
+  const size_t third = Base62Run(s, dash + 1);
+  if (third != (second == 6 ? 2u : 4u)) return 0;
+  const size_t end = dash + 1 + third;
+  return end == s.size() || s[end] == ' ' ? end : 0;
+}
 
 bool LooksLikeEximMainLog(std::string_view line) {
   std::string_view s = line;
@@ -62,7 +60,7 @@ bool LooksLikeEximMainLog(std::string_view line) {
     s.remove_prefix(i + 1);
   }
   if (!Take(&s, " ")) return false;
-  if (StartsWithMessageId(s)) return true;
+  if (EximMessageIdLength(s) > 0) return true;
   // What Exim logs outside a message (deliver.c, daemon.c, smtp_in.c,
   // queue.c, receive.c).
   for (std::string_view prefix :

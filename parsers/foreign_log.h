@@ -27,11 +27,17 @@
 #ifndef MAILGAUGE_PARSERS_FOREIGN_LOG_H_
 #define MAILGAUGE_PARSERS_FOREIGN_LOG_H_
 
+#include <cstddef>
 #include <string_view>
 
 namespace mailgauge::parsers {
 
 bool LooksLikeEximMainLog(std::string_view line);
+
+// The length of the Exim message ID at the start of `s` ("1vABCD-000123-AB":
+// 6-6-2 base-62 characters; 6-11-4 since Exim 4.97) when a space or the end
+// follows it; 0 when there is none.
+size_t EximMessageIdLength(std::string_view s);
 
 // "[ 123.456789] " or "[ 123.456789 <    0.000123>] " first: journalctl's
 // short-monotonic or short-delta form (or dmesg's).

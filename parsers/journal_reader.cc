@@ -520,7 +520,7 @@ bool JournalReader::ReadEntry(JournalEntry* entry) {
   // A container's output may hold Postfix's own syslog lines (LogInput
   // unwraps them): those entries are kept.
   if (options_.postfix_only && !IsPostfixProgram(line, options_.syslog_names) &&
-      !StartsLikeSyslogTime(message_)) {
+      !IsEximProgram(line.program) && !StartsLikeSyslogTime(message_)) {
     return false;
   }
   uint64_t usec = 0;

@@ -115,8 +115,9 @@ struct JournalOptions {
   // unless postfix_only is false.
   bool all_entries = false;
   // Return only entries written by a Postfix program (IsPostfixProgram with
-  // syslog_names), or whose message starts like a syslog line (a container's
-  // output: see LogInput); the others are counted in stats().skipped_entries.
+  // syslog_names) or by Exim (IsEximProgram), or whose message starts like a
+  // syslog line (a container's output: see LogInput); the others are
+  // counted in stats().skipped_entries.
   bool postfix_only = true;
   // Decides how identifiers are split and which are Postfix's.
   SyslogNames syslog_names;

@@ -99,4 +99,11 @@ bool IsPostfixProgram(const LogLine& line, const SyslogNames& names) {
   return names.Matches(line.instance);
 }
 
+bool IsEximProgram(std::string_view program) {
+  auto starts = [program](std::string_view prefix) {
+    return program.substr(0, prefix.size()) == prefix;
+  };
+  return program == "exim" || program == "exim4" || starts("exim-") || starts("exim4-");
+}
+
 }  // namespace mailgauge::parsers

@@ -78,6 +78,11 @@ void SplitProgramName(std::string_view program, const SyslogNames& names,
 // i.e. its instance (as set by SplitProgramName with the same names) matches.
 bool IsPostfixProgram(const LogLine& line, const SyslogNames& names);
 
+// A syslog tag of Exim's: "exim" (Exim's default syslog_processname),
+// "exim4", "exim-<anything>", "exim4-<anything>". Its lines are read by
+// parsers/exim/exim_log.h.
+bool IsEximProgram(std::string_view program);
+
 }  // namespace mailgauge::parsers
 
 #endif  // MAILGAUGE_PARSERS_PROGRAM_NAME_H_

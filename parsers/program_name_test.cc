@@ -201,5 +201,15 @@ TEST(ProgramNameTest, ViewsPointIntoTheTag) {
   EXPECT_EQ(tag.data() + 19, line.daemon.data());
 }
 
+TEST(ProgramNameTest, EximTags) {
+  EXPECT_TRUE(IsEximProgram("exim"));
+  EXPECT_TRUE(IsEximProgram("exim4"));
+  EXPECT_TRUE(IsEximProgram("exim-out"));
+  EXPECT_TRUE(IsEximProgram("exim4-relay"));
+  EXPECT_FALSE(IsEximProgram("eximstats"));
+  EXPECT_FALSE(IsEximProgram("exi"));
+  EXPECT_FALSE(IsEximProgram("postfix/smtpd"));
+}
+
 }  // namespace
 }  // namespace mailgauge::parsers

@@ -20,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TARGETS="envelope journal_entries log_input line_reader postfix_message correlator main_cf aliases state_file smtp_session"
+TARGETS="envelope journal_entries log_input exim line_reader postfix_message correlator main_cf aliases state_file smtp_session"
 usage() {
   sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2

@@ -326,6 +326,7 @@ constexpr Keyword kRejectKeywords[] = {
     {"unknown recipient", Group::kRejectUnknownUser},
     {"recipient not found", Group::kRejectUnknownUser},
     {"user not found", Group::kRejectUnknownUser},
+    {"unrouteable address", Group::kRejectUnknownUser},  // Exim's verify = recipient
     {"domain not found", Group::kRejectDomainNotFound},
     {"host or domain name not found", Group::kRejectDomainNotFound},
     {"host not found", Group::kRejectDomainNotFound},
@@ -365,9 +366,12 @@ RejectReason ClassifyReject(const Event& e) {
 
   const std::string_view text = e.reply.empty() ? e.detail : e.reply;
 
-  // Postfix's standard smtpd_check.c texts, most specific first.
-  if (Contains(text, "Relay access denied")) return RejectReason::kRelayDenied;
-  if (Contains(text, "blocked using ")) return RejectReason::kRbl;
+  // Postfix's standard smtpd_check.c texts, most specific first; then
+  // Exim's (its default configuration's ACL messages, and verify's).
+  if (Contains(text, "Relay access denied") || Contains(text, "relay not permitted")) {
+    return RejectReason::kRelayDenied;
+  }
+  if (Contains(text, "blocked using ") || !e.list_name.empty()) return RejectReason::kRbl;
   // The keyword groups below, found ignoring case in one pass.
   const uint32_t found = RejectKeywords().Scan(Lowered(text));
   auto has = [found](Group g) { return (found & GroupBit(g)) != 0; };
@@ -391,7 +395,9 @@ RejectReason ClassifyReject(const Event& e) {
   if (Contains(text, "Helo command rejected")) return RejectReason::kHelo;
   if (has(Group::kRejectReverseDns)) return RejectReason::kReverseDns;
   if (Contains(text, "Client host rejected")) return RejectReason::kClientHost;
-  if (Contains(text, "Sender address rejected")) return RejectReason::kSenderRestriction;
+  if (Contains(text, "Sender address rejected") || Contains(text, "Sender verify failed")) {
+    return RejectReason::kSenderRestriction;
+  }
   if (Contains(text, "Recipient address rejected")) return RejectReason::kRecipientRestriction;
 
   const Code code = EventCode(e);

@@ -483,8 +483,10 @@ RejectReason ReferenceClassifyReject(const Event& e) {
   const std::string_view text = e.reply.empty() ? e.detail : e.reply;
   const std::string lower = Lowered(text);
   const Code code = EventCode(e);
-  if (Contains(text, "Relay access denied")) return RejectReason::kRelayDenied;
-  if (Contains(text, "blocked using ")) return RejectReason::kRbl;
+  if (Contains(text, "Relay access denied") || Contains(text, "relay not permitted")) {
+    return RejectReason::kRelayDenied;
+  }
+  if (Contains(text, "blocked using ") || !e.list_name.empty()) return RejectReason::kRbl;
   if (IsGreylisting(lower)) return RejectReason::kGreylisting;
   if (Contains(text, "Improper use of SMTP command pipelining")) {
     return RejectReason::kPipelining;
@@ -498,7 +500,7 @@ RejectReason ReferenceClassifyReject(const Event& e) {
   }
   if (ContainsAny(lower, {"user unknown", "unknown user", "no such user", "no such mailbox",
                          "does not exist", "unknown recipient", "recipient not found",
-                         "user not found"})) {
+                         "user not found", "unrouteable address"})) {
     return RejectReason::kUnknownUser;
   }
   if (Contains(text, "Sender address rejected:") &&
@@ -516,7 +518,9 @@ RejectReason ReferenceClassifyReject(const Event& e) {
     return RejectReason::kReverseDns;
   }
   if (Contains(text, "Client host rejected")) return RejectReason::kClientHost;
-  if (Contains(text, "Sender address rejected")) return RejectReason::kSenderRestriction;
+  if (Contains(text, "Sender address rejected") || Contains(text, "Sender verify failed")) {
+    return RejectReason::kSenderRestriction;
+  }
   if (Contains(text, "Recipient address rejected")) return RejectReason::kRecipientRestriction;
   if (code.Is(1, 1)) return RejectReason::kUnknownUser;
   if (code.Is(3, 4) || code.Is(2, 3)) return RejectReason::kMessageSize;
@@ -543,7 +547,9 @@ const std::vector<std::string>& RejectKeywords() {
       "sending rate", "exceeded the rate", "spf", "policy", "policyd", "postfwd",
       "Message rejected due to:", "Helo command rejected", "cannot find your hostname",
       "cannot find your reverse hostname", "Client host rejected", "Sender address rejected",
-      "Recipient address rejected", "SPF", "Greylisted", "USER UNKNOWN"};
+      "Recipient address rejected", "SPF", "Greylisted", "USER UNKNOWN",
+      "relay not permitted", "unrouteable address", "Unrouteable address",
+      "Sender verify failed"};
   return *keywords;
 }
 

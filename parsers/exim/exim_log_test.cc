@@ -1,0 +1,355 @@
+#include "parsers/exim/exim_log.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "parsers/postfix/event_testing.h"
+#include "parsers/postfix/reason.h"
+
+namespace mailgauge::parsers {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+
+// The translated lines of one Exim message, as (daemon, text) pairs.
+std::vector<std::pair<std::string, std::string>> Translated(EximTranslator& exim,
+                                                            std::string_view message,
+                                                            int64_t unix_seconds = 1000) {
+  EximTranslation t;
+  Timestamp time;
+  time.unix_micros = unix_seconds * 1000000;
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!exim.Translate(message, time, &t)) {
+    out.emplace_back("not understood", "");
+    return out;
+  }
+  for (const EximTranslation::Line& l : t.lines) {
+    out.emplace_back(std::string(DaemonName(l.daemon)), l.message);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> Translated(std::string_view message) {
+  EximTranslator exim;
+  return Translated(exim, message);
+}
+
+TEST(EximMainLogTest, ReadsTimeZonePidAndMessage) {
+  LogLine line;
+  ASSERT_TRUE(ReadEximMainLogLine("2026-11-25 10:00:01 1vABCD-000123-AB Completed",
+                                  absl::UTCTimeZone(), &line));
+  EXPECT_EQ(line.time.ToRfc3339(), "2026-11-25T10:00:01Z");
+  EXPECT_EQ(line.message, "1vABCD-000123-AB Completed");
+  EXPECT_EQ(line.program, "exim");
+  EXPECT_EQ(line.pid, -1);
+
+  ASSERT_TRUE(ReadEximMainLogLine(
+      "2026-11-25 10:00:01.123 +0100 [4242] 1vABCD-000123-AB Completed", absl::UTCTimeZone(),
+      &line));
+  EXPECT_EQ(line.time.ToRfc3339(), "2026-11-25T10:00:01.123000+01:00");
+  EXPECT_EQ(line.pid, 4242);
+  EXPECT_EQ(line.message, "1vABCD-000123-AB Completed");
+
+  absl::TimeZone berlin;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Berlin", &berlin));
+  ASSERT_TRUE(ReadEximMainLogLine("2026-07-01 12:00:00 Start queue run: pid=7", berlin, &line));
+  EXPECT_EQ(line.time.ToRfc3339(), "2026-07-01T12:00:00+02:00");
+
+  for (std::string_view bad : {"", "Nov 25 10:00:01 mx exim[1]: x", "2026-13-25 10:00:01 x",
+                               "2026-11-25 10:00:01", "2026-11-25 10:00:01.12 x",
+                               "2026-11-25 25:00:01 x"}) {
+    EXPECT_FALSE(ReadEximMainLogLine(bad, absl::UTCTimeZone(), &line)) << bad;
+  }
+}
+
+TEST(EximMainLogTest, StripsEximTimeFromSyslogMessages) {
+  EXPECT_EQ(StripEximTime("2026-11-25 10:00:01 1vABCD-000123-AB Completed"),
+            "1vABCD-000123-AB Completed");
+  EXPECT_EQ(StripEximTime("2026-11-25 10:00:01 [77] Start queue run"), "Start queue run");
+  EXPECT_EQ(StripEximTime("1vABCD-000123-AB Completed"), "1vABCD-000123-AB Completed");
+}
+
+TEST(EximTranslatorTest, SmtpArrival) {
+  EXPECT_THAT(
+      Translated("1vABCD-000123-AB <= alice@example.org H=mail.example.org (helo.example.org) "
+                 "[192.0.2.7]:41234 I=[192.0.2.1]:25 P=esmtps "
+                 "X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no A=plain:alice S=2345 "
+                 "id=abc@example.org T=\"Hello: world\" for bob@example.net carol@example.net"),
+      ElementsAre(
+          Pair("smtpd", "Anonymous TLS connection established from mail.example.org[192.0.2.7]: "
+                        "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)"),
+          Pair("smtpd", "E000000001: client=mail.example.org[192.0.2.7]:41234, "
+                        "sasl_method=plain, sasl_username=alice"),
+          Pair("cleanup", "E000000001: message-id=<abc@example.org>"),
+          Pair("qmgr", "E000000001: from=<alice@example.org>, size=2345, nrcpt=2 (queue active)")));
+  // No reverse name, the HELO name in parentheses; no port (the default
+  // log_selector).
+  EXPECT_THAT(Translated("1vABCD-000123-AB <= <> H=(friend) [192.0.2.8] P=smtp S=10"),
+              ElementsAre(Pair("smtpd", "E000000001: client=unknown[192.0.2.8]"),
+                          Pair("qmgr", "E000000001: from=<>, size=10, nrcpt=1 (queue active)")));
+}
+
+TEST(EximTranslatorTest, LocalArrivalAndBounce) {
+  EXPECT_THAT(Translated("1vABCD-000123-AB <= root@mx.example.test U=root P=local S=400"),
+              ElementsAre(Pair("pickup", "E000000001: uid=0 from=<root@mx.example.test>"),
+                          Pair("qmgr", "E000000001: from=<root@mx.example.test>, size=400, "
+                                       "nrcpt=1 (queue active)")));
+  EXPECT_THAT(
+      Translated("1vABCE-000124-AB <= <> R=1vABCD-000123-AB U=Debian-exim P=local S=1800"),
+      ElementsAre(
+          Pair("bounce", "E000000002: sender non-delivery notification: E000000001"),
+          Pair("qmgr", "E000000001: from=<>, size=1800, nrcpt=1 (queue active)")));
+}
+
+TEST(EximTranslatorTest, Deliveries) {
+  EximTranslator exim;
+  // The arrival at t=1000 s gives the delay of deliveries without QT=.
+  ASSERT_EQ(Translated(exim, "1vABCD-000123-AB <= a@example.org U=a P=local S=1", 1000).size(),
+            2u);
+  EXPECT_THAT(
+      Translated(exim,
+                 "1vABCD-000123-AB => bob@example.net R=dnslookup T=remote_smtp "
+                 "H=mx.example.net [203.0.113.5]:25 X=TLS1.2:ECDHE_RSA_AES_256_GCM_SHA384:256 "
+                 "CV=yes C=\"250 2.0.0 Ok: queued as 4B0C72A1F3\"",
+                 1003),
+      ElementsAre(Pair("smtp", "Verified TLS connection established to "
+                               "mx.example.net[203.0.113.5]:25: TLSv1.2 with cipher "
+                               "ECDHE_RSA_AES_256_GCM_SHA384 (256/256 bits)"),
+                  Pair("smtp", "E000000001: to=<bob@example.net>, "
+                               "relay=mx.example.net[203.0.113.5]:25, delay=3, dsn=2.0.0, "
+                               "status=sent (250 2.0.0 Ok: queued as 4B0C72A1F3)")));
+  EXPECT_THAT(
+      Translated(exim, "1vABCD-000123-AB => bob <postmaster@example.org> R=aliases "
+                       "T=local_delivery QT=1m2s",
+                 1100),
+      ElementsAre(Pair("local", "E000000001: to=<bob@example.org>, "
+                                "orig_to=<postmaster@example.org>, relay=local, delay=62, "
+                                "dsn=2.0.0, status=sent (delivered to mailbox)")));
+  EXPECT_THAT(
+      Translated(exim, "1vABCD-000123-AB -> carol@example.org R=local_user T=mail_spool", 1000),
+      ElementsAre(Pair("local", "E000000001: to=<carol@example.org>, relay=local, delay=0, "
+                                "dsn=2.0.0, status=sent (delivered to mailbox)")));
+  EXPECT_THAT(
+      Translated(exim, "1vABCD-000123-AB => |/usr/bin/procmail -d bob <bob@example.org> "
+                       "R=procmail T=address_pipe",
+                 1001),
+      ElementsAre(Pair("pipe", "E000000001: to=<bob@example.org>, relay=address_pipe, "
+                               "delay=1, dsn=2.0.0, status=sent (delivered via address_pipe "
+                               "service)")));
+  EXPECT_THAT(
+      Translated(exim, "1vABCD-000123-AB => /var/mail/archive <archive@example.org> "
+                       "R=archive T=address_file",
+                 1001),
+      ElementsAre(Pair("local", "E000000001: to=<archive@example.org>, relay=local, delay=1, "
+                                "dsn=2.0.0, status=sent (delivered to file: /var/mail/archive)")));
+}
+
+TEST(EximTranslatorTest, DeferralsAndFailures) {
+  EXPECT_THAT(
+      Translated("1vABCD-000123-AB == bob@example.net R=dnslookup T=remote_smtp defer (-44) "
+                 "H=mx.example.net [203.0.113.5]: SMTP error from remote mail server after "
+                 "RCPT TO:<bob@example.net>: 451 4.7.1 Greylisted, try again"),
+      ElementsAre(Pair("smtp", "E000000001: to=<bob@example.net>, "
+                               "relay=mx.example.net[203.0.113.5], delay=0, dsn=4.7.1, "
+                               "status=deferred (host mx.example.net[203.0.113.5] said: 451 "
+                               "4.7.1 Greylisted, try again (in reply to RCPT TO command))")));
+  EXPECT_THAT(
+      Translated("1vABCD-000123-AB == bob@example.net R=dnslookup T=remote_smtp defer (111): "
+                 "Connection refused"),
+      ElementsAre(Pair("smtp", "E000000001: to=<bob@example.net>, relay=none, delay=0, "
+                               "dsn=4.0.0, status=deferred (Connection refused)")));
+  EXPECT_THAT(
+      Translated("1vABCD-000123-AB ** bob@example.net R=dnslookup T=remote_smtp "
+                 "H=mx.example.net [203.0.113.5]: SMTP error from remote mail server after "
+                 "end of data: 552 5.3.4 Message too big"),
+      ElementsAre(Pair("smtp", "E000000001: to=<bob@example.net>, "
+                               "relay=mx.example.net[203.0.113.5], delay=0, dsn=5.3.4, "
+                               "status=bounced (host mx.example.net[203.0.113.5] said: 552 "
+                               "5.3.4 Message too big (in reply to end of DATA command))")));
+  EXPECT_THAT(Translated("1vABCD-000123-AB ** nobody@example.org: Unrouteable address"),
+              ElementsAre(Pair("error", "E000000001: to=<nobody@example.org>, relay=none, "
+                                        "delay=0, dsn=5.0.0, status=bounced (Unrouteable "
+                                        "address)")));
+  EXPECT_THAT(Translated("1vABCD-000123-AB ** bob@example.org <x@example.org> R=local_user "
+                         "T=mail_spool: mailbox is full"),
+              ElementsAre(Pair("local", "E000000001: to=<bob@example.org>, "
+                                        "orig_to=<x@example.org>, relay=local, delay=0, "
+                                        "dsn=5.0.0, status=bounced (mailbox is full)")));
+}
+
+TEST(EximTranslatorTest, EndsOfMessages) {
+  EXPECT_THAT(Translated("1vABCD-000123-AB Completed"),
+              ElementsAre(Pair("qmgr", "E000000001: removed")));
+  EXPECT_THAT(Translated("1vABCD-000123-AB Completed QT=3s"),
+              ElementsAre(Pair("qmgr", "E000000001: removed")));
+  EXPECT_THAT(Translated("1vABCD-000123-AB removed by root"),
+              ElementsAre(Pair("postsuper", "E000000001: removed")));
+  EXPECT_THAT(Translated("1vABCD-000123-AB Frozen (delivery error message)"),
+              ElementsAre(Pair("postsuper", "E000000001: placed on hold")));
+  EXPECT_THAT(Translated("1vABCD-000123-AB Message is frozen"), IsEmpty());
+}
+
+TEST(EximTranslatorTest, Rejects) {
+  EXPECT_THAT(
+      Translated("H=(friend) [192.0.2.9]:5123 F=<s@example.net> rejected RCPT "
+                 "<x@elsewhere.test>: relay not permitted"),
+      ElementsAre(Pair("smtpd", "NOQUEUE: reject: RCPT from unknown[192.0.2.9]:5123: 550 "
+                                "<x@elsewhere.test>: relay not permitted; from=<s@example.net> "
+                                "to=<x@elsewhere.test> proto=ESMTP helo=<friend>")));
+  EXPECT_THAT(
+      Translated("H=mail.example.net [192.0.2.9] F=<s@example.net> temporarily rejected RCPT "
+                 "<b@example.org>: greylisted"),
+      ElementsAre(Pair("smtpd", "NOQUEUE: reject: RCPT from mail.example.net[192.0.2.9]: 450 "
+                                "<b@example.org>: greylisted; from=<s@example.net> "
+                                "to=<b@example.org> proto=ESMTP helo=<mail.example.net>")));
+  EXPECT_THAT(
+      Translated("H=(bad) [192.0.2.9] rejected MAIL <spam@spam.test>: sender refused"),
+      ElementsAre(Pair("smtpd", "NOQUEUE: reject: MAIL from unknown[192.0.2.9]: 550 "
+                                "<spam@spam.test>: sender refused; from=<spam@spam.test> "
+                                "proto=ESMTP helo=<bad>")));
+  EXPECT_THAT(
+      Translated("H=[192.0.2.9] rejected EHLO or HELO bad.name: not a valid name"),
+      ElementsAre(Pair("smtpd", "NOQUEUE: reject: EHLO from unknown[192.0.2.9]: 550 "
+                                "<bad.name>: not a valid name; proto=ESMTP")));
+  EXPECT_THAT(
+      Translated("1vABCD-000123-AB H=(friend) [192.0.2.9] F=<s@example.net> rejected after "
+                 "DATA: spam detected"),
+      ElementsAre(Pair("smtpd", "E000000001: reject: END-OF-MESSAGE from unknown[192.0.2.9]: "
+                                "550 spam detected; from=<s@example.net> proto=ESMTP "
+                                "helo=<friend>")));
+}
+
+TEST(EximTranslatorTest, Connections) {
+  EXPECT_THAT(Translated("SMTP connection from [192.0.2.9]:5123 I=[192.0.2.1]:25 "
+                         "(TCP/IP connection count = 1)"),
+              ElementsAre(Pair("smtpd", "connect from unknown[192.0.2.9]:5123")));
+  EXPECT_THAT(Translated("SMTP connection from (friend) [192.0.2.9]:5123 I=[192.0.2.1]:25 "
+                         "closed by QUIT"),
+              ElementsAre(Pair("smtpd", "disconnect from unknown[192.0.2.9]:5123")));
+  EXPECT_THAT(Translated("SMTP connection from (friend) [192.0.2.9]:5123 lost while reading "
+                         "message data"),
+              ElementsAre(Pair("smtpd", "lost connection after DATA from "
+                                        "unknown[192.0.2.9]:5123")));
+  EXPECT_THAT(Translated("Start queue run: pid=4242"), IsEmpty());
+  // A '<' with no '>' after it (the fuzzer's: this looped for ever).
+  EXPECT_THAT(Translated("1vABCD-000123-AB <= <> H=(x) [192.0.2.1] P=esmtp L.- S=297 M-2y <= a"),
+              ElementsAre(Pair("smtpd", "E000000001: client=unknown[192.0.2.1]"),
+                          Pair("qmgr", "E000000001: from=<>, size=297, nrcpt=1 (queue active)")));
+  EXPECT_THAT(Translated("something Exim never says"),
+              ElementsAre(Pair("not understood", "")));
+  EXPECT_THAT(Translated("1vABCD-000123-AB something Exim never says"),
+              ElementsAre(Pair("not understood", "")));
+}
+
+// Every translated line is read by the Postfix parser, and the real IDs and
+// fields come back.
+TEST(EximReaderTest, ParsesTranslationsAndRestoresFields) {
+  EximReader reader(&TestParser());
+  LogLine line;
+  std::vector<std::pair<std::string, Fields>> got;
+  auto read = [&](std::string_view text) {
+    got.clear();
+    EXPECT_TRUE(ReadEximMainLogLine(text, absl::UTCTimeZone(), &line)) << text;
+    return reader.Read(line, /*syslog=*/false, [&](const LogLine& l, const Event& e) {
+      EXPECT_EQ(l.instance, "exim");
+      got.emplace_back(std::string(l.daemon), FieldsOf(e));
+    });
+  };
+  ASSERT_TRUE(read("2026-11-25 10:00:01 1vABCE-000124-AB <= <> R=1vABCD-000123-AB "
+                   "U=Debian-exim P=local S=1800"));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].second.at("kind"), "notification");
+  EXPECT_EQ(got[0].second.at("queue_id"), "1vABCD-000123-AB");
+  EXPECT_EQ(got[0].second.at("new_queue_id"), "1vABCE-000124-AB");
+  EXPECT_EQ(got[1].second.at("queue_id"), "1vABCE-000124-AB");
+  EXPECT_EQ(got[1].second.count("nrcpt"), 0u);  // unknown without "for ..."
+
+  ASSERT_TRUE(read("2026-11-25 10:00:01 1vABCF-000125-AB <= bob@mx.example.test U=bob "
+                   "P=local S=12 for a@example.org"));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].second.at("kind"), "pickup");
+  EXPECT_EQ(got[0].second.at("uid"), "bob");
+  EXPECT_EQ(got[1].second.at("nrcpt"), "1");
+
+  ASSERT_TRUE(read("2026-11-25 10:00:04 1vABCF-000125-AB == a@example.org R=dnslookup "
+                   "T=remote_smtp defer (-44) H=mx.example.org [192.0.2.5]: SMTP error from "
+                   "remote mail server after RCPT TO:<a@example.org>: 451 4.7.1 Greylisted"));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].second.at("kind"), "delivery");
+  EXPECT_EQ(got[0].second.at("delivery_status"), "deferred");
+  EXPECT_EQ(got[0].second.at("delay"), "3");
+  EXPECT_EQ(got[0].second.at("reply_code"), "451");
+  EXPECT_EQ(got[0].second.at("enhanced_code"), "4.7.1");
+  EXPECT_EQ(got[0].second.at("queue_id"), "1vABCF-000125-AB");
+
+  ASSERT_TRUE(read("2026-11-25 10:00:09 1vABCF-000125-AB Completed"));
+  ASSERT_TRUE(read("2026-11-25 10:00:09 1vABCF-000125-AB => a@example.org R=dnslookup "
+                   "T=remote_smtp H=mx.example.org [192.0.2.5]"));
+  EXPECT_EQ(got[0].second.count("delay"), 0u);  // arrival forgotten at Completed
+
+  ASSERT_TRUE(read("2026-11-25 10:00:09 H=(friend) [192.0.2.9] F=<s@example.net> rejected "
+                   "RCPT <x@elsewhere.test>: relay not permitted"));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].second.at("kind"), "reject");
+  EXPECT_EQ(got[0].second.at("stage"), "RCPT");
+  EXPECT_EQ(got[0].second.at("to"), "x@elsewhere.test");
+  EXPECT_EQ(got[0].second.at("client_addr"), "192.0.2.9");
+
+  ASSERT_TRUE(read("2026-11-25 10:00:10 H=(x) [192.0.2.10] F=<s@example.net> rejected RCPT "
+                   "<b@example.org>: rejected because 192.0.2.10 is in a black list at "
+                   "zen.spamhaus.org"));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].second.at("list_name"), "zen.spamhaus.org");
+  ASSERT_TRUE(read("2026-11-25 10:00:10 H=(x) [192.0.2.10] F=<s@example.net> rejected RCPT "
+                   "<b@example.org>: 192.0.2.10 is listed at bl.example.net."));
+  EXPECT_EQ(got[0].second.at("list_name"), "bl.example.net");
+
+  EXPECT_FALSE(read("2026-11-25 10:00:09 1vABCF-000125-AB what is this"));
+  EXPECT_TRUE(got.empty());
+}
+
+// Exim's standard reject texts fall in the reject classes Postfix's do.
+TEST(EximReaderTest, RejectReasons) {
+  EximReader reader(&TestParser());
+  for (const auto& [reason, want] : std::vector<std::pair<std::string, std::string>>{
+           {"relay not permitted", "relay_denied"},
+           {"Unknown user", "unknown_user"},
+           {"Unrouteable address", "unknown_user"},
+           {"Sender verify failed", "sender_restriction"},
+           {"rejected because 192.0.2.10 is in a black list at zen.spamhaus.org", "rbl"},
+           {"greylisted", "greylisting"},
+           {"Administrative prohibition", "other"}}) {
+    LogLine line;
+    const std::string text = "2026-11-25 10:00:10 H=(x) [192.0.2.10] F=<s@example.net> "
+                             "rejected RCPT <b@example.org>: " + reason;
+    ASSERT_TRUE(ReadEximMainLogLine(text, absl::UTCTimeZone(), &line));
+    std::string got;
+    ASSERT_TRUE(reader.Read(line, /*syslog=*/false, [&](const LogLine&, const Event& e) {
+      got = std::string(ReasonName(ClassifyReject(e)));
+    }));
+    EXPECT_EQ(got, want) << reason;
+  }
+}
+
+TEST(EximTranslatorTest, ArrivalMemoryIsBounded) {
+  EximTranslator exim;
+  EximTranslation t;
+  Timestamp time;
+  time.unix_micros = 1;
+  char id[] = "1vAAAA-000000-AA";
+  for (size_t i = 0; i < EximTranslator::kMaxArrivals + 10; ++i) {
+    std::snprintf(id + 7, 7, "%06zu", i % 1000000);
+    id[13] = '-';
+    const std::string line = std::string(id) + " <= a@b U=a P=local S=1";
+    ASSERT_TRUE(exim.Translate(line, time, &t));
+  }
+  EXPECT_LE(exim.arrivals_kept(), EximTranslator::kMaxArrivals);
+}
+
+}  // namespace
+}  // namespace mailgauge::parsers
