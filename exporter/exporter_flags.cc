@@ -252,6 +252,11 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
       if (v.empty()) return Bad(name, "the directory is empty");
       while (v.size() > 1 && v.back() == '/') v.pop_back();
       f.queue_dir = v;
+    } else if (name == "--exim.spool-dir") {
+      if (s = take(&v); !s.ok()) return s;
+      if (v.empty()) return Bad(name, "the directory is empty (Debian: /var/spool/exim4)");
+      while (v.size() > 1 && v.back() == '/') v.pop_back();
+      f.exim_spool_dir = v;
     } else if (name == "--postfix.showq-command") {
       if (s = take(&v); !s.ok()) return s;
       if (v.find_first_not_of(" \t") == std::string::npos) {
@@ -340,6 +345,11 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
   if ((!f.journal_units.empty() || !f.journal_slices.empty()) &&
       f.journal == ExporterFlags::Journal::kNone) {
     f.journal = ExporterFlags::Journal::kLocal;
+  }
+  if (!f.exim_spool_dir.empty() && !f.showq_command.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        kProgram, ": --exim.spool-dir and --postfix.showq-command both say how to read the "
+                  "queue; give one"));
   }
   if (!f.help && !f.version && f.log_files.empty() && f.journal == ExporterFlags::Journal::kNone) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -462,6 +472,13 @@ Flags:
                               mailgauge_queue_destination_messages and exact
                               arrival times. Any user may run postqueue -j
                               unless authorized_mailq_users says otherwise.
+  --exim.spool-dir DIR        Read Exim's queue instead of Postfix's: the
+                              ID-H files in DIR/input (and its one-letter
+                              subdirectories), each opened for its arrival
+                              time and frozen flag; frozen messages count in
+                              queue="hold", the others in queue="deferred".
+                              Debian: /var/spool/exim4 (mode 750
+                              Debian-exim: run in that group).
   --queue.top-domains N       Destination domains shown by name in
                               mailgauge_queue_destination_messages; the rest
                               are summed as domain="other". Default 10.

@@ -69,6 +69,7 @@ struct ExporterFlags {
   // unless a postqueue -j command is given.
   std::string queue_dir = "/var/spool/postfix";
   std::string showq_command;  // e.g. "postqueue -j"; empty = walk queue_dir
+  std::string exim_spool_dir;  // Exim's spool (its queue) instead of queue_dir
   int queue_top_domains = 10;
   absl::Duration queue_cache = absl::Seconds(5);
   absl::Duration queue_timeout = absl::Seconds(30);

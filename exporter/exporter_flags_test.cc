@@ -222,6 +222,21 @@ TEST(ExporterFlagsQueueTest, Errors) {
 namespace mailgauge::exporter {
 namespace {
 
+TEST(ExporterFlagsQueueTest, EximSpool) {
+  auto f = Parse({"--log.file", "/var/log/exim4/mainlog", "--exim.spool-dir",
+                  "/var/spool/exim4/"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ("/var/spool/exim4", f->exim_spool_dir);
+  EXPECT_EQ("", Parse({"--log.file", "/l"})->exim_spool_dir);
+  f = Parse({"--log.file", "/l", "--exim.spool-dir="});
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(std::string(f.status().message()), HasSubstr("--exim.spool-dir"));
+  f = Parse({"--log.file", "/l", "--exim.spool-dir", "/var/spool/exim4",
+             "--postfix.showq-command", "postqueue -j"});
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(std::string(f.status().message()), HasSubstr("give one"));
+}
+
 TEST(ExporterFlagsJournalTest, SourcesAndWebConfig) {
   auto f = Parse({"--journal"});
   ASSERT_TRUE(f.ok()) << f.status();  // a journal alone is enough

@@ -671,6 +671,7 @@ int Run(int argc, char** argv) {
   QueueCollectorOptions qo;
   qo.queue_dir = flags.queue_dir;
   qo.showq_command = SplitCommand(flags.showq_command);
+  qo.exim_spool_dir = flags.exim_spool_dir;
   qo.top_domains = static_cast<size_t>(flags.queue_top_domains);
   qo.cache_for = flags.queue_cache;
   qo.command_timeout = flags.queue_timeout;

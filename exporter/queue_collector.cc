@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <set>
 #include <utility>
@@ -26,6 +27,7 @@
 #include "common/json_int.h"
 #include "exporter/metrics.h"
 #include "nlohmann/json.hpp"
+#include "parsers/foreign_log.h"
 
 extern char** environ;
 
@@ -46,9 +48,10 @@ absl::Status DirError(const std::string& path, int err) {
   return absl::UnavailableError(msg);
 }
 
-// Adds every regular file under `path` to `stats`, by lstat only.
-absl::Status Walk(const std::string& path, int depth, absl::Time now,
-                  QueueStats* stats) {
+// Calls visit(dfd, name) for each entry of the directory `path` but "." and
+// "..", until it returns an error; the directory's own errors name it.
+absl::Status ForEachEntry(const std::string& path,
+                          const std::function<absl::Status(int dfd, const char* name)>& visit) {
   DIR* dir = ::opendir(path.c_str());
   if (dir == nullptr) return DirError(path, errno);
   const int dfd = ::dirfd(dir);
@@ -56,19 +59,32 @@ absl::Status Walk(const std::string& path, int depth, absl::Time now,
   errno = 0;
   while (struct dirent* e = ::readdir(dir)) {
     const char* name = e->d_name;
-    if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
+    if (std::strcmp(name, ".") != 0 && std::strcmp(name, "..") != 0) {
+      status = visit(dfd, name);
+      if (!status.ok()) break;
+    }
+    errno = 0;
+  }
+  if (status.ok() && errno != 0) status = DirError(path, errno);
+  ::closedir(dir);
+  return status;
+}
+
+// Adds every regular file under `path` to `stats`, by lstat only.
+absl::Status Walk(const std::string& path, int depth, absl::Time now,
+                  QueueStats* stats) {
+  return ForEachEntry(path, [&](int dfd, const char* name) {
     struct stat st;
     if (::fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      if (errno == ENOENT) continue;  // delivered while we looked
-      status = DirError(absl::StrCat(path, "/", name), errno);
-      break;
+      if (errno == ENOENT) return absl::OkStatus();  // delivered while we looked
+      return DirError(absl::StrCat(path, "/", name), errno);
     }
     if (S_ISDIR(st.st_mode)) {
-      if (depth >= kMaxDepth) continue;
-      status = Walk(absl::StrCat(path, "/", name), depth + 1, now, stats);
-      if (!status.ok() && !absl::IsNotFound(status)) break;
-      status = absl::OkStatus();
-    } else if (S_ISREG(st.st_mode)) {
+      if (depth >= kMaxDepth) return absl::OkStatus();
+      absl::Status status = Walk(absl::StrCat(path, "/", name), depth + 1, now, stats);
+      return absl::IsNotFound(status) ? absl::OkStatus() : status;
+    }
+    if (S_ISREG(st.st_mode)) {
       ++stats->messages;
       stats->bytes += st.st_size;
       if (stats->oldest == 0 || st.st_mtime < stats->oldest) {
@@ -77,11 +93,109 @@ absl::Status Walk(const std::string& path, int depth, absl::Time now,
       stats->Observe(st.st_size,
                      absl::ToDoubleSeconds(now - absl::FromUnixSeconds(st.st_mtime)));
     }
-    errno = 0;
+    return absl::OkStatus();
+  });
+}
+
+// What Exim's header file (input/ID-H) says of a message: the arrival time
+// (its fourth line: "1795814857 0"), whether it is frozen (a "-frozen TIME"
+// flag line), and the size of its headers (each header is written after
+// its length: "025F From: a@example.org").
+struct EximHeaderFile {
+  int64_t arrival = 0;
+  bool frozen = false;
+  int64_t header_bytes = 0;
+};
+
+// Reads at most 256 KiB of `fd`'s header file; false if it can't be read.
+bool ReadEximHeaderFile(int fd, EximHeaderFile* out) {
+  std::string text;
+  char buf[16384];
+  while (text.size() < (256u << 10)) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
   }
-  if (status.ok() && errno != 0) status = DirError(path, errno);
-  ::closedir(dir);
-  return status;
+  size_t line_no = 0;
+  bool headers = false;  // after the blank line that ends the recipients
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view line(text.data() + start, end - start);
+    start = end + 1;
+    ++line_no;
+    if (line_no == 4) {
+      int64_t t = 0;
+      size_t i = 0;
+      while (i < line.size() && absl::ascii_isdigit(line[i]) && t < (int64_t{1} << 40)) {
+        t = t * 10 + (line[i++] - '0');
+      }
+      out->arrival = t;
+    } else if (line_no > 4 && !headers) {
+      if (line == "-frozen" || line.substr(0, 8) == "-frozen ") out->frozen = true;
+      if (line.empty()) headers = true;
+    } else if (headers && line.size() > 4 && absl::ascii_isdigit(line[0])) {
+      size_t i = 0;
+      int64_t n = 0;
+      while (i < line.size() && absl::ascii_isdigit(line[i]) && n < (1 << 30)) {
+        n = n * 10 + (line[i++] - '0');
+      }
+      if (i >= 3 && i + 1 < line.size() && line[i + 1] == ' ') out->header_bytes += n;
+    }
+  }
+  return line_no >= 4;
+}
+
+// The messages in one directory of Exim's input/ (and its one-character
+// subdirectories when split_spool_directory is set), by their ID-H files.
+absl::Status WalkEximInput(const std::string& path, bool top, absl::Time now,
+                           QueueStats* active, QueueStats* frozen) {
+  return ForEachEntry(path, [&](int dfd, const char* entry) {
+    const std::string_view name = entry;
+    if (top && name.size() == 1) {
+      struct stat st;
+      if (::fstatat(dfd, entry, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) {
+        return absl::OkStatus();
+      }
+      absl::Status status =
+          WalkEximInput(absl::StrCat(path, "/", entry), false, now, active, frozen);
+      return absl::IsNotFound(status) ? absl::OkStatus() : status;
+    }
+    if (name.size() < 3 || name.substr(name.size() - 2) != "-H" ||
+        parsers::EximMessageIdLength(name.substr(0, name.size() - 2)) != name.size() - 2) {
+      return absl::OkStatus();
+    }
+    const int fd = ::openat(dfd, entry, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+      // Delivered while we looked, or a symbolic link (not Exim's).
+      if (errno == ENOENT || errno == ELOOP) return absl::OkStatus();
+      return DirError(absl::StrCat(path, "/", entry), errno);
+    }
+    EximHeaderFile h;
+    const bool read = ReadEximHeaderFile(fd, &h);
+    ::close(fd);
+    if (!read) return absl::OkStatus();  // being written or removed
+    // The body: the data file less its first line ("ID-D").
+    int64_t body = 0;
+    struct stat st;
+    std::string data(name.substr(0, name.size() - 1));
+    data += 'D';
+    if (::fstatat(dfd, data.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      body = std::max<int64_t>(0, st.st_size - static_cast<int64_t>(data.size()) - 1);
+    }
+    QueueStats& q = h.frozen ? *frozen : *active;
+    // The headers, the blank line after them, the body: `exim -bp`'s size.
+    const int64_t size = h.header_bytes + 1 + body;
+    ++q.messages;
+    q.bytes += size;
+    if (h.arrival > 0 && (q.oldest == 0 || h.arrival < q.oldest)) q.oldest = h.arrival;
+    q.Observe(size, h.arrival > 0
+                        ? absl::ToDoubleSeconds(now - absl::FromUnixSeconds(h.arrival))
+                        : 0);
+    return absl::OkStatus();
+  });
 }
 
 bool ValidDomain(std::string_view d) {
@@ -177,6 +291,15 @@ absl::StatusOr<QueueReading> ScanSpool(const std::string& dir, absl::Time now) {
     if (!s.ok()) return s;
     r.queues[q] = stats;
   }
+  return r;
+}
+
+absl::StatusOr<QueueReading> ScanEximSpool(const std::string& dir, absl::Time now) {
+  QueueReading r;
+  for (const char* q : kQueueNames) r.queues[q] = QueueStats{};
+  absl::Status s = WalkEximInput(absl::StrCat(dir, "/input"), /*top=*/true, now,
+                                 &r.queues["deferred"], &r.queues["hold"]);
+  if (!s.ok()) return s;
   return r;
 }
 
@@ -397,6 +520,8 @@ std::vector<prometheus::MetricFamily> QueueCollector::Build() const {
     } else {
       reading = out.status();
     }
+  } else if (!options_.exim_spool_dir.empty()) {
+    reading = ScanEximSpool(options_.exim_spool_dir);
   } else {
     reading = ScanSpool(options_.queue_dir);
   }

@@ -5,6 +5,7 @@
 // sizes, takes the oldest mtime; never opens a message) or by running
 // `postqueue -j` (--postfix.showq-command) and parsing its JSON lines, which
 // also gives the qshape-style view of the top destination domains by age.
+// Exim's queue instead: --exim.spool-dir (ScanEximSpool).
 //
 //   QueueCollectorOptions o;
 //   o.queue_dir = "/var/spool/postfix";            // or:
@@ -100,6 +101,17 @@ struct QueueReading {
 [[nodiscard]] absl::StatusOr<QueueReading> ScanSpool(const std::string& dir,
                                                      absl::Time now = absl::Now());
 
+// Reads Exim's queue in <dir>/input (Debian: /var/spool/exim4), and its
+// one-character subdirectories (split_spool_directory): each message is an
+// ID-H file, opened for its arrival time, frozen flag and header size (its
+// size is that and the ID-D file's body, as `exim -bp` counts it). A frozen
+// message counts in "hold", the others in "deferred" (Exim keeps no other
+// queues); the other names are empty. PermissionDenied / NotFound /
+// Unavailable naming the directory or file on failure (the spool is
+// Debian-exim's, mode 750: run as a member of its group).
+[[nodiscard]] absl::StatusOr<QueueReading> ScanEximSpool(const std::string& dir,
+                                                         absl::Time now = absl::Now());
+
 // Parses `postqueue -j` output: one JSON object per line with queue_name,
 // queue_id, arrival_time, message_size, recipients[].address. Lines that
 // do not parse are skipped and counted in bad_lines. The destination view
@@ -127,6 +139,9 @@ struct QueueCollectorOptions {
   std::string queue_dir = "/var/spool/postfix";
   // postqueue -j command line (argv); takes precedence over queue_dir.
   std::vector<std::string> showq_command;
+  // Exim's spool directory (ScanEximSpool); when set, read instead of
+  // queue_dir (showq_command still comes first).
+  std::string exim_spool_dir;
   size_t top_domains = 10;
   // A reading is reused for scrapes within this time. 0: read every scrape.
   absl::Duration cache_for = absl::Seconds(5);

@@ -142,6 +142,61 @@ TEST(ScanSpoolTest, PermissionDeniedIsAStatus) {
   EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
+// exporter/testdata/exim_spool is the queue Debian 12's Exim 4.96 left
+// after testdata/exim-real's default run (`exim -bp` then said: 431 bytes,
+// 2.0K frozen, 375 bytes), here with one message moved to a
+// split_spool_directory subdirectory, a stray file and a data file without
+// its header file (a message being received).
+TEST(ScanEximSpoolTest, ReadsARealSpool) {
+  TempDir tmp;
+  const std::string d = tmp.path();
+  ASSERT_EQ(0, std::system(absl::StrCat("cp -rL exporter/testdata/exim_spool/input '", d,
+                                        "/' && mkdir '", d, "/input/P' && mv '", d,
+                                        "/input/1xX3UP-0006A5-18-'* '", d, "/input/P/'")
+                               .c_str()));
+  WriteFile(d + "/input/notes.txt", 10);
+  WriteFile(d + "/input/1xX3Zz-0006A9-00-D", 100);
+  const absl::Time now = absl::FromUnixSeconds(1795814854 + 600);
+  absl::StatusOr<QueueReading> r = ScanEximSpool(d, now);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(2, r->queues["deferred"].messages);
+  EXPECT_EQ(431 + 375, r->queues["deferred"].bytes);
+  EXPECT_EQ(1795814854, r->queues["deferred"].oldest);  // the header file's arrival
+  EXPECT_EQ(1, r->queues["hold"].messages);             // -frozen
+  EXPECT_EQ(2048, r->queues["hold"].bytes);
+  EXPECT_EQ(1795814857, r->queues["hold"].oldest);
+  for (const char* q : {"maildrop", "incoming", "active"}) {
+    EXPECT_EQ(0, r->queues[q].messages) << q;
+  }
+  // Ages at `now`: 600 s for the oldest, 1xX3UP's arrival for the other.
+  EXPECT_GE(r->queues["deferred"].age_sum, 600);
+  EXPECT_FALSE(r->has_destinations);
+}
+
+TEST(ScanEximSpoolTest, AMissingSpoolIsAnError) {
+  TempDir tmp;
+  absl::StatusOr<QueueReading> r = ScanEximSpool(tmp.path() + "/nope");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(absl::IsNotFound(r.status()));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("nope/input"));
+}
+
+TEST(QueueCollectorTest, EximSpoolGauges) {
+  TempDir tmp;
+  ASSERT_EQ(0, std::system(
+                   absl::StrCat("cp -rL exporter/testdata/exim_spool/input '", tmp.path(), "/'")
+                       .c_str()));
+  QueueCollectorOptions o;
+  o.exim_spool_dir = tmp.path();
+  o.queue_dir = "/nonexistent";  // not read
+  QueueCollector c(o, nullptr);
+  const std::map<std::string, double> m = Flatten(c.Collect());
+  EXPECT_EQ(1, m.at("mailgauge_queue_scrape_success{}"));
+  EXPECT_EQ(2, m.at("mailgauge_queue_messages{queue=deferred,}"));
+  EXPECT_EQ(1, m.at("mailgauge_queue_messages{queue=hold,}"));
+  EXPECT_EQ(806, m.at("mailgauge_queue_size_bytes{queue=deferred,}"));
+}
+
 TEST(QueueCollectorTest, SpoolPermissionDeniedGivesSuccessZeroAndOneLogLine) {
   TempDir tmp;
   const std::string d = tmp.path();
