@@ -603,6 +603,9 @@ int ReportCommand(int argc, char** argv, int first) {
     worker_summaries.clear();
     const analyzer::LogInputStats& stats = (*input)->stats();
     PrintRunStats(args, stats, correlator.stats());
+    if (stats.exim_lines > 0) {
+      report_options.mta = stats.exim_lines == stats.postfix_lines ? "Exim" : "Postfix and Exim";
+    }
     if (!read.ok()) {
       std::fprintf(stderr, "mailgauge report: %s\n", std::string(read.message()).c_str());
       // Nothing readable and nothing merged: no report rather than one of zeros.

@@ -222,6 +222,8 @@ def main():
 
     res, _ = run(mailgauge, "report", [os.path.join(LOGS, "default.mainlog")])
     golden("default.mainlog.report.txt", res.stdout.decode(), update)
+    check(res.stdout.decode().startswith("Exim log summaries for Nov 27 2026\n"),
+          "the report's title: %r" % res.stdout.decode()[:60])
 
     # The two syslog files of the same run (the RFC 3339 one has
     # microseconds, so times and the delays they give are left out), and

@@ -467,11 +467,11 @@ void WriteHtml(const SummaryData& d, const ReportOptions& o, std::ostream& sink)
     }
   }
   p.Raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>");
-  p.Text("Postfix log summary " + period);
+  p.Text(o.mta + " log summary " + period);
   p.Raw("</title>\n<style>");
   p.Raw(kStyle);
   p.Raw("</style></head><body>\n<h1>");
-  p.Text("Postfix log summaries for " + (period.empty() ? std::string("(no data)") : period));
+  p.Text(o.mta + " log summaries for " + (period.empty() ? std::string("(no data)") : period));
   p.Raw("</h1>\n");
   if (!o.domain.empty()) {
     p.Raw("<p>");

@@ -41,6 +41,10 @@ struct ReportOptions {
   // The header's period ("Nov 25" for -d); when empty the header names the
   // first and last day of the data.
   std::string date_label;
+  // Whose logs the header names: "Postfix log summaries for ..." as
+  // pflogsumm's; "Exim" when every mail line read was Exim's, "Postfix and
+  // Exim" for both (MtaName).
+  std::string mta = "Postfix";
   // --by-domain: the domain the report is limited to ("" for all mail);
   // named under the header.
   std::string domain;

@@ -607,12 +607,12 @@ std::string RenderText(const SummaryData& d, const ReportOptions& o) {
 void WriteText(const SummaryData& d, const ReportOptions& o, std::ostream& sink) {
   Out out(&sink);
   if (!o.date_label.empty()) {
-    out.F("Postfix log summaries for %s\n", o.date_label.c_str());
+    out.F("%s log summaries for %s\n", o.mta.c_str(), o.date_label.c_str());
   } else if (!d.days.empty()) {
     const int64_t first = d.days.begin()->first, last = d.days.rbegin()->first;
     std::string label = DayLabel(first, o.iso_date_time);
     if (last != first) label += " - " + DayLabel(last, o.iso_date_time);
-    out.F("Postfix log summaries for %s\n", label.c_str());
+    out.F("%s log summaries for %s\n", o.mta.c_str(), label.c_str());
   }
   if (!o.domain.empty()) {
     out.F("Only mail from or to %s and its subdomains\n", o.domain.c_str());
