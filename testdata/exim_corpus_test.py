@@ -18,7 +18,9 @@ time in the message). Checked:
   - the syslog forms: the classic and RFC 3339 files give the same records;
     each reject counted once though syslog_duplication sends it twice;
   - the default main log turned into syslog lines (as Exim sends them, the
-    rejects twice) gives the main log's records.
+    rejects twice) gives the main log's records;
+  - the RFC 3339 syslog run as a real journal (systemd-journal-remote), and
+    as the real journalctl prints it in each mode, gives its records.
 """
 import json
 import os
@@ -26,6 +28,8 @@ import re
 import subprocess
 import sys
 import tempfile
+
+import journal_forms
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXIM = os.path.join(HERE, "exim")
@@ -192,6 +196,44 @@ def as_syslog(mainlog_path):
     return "\n".join(out) + "\n"
 
 
+def check_journal(mailgauge, from_iso):
+    """The RFC 3339 syslog run written into a real journal (Exim's entries,
+    facility mail, no unit: selected by default), read with --journal-file,
+    and printed by the real journalctl in each mode: the records of the
+    syslog file each time (times to the second where a mode drops the
+    microseconds)."""
+    if not journal_forms.available():
+        print("systemd-journal-remote or journalctl missing: journal forms not checked")
+        return
+    tmp = tempfile.mkdtemp()
+    with open(os.path.join(LOGS, "syslog.iso.log"), "rb") as f:
+        lines = [l for l in f.read().splitlines(keepends=True) if b" exim[" in l]
+    journal = os.path.join(tmp, "exim.journal")
+    res = journal_forms.write_journal(lines, os.path.join(tmp, "export.txt"), journal)
+    check(res.returncode == 0, "systemd-journal-remote: %r" % res.stderr[-300:])
+    res, unparsed = run(mailgauge, "records", [], ["--include-unfinished", "--journal-file",
+                                                   journal])
+    from_journal = res.stdout.decode()
+    check(res.returncode == 0 and not unparsed and from_journal == from_iso,
+          "--journal-file gives other records than the syslog file: %s" % res.stderr[-300:])
+
+    def to_seconds(out):
+        return re.sub(r'(\d\d:\d\d:\d\d)\.\d+', r"\1", re.sub(r'"delay":[^,]*,', "", out))
+    for mode in journal_forms.JOURNALCTL_MODES:
+        printed = journal_forms.journalctl_print(journal, mode, "UTC")
+        path = os.path.join(tmp, "journalctl." + mode)
+        with open(path, "wb") as f:
+            f.write(printed.stdout)
+        out, unparsed = records(mailgauge, [path])
+        check(printed.returncode == 0 and not unparsed,
+              "journalctl -o %s: not understood: %r" % (mode, unparsed[:300]))
+        if mode in journal_forms.PRECISE_MODES:
+            check(out == from_journal, "journalctl -o %s: other records" % mode)
+        else:
+            check(to_seconds(out) == to_seconds(from_journal),
+                  "journalctl -o %s: other records" % mode)
+
+
 def main():
     mailgauge = os.path.abspath(sys.argv[1])
     update = "--update-goldens" in sys.argv[2:]
@@ -270,6 +312,8 @@ def main():
         return [dict(json.loads(l), host="") for l in out.splitlines()]
     check(without_host(out) == without_host(outputs["default.mainlog"]),
           "default.mainlog as syslog gives other records than the main log")
+
+    check_journal(mailgauge, outputs["syslog.iso.log"])
 
     print("exim_corpus_test: %d passed, %d failed" % (passes, len(failures)))
     sys.exit(1 if failures else 0)

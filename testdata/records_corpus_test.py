@@ -33,6 +33,8 @@ import subprocess
 import sys
 import tempfile
 
+import journal_forms
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 LOGS = os.path.join(HERE, "logs")
 GOLDEN = os.path.join(HERE, "golden")
@@ -363,49 +365,22 @@ def main():
     return finish()
 
 
-JOURNAL_REMOTE = next((p for p in ("/lib/systemd/systemd-journal-remote",
-                                    "/usr/lib/systemd/systemd-journal-remote")
-                       if os.access(p, os.X_OK)), None)
-JOURNALCTL_MODES = ("short", "short-iso", "short-iso-precise", "short-precise", "short-full",
-                    "short-unix", "json", "json-seq")
-
-
 def check_real_journalctl(mailgauge, iso_lines, tmp):
     """The ISO run written into a real .journal by systemd-journal-remote, then
     printed by the real journalctl in each of its text and JSON modes (in
     Europe/Berlin): each gives the records read from the journal file itself,
     the same times where the mode keeps microseconds."""
-    if not JOURNAL_REMOTE or not shutil.which("journalctl"):
+    if not journal_forms.available():
         print("systemd-journal-remote or journalctl missing: real journalctl forms not checked")
         return
-    export = bytearray()
-    for l in iso_lines:
-        m = re.match(rb"^(\S+) (\S+) ([^\s\[]+)\[(\d+)\]: (.*?)\r?\n?$", l, re.S)
-        when = datetime.datetime.fromisoformat(m.group(1).decode())
-        micros = int(when.timestamp()) * 1000000 + when.microsecond
-        for name, value in ((b"__REALTIME_TIMESTAMP", str(micros).encode()),
-                            (b"__MONOTONIC_TIMESTAMP", b"1000"),
-                            (b"_BOOT_ID", b"0123456789abcdef0123456789abcdef"),
-                            (b"_HOSTNAME", m.group(2)), (b"SYSLOG_IDENTIFIER", m.group(3)),
-                            (b"SYSLOG_PID", m.group(4)), (b"SYSLOG_FACILITY", b"2"),
-                            (b"_SYSTEMD_UNIT", b"postfix@-.service"), (b"MESSAGE", m.group(5))):
-            if any(c < 32 for c in value):  # the export format's binary form
-                export += name + b"\n" + struct.pack("<Q", len(value)) + value + b"\n"
-            else:
-                export += name + b"=" + value + b"\n"
-        export += b"\n"
     export_path, journal = os.path.join(tmp, "export.txt"), os.path.join(tmp, "real.journal")
-    with open(export_path, "wb") as f:
-        f.write(export)
-    res = subprocess.run([JOURNAL_REMOTE, "-o", journal, export_path], capture_output=True)
+    res = journal_forms.write_journal(iso_lines, export_path, journal, unit="postfix@-.service")
     check(res.returncode == 0, f"systemd-journal-remote: {res.stderr[-300:]!r}")
     zone = ["--timezone", "Europe/Berlin"]
     rc, from_journal, _, err = run_records(mailgauge, ["--journal-file", journal], zone)
     check(rc == 0 and from_journal, f"--journal-file: exit {rc}: {err}")
-    env = dict(os.environ, TZ="Europe/Berlin")
-    for mode in JOURNALCTL_MODES:
-        printed = subprocess.run(["journalctl", "--file", journal, "-o", mode],
-                                 capture_output=True, env=env)
+    for mode in journal_forms.JOURNALCTL_MODES:
+        printed = journal_forms.journalctl_print(journal, mode, "Europe/Berlin")
         check(printed.returncode == 0, f"journalctl -o {mode}: {printed.stderr[-300:]!r}")
         path = os.path.join(tmp, f"real-journalctl.{mode}")
         with open(path, "wb") as f:
@@ -415,7 +390,7 @@ def check_real_journalctl(mailgauge, iso_lines, tmp):
               f"real journalctl -o {mode}: exit {rc}, not understood {unparsed[:3]}: {err}")
         check(normalize(recs) == normalize(from_journal),
               f"real journalctl -o {mode} gives other records than the journal file")
-        if mode in ("short-iso-precise", "short-precise", "short-unix", "json", "json-seq"):
+        if mode in journal_forms.PRECISE_MODES:
             check(recs == from_journal,
                   f"real journalctl -o {mode}: times differ from the journal file's")
 
