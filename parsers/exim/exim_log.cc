@@ -569,7 +569,7 @@ bool TranslateReject(std::string_view id, const Fields& f, EximTranslation* out)
   } else if (StartsWith(w, "EHLO or HELO")) {
     stage = "EHLO";
     address = SkipSpaces(w.substr(12));
-  } else if (StartsWith(w, "after DATA") || w.empty()) {
+  } else if (StartsWith(w, "after DATA") || StartsWith(w, "by local_scan()") || w.empty()) {
     stage = "END-OF-MESSAGE";
   } else if (StartsWith(w, "DATA")) {
     stage = "DATA";
@@ -866,26 +866,40 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
     Add(&NewLine(out, Daemon::kPostsuper).message, kEximIdStandIn, ": removed");
     return true;
   }
-  if (StartsWith(rest, "H=")) {
+  if (StartsWith(rest, "SMTP connection ") || StartsWith(rest, "SMTP data timeout") ||
+      StartsWith(rest, "TLS error on ") ||
+      rest.find(" authenticator failed H=") != std::string_view::npos) {
+    // Said of a connection, under the message it was receiving (the client
+    // went silent; "closed by DROP in ACL").
+    return TranslateOther(rest, out);
+  }
+  if (StartsWith(rest, "H=") || StartsWith(rest, "F=") || StartsWith(rest, "U=")) {
+    // "H=... F=<s> rejected after DATA: ...", "F=s H=... P=esmtp rejected by
+    // local_scan(): ..." (older Exims write F= without <>).
     Fields f;
     ReadFields(rest, &f);
     if (TranslateReject(id, f, out)) return true;
     // What a remote host did during a delivery, before its "==", "**" or
     // "=>" line ("H=mx [addr]: SMTP error from remote mail server ...",
     // "H=mx [addr] Connection refused", "H=mx [addr] TLS error ..."), and
-    // ACL warnings.
-    return f.host.present;
+    // ACL warnings; a local submission refused ("F=<s> rejected by
+    // non-SMTP ACL: ..."), no client to name.
+    return f.host.present || StartsWith(f.words, "rejected") ||
+           StartsWith(f.words, "temporarily rejected");
   }
   if (StartsWith(rest, "rejected from <")) return TranslateTooBig(id, rest, out);
-  // The client went silent while sending the message.
-  if (StartsWith(rest, "SMTP data timeout")) return TranslateOther(rest, out);
   // Said of the message, with no Postfix counterpart.
   for (std::string_view info :
-       {"Message is frozen", "Spool file is locked", "no immediate delivery", "Warning: ", "Unable to", "Message ",
+       {"Message is frozen", "Spool file", "no immediate delivery", "Warning: ",
+        "TLS session: ", "malware acl condition", "spam acl condition", "moved from ",
+        "timed out while reading", "DANE ", "Unable to", "Message ",
         "Sender identification", "retry time not reached", "error ignored", "PRDR ",
-        "DKIM: ", "DKIM ", "ARC: ", "SPF ", "\"", "F=<"}) {
+        "DKIM: ", "DKIM ", "ARC: ", "SPF ", "SA: ", "\"", "Error while reading message",
+        "local_scan() function", "original recipients ignored"}) {
     if (StartsWith(rest, info)) return true;
   }
+  // "ID addr: error ignored" (errors_to a sender that takes no bounce).
+  if (rest.size() > 15 && rest.substr(rest.size() - 15) == ": error ignored") return true;
   // The remote host's own reply or failure, before the delivery's line:
   // "mx.example.net [192.0.2.7] Connection refused",
   // "H=... SMTP error from remote mail server ..." (kept above).
@@ -898,14 +912,28 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
 }
 
 bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* out) {
-  constexpr std::string_view kConnection = "SMTP connection from ";
-  if (StartsWith(message, kConnection)) {
-    std::string_view r = message.substr(kConnection.size());
+  // "SMTP connection from ...", with Exim 4.97's connection ID
+  // (+connection_id): "SMTP connection Ci=p1240 from ...".
+  std::string_view connection;
+  if (StartsWith(message, "SMTP connection Ci=")) {
+    connection = message.substr(19);
+    connection = SkipSpaces(connection.substr(std::min(connection.find(' '), connection.size())));
+    connection = StartsWith(connection, "from ") ? connection : std::string_view();
+  } else if (StartsWith(message, "SMTP connection from ")) {
+    connection = message.substr(16);
+  }
+  if (!connection.empty()) {
+    std::string_view r = connection.substr(5);
     Host h;
-    if (!ReadHost(&r, &h)) return false;
-    // After the host: " I=[addr]:port", then what happened.
+    // A local SMTP session (-bs) names its user: "SMTP connection from root".
+    if (!ReadHost(&r, &h)) return true;
+    // After the host its fields (" I=[addr]:port D=1s ..."), then what
+    // happened.
     std::string_view what = SkipSpaces(r);
-    if (StartsWith(what, "I=")) what = SkipSpaces(what.substr(std::min(what.find(' '), what.size())));
+    while (what.size() > 2 && absl::ascii_isupper(static_cast<unsigned char>(what[0])) &&
+           what.find('=') < what.find(' ')) {
+      what = SkipSpaces(what.substr(std::min(what.find(' '), what.size())));
+    }
     if (StartsWith(what, "(TCP/IP connection count")) {
       std::string& m = NewLine(out, Daemon::kSmtpd).message;
       m = "connect from ";
@@ -983,16 +1011,20 @@ bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* o
     } else if (StartsWith(r, "from ")) {
       r = r.substr(5);
     } else {
-      return false;
+      // "rejected MAIL command U=user: too many messages in one connection"
+      return StartsWith(r, "command ");
     }
     Fields f;
-    if (StartsWith(r, "H=")) {
+    if (StartsWith(r, "H=") || StartsWith(r, "U=")) {
       ReadFields(r, &f);
+    } else if (!ReadHost(&r, &f.host)) {
+      // A local SMTP session (-bs) names its user: "from CALLER: ...".
+      return r.find(": ") != std::string_view::npos;
     } else {
-      if (!ReadHost(&r, &f.host)) return false;
       ReadFields(r, &f);
     }
-    if (!f.host.present || !f.has_reason) return false;
+    if (!f.has_reason) return false;
+    if (!f.host.present) return true;  // a local session's
     const bool too_big = StartsWith(f.reason, "message too big");
     const std::string_view stage =
         command == "EHLO" || command == "HELO" ? std::string_view("EHLO") : std::string_view("MAIL");
@@ -1036,7 +1068,7 @@ bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* o
     if (close == std::string_view::npos) return false;
     Fields f;
     ReadFields(message.substr(close + 1), &f);
-    if (!f.host.present) return false;
+    if (!f.host.present) return true;  // a local session's
     std::string& m = NewLine(out, Daemon::kSmtpd).message;
     m = "NOQUEUE: reject: RCPT from ";
     AppendHostPort(f.host, &m);
@@ -1046,6 +1078,24 @@ bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* o
     if (!f.host.helo.empty()) Add(&m, " helo=<", Clean{f.host.helo, kNotInHelo}, ">");
     return true;
   }
+  if (StartsWith(message, "SMTP connection lost after final dot")) {
+    // The client went away after sending the message, before Exim's reply:
+    // the message was taken all the same.
+    Fields f;
+    ReadFields(message.substr(36), &f);
+    if (!f.host.present) return true;
+    std::string& m = NewLine(out, Daemon::kSmtpd).message;
+    m = "lost connection after END-OF-MESSAGE from ";
+    AppendHostPort(f.host, &m);
+    return true;
+  }
+  if (const size_t failed = message.find(" authenticator failed H=");
+      failed != std::string_view::npos && failed > 0 &&
+      message.substr(0, failed).find(' ') == std::string_view::npos) {
+    // Exim as a client, failing to log in to a server ("plain authenticator
+    // failed H=mx [addr] 535 ..."): said of the delivery, no Postfix line.
+    return true;
+  }
   if (const size_t failed = message.find(" authenticator failed for ");
       failed != std::string_view::npos && failed > 0 &&
       message.substr(0, failed).find(' ') == std::string_view::npos) {
@@ -1053,7 +1103,7 @@ bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* o
     // authentication data (set_id=user)"
     std::string_view r = message.substr(failed + 26);
     Fields f;
-    if (!ReadHost(&r, &f.host)) return false;
+    if (!ReadHost(&r, &f.host)) return StartsWith(r, "U=");  // a local session's
     ReadFields(r, &f);
     std::string& m = NewLine(out, Daemon::kSmtpd).message;
     m = "warning: ";
@@ -1106,7 +1156,8 @@ bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* o
         "no IP address found", "Warning: ",
         "SMTP syntax error", "SMTP protocol error", "no MAIL in SMTP connection",
         "Connection from ", "cwd=", "SIGHUP", "SIGTERM", "U=", "ident connection",
-        "TLS session", "tidying up", "too many connections", "Connection refused"}) {
+        "TLS session", "tidying up", "too many connections", "Connection refused",
+        "ignoring AUTH="}) {
     if (StartsWith(message, info)) return true;
   }
   return false;

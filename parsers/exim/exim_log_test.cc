@@ -224,6 +224,75 @@ TEST(EximTranslatorTest, Rejects) {
                                 "helo=<friend>")));
 }
 
+// Shapes of older Exims and other configurations, as seen in real logs
+// (addresses here are examples).
+TEST(EximTranslatorTest, OtherRealShapes) {
+  // F= and the recipient without <> (Exim 4.7x), +pid, +incoming_interface.
+  EXPECT_THAT(
+      Translated("H=(helo.example) [192.0.2.20]:3755 I=[192.0.2.1]:25 F=s@example.net "
+                 "rejected RCPT r@example.org: relay not permitted"),
+      ElementsAre(Pair("smtpd", "NOQUEUE: reject: RCPT from unknown[192.0.2.20]:3755: 550 "
+                                "<r@example.org>: relay not permitted; from=<s@example.net> "
+                                "to=<r@example.org> proto=ESMTP helo=<helo.example>")));
+  // local_scan() (SpamAssassin through sa-exim) refusing a message.
+  EXPECT_THAT(
+      Translated("1vABCD-000123-AB F=s@example.net H=mail.example.net [192.0.2.21] P=smtp "
+                 "rejected by local_scan(): Rejected: hits=7.5 required=5.0"),
+      ElementsAre(Pair("smtpd", "E000000001: reject: END-OF-MESSAGE from "
+                                "mail.example.net[192.0.2.21]: 550 Rejected: hits=7.5 "
+                                "required=5.0; from=<s@example.net> proto=ESMTP "
+                                "helo=<mail.example.net>")));
+  EXPECT_THAT(
+      Translated("1vABCD-000123-AB F=s@example.net H=(x) [192.0.2.21] P=esmtp temporarily "
+                 "rejected by local_scan(): Temporary local problem"),
+      ElementsAre(Pair("smtpd", "E000000001: reject: END-OF-MESSAGE from unknown[192.0.2.21]: "
+                                "450 Temporary local problem; from=<s@example.net> "
+                                "proto=ESMTP helo=<x>")));
+  // A connection dropped by an ACL, under the message being received.
+  EXPECT_THAT(Translated("1vABCD-000123-AB SMTP connection from (x) [192.0.2.22]:44884 "
+                         "I=[192.0.2.1]:25 closed by DROP in ACL"),
+              ElementsAre(Pair("smtpd", "disconnect from unknown[192.0.2.22]:44884")));
+  // An authenticator's failure from a host with a name and a HELO.
+  EXPECT_THAT(
+      Translated("login authenticator failed for host.example.net ([10.0.0.2]) "
+                 "[192.0.2.23]: 535 Incorrect authentication data (set_id=brian)"),
+      ElementsAre(Pair("smtpd", "warning: host.example.net[192.0.2.23]: SASL login "
+                                "authentication failed: 535 Incorrect authentication data "
+                                "(set_id=brian)")));
+  EXPECT_THAT(Translated("SMTP call from host.example.net [192.0.2.24]:3767 I=[192.0.2.1]:25 "
+                         "dropped: too many nonmail commands (last was \"RSET\")"),
+              ElementsAre(Pair("smtpd", "too many errors after UNKNOWN from "
+                                        "host.example.net[192.0.2.24]:3767")));
+  // Exim 4.97's connection IDs (+connection_id); a local SMTP session's.
+  EXPECT_THAT(Translated("SMTP connection Ci=p1240 from (x) [192.0.2.28]:10004 "
+                         "I=[192.0.2.1]:25 D=1s closed by QUIT"),
+              ElementsAre(Pair("smtpd", "disconnect from unknown[192.0.2.28]:10004")));
+  EXPECT_THAT(Translated("1vABCD-000123-AB SMTP connection lost after final dot H=(x) "
+                         "[192.0.2.29] P=esmtp"),
+              ElementsAre(Pair("smtpd", "lost connection after END-OF-MESSAGE from "
+                                        "unknown[192.0.2.29]")));
+  for (std::string_view understood :
+       {"SMTP connection from root D=1s closed by QUIT",
+        "rejected HELO from CALLER: syntactically invalid argument(s): (no argument given)",
+        "rejected MAIL FROM:<a@example.org> U=CALLER: message too big: size=1000 max=100",
+        "rejected MAIL command U=CALLER: too many messages in one connection",
+        "too many recipients: excess temporarily rejected: sender=<x@y> U=CALLER",
+        "plain authenticator failed for U=CALLER: 535 Incorrect authentication data",
+        "1vABCD-000123-AB U=CALLER F=<a@example.org> temporarily rejected after DATA",
+        "1vABCD-000123-AB plain authenticator failed H=mx.example.net [192.0.2.30] 535 no",
+        "1vABCD-000123-AB TLS session: (SSL_connect): error: handshake failure",
+        "1vABCD-000123-AB moved from input, msglog to Finput, Fmsglog",
+        "1vABCD-000123-AB a@example.org: error ignored",
+        "H=(x) [192.0.2.25] sender verify fail for <s@example.net>: Unrouteable address",
+        "SMTP protocol error in \"AUTH LOGIN\" H=(x) [192.0.2.26]:60723 I=[192.0.2.1]:587 "
+        "AUTH command used when not advertised",
+        "no MAIL in SMTP connection from [192.0.2.27]:2056 I=[192.0.2.1]:25 D=10s",
+        "1vABCD-000123-AB SA: Action: flagged as Spam but accepted: score=8.2 required=5.0",
+        "1vABCD-000123-AB F=<a@example.org> rejected by non-SMTP ACL: local message refused"}) {
+    EXPECT_THAT(Translated(understood), IsEmpty()) << understood;
+  }
+}
+
 TEST(EximTranslatorTest, Connections) {
   EXPECT_THAT(Translated("SMTP connection from [192.0.2.9]:5123 I=[192.0.2.1]:25 "
                          "(TCP/IP connection count = 1)"),
