@@ -54,9 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const bool parsed =
             mailgauge::fuzz::SharedParser().Parse(pl, &e) == p::ParseResult::kParsed;
         if (!parsed) {
-          std::fprintf(stderr, "Exim: %.*s\nPostfix %.*s: %.*s\n",
-                       static_cast<int>(message.size()), message.data(),
-                       static_cast<int>(pl.daemon.size()), pl.daemon.data(),
+          std::fprintf(stderr, "Exim: %.*s\nPostfix %.*s: %.*s\n", static_cast<int>(message.size()),
+                       message.data(), static_cast<int>(pl.daemon.size()), pl.daemon.data(),
                        static_cast<int>(pl.message.size()), pl.message.data());
         }
         FUZZ_CHECK(parsed, "a translated line the Postfix parser does not understand");

@@ -1,7 +1,6 @@
 #include "parsers/exim/exim_log.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 
 #include "absl/strings/ascii.h"
@@ -15,7 +14,6 @@ bool IsDigit(char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c))
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
-
 
 // A value from the Exim line put into a Postfix line, with the bytes that
 // would end its field there (a space in a host name, '>' in an address,
@@ -79,8 +77,7 @@ struct EximTime {
 // Reads "YYYY-MM-DD HH:MM:SS[.mmm][ +hhmm][ [pid]] " at the start of `s`;
 // the length read (with the space after it), 0 if it isn't there.
 size_t ReadEximTime(std::string_view s, EximTime* t) {
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' ||
-      s[16] != ':') {
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':') {
     return 0;
   }
   t->year = Digits(s, 0, 4);
@@ -89,9 +86,8 @@ size_t ReadEximTime(std::string_view s, EximTime* t) {
   t->hour = Digits(s, 11, 2);
   t->minute = Digits(s, 14, 2);
   t->second = Digits(s, 17, 2);
-  if (t->year < 1970 || t->month < 1 || t->month > 12 || t->day < 1 || t->day > 31 ||
-      t->hour < 0 || t->hour > 23 || t->minute < 0 || t->minute > 59 || t->second < 0 ||
-      t->second > 60) {
+  if (t->year < 1970 || t->month < 1 || t->month > 12 || t->day < 1 || t->day > 31 || t->hour < 0 ||
+      t->hour > 23 || t->minute < 0 || t->minute > 59 || t->second < 0 || t->second > 60) {
     return 0;
   }
   size_t p = 19;
@@ -135,12 +131,23 @@ bool ReadSpan(std::string_view s, double* seconds) {
     }
     if (i >= s.size()) return false;
     switch (s[i]) {
-      case 'w': total += v * 604800; break;
-      case 'd': total += v * 86400; break;
-      case 'h': total += v * 3600; break;
-      case 'm': total += v * 60; break;
-      case 's': total += v; break;
-      default: return false;
+      case 'w':
+        total += v * 604800;
+        break;
+      case 'd':
+        total += v * 86400;
+        break;
+      case 'h':
+        total += v * 3600;
+        break;
+      case 'm':
+        total += v * 60;
+        break;
+      case 's':
+        total += v;
+        break;
+      default:
+        return false;
     }
     any = true;
     s.remove_prefix(i + 1);
@@ -216,7 +223,7 @@ struct Fields {
   std::string_view reason;      // after ": "
   bool defer = false;           // "defer (N)"
   bool has_reason = false;
-  int for_count = -1;           // "for a b c" (+received_recipients)
+  int for_count = -1;  // "for a b c" (+received_recipients)
   // The words left where a field was expected, up to the reason: a
   // reject's "rejected RCPT <x>", a connection's "closed by QUIT".
   std::string_view words;
@@ -240,8 +247,8 @@ void ReadFields(std::string_view s, Fields* f) {
       break;
     }
     size_t tag_end = 0;
-    while (tag_end < s.size() && (absl::ascii_isalnum(static_cast<unsigned char>(s[tag_end])) ||
-                                  s[tag_end] == '_')) {
+    while (tag_end < s.size() &&
+           (absl::ascii_isalnum(static_cast<unsigned char>(s[tag_end])) || s[tag_end] == '_')) {
       ++tag_end;
     }
     const bool field = tag_end > 0 && tag_end < s.size() && s[tag_end] == '=';
@@ -322,18 +329,30 @@ void ReadFields(std::string_view s, Fields* f) {
         s = {};
       }
     }
-    if (tag == "P") f->proto = value;
-    else if (tag == "S") f->size = value;
-    else if (tag == "U") f->user = value;
-    else if (tag == "A") f->auth = value;
-    else if (tag == "X") f->tls = value;
-    else if (tag == "CV") f->cv = value;
-    else if (tag == "id") f->message_id = value;
-    else if (tag == "R") f->router = value;
-    else if (tag == "T") f->transport = value;
-    else if (tag == "C") f->confirm = value;
-    else if (tag == "QT") f->queue_time = value;
-    else if (tag == "F") f->sender = value;
+    if (tag == "P")
+      f->proto = value;
+    else if (tag == "S")
+      f->size = value;
+    else if (tag == "U")
+      f->user = value;
+    else if (tag == "A")
+      f->auth = value;
+    else if (tag == "X")
+      f->tls = value;
+    else if (tag == "CV")
+      f->cv = value;
+    else if (tag == "id")
+      f->message_id = value;
+    else if (tag == "R")
+      f->router = value;
+    else if (tag == "T")
+      f->transport = value;
+    else if (tag == "C")
+      f->confirm = value;
+    else if (tag == "QT")
+      f->queue_time = value;
+    else if (tag == "F")
+      f->sender = value;
     if (f->has_reason) break;
   }
   if (words_begin != nullptr) {
@@ -343,8 +362,8 @@ void ReadFields(std::string_view s, Fields* f) {
 
 // "name[addr]" (Postfix's client and relay form), "unknown" without a name.
 void AppendHost(const Host& h, std::string* out) {
-  Add(out, Clean{h.name.empty() ? "unknown" : h.name, kNotInHost}, "[",
-      Clean{h.addr, kNotInAddr}, "]");
+  Add(out, Clean{h.name.empty() ? "unknown" : h.name, kNotInHost}, "[", Clean{h.addr, kNotInAddr},
+      "]");
 }
 
 void AppendHostPort(const Host& h, std::string* out) {
@@ -660,16 +679,16 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
     } else if (!bounce) {
       out->uid = f.user;
       Add(&NewLine(out, Daemon::kPickup).message, kEximIdStandIn, ": uid=0 from=<",
-        Clean{sender, kNotInAddress}, ">");
+          Clean{sender, kNotInAddress}, ">");
     }
     if (!f.message_id.empty()) {
-      Add(&NewLine(out, Daemon::kCleanup).message, kEximIdStandIn, ": message-id=<",
-                      f.message_id, ">");
+      Add(&NewLine(out, Daemon::kCleanup).message, kEximIdStandIn, ": message-id=<", f.message_id,
+          ">");
     }
     if (bounce) {
       out->other_id = f.router;
       Add(&NewLine(out, Daemon::kBounce).message, kEximOtherIdStandIn,
-                      ": sender non-delivery notification: ", kEximIdStandIn);
+          ": sender non-delivery notification: ", kEximIdStandIn);
     }
     int64_t size = 0;
     for (char c : f.size) {
@@ -683,7 +702,7 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
     out->nrcpt_known = f.for_count > 0;
     Add(&NewLine(out, Daemon::kQmgr).message, kEximIdStandIn, ": from=<",
         Clean{sender, kNotInAddress}, ">, size=", size, ", nrcpt=", std::max(f.for_count, 1),
-                    " (queue active)");
+        " (queue active)");
     return true;
   }
   if (op == "=>" || op == "->" || op == ">>" || op == "*>" || op == "==" || op == "**") {
@@ -712,7 +731,7 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
       if (StartsWith(r, "(")) {  // "(parent)": the address it was made from
         const size_t close = r.find(") ");
         const size_t close_end = r.find(')');
-        r = close != std::string_view::npos ? r.substr(close + 2)
+        r = close != std::string_view::npos       ? r.substr(close + 2)
             : close_end != std::string_view::npos ? r.substr(close_end + 1)
                                                   : r;
         r = SkipSpaces(r);
@@ -794,10 +813,8 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
       } else if (daemon == Daemon::kPipe) {
         reply = Cat("delivered via ", relay, " service");
       } else if (!local_target.empty()) {
-        reply = Cat(local_target.front() == '|' ? "delivered to command: "
-                                                         : "delivered to file: ",
-                             local_target.front() == '|' ? local_target.substr(1)
-                                                           : local_target);
+        reply = Cat(local_target.front() == '|' ? "delivered to command: " : "delivered to file: ",
+                    local_target.front() == '|' ? local_target.substr(1) : local_target);
       } else if (daemon == Daemon::kSmtp || daemon == Daemon::kLmtp) {
         reply = "250 OK";
       } else {
@@ -818,15 +835,15 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
     double delay = 0;
     if (!f.queue_time.empty() && ReadSpan(f.queue_time, &delay)) {
       out->delay_known = true;
-    } else if (auto it = arrivals_.find(absl::string_view(id.data(), id.size())); it != arrivals_.end()) {
+    } else if (auto it = arrivals_.find(absl::string_view(id.data(), id.size()));
+               it != arrivals_.end()) {
       delay = static_cast<double>(time.unix_micros - it->second) / 1e6;
       out->delay_known = true;
     }
 
     if (f.host.present && !f.tls.empty() && sent && op != ">>") {
-      std::string m = Cat(
-          f.cv == "yes" || f.cv == "dane" ? "Verified" : "Untrusted",
-          " TLS connection established to ");
+      std::string m = Cat(f.cv == "yes" || f.cv == "dane" ? "Verified" : "Untrusted",
+                          " TLS connection established to ");
       AppendHostPort(f.host, &m);
       m += ": ";
       if (AppendTls(f.tls, &m)) NewLine(out, daemon).message = std::move(m);
@@ -834,9 +851,11 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
     std::string& m = NewLine(out, daemon).message;
     Add(&m, kEximIdStandIn, ": to=<", Clean{to, kNotInAddress}, ">");
     if (!orig_to.empty()) Add(&m, ", orig_to=<", Clean{orig_to, kNotInAddress}, ">");
-    Add(&m, ", relay=", relay, ", delay=", FormatSeconds(delay), ", dsn=", dsn,
-                    ", status=", sent || op == "*>" ? "sent" : deferred ? "deferred" : "bounced",
-                    " (", reply, ")");
+    Add(&m, ", relay=", relay, ", delay=", FormatSeconds(delay), ", dsn=", dsn, ", status=",
+        sent || op == "*>" ? "sent"
+        : deferred         ? "deferred"
+                           : "bounced",
+        " (", reply, ")");
     return true;
   }
   if (rest == "Completed" || StartsWith(rest, "Completed ")) {
@@ -845,13 +864,11 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
     return true;
   }
   if (StartsWith(rest, "Frozen") || StartsWith(rest, "frozen by ")) {
-    Add(&NewLine(out, Daemon::kPostsuper).message, kEximIdStandIn,
-                    ": placed on hold");
+    Add(&NewLine(out, Daemon::kPostsuper).message, kEximIdStandIn, ": placed on hold");
     return true;
   }
   if (StartsWith(rest, "Unfrozen") || StartsWith(rest, "unfrozen by ")) {
-    Add(&NewLine(out, Daemon::kPostsuper).message, kEximIdStandIn,
-                    ": released from hold");
+    Add(&NewLine(out, Daemon::kPostsuper).message, kEximIdStandIn, ": released from hold");
     return true;
   }
   if (StartsWith(rest, "cancelled by ")) {
@@ -889,13 +906,31 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
   }
   if (StartsWith(rest, "rejected from <")) return TranslateTooBig(id, rest, out);
   // Said of the message, with no Postfix counterpart.
-  for (std::string_view info :
-       {"Message is frozen", "Spool file", "no immediate delivery", "Warning: ",
-        "TLS session: ", "malware acl condition", "spam acl condition", "moved from ",
-        "timed out while reading", "DANE ", "Unable to", "Message ",
-        "Sender identification", "retry time not reached", "error ignored", "PRDR ",
-        "DKIM: ", "DKIM ", "ARC: ", "SPF ", "SA: ", "\"", "Error while reading message",
-        "local_scan() function", "original recipients ignored"}) {
+  for (std::string_view info : {"Message is frozen",
+                                "Spool file",
+                                "no immediate delivery",
+                                "Warning: ",
+                                "TLS session: ",
+                                "malware acl condition",
+                                "spam acl condition",
+                                "moved from ",
+                                "timed out while reading",
+                                "DANE ",
+                                "Unable to",
+                                "Message ",
+                                "Sender identification",
+                                "retry time not reached",
+                                "error ignored",
+                                "PRDR ",
+                                "DKIM: ",
+                                "DKIM ",
+                                "ARC: ",
+                                "SPF ",
+                                "SA: ",
+                                "\"",
+                                "Error while reading message",
+                                "local_scan() function",
+                                "original recipients ignored"}) {
     if (StartsWith(rest, info)) return true;
   }
   // "ID addr: error ignored" (errors_to a sender that takes no bounce).
@@ -949,18 +984,16 @@ bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* o
     if (StartsWith(what, "lost")) {
       std::string& m = NewLine(out, Daemon::kSmtpd).message;
       Add(&m, "lost connection after ",
-                      what.find("message data") != std::string_view::npos ? "DATA" : "UNKNOWN",
-                      " from ");
+          what.find("message data") != std::string_view::npos ? "DATA" : "UNKNOWN", " from ");
       AppendHostPort(h, &m);
       return true;
     }
     return true;  // "refused: too many connections", "D=..." and the like
   }
-  for (std::string_view lost : {"unexpected disconnection while reading SMTP command from ",
-                                "SMTP command timeout on connection from ",
-                                "SMTP command timeout on TLS connection from ",
-                                "SMTP data timeout (message abandoned) on connection from ",
-                                "SMTP call from "}) {
+  for (std::string_view lost :
+       {"unexpected disconnection while reading SMTP command from ",
+        "SMTP command timeout on connection from ", "SMTP command timeout on TLS connection from ",
+        "SMTP data timeout (message abandoned) on connection from ", "SMTP call from "}) {
     if (!StartsWith(message, lost)) continue;
     std::string_view r = message.substr(lost.size());
     Host h;
@@ -975,8 +1008,7 @@ bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* o
     } else if (StartsWith(lost, "unexpected")) {
       m = "lost connection after UNKNOWN from ";
     } else {
-      m = Cat("timeout after ", StartsWith(lost, "SMTP data") ? "DATA" : "UNKNOWN",
-                       " from ");
+      m = Cat("timeout after ", StartsWith(lost, "SMTP data") ? "DATA" : "UNKNOWN", " from ");
     }
     AppendHostPort(h, &m);
     return true;
@@ -1026,8 +1058,9 @@ bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* o
     if (!f.has_reason) return false;
     if (!f.host.present) return true;  // a local session's
     const bool too_big = StartsWith(f.reason, "message too big");
-    const std::string_view stage =
-        command == "EHLO" || command == "HELO" ? std::string_view("EHLO") : std::string_view("MAIL");
+    const std::string_view stage = command == "EHLO" || command == "HELO"
+                                       ? std::string_view("EHLO")
+                                       : std::string_view("MAIL");
     std::string& m = NewLine(out, Daemon::kSmtpd).message;
     Add(&m, "NOQUEUE: reject: ", stage, " from ");
     AppendHostPort(f.host, &m);
@@ -1073,8 +1106,7 @@ bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* o
     m = "NOQUEUE: reject: RCPT from ";
     AppendHostPort(f.host, &m);
     Add(&m, ": 452 4.5.3 too many recipients; from=<",
-        Clean{message.substr(at + 8, close - at - 8), kNotInAddress},
-        "> proto=ESMTP");
+        Clean{message.substr(at + 8, close - at - 8), kNotInAddress}, "> proto=ESMTP");
     if (!f.host.helo.empty()) Add(&m, " helo=<", Clean{f.host.helo, kNotInHelo}, ">");
     return true;
   }
@@ -1126,11 +1158,11 @@ bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* o
       const size_t close = r.find('"', 1);
       if (close == std::string_view::npos) return true;
       const std::string_view command = r.substr(1, close - 1);
-      stage = StartsWith(command, "MAIL")   ? "MAIL"
-              : StartsWith(command, "RCPT") ? "RCPT"
-              : StartsWith(command, "DATA") ? "DATA"
+      stage = StartsWith(command, "MAIL")                                  ? "MAIL"
+              : StartsWith(command, "RCPT")                                ? "RCPT"
+              : StartsWith(command, "DATA")                                ? "DATA"
               : StartsWith(command, "EHLO") || StartsWith(command, "HELO") ? "EHLO"
-                                                                          : "CONNECT";
+                                                                           : "CONNECT";
       r = r.substr(close + 1);
     } else if (StartsWith(r, "connection from ")) {
       r = r.substr(16);
@@ -1150,14 +1182,33 @@ bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* o
     return true;
   }
   // Said outside a message, with no Postfix counterpart.
-  for (std::string_view info :
-       {"Start queue run", "End queue run", "exim ", "daemon ", "pid ", "no host name found",
-        "ETRN ", "Spool file", "Message ", "DKIM", "SIGHUP",
-        "no IP address found", "Warning: ",
-        "SMTP syntax error", "SMTP protocol error", "no MAIL in SMTP connection",
-        "Connection from ", "cwd=", "SIGHUP", "SIGTERM", "U=", "ident connection",
-        "TLS session", "tidying up", "too many connections", "Connection refused",
-        "ignoring AUTH="}) {
+  for (std::string_view info : {"Start queue run",
+                                "End queue run",
+                                "exim ",
+                                "daemon ",
+                                "pid ",
+                                "no host name found",
+                                "ETRN ",
+                                "Spool file",
+                                "Message ",
+                                "DKIM",
+                                "SIGHUP",
+                                "no IP address found",
+                                "Warning: ",
+                                "SMTP syntax error",
+                                "SMTP protocol error",
+                                "no MAIL in SMTP connection",
+                                "Connection from ",
+                                "cwd=",
+                                "SIGHUP",
+                                "SIGTERM",
+                                "U=",
+                                "ident connection",
+                                "TLS session",
+                                "tidying up",
+                                "too many connections",
+                                "Connection refused",
+                                "ignoring AUTH="}) {
     if (StartsWith(message, info)) return true;
   }
   return false;

@@ -7,7 +7,7 @@
 // time and no host or program, or sends the same text to syslog (tag
 // "exim"/"exim4", usually still led by Exim's own time):
 //
-//   2026-11-25 10:00:01 1vABCD-000123-AB <= alice@example.org H=mail.example.org (helo) [192.0.2.7] P=esmtps S=2345 id=x@y
+//   2026-11-25 10:00:01 1vABCD-000123-AB <= alice@example.org H=mx (helo) [192.0.2.7] S=2345
 //   2026-11-25 10:00:02 1vABCD-000123-AB => bob <bob@example.net> R=local_user T=mail_spool
 //   2026-11-25 10:00:02 1vABCD-000123-AB Completed
 //
@@ -57,13 +57,13 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
 #include "common/log_line.h"
 #include "common/timestamp.h"
-#include "absl/functional/function_ref.h"
 #include "parsers/postfix/event.h"
-#include "parsers/program_name.h"  // IsEximProgram
 #include "parsers/postfix/postfix_parser.h"
+#include "parsers/program_name.h"  // IsEximProgram
 
 namespace mailgauge::parsers {
 
@@ -93,13 +93,13 @@ struct EximTranslation {
   };
   std::vector<Line> lines;  // in the order Postfix would log them
   // What the stand-ins stand for, and fields the Postfix text can't carry.
-  std::string_view id;        // the line's message ID
-  std::string_view other_id;  // a bounce's parent (R= on an arrival)
-  std::string_view uid;       // U= of a local submission (pickup's uid)
-  std::string_view helo;      // the HELO name of an SMTP arrival (H=)
-  std::string_view list_name; // the DNS list a reject names
-  bool nrcpt_known = false;   // arrivals: the recipients were listed ("for ...")
-  bool delay_known = false;   // deliveries: QT= or an arrival seen
+  std::string_view id;         // the line's message ID
+  std::string_view other_id;   // a bounce's parent (R= on an arrival)
+  std::string_view uid;        // U= of a local submission (pickup's uid)
+  std::string_view helo;       // the HELO name of an SMTP arrival (H=)
+  std::string_view list_name;  // the DNS list a reject names
+  bool nrcpt_known = false;    // arrivals: the recipients were listed ("for ...")
+  bool delay_known = false;    // deliveries: QT= or an arrival seen
   void Clear();
 };
 

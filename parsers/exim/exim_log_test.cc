@@ -48,9 +48,8 @@ TEST(EximMainLogTest, ReadsTimeZonePidAndMessage) {
   EXPECT_EQ(line.program, "exim");
   EXPECT_EQ(line.pid, -1);
 
-  ASSERT_TRUE(ReadEximMainLogLine(
-      "2026-11-25 10:00:01.123 +0100 [4242] 1vABCD-000123-AB Completed", absl::UTCTimeZone(),
-      &line));
+  ASSERT_TRUE(ReadEximMainLogLine("2026-11-25 10:00:01.123 +0100 [4242] 1vABCD-000123-AB Completed",
+                                  absl::UTCTimeZone(), &line));
   EXPECT_EQ(line.time.ToRfc3339(), "2026-11-25T10:00:01.123000+01:00");
   EXPECT_EQ(line.pid, 4242);
   EXPECT_EQ(line.message, "1vABCD-000123-AB Completed");
@@ -60,9 +59,9 @@ TEST(EximMainLogTest, ReadsTimeZonePidAndMessage) {
   ASSERT_TRUE(ReadEximMainLogLine("2026-07-01 12:00:00 Start queue run: pid=7", berlin, &line));
   EXPECT_EQ(line.time.ToRfc3339(), "2026-07-01T12:00:00+02:00");
 
-  for (std::string_view bad : {"", "Nov 25 10:00:01 mx exim[1]: x", "2026-13-25 10:00:01 x",
-                               "2026-11-25 10:00:01", "2026-11-25 10:00:01.12 x",
-                               "2026-11-25 25:00:01 x"}) {
+  for (std::string_view bad :
+       {"", "Nov 25 10:00:01 mx exim[1]: x", "2026-13-25 10:00:01 x", "2026-11-25 10:00:01",
+        "2026-11-25 10:00:01.12 x", "2026-11-25 25:00:01 x"}) {
     EXPECT_FALSE(ReadEximMainLogLine(bad, absl::UTCTimeZone(), &line)) << bad;
   }
 }
@@ -81,10 +80,12 @@ TEST(EximTranslatorTest, SmtpArrival) {
                  "X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no A=plain:alice S=2345 "
                  "id=abc@example.org T=\"Hello: world\" for bob@example.net carol@example.net"),
       ElementsAre(
-          Pair("smtpd", "Anonymous TLS connection established from mail.example.org[192.0.2.7]: "
-                        "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)"),
-          Pair("smtpd", "E000000001: client=mail.example.org[192.0.2.7]:41234, "
-                        "sasl_method=plain, sasl_username=alice"),
+          Pair("smtpd",
+               "Anonymous TLS connection established from mail.example.org[192.0.2.7]: "
+               "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)"),
+          Pair("smtpd",
+               "E000000001: client=mail.example.org[192.0.2.7]:41234, "
+               "sasl_method=plain, sasl_username=alice"),
           Pair("cleanup", "E000000001: message-id=<abc@example.org>"),
           Pair("qmgr", "E000000001: from=<alice@example.org>, size=2345, nrcpt=2 (queue active)")));
   // No reverse name, the HELO name in parentheses; no port (the default
@@ -97,56 +98,61 @@ TEST(EximTranslatorTest, SmtpArrival) {
 TEST(EximTranslatorTest, LocalArrivalAndBounce) {
   EXPECT_THAT(Translated("1vABCD-000123-AB <= root@mx.example.test U=root P=local S=400"),
               ElementsAre(Pair("pickup", "E000000001: uid=0 from=<root@mx.example.test>"),
-                          Pair("qmgr", "E000000001: from=<root@mx.example.test>, size=400, "
-                                       "nrcpt=1 (queue active)")));
+                          Pair("qmgr",
+                               "E000000001: from=<root@mx.example.test>, size=400, "
+                               "nrcpt=1 (queue active)")));
   EXPECT_THAT(
       Translated("1vABCE-000124-AB <= <> R=1vABCD-000123-AB U=Debian-exim P=local S=1800"),
-      ElementsAre(
-          Pair("bounce", "E000000002: sender non-delivery notification: E000000001"),
-          Pair("qmgr", "E000000001: from=<>, size=1800, nrcpt=1 (queue active)")));
+      ElementsAre(Pair("bounce", "E000000002: sender non-delivery notification: E000000001"),
+                  Pair("qmgr", "E000000001: from=<>, size=1800, nrcpt=1 (queue active)")));
 }
 
 TEST(EximTranslatorTest, Deliveries) {
   EximTranslator exim;
   // The arrival at t=1000 s gives the delay of deliveries without QT=.
-  ASSERT_EQ(Translated(exim, "1vABCD-000123-AB <= a@example.org U=a P=local S=1", 1000).size(),
-            2u);
+  ASSERT_EQ(Translated(exim, "1vABCD-000123-AB <= a@example.org U=a P=local S=1", 1000).size(), 2u);
   EXPECT_THAT(
       Translated(exim,
                  "1vABCD-000123-AB => bob@example.net R=dnslookup T=remote_smtp "
                  "H=mx.example.net [203.0.113.5]:25 X=TLS1.2:ECDHE_RSA_AES_256_GCM_SHA384:256 "
                  "CV=yes C=\"250 2.0.0 Ok: queued as 4B0C72A1F3\"",
                  1003),
-      ElementsAre(Pair("smtp", "Verified TLS connection established to "
-                               "mx.example.net[203.0.113.5]:25: TLSv1.2 with cipher "
-                               "ECDHE_RSA_AES_256_GCM_SHA384 (256/256 bits)"),
-                  Pair("smtp", "E000000001: to=<bob@example.net>, "
-                               "relay=mx.example.net[203.0.113.5]:25, delay=3, dsn=2.0.0, "
-                               "status=sent (250 2.0.0 Ok: queued as 4B0C72A1F3)")));
-  EXPECT_THAT(
-      Translated(exim, "1vABCD-000123-AB => bob <postmaster@example.org> R=aliases "
-                       "T=local_delivery QT=1m2s",
-                 1100),
-      ElementsAre(Pair("local", "E000000001: to=<bob@example.org>, "
-                                "orig_to=<postmaster@example.org>, relay=local, delay=62, "
-                                "dsn=2.0.0, status=sent (delivered to mailbox)")));
+      ElementsAre(Pair("smtp",
+                       "Verified TLS connection established to "
+                       "mx.example.net[203.0.113.5]:25: TLSv1.2 with cipher "
+                       "ECDHE_RSA_AES_256_GCM_SHA384 (256/256 bits)"),
+                  Pair("smtp",
+                       "E000000001: to=<bob@example.net>, "
+                       "relay=mx.example.net[203.0.113.5]:25, delay=3, dsn=2.0.0, "
+                       "status=sent (250 2.0.0 Ok: queued as 4B0C72A1F3)")));
+  EXPECT_THAT(Translated(exim,
+                         "1vABCD-000123-AB => bob <postmaster@example.org> R=aliases "
+                         "T=local_delivery QT=1m2s",
+                         1100),
+              ElementsAre(Pair("local",
+                               "E000000001: to=<bob@example.org>, "
+                               "orig_to=<postmaster@example.org>, relay=local, delay=62, "
+                               "dsn=2.0.0, status=sent (delivered to mailbox)")));
   EXPECT_THAT(
       Translated(exim, "1vABCD-000123-AB -> carol@example.org R=local_user T=mail_spool", 1000),
-      ElementsAre(Pair("local", "E000000001: to=<carol@example.org>, relay=local, delay=0, "
-                                "dsn=2.0.0, status=sent (delivered to mailbox)")));
-  EXPECT_THAT(
-      Translated(exim, "1vABCD-000123-AB => |/usr/bin/procmail -d bob <bob@example.org> "
-                       "R=procmail T=address_pipe",
-                 1001),
-      ElementsAre(Pair("pipe", "E000000001: to=<bob@example.org>, relay=address_pipe, "
+      ElementsAre(Pair("local",
+                       "E000000001: to=<carol@example.org>, relay=local, delay=0, "
+                       "dsn=2.0.0, status=sent (delivered to mailbox)")));
+  EXPECT_THAT(Translated(exim,
+                         "1vABCD-000123-AB => |/usr/bin/procmail -d bob <bob@example.org> "
+                         "R=procmail T=address_pipe",
+                         1001),
+              ElementsAre(Pair("pipe",
+                               "E000000001: to=<bob@example.org>, relay=address_pipe, "
                                "delay=1, dsn=2.0.0, status=sent (delivered via address_pipe "
                                "service)")));
-  EXPECT_THAT(
-      Translated(exim, "1vABCD-000123-AB => /var/mail/archive <archive@example.org> "
-                       "R=archive T=address_file",
-                 1001),
-      ElementsAre(Pair("local", "E000000001: to=<archive@example.org>, relay=local, delay=1, "
-                                "dsn=2.0.0, status=sent (delivered to file: /var/mail/archive)")));
+  EXPECT_THAT(Translated(exim,
+                         "1vABCD-000123-AB => /var/mail/archive <archive@example.org> "
+                         "R=archive T=address_file",
+                         1001),
+              ElementsAre(Pair("local",
+                               "E000000001: to=<archive@example.org>, relay=local, delay=1, "
+                               "dsn=2.0.0, status=sent (delivered to file: /var/mail/archive)")));
 }
 
 TEST(EximTranslatorTest, DeferralsAndFailures) {
@@ -154,32 +160,36 @@ TEST(EximTranslatorTest, DeferralsAndFailures) {
       Translated("1vABCD-000123-AB == bob@example.net R=dnslookup T=remote_smtp defer (-44) "
                  "H=mx.example.net [203.0.113.5]: SMTP error from remote mail server after "
                  "RCPT TO:<bob@example.net>: 451 4.7.1 Greylisted, try again"),
-      ElementsAre(Pair("smtp", "E000000001: to=<bob@example.net>, "
-                               "relay=mx.example.net[203.0.113.5], delay=0, dsn=4.7.1, "
-                               "status=deferred (host mx.example.net[203.0.113.5] said: 451 "
-                               "4.7.1 Greylisted, try again (in reply to RCPT TO command))")));
+      ElementsAre(Pair("smtp",
+                       "E000000001: to=<bob@example.net>, "
+                       "relay=mx.example.net[203.0.113.5], delay=0, dsn=4.7.1, "
+                       "status=deferred (host mx.example.net[203.0.113.5] said: 451 "
+                       "4.7.1 Greylisted, try again (in reply to RCPT TO command))")));
   EXPECT_THAT(
       Translated("1vABCD-000123-AB == bob@example.net R=dnslookup T=remote_smtp defer (111): "
                  "Connection refused"),
-      ElementsAre(Pair("smtp", "E000000001: to=<bob@example.net>, relay=none, delay=0, "
-                               "dsn=4.0.0, status=deferred (Connection refused)")));
-  EXPECT_THAT(
-      Translated("1vABCD-000123-AB ** bob@example.net R=dnslookup T=remote_smtp "
-                 "H=mx.example.net [203.0.113.5]: SMTP error from remote mail server after "
-                 "end of data: 552 5.3.4 Message too big"),
-      ElementsAre(Pair("smtp", "E000000001: to=<bob@example.net>, "
+      ElementsAre(Pair("smtp",
+                       "E000000001: to=<bob@example.net>, relay=none, delay=0, "
+                       "dsn=4.0.0, status=deferred (Connection refused)")));
+  EXPECT_THAT(Translated("1vABCD-000123-AB ** bob@example.net R=dnslookup T=remote_smtp "
+                         "H=mx.example.net [203.0.113.5]: SMTP error from remote mail server after "
+                         "end of data: 552 5.3.4 Message too big"),
+              ElementsAre(Pair("smtp",
+                               "E000000001: to=<bob@example.net>, "
                                "relay=mx.example.net[203.0.113.5], delay=0, dsn=5.3.4, "
                                "status=bounced (host mx.example.net[203.0.113.5] said: 552 "
                                "5.3.4 Message too big (in reply to end of DATA command))")));
   EXPECT_THAT(Translated("1vABCD-000123-AB ** nobody@example.org: Unrouteable address"),
-              ElementsAre(Pair("error", "E000000001: to=<nobody@example.org>, relay=none, "
-                                        "delay=0, dsn=5.0.0, status=bounced (Unrouteable "
-                                        "address)")));
+              ElementsAre(Pair("error",
+                               "E000000001: to=<nobody@example.org>, relay=none, "
+                               "delay=0, dsn=5.0.0, status=bounced (Unrouteable "
+                               "address)")));
   EXPECT_THAT(Translated("1vABCD-000123-AB ** bob@example.org <x@example.org> R=local_user "
                          "T=mail_spool: mailbox is full"),
-              ElementsAre(Pair("local", "E000000001: to=<bob@example.org>, "
-                                        "orig_to=<x@example.org>, relay=local, delay=0, "
-                                        "dsn=5.0.0, status=bounced (mailbox is full)")));
+              ElementsAre(Pair("local",
+                               "E000000001: to=<bob@example.org>, "
+                               "orig_to=<x@example.org>, relay=local, delay=0, "
+                               "dsn=5.0.0, status=bounced (mailbox is full)")));
 }
 
 TEST(EximTranslatorTest, EndsOfMessages) {
@@ -195,82 +205,85 @@ TEST(EximTranslatorTest, EndsOfMessages) {
 }
 
 TEST(EximTranslatorTest, Rejects) {
-  EXPECT_THAT(
-      Translated("H=(friend) [192.0.2.9]:5123 F=<s@example.net> rejected RCPT "
-                 "<x@elsewhere.test>: relay not permitted"),
-      ElementsAre(Pair("smtpd", "NOQUEUE: reject: RCPT from unknown[192.0.2.9]:5123: 550 "
-                                "<x@elsewhere.test>: relay not permitted; from=<s@example.net> "
-                                "to=<x@elsewhere.test> proto=ESMTP helo=<friend>")));
+  EXPECT_THAT(Translated("H=(friend) [192.0.2.9]:5123 F=<s@example.net> rejected RCPT "
+                         "<x@elsewhere.test>: relay not permitted"),
+              ElementsAre(Pair("smtpd",
+                               "NOQUEUE: reject: RCPT from unknown[192.0.2.9]:5123: 550 "
+                               "<x@elsewhere.test>: relay not permitted; from=<s@example.net> "
+                               "to=<x@elsewhere.test> proto=ESMTP helo=<friend>")));
   EXPECT_THAT(
       Translated("H=mail.example.net [192.0.2.9] F=<s@example.net> temporarily rejected RCPT "
                  "<b@example.org>: greylisted"),
-      ElementsAre(Pair("smtpd", "NOQUEUE: reject: RCPT from mail.example.net[192.0.2.9]: 450 "
-                                "<b@example.org>: greylisted; from=<s@example.net> "
-                                "to=<b@example.org> proto=ESMTP helo=<mail.example.net>")));
-  EXPECT_THAT(
-      Translated("H=(bad) [192.0.2.9] rejected MAIL <spam@spam.test>: sender refused"),
-      ElementsAre(Pair("smtpd", "NOQUEUE: reject: MAIL from unknown[192.0.2.9]: 550 "
-                                "<spam@spam.test>: sender refused; from=<spam@spam.test> "
-                                "proto=ESMTP helo=<bad>")));
-  EXPECT_THAT(
-      Translated("H=[192.0.2.9] rejected EHLO or HELO bad.name: not a valid name"),
-      ElementsAre(Pair("smtpd", "NOQUEUE: reject: EHLO from unknown[192.0.2.9]: 550 "
-                                "<bad.name>: not a valid name; proto=ESMTP")));
-  EXPECT_THAT(
-      Translated("1vABCD-000123-AB H=(friend) [192.0.2.9] F=<s@example.net> rejected after "
-                 "DATA: spam detected"),
-      ElementsAre(Pair("smtpd", "E000000001: reject: END-OF-MESSAGE from unknown[192.0.2.9]: "
-                                "550 spam detected; from=<s@example.net> proto=ESMTP "
-                                "helo=<friend>")));
+      ElementsAre(Pair("smtpd",
+                       "NOQUEUE: reject: RCPT from mail.example.net[192.0.2.9]: 450 "
+                       "<b@example.org>: greylisted; from=<s@example.net> "
+                       "to=<b@example.org> proto=ESMTP helo=<mail.example.net>")));
+  EXPECT_THAT(Translated("H=(bad) [192.0.2.9] rejected MAIL <spam@spam.test>: sender refused"),
+              ElementsAre(Pair("smtpd",
+                               "NOQUEUE: reject: MAIL from unknown[192.0.2.9]: 550 "
+                               "<spam@spam.test>: sender refused; from=<spam@spam.test> "
+                               "proto=ESMTP helo=<bad>")));
+  EXPECT_THAT(Translated("H=[192.0.2.9] rejected EHLO or HELO bad.name: not a valid name"),
+              ElementsAre(Pair("smtpd",
+                               "NOQUEUE: reject: EHLO from unknown[192.0.2.9]: 550 "
+                               "<bad.name>: not a valid name; proto=ESMTP")));
+  EXPECT_THAT(Translated("1vABCD-000123-AB H=(friend) [192.0.2.9] F=<s@example.net> rejected after "
+                         "DATA: spam detected"),
+              ElementsAre(Pair("smtpd",
+                               "E000000001: reject: END-OF-MESSAGE from unknown[192.0.2.9]: "
+                               "550 spam detected; from=<s@example.net> proto=ESMTP "
+                               "helo=<friend>")));
 }
 
 // Shapes of older Exims and other configurations, as seen in real logs
 // (addresses here are examples).
 TEST(EximTranslatorTest, OtherRealShapes) {
   // F= and the recipient without <> (Exim 4.7x), +pid, +incoming_interface.
-  EXPECT_THAT(
-      Translated("H=(helo.example) [192.0.2.20]:3755 I=[192.0.2.1]:25 F=s@example.net "
-                 "rejected RCPT r@example.org: relay not permitted"),
-      ElementsAre(Pair("smtpd", "NOQUEUE: reject: RCPT from unknown[192.0.2.20]:3755: 550 "
-                                "<r@example.org>: relay not permitted; from=<s@example.net> "
-                                "to=<r@example.org> proto=ESMTP helo=<helo.example>")));
+  EXPECT_THAT(Translated("H=(helo.example) [192.0.2.20]:3755 I=[192.0.2.1]:25 F=s@example.net "
+                         "rejected RCPT r@example.org: relay not permitted"),
+              ElementsAre(Pair("smtpd",
+                               "NOQUEUE: reject: RCPT from unknown[192.0.2.20]:3755: 550 "
+                               "<r@example.org>: relay not permitted; from=<s@example.net> "
+                               "to=<r@example.org> proto=ESMTP helo=<helo.example>")));
   // local_scan() (SpamAssassin through sa-exim) refusing a message.
-  EXPECT_THAT(
-      Translated("1vABCD-000123-AB F=s@example.net H=mail.example.net [192.0.2.21] P=smtp "
-                 "rejected by local_scan(): Rejected: hits=7.5 required=5.0"),
-      ElementsAre(Pair("smtpd", "E000000001: reject: END-OF-MESSAGE from "
-                                "mail.example.net[192.0.2.21]: 550 Rejected: hits=7.5 "
-                                "required=5.0; from=<s@example.net> proto=ESMTP "
-                                "helo=<mail.example.net>")));
-  EXPECT_THAT(
-      Translated("1vABCD-000123-AB F=s@example.net H=(x) [192.0.2.21] P=esmtp temporarily "
-                 "rejected by local_scan(): Temporary local problem"),
-      ElementsAre(Pair("smtpd", "E000000001: reject: END-OF-MESSAGE from unknown[192.0.2.21]: "
-                                "450 Temporary local problem; from=<s@example.net> "
-                                "proto=ESMTP helo=<x>")));
+  EXPECT_THAT(Translated("1vABCD-000123-AB F=s@example.net H=mail.example.net [192.0.2.21] P=smtp "
+                         "rejected by local_scan(): Rejected: hits=7.5 required=5.0"),
+              ElementsAre(Pair("smtpd",
+                               "E000000001: reject: END-OF-MESSAGE from "
+                               "mail.example.net[192.0.2.21]: 550 Rejected: hits=7.5 "
+                               "required=5.0; from=<s@example.net> proto=ESMTP "
+                               "helo=<mail.example.net>")));
+  EXPECT_THAT(Translated("1vABCD-000123-AB F=s@example.net H=(x) [192.0.2.21] P=esmtp temporarily "
+                         "rejected by local_scan(): Temporary local problem"),
+              ElementsAre(Pair("smtpd",
+                               "E000000001: reject: END-OF-MESSAGE from unknown[192.0.2.21]: "
+                               "450 Temporary local problem; from=<s@example.net> "
+                               "proto=ESMTP helo=<x>")));
   // A connection dropped by an ACL, under the message being received.
   EXPECT_THAT(Translated("1vABCD-000123-AB SMTP connection from (x) [192.0.2.22]:44884 "
                          "I=[192.0.2.1]:25 closed by DROP in ACL"),
               ElementsAre(Pair("smtpd", "disconnect from unknown[192.0.2.22]:44884")));
   // An authenticator's failure from a host with a name and a HELO.
-  EXPECT_THAT(
-      Translated("login authenticator failed for host.example.net ([10.0.0.2]) "
-                 "[192.0.2.23]: 535 Incorrect authentication data (set_id=brian)"),
-      ElementsAre(Pair("smtpd", "warning: host.example.net[192.0.2.23]: SASL login "
-                                "authentication failed: 535 Incorrect authentication data "
-                                "(set_id=brian)")));
+  EXPECT_THAT(Translated("login authenticator failed for host.example.net ([10.0.0.2]) "
+                         "[192.0.2.23]: 535 Incorrect authentication data (set_id=brian)"),
+              ElementsAre(Pair("smtpd",
+                               "warning: host.example.net[192.0.2.23]: SASL login "
+                               "authentication failed: 535 Incorrect authentication data "
+                               "(set_id=brian)")));
   EXPECT_THAT(Translated("SMTP call from host.example.net [192.0.2.24]:3767 I=[192.0.2.1]:25 "
                          "dropped: too many nonmail commands (last was \"RSET\")"),
-              ElementsAre(Pair("smtpd", "too many errors after UNKNOWN from "
-                                        "host.example.net[192.0.2.24]:3767")));
+              ElementsAre(Pair("smtpd",
+                               "too many errors after UNKNOWN from "
+                               "host.example.net[192.0.2.24]:3767")));
   // Exim 4.97's connection IDs (+connection_id); a local SMTP session's.
   EXPECT_THAT(Translated("SMTP connection Ci=p1240 from (x) [192.0.2.28]:10004 "
                          "I=[192.0.2.1]:25 D=1s closed by QUIT"),
               ElementsAre(Pair("smtpd", "disconnect from unknown[192.0.2.28]:10004")));
   EXPECT_THAT(Translated("1vABCD-000123-AB SMTP connection lost after final dot H=(x) "
                          "[192.0.2.29] P=esmtp"),
-              ElementsAre(Pair("smtpd", "lost connection after END-OF-MESSAGE from "
-                                        "unknown[192.0.2.29]")));
+              ElementsAre(Pair("smtpd",
+                               "lost connection after END-OF-MESSAGE from "
+                               "unknown[192.0.2.29]")));
   for (std::string_view understood :
        {"SMTP connection from root D=1s closed by QUIT",
         "rejected HELO from CALLER: syntactically invalid argument(s): (no argument given)",
@@ -302,15 +315,15 @@ TEST(EximTranslatorTest, Connections) {
               ElementsAre(Pair("smtpd", "disconnect from unknown[192.0.2.9]:5123")));
   EXPECT_THAT(Translated("SMTP connection from (friend) [192.0.2.9]:5123 lost while reading "
                          "message data"),
-              ElementsAre(Pair("smtpd", "lost connection after DATA from "
-                                        "unknown[192.0.2.9]:5123")));
+              ElementsAre(Pair("smtpd",
+                               "lost connection after DATA from "
+                               "unknown[192.0.2.9]:5123")));
   EXPECT_THAT(Translated("Start queue run: pid=4242"), IsEmpty());
   // A '<' with no '>' after it (the fuzzer's: this looped for ever).
   EXPECT_THAT(Translated("1vABCD-000123-AB <= <> H=(x) [192.0.2.1] P=esmtp L.- S=297 M-2y <= a"),
               ElementsAre(Pair("smtpd", "E000000001: client=unknown[192.0.2.1]"),
                           Pair("qmgr", "E000000001: from=<>, size=297, nrcpt=1 (queue active)")));
-  EXPECT_THAT(Translated("something Exim never says"),
-              ElementsAre(Pair("not understood", "")));
+  EXPECT_THAT(Translated("something Exim never says"), ElementsAre(Pair("not understood", "")));
   EXPECT_THAT(Translated("1vABCD-000123-AB something Exim never says"),
               ElementsAre(Pair("not understood", "")));
 }
@@ -329,8 +342,9 @@ TEST(EximReaderTest, ParsesTranslationsAndRestoresFields) {
       got.emplace_back(std::string(l.daemon), FieldsOf(e));
     });
   };
-  ASSERT_TRUE(read("2026-11-25 10:00:01 1vABCE-000124-AB <= <> R=1vABCD-000123-AB "
-                   "U=Debian-exim P=local S=1800"));
+  ASSERT_TRUE(
+      read("2026-11-25 10:00:01 1vABCE-000124-AB <= <> R=1vABCD-000123-AB "
+           "U=Debian-exim P=local S=1800"));
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].second.at("kind"), "notification");
   EXPECT_EQ(got[0].second.at("queue_id"), "1vABCD-000123-AB");
@@ -338,16 +352,18 @@ TEST(EximReaderTest, ParsesTranslationsAndRestoresFields) {
   EXPECT_EQ(got[1].second.at("queue_id"), "1vABCE-000124-AB");
   EXPECT_EQ(got[1].second.count("nrcpt"), 0u);  // unknown without "for ..."
 
-  ASSERT_TRUE(read("2026-11-25 10:00:01 1vABCF-000125-AB <= bob@mx.example.test U=bob "
-                   "P=local S=12 for a@example.org"));
+  ASSERT_TRUE(
+      read("2026-11-25 10:00:01 1vABCF-000125-AB <= bob@mx.example.test U=bob "
+           "P=local S=12 for a@example.org"));
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].second.at("kind"), "pickup");
   EXPECT_EQ(got[0].second.at("uid"), "bob");
   EXPECT_EQ(got[1].second.at("nrcpt"), "1");
 
-  ASSERT_TRUE(read("2026-11-25 10:00:04 1vABCF-000125-AB == a@example.org R=dnslookup "
-                   "T=remote_smtp defer (-44) H=mx.example.org [192.0.2.5]: SMTP error from "
-                   "remote mail server after RCPT TO:<a@example.org>: 451 4.7.1 Greylisted"));
+  ASSERT_TRUE(
+      read("2026-11-25 10:00:04 1vABCF-000125-AB == a@example.org R=dnslookup "
+           "T=remote_smtp defer (-44) H=mx.example.org [192.0.2.5]: SMTP error from "
+           "remote mail server after RCPT TO:<a@example.org>: 451 4.7.1 Greylisted"));
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].second.at("kind"), "delivery");
   EXPECT_EQ(got[0].second.at("delivery_status"), "deferred");
@@ -357,25 +373,29 @@ TEST(EximReaderTest, ParsesTranslationsAndRestoresFields) {
   EXPECT_EQ(got[0].second.at("queue_id"), "1vABCF-000125-AB");
 
   ASSERT_TRUE(read("2026-11-25 10:00:09 1vABCF-000125-AB Completed"));
-  ASSERT_TRUE(read("2026-11-25 10:00:09 1vABCF-000125-AB => a@example.org R=dnslookup "
-                   "T=remote_smtp H=mx.example.org [192.0.2.5]"));
+  ASSERT_TRUE(
+      read("2026-11-25 10:00:09 1vABCF-000125-AB => a@example.org R=dnslookup "
+           "T=remote_smtp H=mx.example.org [192.0.2.5]"));
   EXPECT_EQ(got[0].second.count("delay"), 0u);  // arrival forgotten at Completed
 
-  ASSERT_TRUE(read("2026-11-25 10:00:09 H=(friend) [192.0.2.9] F=<s@example.net> rejected "
-                   "RCPT <x@elsewhere.test>: relay not permitted"));
+  ASSERT_TRUE(
+      read("2026-11-25 10:00:09 H=(friend) [192.0.2.9] F=<s@example.net> rejected "
+           "RCPT <x@elsewhere.test>: relay not permitted"));
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].second.at("kind"), "reject");
   EXPECT_EQ(got[0].second.at("stage"), "RCPT");
   EXPECT_EQ(got[0].second.at("to"), "x@elsewhere.test");
   EXPECT_EQ(got[0].second.at("client_addr"), "192.0.2.9");
 
-  ASSERT_TRUE(read("2026-11-25 10:00:10 H=(x) [192.0.2.10] F=<s@example.net> rejected RCPT "
-                   "<b@example.org>: rejected because 192.0.2.10 is in a black list at "
-                   "zen.spamhaus.org"));
+  ASSERT_TRUE(
+      read("2026-11-25 10:00:10 H=(x) [192.0.2.10] F=<s@example.net> rejected RCPT "
+           "<b@example.org>: rejected because 192.0.2.10 is in a black list at "
+           "zen.spamhaus.org"));
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].second.at("list_name"), "zen.spamhaus.org");
-  ASSERT_TRUE(read("2026-11-25 10:00:10 H=(x) [192.0.2.10] F=<s@example.net> rejected RCPT "
-                   "<b@example.org>: 192.0.2.10 is listed at bl.example.net."));
+  ASSERT_TRUE(
+      read("2026-11-25 10:00:10 H=(x) [192.0.2.10] F=<s@example.net> rejected RCPT "
+           "<b@example.org>: 192.0.2.10 is listed at bl.example.net."));
   EXPECT_EQ(got[0].second.at("list_name"), "bl.example.net");
 
   EXPECT_FALSE(read("2026-11-25 10:00:09 1vABCF-000125-AB what is this"));
@@ -394,8 +414,10 @@ TEST(EximReaderTest, RejectReasons) {
            {"greylisted", "greylisting"},
            {"Administrative prohibition", "other"}}) {
     LogLine line;
-    const std::string text = "2026-11-25 10:00:10 H=(x) [192.0.2.10] F=<s@example.net> "
-                             "rejected RCPT <b@example.org>: " + reason;
+    const std::string text =
+        "2026-11-25 10:00:10 H=(x) [192.0.2.10] F=<s@example.net> "
+        "rejected RCPT <b@example.org>: " +
+        reason;
     ASSERT_TRUE(ReadEximMainLogLine(text, absl::UTCTimeZone(), &line));
     std::string got;
     ASSERT_TRUE(reader.Read(line, /*syslog=*/false, [&](const LogLine&, const Event& e) {
