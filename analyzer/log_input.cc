@@ -57,6 +57,13 @@ std::vector<std::string> ForeignLogNotes(const LogInputStats& s) {
         "no date)",
         kSaveJournal));
   }
+  if (s.exim_reject_log_dumps > 0) {
+    notes.push_back(absl::StrCat(
+        s.exim_reject_log_dumps,
+        " rejected messages' headers in the form of Exim's reject log (rejectlog): its "
+        "rejects are in the main log too, and are counted twice when both are given; read "
+        "the main log alone"));
+  }
   if (s.journalctl_cat_lines > 0) {
     notes.push_back(absl::StrCat(s.journalctl_cat_lines,
                                  " lines that look like Postfix messages without a time, host "
@@ -179,6 +186,8 @@ void LogInput::ProcessMalformed(std::string_view text, bool overlong) {
     ++stats_.undated_journalctl_lines;
   } else if (parsers::LooksLikeJournalctlCat(text)) {
     ++stats_.journalctl_cat_lines;
+  } else if (parsers::LooksLikeEximRejectLogHeaders(text)) {
+    ++stats_.exim_reject_log_dumps;
   }
   Unparsed(text);
 }

@@ -114,6 +114,9 @@ struct LogInputStats {
   // -o cat's bare messages (parsers::LooksLikeJournalctlCat).
   uint64_t undated_journalctl_lines = 0;
   uint64_t journalctl_cat_lines = 0;
+  // Of malformed_lines, the header dumps of Exim's reject log
+  // (parsers::LooksLikeEximRejectLogHeaders): one a rejected message.
+  uint64_t exim_reject_log_dumps = 0;
   // Of the journalctl JSON entries not read (counted in malformed_lines),
   // those whose MESSAGE is null: journalctl leaves out fields over 4096
   // bytes unless given --all.
@@ -129,7 +132,8 @@ struct LogInputStats {
 };
 
 // What `s` says about lines of a mail log mailgauge does not read
-// (Sendmail's, journalctl output without dates), one sentence each, for
+// (Sendmail's, journalctl output without dates, Exim's reject log), one
+// sentence each, for
 // `mailgauge`'s stderr and the exporter's warning.
 std::vector<std::string> ForeignLogNotes(const LogInputStats& s);
 

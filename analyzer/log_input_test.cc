@@ -321,6 +321,27 @@ TEST(LogInputTest, ReadsEximsLines) {
   EXPECT_TRUE(ForeignLogNotes(s).empty());
 }
 
+// Exim's reject log repeats the main log's rejects, each followed by the
+// message's headers: those dumps are named, since giving both logs counts
+// the rejects twice.
+TEST(LogInputTest, NamesEximsRejectLog) {
+  int handled = 0;
+  auto input = MakeInput(&handled);
+  input->ProcessLine("2026-11-25 10:00:01 1vABCD-000123-AB H=(x) [192.0.2.1] F=<a@example.org> "
+                     "rejected after DATA: spam");
+  input->ProcessLine("Envelope-from: <a@example.org>");
+  input->ProcessLine("Envelope-to: <b@example.net>");
+  input->ProcessLine("P Received: from [192.0.2.1] (helo=x)");
+  const LogInputStats& s = input->stats();
+  EXPECT_EQ(1u, s.exim_reject_log_dumps);
+  EXPECT_EQ(3u, s.malformed_lines);
+  EXPECT_EQ(1u, s.parsed_lines);
+  const std::vector<std::string> notes = ForeignLogNotes(s);
+  ASSERT_EQ(1u, notes.size());
+  EXPECT_EQ(0u, notes[0].find("1 rejected messages' headers in the form of Exim's reject log"))
+      << notes[0];
+}
+
 // Sendmail's lines (a real log had 15,821 of them and no Postfix line) are
 // named; Postfix's own sendmail command is Postfix's.
 TEST(LogInputTest, NamesSendmailsLines) {

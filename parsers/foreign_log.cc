@@ -73,6 +73,11 @@ bool LooksLikeEximMainLog(std::string_view line) {
   return false;
 }
 
+bool LooksLikeEximRejectLogHeaders(std::string_view line) {
+  constexpr std::string_view kFrom = "Envelope-from: <";
+  return line.substr(0, kFrom.size()) == kFrom && line.back() == '>';
+}
+
 bool LooksLikeMonotonicTime(std::string_view line) {
   // "[%5llu.%06llu]", the seconds padded with spaces; short-delta adds
   // " <%5llu.%06llu >" (journalctl 252 writes a space before the '>').

@@ -39,6 +39,12 @@ bool LooksLikeEximMainLog(std::string_view line);
 // follows it; 0 when there is none.
 size_t EximMessageIdLength(std::string_view s);
 
+// The first line of a rejected message's header dump in Exim's reject log
+// (Debian: /var/log/exim4/rejectlog): "Envelope-from: <s@example.org>".
+// The reject log repeats the main log's rejects, each followed by such a
+// dump; its lines can't be read as a log of their own.
+bool LooksLikeEximRejectLogHeaders(std::string_view line);
+
 // "[ 123.456789] " or "[ 123.456789 <    0.000123>] " first: journalctl's
 // short-monotonic or short-delta form (or dmesg's).
 bool LooksLikeMonotonicTime(std::string_view line);

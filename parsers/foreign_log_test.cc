@@ -26,6 +26,14 @@ TEST(ForeignLogTest, EximMainLogLines) {
   }
 }
 
+TEST(ForeignLogTest, EximRejectLogHeaderDumps) {
+  EXPECT_TRUE(LooksLikeEximRejectLogHeaders("Envelope-from: <carol@example.test>"));
+  EXPECT_TRUE(LooksLikeEximRejectLogHeaders("Envelope-from: <>"));
+  EXPECT_FALSE(LooksLikeEximRejectLogHeaders("Envelope-to: <bob@example.test>"));
+  EXPECT_FALSE(LooksLikeEximRejectLogHeaders("Envelope-from: carol"));
+  EXPECT_FALSE(LooksLikeEximRejectLogHeaders(""));
+}
+
 TEST(ForeignLogTest, JournalctlFormsWithoutADate) {
   // As journalctl 252 writes them (-o short-monotonic, -o short-delta).
   for (const char* line : {

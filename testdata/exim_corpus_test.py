@@ -20,7 +20,9 @@ time in the message). Checked:
   - the default main log turned into syslog lines (as Exim sends them, the
     rejects twice) gives the main log's records;
   - the RFC 3339 syslog run as a real journal (systemd-journal-remote), and
-    as the real journalctl prints it in each mode, gives its records.
+    as the real journalctl prints it in each mode, gives its records;
+  - the reject log given with the main log is named on stderr (its rejects
+    would count twice).
 """
 import json
 import os
@@ -314,6 +316,15 @@ def main():
           "default.mainlog as syslog gives other records than the main log")
 
     check_journal(mailgauge, outputs["syslog.iso.log"])
+
+    # The reject log given as well: its rejects would count twice, which
+    # stderr says.
+    res = subprocess.run([mailgauge, "report", "--timezone", "UTC",
+                          os.path.join(LOGS, "default.mainlog"),
+                          os.path.join(EXIM, "rejectlog.default")], capture_output=True)
+    check(res.returncode == 0 and b"in the form of Exim's reject log" in res.stderr and
+          b"read the main log alone" in res.stderr,
+          "mainlog and rejectlog: no note on stderr: %r" % res.stderr[-600:])
 
     print("exim_corpus_test: %d passed, %d failed" % (passes, len(failures)))
     sys.exit(1 if failures else 0)
