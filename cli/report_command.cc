@@ -409,10 +409,11 @@ int ReportCommand(int argc, char** argv, int first) {
   if (args.Has("help")) {
     std::printf(
         "usage: mailgauge report [OPTIONS] [FILE...|-]\n\n"
-        "Summarizes Postfix logs the way pflogsumm does, section for section:\n"
-        "Grand Totals, per-day and per-hour traffic, host/domain tables, senders\n"
-        "and recipients by count and size, deferral, bounce, reject, hold and\n"
-        "discard detail, warnings, fatal errors, panics and master messages;\n"
+        "Summarizes Postfix logs (and Exim's: docs/exim.md) the way pflogsumm\n"
+        "does, section for section: Grand Totals, per-day and per-hour\n"
+        "traffic, host/domain tables, senders and recipients by count and\n"
+        "size, deferral, bounce, reject, hold and discard detail, warnings,\n"
+        "fatal errors, panics and master messages;\n"
         "then mailgauge's own sections (expired mail, postscreen, TLS, SASL\n"
         "failures, reason classes). Messages are followed by queue ID, so mail\n"
         "re-injected by a content filter is counted once. Reads syslog files\n"

@@ -365,7 +365,8 @@ std::string ExporterHelp() {
        --journal.file FILE ... [flags]
 
 Prometheus exporter for Postfix: follows mail logs and serves metrics over HTTP.
-The metrics are listed in docs/metrics.md.
+Exim's logs are read as well (docs/exim.md). The metrics are listed in
+docs/metrics.md.
 
 Flags:
   --web.listen-address ADDR   Address to serve on: :PORT (all interfaces),
