@@ -160,7 +160,7 @@ std::vector<MetricSpec> BuildSpecs() {
        T::kCounter,
        "Postfix log lines no pattern understands, by daemon and level.",
        {kI, "service", "level"}, {},
-       "`service`: the Postfix daemon (smtpd, qmgr, ..., other); `level`: \"\", "
+       "`service`: the Postfix daemon (smtpd, qmgr, ..., other), or exim; `level`: \"\", "
        "warning, error, fatal, panic"},
 
       {M::kDeliveryAttempts, "mailgauge_delivery_attempts_total", T::kCounter,
@@ -261,9 +261,9 @@ std::vector<MetricSpec> BuildSpecs() {
        "understood, saying nothing about mail; left on, it fills the log.",
        {"source"}, {}, kSourceValues},
       {M::kLogLinesNotUnderstood, "mailgauge_log_lines_not_understood_total",
-       T::kCounter, "Postfix lines no pattern understands, by daemon.",
+       T::kCounter, "Postfix (and Exim) lines no pattern understands, by daemon.",
        {"source", "daemon"}, {},
-       "`source` as above; `daemon`: smtpd, qmgr, ..., other"},
+       "`source` as above; `daemon`: smtpd, qmgr, ..., other, exim"},
       {M::kLogRotations, "mailgauge_log_rotations_total", T::kCounter,
        "Log file rotations followed (renamed or deleted and re-created).",
        {"source"}, {}, kSourceValues},

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "parsers/postfix/reason.h"
+#include "parsers/program_name.h"
 
 namespace mailgauge::exporter {
 namespace {
@@ -448,12 +449,16 @@ void MetricsSink::OnEvent(const LogLine& line, const Event& e) {
   }
 }
 
+std::string_view MetricsSink::UnparsedDaemonLabel(const LogLine& line) {
+  if (parsers::IsEximProgram(line.program)) return "exim";
+  std::string_view daemon = parsers::DaemonName(parsers::DaemonFromName(line.daemon));
+  return daemon == "unknown" ? "other" : daemon;
+}
+
 void MetricsSink::OnUnparsedLine(const LogLine& line) {
-  std::string_view service = parsers::DaemonName(parsers::DaemonFromName(line.daemon));
-  if (service == "unknown") service = "other";
   metrics_
       .Counter(MetricId::kUnsupportedLogEntries,
-               {Instance(line.instance).text, service, LevelOf(line.message)})
+               {Instance(line.instance).text, UnparsedDaemonLabel(line), LevelOf(line.message)})
       .Increment();
 }
 

@@ -53,8 +53,11 @@ class MetricsSink {
   void OnEvent(const LogLine& line, const parsers::Event& event);
   void OnRecord(const analyzer::MessageRecord& record);
   // A Postfix line whose envelope was read but whose message no pattern
-  // understands.
+  // understands (or an Exim line not understood).
   void OnUnparsedLine(const LogLine& line);
+  // The daemon label of such a line: Postfix's daemon name ("other" for a
+  // name Postfix does not have), or "exim" for Exim's lines.
+  static std::string_view UnparsedDaemonLabel(const LogLine& line);
   // Hands the deferred updates to the metrics (nothing when not deferred).
   void Flush() { series_.Flush(); }
 

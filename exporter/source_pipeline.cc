@@ -1,5 +1,7 @@
 #include "exporter/source_pipeline.h"
 
+#include "parsers/exim/exim_log.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -94,7 +96,8 @@ void SourcePipeline::ProcessLine(std::string_view text, bool overlong) {
     // A Postfix line no pattern understands: read its envelope again (rare)
     // to label it by daemon.
     LogLine line;
-    if (envelope_->Parse(text, &line) == parsers::EnvelopeResult::kOk) {
+    if (envelope_->Parse(text, &line) == parsers::EnvelopeResult::kOk ||
+        parsers::ReadEximMainLogLine(text, options_.input.envelope.time_zone, &line)) {
       CountUnsupported(line, text);
     }
   }
@@ -102,9 +105,9 @@ void SourcePipeline::ProcessLine(std::string_view text, bool overlong) {
 
 void SourcePipeline::CountUnsupported(const LogLine& line, std::string_view text) {
   sink_.OnUnparsedLine(line);
-  std::string_view daemon = parsers::DaemonName(parsers::DaemonFromName(line.daemon));
-  if (daemon == "unknown") daemon = "other";
-  metrics_.Counter(MetricId::kLogLinesNotUnderstood, {options_.source_name, daemon})
+  metrics_
+      .Counter(MetricId::kLogLinesNotUnderstood,
+               {options_.source_name, MetricsSink::UnparsedDaemonLabel(line)})
       .Increment();
   if (options_.on_unsupported) options_.on_unsupported(text);
 }

@@ -149,11 +149,21 @@ TEST(SourcePipelineUnsupportedTest, HandsOverEachLineNotUnderstood) {
   entry.daemon = "qmgr";
   entry.message = "another new line";
   (*p)->ProcessLogLine(entry, false);
-  EXPECT_THAT(seen, ::testing::ElementsAre(odd, "another new line"));
+  // Exim's lines not understood, from its main log and from syslog.
+  const std::string exim = "2026-11-25 10:00:01 1vABCD-000123-AB something new in Exim 5";
+  (*p)->ProcessLine(exim, false);
+  (*p)->ProcessLine("2026-11-25 10:00:01 1vABCD-000123-AB Completed", false);
+  const std::string exim_syslog = absl::StrCat(kP, "exim[4]: 1vABCD-000124-AB what is this");
+  (*p)->ProcessLine(exim_syslog, false);
+  EXPECT_THAT(seen, ::testing::ElementsAre(odd, "another new line", exim, exim_syslog));
   (*p)->SyncStats();
-  EXPECT_THAT(RenderExposition(registry),
+  const std::string exposition = RenderExposition(registry);
+  EXPECT_THAT(exposition,
               ::testing::HasSubstr(
                   "mailgauge_log_lines_not_understood_total{daemon=\"smtpd\",source=\"test\"} 1"));
+  EXPECT_THAT(exposition,
+              ::testing::HasSubstr(
+                  "mailgauge_log_lines_not_understood_total{daemon=\"exim\",source=\"test\"} 2"));
 }
 
 }  // namespace
