@@ -500,7 +500,7 @@ std::string_view StripEximTime(std::string_view message) {
 void EximTranslation::Clear() {
   lines.clear();
   id = other_id = uid = helo = list_name = {};
-  nrcpt_known = delay_known = false;
+  nrcpt_known = size_known = delay_known = false;
 }
 
 void RestoreEximFields(const EximTranslation& t, Event* e) {
@@ -517,6 +517,7 @@ void RestoreEximFields(const EximTranslation& t, Event* e) {
   if (e->kind == EventKind::kSmtpdClient) e->helo = t.helo;
   if (e->kind == EventKind::kReject && !t.list_name.empty()) e->list_name = t.list_name;
   if (e->kind == EventKind::kQueued && !t.nrcpt_known) e->nrcpt = -1;
+  if (e->kind == EventKind::kQueued && !t.size_known) e->size = -1;
   if (e->kind == EventKind::kDelivery && !t.delay_known) e->delay = -1;
 }
 
@@ -647,8 +648,9 @@ bool TranslateReject(std::string_view id, const Fields& f, EximTranslation* out)
 bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view rest,
                                           const Timestamp& time, EximTranslation* out) {
   const std::string_view op = rest.substr(0, 2);
-  if (op == "<=") {
-    // Arrival: "<= sender fields".
+  if (op == "<=" || op == "(=") {
+    // Arrival: "<= sender fields"; "(=" when control = fakereject told the
+    // client it was refused (the message was kept all the same).
     rest = SkipSpaces(rest.substr(2));
     const size_t end = std::min(rest.find(' '), rest.size());
     std::string_view sender = rest.substr(0, end);
@@ -698,7 +700,8 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
       }
       size = size * 10 + (c - '0');
     }
-    if (f.size.empty() || size < 0) return false;
+    if (size < 0) return false;
+    out->size_known = !f.size.empty();  // Exim always logs S=; a cut line may not have it
     out->nrcpt_known = f.for_count > 0;
     Add(&NewLine(out, Daemon::kQmgr).message, kEximIdStandIn, ": from=<",
         Clean{sender, kNotInAddress}, ">, size=", size, ", nrcpt=", std::max(f.for_count, 1),

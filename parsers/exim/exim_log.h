@@ -99,13 +99,14 @@ struct EximTranslation {
   std::string_view helo;       // the HELO name of an SMTP arrival (H=)
   std::string_view list_name;  // the DNS list a reject names
   bool nrcpt_known = false;    // arrivals: the recipients were listed ("for ...")
+  bool size_known = false;     // arrivals: S= was there
   bool delay_known = false;    // deliveries: QT= or an arrival seen
   void Clear();
 };
 
 // Puts back into a parsed translated `event` what its Postfix text could
 // not say: the real message IDs, the user name of a local submission, and
-// an unknown delay or recipient count (-1).
+// an unknown delay, size or recipient count (-1).
 void RestoreEximFields(const EximTranslation& t, Event* event);
 
 class EximTranslator {

@@ -352,6 +352,15 @@ TEST(EximReaderTest, ParsesTranslationsAndRestoresFields) {
   EXPECT_EQ(got[1].second.at("queue_id"), "1vABCE-000124-AB");
   EXPECT_EQ(got[1].second.count("nrcpt"), 0u);  // unknown without "for ..."
 
+  // "(=": kept though the client was told no (control = fakereject); a
+  // line without S= (cut short) has no size.
+  ASSERT_TRUE(read("2026-11-25 10:00:01 1vABCG-000126-AB (= a@example.net H=(x) [192.0.2.3]"));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].second.at("kind"), "smtpd_client");
+  EXPECT_EQ(got[1].second.at("kind"), "queued");
+  EXPECT_EQ(got[1].second.count("size"), 0u);
+  EXPECT_EQ(got[1].second.at("from"), "a@example.net");
+
   ASSERT_TRUE(
       read("2026-11-25 10:00:01 1vABCF-000125-AB <= bob@mx.example.test U=bob "
            "P=local S=12 for a@example.org"));
