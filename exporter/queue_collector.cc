@@ -85,13 +85,7 @@ absl::Status Walk(const std::string& path, int depth, absl::Time now,
       return absl::IsNotFound(status) ? absl::OkStatus() : status;
     }
     if (S_ISREG(st.st_mode)) {
-      ++stats->messages;
-      stats->bytes += st.st_size;
-      if (stats->oldest == 0 || st.st_mtime < stats->oldest) {
-        stats->oldest = st.st_mtime;
-      }
-      stats->Observe(st.st_size,
-                     absl::ToDoubleSeconds(now - absl::FromUnixSeconds(st.st_mtime)));
+      stats->Add(st.st_size, st.st_mtime, now);
     }
     return absl::OkStatus();
   });
@@ -185,15 +179,8 @@ absl::Status WalkEximInput(const std::string& path, bool top, absl::Time now,
     if (::fstatat(dfd, data.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
       body = std::max<int64_t>(0, st.st_size - static_cast<int64_t>(data.size()) - 1);
     }
-    QueueStats& q = h.frozen ? *frozen : *active;
     // The headers, the blank line after them, the body: `exim -bp`'s size.
-    const int64_t size = h.header_bytes + 1 + body;
-    ++q.messages;
-    q.bytes += size;
-    if (h.arrival > 0 && (q.oldest == 0 || h.arrival < q.oldest)) q.oldest = h.arrival;
-    q.Observe(size, h.arrival > 0
-                        ? absl::ToDoubleSeconds(now - absl::FromUnixSeconds(h.arrival))
-                        : 0);
+    (h.frozen ? frozen : active)->Add(h.header_bytes + 1 + body, h.arrival, now);
     return absl::OkStatus();
   });
 }
@@ -283,6 +270,15 @@ void QueueStats::Observe(int64_t size_bytes, double age_seconds) {
   age_sum += age_seconds;
 }
 
+void QueueStats::Add(int64_t size_bytes, int64_t unix_seconds, absl::Time now) {
+  ++messages;
+  bytes += size_bytes;
+  if (unix_seconds > 0 && (oldest == 0 || unix_seconds < oldest)) oldest = unix_seconds;
+  const absl::Duration age =
+      unix_seconds > 0 ? now - absl::FromUnixSeconds(unix_seconds) : absl::ZeroDuration();
+  Observe(size_bytes, absl::FDivDuration(age, absl::Seconds(1)));
+}
+
 absl::StatusOr<QueueReading> ScanSpool(const std::string& dir, absl::Time now) {
   QueueReading r;
   for (const char* q : kQueueNames) {
@@ -338,12 +334,7 @@ QueueReading ParsePostqueueJson(std::string_view text, absl::Time now,
     if (j.contains("message_size")) {
       size = std::max<int64_t>(0, JsonToInt<int64_t>(j["message_size"]).value_or(0));
     }
-    QueueStats& st = it->second;
-    ++st.messages;
-    st.bytes += size;
-    if (arrival > 0 && (st.oldest == 0 || arrival < st.oldest)) st.oldest = arrival;
-    st.Observe(size, arrival > 0 ? absl::ToDoubleSeconds(now - absl::FromUnixSeconds(arrival))
-                                 : 0);
+    it->second.Add(size, arrival, now);
     const std::string_view bucket =
         arrival > 0 ? QueueAgeBucket(now - absl::FromUnixSeconds(arrival))
                     : kQueueAgeBuckets.front();

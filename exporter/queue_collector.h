@@ -79,6 +79,10 @@ struct QueueStats {
 
   // Adds one message to the histograms (a negative age counts as 0).
   void Observe(int64_t size_bytes, double age_seconds);
+  // Counts one message of `size_bytes` that arrived at `unix_seconds` (0:
+  // unknown, age 0) into messages, bytes, oldest and, by its age at `now`,
+  // the histograms.
+  void Add(int64_t size_bytes, int64_t unix_seconds, absl::Time now);
 };
 
 struct QueueReading {
