@@ -177,10 +177,7 @@ void LogInput::ProcessMalformed(std::string_view text, bool overlong) {
   // A line of Exim's main log: taken when understood, or when it has the
   // form of one (parsers::LooksLikeEximMainLog) without being understood;
   // another program's line that starts with a date stays malformed.
-  if (parsers::ReadEximMainLogLine(text, options_.envelope.time_zone, &exim_line_) &&
-      ProcessExim(exim_line_, text, overlong, /*main_log=*/true)) {
-    return;
-  }
+  if (ProcessEximMainLog(text, overlong)) return;
   ++stats_.malformed_lines;
   if (parsers::LooksLikeMonotonicTime(text)) {
     ++stats_.undated_journalctl_lines;
@@ -269,11 +266,7 @@ void LogInput::ProcessParsedImpl(const LogLine& line, std::string_view text,
     }
     // "2026-11-25 10:00:01 1vABCD-000123-AB DKIM: ..." reads as an ISO
     // syslog line of host 1vABCD-000123-AB, program DKIM: it is Exim's.
-    if (parsers::LooksLikeEximMainLog(text) &&
-        parsers::ReadEximMainLogLine(text, options_.envelope.time_zone, &exim_line_) &&
-        ProcessExim(exim_line_, text, overlong, /*main_log=*/true)) {
-      return;
-    }
+    if (parsers::LooksLikeEximMainLog(text) && ProcessEximMainLog(text, overlong)) return;
     ++stats_.other_program_lines;
     CountOtherProgram(line.program);
     return;
@@ -315,6 +308,11 @@ void LogInput::CountUnparsed(const LogLine& line, std::string_view text,
     absl::StrAppend(&rendered, ": ", AbslView(line.message));
     Unparsed(rendered);
   }
+}
+
+bool LogInput::ProcessEximMainLog(std::string_view text, bool overlong) {
+  return parsers::ReadEximMainLogLine(text, options_.envelope.time_zone, &exim_line_) &&
+         ProcessExim(exim_line_, text, overlong, /*main_log=*/true);
 }
 
 bool LogInput::ProcessExim(const LogLine& line, std::string_view text, bool overlong,

@@ -242,6 +242,9 @@ class LogInput {
   // With main_log, a line neither understood nor in the main log's form
   // (parsers::LooksLikeEximMainLog) is left alone: false, nothing counted.
   bool ProcessExim(const LogLine& line, std::string_view text, bool overlong, bool main_log);
+  // `text` as a line of Exim's main log (ProcessExim with main_log); false,
+  // nothing counted, when it is not one.
+  bool ProcessEximMainLog(std::string_view text, bool overlong);
   // A line not understood: counted under `daemon` and kept in the unparsed
   // file (`text`, or the LogLine rendered when `text` is empty).
   void CountUnparsed(const LogLine& line, std::string_view text, std::string_view daemon);

@@ -22,6 +22,17 @@ bool Take(std::string_view* s, std::string_view pattern) {
   return true;
 }
 
+// Reads `n` digits at s[at], as a number; -1 if they are not all digits.
+int Digits(std::string_view s, size_t at, size_t n) {
+  if (at + n > s.size()) return -1;
+  int v = 0;
+  for (size_t i = at; i < at + n; ++i) {
+    if (!IsDigit(s[i])) return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
 size_t Base62Run(std::string_view s, size_t from) {
   size_t i = from;
   while (i < s.size() && IsBase62(s[i])) ++i;
@@ -42,24 +53,51 @@ size_t EximMessageIdLength(std::string_view s) {
   return end == s.size() || s[end] == ' ' ? end : 0;
 }
 
+size_t ReadEximLogTime(std::string_view s, EximLogTime* t) {
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':') {
+    return 0;
+  }
+  t->year = Digits(s, 0, 4);
+  t->month = Digits(s, 5, 2);
+  t->day = Digits(s, 8, 2);
+  t->hour = Digits(s, 11, 2);
+  t->minute = Digits(s, 14, 2);
+  t->second = Digits(s, 17, 2);
+  if (t->year < 1970 || t->month < 1 || t->month > 12 || t->day < 1 || t->day > 31 || t->hour < 0 ||
+      t->hour > 23 || t->minute < 0 || t->minute > 59 || t->second < 0 || t->second > 60) {
+    return 0;
+  }
+  size_t p = 19;
+  if (p < s.size() && s[p] == '.') {
+    t->millis = Digits(s, p + 1, 3);
+    if (t->millis < 0) return 0;
+    p += 4;
+  }
+  if (p + 6 <= s.size() && s[p] == ' ' && (s[p + 1] == '+' || s[p + 1] == '-')) {
+    const int hh = Digits(s, p + 2, 2);
+    const int mm = Digits(s, p + 4, 2);
+    if (hh < 0 || mm < 0 || hh > 23 || mm > 59) return 0;
+    t->has_offset = true;
+    t->offset_seconds = (s[p + 1] == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
+    p += 6;
+  }
+  if (p + 3 <= s.size() && s[p] == ' ' && s[p + 1] == '[' && IsDigit(s[p + 2])) {
+    size_t i = p + 2;
+    int64_t pid = 0;
+    while (i < s.size() && IsDigit(s[i]) && i < p + 14) pid = pid * 10 + (s[i++] - '0');
+    if (i >= s.size() || s[i] != ']') return 0;
+    t->pid = pid;
+    p = i + 1;
+  }
+  if (p >= s.size() || s[p] != ' ') return 0;
+  return p + 1;
+}
+
 bool LooksLikeEximMainLog(std::string_view line) {
-  std::string_view s = line;
-  if (!Take(&s, "dddd-dd-dd dd:dd:dd")) return false;
-  if (!s.empty() && s[0] == '.') {
-    s.remove_prefix(1);
-    if (!Take(&s, "ddd")) return false;
-  }
-  if (s.size() >= 6 && s[0] == ' ' && (s[1] == '+' || s[1] == '-') && IsDigit(s[2])) {
-    s.remove_prefix(2);
-    if (!Take(&s, "dddd")) return false;
-  }
-  if (s.size() >= 3 && s[0] == ' ' && s[1] == '[' && IsDigit(s[2])) {
-    size_t i = 2;
-    while (i < s.size() && IsDigit(s[i])) ++i;
-    if (i >= s.size() || s[i] != ']') return false;
-    s.remove_prefix(i + 1);
-  }
-  if (!Take(&s, " ")) return false;
+  EximLogTime t;
+  const size_t n = ReadEximLogTime(line, &t);
+  if (n == 0) return false;
+  const std::string_view s = line.substr(n);
   if (EximMessageIdLength(s) > 0) return true;
   // What Exim logs outside a message (deliver.c, daemon.c, smtp_in.c,
   // queue.c, receive.c).

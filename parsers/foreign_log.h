@@ -28,11 +28,24 @@
 #define MAILGAUGE_PARSERS_FOREIGN_LOG_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace mailgauge::parsers {
 
 bool LooksLikeEximMainLog(std::string_view line);
+
+// The time (and pid) that starts a line of Exim's main log, as written.
+struct EximLogTime {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+  bool has_offset = false;  // log_timezone: offset_seconds is the line's
+  int32_t offset_seconds = 0;
+  int64_t pid = -1;  // +pid
+};
+
+// Reads "YYYY-MM-DD HH:MM:SS[.mmm][ +hhmm][ [pid]] " at the start of `s`
+// (fields range-checked); the length read, with the space after it, or 0.
+size_t ReadEximLogTime(std::string_view s, EximLogTime* t);
 
 // The length of the Exim message ID at the start of `s` ("1vABCD-000123-AB":
 // 6-6-2 base-62 characters; 6-11-4 since Exim 4.97) when a space or the end

@@ -56,66 +56,6 @@ std::string_view SkipSpaces(std::string_view s) {
   return s;
 }
 
-// Reads `n` digits at s[at], as a number; -1 if they are not all digits.
-int Digits(std::string_view s, size_t at, size_t n) {
-  if (at + n > s.size()) return -1;
-  int v = 0;
-  for (size_t i = at; i < at + n; ++i) {
-    if (!IsDigit(s[i])) return -1;
-    v = v * 10 + (s[i] - '0');
-  }
-  return v;
-}
-
-struct EximTime {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
-  bool has_offset = false;
-  int32_t offset_seconds = 0;
-  int64_t pid = -1;
-};
-
-// Reads "YYYY-MM-DD HH:MM:SS[.mmm][ +hhmm][ [pid]] " at the start of `s`;
-// the length read (with the space after it), 0 if it isn't there.
-size_t ReadEximTime(std::string_view s, EximTime* t) {
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':') {
-    return 0;
-  }
-  t->year = Digits(s, 0, 4);
-  t->month = Digits(s, 5, 2);
-  t->day = Digits(s, 8, 2);
-  t->hour = Digits(s, 11, 2);
-  t->minute = Digits(s, 14, 2);
-  t->second = Digits(s, 17, 2);
-  if (t->year < 1970 || t->month < 1 || t->month > 12 || t->day < 1 || t->day > 31 || t->hour < 0 ||
-      t->hour > 23 || t->minute < 0 || t->minute > 59 || t->second < 0 || t->second > 60) {
-    return 0;
-  }
-  size_t p = 19;
-  if (p < s.size() && s[p] == '.') {
-    t->millis = Digits(s, p + 1, 3);
-    if (t->millis < 0) return 0;
-    p += 4;
-  }
-  if (p + 6 <= s.size() && s[p] == ' ' && (s[p + 1] == '+' || s[p + 1] == '-')) {
-    const int hh = Digits(s, p + 2, 2);
-    const int mm = Digits(s, p + 4, 2);
-    if (hh < 0 || mm < 0 || hh > 23 || mm > 59) return 0;
-    t->has_offset = true;
-    t->offset_seconds = (s[p + 1] == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
-    p += 6;
-  }
-  if (p + 3 <= s.size() && s[p] == ' ' && s[p + 1] == '[' && IsDigit(s[p + 2])) {
-    size_t i = p + 2;
-    int64_t pid = 0;
-    while (i < s.size() && IsDigit(s[i]) && i < p + 14) pid = pid * 10 + (s[i++] - '0');
-    if (i >= s.size() || s[i] != ']') return 0;
-    t->pid = pid;
-    p = i + 1;
-  }
-  if (p >= s.size() || s[p] != ' ') return 0;
-  return p + 1;
-}
-
 // Exim's time spans (QT=, DT=): "1w2d3h4m5s", "0.123s" with +millisec.
 bool ReadSpan(std::string_view s, double* seconds) {
   double total = 0;
@@ -208,7 +148,6 @@ bool ReadHost(std::string_view* s, Host* h) {
 // ": ", the text of an error.
 struct Fields {
   Host host;                    // H=
-  std::string_view proto;       // P= (arrivals; deliveries: the return path)
   std::string_view size;        // S=
   std::string_view user;        // U=
   std::string_view auth;        // A=
@@ -221,7 +160,6 @@ struct Fields {
   std::string_view queue_time;  // QT=
   std::string_view sender;      // F=
   std::string_view reason;      // after ": "
-  bool defer = false;           // "defer (N)"
   bool has_reason = false;
   int for_count = -1;  // "for a b c" (+received_recipients)
   // The words left where a field was expected, up to the reason: a
@@ -265,10 +203,9 @@ void ReadFields(std::string_view s, Fields* f) {
         f->for_count = n;
         break;
       }
-      if (word == "defer" && StartsWith(s, "defer (")) {
+      if (word == "defer" && StartsWith(s, "defer (")) {  // "defer (errno)"
         const size_t close = s.find(')');
         if (close != std::string_view::npos) {
-          f->defer = true;
           s.remove_prefix(close + 1);
           continue;
         }
@@ -329,9 +266,7 @@ void ReadFields(std::string_view s, Fields* f) {
         s = {};
       }
     }
-    if (tag == "P")
-      f->proto = value;
-    else if (tag == "S")
+    if (tag == "S")
       f->size = value;
     else if (tag == "U")
       f->user = value;
@@ -470,8 +405,8 @@ std::string FormatSeconds(double seconds) {
 }  // namespace
 
 bool ReadEximMainLogLine(std::string_view line, const absl::TimeZone& zone, LogLine* out) {
-  EximTime t;
-  const size_t n = ReadEximTime(line, &t);
+  EximLogTime t;
+  const size_t n = ReadEximLogTime(line, &t);
   if (n == 0) return false;
   *out = LogLine();
   int32_t offset = t.offset_seconds;
@@ -492,8 +427,8 @@ bool ReadEximMainLogLine(std::string_view line, const absl::TimeZone& zone, LogL
 }
 
 std::string_view StripEximTime(std::string_view message) {
-  EximTime t;
-  const size_t n = ReadEximTime(message, &t);
+  EximLogTime t;
+  const size_t n = ReadEximLogTime(message, &t);
   return message.substr(n);
 }
 

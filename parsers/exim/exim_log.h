@@ -155,8 +155,6 @@ class EximReader {
   bool Read(const LogLine& line, bool syslog,
             absl::FunctionRef<void(const LogLine&, const Event&)> handle);
 
-  const EximTranslator& translator() const { return translator_; }
-
  private:
   const PostfixParser* parser_;
   EximTranslator translator_;
