@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 
 namespace mailgauge::exporter {
@@ -88,6 +89,7 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
   // postfix_exporter's --systemd.unit and --systemd.slice, read only with
   // --systemd.enable.
   std::vector<std::string> systemd_units, systemd_slices;
+  bool queue_dir_given = false;
   bool systemd_enable = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -202,18 +204,13 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
     } else if (name == "--systemd.unit" || name == "--systemd.slice") {
       if (s = take(&v); !s.ok()) return s;
       (name == "--systemd.unit" ? systemd_units : systemd_slices).push_back(v);
-    } else if (name == "--postfix.showq_path") {
-      // postfix_exporter talks to showq's socket; the queue it lists is
-      // read here from the spool it lives in.
+    } else if (name == "--postfix.showq-path" || name == "--postfix.showq_path") {
+      // The second is postfix_exporter's spelling.
       if (s = take(&v); !s.ok()) return s;
-      constexpr std::string_view kSocket = "/public/showq";
-      if (v.size() <= kSocket.size() || v.compare(v.size() - kSocket.size(), kSocket.size(),
-                                                  kSocket) != 0) {
-        return Bad(name, absl::StrCat("'", v,
-                                      "' is not DIR/public/showq; give Postfix's queue "
-                                      "directory with --postfix.queue-dir DIR"));
+      if (v.empty()) {
+        return Bad(name, "the path is empty (Postfix: /var/spool/postfix/public/showq)");
       }
-      f.queue_dir = v.substr(0, v.size() - kSocket.size());
+      f.showq_path = v;
     } else if (name == "--log.unsupported") {
       if (has_value) return Bad(name, "takes no value");
       f.log_unsupported = true;
@@ -252,6 +249,7 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
       if (v.empty()) return Bad(name, "the directory is empty");
       while (v.size() > 1 && v.back() == '/') v.pop_back();
       f.queue_dir = v;
+      queue_dir_given = true;
     } else if (name == "--exim.spool-dir") {
       if (s = take(&v); !s.ok()) return s;
       if (v.empty()) return Bad(name, "the directory is empty (Debian: /var/spool/exim4)");
@@ -346,10 +344,20 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
       f.journal == ExporterFlags::Journal::kNone) {
     f.journal = ExporterFlags::Journal::kLocal;
   }
-  if (!f.exim_spool_dir.empty() && !f.showq_command.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kProgram, ": --exim.spool-dir and --postfix.showq-command both say how to read the "
-                  "queue; give one"));
+  // One way to read the queue.
+  std::vector<std::string> queue_sources;
+  if (!f.showq_path.empty()) queue_sources.push_back("--postfix.showq-path");
+  if (queue_dir_given) queue_sources.push_back("--postfix.queue-dir");
+  if (!f.showq_command.empty()) queue_sources.push_back("--postfix.showq-command");
+  if (!f.exim_spool_dir.empty()) queue_sources.push_back("--exim.spool-dir");
+  if (queue_sources.size() > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(kProgram, ": ",
+                                                   absl::StrJoin(queue_sources, " and "),
+                                                   " each say how to read the queue; give one"));
+  }
+  if (queue_sources.empty()) {
+    f.showq_path = absl::StrCat(f.queue_dir, "/public/showq");
+    f.showq_fallback = true;
   }
   if (!f.help && !f.version && f.log_files.empty() && f.journal == ExporterFlags::Journal::kNone) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -457,22 +465,36 @@ Flags:
                               PATH-YYYYMMDD, found by inode and fingerprint)
                               is read before the new one.
   --state.interval DUR        How often the state file is saved. Default 15s.
-  --postfix.queue-dir DIR     Postfix's queue directory. At each scrape (at
-                              most every --queue.cache-duration) the maildrop,
-                              incoming, active, deferred and hold directories
-                              and their hashed subdirectories are walked:
-                              files counted, sizes summed, oldest mtime taken;
-                              no message is opened. Needs read and search
-                              permission on them (Postfix makes them 0700
+  --postfix.showq-path PATH   Read the queue from Postfix's showq socket, as
+                              mailq and postfix_exporter do: any user in
+                              group postdrop may (Debian's
+                              prometheus-postfix-exporter unit runs with
+                              SupplementaryGroups=adm postdrop). Gives
+                              arrival times and the qshape-style
+                              mailgauge_queue_destination_messages. Needs
+                              Postfix running.
+  --postfix.queue-dir DIR     Postfix's queue directory, walked at each
+                              scrape (at most every --queue.cache-duration):
+                              the maildrop, incoming, active, deferred and
+                              hold directories and their hashed
+                              subdirectories; files counted, sizes summed,
+                              oldest mtime taken; no message is opened.
+                              Needs read and search permission on them
+                              (Postfix makes them 0700 postfix, so: root or
                               postfix), else mailgauge_queue_scrape_success
-                              is 0 and a warning is logged. Default
+                              is 0 and a warning is logged.
+                              Given none of --postfix.showq-path,
+                              --postfix.queue-dir, --postfix.showq-command
+                              and --exim.spool-dir: the socket
+                              /var/spool/postfix/public/showq, or, when it is
+                              absent or refuses (Postfix stopped), a walk of
                               /var/spool/postfix.
-  --postfix.showq-command CMD Read the queue with this command instead of the
-                              spool, e.g. "postqueue -j" (split on blanks, no
-                              shell). Also gives the qshape-style
-                              mailgauge_queue_destination_messages and exact
-                              arrival times. Any user may run postqueue -j
-                              unless authorized_mailq_users says otherwise.
+  --postfix.showq-command CMD Read the queue with this command instead, e.g.
+                              "postqueue -j" (split on blanks, no shell),
+                              for a Postfix instance elsewhere ("postqueue -c
+                              /etc/postfix-out -j"). Any user may run
+                              postqueue -j unless authorized_mailq_users says
+                              otherwise.
   --exim.spool-dir DIR        Read Exim's queue instead of Postfix's: the
                               ID-H files in DIR/input (and its one-letter
                               subdirectories), each opened for its arrival
@@ -503,8 +525,8 @@ Flags:
   --version                   Print the version and exit.
 
 postfix_exporter 0.3.0's flags work too, so that its command line can be kept:
-  --postfix.logfile_path PATH is --log.file PATH; --postfix.showq_path
-  DIR/public/showq reads the queue in DIR (--postfix.queue-dir DIR);
+  --postfix.logfile_path PATH is --log.file PATH; --postfix.showq_path PATH
+  is --postfix.showq-path PATH;
   --systemd.enable is --journal, with --systemd.unit UNIT and --systemd.slice
   SLICE as --journal.unit and --journal.slice; --systemd.journal_path DIR is
   --journal.dir DIR; --log.unsupported logs each Postfix line not understood

@@ -65,11 +65,15 @@ struct ExporterFlags {
   // --state.file: positions and counter values saved here; empty = none.
   std::string state_file;
   absl::Duration state_interval = absl::Seconds(15);
-  // The Postfix queue (exporter/queue_collector.h): the spool is walked
-  // unless a postqueue -j command is given.
+  // The queue (exporter/queue_collector.h), from one of: showq's socket,
+  // Postfix's spool, a postqueue -j command, Exim's spool. Given none, the
+  // socket queue_dir/public/showq is read, and the spool walked when the
+  // socket cannot be reached (showq_fallback).
   std::string queue_dir = "/var/spool/postfix";
-  std::string showq_command;  // e.g. "postqueue -j"; empty = walk queue_dir
-  std::string exim_spool_dir;  // Exim's spool (its queue) instead of queue_dir
+  std::string showq_path;      // showq's socket; empty = none
+  bool showq_fallback = false;
+  std::string showq_command;   // e.g. "postqueue -j"
+  std::string exim_spool_dir;  // Exim's spool (its queue)
   int queue_top_domains = 10;
   absl::Duration queue_cache = absl::Seconds(5);
   absl::Duration queue_timeout = absl::Seconds(30);

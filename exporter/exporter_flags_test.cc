@@ -95,7 +95,9 @@ TEST(ExporterFlagsTest, PostfixExporterFlags) {
   ASSERT_TRUE(f.ok()) << f.status();
   ASSERT_EQ(1u, f->log_files.size());
   EXPECT_EQ("/var/log/mail.log", f->log_files[0].path);
-  EXPECT_EQ("/var/spool/postfix-out", f->queue_dir);
+  // Its showq socket, read as it does.
+  EXPECT_EQ("/var/spool/postfix-out/public/showq", f->showq_path);
+  EXPECT_FALSE(f->showq_fallback);
   EXPECT_TRUE(f->log_unsupported);
   EXPECT_EQ(ExporterFlags::Journal::kNone, f->journal);
 
@@ -134,7 +136,7 @@ TEST(ExporterFlagsTest, PostfixExporterFlags) {
        std::vector<std::pair<std::vector<std::string>, std::string>>{
            {{"--docker.enable", "--log.file=/x"}, "--log.file /var/lib/docker/containers"},
            {{"--docker.container.id=postfix", "--log.file=/x"}, "journald log driver"},
-           {{"--postfix.showq_path=/tmp/showq", "--log.file=/x"}, "--postfix.queue-dir DIR"},
+           {{"--postfix.showq_path=", "--log.file=/x"}, "/var/spool/postfix/public/showq"},
        }) {
     auto bad = Parse(args);
     ASSERT_FALSE(bad.ok()) << args[0];
@@ -189,15 +191,26 @@ TEST(ExporterFlagsQueueTest, DefaultsAndValues) {
   auto f = Parse({"--log.file", "/var/log/mail.log"});
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_EQ("/var/spool/postfix", f->queue_dir);
+  // By default showq's socket, and the spool when it cannot be reached.
+  EXPECT_EQ("/var/spool/postfix/public/showq", f->showq_path);
+  EXPECT_TRUE(f->showq_fallback);
   EXPECT_EQ("", f->showq_command);
   EXPECT_EQ(10, f->queue_top_domains);
   EXPECT_EQ(absl::Seconds(5), f->queue_cache);
-  f = Parse({"--log.file", "/l", "--postfix.queue-dir", "/srv/spool/", 
-             "--postfix.showq-command=postqueue -c /etc/postfix-out -j",
+  f = Parse({"--log.file", "/l", "--postfix.queue-dir", "/srv/spool/"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ("/srv/spool", f->queue_dir);
+  EXPECT_EQ("", f->showq_path);  // the spool only, as asked
+  EXPECT_FALSE(f->showq_fallback);
+  f = Parse({"--log.file", "/l", "--postfix.showq-path", "/srv/spool/public/showq"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ("/srv/spool/public/showq", f->showq_path);
+  EXPECT_FALSE(f->showq_fallback);
+  f = Parse({"--log.file", "/l", "--postfix.showq-command=postqueue -c /etc/postfix-out -j",
              "--queue.top-domains", "3", "--queue.cache-duration", "0s",
              "--queue.command-timeout", "2s"});
   ASSERT_TRUE(f.ok()) << f.status();
-  EXPECT_EQ("/srv/spool", f->queue_dir);
+  EXPECT_EQ("", f->showq_path);
   EXPECT_EQ("postqueue -c /etc/postfix-out -j", f->showq_command);
   EXPECT_EQ(3, f->queue_top_domains);
   EXPECT_EQ(absl::ZeroDuration(), f->queue_cache);
@@ -214,6 +227,16 @@ TEST(ExporterFlagsQueueTest, Errors) {
   f = Parse({"--log.file", "/l", "--queue.cache-duration", "soon"});
   ASSERT_FALSE(f.ok());
   EXPECT_THAT(std::string(f.status().message()), HasSubstr("--queue.cache-duration"));
+  // One way to read the queue.
+  f = Parse({"--log.file", "/l", "--postfix.queue-dir", "/srv/spool", "--postfix.showq-command",
+             "postqueue -j"});
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(std::string(f.status().message()),
+              HasSubstr("--postfix.queue-dir and --postfix.showq-command each say how to read the "
+                        "queue; give one"));
+  f = Parse({"--log.file", "/l", "--postfix.showq_path", "/s", "--postfix.queue-dir", "/d"});
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(std::string(f.status().message()), HasSubstr("--postfix.showq-path and"));
 }
 
 }  // namespace

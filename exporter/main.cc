@@ -672,6 +672,8 @@ int Run(int argc, char** argv) {
   qo.queue_dir = flags.queue_dir;
   qo.showq_command = SplitCommand(flags.showq_command);
   qo.exim_spool_dir = flags.exim_spool_dir;
+  qo.showq_socket = flags.showq_path;
+  qo.showq_socket_fallback = flags.showq_fallback;
   qo.top_domains = static_cast<size_t>(flags.queue_top_domains);
   qo.cache_for = flags.queue_cache;
   qo.command_timeout = flags.queue_timeout;

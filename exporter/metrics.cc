@@ -310,23 +310,24 @@ std::vector<MetricSpec> BuildSpecs() {
        "(group by it to see which hosts run which version).",
        {"version"}, {}, "`version`: as `mailgauge_exporter --version` prints it"},
       {M::kQueueMessages, "mailgauge_queue_messages", T::kGauge,
-       "Messages in each Postfix queue, read at scrape time from the spool "
-       "(--postfix.queue-dir) or `postqueue -j` (--postfix.showq-command).",
+       "Messages in each Postfix queue, read at scrape time from showq's "
+       "socket (--postfix.showq-path), the spool (--postfix.queue-dir) or "
+       "`postqueue -j` (--postfix.showq-command).",
        {"queue"}, {}, kQueueValues, true},
       {M::kQueueSizeBytes, "mailgauge_queue_size_bytes", T::kGauge,
        "Bytes of the messages in each Postfix queue (queue file sizes from "
-       "the spool, message_size from postqueue -j).",
+       "the spool, message sizes from showq and postqueue -j).",
        {"queue"}, {}, kQueueValues, true},
       {M::kQueueOldestMessageAge, "mailgauge_queue_oldest_message_age_seconds",
        T::kGauge,
        "Age of the oldest message in each queue; 0 when the queue is empty. "
-       "From postqueue -j: since arrival. From the spool: since the file's "
+       "From showq and postqueue -j: since arrival. From the spool: since the file's "
        "mtime, which Postfix sets to the next retry time in deferred (a "
        "lower bound there).",
        {"queue"}, {}, kQueueValues, true},
       {M::kQueueDestinationMessages, "mailgauge_queue_destination_messages",
        T::kGauge,
-       "qshape's view (postqueue -j only): messages by queue, recipient "
+       "qshape's view (showq and postqueue -j only): messages by queue, recipient "
        "domain and age since arrival; a message counts once per distinct "
        "recipient domain. Only non-zero cells are exposed.",
        {"queue", "domain", "age"}, {},
@@ -338,7 +339,8 @@ std::vector<MetricSpec> BuildSpecs() {
        true},
       {M::kQueueScrapeSuccess, "mailgauge_queue_scrape_success", T::kGauge,
        "Whether the last reading of the queue succeeded (1) or not (0: e.g. "
-       "permission denied on the spool, postqueue failed or timed out; the "
+       "permission denied on the spool or showq's socket, Postfix stopped, "
+       "postqueue failed or timed out; the "
        "per-queue series are then absent).",
        {}, {}, "", true},
       {M::kQueueScrapeDuration, "mailgauge_queue_scrape_duration_seconds",
@@ -355,7 +357,7 @@ std::vector<MetricSpec> BuildSpecs() {
        {"queue"}, kShowqSizeBuckets, kQueueValues, true},
       {M::kShowqMessageAge, "postfix_showq_message_age_seconds", T::kHistogram,
        "Ages of the messages in each Postfix queue at the last reading (since "
-       "arrival from postqueue -j; since the file's mtime from the spool, "
+       "arrival from showq and postqueue -j; since the file's mtime from the spool, "
        "which for deferred is the next retry time, counted as 0 when in the "
        "future): a snapshot, like postfix_showq_message_size_bytes.",
        {"queue"}, kShowqAgeBuckets, kQueueValues, true},

@@ -5,8 +5,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
@@ -299,14 +303,71 @@ absl::StatusOr<QueueReading> ScanEximSpool(const std::string& dir, absl::Time no
   return r;
 }
 
+namespace {
+
+// A queue listing (postqueue -j's lines, showq's answer) message by message:
+// the five queues' stats and the qshape-style destination view.
+class QueueListing {
+ public:
+  explicit QueueListing(absl::Time now) : now_(now) {
+    for (const char* q : kQueueNames) reading_.queues[q] = QueueStats{};
+    reading_.has_destinations = true;
+  }
+
+  // One message of `queue` that arrived at `arrival` (Unix seconds, 0:
+  // unknown) with its recipients' domains (DomainOf). False, and nothing
+  // counted, when `queue` is not one of kQueueNames.
+  bool Add(std::string_view queue, int64_t arrival, int64_t size,
+           const std::set<std::string>& domains) {
+    auto it = reading_.queues.find(std::string(queue));
+    if (it == reading_.queues.end()) return false;
+    it->second.Add(std::max<int64_t>(0, size), arrival, now_);
+    const std::string_view bucket =
+        arrival > 0 ? QueueAgeBucket(now_ - absl::FromUnixSeconds(arrival))
+                    : kQueueAgeBuckets.front();
+    const size_t b =
+        std::find(kQueueAgeBuckets.begin(), kQueueAgeBuckets.end(), bucket) -
+        kQueueAgeBuckets.begin();
+    for (const std::string& d : domains) {
+      ++cells_[{it->first, d, b}];
+      if (!d.empty()) ++per_domain_[d];
+    }
+    return true;
+  }
+
+  void CountBad() { ++reading_.bad_lines; }
+
+  // The reading, with the `top_domains` domains with most messages over all
+  // queues (ties by name) by name and the rest summed as "other".
+  QueueReading Finish(size_t top_domains) && {
+    std::vector<std::pair<int64_t, std::string>> ranked;
+    for (const auto& [d, n] : per_domain_) ranked.emplace_back(-n, d);
+    std::sort(ranked.begin(), ranked.end());
+    std::set<std::string> top;
+    for (size_t i = 0; i < ranked.size() && i < top_domains; ++i) {
+      top.insert(ranked[i].second);
+    }
+    for (const auto& [key, n] : cells_) {
+      const auto& [queue, d, b] = key;
+      const std::string domain = top.count(d) ? d : "other";
+      reading_.destinations[{queue, domain, kQueueAgeBuckets[b]}] += n;
+    }
+    return std::move(reading_);
+  }
+
+ private:
+  const absl::Time now_;
+  QueueReading reading_;
+  // (queue, domain, bucket index) -> messages, before the top-K cut.
+  std::map<std::tuple<std::string, std::string, size_t>, int64_t> cells_;
+  std::map<std::string, int64_t> per_domain_;
+};
+
+}  // namespace
+
 QueueReading ParsePostqueueJson(std::string_view text, absl::Time now,
                                 size_t top_domains) {
-  QueueReading r;
-  for (const char* q : kQueueNames) r.queues[q] = QueueStats{};
-  r.has_destinations = true;
-  // (queue, domain, bucket index) -> messages, before the top-K cut.
-  std::map<std::tuple<std::string, std::string, size_t>, int64_t> cells;
-  std::map<std::string, int64_t> per_domain;
+  QueueListing listing(now);
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
@@ -319,28 +380,13 @@ QueueReading ParsePostqueueJson(std::string_view text, absl::Time now,
                          /*allow_exceptions=*/false);
     if (!j.is_object() || !j.contains("queue_name") ||
         !j["queue_name"].is_string()) {
-      ++r.bad_lines;
-      continue;
-    }
-    const std::string queue = j["queue_name"].get<std::string>();
-    auto it = r.queues.find(queue);
-    if (it == r.queues.end()) {
-      ++r.bad_lines;  // not one of the five queues
+      listing.CountBad();
       continue;
     }
     int64_t arrival = 0;
     if (j.contains("arrival_time")) arrival = JsonToInt<int64_t>(j["arrival_time"]).value_or(0);
     int64_t size = 0;
-    if (j.contains("message_size")) {
-      size = std::max<int64_t>(0, JsonToInt<int64_t>(j["message_size"]).value_or(0));
-    }
-    it->second.Add(size, arrival, now);
-    const std::string_view bucket =
-        arrival > 0 ? QueueAgeBucket(now - absl::FromUnixSeconds(arrival))
-                    : kQueueAgeBuckets.front();
-    const size_t b = std::find(kQueueAgeBuckets.begin(), kQueueAgeBuckets.end(),
-                               bucket) -
-                     kQueueAgeBuckets.begin();
+    if (j.contains("message_size")) size = JsonToInt<int64_t>(j["message_size"]).value_or(0);
     std::set<std::string> domains;
     if (j.contains("recipients") && j["recipients"].is_array()) {
       for (const json& rcpt : j["recipients"]) {
@@ -351,25 +397,148 @@ QueueReading ParsePostqueueJson(std::string_view text, absl::Time now,
         domains.insert(DomainOf(rcpt["address"].get<std::string>()));
       }
     }
-    for (const std::string& d : domains) {
-      ++cells[{queue, d, b}];
-      if (!d.empty()) ++per_domain[d];
+    // Not one of the five queues: counted as bad.
+    if (!listing.Add(j["queue_name"].get<std::string>(), arrival, size, domains)) {
+      listing.CountBad();
     }
   }
-  // The top domains by messages, ties by name.
-  std::vector<std::pair<int64_t, std::string>> ranked;
-  for (const auto& [d, n] : per_domain) ranked.emplace_back(-n, d);
-  std::sort(ranked.begin(), ranked.end());
-  std::set<std::string> top;
-  for (size_t i = 0; i < ranked.size() && i < top_domains; ++i) {
-    top.insert(ranked[i].second);
+  return std::move(listing).Finish(top_domains);
+}
+
+absl::StatusOr<QueueReading> ParseShowq(std::string_view bytes, absl::Time now,
+                                        size_t top_domains) {
+  if (bytes.empty()) {
+    return absl::UnavailableError("showq closed the connection without answering");
   }
-  for (const auto& [key, n] : cells) {
-    const auto& [queue, d, b] = key;
-    const std::string domain = top.count(d) ? d : "other";
-    r.destinations[{queue, domain, kQueueAgeBuckets[b]}] += n;
+  const auto starts_with = [&](std::string_view prefix) {
+    return bytes.substr(0, prefix.size()) == prefix;
+  };
+  if (starts_with("-Queue ID-") || starts_with("Mail queue is empty")) {
+    return absl::UnimplementedError(
+        "showq answered with Postfix 2's text listing, which is not read; walk the spool "
+        "(--postfix.queue-dir) instead");
   }
-  return r;
+  QueueListing listing(now);
+  size_t pos = 0;
+  // The next NUL-terminated string; false at the end of the bytes.
+  auto next = [&](std::string_view* out) {
+    const size_t z = bytes.find('\0', pos);
+    if (z == std::string_view::npos) return false;
+    *out = bytes.substr(pos, z - pos);
+    pos = z + 1;
+    return true;
+  };
+  const auto cut_short = [&] {
+    return absl::DataLossError(absl::StrCat("showq's answer ends in the middle (",
+                                            bytes.size(), " bytes)"));
+  };
+  std::set<std::string> domains;
+  // A list of (name, value) pairs ends with an empty name; so does the
+  // answer, after its last list.
+  while (true) {
+    if (pos >= bytes.size()) return cut_short();
+    if (bytes[pos] == '\0') break;
+    std::string_view queue, name, value;
+    bool has_queue = false, announcement = false, numbers_ok = true;
+    int64_t arrival = 0, size = 0;
+    domains.clear();
+    while (true) {
+      if (pos >= bytes.size()) return cut_short();
+      if (bytes[pos] == '\0') {
+        ++pos;
+        break;
+      }
+      if (!next(&name) || !next(&value)) return cut_short();
+      if (name == "queue_name") {
+        queue = value;
+        has_queue = true;
+      } else if (name == "time") {
+        numbers_ok &= absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &arrival);
+      } else if (name == "size") {
+        numbers_ok &= absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &size);
+      } else if (name == "recipient") {
+        domains.insert(DomainOf(std::string(value)));
+      } else if (name == "protocol") {
+        if (value != "mail_queue_list_protocol") {
+          return absl::UnavailableError(absl::StrCat(
+              "the socket speaks '", std::string(value),
+              "', not showq's mail_queue_list_protocol"));
+        }
+        announcement = true;
+      }
+    }
+    if (announcement && !has_queue) continue;  // Postfix 3.x's first list
+    if (!has_queue || !numbers_ok || !listing.Add(queue, arrival, size, domains)) {
+      listing.CountBad();
+    }
+  }
+  return std::move(listing).Finish(top_domains);
+}
+
+absl::StatusOr<std::string> ReadShowqSocket(const std::string& path, absl::Duration timeout,
+                                            size_t max_bytes) {
+  const auto failed = [&](const char* what, int err) {
+    std::string msg = absl::StrCat("showq socket ", path, ": ", what, ": ", std::strerror(err));
+    if (err == EACCES || err == EPERM) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          msg, " (Postfix's public/ directory is for group postdrop: run in that group)"));
+    }
+    if (err == ENOENT || err == ENOTDIR) return absl::NotFoundError(msg);
+    if (err == ECONNREFUSED) {
+      return absl::UnavailableError(absl::StrCat(msg, " (is Postfix running?)"));
+    }
+    return absl::UnavailableError(msg);
+  };
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("showq socket path '", path, "' is empty or too long"));
+  }
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  // Closed on every return.
+  const struct Socket {
+    int fd;
+    ~Socket() {
+      if (fd >= 0) ::close(fd);
+    }
+  } sock{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  const int fd = sock.fd;
+  if (fd < 0) return failed("socket", errno);
+  const absl::Time deadline = absl::Now() + timeout;
+  // connect(2) on a Unix socket waits only when the listener's backlog is
+  // full; SO_SNDTIMEO bounds that wait.
+  const timeval tv = absl::ToTimeval(timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    return failed("connect", errno);
+  }
+  std::string bytes;
+  char buf[64 * 1024];
+  while (true) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "showq socket ", path, ": no complete answer within ", absl::FormatDuration(timeout),
+          " (--queue.command-timeout)"));
+    }
+    pollfd p{fd, POLLIN, 0};
+    const int ms = static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(left) + 1, 60000));
+    const int ready = ::poll(&p, 1, ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) return failed("poll", errno);
+    if (ready == 0) continue;
+    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failed("read", errno);
+    if (n == 0) break;
+    if (bytes.size() + static_cast<size_t>(n) > max_bytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("showq socket ", path, ": answer longer than ", max_bytes, " bytes"));
+    }
+    bytes.append(buf, static_cast<size_t>(n));
+  }
+  return bytes;
 }
 
 std::vector<std::string> SplitCommand(std::string_view command) {
@@ -503,6 +672,9 @@ std::vector<prometheus::MetricFamily> QueueCollector::Collect() const {
 std::vector<prometheus::MetricFamily> QueueCollector::Build() const {
   const absl::Time start = absl::Now();
   absl::StatusOr<QueueReading> reading;
+  // Where the listing came from and what its entries that are not a message
+  // are, for the warning (the other messages still count).
+  std::string listing, bad_entries;
   if (!options_.showq_command.empty()) {
     absl::StatusOr<std::string> out =
         RunCommand(options_.showq_command, options_.command_timeout);
@@ -511,8 +683,28 @@ std::vector<prometheus::MetricFamily> QueueCollector::Build() const {
     } else {
       reading = out.status();
     }
+    listing = absl::StrJoin(options_.showq_command, " ");
+    bad_entries = "line(s) were not a postqueue -j message";
   } else if (!options_.exim_spool_dir.empty()) {
     reading = ScanEximSpool(options_.exim_spool_dir);
+  } else if (!options_.showq_socket.empty()) {
+    absl::StatusOr<std::string> out =
+        ReadShowqSocket(options_.showq_socket, options_.command_timeout);
+    if (out.ok()) {
+      reading = ParseShowq(*out, absl::Now(), options_.top_domains);
+    } else if (options_.showq_socket_fallback) {
+      // Postfix stopped, or its spool elsewhere: the spool holds the same queue.
+      reading = ScanSpool(options_.queue_dir);
+      if (!reading.ok()) {
+        reading = absl::Status(reading.status().code(),
+                               absl::StrCat(out.status().message(), "; and walking the spool: ",
+                                            reading.status().message()));
+      }
+    } else {
+      reading = out.status();
+    }
+    listing = absl::StrCat("showq socket ", options_.showq_socket);
+    bad_entries = "entries were not a queued message";
   } else {
     reading = ScanSpool(options_.queue_dir);
   }
@@ -522,10 +714,7 @@ std::vector<prometheus::MetricFamily> QueueCollector::Build() const {
   if (!reading.ok()) {
     error = std::string(reading.status().message());
   } else if (reading->bad_lines > 0) {
-    // Reported, not fatal: the other messages still count.
-    error = absl::StrCat(absl::StrJoin(options_.showq_command, " "), ": ",
-                         reading->bad_lines,
-                         " line(s) were not a postqueue -j message; skipped");
+    error = absl::StrCat(listing, ": ", reading->bad_lines, " ", bad_entries, "; skipped");
   }
   if (error != last_error_ && log_) {
     if (!error.empty()) {

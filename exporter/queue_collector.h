@@ -1,10 +1,13 @@
 // File: exporter/queue_collector.h
 // The Postfix queue as Prometheus gauges, read when Prometheus scrapes (at
 // most once per `cache_for`, the last reading is served in between): either
-// by walking the spool directories (--postfix.queue-dir: counts files, sums
-// sizes, takes the oldest mtime; never opens a message) or by running
-// `postqueue -j` (--postfix.showq-command) and parsing its JSON lines, which
-// also gives the qshape-style view of the top destination domains by age.
+// from Postfix's showq socket (--postfix.showq-path; what mailq and
+// postfix_exporter read), by walking the spool directories
+// (--postfix.queue-dir: counts files, sums sizes, takes the oldest mtime;
+// never opens a message) or by running `postqueue -j`
+// (--postfix.showq-command) and parsing its JSON lines. showq and postqueue
+// also give arrival times and the qshape-style view of the top destination
+// domains by age.
 // Exim's queue instead: --exim.spool-dir (ScanEximSpool).
 //
 //   QueueCollectorOptions o;
@@ -18,7 +21,7 @@
 // mailgauge_queue_size_bytes{queue},
 // mailgauge_queue_oldest_message_age_seconds{queue} (0 when empty),
 // mailgauge_queue_scrape_success, mailgauge_queue_scrape_duration_seconds,
-// and, from postqueue -j only,
+// and, from showq or postqueue -j only,
 // mailgauge_queue_destination_messages{queue,domain,age}.
 // A failed read (permission denied, command failed or timed out) gives
 // mailgauge_queue_scrape_success 0, no per-queue series, and one log line
@@ -88,11 +91,12 @@ struct QueueStats {
 struct QueueReading {
   // Every name in kQueueNames is present.
   std::map<std::string, QueueStats> queues;
-  // (queue, domain, age bucket) -> messages; from postqueue -j only.
+  // (queue, domain, age bucket) -> messages; from showq or postqueue -j only.
   std::map<std::tuple<std::string, std::string, std::string>, int64_t>
       destinations;
   bool has_destinations = false;
-  // postqueue -j lines that were not a JSON object of the expected shape.
+  // postqueue -j lines, showq lists, that were not a message of the
+  // expected shape.
   int bad_lines = 0;
 };
 
@@ -127,6 +131,29 @@ struct QueueReading {
                                               absl::Time now,
                                               size_t top_domains);
 
+// Parses the answer of Postfix 3's showq service (the socket public/showq
+// that mailq, postqueue and postfix_exporter read): lists of NUL-terminated
+// (name, value) pairs, each list ended by an empty name, the answer by one
+// more; Postfix 3.7+ starts with a list announcing
+// "protocol"="mail_queue_list_protocol". A message's list holds queue_name,
+// queue_id, time (arrival), size, forced_expire and sender, then its
+// recipients (recipient, reason; newer versions also original_recipient and
+// log_class). Messages and destinations are counted as by
+// ParsePostqueueJson; lists of another shape are counted in bad_lines.
+// DataLoss when the answer is cut short, Unavailable when it is empty or
+// another protocol's, Unimplemented for Postfix 2's text listing.
+[[nodiscard]] absl::StatusOr<QueueReading> ParseShowq(std::string_view bytes, absl::Time now,
+                                                      size_t top_domains);
+
+// Connects to the showq socket at `path` and returns all it sends until it
+// closes the connection: PermissionDenied (the public/ directory is
+// Postfix's group postdrop's), NotFound, Unavailable (connection refused:
+// Postfix stopped), DeadlineExceeded after `timeout`, ResourceExhausted
+// past `max_bytes`; each naming the socket.
+[[nodiscard]] absl::StatusOr<std::string> ReadShowqSocket(const std::string& path,
+                                                          absl::Duration timeout,
+                                                          size_t max_bytes = size_t{1} << 30);
+
 // Runs argv (no shell) with stdin from /dev/null and returns its stdout;
 // Unavailable naming the command if it cannot start, exits non-zero (with
 // the start of its stderr), is killed, or runs longer than `timeout` (it is
@@ -146,6 +173,12 @@ struct QueueCollectorOptions {
   // Exim's spool directory (ScanEximSpool); when set, read instead of
   // queue_dir (showq_command still comes first).
   std::string exim_spool_dir;
+  // Postfix's showq socket (ReadShowqSocket, ParseShowq); when set, read
+  // instead of queue_dir (after showq_command and exim_spool_dir).
+  std::string showq_socket;
+  // When the socket cannot be reached (absent, refused: Postfix stopped),
+  // walk queue_dir instead.
+  bool showq_socket_fallback = false;
   size_t top_domains = 10;
   // A reading is reused for scrapes within this time. 0: read every scrape.
   absl::Duration cache_for = absl::Seconds(5);

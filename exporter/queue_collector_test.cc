@@ -1,16 +1,23 @@
 #include "exporter/queue_collector.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -484,6 +491,304 @@ TEST(QueueCollectorTest, FailingOrHangingCommandGivesSuccessZero) {
     ASSERT_EQ(1u, logs.size());
     EXPECT_THAT(logs[0], HasSubstr("/nonexistent/postqueue"));
   }
+}
+
+// --- showq's socket ---
+
+// What Debian 12's Postfix 3.7.11 sent on public/showq for a queue of four
+// deferred messages and one held (testdata/postfix-real's set-up; captured
+// with `postqueue -j` output of the same moment beside it).
+constexpr char kShowq37[] = "exporter/testdata/showq-postfix-3.7.11.bin";
+constexpr char kShowq37Postqueue[] = "exporter/testdata/showq-postfix-3.7.11.postqueue.jsonl";
+constexpr int64_t kShowq37Arrival = 1795824802;
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// One showq list: NUL-terminated names and values, then the terminator.
+std::string ShowqList(const std::vector<std::pair<std::string, std::string>>& attrs) {
+  std::string out;
+  for (const auto& [name, value] : attrs) {
+    out.append(name).push_back('\0');
+    out.append(value).push_back('\0');
+  }
+  out.push_back('\0');
+  return out;
+}
+
+TEST(ParseShowqTest, RealPostfix37AnswerEqualsPostqueueJ) {
+  const std::string bytes = ReadBytes(kShowq37);
+  ASSERT_FALSE(bytes.empty());
+  const absl::Time now = absl::FromUnixSeconds(kShowq37Arrival + 7 * 60);
+  absl::StatusOr<QueueReading> r = ParseShowq(bytes, now, 10);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(0, r->bad_lines);
+  EXPECT_EQ(4, r->queues["deferred"].messages);
+  EXPECT_EQ(275 + 3261 + 266 + 275, r->queues["deferred"].bytes);
+  EXPECT_EQ(kShowq37Arrival, r->queues["deferred"].oldest);
+  EXPECT_EQ(1, r->queues["hold"].messages);
+  EXPECT_EQ(275, r->queues["hold"].bytes);
+  EXPECT_EQ(0, r->queues["active"].messages);
+  using Key = std::tuple<std::string, std::string, std::string>;
+  const std::map<Key, int64_t> want = {
+      {{"deferred", "remote.test", "10m"}, 4},
+      {{"deferred", "unreach.test", "10m"}, 1},
+      {{"hold", "remote.test", "10m"}, 1},
+  };
+  EXPECT_EQ(want, r->destinations);
+
+  // The same queue as postqueue -j (which reads the same socket) lists it.
+  const QueueReading j = ParsePostqueueJson(ReadBytes(kShowq37Postqueue), now, 10);
+  EXPECT_EQ(j.destinations, r->destinations);
+  for (const char* q : kQueueNames) {
+    EXPECT_EQ(j.queues.at(q).messages, r->queues.at(q).messages) << q;
+    EXPECT_EQ(j.queues.at(q).bytes, r->queues.at(q).bytes) << q;
+    EXPECT_EQ(j.queues.at(q).oldest, r->queues.at(q).oldest) << q;
+    EXPECT_EQ(j.queues.at(q).age_counts, r->queues.at(q).age_counts) << q;
+    EXPECT_EQ(j.queues.at(q).size_counts, r->queues.at(q).size_counts) << q;
+  }
+}
+
+TEST(ParseShowqTest, OlderAndNewerPostfixShapes) {
+  const int64_t t = 1800000000;
+  const absl::Time now = absl::FromUnixSeconds(t);
+  // No protocol announcement (before 3.7), and the recipient fields of newer
+  // versions (original_recipient, log_class); an unknown field is ignored.
+  const std::string bytes =
+      ShowqList({{"queue_name", "active"}, {"queue_id", "4XyZ1r2sT3z"}, {"time", std::to_string(t - 3000)},
+                 {"size", "1200"}, {"forced_expire", "0"}, {"sender", "a@example.org"},
+                 {"original_recipient", "b@Example.NET"}, {"recipient", "b@Example.NET"},
+                 {"log_class", ""}, {"reason", ""},
+                 {"original_recipient", "c@example.com"}, {"recipient", "c@example.com"},
+                 {"log_class", "defer"}, {"reason", "connect to mx: Connection timed out"},
+                 {"future_field", "x"}}) +
+      ShowqList({{"queue_name", "maildrop"}, {"queue_id", "9ABC"}, {"time", std::to_string(t - 5)},
+                 {"size", "0"}, {"forced_expire", "0"}, {"sender", "root"},
+                 {"recipient", "root"}}) +
+      std::string(1, '\0');
+  absl::StatusOr<QueueReading> r = ParseShowq(bytes, now, 10);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(0, r->bad_lines);
+  EXPECT_EQ(1, r->queues["active"].messages);
+  EXPECT_EQ(1200, r->queues["active"].bytes);
+  EXPECT_EQ(t - 3000, r->queues["active"].oldest);
+  EXPECT_EQ(1, r->queues["maildrop"].messages);
+  using Key = std::tuple<std::string, std::string, std::string>;
+  const std::map<Key, int64_t> want = {
+      {{"active", "example.net", "80m"}, 1},
+      {{"active", "example.com", "80m"}, 1},
+      {{"maildrop", "other", "5m"}, 1},  // "root": no domain
+  };
+  EXPECT_EQ(want, r->destinations);
+}
+
+TEST(ParseShowqTest, BadListsAreCountedTheRestKept) {
+  const absl::Time now = absl::FromUnixSeconds(1800000000);
+  const std::string good = ShowqList({{"queue_name", "deferred"}, {"queue_id", "A1"},
+                                      {"time", "1799990000"}, {"size", "10"},
+                                      {"sender", "x@y.z"}, {"recipient", "u@v.w"}});
+  const std::string bytes = ShowqList({{"protocol", "mail_queue_list_protocol"}}) + good +
+                            ShowqList({{"queue_name", "bogus"}, {"time", "1"}, {"size", "1"}}) +
+                            ShowqList({{"queue_name", "hold"}, {"time", "soon"}, {"size", "1"}}) +
+                            ShowqList({{"queue_id", "B2"}, {"size", "5"}}) + good +
+                            std::string(1, '\0');
+  absl::StatusOr<QueueReading> r = ParseShowq(bytes, now, 10);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(3, r->bad_lines);
+  EXPECT_EQ(2, r->queues["deferred"].messages);
+  EXPECT_EQ(20, r->queues["deferred"].bytes);
+  EXPECT_EQ(0, r->queues["hold"].messages);
+}
+
+TEST(ParseShowqTest, AnswersThatAreNotAListingAreErrors) {
+  const absl::Time now = absl::FromUnixSeconds(1800000000);
+  const std::string real = ReadBytes(kShowq37);
+  ASSERT_GT(real.size(), 10u);
+  struct Case {
+    std::string bytes;
+    absl::StatusCode code;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"", absl::StatusCode::kUnavailable, "without answering"},
+      {real.substr(0, real.size() - 1), absl::StatusCode::kDataLoss, "ends in the middle"},
+      {real.substr(0, real.size() / 2), absl::StatusCode::kDataLoss, "ends in the middle"},
+      {std::string("queue_name\0deferred\0time", 24), absl::StatusCode::kDataLoss,
+       "ends in the middle"},
+      {"-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n",
+       absl::StatusCode::kUnimplemented, "Postfix 2's text listing"},
+      {"Mail queue is empty\n", absl::StatusCode::kUnimplemented, "--postfix.queue-dir"},
+      {ShowqList({{"protocol", "smtpd_check_protocol"}}) + std::string(1, '\0'),
+       absl::StatusCode::kUnavailable, "smtpd_check_protocol"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<QueueReading> r = ParseShowq(c.bytes, now, 10);
+    ASSERT_FALSE(r.ok()) << c.says;
+    EXPECT_EQ(c.code, r.status().code()) << r.status();
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr(c.says));
+  }
+  // Every cut of the real answer is an error or a shorter listing; none
+  // crashes or reads past the end (run under ASan in CI).
+  for (size_t n = 0; n < real.size(); ++n) {
+    absl::StatusOr<QueueReading> r = ParseShowq(real.substr(0, n), now, 10);
+    if (r.ok()) EXPECT_LE(r->queues["deferred"].messages, 4) << n;
+  }
+}
+
+// A showq server on a Unix socket: answers each connection with `answer`
+// (in pieces), or keeps it open without answering when `hang`.
+class FakeShowq {
+ public:
+  FakeShowq(std::string path, std::string answer, bool hang = false)
+      : path_(std::move(path)), answer_(std::move(answer)), hang_(hang) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path_.c_str());
+    EXPECT_EQ(0, ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)));
+    EXPECT_EQ(0, ::listen(fd_, 8));
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~FakeShowq() {
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+    for (int c : open_) ::close(c);
+    ::unlink(path_.c_str());
+  }
+  int connections() const { return connections_.load(); }
+
+ private:
+  void Serve() {
+    while (true) {
+      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) return;
+      ++connections_;
+      if (hang_) {
+        open_.push_back(c);
+        continue;
+      }
+      for (size_t i = 0; i < answer_.size(); i += 1000) {
+        const std::string piece = answer_.substr(i, 1000);
+        if (::write(c, piece.data(), piece.size()) < 0) break;
+      }
+      ::close(c);
+    }
+  }
+
+  std::string path_, answer_;
+  bool hang_;
+  int fd_ = -1;
+  std::thread thread_;
+  std::vector<int> open_;
+  std::atomic<int> connections_{0};
+};
+
+TEST(ReadShowqSocketTest, ReadsTheWholeAnswer) {
+  TempDir tmp;
+  const std::string real = ReadBytes(kShowq37);
+  FakeShowq showq(tmp.path() + "/showq", real);
+  absl::StatusOr<std::string> got = ReadShowqSocket(tmp.path() + "/showq", absl::Seconds(10));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(real, *got);
+  // Over the cap: an error, not a partial answer.
+  got = ReadShowqSocket(tmp.path() + "/showq", absl::Seconds(10), 100);
+  EXPECT_TRUE(absl::IsResourceExhausted(got.status())) << got.status();
+}
+
+TEST(ReadShowqSocketTest, FailuresNameTheSocketAndTheLikelyCause) {
+  TempDir tmp;
+  absl::StatusOr<std::string> got = ReadShowqSocket(tmp.path() + "/none", absl::Seconds(1));
+  EXPECT_TRUE(absl::IsNotFound(got.status())) << got.status();
+  EXPECT_THAT(std::string(got.status().message()), HasSubstr(tmp.path() + "/none"));
+
+  // A socket file nobody listens on: what Postfix leaves when stopped.
+  const std::string stale = tmp.path() + "/stale";
+  {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", stale.c_str());
+    ASSERT_EQ(0, ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)));
+    ::close(fd);
+  }
+  got = ReadShowqSocket(stale, absl::Seconds(1));
+  EXPECT_TRUE(absl::IsUnavailable(got.status())) << got.status();
+  EXPECT_THAT(std::string(got.status().message()), HasSubstr("is Postfix running?"));
+
+  FakeShowq hanging(tmp.path() + "/hang", "", /*hang=*/true);
+  const absl::Time start = absl::Now();
+  got = ReadShowqSocket(tmp.path() + "/hang", absl::Milliseconds(300));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(got.status())) << got.status();
+  EXPECT_THAT(std::string(got.status().message()), HasSubstr("--queue.command-timeout"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(20));  // it gave up
+}
+
+TEST(QueueCollectorTest, ShowqSocketGauges) {
+  TempDir tmp;
+  const std::string real = ReadBytes(kShowq37);
+  FakeShowq showq(tmp.path() + "/showq", real);
+  QueueCollectorOptions o;
+  o.showq_socket = tmp.path() + "/showq";
+  o.queue_dir = "/nonexistent";  // not read
+  o.cache_for = absl::ZeroDuration();
+  std::vector<std::string> logs;
+  QueueCollector c(o, [&](bool, const std::string& m) { logs.push_back(m); });
+  auto m = Flatten(c.Collect());
+  EXPECT_EQ(1, m["mailgauge_queue_scrape_success{}"]);
+  EXPECT_EQ(4, m["mailgauge_queue_messages{queue=deferred,}"]);
+  EXPECT_EQ(4077, m["mailgauge_queue_size_bytes{queue=deferred,}"]);
+  EXPECT_EQ(1, m["mailgauge_queue_messages{queue=hold,}"]);
+  EXPECT_EQ(4, m["postfix_showq_queue_depth{queue=deferred,}"]);
+  // Its arrival times, not file mtimes: the messages' true age.
+  EXPECT_NEAR(absl::ToDoubleSeconds(absl::Now() - absl::FromUnixSeconds(kShowq37Arrival)),
+              m["mailgauge_queue_oldest_message_age_seconds{queue=deferred,}"], 5);
+  const std::string bucket(QueueAgeBucket(absl::Now() - absl::FromUnixSeconds(kShowq37Arrival)));
+  EXPECT_EQ(1, m[absl::StrCat("mailgauge_queue_destination_messages{age=", bucket,
+                              ",domain=unreach.test,queue=deferred,}")]);
+  EXPECT_TRUE(logs.empty());
+  EXPECT_EQ(1, showq.connections());
+}
+
+TEST(QueueCollectorTest, DefaultShowqSocketFallsBackToTheSpool) {
+  TempDir tmp;
+  const std::string d = tmp.path();
+  MakeSpool(d);
+  WriteFile(d + "/deferred/ABC123", 700);
+  QueueCollectorOptions o;
+  o.queue_dir = d;
+  o.showq_socket = d + "/public/showq";  // absent: Postfix not installed here
+  o.showq_socket_fallback = true;
+  o.cache_for = absl::ZeroDuration();
+  std::vector<std::string> logs;
+  QueueCollector c(o, [&](bool, const std::string& m) { logs.push_back(m); });
+  auto m = Flatten(c.Collect());
+  EXPECT_EQ(1, m["mailgauge_queue_scrape_success{}"]);
+  EXPECT_EQ(1, m["mailgauge_queue_messages{queue=deferred,}"]);
+  EXPECT_EQ(700, m["mailgauge_queue_size_bytes{queue=deferred,}"]);
+  EXPECT_TRUE(logs.empty());
+
+  // Asked for the socket alone: no fallback, the failure is reported.
+  o.showq_socket_fallback = false;
+  QueueCollector strict(o, [&](bool, const std::string& m) { logs.push_back(m); });
+  m = Flatten(strict.Collect());
+  EXPECT_EQ(0, m["mailgauge_queue_scrape_success{}"]);
+  EXPECT_EQ(0u, m.count("mailgauge_queue_messages{queue=deferred,}"));
+  ASSERT_EQ(1u, logs.size());
+  EXPECT_THAT(logs[0], HasSubstr(d + "/public/showq"));
+
+  // Both gone: one error naming both.
+  o.showq_socket_fallback = true;
+  o.queue_dir = d + "/missing";
+  logs.clear();
+  QueueCollector neither(o, [&](bool, const std::string& m) { logs.push_back(m); });
+  m = Flatten(neither.Collect());
+  EXPECT_EQ(0, m["mailgauge_queue_scrape_success{}"]);
+  ASSERT_EQ(1u, logs.size());
+  EXPECT_THAT(logs[0], HasSubstr("public/showq"));
+  EXPECT_THAT(logs[0], HasSubstr("and walking the spool"));
 }
 
 TEST(SplitCommandTest, SplitsOnBlanks) {
