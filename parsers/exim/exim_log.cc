@@ -429,7 +429,15 @@ bool ReadEximMainLogLine(std::string_view line, const absl::TimeZone& zone, LogL
 std::string_view StripEximTime(std::string_view message) {
   EximLogTime t;
   const size_t n = ReadEximLogTime(message, &t);
-  return message.substr(n);
+  if (n > 0) return message.substr(n);
+  // Without its time, a syslog line may still carry +pid's "[1234] ".
+  size_t i = 1;
+  while (i < message.size() && i < 12 && IsDigit(message[i])) ++i;
+  if (message.size() > i + 1 && message[0] == '[' && i > 1 && message[i] == ']' &&
+      message[i + 1] == ' ') {
+    return message.substr(i + 2);
+  }
+  return message;
 }
 
 void EximTranslation::Clear() {
@@ -843,6 +851,17 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
            StartsWith(f.words, "temporarily rejected");
   }
   if (StartsWith(rest, "rejected from <")) return TranslateTooBig(id, rest, out);
+  // Failures of the system while handling the message (a full disk, an
+  // unreadable hints database, a configuration Exim 4.94+ refuses): what
+  // Postfix's queue manager would warn about.
+  for (std::string_view failure : {"spool file write error", "failed to write journal",
+                                   "failed to open DB file", "Tainted filename",
+                                   "Tainted '", "Failed to open", "failed to open"}) {
+    if (StartsWith(rest, failure)) {
+      Add(&NewLine(out, Daemon::kQmgr).message, "warning: ", id, ": ", rest);
+      return true;
+    }
+  }
   // Said of the message, with no Postfix counterpart.
   for (std::string_view info : {"Message is frozen",
                                 "Spool file",
@@ -868,7 +887,15 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
                                 "\"",
                                 "Error while reading message",
                                 "local_scan() function",
-                                "original recipients ignored"}) {
+                                "original recipients ignored",
+                                // Older Exims' reports of a remote host
+                                // during a delivery, before its "==", "**"
+                                // or "=>" line.
+                                "SMTP error from remote mail server",
+                                "SMTP timeout while connected to",
+                                "Remote host ",
+                                "Connection timed out",
+                                "Connection refused"}) {
     if (StartsWith(rest, info)) return true;
   }
   // "ID addr: error ignored" (errors_to a sender that takes no bounce).
@@ -1118,6 +1145,16 @@ bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* o
   if (StartsWith(message, "TLS error on ")) {
     Add(&NewLine(out, Daemon::kSmtpd).message, "warning: ", message);
     return true;
+  }
+  // The daemon's own failures (cannot listen, cannot log, a configuration
+  // it refuses): what Postfix's master would warn about.
+  for (std::string_view failure : {"socket bind() ", "Cannot open main log file",
+                                   "Cannot open reject log file", "Tainted filename",
+                                   "failed to open DB file", "Failed to open"}) {
+    if (StartsWith(message, failure)) {
+      Add(&NewLine(out, Daemon::kMaster).message, "warning: ", message);
+      return true;
+    }
   }
   // Said outside a message, with no Postfix counterpart.
   for (std::string_view info : {"Start queue run",

@@ -71,6 +71,51 @@ TEST(EximMainLogTest, StripsEximTimeFromSyslogMessages) {
             "1vABCD-000123-AB Completed");
   EXPECT_EQ(StripEximTime("2026-11-25 10:00:01 [77] Start queue run"), "Start queue run");
   EXPECT_EQ(StripEximTime("1vABCD-000123-AB Completed"), "1vABCD-000123-AB Completed");
+  // +pid without the time (syslog_timestamp = false).
+  EXPECT_EQ(StripEximTime("[8001] no MAIL in SMTP connection from (User) [192.0.2.29]:20042"),
+            "no MAIL in SMTP connection from (User) [192.0.2.29]:20042");
+  EXPECT_EQ(StripEximTime("[192.0.2.1] x"), "[192.0.2.1] x");
+  EXPECT_EQ(StripEximTime("[1\\2] x"), "[1\\2] x");
+  EXPECT_EQ(StripEximTime("[]"), "[]");
+  EXPECT_EQ(StripEximTime("[12]"), "[12]");
+}
+
+// Failures of the system (disk, hints databases, configuration) are
+// warnings, of the queue manager when they concern a message and of the
+// master daemon otherwise; older Exims' reports of a remote host during a
+// delivery are understood and need no line (the "==" line says it).
+TEST(EximTranslatorTest, SystemFailuresAndOlderRemoteReports) {
+  EXPECT_THAT(Translated("1gfiaO-0008Tb-OK spool file write error while delivering: No space "
+                         "left on device"),
+              ElementsAre(Pair("qmgr", "warning: 1gfiaO-0008Tb-OK: spool file write error while "
+                                       "delivering: No space left on device")));
+  EXPECT_THAT(Translated("1tnPHP-000000007cd-1ggz failed to open DB file /var/spool/exim4/db/"
+                         "retry: Permission denied (euid=1003 egid=1003)"),
+              ElementsAre(Pair("qmgr", "warning: 1tnPHP-000000007cd-1ggz: failed to open DB file "
+                                       "/var/spool/exim4/db/retry: Permission denied (euid=1003 "
+                                       "egid=1003)")));
+  EXPECT_THAT(Translated("socket bind() to port 25 for address 127.0.0.1 failed: Address already "
+                         "in use: daemon abandoned"),
+              ElementsAre(Pair("master", "warning: socket bind() to port 25 for address "
+                                         "127.0.0.1 failed: Address already in use: daemon "
+                                         "abandoned")));
+  EXPECT_THAT(Translated("Cannot open main log file \"/var/log/exim4/mainlog\": Permission "
+                         "denied: euid=0 egid=101"),
+              ElementsAre(Pair("master", "warning: Cannot open main log file "
+                                         "\"/var/log/exim4/mainlog\": Permission denied: "
+                                         "euid=0 egid=101")));
+  for (std::string_view info :
+       {"1RwtJv-0009RI-9N SMTP error from remote mail server after RCPT TO:<u@rambler.ru>: host "
+        "imx1.rambler.ru [81.19.66.235]: 451 4.7.1 Rate limit exceeded",
+        "1RwkiX-0000Td-D8 SMTP timeout while connected to trendnet.ru [212.158.164.172] after "
+        "initial connection: Operation timed out",
+        "1Rwr8T-000Ljk-Of Remote host MAIL.diamonds.ru [89.221.55.146] closed connection in "
+        "response to initial connection"}) {
+    EXPECT_TRUE(Translated(info).empty()) << info;
+  }
+  // A site's own logwrite text is not Exim's.
+  EXPECT_THAT(Translated("ACL_SMTP_CONNECT [196.251.83.16]:56258"),
+              ElementsAre(Pair("not understood", "")));
 }
 
 TEST(EximTranslatorTest, SmtpArrival) {
