@@ -488,7 +488,9 @@ Flags:
                               and --exim.spool-dir: the socket
                               /var/spool/postfix/public/showq, or, when it is
                               absent or refuses (Postfix stopped), a walk of
-                              /var/spool/postfix.
+                              /var/spool/postfix, or, when that does not
+                              exist, Exim's queue in /var/spool/exim4 or
+                              /var/spool/exim.
   --postfix.showq-command CMD Read the queue with this command instead, e.g.
                               "postqueue -j" (split on blanks, no shell),
                               for a Postfix instance elsewhere ("postqueue -c

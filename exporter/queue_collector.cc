@@ -693,8 +693,19 @@ std::vector<prometheus::MetricFamily> QueueCollector::Build() const {
     if (out.ok()) {
       reading = ParseShowq(*out, absl::Now(), options_.top_domains);
     } else if (options_.showq_socket_fallback) {
-      // Postfix stopped, or its spool elsewhere: the spool holds the same queue.
-      reading = ScanSpool(options_.queue_dir);
+      // Postfix stopped, or its spool elsewhere: the spool holds the same
+      // queue. No Postfix spool at all: an Exim server's.
+      struct stat st {};
+      const std::string* exim = nullptr;
+      if (::stat(options_.queue_dir.c_str(), &st) != 0 && errno == ENOENT) {
+        for (const std::string& dir : options_.exim_spool_fallbacks) {
+          if (::stat(absl::StrCat(dir, "/input").c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+            exim = &dir;
+            break;
+          }
+        }
+      }
+      reading = exim != nullptr ? ScanEximSpool(*exim) : ScanSpool(options_.queue_dir);
       if (!reading.ok()) {
         reading = absl::Status(reading.status().code(),
                                absl::StrCat(out.status().message(), "; and walking the spool: ",

@@ -177,8 +177,11 @@ struct QueueCollectorOptions {
   // instead of queue_dir (after showq_command and exim_spool_dir).
   std::string showq_socket;
   // When the socket cannot be reached (absent, refused: Postfix stopped),
-  // walk queue_dir instead.
+  // walk queue_dir instead; and when queue_dir does not exist either (no
+  // Postfix here), read the first of these Exim spools that has an input/
+  // directory (ScanEximSpool).
   bool showq_socket_fallback = false;
+  std::vector<std::string> exim_spool_fallbacks;
   size_t top_domains = 10;
   // A reading is reused for scrapes within this time. 0: read every scrape.
   absl::Duration cache_for = absl::Seconds(5);

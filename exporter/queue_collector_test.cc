@@ -789,6 +789,26 @@ TEST(QueueCollectorTest, DefaultShowqSocketFallsBackToTheSpool) {
   ASSERT_EQ(1u, logs.size());
   EXPECT_THAT(logs[0], HasSubstr("public/showq"));
   EXPECT_THAT(logs[0], HasSubstr("and walking the spool"));
+
+  // No Postfix spool, an Exim one: Exim's queue.
+  TempDir exim;
+  ASSERT_EQ(0, std::system(
+                   absl::StrCat("cp -rL exporter/testdata/exim_spool/input '", exim.path(), "/'")
+                       .c_str()));
+  o.exim_spool_fallbacks = {d + "/no-exim", exim.path()};
+  logs.clear();
+  QueueCollector on_exim(o, [&](bool, const std::string& m) { logs.push_back(m); });
+  m = Flatten(on_exim.Collect());
+  EXPECT_EQ(1, m["mailgauge_queue_scrape_success{}"]);
+  EXPECT_EQ(2, m["mailgauge_queue_messages{queue=deferred,}"]);
+  EXPECT_EQ(1, m["mailgauge_queue_messages{queue=hold,}"]);
+  EXPECT_TRUE(logs.empty());
+  // A Postfix spool that exists (unreadable or not) is Postfix's queue.
+  o.queue_dir = d;
+  QueueCollector on_postfix(o, nullptr);
+  m = Flatten(on_postfix.Collect());
+  EXPECT_EQ(1, m["mailgauge_queue_messages{queue=deferred,}"]);
+  EXPECT_EQ(700, m["mailgauge_queue_size_bytes{queue=deferred,}"]);
 }
 
 TEST(SplitCommandTest, SplitsOnBlanks) {
