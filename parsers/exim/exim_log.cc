@@ -787,7 +787,10 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
       out->delay_known = true;
     }
 
-    if (f.host.present && !f.tls.empty() && sent && op != ">>") {
+    // smtp(8) and lmtp(8) log the TLS session to the next hop; a delivery
+    // read as another daemon's (":blackhole:", a file) made none.
+    if (f.host.present && !f.tls.empty() && sent && op != ">>" &&
+        (daemon == Daemon::kSmtp || daemon == Daemon::kLmtp)) {
       std::string m = Cat(f.cv == "yes" || f.cv == "dane" ? "Verified" : "Untrusted",
                           " TLS connection established to ");
       AppendHostPort(f.host, &m);
