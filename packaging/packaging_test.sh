@@ -19,7 +19,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 grep -q '^ExecStart=/usr/bin/mailgauge_exporter ' "$UNIT" || fail "ExecStart is not /usr/bin/mailgauge_exporter"
 grep -q '^User=mailgauge-exporter$' "$UNIT" || fail "the unit does not run as mailgauge-exporter"
-grep -q '^SupplementaryGroups=.*\badm\b.*\bsystemd-journal\b' "$UNIT" || fail "groups adm and systemd-journal missing"
+grep -q '^SupplementaryGroups=.*\badm\b.*\bsystemd-journal\b.*\bpostdrop\b' "$UNIT" || fail "groups adm, systemd-journal and postdrop missing"
 
 if command -v systemd-analyze >/dev/null; then
   sed "s|/usr/bin/mailgauge_exporter|$BIN|" "$UNIT" > "$T/mailgauge-exporter.service"
@@ -53,15 +53,15 @@ else
 fi
 
 # The active settings, then each commented alternative in turn.
-check() {  # $1: description; ARGS and SHOWQ_COMMAND set
+check() {  # $1: description; ARGS set
   # shellcheck disable=SC2086
-  out=$("$BIN" --state.file="$T/state.json" --postfix.showq-command="$SHOWQ_COMMAND" $ARGS --help 2>&1 >/dev/null) \
+  out=$("$BIN" --state.file="$T/state.json" $ARGS --help 2>&1 >/dev/null) \
     || fail "$1: ARGS='$ARGS' refused: $out"
 }
-ARGS="" SHOWQ_COMMAND=""
+ARGS=""
 # shellcheck disable=SC1090
 . "$DEFAULTS"
-[ -n "$ARGS" ] && [ -n "$SHOWQ_COMMAND" ] || fail "the default config sets no ARGS or SHOWQ_COMMAND"
+[ -n "$ARGS" ] || fail "the default config sets no ARGS"
 check "default"
 active_args="$ARGS"
 n=0
