@@ -845,11 +845,23 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
     Fields f;
     ReadFields(rest, &f);
     if (TranslateReject(id, f, out)) return true;
+    if (!f.host.present && f.words == "rejected by non-SMTP ACL") {
+      // A local submission (exim -t, sendmail) refused: what cleanup logs
+      // of a message from local its checks reject.
+      std::string_view sender = f.sender;
+      if (sender.size() >= 2 && sender.front() == '<' && sender.back() == '>') {
+        sender = sender.substr(1, sender.size() - 2);
+      }
+      std::string& m = NewLine(out, Daemon::kCleanup).message;
+      Add(&m, kEximIdStandIn, ": reject: body non-SMTP ACL from local; from=<",
+          Clean{sender, kNotInAddress}, ">");
+      if (f.has_reason && !f.reason.empty()) Add(&m, ": ", Clean{f.reason, {}});
+      return true;
+    }
     // What a remote host did during a delivery, before its "==", "**" or
     // "=>" line ("H=mx [addr]: SMTP error from remote mail server ...",
     // "H=mx [addr] Connection refused", "H=mx [addr] TLS error ..."), and
-    // ACL warnings; a local submission refused ("F=<s> rejected by
-    // non-SMTP ACL: ..."), no client to name.
+    // ACL warnings.
     return f.host.present || StartsWith(f.words, "rejected") ||
            StartsWith(f.words, "temporarily rejected");
   }

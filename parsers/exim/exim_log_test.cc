@@ -345,10 +345,15 @@ TEST(EximTranslatorTest, OtherRealShapes) {
         "SMTP protocol error in \"AUTH LOGIN\" H=(x) [192.0.2.26]:60723 I=[192.0.2.1]:587 "
         "AUTH command used when not advertised",
         "no MAIL in SMTP connection from [192.0.2.27]:2056 I=[192.0.2.1]:25 D=10s",
-        "1vABCD-000123-AB SA: Action: flagged as Spam but accepted: score=8.2 required=5.0",
-        "1vABCD-000123-AB F=<a@example.org> rejected by non-SMTP ACL: local message refused"}) {
+        "1vABCD-000123-AB SA: Action: flagged as Spam but accepted: score=8.2 required=5.0"}) {
     EXPECT_THAT(Translated(understood), IsEmpty()) << understood;
   }
+  // A local submission refused by acl_not_smtp: cleanup's reject of a
+  // message from local.
+  EXPECT_THAT(Translated("1vABCD-000123-AB F=<a@example.org> rejected by non-SMTP ACL: local "
+                         "message refused"),
+              ElementsAre(Pair("cleanup", "E000000001: reject: body non-SMTP ACL from local; "
+                                          "from=<a@example.org>: local message refused")));
 }
 
 TEST(EximTranslatorTest, Connections) {
