@@ -747,7 +747,8 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
       relay = "local";
     }
     for (char& c : relay) {
-      if (c == ',' || c == ' ' || c == '<' || c == '>' || c == '"') c = '_';
+      const bool control = static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+      if (control || c == ',' || c == ' ' || c == '<' || c == '>' || c == '"') c = '_';
     }
 
     std::string reply;
