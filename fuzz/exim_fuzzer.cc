@@ -45,6 +45,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     const std::string_view message = p::StripEximTime(line.message);
     if (translator.Translate(message, line.time, &t)) {
+      if (t.lines.size() > p::kMaxEximLines) {
+        std::fprintf(stderr, "Exim: %.*s\n", static_cast<int>(message.size()), message.data());
+        for (const p::EximTranslation::Line& l : t.lines) {
+          std::fprintf(stderr, "Postfix: %s\n", l.message.c_str());
+        }
+      }
       FUZZ_CHECK(t.lines.size() <= p::kMaxEximLines, "too many translated lines");
       for (const p::EximTranslation::Line& l : t.lines) {
         LogLine pl = line;

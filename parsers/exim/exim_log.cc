@@ -602,7 +602,8 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
     if (sender == "<>") sender = {};
     RememberArrival(id, time);
     const bool bounce = sender.empty() && !f.router.empty() && EximMessageIdLength(f.router) > 0;
-    if (f.host.present) {
+    // A bounce Exim made (R=parent) came from no client.
+    if (f.host.present && !bounce) {
       if (!f.tls.empty()) {
         std::string m = "Anonymous TLS connection established from ";
         AppendHost(f.host, &m);
