@@ -510,7 +510,8 @@ Flags:
   --queue.cache-duration DUR  Scrapes within this time of the last queue
                               reading get that reading. 0s reads at every
                               scrape. Default 5s.
-  --queue.command-timeout DUR Kill the showq command after this. Default 30s.
+  --queue.command-timeout DUR Give up on showq's socket, or kill the showq
+                              command, after this. Default 30s.
   --abuse.window DUR          Sliding window (log time) of the relay-abuse
                               gauges: authenticated senders' distinct
                               recipients and relay-denied client networks.
