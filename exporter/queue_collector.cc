@@ -107,15 +107,19 @@ struct EximHeaderFile {
 
 // Reads at most 256 KiB of `fd`'s header file; false if it can't be read.
 bool ReadEximHeaderFile(int fd, EximHeaderFile* out) {
+  // Into the string, not a buffer on the stack (a web server's worker
+  // thread runs this).
   std::string text;
-  char buf[16384];
-  while (text.size() < (256u << 10)) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+  size_t have = 0;
+  while (have < (256u << 10)) {
+    text.resize(have + 16384);
+    const ssize_t n = ::read(fd, text.data() + have, 16384);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return false;
     if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
+    have += static_cast<size_t>(n);
   }
+  text.resize(have);
   size_t line_no = 0;
   bool headers = false;  // after the blank line that ends the recipients
   for (size_t start = 0; start < text.size();) {
@@ -513,8 +517,11 @@ absl::StatusOr<std::string> ReadShowqSocket(const std::string& path, absl::Durat
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
     return failed("connect", errno);
   }
+  // Read straight into the answer, not through a buffer on the stack: this
+  // runs on a web server's worker thread, whose stack is small.
+  constexpr size_t kChunk = 64 * 1024;
   std::string bytes;
-  char buf[64 * 1024];
+  size_t have = 0;
   while (true) {
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) {
@@ -528,16 +535,18 @@ absl::StatusOr<std::string> ReadShowqSocket(const std::string& path, absl::Durat
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) return failed("poll", errno);
     if (ready == 0) continue;
-    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    bytes.resize(have + kChunk);
+    const ssize_t n = ::read(fd, bytes.data() + have, kChunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return failed("read", errno);
     if (n == 0) break;
-    if (bytes.size() + static_cast<size_t>(n) > max_bytes) {
+    have += static_cast<size_t>(n);
+    if (have > max_bytes) {
       return absl::ResourceExhaustedError(
           absl::StrCat("showq socket ", path, ": answer longer than ", max_bytes, " bytes"));
     }
-    bytes.append(buf, static_cast<size_t>(n));
   }
+  bytes.resize(have);
   return bytes;
 }
 

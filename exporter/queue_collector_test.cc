@@ -1,5 +1,6 @@
 #include "exporter/queue_collector.h"
 
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -686,6 +687,32 @@ class FakeShowq {
   std::atomic<int> connections_{0};
 };
 
+// Collect() as the exporter calls it: on a web server's worker thread,
+// whose stack is small (Debian's civetweb: 100 KiB, of which its own frames
+// above the handler take a part; ASan's redzones make every frame larger),
+// so that a big buffer on the stack shows in CI's ASan run.
+std::map<std::string, double> CollectOnSmallStack(const QueueCollector& collector) {
+  struct Call {
+    const QueueCollector* collector;
+    std::map<std::string, double> got;
+  } call{&collector, {}};
+  pthread_attr_t attr;
+  EXPECT_EQ(0, pthread_attr_init(&attr));
+  EXPECT_EQ(0, pthread_attr_setstacksize(&attr, 64 * 1024));
+  pthread_t thread;
+  EXPECT_EQ(0, pthread_create(
+                   &thread, &attr,
+                   [](void* arg) -> void* {
+                     auto* call = static_cast<Call*>(arg);
+                     call->got = Flatten(call->collector->Collect());
+                     return nullptr;
+                   },
+                   &call));
+  EXPECT_EQ(0, pthread_join(thread, nullptr));
+  pthread_attr_destroy(&attr);
+  return call.got;
+}
+
 TEST(ReadShowqSocketTest, ReadsTheWholeAnswer) {
   TempDir tmp;
   const std::string real = ReadBytes(kShowq37);
@@ -750,6 +777,11 @@ TEST(QueueCollectorTest, ShowqSocketGauges) {
                               ",domain=unreach.test,queue=deferred,}")]);
   EXPECT_TRUE(logs.empty());
   EXPECT_EQ(1, showq.connections());
+
+  // As the exporter calls it, on a web server's worker thread.
+  m = CollectOnSmallStack(c);
+  EXPECT_EQ(1, m["mailgauge_queue_scrape_success{}"]);
+  EXPECT_EQ(4, m["mailgauge_queue_messages{queue=deferred,}"]);
 }
 
 TEST(QueueCollectorTest, DefaultShowqSocketFallsBackToTheSpool) {
@@ -770,10 +802,14 @@ TEST(QueueCollectorTest, DefaultShowqSocketFallsBackToTheSpool) {
   EXPECT_EQ(700, m["mailgauge_queue_size_bytes{queue=deferred,}"]);
   EXPECT_TRUE(logs.empty());
 
+  // On a worker thread's stack too (the failure's message included).
+  m = CollectOnSmallStack(c);
+  EXPECT_EQ(1, m["mailgauge_queue_messages{queue=deferred,}"]);
+
   // Asked for the socket alone: no fallback, the failure is reported.
   o.showq_socket_fallback = false;
   QueueCollector strict(o, [&](bool, const std::string& m) { logs.push_back(m); });
-  m = Flatten(strict.Collect());
+  m = CollectOnSmallStack(strict);
   EXPECT_EQ(0, m["mailgauge_queue_scrape_success{}"]);
   EXPECT_EQ(0u, m.count("mailgauge_queue_messages{queue=deferred,}"));
   ASSERT_EQ(1u, logs.size());
