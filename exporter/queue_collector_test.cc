@@ -634,7 +634,9 @@ TEST(ParseShowqTest, AnswersThatAreNotAListingAreErrors) {
   // crashes or reads past the end (run under ASan in CI).
   for (size_t n = 0; n < real.size(); ++n) {
     absl::StatusOr<QueueReading> r = ParseShowq(real.substr(0, n), now, 10);
-    if (r.ok()) EXPECT_LE(r->queues["deferred"].messages, 4) << n;
+    if (r.ok()) {
+      EXPECT_LE(r->queues["deferred"].messages, 4) << n;
+    }
   }
 }
 
