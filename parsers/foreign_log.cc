@@ -82,15 +82,22 @@ size_t ReadEximLogTime(std::string_view s, EximLogTime* t) {
     p += 6;
   }
   if (p + 3 <= s.size() && s[p] == ' ' && s[p + 1] == '[' && IsDigit(s[p + 2])) {
-    size_t i = p + 2;
-    int64_t pid = 0;
-    while (i < s.size() && IsDigit(s[i]) && i < p + 14) pid = pid * 10 + (s[i++] - '0');
-    if (i >= s.size() || s[i] != ']') return 0;
-    t->pid = pid;
-    p = i + 1;
+    const size_t n = ReadEximPid(s.substr(p + 1), &t->pid);
+    if (n == 0) return 0;
+    p += 1 + n;
   }
   if (p >= s.size() || s[p] != ' ') return 0;
   return p + 1;
+}
+
+size_t ReadEximPid(std::string_view s, int64_t* pid) {
+  if (s.size() < 3 || s[0] != '[' || !IsDigit(s[1])) return 0;
+  size_t i = 1;
+  int64_t v = 0;
+  while (i < s.size() && IsDigit(s[i]) && i < 13) v = v * 10 + (s[i++] - '0');
+  if (i >= s.size() || s[i] != ']') return 0;
+  *pid = v;
+  return i + 1;
 }
 
 bool LooksLikeEximMainLog(std::string_view line) {

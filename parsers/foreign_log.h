@@ -47,6 +47,10 @@ struct EximLogTime {
 // (fields range-checked); the length read, with the space after it, or 0.
 size_t ReadEximLogTime(std::string_view s, EximLogTime* t);
 
+// Reads +pid's "[1234]" (1 to 12 digits) at the start of `s`; the length
+// read, or 0.
+size_t ReadEximPid(std::string_view s, int64_t* pid);
+
 // The length of the Exim message ID at the start of `s` ("1vABCD-000123-AB":
 // 6-6-2 base-62 characters; 6-11-4 since Exim 4.97) when a space or the end
 // follows it; 0 when there is none.

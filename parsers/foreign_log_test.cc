@@ -26,6 +26,26 @@ TEST(ForeignLogTest, EximMainLogLines) {
   }
 }
 
+// +pid's "[1234]", after Exim's time (ReadEximLogTime) or alone (a syslog
+// line without Exim's time).
+TEST(ForeignLogTest, EximPid) {
+  int64_t pid = -1;
+  EXPECT_EQ(6u, ReadEximPid("[4242] Start queue run", &pid));
+  EXPECT_EQ(4242, pid);
+  EXPECT_EQ(14u, ReadEximPid("[123456789012]", &pid));
+  EXPECT_EQ(123456789012, pid);
+  for (std::string_view no : {"", "[", "[]", "[12", "[1234567890123]", "[192.0.2.1]", "[1\\2]",
+                              " [12]", "12]"}) {
+    pid = -1;
+    EXPECT_EQ(0u, ReadEximPid(no, &pid)) << no;
+    EXPECT_EQ(-1, pid) << no;
+  }
+  EximLogTime t;
+  EXPECT_EQ(25u, ReadEximLogTime("2026-11-25 10:00:01 [77] Start queue run", &t));
+  EXPECT_EQ(77, t.pid);
+  EXPECT_EQ(0u, ReadEximLogTime("2026-11-25 10:00:01 [77 Start queue run", &t));
+}
+
 TEST(ForeignLogTest, EximRejectLogHeaderDumps) {
   EXPECT_TRUE(LooksLikeEximRejectLogHeaders("Envelope-from: <carol@example.test>"));
   EXPECT_TRUE(LooksLikeEximRejectLogHeaders("Envelope-from: <>"));

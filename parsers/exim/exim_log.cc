@@ -56,6 +56,19 @@ std::string_view SkipSpaces(std::string_view s) {
   return s;
 }
 
+// The system failing, whether or not a message was being handled: a full
+// disk, an unreadable hints database or log, a port that cannot be bound,
+// a configuration Exim 4.94+ refuses (tainted file names).
+bool IsSystemFailure(std::string_view text) {
+  for (std::string_view failure :
+       {"spool file write error", "failed to write journal", "failed to open DB file",
+        "Failed to open", "failed to open", "Tainted filename", "Tainted '", "socket bind() ",
+        "Cannot open main log file", "Cannot open reject log file"}) {
+    if (StartsWith(text, failure)) return true;
+  }
+  return false;
+}
+
 // Exim's time spans (QT=, DT=): "1w2d3h4m5s", "0.123s" with +millisec.
 bool ReadSpan(std::string_view s, double* seconds) {
   double total = 0;
@@ -431,12 +444,9 @@ std::string_view StripEximTime(std::string_view message) {
   const size_t n = ReadEximLogTime(message, &t);
   if (n > 0) return message.substr(n);
   // Without its time, a syslog line may still carry +pid's "[1234] ".
-  size_t i = 1;
-  while (i < message.size() && i < 12 && IsDigit(message[i])) ++i;
-  if (message.size() > i + 1 && message[0] == '[' && i > 1 && message[i] == ']' &&
-      message[i + 1] == ' ') {
-    return message.substr(i + 2);
-  }
+  int64_t pid;
+  const size_t p = ReadEximPid(message, &pid);
+  if (p > 0 && p < message.size() && message[p] == ' ') return message.substr(p + 1);
   return message;
 }
 
@@ -546,6 +556,14 @@ bool TranslateReject(std::string_view id, const Fields& f, EximTranslation* out)
     address = SkipSpaces(w.substr(4));
   } else if (StartsWith(w, "AUTH")) {
     stage = "AUTH";
+  } else if (w == "by non-SMTP ACL" && !id.empty() && !f.host.present) {
+    // A local submission (exim -t, sendmail) refused: what cleanup logs of
+    // a message from local that its checks reject.
+    std::string& m = NewLine(out, Daemon::kCleanup).message;
+    Add(&m, kEximIdStandIn, ": reject: body non-SMTP ACL from local; from=<",
+        Clean{f.sender, kNotInAddress}, ">");
+    if (f.has_reason && !f.reason.empty()) Add(&m, ": ", Clean{f.reason, {}});
+    return true;
   } else {
     return false;
   }
@@ -847,19 +865,6 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
     Fields f;
     ReadFields(rest, &f);
     if (TranslateReject(id, f, out)) return true;
-    if (!f.host.present && f.words == "rejected by non-SMTP ACL") {
-      // A local submission (exim -t, sendmail) refused: what cleanup logs
-      // of a message from local its checks reject.
-      std::string_view sender = f.sender;
-      if (sender.size() >= 2 && sender.front() == '<' && sender.back() == '>') {
-        sender = sender.substr(1, sender.size() - 2);
-      }
-      std::string& m = NewLine(out, Daemon::kCleanup).message;
-      Add(&m, kEximIdStandIn, ": reject: body non-SMTP ACL from local; from=<",
-          Clean{sender, kNotInAddress}, ">");
-      if (f.has_reason && !f.reason.empty()) Add(&m, ": ", Clean{f.reason, {}});
-      return true;
-    }
     // What a remote host did during a delivery, before its "==", "**" or
     // "=>" line ("H=mx [addr]: SMTP error from remote mail server ...",
     // "H=mx [addr] Connection refused", "H=mx [addr] TLS error ..."), and
@@ -868,16 +873,11 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
            StartsWith(f.words, "temporarily rejected");
   }
   if (StartsWith(rest, "rejected from <")) return TranslateTooBig(id, rest, out);
-  // Failures of the system while handling the message (a full disk, an
-  // unreadable hints database, a configuration Exim 4.94+ refuses): what
-  // Postfix's queue manager would warn about.
-  for (std::string_view failure : {"spool file write error", "failed to write journal",
-                                   "failed to open DB file", "Tainted filename",
-                                   "Tainted '", "Failed to open", "failed to open"}) {
-    if (StartsWith(rest, failure)) {
-      Add(&NewLine(out, Daemon::kQmgr).message, "warning: ", id, ": ", rest);
-      return true;
-    }
+  // The system failing while it handled the message: what Postfix's queue
+  // manager would warn about.
+  if (IsSystemFailure(rest)) {
+    Add(&NewLine(out, Daemon::kQmgr).message, "warning: ", id, ": ", rest);
+    return true;
   }
   // Said of the message, with no Postfix counterpart.
   for (std::string_view info : {"Message is frozen",
@@ -1163,15 +1163,11 @@ bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* o
     Add(&NewLine(out, Daemon::kSmtpd).message, "warning: ", message);
     return true;
   }
-  // The daemon's own failures (cannot listen, cannot log, a configuration
-  // it refuses): what Postfix's master would warn about.
-  for (std::string_view failure : {"socket bind() ", "Cannot open main log file",
-                                   "Cannot open reject log file", "Tainted filename",
-                                   "failed to open DB file", "Failed to open"}) {
-    if (StartsWith(message, failure)) {
-      Add(&NewLine(out, Daemon::kMaster).message, "warning: ", message);
-      return true;
-    }
+  // The system failing outside a message: what Postfix's master would
+  // warn about.
+  if (IsSystemFailure(message)) {
+    Add(&NewLine(out, Daemon::kMaster).message, "warning: ", message);
+    return true;
   }
   // Said outside a message, with no Postfix counterpart.
   for (std::string_view info : {"Start queue run",
