@@ -358,6 +358,7 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
   if (queue_sources.empty()) {
     f.showq_path = absl::StrCat(f.queue_dir, "/public/showq");
     f.showq_fallback = true;
+    f.exim_spool_fallbacks = {"/var/spool/exim4", "/var/spool/exim"};  // Debian, others
   }
   if (!f.help && !f.version && f.log_files.empty() && f.journal == ExporterFlags::Journal::kNone) {
     return absl::InvalidArgumentError(absl::StrCat(

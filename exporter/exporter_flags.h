@@ -72,6 +72,9 @@ struct ExporterFlags {
   std::string queue_dir = "/var/spool/postfix";
   std::string showq_path;      // showq's socket; empty = none
   bool showq_fallback = false;
+  // With showq_fallback, when queue_dir does not exist either: the Exim
+  // spools tried (QueueCollectorOptions::exim_spool_fallbacks).
+  std::vector<std::string> exim_spool_fallbacks;
   std::string showq_command;   // e.g. "postqueue -j"
   std::string exim_spool_dir;  // Exim's spool (its queue)
   int queue_top_domains = 10;

@@ -194,6 +194,8 @@ TEST(ExporterFlagsQueueTest, DefaultsAndValues) {
   // By default showq's socket, and the spool when it cannot be reached.
   EXPECT_EQ("/var/spool/postfix/public/showq", f->showq_path);
   EXPECT_TRUE(f->showq_fallback);
+  EXPECT_EQ((std::vector<std::string>{"/var/spool/exim4", "/var/spool/exim"}),
+            f->exim_spool_fallbacks);
   EXPECT_EQ("", f->showq_command);
   EXPECT_EQ(10, f->queue_top_domains);
   EXPECT_EQ(absl::Seconds(5), f->queue_cache);
@@ -202,6 +204,7 @@ TEST(ExporterFlagsQueueTest, DefaultsAndValues) {
   EXPECT_EQ("/srv/spool", f->queue_dir);
   EXPECT_EQ("", f->showq_path);  // the spool only, as asked
   EXPECT_FALSE(f->showq_fallback);
+  EXPECT_TRUE(f->exim_spool_fallbacks.empty());
   f = Parse({"--log.file", "/l", "--postfix.showq-path", "/srv/spool/public/showq"});
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_EQ("/srv/spool/public/showq", f->showq_path);

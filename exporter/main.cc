@@ -674,7 +674,7 @@ int Run(int argc, char** argv) {
   qo.exim_spool_dir = flags.exim_spool_dir;
   qo.showq_socket = flags.showq_path;
   qo.showq_socket_fallback = flags.showq_fallback;
-  if (flags.showq_fallback) qo.exim_spool_fallbacks = {"/var/spool/exim4", "/var/spool/exim"};
+  qo.exim_spool_fallbacks = flags.exim_spool_fallbacks;
   qo.top_domains = static_cast<size_t>(flags.queue_top_domains);
   qo.cache_for = flags.queue_cache;
   qo.command_timeout = flags.queue_timeout;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -414,10 +415,8 @@ absl::StatusOr<QueueReading> ParseShowq(std::string_view bytes, absl::Time now,
   if (bytes.empty()) {
     return absl::UnavailableError("showq closed the connection without answering");
   }
-  const auto starts_with = [&](std::string_view prefix) {
-    return bytes.substr(0, prefix.size()) == prefix;
-  };
-  if (starts_with("-Queue ID-") || starts_with("Mail queue is empty")) {
+  const absl::string_view head(bytes.data(), std::min<size_t>(bytes.size(), 64));
+  if (absl::StartsWith(head, "-Queue ID-") || absl::StartsWith(head, "Mail queue is empty")) {
     return absl::UnimplementedError(
         "showq answered with Postfix 2's text listing, which is not read; walk the spool "
         "(--postfix.queue-dir) instead");

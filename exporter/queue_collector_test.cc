@@ -772,7 +772,8 @@ TEST(QueueCollectorTest, ShowqSocketGauges) {
   EXPECT_EQ(1, m["mailgauge_queue_messages{queue=hold,}"]);
   EXPECT_EQ(4, m["postfix_showq_queue_depth{queue=deferred,}"]);
   // Its arrival times, not file mtimes: the messages' true age.
-  EXPECT_NEAR(absl::ToDoubleSeconds(absl::Now() - absl::FromUnixSeconds(kShowq37Arrival)),
+  EXPECT_NEAR(absl::FDivDuration(absl::Now() - absl::FromUnixSeconds(kShowq37Arrival),
+                                 absl::Seconds(1)),
               m["mailgauge_queue_oldest_message_age_seconds{queue=deferred,}"], 5);
   const std::string bucket(QueueAgeBucket(absl::Now() - absl::FromUnixSeconds(kShowq37Arrival)));
   EXPECT_EQ(1, m[absl::StrCat("mailgauge_queue_destination_messages{age=", bucket,
