@@ -21,6 +21,18 @@ namespace {
 
 constexpr int64_t kMicros = 1000000;
 
+// "name[addr]" or "name[addr]:port", as smtpd logs orig_client=: the name and
+// the address; false for any other text.
+bool SplitNameAddr(std::string_view text, std::string_view* name, std::string_view* addr) {
+  const size_t open = text.find('[');
+  if (open == std::string_view::npos || open == 0) return false;
+  const size_t close = text.find(']', open);
+  if (close == std::string_view::npos || close == open + 1) return false;
+  *name = text.substr(0, open);
+  *addr = text.substr(open + 1, close - open - 1);
+  return true;
+}
+
 // A string kept for reuse keeps its buffer unless it grew unusually large
 // (a long reply text), so that reused slots hold no more than fresh ones.
 constexpr size_t kMaxKeptCapacity = 512;
@@ -552,9 +564,20 @@ void Correlator::Add(const LogLine& line, const Event& e) {
       if (r.origin == "unknown" || r.origin == "local") r.arrival = line.time;
       if (e.kind == EventKind::kSmtpdClient) {
         Assign(&r.origin, "smtpd");
-        Assign(&r.client_name, e.client_name);
-        Assign(&r.client_addr, e.client_addr);
-        Assign(&r.client_port, e.client_port);
+        // orig_client= (XFORWARD from a content filter, which this smtpd
+        // trusts) names the client the filter took the message from: the
+        // message's client, whether or not the filter's own hop (a
+        // before-queue filter has none) is in the log.
+        std::string_view orig_name, orig_addr;
+        if (SplitNameAddr(e.detail, &orig_name, &orig_addr)) {
+          Assign(&r.client_name, orig_name);
+          Assign(&r.client_addr, orig_addr);
+          r.client_port.clear();
+        } else {
+          Assign(&r.client_name, e.client_name);
+          Assign(&r.client_addr, e.client_addr);
+          Assign(&r.client_port, e.client_port);
+        }
         if (!e.helo.empty()) Assign(&r.helo, e.helo);
         Assign(&r.sasl_method, e.sasl_method);
         Assign(&r.sasl_username, e.sasl_username);

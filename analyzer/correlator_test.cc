@@ -558,6 +558,34 @@ TEST(CorrelatorTest, JoinsXforwardReinjectionByOrigQueueId) {
   EXPECT_EQ("6F7A8B9C0D", m.recipients[0].queue_id);
 }
 
+
+TEST(CorrelatorTest, TheClientIsTheOneAFilterForwarded) {
+  // Real Postfix 3.7 (testdata/logs/postfix_real_filters.syslog): a
+  // before-queue filter (smtpd_proxy_filter) re-injects with XFORWARD. The
+  // message's only queue file comes from the filter's connection; its
+  // client is the one in orig_client=.
+  Outcome run = Correlate({
+      "Nov 28 03:16:39 vm postfix/smtpd[18479]: connect from mail.example.net[192.0.2.7]",
+      "Nov 28 03:16:39 vm postfix/smtpd[18479]: NOQUEUE: client=mail.example.net[192.0.2.7]",
+      "Nov 28 03:16:39 vm postfix/smtpd[18460]: 2122712C101: client=localhost[127.0.0.1], orig_client=mail.example.net[192.0.2.7]",
+      "Nov 28 03:16:39 vm postfix/qmgr[18447]: 2122712C101: from=<ext@sender.test>, size=597, nrcpt=1 (queue active)",
+      "Nov 28 03:16:39 vm postfix/smtpd[18479]: proxy-accept: END-OF-MESSAGE: 250 2.0.0 Ok: queued as 2122712C101; from=<ext@sender.test> to=<bob@example.test> proto=ESMTP helo=<client.example.net>",
+      "Nov 28 03:16:39 vm postfix/local[18461]: 2122712C101: to=<bob@example.test>, relay=local, delay=0.01, delays=0/0.01/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 28 03:16:39 vm postfix/qmgr[18447]: 2122712C101: removed",
+      // Without orig_client= the connection's own client stays.
+      "Nov 28 03:16:40 vm postfix/smtpd[18460]: 3122712C101: client=localhost[127.0.0.1]:41000",
+      "Nov 28 03:16:40 vm postfix/qmgr[18447]: 3122712C101: from=<ext@sender.test>, size=597, nrcpt=1 (queue active)",
+      "Nov 28 03:16:40 vm postfix/local[18461]: 3122712C101: to=<bob@example.test>, relay=local, delay=0.01, delays=0/0.01/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 28 03:16:40 vm postfix/qmgr[18447]: 3122712C101: removed",
+  });
+  ASSERT_EQ(2u, run.records.size());
+  EXPECT_EQ("mail.example.net", run.records[0].client_name);
+  EXPECT_EQ("192.0.2.7", run.records[0].client_addr);
+  EXPECT_EQ("", run.records[0].client_port);
+  EXPECT_EQ("localhost", run.records[1].client_name);
+  EXPECT_EQ("127.0.0.1", run.records[1].client_addr);
+  EXPECT_EQ("41000", run.records[1].client_port);
+}
 // The records of `lines` as JSON, from a sink that only reads them (so the
 // correlator reuses each record's storage for the next message).
 std::vector<std::string> RecordsReadInPlace(const std::vector<std::string>& lines) {

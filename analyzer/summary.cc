@@ -1114,6 +1114,17 @@ void Summary::AddReject(const LogLine& line, const parsers::Event& e, int kind) 
   }
   if (!matched) {
     ClientDomainInto(e.client_name, e.client_addr, &domain_scratch_);
+    if (domain_scratch_.empty()) {
+      // A line that names no client (smtpd's "proxy-reject: END-OF-MESSAGE:
+      // ...; from=<s> to=<r>", a before-queue filter's refusal): the sender,
+      // "<>" for the null sender (an empty view into the line; a line
+      // without from= leaves a null one).
+      if (!e.from.empty()) {
+        domain_scratch_.assign(e.from.data(), e.from.size());
+      } else {
+        domain_scratch_ = e.from.data() != nullptr ? "<>" : "unknown";
+      }
+    }
     ++At(At(At(table, parsers::RejectStageName(e.reject_stage)), e.reply), domain_scratch_);
     return;
   }

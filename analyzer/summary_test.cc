@@ -203,6 +203,25 @@ TEST(SummaryTest, CountsHoldDiscardExpiredAndCleanupRejects) {
   EXPECT_EQ(1u, s.data().fatals.at("smtpd").at("no SASL authentication mechanisms"));
 }
 
+TEST(SummaryTest, ABeforeQueueFiltersRefusalIsARejectKeyedBySender) {
+  // Real Postfix 3.7 (testdata/logs/postfix_real_filters.syslog): smtpd's
+  // proxy-reject names no client; the row is the sender's ("<>" for the
+  // null sender).
+  Pipeline pipeline;
+  const Summary& s = pipeline.Run({
+      "Nov 28 03:16:39 vm postfix/smtpd[18479]: connect from unknown[127.0.0.2]",
+      "Nov 28 03:16:39 vm postfix/smtpd[18479]: NOQUEUE: client=unknown[127.0.0.2]",
+      "Nov 28 03:16:39 vm postfix/smtpd[18479]: proxy-reject: END-OF-MESSAGE: 554 5.7.0 Reject, id=12345-01 - spam; from=<ext@sender.test> to=<bob@example.test> proto=ESMTP helo=<client.example.net>",
+      "Nov 28 03:16:39 vm postfix/smtpd[18479]: disconnect from unknown[127.0.0.2] ehlo=1 mail=1 rcpt=2 data=0/1 quit=1 commands=5/6",
+      "Nov 28 03:16:40 vm postfix/smtpd[18481]: proxy-reject: END-OF-MESSAGE: 451 4.5.0 Error in processing, id=12345-02, virus_scan FAILED; from=<> to=<carol@example.test> proto=ESMTP helo=<client.example.net>",
+  });
+  EXPECT_EQ(0u, s.data().totals.received);
+  EXPECT_EQ(2u, s.data().totals.rejected);
+  const auto& eom = s.data().reject_detail.at("END-OF-MESSAGE");
+  EXPECT_EQ(1u, eom.at("554 5.7.0 Reject, id=12345-01 - spam").at("ext@sender.test"));
+  EXPECT_EQ(1u, eom.at("451 4.5.0 Error in processing, id=12345-02, virus_scan FAILED").at("<>"));
+}
+
 TEST(SummaryTest, MergeOfTwoDaysEqualsSummaryOfBoth) {
   const std::vector<std::string> all = ReadLines(kLog);
   std::vector<std::string> day1, day2;

@@ -159,6 +159,20 @@ class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
     daemon_threads = True
 
 
+def serve(program, addr, port, handler, pidfile, **attrs):
+    """Serves `handler` on the loopback address `addr`:`port` for ever, with
+    `attrs` set on the server; writes the process ID to `pidfile` if given."""
+    if not addr.startswith("127."):
+        sys.exit("%s: refusing to bind a non-loopback address: %s" % (program, addr))
+    server = Server((addr, port), handler)
+    for name, value in attrs.items():
+        setattr(server, name, value)
+    if pidfile:
+        with open(pidfile, "w") as f:
+            f.write("%d\n" % os.getpid())
+    server.serve_forever()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--addr", default="127.0.0.1")
@@ -168,19 +182,12 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--pidfile")
     args = ap.parse_args()
-    if not args.addr.startswith("127."):
-        sys.exit("peer_smtp.py: refusing to bind a non-loopback address: %s" % args.addr)
-    server = Server((args.addr, args.port), Handler)
-    server.logpath = args.log
-    server.ssl_ctx = None
+    ctx = None
     if args.cert and args.key:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.cert, args.key)
-        server.ssl_ctx = ctx
-    if args.pidfile:
-        with open(args.pidfile, "w") as f:
-            f.write("%d\n" % os.getpid())
-    server.serve_forever()
+    serve("peer_smtp.py", args.addr, args.port, Handler, args.pidfile,
+          logpath=args.log, ssl_ctx=ctx)
 
 
 if __name__ == "__main__":

@@ -104,11 +104,12 @@ class Driver:
         self.messages.append(obj)
 
     def smtp(self, scenario, sender, rcpts, subject="test", client=INSIDE, tls=False,
-             body_lines=1, declare_size=True, expect_data=True):
+             body_lines=1, declare_size=True, expect_data=True, port=25):
         """Sends one message over SMTP; returns (message_id, queue_id, refused)."""
         mid = self.message_id(scenario)
         data = self.build(mid, sender, rcpts, subject, body_lines)
-        s = smtplib.SMTP("127.0.0.1", 25, local_hostname=HELO, source_address=(client, 0), timeout=30)
+        s = smtplib.SMTP("127.0.0.1", port, local_hostname=HELO, source_address=(client, 0),
+                         timeout=30)
         refused = {}
         qid = None
         try:

@@ -2,9 +2,9 @@
 # Cross-checks `mailgauge report` against Debian's pflogsumm (Grand Totals,
 # per-day and per-hour traffic, host/domain tables, number by number) on:
 #   - testdata/report/logs/* (a hand-written log, and one small log per case in
-#     docs/pflogsumm-differences.md) and the real-Postfix corpus
+#     docs/pflogsumm-differences.md) and the real-Postfix corpora
 #     testdata/logs/postfix_real.{syslog,iso.log,maillog} (RFC 5424 is left
-#     out: pflogsumm cannot read it),
+#     out: pflogsumm cannot read it) and postfix_real_filters.syslog,
 #   - a 20000-line log written by bench/log_generator,
 #   - any further logs named in $MAILGAUGE_COMPARE_LOGS (space-separated).
 # Known, deliberate differences are in pflogsumm_known_differences.tsv.
@@ -22,7 +22,8 @@ if ! command -v python3 > /dev/null; then
 fi
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
 bench/pipeline_benchmark --generate "$tmp/generated.log" --lines 20000 > /dev/null
-logs=(testdata/report/logs/* testdata/logs/postfix_real.{syslog,iso.log,maillog} "$tmp/generated.log")
+logs=(testdata/report/logs/* testdata/logs/postfix_real.{syslog,iso.log,maillog}
+  testdata/logs/postfix_real_filters.syslog "$tmp/generated.log")
 for f in ${MAILGAUGE_COMPARE_LOGS:-}; do logs+=("$f"); done
 exec python3 testdata/report/compare_pflogsumm.py ./mailgauge "$PFLOGSUMM" \
   testdata/report/pflogsumm_known_differences.tsv "${logs[@]}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Golden test for `mailgauge report`: for every log in testdata/report/logs/
-# and the real-Postfix corpus testdata/logs/postfix_real.{syslog,iso.log,maillog},
+# and the real-Postfix corpora testdata/logs/postfix_real.{syslog,iso.log,maillog}
+# and postfix_real_filters.syslog,
 # the text report (with --smtpd-stats) and the JSON summary must equal
 # testdata/report/golden/<log>.report.txt and <log>.report.json.
 # Classic timestamps carry no year or zone, so both are pinned. Then the
@@ -30,7 +31,8 @@ check_golden() {
     status=1
   fi
 }
-for log in testdata/report/logs/* testdata/logs/postfix_real.{syslog,iso.log,maillog}; do
+for log in testdata/report/logs/* testdata/logs/postfix_real.{syslog,iso.log,maillog} \
+    testdata/logs/postfix_real_filters.syslog; do
   name=$(basename "$log")
   check_golden "$name.report.txt" "$(./mailgauge report "${flags[@]}" --smtpd-stats "$log")"
   check_golden "$name.report.json" "$(./mailgauge report "${flags[@]}" --format json "$log")"
@@ -93,7 +95,8 @@ if [[ -z $update ]]; then
 fi
 # HTML: every Grand Totals number on the page equals the JSON's.
 if [[ -z $update ]]; then
-  for log in testdata/report/logs/* testdata/logs/postfix_real.{syslog,iso.log,maillog}; do
+  for log in testdata/report/logs/* testdata/logs/postfix_real.{syslog,iso.log,maillog} \
+    testdata/logs/postfix_real_filters.syslog; do
     if ! python3 - "$log" <<'PY'
 import json, re, subprocess, sys
 log = sys.argv[1]
