@@ -194,7 +194,7 @@ std::vector<MetricSpec> BuildSpecs() {
        "unknown_user, unknown_sender_domain, rbl, helo, client_host, "
        "reverse_dns, sender_restriction, recipient_restriction, message_size, "
        "header_check, body_check, milter, policy_service, greylisting, "
-       "rate_limit, pipelining, tls_required, other"},
+       "rate_limit, pipelining, tls_required, content_filter, other"},
       {M::kRblRejects, "mailgauge_rbl_rejects_total", T::kCounter,
        "Rejects citing a DNS blocklist, by list.", {kI, "list"}, {},
        "`list`: the DNSBL zone (at most 32, then other)"},

@@ -361,6 +361,7 @@ std::string_view RblListName(std::string_view text) {
 
 RejectReason ClassifyReject(const Event& e) {
   if (e.kind == EventKind::kMilterReject) return RejectReason::kMilter;
+  if (e.action == "proxy-reject") return RejectReason::kContentFilter;
   if (e.reject_stage == RejectStage::kHeader) return RejectReason::kHeaderCheck;
   if (e.reject_stage == RejectStage::kBody) return RejectReason::kBodyCheck;
 
@@ -520,6 +521,7 @@ std::string_view ReasonName(RejectReason r) {
     case RejectReason::kRateLimit: return "rate_limit";
     case RejectReason::kPipelining: return "pipelining";
     case RejectReason::kTlsRequired: return "tls_required";
+    case RejectReason::kContentFilter: return "content_filter";
     case RejectReason::kOther: return "other";
   }
   return "other";

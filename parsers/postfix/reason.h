@@ -47,6 +47,7 @@ enum class RejectReason : uint8_t {
   kRateLimit,             // "Too many ...", anvil limits, rate limiting policies
   kPipelining,            // "Improper use of SMTP command pipelining"
   kTlsRequired,           // "Must issue a STARTTLS command first"
+  kContentFilter,         // proxy-reject: a before-queue content filter (smtpd_proxy_filter)
   kOther,
 };
 inline constexpr int kNumRejectReasons = static_cast<int>(RejectReason::kOther) + 1;

@@ -39,6 +39,7 @@ struct RejectCase {
   const char* reply;
   RejectReason expected;
   EventKind kind = EventKind::kReject;
+  const char* action = "";  // the action word the pattern captured, when it matters
 };
 
 TEST(ClassifyRejectTest, PostfixStandardTextsAndOthers) {
@@ -94,6 +95,12 @@ TEST(ClassifyRejectTest, PostfixStandardTextsAndOthers) {
       {RS::kEndOfMessage, "5.7.1 Spam message rejected; score=15.2", RR::kMilter,
        EventKind::kMilterReject},
       {RS::kRcpt, "4.7.1 Try again later", RR::kMilter, EventKind::kMilterReject},
+      // A before-queue content filter's refusal (smtpd's "proxy-reject:"
+      // row sets the action), whatever its text says.
+      {RS::kEndOfMessage, "554 5.7.0 Reject, id=12345-01 - spam", RR::kContentFilter,
+       EventKind::kReject, "proxy-reject"},
+      {RS::kEndOfMessage, "451 4.5.0 Error in processing, id=12345-02, virus_scan FAILED",
+       RR::kContentFilter, EventKind::kReject, "proxy-reject"},
       {RS::kRcpt, "550 5.7.23 <x@example.com>: Recipient address rejected: Message rejected due to: SPF fail - not authorized. Please see http://www.openspf.net/Why?s=mfrom;id=x@spoof.example",
        RR::kPolicyService},
       {RS::kRcpt, "554 5.7.1 <u@example.com>: Sender address rejected: Policy Rejection- Abuse. Go away.",
@@ -120,7 +127,8 @@ TEST(ClassifyRejectTest, PostfixStandardTextsAndOthers) {
       {RS::kNone, "", RR::kOther},
   };
   for (const RejectCase& c : cases) {
-    const Event e = Reject(c.stage, c.reply, c.kind);
+    Event e = Reject(c.stage, c.reply, c.kind);
+    e.action = c.action;
     EXPECT_EQ(ReasonName(c.expected), ReasonName(ClassifyReject(e))) << c.reply;
   }
 }
@@ -478,6 +486,7 @@ DeliveryProblem ReferenceClassify(const Event& e) {
 // ClassifyReject as it was before its keyword scanner.
 RejectReason ReferenceClassifyReject(const Event& e) {
   if (e.kind == EventKind::kMilterReject) return RejectReason::kMilter;
+  if (e.action == "proxy-reject") return RejectReason::kContentFilter;
   if (e.reject_stage == RejectStage::kHeader) return RejectReason::kHeaderCheck;
   if (e.reject_stage == RejectStage::kBody) return RejectReason::kBodyCheck;
   const std::string_view text = e.reply.empty() ? e.detail : e.reply;
@@ -860,6 +869,7 @@ TEST(ClassifyRejectTest, AgreesWithTheSearches) {
     e.kind = kKinds[rng() % std::size(kKinds)];
     e.reject_stage = kStages[rng() % std::size(kStages)];
     e.enhanced_code = kCodes[rng() % std::size(kCodes)];
+    if (e.kind == EventKind::kReject && rng() % 8 == 0) e.action = "proxy-reject";
     if (rng() % 4 == 0) {
       e.detail = m;
     } else {
@@ -880,7 +890,7 @@ TEST(ReasonNameTest, StableUniqueSnakeCaseNames) {
     EXPECT_TRUE(names.insert(name).second) << name;
     for (char c : name) EXPECT_TRUE((c >= 'a' && c <= 'z') || c == '_') << name;
   }
-  EXPECT_EQ(19u, names.size());
+  EXPECT_EQ(20u, names.size());
   names.clear();
   for (int i = 0; i < kNumDeliveryProblems; ++i) {
     const std::string name(ReasonName(static_cast<DeliveryProblem>(i)));
