@@ -290,6 +290,7 @@ void Correlator::ClearRecord(MessageRecord* r) {
   ClearString(&r->notification);
   r->notifications.clear();
   r->held = false;
+  r->probe = false;
   ClearString(&r->end);
   r->finished = false;
   ClearString(&r->reject_stage);
@@ -809,15 +810,21 @@ void Correlator::OnDelivery(Message* m, const LogLine& line, const Event& e) {
   r->time = line.time;
   switch (e.delivery_status) {
     case DeliveryStatus::kSent:
+      r->status = RecipientStatus::kSent;
+      break;
     case DeliveryStatus::kDeliverable:
       r->status = RecipientStatus::kSent;
+      m->record.probe = true;
       break;
     case DeliveryStatus::kDeferred:
       r->status = RecipientStatus::kDeferred;
       break;
     case DeliveryStatus::kBounced:
+      r->status = RecipientStatus::kBounced;
+      break;
     case DeliveryStatus::kUndeliverable:
       r->status = RecipientStatus::kBounced;
+      m->record.probe = true;
       break;
     case DeliveryStatus::kExpired:
       r->status = RecipientStatus::kExpired;
@@ -999,6 +1006,7 @@ void Correlator::BuildRecord(Message* root) {
     }
     if (out.message_id.empty()) out.message_id = hr.message_id;
     if (hr.held) out.held = true;
+    if (hr.probe) out.probe = true;
     if (hr.end == "rejected" || hr.end == "discarded") out.end = hr.end;
   }
 }
@@ -1146,6 +1154,7 @@ json RecordToJson(const MessageRecord& m) {
           {"notification", m.notification},
           {"notifications", m.notifications},
           {"held", m.held},
+          {"probe", m.probe},
           {"end", m.end},
           {"finished", m.finished},
           {"reject_stage", m.reject_stage},
@@ -1180,6 +1189,7 @@ MessageRecord RecordFromJson(const json& j) {
   m.notification = j.at("notification").get<std::string>();
   m.notifications = j.at("notifications").get<std::vector<std::string>>();
   m.held = j.at("held").get<bool>();
+  m.probe = j.value("probe", false);  // absent from states saved before it existed
   m.end = j.at("end").get<std::string>();
   m.finished = j.at("finished").get<bool>();
   m.reject_stage = j.at("reject_stage").get<std::string>();

@@ -139,6 +139,24 @@ TEST(CorrelatorStateTest, RealPostfixLogAtEveryCutPoint) {
   }
 }
 
+TEST(CorrelatorStateTest, AProbeIsStillAProbeAfterARestart) {
+  // Real Postfix 3.7 (reject_unverified_recipient): a verify(8) probe, whose
+  // "probe" mark must survive a restart between its result and its removal.
+  const std::vector<std::string> lines = {
+      "Nov 28 03:31:14 vm postfix/cleanup[8967]: DA6F412C0F4: message-id=<20261128033113.DA6F412C0F4@mail.example.test>",
+      "Nov 28 03:31:14 vm postfix/qmgr[8918]: DA6F412C0F4: from=<double-bounce@example.test>, size=237, nrcpt=1 (queue active)",
+      "Nov 28 03:31:14 vm postfix/smtp[8971]: DA6F412C0F4: to=<reject-x@remote.test>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.11, delays=0/0.02/0.09/0, dsn=5.1.1, status=undeliverable (host 127.0.0.1[127.0.0.1] said: 550 5.1.1 <reject-x@remote.test>: Recipient address rejected: User unknown (in reply to RCPT TO command))",
+      "Nov 28 03:31:14 vm postfix/qmgr[8918]: DA6F412C0F4: removed",
+  };
+  const CorrelatorOptions options;
+  const Outcome whole = Feed(lines, options);
+  ASSERT_EQ(1u, whole.records.size());
+  EXPECT_NE(std::string::npos, whole.records[0].find("\"probe\":true")) << whole.records[0];
+  for (size_t cut = 0; cut <= lines.size(); ++cut) {
+    ExpectSameRun(whole, Feed(lines, options, cut), "cut before line " + std::to_string(cut));
+  }
+}
+
 TEST(CorrelatorStateTest, GeneratedTrafficWithEvictionsAndHandoffs) {
   bench::LogGeneratorOptions gen_options;
   gen_options.seed = 7;

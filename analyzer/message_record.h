@@ -90,6 +90,11 @@ struct MessageRecord {
   std::string notification;
   std::vector<std::string> notifications;  // notices this message caused
   bool held = false;                   // in the hold queue at the end
+  // An address-verification probe (verify(8), reject_unverified_*, or
+  // sendmail -bv): its recipients' outcomes are status=deliverable (here
+  // sent) and undeliverable (here bounced), tests of an address, not mail
+  // delivered or bounced.
+  bool probe = false;
   // How the record ended: "removed", "deleted", "expired", "rejected",
   // "discarded", "requeued", "corrupt", "canceled", "end_of_input", "evicted_age",
   // "evicted_cap", "abandoned".

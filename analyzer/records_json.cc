@@ -55,6 +55,7 @@ nlohmann::ordered_json RecordToJson(const MessageRecord& m) {
   }
   if (!m.notifications.empty()) j["notifications"] = m.notifications;
   if (m.held) j["held"] = true;
+  if (m.probe) j["probe"] = true;
   if (!m.reject_stage.empty() || !m.reject_reply.empty()) {
     j["reject"] = {{"stage", m.reject_stage}, {"reply", m.reject_reply}};
   }

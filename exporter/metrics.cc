@@ -170,7 +170,9 @@ std::vector<MetricSpec> BuildSpecs() {
       {M::kRecipients, "mailgauge_recipients_total", T::kCounter,
        "Recipients of finished messages by the transport of their last "
        "attempt and their final status; content-filter and forwarding hops "
-       "are joined, so each recipient counts once.",
+       "are joined, so each recipient counts once. Address-verification "
+       "probes are not mail and not counted (their results are "
+       "mailgauge_delivery_attempts_total's deliverable and undeliverable).",
        {kI, "transport", "status"}, {},
        "`transport`: smtp, lmtp, local, virtual, pipe, error, discard, qmgr, "
        "none, other; `status`: sent, bounced, expired, deleted, deferred, held, "
@@ -217,11 +219,13 @@ std::vector<MetricSpec> BuildSpecs() {
        {kI, "status"}, kEndToEndBuckets,
        "`status`: sent, bounced, expired"},
       {M::kMessagesReceived, "mailgauge_messages_received_total", T::kCounter,
-       "Finished messages by how they entered (re-injected hops joined).",
+       "Finished messages by how they entered (re-injected hops joined; "
+       "address-verification probes not counted).",
        {kI, "origin"}, {},
        "`origin`: smtpd, pickup, notification, local, unknown, other"},
       {M::kMessagesFinished, "mailgauge_messages_finished_total", T::kCounter,
-       "Messages the correlator closed, by how they ended.", {kI, "end"}, {},
+       "Messages the correlator closed, by how they ended (address-verification "
+       "probes not counted).", {kI, "end"}, {},
        "`end`: removed, deleted, expired, rejected, discarded, requeued, "
        "corrupt, canceled, evicted_age, evicted_cap, abandoned, end_of_input, "
        "other"},

@@ -463,6 +463,10 @@ void MetricsSink::OnUnparsedLine(const LogLine& line) {
 }
 
 void MetricsSink::OnRecord(const MessageRecord& m) {
+  // An address-verification probe is no mail: its results are counted from
+  // its delivery lines (mailgauge_delivery_attempts_total's status
+  // deliverable / undeliverable).
+  if (m.probe) return;
   const LabelValue instance = Instance(m.instance);
   series_
       .Counter(MetricId::kMessagesFinished,

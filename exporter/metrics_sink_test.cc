@@ -148,6 +148,43 @@ TEST_F(MetricsSinkTest, OneMessageFromArrivalToRemoval) {
   EXPECT_EQ(0, Value("mailgauge_messages_in_flight", {{"source", "test"}}));
 }
 
+
+TEST_F(MetricsSinkTest, AddressVerificationProbesAreNotMail) {
+  // Real Postfix 3.7 with reject_unverified_recipient: verify(8)'s probes
+  // (from double-bounce@, status=deliverable / undeliverable) beside the
+  // one message they let in.
+  Start();
+  Feed({
+      "Nov 28 03:31:12 vm postfix/cleanup[8967]: DB52A12C0F4: message-id=<20261128033112.DB52A12C0F4@mail.example.test>",
+      "Nov 28 03:31:12 vm postfix/qmgr[8918]: DB52A12C0F4: from=<double-bounce@example.test>, size=237, nrcpt=1 (queue active)",
+      "Nov 28 03:31:13 vm postfix/smtp[8968]: DB52A12C0F4: to=<ok1@remote.test>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.16, delays=0.02/0.03/0.1/0, dsn=2.1.5, status=deliverable (250 2.1.5 Ok)",
+      "Nov 28 03:31:13 vm postfix/qmgr[8918]: DB52A12C0F4: removed",
+      "Nov 28 03:31:13 vm postfix/smtpd[8961]: D946212C0DE: client=unknown[127.0.0.2]",
+      "Nov 28 03:31:13 vm postfix/cleanup[8967]: D946212C0DE: message-id=<v1@test>",
+      "Nov 28 03:31:13 vm postfix/qmgr[8918]: D946212C0DE: from=<ext@sender.test>, size=222, nrcpt=1 (queue active)",
+      "Nov 28 03:31:13 vm postfix/cleanup[8967]: DA6F412C0F4: message-id=<20261128033113.DA6F412C0F4@mail.example.test>",
+      "Nov 28 03:31:13 vm postfix/qmgr[8918]: DA6F412C0F4: from=<double-bounce@example.test>, size=237, nrcpt=1 (queue active)",
+      "Nov 28 03:31:13 vm postfix/smtp[8968]: D946212C0DE: to=<ok1@remote.test>, relay=127.0.0.1[127.0.0.1]:2525, delay=1.1, delays=1/0/0.09/0, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as PEER0001)",
+      "Nov 28 03:31:13 vm postfix/qmgr[8918]: D946212C0DE: removed",
+      "Nov 28 03:31:14 vm postfix/smtp[8971]: DA6F412C0F4: to=<reject-x@remote.test>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.11, delays=0/0.02/0.09/0, dsn=5.1.1, status=undeliverable (host 127.0.0.1[127.0.0.1] said: 550 5.1.1 <reject-x@remote.test>: Recipient address rejected: User unknown (in reply to RCPT TO command))",
+      "Nov 28 03:31:14 vm postfix/qmgr[8918]: DA6F412C0F4: removed",
+  });
+  pipeline_->Finish();
+  const std::string I = "postfix";
+  EXPECT_EQ(1, Value("mailgauge_messages_received_total", {{kInstanceLabel, I}, {"origin", "smtpd"}}));
+  EXPECT_EQ(-1, Value("mailgauge_messages_received_total",
+                      {{kInstanceLabel, I}, {"origin", "unknown"}}));
+  EXPECT_EQ(1, Value("mailgauge_messages_finished_total", {{kInstanceLabel, I}, {"end", "removed"}}));
+  EXPECT_EQ(1, Value("mailgauge_recipients_total",
+                     {{kInstanceLabel, I}, {"transport", "smtp"}, {"status", "sent"}}));
+  EXPECT_EQ(-1, Value("mailgauge_recipients_total",
+                      {{kInstanceLabel, I}, {"transport", "smtp"}, {"status", "bounced"}}));
+  // The probes' results, from their lines.
+  EXPECT_EQ(1, Value("mailgauge_delivery_attempts_total",
+                     {{kInstanceLabel, I}, {"transport", "smtp"}, {"status", "deliverable"}}));
+  EXPECT_EQ(1, Value("mailgauge_delivery_attempts_total",
+                     {{kInstanceLabel, I}, {"transport", "smtp"}, {"status", "undeliverable"}}));
+}
 TEST_F(MetricsSinkTest, SmtpDelaysAreFourSeriesAndDeferralsHaveReasons) {
   Start();
   Feed({absl::StrCat(kP, "postfix/smtp[2]: B8DBD1081D7: to=<r@remote.test>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.13, delays=0.01/0.01/0.1/0, dsn=4.4.1, status=deferred (connect to 127.0.0.1[127.0.0.1]:2525: Connection refused)"),
