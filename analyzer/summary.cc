@@ -425,7 +425,46 @@ void RewriteRejectReasonRe2(std::string_view stage, std::string* reason) {
 
 }  // namespace
 
+namespace {
+
+// Cuts the tail Postfix appends to a reject's text ("; from=<...> ...",
+// "; proto=..."), when there is one.
+void CutPostfixTail(std::string* reason) {
+  size_t at = reason->find("; from=<");
+  if (at == std::string::npos) at = reason->find("; proto=");
+  if (at != std::string::npos) reason->resize(at);
+}
+
+// "NNN X.Y.Z text" -> "NNN text".
+void DropEnhancedCode(std::string* reason) {
+  const std::string& r = *reason;
+  if (!StartsWithReplyCode(r) || r.size() < 10) return;
+  size_t i = 4;
+  for (int part = 0; part < 3; ++part) {
+    const size_t start = i;
+    while (i < r.size() && IsAsciiDigit(r[i])) ++i;
+    if (i == start || i - start > 3) return;
+    if (part < 2) {
+      if (i >= r.size() || r[i] != '.') return;
+      ++i;
+    }
+  }
+  if (i >= r.size() || r[i] != ' ') return;
+  reason->erase(4, i + 1 - 4);
+}
+
+}  // namespace
+
 void RewriteRejectReason(std::string_view stage, std::string* reason) {
+  const bool pflogsumm_stage =
+      stage == "RCPT" || stage == "DATA" || stage == "CONNECT" || stage == "MAIL";
+  if (!pflogsumm_stage) CutPostfixTail(reason);
+  if (stage == "MAIL") DropEnhancedCode(reason);
+  PflogsummRejectRules(stage, reason);
+  CutPostfixTail(reason);
+}
+
+void PflogsummRejectRules(std::string_view stage, std::string* reason) {
   if (!IsPrintableAscii(*reason)) {
     RewriteRejectReasonRe2(stage, reason);
     return;

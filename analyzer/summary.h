@@ -424,6 +424,15 @@ std::string SaidTrim(std::string s, size_t max);
 // for MAIL ^\d{3} (?:<.+>: )?([^;:]+)[;:]?.*$ -> $1; else
 // ^(?:.*[:;] )?([^,]+).*$ -> $1. Any text (RE2 runs where it is not
 // printable ASCII).
+void PflogsummRejectRules(std::string_view stage, std::string* reason);
+// The reason as the report shows it: PflogsummRejectRules, with two repairs
+// where its rules, written for older Postfix, leave the text Postfix
+// appends ("; from=<s> to=<r> proto=P helo=<h>", "; proto=SMTP") in the
+// place of a reason (docs/pflogsumm-differences.md, case 13): for stages
+// other than RCPT, DATA, CONNECT and MAIL (END-OF-MESSAGE of a
+// milter-reject, EHLO, VRFY, ...) that tail goes first, and where the
+// rules leave it, after them; for MAIL, the enhanced status code its rule
+// does not expect ("553 5.1.8 <a>: ..." is read as "553 <a>: ...").
 void RewriteRejectReason(std::string_view stage, std::string* reason);
 // The first match of `name_eq`([^>]+)> in `s` ("to=<", "from=<"): $1.
 std::optional<std::string_view> AngleField(std::string_view s, std::string_view name_eq);

@@ -589,7 +589,8 @@ bool TranslateReject(std::string_view id, const Fields& f, EximTranslation* out)
   AppendHostPort(f.host, &m);
   Add(&m, ": ", temporary ? "450" : "550", " ");
   if (!address.empty()) Add(&m, "<", Clean{address, kNotInAddress}, ">: ");
-  Add(&m, f.reason);
+  // An ACL "deny" without a message: what Exim answered.
+  Add(&m, f.reason.empty() ? std::string_view("Administrative prohibition") : f.reason);
   const std::string_view sender = stage == "MAIL" ? address : f.sender;
   if (stage != "CONNECT" && stage != "EHLO") Add(&m, "; from=<", Clean{sender, kNotInAddress}, ">");
   if (!to.empty()) Add(&m, " to=<", Clean{to, kNotInAddress}, ">");

@@ -268,6 +268,13 @@ TEST(EximTranslatorTest, Rejects) {
                                "NOQUEUE: reject: MAIL from unknown[192.0.2.9]: 550 "
                                "<spam@spam.test>: sender refused; from=<spam@spam.test> "
                                "proto=ESMTP helo=<bad>")));
+  // An ACL deny without a message (real Exim 4.96, testdata/exim/logs):
+  // Exim answered its default text.
+  EXPECT_THAT(Translated("H=(v.remote.test) [127.0.0.2] rejected ETRN example.test"),
+              ElementsAre(Pair("smtpd",
+                               "NOQUEUE: reject: ETRN from unknown[127.0.0.2]: 550 "
+                               "<example.test>: Administrative prohibition; from=<> "
+                               "proto=ESMTP helo=<v.remote.test>")));
   EXPECT_THAT(Translated("H=[192.0.2.9] rejected EHLO or HELO bad.name: not a valid name"),
               ElementsAre(Pair("smtpd",
                                "NOQUEUE: reject: EHLO from unknown[192.0.2.9]: 550 "
