@@ -600,6 +600,11 @@ void Correlator::Add(const LogLine& line, const Event& e) {
           for (RecipientRecord& rcpt : old->record.recipients) {
             if (!IsFinal(rcpt.status)) Assign(&rcpt.handoff_to, e.queue_id);
           }
+          // The old queue file is gone: "postsuper -r ALL" logs only
+          // "Requeued: N messages", not "QID: requeued" for each.
+          if (e.kind != EventKind::kSmtpdClient && !old->finished) {
+            MarkFinished(old, "requeued");
+          }
           Join(old, m);
         }
       }
@@ -983,10 +988,18 @@ void Correlator::BuildRecord(Message* root) {
     }
     return false;
   };
+  // The deferrals of a recipient dropped so go to the one that took over
+  // (a deferral before a requeue or before the hand-off to a filter).
+  std::vector<std::pair<std::string, int>> earlier_deferrals;
+  auto drop = [&](const RecipientRecord& r, size_t later_hop) {
+    if (!handed_over(r) && !superseded(r, later_hop)) return false;
+    if (r.deferrals > 0) earlier_deferrals.emplace_back(r.address, r.deferrals);
+    return true;
+  };
   std::vector<RecipientRecord>& recipients = out.recipients;
   size_t kept = 0;
   for (size_t i = 0; i < recipients.size(); ++i) {
-    if (handed_over(recipients[i]) || superseded(recipients[i], 0)) continue;
+    if (drop(recipients[i], 0)) continue;
     if (kept != i) std::swap(recipients[kept], recipients[i]);
     ++kept;
   }
@@ -995,7 +1008,7 @@ void Correlator::BuildRecord(Message* root) {
     MessageRecord& hr = hops[i]->record;
     out.queue_ids.push_back(hr.queue_ids.front());
     for (RecipientRecord& r : hr.recipients) {
-      if (!handed_over(r) && !superseded(r, i + 1)) recipients.push_back(std::move(r));
+      if (!drop(r, i + 1)) recipients.push_back(std::move(r));
     }
     for (RejectedRecipient& r : hr.rejected_recipients) {
       out.rejected_recipients.push_back(std::move(r));
@@ -1008,6 +1021,17 @@ void Correlator::BuildRecord(Message* root) {
     if (hr.held) out.held = true;
     if (hr.probe) out.probe = true;
     if (hr.end == "rejected" || hr.end == "discarded") out.end = hr.end;
+    // A requeued queue file ended where the next one took over: the
+    // message ends as that one does.
+    if (out.end == "requeued") out.end = hr.end;
+  }
+  for (const auto& [address, deferrals] : earlier_deferrals) {
+    for (RecipientRecord& r : recipients) {
+      if (r.address == address || r.orig_to == address) {
+        r.deferrals += deferrals;
+        break;
+      }
+    }
   }
 }
 

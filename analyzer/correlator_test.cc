@@ -490,6 +490,36 @@ TEST(CorrelatorTest, RequeuedMessagesKeepTheirIdentity) {
   ASSERT_EQ(1u, m.recipients.size());
   EXPECT_EQ(RecipientStatus::kSent, m.recipients[0].status);
   EXPECT_EQ("4B5C6D7E8F", m.recipients[0].queue_id);
+  EXPECT_TRUE(m.finished);
+  EXPECT_EQ("removed", m.end);
+}
+
+TEST(CorrelatorTest, ARequeueOfAllEndsTheOldQueueIds) {
+  // Real Postfix 3.7 (testdata/report/logs/requeued_real.log): "postsuper
+  // -r ALL" logs no "QID: requeued", only a count; pickup's orig_id= says
+  // which queue file the new one replaces.
+  Outcome run = Correlate({
+      "Nov 28 03:46:58 vm postfix/smtpd[1066]: 952A912C0E7: client=unknown[127.0.0.1]",
+      "Nov 28 03:46:58 vm postfix/cleanup[1070]: 952A912C0E7: message-id=<requeued.1@test>",
+      "Nov 28 03:46:58 vm postfix/qmgr[1024]: 952A912C0E7: from=<alice@example.test>, size=296, nrcpt=1 (queue active)",
+      "Nov 28 03:46:58 vm postfix/smtp[1071]: 952A912C0E7: to=<x@tls.test>, relay=localhost[127.0.0.1]:2525, delay=0.07, delays=0.01/0.01/0.05/0, dsn=4.7.5, status=deferred (Server certificate not verified)",
+      "Nov 28 03:47:03 vm postfix/postsuper[1087]: Requeued: 1 message",
+      "Nov 28 03:47:03 vm postfix/pickup[1085]: 79F7312C0F9: uid=103 from=<alice@example.test> orig_id=952A912C0E7",
+      "Nov 28 03:47:03 vm postfix/cleanup[1089]: 79F7312C0F9: message-id=<requeued.1@test>",
+      "Nov 28 03:47:03 vm postfix/qmgr[1086]: 79F7312C0F9: from=<alice@example.test>, size=411, nrcpt=1 (queue active)",
+      "Nov 28 03:47:03 vm postfix/smtp[1091]: 79F7312C0F9: to=<x@tls.test>, relay=localhost[127.0.0.1]:2525, delay=5, delays=4.9/0.03/0.09/0, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as PEER0001)",
+      "Nov 28 03:47:03 vm postfix/qmgr[1086]: 79F7312C0F9: removed",
+  });
+  ASSERT_EQ(1u, run.records.size());
+  const MessageRecord& m = run.records[0];
+  EXPECT_EQ((std::vector<std::string>{"952A912C0E7", "79F7312C0F9"}), m.queue_ids);
+  EXPECT_TRUE(m.finished);
+  EXPECT_EQ("removed", m.end);
+  EXPECT_EQ("smtpd", m.origin);
+  ASSERT_EQ(1u, m.recipients.size());
+  EXPECT_EQ(RecipientStatus::kSent, m.recipients[0].status);
+  EXPECT_EQ(1, m.recipients[0].deferrals);
+  EXPECT_EQ(0u, run.stats.unfinished_records);
 }
 
 // A damaged queue file that qmgr moves to the corrupt queue ends its
