@@ -1,5 +1,7 @@
 #include "exporter/exporter_flags.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <set>
@@ -81,7 +83,8 @@ absl::Status ParseListen(const std::string& value, ExporterFlags* f) {
 
 }  // namespace
 
-absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
+absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv,
+                                                 const DefaultLogs& defaults) {
   ExporterFlags f;
   absl::Status s = ParseListen(f.listen_address, &f);
   if (!s.ok()) return s;
@@ -361,10 +364,29 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv) {
     f.exim_spool_fallbacks = {"/var/spool/exim4", "/var/spool/exim"};  // Debian, others
   }
   if (!f.help && !f.version && f.log_files.empty() && f.journal == ExporterFlags::Journal::kNone) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kProgram,
-        ": no log to follow; give at least one --log.file PATH, or --journal, "
-        "--journal.dir DIR or --journal.file FILE (see --help)"));
+    auto exists = [](const std::string& path) {
+      struct stat st;
+      return !path.empty() && ::stat(path.c_str(), &st) == 0;
+    };
+    if (exists(defaults.syslog_file)) {
+      f.log_files.push_back({defaults.syslog_file, ""});
+      f.default_log_note = absl::StrCat("no log flag given: following ", defaults.syslog_file,
+                                        " (postfix_exporter's default)");
+    } else if (exists(defaults.exim_mainlog)) {
+      f.log_files.push_back({defaults.exim_mainlog, ""});
+      f.default_log_note = absl::StrCat("no log flag given and no ", defaults.syslog_file,
+                                        ": following Exim's ", defaults.exim_mainlog);
+    } else if (std::any_of(defaults.journal_dirs.begin(), defaults.journal_dirs.end(), exists)) {
+      f.journal = ExporterFlags::Journal::kLocal;
+      f.default_log_note = absl::StrCat("no log flag given and no ", defaults.syslog_file,
+                                        ": following the local systemd journal");
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          kProgram, ": no log to follow (no ", defaults.syslog_file, ", ",
+          defaults.exim_mainlog,
+          " or systemd journal here); give at least one --log.file PATH, or --journal, "
+          "--journal.dir DIR or --journal.file FILE (see --help)"));
+    }
   }
   return f;
 }
@@ -375,7 +397,9 @@ std::string ExporterHelp() {
 
 Prometheus exporter for Postfix: follows mail logs and serves metrics over HTTP.
 Exim's logs are read as well (docs/exim.md). The metrics are listed in
-docs/metrics.md.
+docs/metrics.md. With no log flag it follows /var/log/mail.log (as
+postfix_exporter does), or else /var/log/exim4/mainlog, or else the local
+systemd journal (Debian 12 without rsyslog), and says which it chose.
 
 Flags:
   --web.listen-address ADDR   Address to serve on: :PORT (all interfaces),

@@ -84,11 +84,24 @@ struct ExporterFlags {
   absl::Duration abuse_window = absl::Hours(1);
   int abuse_sender_recipients = 100;
   int abuse_top_senders = 5;
+  // When no flag names a log and one of DefaultLogs was chosen: which and
+  // why, for the start-up log line.
+  std::string default_log_note;
+};
+
+// Where the exporter looks for a log when no flag names one, in this order:
+// the syslog file (postfix_exporter's default --postfix.logfile_path), Exim's
+// main log, then the local systemd journal when its directory exists
+// (Debian 12 without rsyslog logs Postfix there only).
+struct DefaultLogs {
+  std::string syslog_file = "/var/log/mail.log";
+  std::string exim_mainlog = "/var/log/exim4/mainlog";
+  std::vector<std::string> journal_dirs = {"/var/log/journal", "/run/log/journal"};
 };
 
 // Parses argv[1..argc). Accepts `--flag value` and `--flag=value`.
-[[nodiscard]] absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc,
-                                                               char** argv);
+[[nodiscard]] absl::StatusOr<ExporterFlags> ParseExporterFlags(
+    int argc, char** argv, const DefaultLogs& defaults = DefaultLogs());
 
 // --help text: every flag, its default and what it does.
 std::string ExporterHelp();

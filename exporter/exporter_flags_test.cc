@@ -1,5 +1,10 @@
 #include "exporter/exporter_flags.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -11,11 +16,22 @@ namespace {
 
 using ::testing::HasSubstr;
 
-absl::StatusOr<ExporterFlags> Parse(std::vector<std::string> args) {
+// Default logs that exist nowhere, so that what the machine running the
+// test has does not matter.
+DefaultLogs NoDefaultLogs() {
+  DefaultLogs none;
+  none.syslog_file = "/nonexistent/mail.log";
+  none.exim_mainlog = "/nonexistent/mainlog";
+  none.journal_dirs = {"/nonexistent/journal"};
+  return none;
+}
+
+absl::StatusOr<ExporterFlags> Parse(std::vector<std::string> args,
+                                    const DefaultLogs& defaults = NoDefaultLogs()) {
   args.insert(args.begin(), "mailgauge_exporter");
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
-  return ParseExporterFlags(static_cast<int>(argv.size()), argv.data());
+  return ParseExporterFlags(static_cast<int>(argv.size()), argv.data(), defaults);
 }
 
 TEST(ExporterFlagsTest, Defaults) {
@@ -29,6 +45,47 @@ TEST(ExporterFlagsTest, Defaults) {
   ASSERT_EQ(1u, f->log_files.size());
   EXPECT_EQ("/var/log/mail.log", f->log_files[0].path);
   EXPECT_EQ("", f->log_files[0].name);
+}
+
+TEST(ExporterFlagsTest, WithoutALogFlagTheUsualLogsInOrder) {
+  const std::string dir = ::testing::TempDir();
+  DefaultLogs here;
+  here.syslog_file = dir + "/mail.log";
+  here.exim_mainlog = dir + "/mainlog";
+  here.journal_dirs = {dir + "/journal-var", dir + "/journal-run"};
+  for (const std::string& p : {here.syslog_file, here.exim_mainlog}) std::remove(p.c_str());
+  for (const std::string& d : here.journal_dirs) ::rmdir(d.c_str());
+  EXPECT_FALSE(Parse({}, here).ok());
+
+  ASSERT_EQ(0, ::mkdir(here.journal_dirs[1].c_str(), 0755));
+  auto f = Parse({}, here);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(ExporterFlags::Journal::kLocal, f->journal);
+  EXPECT_TRUE(f->log_files.empty());
+  EXPECT_THAT(f->default_log_note, HasSubstr("the local systemd journal"));
+
+  std::ofstream(here.exim_mainlog) << "";
+  f = Parse({}, here);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(ExporterFlags::Journal::kNone, f->journal);
+  ASSERT_EQ(1u, f->log_files.size());
+  EXPECT_EQ(here.exim_mainlog, f->log_files[0].path);
+
+  std::ofstream(here.syslog_file) << "";
+  f = Parse({}, here);
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_EQ(1u, f->log_files.size());
+  EXPECT_EQ(here.syslog_file, f->log_files[0].path);
+  EXPECT_THAT(f->default_log_note, HasSubstr("postfix_exporter's default"));
+
+  // A log flag, or --help, and no default is looked for.
+  f = Parse({"--journal"}, here);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_TRUE(f->log_files.empty());
+  EXPECT_EQ("", f->default_log_note);
+  f = Parse({"--help"}, here);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_TRUE(f->log_files.empty());
 }
 
 TEST(ExporterFlagsTest, EveryFlag) {
@@ -150,7 +207,7 @@ TEST(ExporterFlagsTest, ErrorsNameTheFlag) {
     std::vector<std::string> args;
     std::string message;
   } cases[] = {
-      {{}, "no log to follow"},
+      {{}, "no log to follow (no /nonexistent/mail.log, /nonexistent/mainlog or systemd"},
       {{"--log.file", "x", "--web.listen-address", "9154"},
        "--web.listen-address: '9154' is not HOST:PORT"},
       {{"--log.file", "x", "--web.listen-address", ":99999"},
