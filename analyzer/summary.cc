@@ -906,14 +906,6 @@ void Summary::AddEventParts(const LogLine& line, const parsers::Event& e) {
       data_.days[day] = true;
       last_day_ = day;
     }
-    if (e.kind == EventKind::kDelivery && !e.queue_id.empty() &&
-        (e.delivery_status == DeliveryStatus::kDeliverable ||
-         e.delivery_status == DeliveryStatus::kUndeliverable)) {
-      // An address-verification probe: pflogsumm counts neither a delivery
-      // nor a bounce for it, and neither does the record of its message.
-      if (probe_hops_.size() >= options_.max_pending_sizes) probe_hops_.clear();
-      probe_hops_.insert(Hop{HostId(line.host), std::string(e.queue_id)});
-    }
     if (e.kind == EventKind::kQueued && !e.queue_id.empty() && e.size >= 0) {
       // Kept whatever --by-domain says: a message can qualify by a later line.
       if (hop_sizes_.size() >= options_.max_pending_sizes) hop_sizes_.clear();
@@ -1226,7 +1218,9 @@ void Summary::AddRecord(const MessageRecord& m) {
   // Sizes of this message's hops, as qmgr logged them.
   std::vector<std::pair<std::string_view, int64_t>>& sizes = sizes_scratch_;
   sizes.clear();
-  bool probe = false;
+  // An address-verification probe: pflogsumm counts neither a delivery nor
+  // a bounce for it, and neither does the report.
+  const bool probe = m.probe;
   const uint32_t host = m.queue_ids.empty() ? 0 : HostId(m.host);
   for (const std::string& id : m.queue_ids) {
     const HopView key{host, id};
@@ -1234,12 +1228,6 @@ void Summary::AddRecord(const MessageRecord& m) {
     if (it != hop_sizes_.end()) {
       sizes.emplace_back(id, it->second);
       hop_sizes_.erase(it);
-    }
-    if (!probe_hops_.empty()) {
-      if (auto p = probe_hops_.find(key); p != probe_hops_.end()) {
-        probe_hops_.erase(p);
-        probe = true;
-      }
     }
     if (!domain_hops_.empty()) {
       if (auto d = domain_hops_.find(key); d != domain_hops_.end()) domain_hops_.erase(d);

@@ -233,8 +233,8 @@ class Summary {
   void AddEvent(const LogLine& line, const parsers::Event& event);
   // AddEvent in two parts, for `--threads`. AddEventTimed counts what needs
   // line.time or lines before (first and last time, days, the per-day and
-  // per-hour columns, smtpd connection times, the sizes and probes that
-  // AddRecord looks up): in line order, on the Summary that gets the
+  // per-hour columns, smtpd connection times, the sizes that AddRecord
+  // looks up): in line order, on the Summary that gets the
   // records. AddEventUntimed counts the rest (reject, deferral, warning,
   // TLS, postscreen tables, the totals of rejects and deferrals): it reads
   // neither line.time nor anything earlier lines left, so it may run on
@@ -356,9 +356,6 @@ class Summary {
   // record carrying it arrives; smtpd connect time by (host, pid).
   HopMap<int64_t> hop_sizes_;
   absl::flat_hash_map<std::pair<uint32_t, int64_t>, Timestamp> open_connections_;
-  // Hops that carried address-verification probes
-  // (status=deliverable/undeliverable), until their record arrives.
-  HopSet probe_hops_;
   // --by-domain: hops seen with an address in the domain.
   HopSet domain_hops_;
 };
