@@ -53,14 +53,9 @@ class Handler(PeerHandler):
                 self.send("250 2.1.5 Ok")
             elif verb == "DATA":
                 self.send("354 End data with <CR><LF>.<CR><LF>")
-                body = []
-                while True:
-                    data = self.readline()
-                    if data is None:
-                        return
-                    if data == ".":
-                        break
-                    body.append(data[1:] if data.startswith(".") else data)
+                body = self.read_data()
+                if body is None:
+                    return
                 self.send(self.decide("\r\n".join(body) + "\r\n"))
                 self.reset()
                 self.xforward = {}

@@ -56,6 +56,18 @@ class Handler(socketserver.StreamRequestHandler):
             return None
         return data.decode("utf-8", "replace").rstrip("\r\n")
 
+    def read_data(self):
+        """The lines of a DATA section up to its ".", dot-stuffing undone;
+        None when the client goes away first."""
+        lines = []
+        while True:
+            data = self.readline()
+            if data is None:
+                return None
+            if data == ".":
+                return lines
+            lines.append(data[1:] if data.startswith(".") else data)
+
     def handle(self):
         try:
             self.session()
@@ -126,12 +138,8 @@ class Handler(socketserver.StreamRequestHandler):
                     self.send("554 5.5.1 Error: no valid recipients")
                     continue
                 self.send("354 End data with <CR><LF>.<CR><LF>")
-                while True:
-                    data = self.readline()
-                    if data is None:
-                        return
-                    if data == ".":
-                        break
+                if self.read_data() is None:
+                    return
                 with _lock:
                     _queue_counter[0] += 1
                     qid = "PEER%04d" % _queue_counter[0]
