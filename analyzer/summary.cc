@@ -15,6 +15,7 @@
 #include "common/ascii_scan.h"
 #include "common/json_int.h"
 #include "nlohmann/json.hpp"
+#include "parsers/postfix/pattern_table.h"
 #include "parsers/postfix/reason.h"
 #include "re2/re2.h"
 
@@ -437,20 +438,9 @@ void CutPostfixTail(std::string* reason) {
 
 // "NNN X.Y.Z text" -> "NNN text".
 void DropEnhancedCode(std::string* reason) {
-  const std::string& r = *reason;
-  if (!StartsWithReplyCode(r) || r.size() < 10) return;
-  size_t i = 4;
-  for (int part = 0; part < 3; ++part) {
-    const size_t start = i;
-    while (i < r.size() && IsAsciiDigit(r[i])) ++i;
-    if (i == start || i - start > 3) return;
-    if (part < 2) {
-      if (i >= r.size() || r[i] != '.') return;
-      ++i;
-    }
-  }
-  if (i >= r.size() || r[i] != ' ') return;
-  reason->erase(4, i + 1 - 4);
+  if (!StartsWithReplyCode(*reason)) return;
+  const size_t n = parsers::EnhancedCodeLength(std::string_view(*reason).substr(4));
+  if (n > 0 && reason->size() > 4 + n) reason->erase(4, n + 1);
 }
 
 }  // namespace
