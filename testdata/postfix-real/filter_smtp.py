@@ -59,14 +59,8 @@ class Handler(PeerHandler):
                 self.send(self.decide("\r\n".join(body) + "\r\n"))
                 self.reset()
                 self.xforward = {}
-            elif verb == "RSET":
-                self.reset()
-                self.send("250 2.0.0 Ok")
-            elif verb == "QUIT":
-                self.send("221 2.0.0 Bye")
+            elif not self.other_verb(verb):
                 return
-            else:
-                self.send("502 5.5.2 Error: command not recognized")
 
     def decide(self, text):
         if "spamreject" in text:

@@ -146,16 +146,22 @@ class Handler(socketserver.StreamRequestHandler):
                 _log(self.server.logpath, "accepted %s for %s" % (qid, ",".join(self.rcpts)))
                 self.send("250 2.0.0 Ok: queued as %s" % qid)
                 self.reset()
-            elif verb == "RSET":
-                self.reset()
-                self.send("250 2.0.0 Ok")
-            elif verb == "NOOP":
-                self.send("250 2.0.0 Ok")
-            elif verb == "QUIT":
-                self.send("221 2.0.0 Bye")
+            elif not self.other_verb(verb):
                 return
-            else:
-                self.send("502 5.5.2 Error: command not recognized")
+
+    def other_verb(self, verb):
+        """RSET, NOOP, QUIT and the commands not offered; False after QUIT."""
+        if verb == "RSET":
+            self.reset()
+            self.send("250 2.0.0 Ok")
+        elif verb == "NOOP":
+            self.send("250 2.0.0 Ok")
+        elif verb == "QUIT":
+            self.send("221 2.0.0 Bye")
+            return False
+        else:
+            self.send("502 5.5.2 Error: command not recognized")
+        return True
 
     def reset(self):
         self.mail_from = None
