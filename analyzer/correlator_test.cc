@@ -217,6 +217,26 @@ TEST(CorrelatorTest, JoinsContentFilterReinjectionIntoOneMessage) {
   EXPECT_EQ(1u, run.stats.joined_hops);
 }
 
+TEST(CorrelatorTest, ADeferralBeforeTheHandOffToAFilterStays) {
+  // The filter was down once (deferred), then took the message; the
+  // re-injected copy's delivery is the recipient's outcome, and the
+  // deferral is still the recipient's.
+  std::vector<std::string> lines = kContentFilter;
+  lines.insert(lines.begin() + 3,
+               "Nov 25 12:00:00 mx postfix/smtp[403]: 5E6F7A8B9C: to=<gina@mx.example.com>, "
+               "relay=none, delay=0.1, delays=0/0/0.1/0, dsn=4.4.1, status=deferred (connect to "
+               "127.0.0.1[127.0.0.1]:10024: Connection refused)");
+  Outcome run = Correlate(lines);
+  ASSERT_EQ(1u, run.records.size());
+  const MessageRecord& m = run.records[0];
+  ASSERT_EQ(2u, m.recipients.size());
+  EXPECT_EQ("gina@mx.example.com", m.recipients[0].address);
+  EXPECT_EQ(RecipientStatus::kSent, m.recipients[0].status);
+  EXPECT_EQ("local", m.recipients[0].relay);
+  EXPECT_EQ(1, m.recipients[0].deferrals);
+  EXPECT_EQ(0, m.recipients[1].deferrals);
+}
+
 TEST(CorrelatorTest, JoinsLocalForwarding) {
   Outcome run = Correlate({
       "Nov 25 13:00:00 mx postfix/smtpd[500]: 7A8B9C0D1E: client=a.example.org[192.0.2.20]",

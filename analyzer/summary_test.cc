@@ -214,12 +214,15 @@ TEST(SummaryTest, ABeforeQueueFiltersRefusalIsARejectKeyedBySender) {
       "Nov 28 03:16:39 vm postfix/smtpd[18479]: proxy-reject: END-OF-MESSAGE: 554 5.7.0 Reject, id=12345-01 - spam; from=<ext@sender.test> to=<bob@example.test> proto=ESMTP helo=<client.example.net>",
       "Nov 28 03:16:39 vm postfix/smtpd[18479]: disconnect from unknown[127.0.0.2] ehlo=1 mail=1 rcpt=2 data=0/1 quit=1 commands=5/6",
       "Nov 28 03:16:40 vm postfix/smtpd[18481]: proxy-reject: END-OF-MESSAGE: 451 4.5.0 Error in processing, id=12345-02, virus_scan FAILED; from=<> to=<carol@example.test> proto=ESMTP helo=<client.example.net>",
+      // Without from= (Postfix always writes it; a cut line): "unknown".
+      "Nov 28 03:16:41 vm postfix/smtpd[18481]: proxy-reject: END-OF-MESSAGE: 554 5.7.0 Cut",
   });
   EXPECT_EQ(0u, s.data().totals.received);
-  EXPECT_EQ(2u, s.data().totals.rejected);
+  EXPECT_EQ(3u, s.data().totals.rejected);
   const auto& eom = s.data().reject_detail.at("END-OF-MESSAGE");
   EXPECT_EQ(1u, eom.at("554 5.7.0 Reject, id=12345-01 - spam").at("ext@sender.test"));
   EXPECT_EQ(1u, eom.at("451 4.5.0 Error in processing, id=12345-02, virus_scan FAILED").at("<>"));
+  EXPECT_EQ(1u, eom.at("554 5.7.0 Cut").at("unknown"));
 }
 
 TEST(SummaryTest, MergeOfTwoDaysEqualsSummaryOfBoth) {
