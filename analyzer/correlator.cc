@@ -447,6 +447,11 @@ void Correlator::MarkFinished(Message* m, const char* end) {
   if (!m->finished) {
     m->finished = true;
     Assign(&m->record.end, end);
+  } else if (m->record.end == "canceled" &&
+             (std::strcmp(end, "rejected") == 0 || std::strcmp(end, "discarded") == 0)) {
+    // Why the transaction did not complete, from cleanup's line, which may
+    // come before or after smtpd's session end (OnSmtpdSessionEnd).
+    Assign(&m->record.end, end);
   }
   m->finished_micros = now_micros_;
   finished_.push_back({m->slot, m->serial});
@@ -538,6 +543,13 @@ void Correlator::Add(const LogLine& line, const Event& e) {
     case EventKind::kRejectWarning:
       ++stats_.reject_warnings;
       break;
+    case EventKind::kConnect:
+    case EventKind::kDisconnect:
+    case EventKind::kLostConnection:
+    case EventKind::kTimeout:
+    case EventKind::kTooManyErrors:
+      if (e.daemon == parsers::Daemon::kSmtpd) OnSmtpdSessionEnd(line, e);
+      break;
     default:
       break;
   }
@@ -565,6 +577,7 @@ void Correlator::Add(const LogLine& line, const Event& e) {
       if (r.origin == "unknown" || r.origin == "local") r.arrival = line.time;
       if (e.kind == EventKind::kSmtpdClient) {
         Assign(&r.origin, "smtpd");
+        if (e.daemon == parsers::Daemon::kSmtpd && line.pid >= 0) OpenTransaction(line, m);
         // orig_client= (XFORWARD from a content filter, which this smtpd
         // trusts) names the client the filter took the message from: the
         // message's client, whether or not the filter's own hop (a
@@ -784,6 +797,73 @@ void Correlator::Add(const LogLine& line, const Event& e) {
     }
   }
   EmitReady(false);
+}
+
+size_t Correlator::SessionHash(std::string_view host, int64_t pid) {
+  return std::hash<std::string_view>()(host) * 31 + static_cast<size_t>(pid);
+}
+
+void Correlator::OpenTransaction(const LogLine& line, const Message* m) {
+  // Bounded: an entry is dropped at its session's end; a process whose end
+  // line is missing leaves one behind until its PID is reused. Past the
+  // cap (lines lost on a busy server) the table starts afresh.
+  if (open_transactions_.size() >= kMaxOpenTransactions) open_transactions_.clear();
+  OpenTxn& t = open_transactions_[SessionHash(line.host, line.pid)];
+  Assign(&t.host, line.host);
+  t.pid = line.pid;
+  t.message = {m->slot, m->serial};
+}
+
+void Correlator::OnSmtpdSessionEnd(const LogLine& line, const Event& e) {
+  if (line.pid < 0 || open_transactions_.empty()) return;
+  auto it = open_transactions_.find(SessionHash(line.host, line.pid));
+  if (it == open_transactions_.end() || it->second.pid != line.pid ||
+      it->second.host != line.host) {
+    return;
+  }
+  const MessageRef ref = it->second.message;
+  // A new connection, or the end of this one: the entry is done with.
+  if (e.kind == EventKind::kConnect || e.kind == EventKind::kDisconnect) {
+    open_transactions_.erase(it);
+  }
+  if (e.kind == EventKind::kConnect) return;
+  Message* m = Deref(ref);
+  // Only a transaction that is all smtpd has seen of it: not queued, not
+  // ended otherwise (a reject by cleanup), not a hop of a group; and of the
+  // client this line names (a check against lines that are not what they
+  // seem, e.g. two hosts' logs merged under one name).
+  if (m == nullptr || m->queued || m->finished || m->root != nullptr || !m->hops.empty() ||
+      m->record.client_addr != e.client_addr) {
+    return;
+  }
+  // Postfix before 3.10 logs nothing when smtpd drops an incomplete
+  // transaction (the client went away, timed out, made too many errors,
+  // said RSET or QUIT before the end of DATA): its queue ID is never seen
+  // again. The transaction cannot have completed when
+  //  - smtpd says the session ended inside the DATA content ("lost
+  //    connection after DATA (1234 bytes)", "timeout after BDAT (0
+  //    bytes)"): DATA was accepted, so this transaction had a recipient and
+  //    is the open one. Without "(N bytes)" DATA itself was refused, and
+  //    the open transaction may be an earlier, complete one;
+  //  - the session ends with no DATA or BDAT that succeeded
+  //    ("disconnect from ... mail=1 rcpt=1 rset=1 quit=1 commands=5"),
+  //    which is how the other ends come to a close: the disconnect line
+  //    follows them from the same process.
+  // Neither reads another process's lines, whose order against smtpd's may
+  // vary (cleanup's message-id= line can come after the disconnect).
+  // Otherwise (a session with a complete transaction before the dropped
+  // one) the message stays in flight, and is closed as abandoned when
+  // nothing more comes (CorrelatorOptions::unqueued_seconds).
+  const bool in_content =
+      e.kind != EventKind::kDisconnect && e.size >= 0 &&
+      (e.last_command == "DATA" || e.last_command == "BDAT");
+  const bool no_content = e.kind == EventKind::kDisconnect &&
+                          parsers::CommandSuccesses(e.command_stats, "data") == 0 &&
+                          parsers::CommandSuccesses(e.command_stats, "bdat") == 0;
+  if (!in_content && !no_content) return;
+  Touch(m, line.time);
+  ++stats_.canceled;
+  MarkFinished(m, "canceled");
 }
 
 void Correlator::OnDelivery(Message* m, const LogLine& line, const Event& e) {
@@ -1242,6 +1322,7 @@ void ForEachStat(CorrelatorStats& s, Visit visit) {
   visit("evicted_age", s.evicted_age);
   visit("evicted_cap", s.evicted_cap);
   visit("abandoned", s.abandoned);
+  visit("canceled", s.canceled);
   visit("unfinished_at_end", s.unfinished_at_end);
   visit("queue_id_reuse", s.queue_id_reuse);
 }
@@ -1362,7 +1443,8 @@ absl::Status Correlator::RestoreState(std::string_view text) {
     next_serial = JsonInt<uint64_t>(j.at("next_serial"));
     const json& saved_stats = j.at("stats");
     ForEachStat(stats, [&](const char* name, uint64_t& v) {
-      v = JsonInt<uint64_t>(saved_stats.at(name));
+      // A counter added since the state was saved starts at 0.
+      v = saved_stats.contains(name) ? JsonInt<uint64_t>(saved_stats.at(name)) : 0;
     });
     std::vector<std::pair<Message*, std::vector<uint64_t>>> hop_lists;
     for (const json& e : j.at("messages")) {

@@ -86,6 +86,7 @@ struct CorrelatorStats {
   uint64_t evicted_age = 0;
   uint64_t evicted_cap = 0;
   uint64_t abandoned = 0;
+  uint64_t canceled = 0;            // transactions smtpd dropped (OnSmtpdSessionEnd)
   uint64_t unfinished_at_end = 0;   // in flight when the input ended
   uint64_t queue_id_reuse = 0;      // a new message on a finished queue ID
 };
@@ -223,6 +224,12 @@ class Correlator {
   void Join(Message* root, Message* hop);
   Message* Root(Message* m);
   void OnDelivery(Message* m, const LogLine& line, const parsers::Event& e);
+  // smtpd's open transaction (its latest "QID: client=" line), by process.
+  static size_t SessionHash(std::string_view host, int64_t pid);
+  void OpenTransaction(const LogLine& line, const Message* m);
+  // connect, disconnect, lost connection, timeout, too many errors: ends
+  // the open transaction as "canceled" when it cannot have completed.
+  void OnSmtpdSessionEnd(const LogLine& line, const parsers::Event& e);
   RecipientRecord& NewRecipient(std::vector<RecipientRecord>* recipients);
   void AdvanceClock(const Timestamp& t);
   // A backwards step of log time larger than this starts a new epoch.
@@ -282,6 +289,14 @@ class Correlator {
   // Recipients of released messages, kept for their string buffers
   // (NewRecipient reuses them; at most kMaxSpareRecipients).
   std::vector<RecipientRecord> spare_recipients_;
+  // smtpd processes with a transaction open, by SessionHash(host, pid).
+  struct OpenTxn {
+    std::string host;
+    int64_t pid = -1;
+    MessageRef message;
+  };
+  static constexpr size_t kMaxOpenTransactions = 65536;
+  absl::flat_hash_map<size_t, OpenTxn> open_transactions_;
   // Scratch, reused.
   std::vector<MessageRef> victims_;
   std::vector<Message*> abandoned_;

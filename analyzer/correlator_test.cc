@@ -774,5 +774,91 @@ TEST(CorrelatorTest, AStragglerWithinTheGraceDoesNotMoveTheClock) {
   EXPECT_EQ(1u, live.records().size());
 }
 
+// Postfix before 3.10 logs nothing when smtpd drops a transaction that did
+// not complete (these lines are from Debian 12's Postfix 3.7): the record
+// ends as "canceled" at the line that says so, instead of staying in flight
+// for an hour.
+TEST(CorrelatorTest, SmtpdSessionEndCancelsTheTransactionThatCannotHaveCompleted) {
+  Outcome run = Correlate({
+      // the client went away after RCPT: cleanup never saw the content
+      "Nov 28 06:05:58 vm postfix/smtpd[17779]: connect from unknown[127.0.0.2]",
+      "Nov 28 06:05:58 vm postfix/smtpd[17779]: 3768912C188: client=unknown[127.0.0.2]",
+      "Nov 28 06:05:58 vm postfix/smtpd[17779]: lost connection after RCPT from unknown[127.0.0.2]",
+      "Nov 28 06:05:58 vm postfix/smtpd[17779]: disconnect from unknown[127.0.0.2] ehlo=1 mail=1 rcpt=1 commands=3",
+      // inside the DATA content; cleanup's message-id= line comes after
+      "Nov 28 06:07:03 vm postfix/smtpd[17779]: connect from unknown[127.0.0.2]",
+      "Nov 28 06:07:03 vm postfix/smtpd[17779]: 7EB8312C0A8: client=unknown[127.0.0.2]",
+      "Nov 28 06:07:04 vm postfix/smtpd[17779]: lost connection after DATA (61 bytes) from unknown[127.0.0.2]",
+      "Nov 28 06:07:04 vm postfix/cleanup[17792]: 7EB8312C0A8: message-id=<partial.1@test>",
+      "Nov 28 06:07:04 vm postfix/smtpd[17779]: disconnect from unknown[127.0.0.2] ehlo=1 mail=1 rcpt=1 data=0/1 commands=3/4",
+      // RSET, then QUIT: no line names the transaction's end
+      "Nov 28 06:07:04 vm postfix/smtpd[17779]: connect from unknown[127.0.0.2]",
+      "Nov 28 06:07:04 vm postfix/smtpd[17779]: 832D612C0A8: client=unknown[127.0.0.2]",
+      "Nov 28 06:07:04 vm postfix/smtpd[17779]: disconnect from unknown[127.0.0.2] ehlo=1 mail=1 rcpt=1 rset=1 quit=1 commands=5",
+      // a timeout inside the content, of a message without a Message-ID
+      "Nov 28 06:07:05 vm postfix/smtpd[17797]: connect from unknown[127.0.0.2]",
+      "Nov 28 06:07:05 vm postfix/smtpd[17797]: 0A46012C0B6: client=unknown[127.0.0.2]",
+      "Nov 28 06:07:08 vm postfix/smtpd[17797]: timeout after DATA (23 bytes) from unknown[127.0.0.2]",
+      "Nov 28 06:07:08 vm postfix/cleanup[17775]: 0A46012C0B6: message-id=<>",
+      "Nov 28 06:07:08 vm postfix/smtpd[17797]: disconnect from unknown[127.0.0.2] ehlo=1 mail=1 rcpt=1 data=0/1 commands=3/4",
+  });
+  ASSERT_EQ(4u, run.records.size());
+  for (const MessageRecord& m : run.records) {
+    EXPECT_TRUE(m.finished) << m.queue_ids[0];
+    EXPECT_EQ("canceled", m.end) << m.queue_ids[0];
+    EXPECT_EQ("smtpd", m.origin);
+    EXPECT_EQ("127.0.0.2", m.client_addr);
+    EXPECT_TRUE(m.recipients.empty());
+  }
+  // the message-id= line after the end still joins its record
+  EXPECT_EQ("partial.1@test", ByQueueId(run, "7EB8312C0A8")->message_id);
+  EXPECT_EQ(4u, run.stats.canceled);
+  EXPECT_EQ(0u, run.stats.unfinished_at_end);
+}
+
+// A session's end after a transaction that did complete leaves it alone,
+// even before the queue manager's line (which may come later).
+TEST(CorrelatorTest, SmtpdSessionEndKeepsACompleteTransaction) {
+  Outcome run = Correlate({
+      // complete, then a second transaction whose recipient is refused; the
+      // client goes away after DATA (refused: no "(N bytes)")
+      "Nov 28 06:07:04 vm postfix/smtpd[17797]: connect from unknown[127.0.0.2]",
+      "Nov 28 06:07:04 vm postfix/smtpd[17797]: 0632812C0A8: client=unknown[127.0.0.2]",
+      "Nov 28 06:07:04 vm postfix/cleanup[17775]: 0632812C0A8: message-id=<two.1@test>",
+      "Nov 28 06:07:04 vm postfix/smtpd[17797]: NOQUEUE: reject: RCPT from unknown[127.0.0.2]: 550 5.1.1 <nosuch@example.test>: Recipient address rejected: User unknown in local recipient table; from=<a@two.test> to=<nosuch@example.test> proto=ESMTP helo=<x.example.net>",
+      "Nov 28 06:07:04 vm postfix/smtpd[17797]: lost connection after DATA from unknown[127.0.0.2]",
+      "Nov 28 06:07:04 vm postfix/smtpd[17797]: disconnect from unknown[127.0.0.2] ehlo=1 mail=2 rcpt=1/2 data=1/2 commands=5/7",
+      "Nov 28 06:07:04 vm postfix/qmgr[17710]: 0632812C0A8: from=<a@two.test>, size=221, nrcpt=1 (queue active)",
+      "Nov 28 06:07:04 vm postfix/local[17799]: 0632812C0A8: to=<bob@example.test>, relay=local, delay=0.01, delays=0.01/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 28 06:07:04 vm postfix/qmgr[17710]: 0632812C0A8: removed",
+      // complete, the client says QUIT before qmgr's line, and cleanup's
+      // line comes after smtpd's (another process)
+      "Nov 28 06:08:00 vm postfix/smtpd[17797]: connect from unknown[127.0.0.2]",
+      "Nov 28 06:08:00 vm postfix/smtpd[17797]: 1632812C0A9: client=unknown[127.0.0.2]",
+      "Nov 28 06:08:00 vm postfix/smtpd[17797]: disconnect from unknown[127.0.0.2] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
+      "Nov 28 06:08:00 vm postfix/cleanup[17775]: 1632812C0A9: message-id=<one.1@test>",
+      "Nov 28 06:08:00 vm postfix/qmgr[17710]: 1632812C0A9: from=<a@two.test>, size=221, nrcpt=1 (queue active)",
+      "Nov 28 06:08:00 vm postfix/local[17799]: 1632812C0A9: to=<bob@example.test>, relay=local, delay=0.01, delays=0.01/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 28 06:08:00 vm postfix/qmgr[17710]: 1632812C0A9: removed",
+      // a later session of the same process does not end an earlier one's
+      // transaction: its connect line starts afresh
+      "Nov 28 06:09:00 vm postfix/smtpd[17797]: 2632812C0AA: client=unknown[127.0.0.2]",
+      "Nov 28 06:09:00 vm postfix/smtpd[17797]: connect from unknown[127.0.0.3]",
+      "Nov 28 06:09:01 vm postfix/smtpd[17797]: disconnect from unknown[127.0.0.3] ehlo=1 quit=1 commands=2",
+      // nor does an end that names another client (lines that are not what
+      // they seem: two hosts' logs merged under one name)
+      "Nov 28 06:10:00 vm postfix/smtpd[17798]: 3632812C0AB: client=unknown[127.0.0.4]",
+      "Nov 28 06:10:01 vm postfix/smtpd[17798]: disconnect from unknown[127.0.0.5] ehlo=1 quit=1 commands=2",
+  });
+  ASSERT_EQ(2u, run.records.size());
+  for (const MessageRecord& m : run.records) {
+    EXPECT_EQ("removed", m.end) << m.queue_ids[0];
+    ASSERT_EQ(1u, m.recipients.size());
+    EXPECT_EQ(RecipientStatus::kSent, m.recipients[0].status);
+  }
+  EXPECT_EQ(0u, run.stats.canceled);
+  EXPECT_EQ(2u, run.stats.unfinished_at_end);  // 2632812C0AA, 3632812C0AB
+}
+
 }  // namespace
 }  // namespace mailgauge::analyzer

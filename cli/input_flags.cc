@@ -325,14 +325,15 @@ void PrintRunStats(const Args& args, const analyzer::LogInputStats& stats,
     std::fprintf(stderr,
                  "mailgauge: %llu messages, %llu records (%llu unfinished), %llu hops "
                  "joined, %llu notices linked, %llu NOQUEUE rejects, %llu in flight at "
-                 "end, %llu evicted by age, %llu by cap, %llu abandoned\n",
+                 "end, %llu evicted by age, %llu by cap, %llu abandoned, %llu canceled by "
+                 "smtpd\n",
                  (unsigned long long)c.messages, (unsigned long long)c.records,
                  (unsigned long long)c.unfinished_records,
                  (unsigned long long)c.joined_hops, (unsigned long long)c.notifications,
                  (unsigned long long)c.noqueue_rejects,
                  (unsigned long long)c.unfinished_at_end,
                  (unsigned long long)c.evicted_age, (unsigned long long)c.evicted_cap,
-                 (unsigned long long)c.abandoned);
+                 (unsigned long long)c.abandoned, (unsigned long long)c.canceled);
   } else if (!args.Has("quiet") &&
              (stats.unparsed_lines() > 0 || stats.malformed_lines > 0 ||
               (stats.postfix_lines == 0 && stats.lines > stats.empty_lines))) {

@@ -121,6 +121,22 @@ def check_truth(log_name, records, truth_path):
     got_noqueue = noqueue_rejects(log_name)
     check(got_noqueue == want_noqueue,
           f"{log_name}: NOQUEUE rejects: want {want_noqueue}, got {got_noqueue}")
+    # Transactions smtpd dropped before they completed: one record each,
+    # ended "canceled", found by Message-ID when the client sent one.
+    want_canceled = [t["canceled"] for t in truth if "canceled" in t]
+    got_canceled = [m for m in records if m["end"] == "canceled"]
+    check(len(got_canceled) == len(want_canceled),
+          f"{log_name}: canceled transactions: want {len(want_canceled)}, "
+          f"got {len(got_canceled)}")
+    for c in want_canceled:
+        if "message_id" in c:
+            ends = [m["end"] for m in by_mid.get(c["message_id"], [])]
+            check(ends == ["canceled"],
+                  f"{log_name}: {c['message_id']}: want one canceled record, got {ends}")
+        clients = [m for m in got_canceled if m["client_addr"] == c["client"]]
+        check(len(clients) == 1 and not clients[0]["recipients"],
+              f"{log_name}: the transaction from {c['client']} canceled after "
+              f"{c['after']}: want one record without recipients, got {clients}")
     for t in truth:
         if "message_id" not in t:
             continue
@@ -163,6 +179,8 @@ def check_truth(log_name, records, truth_path):
 
 
 NOQUEUE_COUNTS = {}
+# host and tag with the process ID: "mx1 postfix/smtpd[123]"
+PROCESS_RE = re.compile(rb"\S+ [^\s\[]+\[[0-9]+\]")
 
 
 def noqueue_rejects(log_name):
@@ -232,11 +250,19 @@ def main():
     lines = lines_of(iso_path)
     tmp = tempfile.mkdtemp(prefix="mailgauge-corpus.")
 
-    # Lines shuffled within two seconds of each other (several processes
-    # writing to syslog): the same records.
+    # Lines shuffled within two seconds of each other, as several processes
+    # writing to syslog interleave: the same records. One process's own
+    # lines keep their order (it writes them one after the other).
     rng = random.Random(7)
     for trial in range(3):
-        keyed = [((iso_seconds(l) or 0) + rng.uniform(0, 2), i, l) for i, l in enumerate(lines)]
+        keyed, last_of_process = [], {}
+        for i, l in enumerate(lines):
+            key = (iso_seconds(l) or 0) + rng.uniform(0, 2)
+            process = PROCESS_RE.search(l)
+            if process:
+                key = max(key, last_of_process.get(process.group(0), key))
+                last_of_process[process.group(0)] = key
+            keyed.append((key, i, l))
         shuffled = [l for _, _, l in sorted(keyed)]
         p = os.path.join(tmp, f"shuffled{trial}.log")
         with open(p, "wb") as f:

@@ -193,6 +193,26 @@ std::string_view DeliveryStatusName(DeliveryStatus s) {
   return "";
 }
 
+int64_t CommandSuccesses(std::string_view stats, std::string_view command) {
+  while (!stats.empty()) {
+    const size_t end = std::min(stats.find(' '), stats.size());
+    std::string_view item = stats.substr(0, end);
+    stats.remove_prefix(std::min(end + 1, stats.size()));
+    if (item.size() <= command.size() || item.compare(0, command.size(), command) != 0 ||
+        item[command.size()] != '=') {
+      continue;
+    }
+    item.remove_prefix(command.size() + 1);
+    int64_t n = 0;
+    for (size_t i = 0; i < item.size() && item[i] >= '0' && item[i] <= '9'; ++i) {
+      if (n > (INT64_MAX - 9) / 10) break;
+      n = n * 10 + (item[i] - '0');
+    }
+    return n;
+  }
+  return 0;
+}
+
 std::string_view RejectStageName(RejectStage s) {
   switch (s) {
     case RejectStage::kNone: return "";

@@ -286,6 +286,12 @@ struct Event {
 static_assert(std::is_trivially_copyable_v<Event>,
               "Event::Clear() resets an Event by zeroing its bytes");
 
+// How many times a command succeeded in smtpd's disconnect statistics
+// (Event::command_stats): "data" in "ehlo=1 mail=2 rcpt=2 data=1/2
+// commands=6/7" gives 1 (successes/attempts; a bare number is both); 0 when
+// the command is not listed.
+int64_t CommandSuccesses(std::string_view command_stats, std::string_view command);
+
 // An Event packed to cross to another thread (analyzer/parallel_reader.h):
 // a bit mask of the 8-byte words that differ from a cleared Event's, then
 // those words. A line sets a few fields: on the benchmark log an Event packs

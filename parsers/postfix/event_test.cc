@@ -47,6 +47,19 @@ TEST(EventTest, ClearEqualsADefaultEvent) {
   EXPECT_FALSE(observed->has_delivery_problem);
 }
 
+TEST(EventTest, CommandSuccessesReadsDisconnectStatistics) {
+  const std::string_view stats = "ehlo=1 mail=2 rcpt=2 data=1/2 rset=1 quit=1 commands=8/9";
+  EXPECT_EQ(1, CommandSuccesses(stats, "data"));
+  EXPECT_EQ(2, CommandSuccesses(stats, "mail"));
+  EXPECT_EQ(8, CommandSuccesses(stats, "commands"));
+  EXPECT_EQ(0, CommandSuccesses(stats, "bdat"));   // not listed
+  EXPECT_EQ(0, CommandSuccesses(stats, "dat"));    // a prefix of a name is not the name
+  EXPECT_EQ(0, CommandSuccesses("ehlo=1 mail=1 rcpt=1 data=0/1 commands=3/4", "data"));
+  EXPECT_EQ(3, CommandSuccesses("bdat=3", "bdat"));
+  EXPECT_EQ(0, CommandSuccesses("", "data"));
+  EXPECT_EQ(0, CommandSuccesses("data=", "data"));
+}
+
 TEST(EventTest, DaemonFromNameKnowsEveryNameAndNothingElse) {
   for (int d = static_cast<int>(Daemon::kSmtpd); d < static_cast<int>(Daemon::kOther); ++d) {
     const Daemon daemon = static_cast<Daemon>(d);
