@@ -22,14 +22,10 @@ both filters running):
   filter_scenarios.py --truth /var/tmp/mailgauge-corpus/truth.filters.jsonl
 """
 
-import argparse
-import json
 import socket
-import smtplib
-import sys
 import time
 
-from scenarios import (INSIDE, OUTSIDE, Driver, DriverError, expect, local_sent, notice,
+from scenarios import (INSIDE, OUTSIDE, drive, expect, local_sent, notice,
                        remote_sent, run, wait_settled)
 
 OUTSIDE_EARLY = "127.0.0.3"   # talks before the greeting: postscreen's PREGREET
@@ -184,19 +180,7 @@ def scenarios(d):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--truth", required=True, help="where to write the truth (JSON Lines)")
-    args = ap.parse_args()
-    d = Driver()
-    try:
-        scenarios(d)
-    except (DriverError, smtplib.SMTPException, OSError) as e:
-        sys.exit("filter_scenarios.py: %s" % e)
-    with open(args.truth, "w", encoding="utf-8") as f:
-        for obj in d.messages + d.rejects:
-            f.write(json.dumps(obj, sort_keys=True) + "\n")
-    print("filter_scenarios.py: %d messages, %d rejects -> %s"
-          % (len(d.messages), len(d.rejects), args.truth), file=sys.stderr)
+    drive("filter_scenarios.py", lambda d, args: scenarios(d), __doc__)
 
 
 if __name__ == "__main__":

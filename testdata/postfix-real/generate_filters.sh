@@ -16,30 +16,11 @@
 # started. The next generate.sh run reinstalls the plain configuration.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-WORK=${MG_WORK:-/var/tmp/mailgauge-corpus}
-PY=/usr/bin/python3
-
-log() { printf '[generate_filters] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-[ "$(id -u)" = 0 ] || die "must run as root"
-
-stop_pidfile() {  # stop_pidfile FILE
-  local pid
-  [ -s "$1" ] || return 0
-  pid=$(cat "$1")
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  rm -f "$1"
-}
+LOG_TAG=generate_filters
+# shellcheck source=extension_common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/extension_common.sh"
 cleanup() {
-  postfix stop >/dev/null 2>&1 || true
-  for f in "$WORK/filter-after.pid" "$WORK/filter-before.pid" "$WORK/peer.pid" \
-           "$WORK/rsyslogd.pid"; do
-    stop_pidfile "$f"
-  done
-  rm -f /dev/log
+  stop_all filter-after filter-before
 }
 trap cleanup EXIT
 
@@ -74,12 +55,7 @@ log "starting the filters on 127.0.0.1:10024 (after the queue) and :10026 (befor
   --pidfile "$WORK/filter-after.pid" </dev/null >"$WORK/filter-after.out" 2>&1 &
 "$PY" "$HERE/filter_smtp.py" --port 10026 --reinject-port 10025 \
   --pidfile "$WORK/filter-before.pid" </dev/null >"$WORK/filter-before.out" 2>&1 &
-for port in 10024 10026; do
-  for _ in $(seq 50); do
-    "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
-    sleep 0.1
-  done
-done
+wait_for_ports 10024 10026
 postfix reload
 sleep 1
 

@@ -10,6 +10,12 @@ logs real sent / deferred / bounced lines:
   anything else -> 250 2.1.5 Ok, and DATA ends with "250 2.0.0 Ok: queued as PEERnnnn"
 STARTTLS is offered when --cert/--key are given.
 
+With --lmtp it speaks LMTP as Dovecot's LMTP server does (LHLO, and after
+DATA one reply per accepted recipient); at DATA:
+  quota*   -> 552 5.2.2 Quota exceeded (mailbox for user is full)
+  tempfail* -> 451 4.3.0 Temporary internal error
+  anything else -> 250 2.0.0 <addr> <id> Saved
+
 Example:
   peer_smtp.py --addr 127.0.0.1 --port 2525 --cert peer.crt --key peer.key \
       --log /tmp/peer.log --pidfile /tmp/peer.pid
@@ -76,7 +82,8 @@ class Handler(socketserver.StreamRequestHandler):
 
     def session(self):
         self.tls = False
-        self.send("220 peer.remote.test ESMTP mailgauge-peer")
+        lmtp = getattr(self.server, "lmtp", False)
+        self.send("220 peer.remote.test %s mailgauge-peer" % ("LMTP" if lmtp else "ESMTP"))
         self.reset()
         while True:
             line = self.readline()
@@ -85,7 +92,7 @@ class Handler(socketserver.StreamRequestHandler):
             _log(self.server.logpath, "C: " + line)
             verb = line.split(" ", 1)[0].upper()
             arg = line[len(verb):].strip()
-            if verb in ("EHLO", "HELO"):
+            if verb in (("LHLO",) if lmtp else ("EHLO", "HELO")):
                 self.reset()
                 if verb == "HELO":
                     self.send("250 peer.remote.test")
@@ -144,7 +151,11 @@ class Handler(socketserver.StreamRequestHandler):
                     _queue_counter[0] += 1
                     qid = "PEER%04d" % _queue_counter[0]
                 _log(self.server.logpath, "accepted %s for %s" % (qid, ",".join(self.rcpts)))
-                self.send("250 2.0.0 Ok: queued as %s" % qid)
+                if lmtp:
+                    for addr in self.rcpts:
+                        self.send(_lmtp_reply(addr, qid))
+                else:
+                    self.send("250 2.0.0 Ok: queued as %s" % qid)
                 self.reset()
             elif not self.other_verb(verb):
                 return
@@ -166,6 +177,16 @@ class Handler(socketserver.StreamRequestHandler):
     def reset(self):
         self.mail_from = None
         self.rcpts = []
+
+
+def _lmtp_reply(addr, qid):
+    """The reply to DATA for one recipient of an LMTP transaction."""
+    local = _local_part(addr)[0]
+    if local.startswith("quota"):
+        return "552 5.2.2 <%s> Quota exceeded (mailbox for user is full)" % addr
+    if local.startswith("tempfail"):
+        return "451 4.3.0 <%s> Temporary internal error" % addr
+    return "250 2.0.0 <%s> %s Saved" % (addr, qid)
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
@@ -195,13 +216,14 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--log")
     ap.add_argument("--pidfile")
+    ap.add_argument("--lmtp", action="store_true", help="speak LMTP (LHLO, a reply per recipient)")
     args = ap.parse_args()
     ctx = None
     if args.cert and args.key:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.cert, args.key)
     serve("peer_smtp.py", args.addr, args.port, Handler, args.pidfile,
-          logpath=args.log, ssl_ctx=ctx)
+          logpath=args.log, ssl_ctx=ctx, lmtp=args.lmtp)
 
 
 if __name__ == "__main__":

@@ -493,21 +493,30 @@ def scenarios(d, dead_port):
     wait_settled(deferred=[unreach_qid, peer_qid], hold=[held_qid])
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def drive(program, scenarios_of, doc, extra_args=()):
+    """The main() of a scenario driver: parses --truth (and `extra_args`,
+    (flag, type, default) triples), runs scenarios_of(driver, args) and writes
+    the truth, one JSON object per line: the messages, then the rejects."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--truth", required=True, help="where to write the truth (JSON Lines)")
-    ap.add_argument("--dead-port", type=int, default=2599)
+    for flag, kind, default in extra_args:
+        ap.add_argument(flag, type=kind, default=default)
     args = ap.parse_args()
     d = Driver()
     try:
-        scenarios(d, args.dead_port)
+        scenarios_of(d, args)
     except (DriverError, smtplib.SMTPException, OSError) as e:
-        sys.exit("scenarios.py: %s" % e)
+        sys.exit("%s: %s" % (program, e))
     with open(args.truth, "w", encoding="utf-8") as f:
         for obj in d.messages + d.rejects:
             f.write(json.dumps(obj, sort_keys=True) + "\n")
-    print("scenarios.py: %d messages, %d rejects -> %s" % (len(d.messages), len(d.rejects), args.truth),
+    print("%s: %d messages, %d rejects -> %s" % (program, len(d.messages), len(d.rejects), args.truth),
           file=sys.stderr)
+
+
+def main():
+    drive("scenarios.py", lambda d, args: scenarios(d, args.dead_port), __doc__,
+          [("--dead-port", int, 2599)])
 
 
 if __name__ == "__main__":

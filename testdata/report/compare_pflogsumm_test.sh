@@ -4,7 +4,8 @@
 #   - testdata/report/logs/* (a hand-written log, and one small log per case in
 #     docs/pflogsumm-differences.md) and the real-Postfix corpora
 #     testdata/logs/postfix_real.{syslog,iso.log,maillog} (RFC 5424 is left
-#     out: pflogsumm cannot read it) and postfix_real_filters.syslog,
+#     out: pflogsumm cannot read it), postfix_real_filters.syslog and
+#     postfix_real_features.syslog,
 #   - a 20000-line log written by bench/log_generator,
 #   - any further logs named in $MAILGAUGE_COMPARE_LOGS (space-separated).
 # Known, deliberate differences are in pflogsumm_known_differences.tsv.
@@ -23,7 +24,8 @@ fi
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
 bench/pipeline_benchmark --generate "$tmp/generated.log" --lines 20000 > /dev/null
 logs=(testdata/report/logs/* testdata/logs/postfix_real.{syslog,iso.log,maillog}
-  testdata/logs/postfix_real_filters.syslog "$tmp/generated.log")
+  testdata/logs/postfix_real_filters.syslog testdata/logs/postfix_real_features.syslog
+  "$tmp/generated.log")
 for f in ${MAILGAUGE_COMPARE_LOGS:-}; do logs+=("$f"); done
 exec python3 testdata/report/compare_pflogsumm.py ./mailgauge "$PFLOGSUMM" \
   testdata/report/pflogsumm_known_differences.tsv "${logs[@]}"

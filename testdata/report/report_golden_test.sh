@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Golden test for `mailgauge report`: for every log in testdata/report/logs/
 # and the real-Postfix corpora testdata/logs/postfix_real.{syslog,iso.log,maillog}
-# and postfix_real_filters.syslog,
+# postfix_real_filters.syslog and postfix_real_features.syslog,
 # the text report (with --smtpd-stats) and the JSON summary must equal
 # testdata/report/golden/<log>.report.txt and <log>.report.json.
 # Classic timestamps carry no year or zone, so both are pinned. Then the
@@ -32,7 +32,7 @@ check_golden() {
   fi
 }
 for log in testdata/report/logs/* testdata/logs/postfix_real.{syslog,iso.log,maillog} \
-    testdata/logs/postfix_real_filters.syslog; do
+    testdata/logs/postfix_real_filters.syslog testdata/logs/postfix_real_features.syslog; do
   name=$(basename "$log")
   check_golden "$name.report.txt" "$(./mailgauge report "${flags[@]}" --smtpd-stats "$log")"
   check_golden "$name.report.json" "$(./mailgauge report "${flags[@]}" --format json "$log")"
@@ -96,7 +96,7 @@ fi
 # HTML: every Grand Totals number on the page equals the JSON's.
 if [[ -z $update ]]; then
   for log in testdata/report/logs/* testdata/logs/postfix_real.{syslog,iso.log,maillog} \
-    testdata/logs/postfix_real_filters.syslog; do
+    testdata/logs/postfix_real_filters.syslog testdata/logs/postfix_real_features.syslog; do
     if ! python3 - "$log" <<'PY'
 import json, re, subprocess, sys
 log = sys.argv[1]
