@@ -4,6 +4,7 @@
 #include <cstring>
 #include <cstdint>
 #include <exception>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -1385,6 +1386,19 @@ std::string Correlator::SerializeState() const {
          p->from_serial, p->micros}));
   }
   j["pending"] = std::move(pending);
+  // smtpd's open transactions whose message is live, sorted: [host, pid,
+  // message key, serial].
+  std::vector<std::tuple<std::string, int64_t, const Message*>> open;
+  for (const auto& [hash, t] : open_transactions_) {
+    if (const Message* m = Deref(t.message); m != nullptr) open.emplace_back(t.host, t.pid, m);
+  }
+  std::sort(open.begin(), open.end());
+  json open_json = json::array();
+  for (const auto& [host, pid, m] : open) {
+    open_json.push_back(
+        json::array({host, pid, Key(m->host, m->instance, m->queue_id), m->serial}));
+  }
+  j["open_transactions"] = std::move(open_json);
   // Keys hold NUL separators and log text may hold any byte: replace
   // invalid UTF-8 rather than throw.
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -1428,6 +1442,7 @@ absl::Status Correlator::RestoreState(std::string_view text) {
   absl::flat_hash_set<HostSlot, HostSlotHash, HostSlotEq> by_host;
   absl::flat_hash_map<uint64_t, Message*> by_serial;
   absl::flat_hash_map<std::string, Message*> by_key;
+  absl::flat_hash_map<size_t, OpenTxn> open;
   absl::flat_hash_map<PendingKey, PendingHandoff, PendingKeyHash, PendingKeyEq> pending;
   std::deque<MessageRef> finished;
   CorrelatorStats stats;
@@ -1539,6 +1554,22 @@ absl::Status Correlator::RestoreState(std::string_view text) {
                         : kNoSlot;
       pending[std::move(key)] = h;
     }
+    // Absent from states written before smtpd's sessions were followed.
+    if (j.contains("open_transactions")) {
+      for (const json& t : j.at("open_transactions")) {
+        OpenTxn txn;
+        txn.host = t.at(0).get<std::string>();
+        txn.pid = JsonInt<int64_t>(t.at(1));
+        auto it = by_key.find(t.at(2).get<std::string>());
+        const uint64_t serial = JsonInt<uint64_t>(t.at(3));
+        if (it == by_key.end() || it->second->serial != serial) {
+          return absl::DataLossError("correlator state: an open transaction names no message");
+        }
+        txn.message = {it->second->slot, serial};
+        const size_t hash = SessionHash(txn.host, txn.pid);
+        open[hash] = std::move(txn);
+      }
+    }
   } catch (const std::exception& e) {
     return absl::DataLossError(absl::StrCat("correlator state is malformed: ", e.what()));
   }
@@ -1548,6 +1579,7 @@ absl::Status Correlator::RestoreState(std::string_view text) {
   messages_ = std::move(messages);
   by_host_ = std::move(by_host);
   pending_handoffs_ = std::move(pending);
+  open_transactions_ = std::move(open);
   finished_ = std::move(finished);
   lru_head_ = lru_tail_ = nullptr;
   for (const std::unique_ptr<Message>& m : slots_) LruAppend(m.get());  // saved in LRU order
