@@ -146,10 +146,13 @@ TEST(SmtpPatternsTest, EveryStatusWord) {
        "mx.example.com[203.0.113.9] said: 550 5.1.1 No such user (in reply to RCPT TO "
        "command))",
        "undeliverable", DeliveryStatus::kUndeliverable},
-      {"4B0C72A1F3: to=<judy@example.com>, relay=none, delay=0.03, delays=0.02/0/0.01/0, "
-       "dsn=5.4.4, status=SOFTBOUNCE (Host or domain name not found. Name service error for "
-       "name=example.com type=MX: Host not found)",
-       "SOFTBOUNCE", DeliveryStatus::kOther},
+      // soft_bounce = yes (real Postfix 3.7, testdata/report/logs/soft_bounce_real.log):
+      // the recipient stays queued, a deferral
+      {"B788012C0F8: to=<reject-sb@remote.test>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.12, "
+       "delays=0.01/0.01/0.09/0, dsn=4.1.1, status=SOFTBOUNCE (host 127.0.0.1[127.0.0.1] said: "
+       "550 5.1.1 <reject-sb@remote.test>: Recipient address rejected: User unknown (in reply "
+       "to RCPT TO command))",
+       "SOFTBOUNCE", DeliveryStatus::kDeferred},
       {"4B0C72A1F3: to=<kim@example.com>, relay=none, delay=0.03, delays=0.02/0/0.01/0, "
        "dsn=5.1.1, status=undeliverable-but-not-cached (unknown user: \"kim\")",
        "undeliverable-but-not-cached", DeliveryStatus::kOther},

@@ -244,6 +244,9 @@ DeliveryStatus DeliveryStatusFromWord(std::string_view w) {
   if (w.empty()) return DeliveryStatus::kNone;
   if (w == "sent") return DeliveryStatus::kSent;
   if (w == "deferred") return DeliveryStatus::kDeferred;
+  // soft_bounce = yes: what would have bounced stays queued and is tried
+  // again (Postfix's bounce_append() defers it, logging this word instead).
+  if (w == "SOFTBOUNCE") return DeliveryStatus::kDeferred;
   if (w == "bounced") return DeliveryStatus::kBounced;
   if (w == "expired") return DeliveryStatus::kExpired;
   if (w == "undeliverable") return DeliveryStatus::kUndeliverable;
