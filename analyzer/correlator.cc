@@ -512,6 +512,9 @@ void Correlator::Add(const LogLine& line, const Event& e) {
     case EventKind::kPostscreenNoqueue:
       if (e.queue_id.empty()) {
         ++stats_.noqueue_rejects;
+        // The recipient an earlier action of this RCPT named is refused
+        // after all: the action does not reach the transaction.
+        if (e.daemon == parsers::Daemon::kSmtpd) ForgetSmtpdAction(line);
         break;
       }
       ++stats_.queued_rejects;
@@ -549,7 +552,23 @@ void Correlator::Add(const LogLine& line, const Event& e) {
     case EventKind::kLostConnection:
     case EventKind::kTimeout:
     case EventKind::kTooManyErrors:
-      if (e.daemon == parsers::Daemon::kSmtpd) OnSmtpdSessionEnd(line, e);
+      if (e.daemon == parsers::Daemon::kSmtpd) {
+        if (e.kind == EventKind::kConnect || e.kind == EventKind::kDisconnect) {
+          ForgetSmtpdAction(line);
+        }
+        OnSmtpdSessionEnd(line, e);
+      }
+      break;
+    case EventKind::kHeld:
+    case EventKind::kDiscarded:
+      // smtpd logs an access table's HOLD or DISCARD for the first
+      // recipient before the transaction has a queue ID ("NOQUEUE: hold:
+      // RCPT from ..."); its "QID: client=" line comes next. Nothing else
+      // tells: a held message waits in the hold queue, a discarded one is
+      // gone, without another line.
+      if (e.queue_id.empty() && e.daemon == parsers::Daemon::kSmtpd && line.pid >= 0) {
+        SaveSmtpdAction(line, e);
+      }
       break;
     default:
       break;
@@ -596,6 +615,7 @@ void Correlator::Add(const LogLine& line, const Event& e) {
         if (!e.helo.empty()) Assign(&r.helo, e.helo);
         Assign(&r.sasl_method, e.sasl_method);
         Assign(&r.sasl_username, e.sasl_username);
+        if (e.daemon == parsers::Daemon::kSmtpd && line.pid >= 0) ApplySmtpdAction(line, m);
       } else {
         Assign(&r.origin, "pickup");
         Assign(&r.uid, e.uid);
@@ -706,27 +726,7 @@ void Correlator::Add(const LogLine& line, const Event& e) {
     case EventKind::kHeld: {
       Message* m = GetOrStart(line, e.queue_id);
       Touch(m, line.time);
-      m->record.held = true;
-      if (!e.from.empty() && !m->record.sender_known) {
-        Assign(&m->record.sender, e.from);
-        m->record.sender_known = true;
-      }
-      if (!e.to.empty()) {
-        // A hold action names the first recipient; the others are unknown
-        // until the message is released and delivered.
-        bool listed = false;
-        for (const RecipientRecord& r : m->record.recipients) {
-          listed = listed || r.address == e.to;
-        }
-        if (!listed) {
-          RecipientRecord& r = NewRecipient(&m->record.recipients);
-          Assign(&r.address, e.to);
-          r.status = RecipientStatus::kHeld;
-          Assign(&r.reply, e.reply.empty() ? e.detail : e.reply);
-          r.time = line.time;
-          Assign(&r.queue_id, e.queue_id);
-        }
-      }
+      ApplyAction(m, ActionOf(e, line.time));
       break;
     }
     case EventKind::kReleased: {
@@ -757,24 +757,7 @@ void Correlator::Add(const LogLine& line, const Event& e) {
     case EventKind::kDiscarded: {
       Message* m = GetOrStart(line, e.queue_id);
       Touch(m, line.time);
-      if (!e.from.empty() && !m->record.sender_known) {
-        Assign(&m->record.sender, e.from);
-        m->record.sender_known = true;
-      }
-      bool listed = false;
-      for (RecipientRecord& r : m->record.recipients) {
-        if (!IsFinal(r.status)) r.status = RecipientStatus::kDiscarded;
-        if (r.address == e.to) listed = true;
-      }
-      if (!listed && !e.to.empty()) {
-        RecipientRecord& r = NewRecipient(&m->record.recipients);
-        Assign(&r.address, e.to);
-        r.status = RecipientStatus::kDiscarded;
-        Assign(&r.reply, e.reply.empty() ? e.detail : e.reply);
-        r.time = line.time;
-        Assign(&r.queue_id, e.queue_id);
-      }
-      MarkFinished(m, "discarded");
+      ApplyAction(m, ActionOf(e, line.time));
       break;
     }
     case EventKind::kWarning:
@@ -798,6 +781,68 @@ void Correlator::Add(const LogLine& line, const Event& e) {
     }
   }
   EmitReady(false);
+}
+
+Correlator::Action Correlator::ActionOf(const Event& e, Timestamp time) {
+  return {e.kind == EventKind::kDiscarded, e.from, e.to,
+          e.reply.empty() ? e.detail : e.reply, time, e.queue_id};
+}
+
+void Correlator::ApplyAction(Message* m, const Action& a) {
+  if (!a.from.empty() && !m->record.sender_known) {
+    Assign(&m->record.sender, a.from);
+    m->record.sender_known = true;
+  }
+  if (!a.discard) m->record.held = true;
+  // A hold or discard action names the recipient that triggered it; it
+  // applies to the whole message. A held message's other recipients are
+  // unknown until it is released and delivered.
+  bool listed = false;
+  for (RecipientRecord& r : m->record.recipients) {
+    if (a.discard && !IsFinal(r.status)) r.status = RecipientStatus::kDiscarded;
+    listed = listed || r.address == a.to;
+  }
+  if (!listed && !a.to.empty()) {
+    RecipientRecord& r = NewRecipient(&m->record.recipients);
+    Assign(&r.address, a.to);
+    r.status = a.discard ? RecipientStatus::kDiscarded : RecipientStatus::kHeld;
+    Assign(&r.reply, a.text);
+    r.time = a.time;
+    Assign(&r.queue_id, a.queue_id);
+  }
+  if (a.discard) MarkFinished(m, "discarded");
+}
+
+void Correlator::SaveSmtpdAction(const LogLine& line, const Event& e) {
+  if (pending_actions_.size() >= kMaxOpenTransactions) pending_actions_.clear();
+  PendingAction& p = pending_actions_[SessionHash(line.host, line.pid)];
+  Assign(&p.host, line.host);
+  p.pid = line.pid;
+  const Action a = ActionOf(e, line.time);
+  p.discard = a.discard;
+  Assign(&p.from, a.from);
+  Assign(&p.to, a.to);
+  Assign(&p.text, a.text);
+  p.time = a.time;
+}
+
+void Correlator::ForgetSmtpdAction(const LogLine& line) {
+  if (pending_actions_.empty() || line.pid < 0) return;
+  auto it = pending_actions_.find(SessionHash(line.host, line.pid));
+  if (it != pending_actions_.end() && it->second.pid == line.pid && it->second.host == line.host) {
+    pending_actions_.erase(it);
+  }
+}
+
+void Correlator::ApplySmtpdAction(const LogLine& line, Message* m) {
+  if (pending_actions_.empty()) return;
+  auto it = pending_actions_.find(SessionHash(line.host, line.pid));
+  if (it == pending_actions_.end() || it->second.pid != line.pid || it->second.host != line.host) {
+    return;
+  }
+  const PendingAction& p = it->second;
+  ApplyAction(m, {p.discard, p.from, p.to, p.text, p.time, m->queue_id});
+  pending_actions_.erase(it);
 }
 
 size_t Correlator::SessionHash(std::string_view host, int64_t pid) {
@@ -1399,6 +1444,15 @@ std::string Correlator::SerializeState() const {
         json::array({host, pid, Key(m->host, m->instance, m->queue_id), m->serial}));
   }
   j["open_transactions"] = std::move(open_json);
+  // Actions waiting for their transaction's queue ID, sorted: [host, pid,
+  // discard, from, to, text, time (µs), UTC offset (s)].
+  json actions = json::array();
+  for (const auto& [hash, a] : pending_actions_) {
+    actions.push_back(json::array({a.host, a.pid, a.discard, a.from, a.to, a.text,
+                                   a.time.unix_micros, a.time.utc_offset_seconds}));
+  }
+  std::sort(actions.begin(), actions.end());
+  j["pending_actions"] = std::move(actions);
   // Keys hold NUL separators and log text may hold any byte: replace
   // invalid UTF-8 rather than throw.
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -1443,6 +1497,7 @@ absl::Status Correlator::RestoreState(std::string_view text) {
   absl::flat_hash_map<uint64_t, Message*> by_serial;
   absl::flat_hash_map<std::string, Message*> by_key;
   absl::flat_hash_map<size_t, OpenTxn> open;
+  absl::flat_hash_map<size_t, PendingAction> actions;
   absl::flat_hash_map<PendingKey, PendingHandoff, PendingKeyHash, PendingKeyEq> pending;
   std::deque<MessageRef> finished;
   CorrelatorStats stats;
@@ -1570,6 +1625,21 @@ absl::Status Correlator::RestoreState(std::string_view text) {
         open[hash] = std::move(txn);
       }
     }
+    if (j.contains("pending_actions")) {
+      for (const json& a : j.at("pending_actions")) {
+        PendingAction p;
+        p.host = a.at(0).get<std::string>();
+        p.pid = JsonInt<int64_t>(a.at(1));
+        p.discard = a.at(2).get<bool>();
+        p.from = a.at(3).get<std::string>();
+        p.to = a.at(4).get<std::string>();
+        p.text = a.at(5).get<std::string>();
+        p.time.unix_micros = JsonInt<int64_t>(a.at(6));
+        p.time.utc_offset_seconds = JsonInt<int32_t>(a.at(7));
+        const size_t hash = SessionHash(p.host, p.pid);
+        actions[hash] = std::move(p);
+      }
+    }
   } catch (const std::exception& e) {
     return absl::DataLossError(absl::StrCat("correlator state is malformed: ", e.what()));
   }
@@ -1580,6 +1650,7 @@ absl::Status Correlator::RestoreState(std::string_view text) {
   by_host_ = std::move(by_host);
   pending_handoffs_ = std::move(pending);
   open_transactions_ = std::move(open);
+  pending_actions_ = std::move(actions);
   finished_ = std::move(finished);
   lru_head_ = lru_tail_ = nullptr;
   for (const std::unique_ptr<Message>& m : slots_) LruAppend(m.get());  // saved in LRU order

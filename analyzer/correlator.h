@@ -224,6 +224,21 @@ class Correlator {
   void Join(Message* root, Message* hop);
   Message* Root(Message* m);
   void OnDelivery(Message* m, const LogLine& line, const parsers::Event& e);
+  // A hold or discard action (an access table's HOLD/DISCARD, a header
+  // check's, a milter's): it applies to the whole message.
+  struct Action {
+    bool discard = false;
+    std::string_view from, to, text;
+    Timestamp time;
+    std::string_view queue_id;
+  };
+  static Action ActionOf(const parsers::Event& e, Timestamp time);
+  void ApplyAction(Message* m, const Action& a);
+  // An action smtpd logged before the transaction had a queue ID, kept for
+  // its process's next "QID: client=" line.
+  void SaveSmtpdAction(const LogLine& line, const parsers::Event& e);
+  void ForgetSmtpdAction(const LogLine& line);
+  void ApplySmtpdAction(const LogLine& line, Message* m);
   // smtpd's open transaction (its latest "QID: client=" line), by process.
   static size_t SessionHash(std::string_view host, int64_t pid);
   void OpenTransaction(const LogLine& line, const Message* m);
@@ -297,6 +312,16 @@ class Correlator {
   };
   static constexpr size_t kMaxOpenTransactions = 65536;
   absl::flat_hash_map<size_t, OpenTxn> open_transactions_;
+  // smtpd processes with a NOQUEUE hold or discard action waiting for the
+  // transaction's queue ID, by SessionHash(host, pid) (SaveSmtpdAction).
+  struct PendingAction {
+    std::string host;
+    int64_t pid = -1;
+    bool discard = false;
+    std::string from, to, text;
+    Timestamp time;
+  };
+  absl::flat_hash_map<size_t, PendingAction> pending_actions_;
   // Scratch, reused.
   std::vector<MessageRef> victims_;
   std::vector<Message*> abandoned_;

@@ -153,6 +153,27 @@ TEST(CorrelatorStateTest, DroppedTransactionsAtEveryCutPoint) {
   }
 }
 
+// Real Postfix 3.7 (testdata/report/logs/access_actions_real.log): an
+// access table's HOLD and DISCARD logged before the queue ID, which the next
+// "QID: client=" line takes, across a restart between the two.
+TEST(CorrelatorStateTest, AnActionBeforeTheQueueIdSurvivesARestart) {
+  const std::vector<std::string> lines =
+      ReadLines("testdata/report/logs/access_actions_real.log");
+  ASSERT_GT(lines.size(), 50u);
+  const CorrelatorOptions options;
+  const Outcome whole = Feed(lines, options);
+  int held = 0, discarded = 0;
+  for (const std::string& r : whole.records) {
+    held += r.find("\"status\":\"held\"") != std::string::npos;
+    discarded += r.find("\"end\":\"discarded\"") != std::string::npos;
+  }
+  EXPECT_EQ(1, held);
+  EXPECT_EQ(1, discarded);
+  for (size_t cut = 0; cut <= lines.size(); ++cut) {
+    ExpectSameRun(whole, Feed(lines, options, cut), "cut before line " + std::to_string(cut));
+  }
+}
+
 TEST(CorrelatorStateTest, AProbeIsStillAProbeAfterARestart) {
   // Real Postfix 3.7 (reject_unverified_recipient): a verify(8) probe, whose
   // "probe" mark must survive a restart between its result and its removal.

@@ -860,5 +860,60 @@ TEST(CorrelatorTest, SmtpdSessionEndKeepsACompleteTransaction) {
   EXPECT_EQ(2u, run.stats.unfinished_at_end);  // 2632812C0AA, 3632812C0AB
 }
 
+// An access table's HOLD or DISCARD on the first recipient is logged before
+// the transaction has a queue ID (real Postfix 3.7,
+// testdata/report/logs/access_actions_real.log); the "QID: client=" line of
+// the same smtpd process comes next, and nothing after it says the message
+// was held or discarded.
+TEST(CorrelatorTest, SmtpdActionBeforeTheQueueIdAppliesToTheNextTransaction) {
+  Outcome run = Correlate(
+      {
+          "Nov 28 06:55:28 vm postfix/smtpd[22978]: connect from unknown[127.0.0.1]",
+          "Nov 28 06:55:28 vm postfix/smtpd[22978]: NOQUEUE: hold: RCPT from unknown[127.0.0.1]: <hold-me@example.test>: Recipient address triggers HOLD action; from=<alice@example.test> to=<hold-me@example.test> proto=ESMTP helo=<client.example.net>",
+          "Nov 28 06:55:28 vm postfix/smtpd[22978]: E5A0C12C10F: client=unknown[127.0.0.1]",
+          "Nov 28 06:55:28 vm postfix/cleanup[22982]: E5A0C12C10F: message-id=<acc.1@test>",
+          "Nov 28 06:55:28 vm postfix/smtpd[22978]: disconnect from unknown[127.0.0.1] ehlo=1 mail=1 rcpt=2 data=1 quit=1 commands=6",
+          "Nov 28 06:55:28 vm postfix/smtpd[22978]: connect from unknown[127.0.0.1]",
+          "Nov 28 06:55:28 vm postfix/smtpd[22978]: NOQUEUE: discard: RCPT from unknown[127.0.0.1]: <discard-me@example.test>: Recipient address triggers DISCARD action; from=<alice@example.test> to=<discard-me@example.test> proto=ESMTP helo=<client.example.net>",
+          "Nov 28 06:55:28 vm postfix/smtpd[22978]: E71D012C123: client=unknown[127.0.0.1]",
+          "Nov 28 06:55:28 vm postfix/smtpd[22978]: disconnect from unknown[127.0.0.1] ehlo=1 mail=1 rcpt=2 data=1 quit=1 commands=6",
+          // an action whose recipient a later restriction refuses does not
+          // reach the next transaction
+          "Nov 28 06:56:00 vm postfix/smtpd[22978]: connect from unknown[127.0.0.1]",
+          "Nov 28 06:56:00 vm postfix/smtpd[22978]: NOQUEUE: discard: RCPT from unknown[127.0.0.1]: <discard-me@example.test>: Recipient address triggers DISCARD action; from=<alice@example.test> to=<discard-me@example.test> proto=ESMTP helo=<client.example.net>",
+          "Nov 28 06:56:00 vm postfix/smtpd[22978]: NOQUEUE: reject: RCPT from unknown[127.0.0.1]: 554 5.7.1 <discard-me@example.test>: Relay access denied; from=<alice@example.test> to=<discard-me@example.test> proto=ESMTP helo=<client.example.net>",
+          "Nov 28 06:56:00 vm postfix/smtpd[22978]: F2C1412C123: client=unknown[127.0.0.1]",
+          "Nov 28 06:56:00 vm postfix/cleanup[22982]: F2C1412C123: message-id=<acc.8@test>",
+          "Nov 28 06:56:00 vm postfix/qmgr[22861]: F2C1412C123: from=<alice@example.test>, size=477, nrcpt=1 (queue active)",
+          "Nov 28 06:56:00 vm postfix/smtpd[22978]: disconnect from unknown[127.0.0.1] ehlo=1 mail=1 rcpt=1/2 data=1 quit=1 commands=5/6",
+          "Nov 28 06:56:00 vm postfix/local[22987]: F2C1412C123: to=<carol@example.test>, relay=local, delay=0.02, delays=0/0.01/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+          "Nov 28 06:56:00 vm postfix/qmgr[22861]: F2C1412C123: removed",
+      },
+      CorrelatorOptions(), /*include_unfinished=*/true);
+  ASSERT_EQ(3u, run.records.size());
+  const MessageRecord* held = ByQueueId(run, "E5A0C12C10F");
+  const MessageRecord* discarded = ByQueueId(run, "E71D012C123");
+  const MessageRecord* sent = ByQueueId(run, "F2C1412C123");
+  ASSERT_NE(nullptr, held);
+  ASSERT_NE(nullptr, discarded);
+  ASSERT_NE(nullptr, sent);
+  EXPECT_FALSE(held->finished);  // in the hold queue at the end
+  EXPECT_TRUE(held->held);
+  EXPECT_EQ("alice@example.test", held->sender);
+  ASSERT_EQ(1u, held->recipients.size());
+  EXPECT_EQ("hold-me@example.test", held->recipients[0].address);
+  EXPECT_EQ(RecipientStatus::kHeld, held->recipients[0].status);
+  EXPECT_TRUE(discarded->finished);
+  EXPECT_EQ("discarded", discarded->end);
+  ASSERT_EQ(1u, discarded->recipients.size());
+  EXPECT_EQ(RecipientStatus::kDiscarded, discarded->recipients[0].status);
+  EXPECT_EQ("removed", sent->end);
+  ASSERT_EQ(1u, sent->recipients.size());
+  EXPECT_EQ(RecipientStatus::kSent, sent->recipients[0].status);
+  // the held message is not abandoned as one that never reached the queue
+  // manager would be
+  EXPECT_EQ(0u, run.stats.abandoned);
+}
+
 }  // namespace
 }  // namespace mailgauge::analyzer
