@@ -512,9 +512,7 @@ void Correlator::Add(const LogLine& line, const Event& e) {
     case EventKind::kPostscreenNoqueue:
       if (e.queue_id.empty()) {
         ++stats_.noqueue_rejects;
-        // The recipient an earlier action of this RCPT named is refused
-        // after all: the action does not reach the transaction.
-        if (e.daemon == parsers::Daemon::kSmtpd) ForgetSmtpdAction(line);
+        if (e.daemon == parsers::Daemon::kSmtpd) RefuseSmtpdActionRecipient(line, e);
         break;
       }
       ++stats_.queued_rejects;
@@ -831,6 +829,24 @@ void Correlator::ForgetSmtpdAction(const LogLine& line) {
   auto it = pending_actions_.find(SessionHash(line.host, line.pid));
   if (it != pending_actions_.end() && it->second.pid == line.pid && it->second.host == line.host) {
     pending_actions_.erase(it);
+  }
+}
+
+void Correlator::RefuseSmtpdActionRecipient(const LogLine& line, const Event& e) {
+  if (pending_actions_.empty() || line.pid < 0) return;
+  auto it = pending_actions_.find(SessionHash(line.host, line.pid));
+  if (it == pending_actions_.end() || it->second.pid != line.pid || it->second.host != line.host) {
+    return;
+  }
+  PendingAction& p = it->second;
+  if (!e.from.empty() && e.from != p.from) {
+    // Another sender: another transaction, which the action is not for.
+    pending_actions_.erase(it);
+  } else if (e.to == p.to) {
+    // A later restriction refused the recipient that triggered a HOLD
+    // (which lets the restrictions go on, unlike DISCARD): Postfix still
+    // holds the transaction (seen on 3.7), without that recipient.
+    p.to.clear();
   }
 }
 

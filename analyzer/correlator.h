@@ -238,6 +238,8 @@ class Correlator {
   // its process's next "QID: client=" line.
   void SaveSmtpdAction(const LogLine& line, const parsers::Event& e);
   void ForgetSmtpdAction(const LogLine& line);
+  // A NOQUEUE reject of the process that has an action waiting.
+  void RefuseSmtpdActionRecipient(const LogLine& line, const parsers::Event& e);
   void ApplySmtpdAction(const LogLine& line, Message* m);
   // smtpd's open transaction (its latest "QID: client=" line), by process.
   static size_t SessionHash(std::string_view host, int64_t pid);

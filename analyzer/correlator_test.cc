@@ -877,20 +877,30 @@ TEST(CorrelatorTest, SmtpdActionBeforeTheQueueIdAppliesToTheNextTransaction) {
           "Nov 28 06:55:28 vm postfix/smtpd[22978]: NOQUEUE: discard: RCPT from unknown[127.0.0.1]: <discard-me@example.test>: Recipient address triggers DISCARD action; from=<alice@example.test> to=<discard-me@example.test> proto=ESMTP helo=<client.example.net>",
           "Nov 28 06:55:28 vm postfix/smtpd[22978]: E71D012C123: client=unknown[127.0.0.1]",
           "Nov 28 06:55:28 vm postfix/smtpd[22978]: disconnect from unknown[127.0.0.1] ehlo=1 mail=1 rcpt=2 data=1 quit=1 commands=6",
-          // an action whose recipient a later restriction refuses does not
-          // reach the next transaction
-          "Nov 28 06:56:00 vm postfix/smtpd[22978]: connect from unknown[127.0.0.1]",
-          "Nov 28 06:56:00 vm postfix/smtpd[22978]: NOQUEUE: discard: RCPT from unknown[127.0.0.1]: <discard-me@example.test>: Recipient address triggers DISCARD action; from=<alice@example.test> to=<discard-me@example.test> proto=ESMTP helo=<client.example.net>",
-          "Nov 28 06:56:00 vm postfix/smtpd[22978]: NOQUEUE: reject: RCPT from unknown[127.0.0.1]: 554 5.7.1 <discard-me@example.test>: Relay access denied; from=<alice@example.test> to=<discard-me@example.test> proto=ESMTP helo=<client.example.net>",
-          "Nov 28 06:56:00 vm postfix/smtpd[22978]: F2C1412C123: client=unknown[127.0.0.1]",
-          "Nov 28 06:56:00 vm postfix/cleanup[22982]: F2C1412C123: message-id=<acc.8@test>",
-          "Nov 28 06:56:00 vm postfix/qmgr[22861]: F2C1412C123: from=<alice@example.test>, size=477, nrcpt=1 (queue active)",
-          "Nov 28 06:56:00 vm postfix/smtpd[22978]: disconnect from unknown[127.0.0.1] ehlo=1 mail=1 rcpt=1/2 data=1 quit=1 commands=5/6",
-          "Nov 28 06:56:00 vm postfix/local[22987]: F2C1412C123: to=<carol@example.test>, relay=local, delay=0.02, delays=0/0.01/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
-          "Nov 28 06:56:00 vm postfix/qmgr[22861]: F2C1412C123: removed",
+          // a HOLD whose recipient a later restriction refuses still holds
+          // the transaction (real Postfix 3.7: the message, with carol only,
+          // was in the hold queue), without that recipient
+          "Nov 28 07:34:09 vm postfix/smtpd[26260]: connect from unknown[127.0.0.1]",
+          "Nov 28 07:34:09 vm postfix/smtpd[26260]: NOQUEUE: hold: RCPT from unknown[127.0.0.1]: <hold-me@example.test>: Recipient address triggers HOLD action; from=<alice@example.test> to=<hold-me@example.test> proto=ESMTP helo=<client.example.net>",
+          "Nov 28 07:34:09 vm postfix/smtpd[26260]: NOQUEUE: reject: RCPT from unknown[127.0.0.1]: 550 5.7.1 <hold-me@example.test>: Recipient address rejected: no after all; from=<alice@example.test> to=<hold-me@example.test> proto=ESMTP helo=<client.example.net>",
+          "Nov 28 07:34:09 vm postfix/smtpd[26260]: CF10612C0FC: client=unknown[127.0.0.1]",
+          "Nov 28 07:34:09 vm postfix/cleanup[26264]: CF10612C0FC: message-id=<hx.1@test>",
+          "Nov 28 07:34:09 vm postfix/smtpd[26260]: disconnect from unknown[127.0.0.1] ehlo=1 mail=1 rcpt=1/2 data=1 quit=1 commands=5/6",
+          // a reject for another sender is another transaction: the action,
+          // whose own transaction got no recipient, does not reach it
+          "Nov 28 07:35:00 vm postfix/smtpd[22978]: connect from unknown[127.0.0.1]",
+          "Nov 28 07:35:00 vm postfix/smtpd[22978]: NOQUEUE: hold: RCPT from unknown[127.0.0.1]: <hold-me@example.test>: Recipient address triggers HOLD action; from=<alice@example.test> to=<hold-me@example.test> proto=ESMTP helo=<client.example.net>",
+          "Nov 28 07:35:00 vm postfix/smtpd[22978]: NOQUEUE: reject: RCPT from unknown[127.0.0.1]: 550 5.7.1 <hold-me@example.test>: Recipient address rejected: no after all; from=<alice@example.test> to=<hold-me@example.test> proto=ESMTP helo=<client.example.net>",
+          "Nov 28 07:35:00 vm postfix/smtpd[22978]: NOQUEUE: reject: RCPT from unknown[127.0.0.1]: 554 5.7.1 <x@elsewhere.test>: Relay access denied; from=<bob@example.test> to=<x@elsewhere.test> proto=ESMTP helo=<client.example.net>",
+          "Nov 28 07:35:00 vm postfix/smtpd[22978]: F2C1412C123: client=unknown[127.0.0.1]",
+          "Nov 28 07:35:00 vm postfix/cleanup[22982]: F2C1412C123: message-id=<acc.8@test>",
+          "Nov 28 07:35:00 vm postfix/qmgr[22861]: F2C1412C123: from=<bob@example.test>, size=477, nrcpt=1 (queue active)",
+          "Nov 28 07:35:00 vm postfix/smtpd[22978]: disconnect from unknown[127.0.0.1] ehlo=1 mail=2 rcpt=1/3 data=1 rset=1 quit=1 commands=7/9",
+          "Nov 28 07:35:00 vm postfix/local[22987]: F2C1412C123: to=<carol@example.test>, relay=local, delay=0.02, delays=0/0.01/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+          "Nov 28 07:35:00 vm postfix/qmgr[22861]: F2C1412C123: removed",
       },
       CorrelatorOptions(), /*include_unfinished=*/true);
-  ASSERT_EQ(3u, run.records.size());
+  ASSERT_EQ(4u, run.records.size());
   const MessageRecord* held = ByQueueId(run, "E5A0C12C10F");
   const MessageRecord* discarded = ByQueueId(run, "E71D012C123");
   const MessageRecord* sent = ByQueueId(run, "F2C1412C123");
@@ -908,8 +918,14 @@ TEST(CorrelatorTest, SmtpdActionBeforeTheQueueIdAppliesToTheNextTransaction) {
   ASSERT_EQ(1u, discarded->recipients.size());
   EXPECT_EQ(RecipientStatus::kDiscarded, discarded->recipients[0].status);
   EXPECT_EQ("removed", sent->end);
+  EXPECT_FALSE(sent->held);
   ASSERT_EQ(1u, sent->recipients.size());
   EXPECT_EQ(RecipientStatus::kSent, sent->recipients[0].status);
+  const MessageRecord* held_without = ByQueueId(run, "CF10612C0FC");
+  ASSERT_NE(nullptr, held_without);
+  EXPECT_FALSE(held_without->finished);
+  EXPECT_TRUE(held_without->held);
+  EXPECT_TRUE(held_without->recipients.empty());
   // the held message is not abandoned as one that never reached the queue
   // manager would be
   EXPECT_EQ(0u, run.stats.abandoned);
