@@ -10,7 +10,10 @@
 // messages in flight, a short grace and age) make eviction, abandonment,
 // queue-ID reuse and hand-off expiry reachable in a short input. The first
 // byte also picks whether the log clock is advanced by hand between lines, as
-// the exporter does. Checked: no crash; every record is one JSON line;
+// the exporter does, and whether the state is saved after every line and the
+// run continued in a correlator restored from it (the exporter's restart).
+// Checked: no crash; a saved state restores and saves again the same; every
+// record is one JSON line;
 // in_flight() never exceeds max_messages; the stats add up (records emitted
 // = records counted).
 //
@@ -65,13 +68,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.emit_unfinished = (knobs & 0x20) != 0;
   const bool advance_clock = (knobs & 0x40) != 0;
 
+  // The exporter saves the correlator's state and restores it at start-up:
+  // with this knob the state is saved after every line and the run goes on
+  // in a correlator restored from it.
+  const bool restart_every_line = (knobs & 0x80) != 0;
+
   std::ostringstream json;
   RecordsJsonWriter writer(&json);
   uint64_t emitted = 0;
-  Correlator correlator(options, [&](MessageRecord&& m) {
+  const auto sink = [&](MessageRecord&& m) {
     ++emitted;
     writer.Write(m);
-  });
+  };
+  auto correlator_ptr = std::make_unique<Correlator>(options, sink);
   int64_t newest_micros = 0;
   EnvelopeOptions envelope_options;
   envelope_options.time_zone = absl::UTCTimeZone();
@@ -90,12 +99,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!mailgauge::parsers::IsPostfixProgram(line, envelope_options.syslog_names)) continue;
     Event event;
     if (parser.Parse(line, &event) != ParseResult::kParsed) continue;
-    correlator.Add(line, event);
-    FUZZ_CHECK(correlator.in_flight() <= options.max_messages,
+    correlator_ptr->Add(line, event);
+    FUZZ_CHECK(correlator_ptr->in_flight() <= options.max_messages,
                "more messages in flight than max_messages allows");
     if (line.time.unix_micros > newest_micros) newest_micros = line.time.unix_micros;
-    if (advance_clock) correlator.AdvanceTo(newest_micros + 30 * 1000000LL);
+    if (advance_clock) correlator_ptr->AdvanceTo(newest_micros + 30 * 1000000LL);
+    if (restart_every_line) {
+      const std::string state = correlator_ptr->SerializeState();
+      auto restored = std::make_unique<Correlator>(options, sink);
+      FUZZ_CHECK(restored->RestoreState(state).ok(), "a saved state does not restore");
+      FUZZ_CHECK(restored->SerializeState() == state, "a restored state saves differently");
+      correlator_ptr = std::move(restored);
+    }
   }
+  Correlator& correlator = *correlator_ptr;
   correlator.Finish(options.emit_unfinished);
   FUZZ_CHECK(correlator.stats().records == emitted, "records emitted != stats().records");
   FUZZ_CHECK(correlator.stats().unfinished_records <= emitted, "unfinished > records");
