@@ -448,10 +448,11 @@ void Correlator::MarkFinished(Message* m, const char* end) {
   if (!m->finished) {
     m->finished = true;
     Assign(&m->record.end, end);
-  } else if (m->record.end == "canceled" &&
-             (std::strcmp(end, "rejected") == 0 || std::strcmp(end, "discarded") == 0)) {
-    // Why the transaction did not complete, from cleanup's line, which may
-    // come before or after smtpd's session end (OnSmtpdSessionEnd).
+  } else if (m->record.end == "canceled") {
+    // "canceled" is inferred from smtpd's session end (OnSmtpdSessionEnd)
+    // or says only that cleanup dropped the file; a line that says how the
+    // message ended (a reject or discard by cleanup, which may come before
+    // or after smtpd's end) is the better answer.
     Assign(&m->record.end, end);
   }
   m->finished_micros = now_micros_;
@@ -824,20 +825,26 @@ void Correlator::SaveSmtpdAction(const LogLine& line, const Event& e) {
   p.time = a.time;
 }
 
+template <typename Table>
+typename Table::iterator Correlator::FindSession(Table& table, const LogLine& line) {
+  if (table.empty() || line.pid < 0) return table.end();
+  auto it = table.find(SessionHash(line.host, line.pid));
+  // The key is a hash: the entry is this process's only if host and PID agree.
+  if (it == table.end() || it->second.pid != line.pid || it->second.host != line.host) {
+    return table.end();
+  }
+  return it;
+}
+
 void Correlator::ForgetSmtpdAction(const LogLine& line) {
-  if (pending_actions_.empty() || line.pid < 0) return;
-  auto it = pending_actions_.find(SessionHash(line.host, line.pid));
-  if (it != pending_actions_.end() && it->second.pid == line.pid && it->second.host == line.host) {
+  if (auto it = FindSession(pending_actions_, line); it != pending_actions_.end()) {
     pending_actions_.erase(it);
   }
 }
 
 void Correlator::RefuseSmtpdActionRecipient(const LogLine& line, const Event& e) {
-  if (pending_actions_.empty() || line.pid < 0) return;
-  auto it = pending_actions_.find(SessionHash(line.host, line.pid));
-  if (it == pending_actions_.end() || it->second.pid != line.pid || it->second.host != line.host) {
-    return;
-  }
+  auto it = FindSession(pending_actions_, line);
+  if (it == pending_actions_.end()) return;
   PendingAction& p = it->second;
   if (!e.from.empty() && e.from != p.from) {
     // Another sender: another transaction, which the action is not for.
@@ -851,11 +858,8 @@ void Correlator::RefuseSmtpdActionRecipient(const LogLine& line, const Event& e)
 }
 
 void Correlator::ApplySmtpdAction(const LogLine& line, Message* m) {
-  if (pending_actions_.empty()) return;
-  auto it = pending_actions_.find(SessionHash(line.host, line.pid));
-  if (it == pending_actions_.end() || it->second.pid != line.pid || it->second.host != line.host) {
-    return;
-  }
+  auto it = FindSession(pending_actions_, line);
+  if (it == pending_actions_.end()) return;
   const PendingAction& p = it->second;
   ApplyAction(m, {p.discard, p.from, p.to, p.text, p.time, m->queue_id});
   pending_actions_.erase(it);
@@ -877,12 +881,8 @@ void Correlator::OpenTransaction(const LogLine& line, const Message* m) {
 }
 
 void Correlator::OnSmtpdSessionEnd(const LogLine& line, const Event& e) {
-  if (line.pid < 0 || open_transactions_.empty()) return;
-  auto it = open_transactions_.find(SessionHash(line.host, line.pid));
-  if (it == open_transactions_.end() || it->second.pid != line.pid ||
-      it->second.host != line.host) {
-    return;
-  }
+  auto it = FindSession(open_transactions_, line);
+  if (it == open_transactions_.end()) return;
   const MessageRef ref = it->second.message;
   // A new connection, or the end of this one: the entry is done with.
   if (e.kind == EventKind::kConnect || e.kind == EventKind::kDisconnect) {

@@ -243,6 +243,10 @@ class Correlator {
   void ApplySmtpdAction(const LogLine& line, Message* m);
   // smtpd's open transaction (its latest "QID: client=" line), by process.
   static size_t SessionHash(std::string_view host, int64_t pid);
+  // The entry of `line`'s process (host and PID) in a table keyed by
+  // SessionHash whose values have `host` and `pid`, or end().
+  template <typename Table>
+  static typename Table::iterator FindSession(Table& table, const LogLine& line);
   void OpenTransaction(const LogLine& line, const Message* m);
   // connect, disconnect, lost connection, timeout, too many errors: ends
   // the open transaction as "canceled" when it cannot have completed.

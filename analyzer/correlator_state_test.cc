@@ -5,6 +5,7 @@
 // correlator, never a crash.
 #include <fstream>
 #include <memory>
+#include <cstring>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -171,6 +172,47 @@ TEST(CorrelatorStateTest, AnActionBeforeTheQueueIdSurvivesARestart) {
   EXPECT_EQ(1, discarded);
   for (size_t cut = 0; cut <= lines.size(); ++cut) {
     ExpectSameRun(whole, Feed(lines, options, cut), "cut before line " + std::to_string(cut));
+  }
+}
+
+// A state whose smtpd session entries are inconsistent is refused.
+TEST(CorrelatorStateTest, DamagedSmtpdSessionsAreRefused) {
+  const std::vector<std::string> lines =
+      ReadLines("testdata/report/logs/access_actions_real.log");
+  std::string open_state, action_state;
+  for (size_t cut = 0; cut <= lines.size(); ++cut) {
+    std::string saved;
+    Feed(lines, CorrelatorOptions(), cut, &saved);
+    if (open_state.empty() && saved.find("\"open_transactions\":[[") != std::string::npos) {
+      open_state = saved;
+    }
+    if (action_state.empty() && saved.find("\"pending_actions\":[[") != std::string::npos) {
+      action_state = saved;
+    }
+  }
+  ASSERT_FALSE(open_state.empty());
+  ASSERT_FALSE(action_state.empty());
+  // An open transaction naming a serial no message has.
+  {
+    const size_t at = open_state.find("\"open_transactions\":[[");
+    const size_t close = open_state.find("]]", at);
+    const size_t comma = open_state.rfind(',', close);
+    std::string s = open_state;
+    s.replace(comma + 1, close - comma - 1, "987654321");
+    Correlator c(CorrelatorOptions(), [](MessageRecord&&) {});
+    const absl::Status status = c.RestoreState(s);
+    EXPECT_EQ(absl::StatusCode::kDataLoss, status.code()) << status;
+    EXPECT_EQ(0u, c.in_flight());
+  }
+  // A pending action whose discard flag is not a boolean.
+  for (const char* flag : {",true,", ",false,"}) {
+    const size_t at = action_state.find("\"pending_actions\":[[");
+    const size_t f = action_state.find(flag, at);
+    if (f == std::string::npos) continue;
+    std::string s = action_state;
+    s.replace(f, std::strlen(flag), ",\"yes\",");
+    Correlator c(CorrelatorOptions(), [](MessageRecord&&) {});
+    EXPECT_EQ(absl::StatusCode::kDataLoss, c.RestoreState(s).code());
   }
 }
 

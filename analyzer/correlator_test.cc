@@ -931,5 +931,53 @@ TEST(CorrelatorTest, SmtpdActionBeforeTheQueueIdAppliesToTheNextTransaction) {
   EXPECT_EQ(0u, run.stats.abandoned);
 }
 
+// cleanup's reason beats "canceled", in either order: the size limit of the
+// real-Postfix corpus (testdata/logs/postfix_real.syslog), where the
+// disconnect (data=0/1) may come before or after cleanup's warning.
+TEST(CorrelatorTest, CleanupsReasonReplacesACanceledEndInEitherOrder) {
+  const std::vector<std::string> head = {
+      "Nov 25 19:22:46 vm postfix/smtpd[29827]: connect from unknown[127.0.0.1]",
+      "Nov 25 19:22:46 vm postfix/smtpd[29827]: DF9161081D7: client=unknown[127.0.0.1]",
+      "Nov 25 19:22:46 vm postfix/cleanup[29816]: DF9161081D7: message-id=<size_reject_data.1@test>",
+  };
+  const std::string warning =
+      "Nov 25 19:22:46 vm postfix/cleanup[29816]: warning: DF9161081D7: queue file size limit exceeded";
+  const std::string disconnect =
+      "Nov 25 19:22:46 vm postfix/smtpd[29827]: disconnect from unknown[127.0.0.1] ehlo=1 mail=1 rcpt=1 data=0/1 quit=1 commands=4/5";
+  for (bool warning_first : {true, false}) {
+    std::vector<std::string> lines = head;
+    lines.push_back(warning_first ? warning : disconnect);
+    lines.push_back(warning_first ? disconnect : warning);
+    Outcome run = Correlate(lines);
+    ASSERT_EQ(1u, run.records.size()) << warning_first;
+    EXPECT_EQ("rejected", run.records[0].end) << warning_first;
+    EXPECT_EQ("END-OF-MESSAGE", run.records[0].reject_stage) << warning_first;
+  }
+}
+
+// An action whose transaction never got a queue ID (its recipient refused,
+// nothing else accepted) does not reach the process's next session.
+TEST(CorrelatorTest, AnActionDoesNotOutliveItsSession) {
+  Outcome run = Correlate(
+      {
+          "Nov 28 07:40:00 vm postfix/smtpd[26260]: connect from unknown[127.0.0.1]",
+          "Nov 28 07:40:00 vm postfix/smtpd[26260]: NOQUEUE: hold: RCPT from unknown[127.0.0.1]: <hold-me@example.test>: Recipient address triggers HOLD action; from=<alice@example.test> to=<hold-me@example.test> proto=ESMTP helo=<client.example.net>",
+          "Nov 28 07:40:00 vm postfix/smtpd[26260]: NOQUEUE: reject: RCPT from unknown[127.0.0.1]: 550 5.7.1 <hold-me@example.test>: Recipient address rejected: no after all; from=<alice@example.test> to=<hold-me@example.test> proto=ESMTP helo=<client.example.net>",
+          "Nov 28 07:40:00 vm postfix/smtpd[26260]: disconnect from unknown[127.0.0.1] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4",
+          "Nov 28 07:40:05 vm postfix/smtpd[26260]: connect from unknown[127.0.0.1]",
+          "Nov 28 07:40:05 vm postfix/smtpd[26260]: 1A2B312C0FC: client=unknown[127.0.0.1]",
+          "Nov 28 07:40:05 vm postfix/cleanup[26264]: 1A2B312C0FC: message-id=<next.1@test>",
+          "Nov 28 07:40:05 vm postfix/qmgr[22861]: 1A2B312C0FC: from=<alice@example.test>, size=400, nrcpt=1 (queue active)",
+          "Nov 28 07:40:05 vm postfix/smtpd[26260]: disconnect from unknown[127.0.0.1] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
+      },
+      CorrelatorOptions(), /*include_unfinished=*/true);
+  // Queued and in flight at the end (a removed line would clear `held`
+  // anyway): not held.
+  ASSERT_EQ(1u, run.records.size());
+  EXPECT_FALSE(run.records[0].finished);
+  EXPECT_FALSE(run.records[0].held);
+  EXPECT_TRUE(run.records[0].recipients.empty());
+}
+
 }  // namespace
 }  // namespace mailgauge::analyzer

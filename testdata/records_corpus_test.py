@@ -216,6 +216,12 @@ def main():
         check(rc == 0, f"{name}: exit code {rc}: {err}")
         m = re.search(r"(\d+) NOQUEUE rejects", err)
         NOQUEUE_COUNTS[name] = int(m.group(1)) if m else None
+        # --stats counts the transactions smtpd dropped as the records say.
+        m = re.search(r"(\d+) canceled by smtpd", err)
+        canceled = sum(1 for r in records if r["end"] == "canceled")
+        check(m is not None and int(m.group(1)) == canceled,
+              f"{name}: --stats says {m.group(0) if m else 'nothing'} of canceled "
+              f"transactions, the records {canceled}")
         check(not unparsed, f"{name}: {len(unparsed)} lines not understood, e.g. {unparsed[:3]}")
         check(len(records) > 0, f"{name}: no records")
         golden = os.path.join(GOLDEN, name + ".records.jsonl")
