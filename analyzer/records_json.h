@@ -15,7 +15,11 @@
 
 namespace mailgauge::analyzer {
 
-// The JSON object for one record (keys as in docs/records.md).
+// Appends one record's JSON object (keys as in docs/records.md), without a
+// newline.
+void AppendRecordJson(const MessageRecord& m, std::string* out);
+
+// The same object as a JSON tree (tests, tools).
 nlohmann::ordered_json RecordToJson(const MessageRecord& m);
 
 class RecordsJsonWriter {
@@ -27,6 +31,7 @@ class RecordsJsonWriter {
 
  private:
   std::ostream* out_;
+  std::string buffer_;  // the line being written, reused
 };
 
 }  // namespace mailgauge::analyzer
