@@ -146,11 +146,99 @@ std::string RowDayLabel(int64_t day, bool iso) {
   return buf;
 }
 
-// (name, count) rows, highest count first, then by HostSortKey, then name;
-// only the first `cnt` are sorted and returned when cnt > 0.
-using Rows = std::vector<std::pair<std::string_view, uint64_t>>;
+// HostSortKey(text) one byte at a time, without building it: an IPv4
+// address's four octets, else the first word's labels (split at '.' and
+// '@') lowercased, last label first.
+class HostKeyReader {
+ public:
+  explicit HostKeyReader(std::string_view text)
+      : first_(text.substr(0, text.find_first_of(" \t"))) {
+    if (Ipv4Octets(first_, ip_)) {
+      ip_left_ = 4;
+    } else {
+      StartPart(first_.size());
+    }
+  }
 
-Rows Rank(Rows rows, int cnt) {
+  // The key's next byte; false at its end.
+  bool Next(unsigned char* c) {
+    if (ip_left_ >= 0) {
+      if (ip_left_ == 0) return false;
+      *c = ip_[4 - ip_left_--];
+      return true;
+    }
+    while (pos_ == part_end_) {
+      if (part_begin_ == 0) return false;
+      StartPart(part_begin_ - 1);  // the label before the separator
+    }
+    *c = static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(first_[pos_++])));
+    return true;
+  }
+
+  // The octets when `word` is a dotted IPv4 address as sscanf reads one.
+  static bool Ipv4Octets(std::string_view word, unsigned char octets[4]) {
+    if (word.empty() || word.size() > 15 ||
+        word.find_first_not_of("0123456789.") != std::string_view::npos) {
+      return false;
+    }
+    char s[16];
+    word.copy(s, word.size());
+    s[word.size()] = '\0';
+    unsigned a, b, c, d;
+    char tail;
+    if (std::sscanf(s, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) != 4) return false;
+    octets[0] = static_cast<unsigned char>(a);
+    octets[1] = static_cast<unsigned char>(b);
+    octets[2] = static_cast<unsigned char>(c);
+    octets[3] = static_cast<unsigned char>(d);
+    return true;
+  }
+
+ private:
+  // The label that ends at `end`.
+  void StartPart(size_t end) {
+    size_t begin = end;
+    while (begin > 0 && first_[begin - 1] != '.' && first_[begin - 1] != '@') --begin;
+    part_begin_ = pos_ = begin;
+    part_end_ = end;
+  }
+
+  std::string_view first_;
+  unsigned char ip_[4] = {0, 0, 0, 0};
+  int ip_left_ = -1;  // octets still to read; -1: not an address
+  size_t part_begin_ = 0, part_end_ = 0, pos_ = 0;
+};
+
+// HostSortKey(name)'s 7 bytes from `offset` (zero-padded) as a big-endian
+// number, then how many bytes the key has from there (8: more than 7): one
+// 64-bit number that orders keys as their strings do, 7 bytes at a time.
+uint64_t HostKeyChunk(std::string_view name, size_t offset) {
+  HostKeyReader r(name);
+  unsigned char c;
+  for (size_t i = 0; i < offset && r.Next(&c); ++i) {
+  }
+  unsigned char bytes[7] = {0, 0, 0, 0, 0, 0, 0};
+  uint64_t n = 0;
+  while (n < 8 && r.Next(&c)) {
+    if (n < 7) bytes[n] = c;
+    ++n;
+  }
+  uint64_t order = 0;
+  for (unsigned char x : bytes) order = order << 8 | x;
+  return order << 8 | n;
+}
+
+// (name, count) rows, highest count first, then by HostSortKey, then name;
+// only the first `cnt` are sorted and returned when cnt > 0. A row is
+// (anything, count); name(row) is its name (an address table's rows are
+// its 4-byte ids: 16 bytes a row).
+using Rows = std::vector<std::pair<std::string_view, uint64_t>>;
+struct NameOfRow {
+  std::string_view operator()(const Rows::value_type& row) const { return row.first; }
+};
+
+template <typename Row, typename NameOf = NameOfRow>
+std::vector<Row> Rank(std::vector<Row> rows, int cnt, NameOf name = NameOf()) {
   const size_t want = cnt > 0 ? std::min<size_t>(cnt, rows.size()) : rows.size();
   auto by_count = [](const auto& a, const auto& b) { return a.second > b.second; };
   if (want < rows.size()) {
@@ -162,32 +250,73 @@ Rows Rank(Rows rows, int cnt) {
                rows.end());
   }
   std::sort(rows.begin(), rows.end(), by_count);
-  // Each run of equal counts is then ordered by HostSortKey and name, its
-  // keys built only while it is sorted: a big table's keys (tens of bytes
-  // each) never all exist at once.
-  struct Keyed {
-    size_t offset, size;  // of its sort key in `keys`
-    std::string_view name;
+  // Each run of equal counts is then ordered by HostSortKey and name. A run
+  // can be most of a big table (the addresses seen once), so no key is
+  // built: the run is sorted by its keys' first 7 bytes (HostKeyChunk),
+  // then each group that ties on 7 bytes by the next 7, and so on (16 bytes
+  // an item); the order found is applied to the rows in place.
+  struct Item {
+    uint64_t order;
+    uint32_t row;  // from the run's first row
   };
-  std::string keys;
-  std::vector<Keyed> run;
+  struct Range {
+    uint32_t begin, end;
+  };
+  std::vector<Item> run;
+  std::vector<Range> ranges, ties;
   for (size_t i = 0; i < want;) {
     size_t j = i + 1;
     while (j < rows.size() && rows[j].second == rows[i].second) ++j;
     if (j - i > 1) {
-      keys.clear();
-      run.clear();
-      for (size_t k = i; k < j; ++k) {
-        const std::string key = HostSortKey(rows[k].first);
-        run.push_back({keys.size(), key.size(), rows[k].first});
-        keys += key;
+      const auto* first = &rows[i];
+      run.resize(j - i);
+      for (uint32_t k = 0; k < run.size(); ++k) run[k] = {HostKeyChunk(name(first[k]), 0), k};
+      ranges.assign(1, {0, static_cast<uint32_t>(run.size())});
+      for (size_t offset = 7; !ranges.empty(); offset += 7) {
+        ties.clear();
+        for (const Range& r : ranges) {
+          std::sort(run.begin() + r.begin, run.begin() + r.end,
+                    [](const Item& a, const Item& b) { return a.order < b.order; });
+          for (uint32_t g = r.begin; g < r.end;) {
+            uint32_t h = g + 1;
+            while (h < r.end && run[h].order == run[g].order) ++h;
+            if (h - g > 1) {
+              if ((run[g].order & 0xff) == 8) {
+                ties.push_back({g, h});  // the keys go on
+              } else {
+                std::sort(run.begin() + g, run.begin() + h, [first, &name](const Item& a, const Item& b) {
+                  return name(first[a.row]) < name(first[b.row]);  // equal keys: by name
+                });
+              }
+            }
+            g = h;
+          }
+        }
+        for (const Range& r : ties) {
+          for (uint32_t k = r.begin; k < r.end; ++k) {
+            run[k].order = HostKeyChunk(name(first[run[k].row]), offset);
+          }
+        }
+        ranges.swap(ties);
       }
-      const std::string_view all(keys);
-      std::sort(run.begin(), run.end(), [all](const Keyed& a, const Keyed& b) {
-        const int c = all.substr(a.offset, a.size).compare(all.substr(b.offset, b.size));
-        return c != 0 ? c < 0 : a.name < b.name;
-      });
-      for (size_t k = i; k < j; ++k) rows[k].first = run[k - i].name;
+      // Row i + k takes the run's row run[k].row, cycle by cycle (a done
+      // item's row is set to kDone).
+      constexpr uint32_t kDone = ~uint32_t{0};
+      for (size_t k = 0; k < run.size(); ++k) {
+        if (run[k].row == kDone) continue;
+        const auto start = rows[i + k];
+        size_t at = k;
+        while (true) {
+          const size_t from = run[at].row;
+          run[at].row = kDone;
+          if (from == k) {
+            rows[i + at] = start;
+            break;
+          }
+          rows[i + at] = rows[i + from];
+          at = from;
+        }
+      }
     }
     i = j;
   }
@@ -195,9 +324,11 @@ Rows Rank(Rows rows, int cnt) {
   return rows;
 }
 
-void PrintRows(Out& out, const Rows& rows, const std::string& indent, int colwidth) {
-  for (const auto& [name, n] : rows) {
-    out.S(FitLine(indent + Units(n) + "  ", name, "\n", Cols(colwidth)));
+template <typename Row, typename NameOf = NameOfRow>
+void PrintRows(Out& out, const std::vector<Row>& rows, const std::string& indent, int colwidth,
+               NameOf name = NameOf()) {
+  for (const Row& row : rows) {
+    out.S(FitLine(indent + Units(row.second) + "  ", name(row), "\n", Cols(colwidth)));
   }
 }
 
@@ -458,10 +589,14 @@ void UserData(Out& out, const AddressTable& m,
   if (cnt == 0) return;
   const std::string title = (cnt > 0 ? "top " + std::to_string(cnt) + " " : "") + name;
   if (!ListTitle(out, title, m.empty(), quiet)) return;
-  Rows rows;
+  std::vector<std::pair<uint32_t, uint64_t>> rows;  // (id, count or bytes)
   rows.reserve(m.size());
-  for (const auto& [k, s] : m) rows.emplace_back(k, by_size ? s.bytes : s.count);
-  PrintRows(out, Rank(std::move(rows), cnt), " ", colwidth);
+  for (uint32_t id = 0; id < m.size(); ++id) {
+    const AddressStats& s = m.value(id);
+    rows.emplace_back(id, by_size ? s.bytes : s.count);
+  }
+  const auto address = [&m](const std::pair<uint32_t, uint64_t>& row) { return m.key(row.first); };
+  PrintRows(out, Rank(std::move(rows), cnt, address), " ", colwidth, address);
 }
 
 void Problems(Out& out, const SummaryData& d, const ReportOptions& o) {
@@ -560,30 +695,11 @@ void OwnSections(Out& out, const SummaryData& d, const ReportOptions& o) {
 }  // namespace
 
 std::string HostSortKey(std::string_view text) {
-  const size_t space = text.find_first_of(" \t");
-  const std::string_view first = text.substr(0, space);
-  unsigned a, b, c, dd;
-  char tail;
-  const std::string s(first);
-  if (std::sscanf(s.c_str(), "%3u.%3u.%3u.%3u%c", &a, &b, &c, &dd, &tail) == 4 &&
-      s.find_first_not_of("0123456789.") == std::string::npos) {
-    return std::string{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c),
-                       static_cast<char>(dd)};
-  }
-  std::vector<std::string> parts;
-  std::string cur;
-  for (char ch : first) {
-    if (ch == '.' || ch == '@') {
-      parts.push_back(cur);
-      cur.clear();
-    } else {
-      cur.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
-    }
-  }
-  parts.push_back(cur);
-  std::string out;
-  for (auto it = parts.rbegin(); it != parts.rend(); ++it) out += *it;
-  return out;
+  std::string key;
+  HostKeyReader r(text);
+  unsigned char c;
+  while (r.Next(&c)) key.push_back(static_cast<char>(c));
+  return key;
 }
 
 std::string DayLabel(int64_t day, bool iso) {

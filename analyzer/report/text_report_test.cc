@@ -1,6 +1,12 @@
 #include "analyzer/report/text_report.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <random>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "common/timestamp.h"
 #include "gtest/gtest.h"
@@ -116,6 +122,106 @@ TEST(TextReportTest, PerDayColumnsAsPflogsummPrintsThem) {
   zero.zero_fill = true;
   EXPECT_TRUE(Contains(RenderText(d, zero),
                        "    Nov 26 2026         0          4          0          0          0 \n"));
+}
+
+// HostSortKey as first written (pflogsumm's normalize_host: a dotted IPv4
+// address's octets, else the labels reversed), building every label.
+std::string ReferenceHostSortKey(std::string_view text) {
+  const std::string_view first = text.substr(0, text.find_first_of(" \t"));
+  unsigned a, b, c, dd;
+  char tail;
+  const std::string s(first);
+  if (std::sscanf(s.c_str(), "%3u.%3u.%3u.%3u%c", &a, &b, &c, &dd, &tail) == 4 &&
+      s.find_first_not_of("0123456789.") == std::string::npos) {
+    return std::string{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c),
+                       static_cast<char>(dd)};
+  }
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char ch : first) {
+    if (ch == '.' || ch == '@') {
+      parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+    }
+  }
+  parts.push_back(cur);
+  std::string out;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) out += *it;
+  return out;
+}
+
+// Names of every shape a table holds, from a small alphabet so that many
+// share long key prefixes, labels and whole keys.
+std::vector<std::string> RandomNames(size_t n, uint32_t seed) {
+  const std::vector<std::string> pieces = {
+      "a", "B", "mail", "Mail", "example", "com", "org", ".", ".", "@", "@", "1", "10", "255",
+      "256", "999", "0", "", " ", "\t", "x y", "\xc3\xa9", std::string(1, '\0'), "-",
+      "[192.0.2.1]", "192", "168", "exam", "examples", "ple"};
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<size_t> piece(0, pieces.size() - 1);
+  std::uniform_int_distribution<int> len(1, 9);
+  std::vector<std::string> names;
+  for (size_t i = 0; i < n; ++i) {
+    std::string name;
+    for (int k = len(rng); k > 0; --k) name += pieces[piece(rng)];
+    names.push_back(name);
+  }
+  // Dotted addresses, some IPv4 as sscanf reads them, some not.
+  for (const char* ip : {"192.0.2.9", "192.0.2.10", "10.0.0.1", "010.0.0.1", "1.2.3.4.", "1.2.3",
+                         "1..2.3", "1234.1.1.1", "300.1.1.1", "0.0.0.0", "1.2.3.4 (x)", "1.2.3.4x"}) {
+    names.push_back(ip);
+  }
+  return names;
+}
+
+TEST(TextReportTest, HostSortKeyIsTheReferenceKey) {
+  for (const std::string& name : RandomNames(20000, 1)) {
+    ASSERT_EQ(ReferenceHostSortKey(name), HostSortKey(name)) << name;
+  }
+}
+
+// Ties (equal counts) in big tables come out ordered by the reference key,
+// then by name: the address tables (ranked by id) and the others.
+TEST(TextReportTest, BigTiedRunsAreOrderedByKeyThenName) {
+  SummaryData d = OneDay();
+  d.senders.clear();
+  d.reject_detail.clear();
+  std::vector<std::tuple<uint64_t, std::string, std::string>> want;  // (-count, key, name)
+  std::mt19937 rng(5);
+  for (const std::string& name : RandomNames(30000, 2)) {
+    if (name.find('\n') != std::string::npos || d.senders.count(name) != 0) continue;
+    const uint64_t count = 1 + rng() % 3;
+    d.senders[name] = {count, 1};
+    d.reject_detail["RCPT"]["Relay access denied"][name] = count;
+    want.emplace_back(~count, ReferenceHostSortKey(name), name);
+  }
+  std::sort(want.begin(), want.end());
+  ReportOptions o;
+  o.colwidth = 0;  // whole names
+  const std::string text = RenderText(d, o);
+  auto rows_after = [&](const std::string& title, const std::string& indent) {
+    std::string expected = title;
+    for (const auto& [inverted, key, name] : want) {
+      char count[32];
+      std::snprintf(count, sizeof(count), "%s%6llu   ", indent.c_str(),  // count, blank unit
+                    static_cast<unsigned long long>(~inverted));
+      expected += count + name + "\n";
+    }
+    return expected;
+  };
+  const std::string senders =
+      rows_after("Senders by message count\n------------------------\n", " ");
+  EXPECT_TRUE(Contains(text, senders)) << text.substr(text.find("Senders by message count"), 2000);
+  const std::string rejects = rows_after(
+      "    Relay access denied (total: " + std::to_string([&] {
+        uint64_t t = 0;
+        for (const auto& w : want) t += ~std::get<0>(w);
+        return t;
+      }()) + ")\n",
+      "      ");
+  EXPECT_TRUE(Contains(text, rejects)) << text.substr(text.find("Relay access denied"), 2000);
 }
 
 TEST(TextReportTest, HostSortKey) {
