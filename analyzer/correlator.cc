@@ -156,6 +156,7 @@ struct alignas(64) Correlator::Message {
   uint32_t slot = 0;
   bool finished = false;
   bool queued = false;                // qmgr saw it (from=, size=)
+  bool content = false;               // cleanup logged its message-id= line
   int64_t first_micros = 0;
   int64_t last_micros = 0;            // last activity (log time high-water)
   int64_t finished_micros = 0;
@@ -596,7 +597,6 @@ void Correlator::Add(const LogLine& line, const Event& e) {
       if (r.origin == "unknown" || r.origin == "local") r.arrival = line.time;
       if (e.kind == EventKind::kSmtpdClient) {
         Assign(&r.origin, "smtpd");
-        if (e.daemon == parsers::Daemon::kSmtpd && line.pid >= 0) OpenTransaction(line, m);
         // orig_client= (XFORWARD from a content filter, which this smtpd
         // trusts) names the client the filter took the message from: the
         // message's client, whether or not the filter's own hop (a
@@ -614,7 +614,10 @@ void Correlator::Add(const LogLine& line, const Event& e) {
         if (!e.helo.empty()) Assign(&r.helo, e.helo);
         Assign(&r.sasl_method, e.sasl_method);
         Assign(&r.sasl_username, e.sasl_username);
-        if (e.daemon == parsers::Daemon::kSmtpd && line.pid >= 0) ApplySmtpdAction(line, m);
+        if (e.daemon == parsers::Daemon::kSmtpd && line.pid >= 0) {
+          OpenTransaction(line, m);  // after the client fields: it compares them
+          ApplySmtpdAction(line, m);
+        }
       } else {
         Assign(&r.origin, "pickup");
         Assign(&r.uid, e.uid);
@@ -647,6 +650,7 @@ void Correlator::Add(const LogLine& line, const Event& e) {
       Message* m = GetOrStart(line, e.queue_id);
       Touch(m, line.time);
       Assign(&m->record.message_id, e.message_id);
+      m->content = true;
       break;
     }
     case EventKind::kQueued: {
@@ -875,33 +879,63 @@ void Correlator::OpenTransaction(const LogLine& line, const Message* m) {
   // cap (lines lost on a busy server) the table starts afresh.
   if (open_transactions_.size() >= kMaxOpenTransactions) open_transactions_.clear();
   OpenTxn& t = open_transactions_[SessionHash(line.host, line.pid)];
-  Assign(&t.host, line.host);
-  t.pid = line.pid;
+  if (t.pid == line.pid && t.host == line.host) {
+    // The session's next transaction: the one before it, if it has no
+    // content yet, is looked at again when the session ends.
+    const Message* before = Deref(t.message);
+    if (before != m && MayBeDropped(before, m->record.client_addr) && !before->content &&
+        t.superseded.size() < kMaxSuperseded) {
+      t.superseded.push_back(t.message);
+    }
+  } else {
+    Assign(&t.host, line.host);
+    t.pid = line.pid;
+    t.superseded.clear();
+  }
   t.message = {m->slot, m->serial};
+}
+
+bool Correlator::MayBeDropped(const Message* m, std::string_view client_addr) const {
+  // Not queued, not ended otherwise (a reject by cleanup), not a hop of a
+  // group; and of the client the session's line names (a check against
+  // lines that are not what they seem, e.g. two hosts' logs merged under
+  // one name).
+  return m != nullptr && !m->queued && !m->finished && m->root == nullptr && m->hops.empty() &&
+         m->record.client_addr == client_addr;
+}
+
+void Correlator::Cancel(Message* m, const Timestamp& ended) {
+  Touch(m, ended);
+  ++stats_.canceled;
+  MarkFinished(m, "canceled");
+}
+
+void Correlator::ExpireUnconfirmed(bool all) {
+  while (!unconfirmed_.empty() && (all || unconfirmed_.front().deadline_micros <= now_micros_)) {
+    const Unconfirmed u = unconfirmed_.front();
+    unconfirmed_.pop_front();
+    Message* m = Deref(u.message);
+    if (m != nullptr && MayBeDropped(m, m->record.client_addr) && !m->content) {
+      Cancel(m, u.ended);
+    }
+  }
 }
 
 void Correlator::OnSmtpdSessionEnd(const LogLine& line, const Event& e) {
   auto it = FindSession(open_transactions_, line);
   if (it == open_transactions_.end()) return;
   const MessageRef ref = it->second.message;
+  std::vector<MessageRef> superseded;
   // A new connection, or the end of this one: the entry is done with.
   if (e.kind == EventKind::kConnect || e.kind == EventKind::kDisconnect) {
+    superseded = std::move(it->second.superseded);
     open_transactions_.erase(it);
   }
   if (e.kind == EventKind::kConnect) return;
-  Message* m = Deref(ref);
-  // Only a transaction that is all smtpd has seen of it: not queued, not
-  // ended otherwise (a reject by cleanup), not a hop of a group; and of the
-  // client this line names (a check against lines that are not what they
-  // seem, e.g. two hosts' logs merged under one name).
-  if (m == nullptr || m->queued || m->finished || m->root != nullptr || !m->hops.empty() ||
-      m->record.client_addr != e.client_addr) {
-    return;
-  }
   // Postfix before 3.10 logs nothing when smtpd drops an incomplete
   // transaction (the client went away, timed out, made too many errors,
   // said RSET or QUIT before the end of DATA): its queue ID is never seen
-  // again. The transaction cannot have completed when
+  // again. The session's open transaction cannot have completed when
   //  - smtpd says the session ended inside the DATA content ("lost
   //    connection after DATA (1234 bytes)", "timeout after BDAT (0
   //    bytes)"): DATA was accepted, so this transaction had a recipient and
@@ -910,22 +944,41 @@ void Correlator::OnSmtpdSessionEnd(const LogLine& line, const Event& e) {
   //  - the session ends with no DATA or BDAT that succeeded
   //    ("disconnect from ... mail=1 rcpt=1 rset=1 quit=1 commands=5"),
   //    which is how the other ends come to a close: the disconnect line
-  //    follows them from the same process.
+  //    follows them from the same process. Then none of the session's
+  //    transactions completed, the earlier ones given up either.
   // Neither reads another process's lines, whose order against smtpd's may
   // vary (cleanup's message-id= line can come after the disconnect).
-  // Otherwise (a session with a complete transaction before the dropped
-  // one) the message stays in flight, and is closed as abandoned when
-  // nothing more comes (CorrelatorOptions::unqueued_seconds).
-  const bool in_content =
-      e.kind != EventKind::kDisconnect && e.size >= 0 &&
-      (e.last_command == "DATA" || e.last_command == "BDAT");
+  // Otherwise (a session with a complete transaction too) a transaction
+  // without content when the session ended is canceled if cleanup's
+  // message-id= line, which a complete transaction has before smtpd
+  // answers its DATA, has not come a minute later (ExpireUnconfirmed).
   const bool no_content = e.kind == EventKind::kDisconnect &&
                           parsers::CommandSuccesses(e.command_stats, "data") == 0 &&
                           parsers::CommandSuccesses(e.command_stats, "bdat") == 0;
-  if (!in_content && !no_content) return;
-  Touch(m, line.time);
-  ++stats_.canceled;
-  MarkFinished(m, "canceled");
+  auto unconfirmed = [&](Message* m) {
+    if (unconfirmed_.size() >= kMaxUnconfirmed) unconfirmed_.pop_front();
+    unconfirmed_.push_back({{m->slot, m->serial}, now_micros_ + kContentGraceSeconds * kMicros,
+                            line.time});
+  };
+  for (const MessageRef& r : superseded) {
+    Message* m = Deref(r);
+    if (!MayBeDropped(m, e.client_addr) || m->content) continue;
+    if (no_content) {
+      Cancel(m, line.time);
+    } else {
+      unconfirmed(m);
+    }
+  }
+  Message* m = Deref(ref);
+  if (!MayBeDropped(m, e.client_addr)) return;
+  const bool in_content =
+      e.kind != EventKind::kDisconnect && e.size >= 0 &&
+      (e.last_command == "DATA" || e.last_command == "BDAT");
+  if (in_content || no_content) {
+    Cancel(m, line.time);
+  } else if (e.kind == EventKind::kDisconnect && !m->content) {
+    unconfirmed(m);
+  }
 }
 
 void Correlator::OnDelivery(Message* m, const LogLine& line, const Event& e) {
@@ -1011,6 +1064,7 @@ void Correlator::OnDelivery(Message* m, const LogLine& line, const Event& e) {
 
 void Correlator::EmitReady(bool force) {
   ExpireHandoffs();
+  ExpireUnconfirmed(force);
   // Sweep for old messages once per minute of log time.
   if (now_micros_ - last_sweep_micros_ >= 60 * kMicros) {
     last_sweep_micros_ = now_micros_;
@@ -1220,10 +1274,14 @@ void Correlator::Finish(bool include_unfinished) {
 //  clock minus log time in this epoch; both optional), "last_sweep": µs,
 //  "next_serial": n, "stats": {...},
 //  "messages": [ {"key", "host_key", "serial", "first", "last", "finished_at",
-//                 "finished", "queued", "by_host", "hops": [serial...],
+//                 "finished", "queued", "content", "by_host", "hops": [serial...],
 //                 "record": {...}} ... ]            (least recently active first)
 //  "finished": [[key, serial] ...], "pending": [[host_key, from_key,
-//  from_serial, µs] ...]}
+//  from_serial, µs] ...], "open_transactions": [[host, pid, key, serial,
+//  [[key, serial] ...]] ...], "unconfirmed": [[key, serial, µs, time] ...],
+//  "pending_actions": [...]}
+// ("content", the superseded transactions and "unconfirmed" are absent
+// from states saved before session 23, and read as none.)
 // (States saved before 2026-11-27 also hold "handoff_order": [[host_key,
 // µs] ...], the pending entries by age; it is ignored.)
 // Timestamps are [µs, utc offset].
@@ -1417,6 +1475,7 @@ std::string Correlator::SerializeState() const {
                         {"finished_at", m->finished_micros},
                         {"finished", m->finished},
                         {"queued", m->queued},
+                        {"content", m->content},
                         {"by_host", host_it != by_host_.end() && host_it->message == m},
                         {"hops", std::move(hops)},
                         {"record", RecordToJson(m->record)}});
@@ -1449,17 +1508,36 @@ std::string Correlator::SerializeState() const {
   j["pending"] = std::move(pending);
   // smtpd's open transactions whose message is live, sorted: [host, pid,
   // message key, serial].
-  std::vector<std::tuple<std::string, int64_t, const Message*>> open;
-  for (const auto& [hash, t] : open_transactions_) {
-    if (const Message* m = Deref(t.message); m != nullptr) open.emplace_back(t.host, t.pid, m);
-  }
-  std::sort(open.begin(), open.end());
+  // message key, serial, [[key, serial] of each superseded transaction
+  // still live]].
+  auto ref_json = [](const Message* m) {
+    return json::array({Key(m->host, m->instance, m->queue_id), m->serial});
+  };
   json open_json = json::array();
-  for (const auto& [host, pid, m] : open) {
-    open_json.push_back(
-        json::array({host, pid, Key(m->host, m->instance, m->queue_id), m->serial}));
+  for (const auto& [hash, t] : open_transactions_) {
+    const Message* m = Deref(t.message);
+    if (m == nullptr) continue;
+    json superseded = json::array();
+    for (const MessageRef& r : t.superseded) {
+      if (const Message* s = Deref(r); s != nullptr) superseded.push_back(ref_json(s));
+    }
+    open_json.push_back(json::array({t.host, t.pid, Key(m->host, m->instance, m->queue_id),
+                                     m->serial, std::move(superseded)}));
   }
+  std::sort(open_json.begin(), open_json.end());
   j["open_transactions"] = std::move(open_json);
+  // Transactions waiting for their content, in order: [key, serial,
+  // deadline (log clock µs), the session's end as a time].
+  json unconfirmed = json::array();
+  for (const Unconfirmed& u : unconfirmed_) {
+    if (const Message* m = Deref(u.message); m != nullptr) {
+      json entry = ref_json(m);
+      entry.push_back(u.deadline_micros);
+      entry.push_back(TimeToJson(u.ended));
+      unconfirmed.push_back(std::move(entry));
+    }
+  }
+  j["unconfirmed"] = std::move(unconfirmed);
   // Actions waiting for their transaction's queue ID, sorted: [host, pid,
   // discard, from, to, text, time (µs), UTC offset (s)].
   json actions = json::array();
@@ -1513,6 +1591,7 @@ absl::Status Correlator::RestoreState(std::string_view text) {
   absl::flat_hash_map<uint64_t, Message*> by_serial;
   absl::flat_hash_map<std::string, Message*> by_key;
   absl::flat_hash_map<size_t, OpenTxn> open;
+  std::deque<Unconfirmed> unconfirmed;
   absl::flat_hash_map<size_t, PendingAction> actions;
   absl::flat_hash_map<PendingKey, PendingHandoff, PendingKeyHash, PendingKeyEq> pending;
   std::deque<MessageRef> finished;
@@ -1543,6 +1622,7 @@ absl::Status Correlator::RestoreState(std::string_view text) {
       m->finished_micros = JsonInt<int64_t>(e.at("finished_at"));
       m->finished = e.at("finished").get<bool>();
       m->queued = e.at("queued").get<bool>();
+      m->content = e.value("content", false);  // absent before 2026-11-28 (session 23)
       m->record = RecordFromJson(e.at("record"));
       m->host = m->record.host;
       m->instance = m->record.instance;
@@ -1625,6 +1705,15 @@ absl::Status Correlator::RestoreState(std::string_view text) {
                         : kNoSlot;
       pending[std::move(key)] = h;
     }
+    // [key, serial] of a live message.
+    auto ref_of = [&](const json& r, const char* what) -> MessageRef {
+      auto it = by_key.find(r.at(0).get<std::string>());
+      const uint64_t serial = JsonInt<uint64_t>(r.at(1));
+      if (it == by_key.end() || it->second->serial != serial) {
+        throw std::runtime_error(std::string(what) + " names no message");
+      }
+      return {it->second->slot, serial};
+    };
     // Absent from states written before smtpd's sessions were followed.
     if (j.contains("open_transactions")) {
       for (const json& t : j.at("open_transactions")) {
@@ -1637,8 +1726,24 @@ absl::Status Correlator::RestoreState(std::string_view text) {
           return absl::DataLossError("correlator state: an open transaction names no message");
         }
         txn.message = {it->second->slot, serial};
+        // Absent before 2026-11-28 (session 23).
+        if (t.size() > 4) {
+          for (const json& r : t.at(4)) {
+            txn.superseded.push_back(ref_of(r, "a superseded transaction"));
+          }
+        }
         const size_t hash = SessionHash(txn.host, txn.pid);
         open[hash] = std::move(txn);
+      }
+    }
+    // Absent before 2026-11-28 (session 23).
+    if (j.contains("unconfirmed")) {
+      for (const json& u : j.at("unconfirmed")) {
+        Unconfirmed entry;
+        entry.message = ref_of(u, "a transaction waiting for its content");
+        entry.deadline_micros = JsonInt<int64_t>(u.at(2));
+        entry.ended = TimeFromJson(u.at(3));
+        unconfirmed.push_back(entry);
       }
     }
     if (j.contains("pending_actions")) {
@@ -1666,6 +1771,7 @@ absl::Status Correlator::RestoreState(std::string_view text) {
   by_host_ = std::move(by_host);
   pending_handoffs_ = std::move(pending);
   open_transactions_ = std::move(open);
+  unconfirmed_ = std::move(unconfirmed);
   pending_actions_ = std::move(actions);
   finished_ = std::move(finished);
   lru_head_ = lru_tail_ = nullptr;

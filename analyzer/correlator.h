@@ -251,6 +251,13 @@ class Correlator {
   // connect, disconnect, lost connection, timeout, too many errors: ends
   // the open transaction as "canceled" when it cannot have completed.
   void OnSmtpdSessionEnd(const LogLine& line, const parsers::Event& e);
+  // A transaction smtpd may have dropped: live, not queued, not ended, not
+  // a hop, of the client `client_addr`.
+  bool MayBeDropped(const Message* m, std::string_view client_addr) const;
+  void Cancel(Message* m, const Timestamp& ended);
+  // Cancels the unconfirmed transactions whose grace has passed (all of
+  // them when `all`) that still have no content.
+  void ExpireUnconfirmed(bool all);
   RecipientRecord& NewRecipient(std::vector<RecipientRecord>* recipients);
   void AdvanceClock(const Timestamp& t);
   // A backwards step of log time larger than this starts a new epoch.
@@ -315,9 +322,25 @@ class Correlator {
     std::string host;
     int64_t pid = -1;
     MessageRef message;
+    // The session's earlier transactions that had no content (no cleanup
+    // message-id= line) and were not queued when the next one began: the
+    // client gave them up (RSET), or cleanup's line is late.
+    std::vector<MessageRef> superseded;
   };
   static constexpr size_t kMaxOpenTransactions = 65536;
+  static constexpr size_t kMaxSuperseded = 16;
   absl::flat_hash_map<size_t, OpenTxn> open_transactions_;
+  // Transactions whose smtpd session ended while they had no content, in
+  // the order they ended: canceled when cleanup's message-id= line has not
+  // come kContentGraceSeconds later (ExpireUnconfirmed).
+  struct Unconfirmed {
+    MessageRef message;
+    int64_t deadline_micros = 0;  // log clock
+    Timestamp ended;              // the session's end, the record's completion
+  };
+  static constexpr int64_t kContentGraceSeconds = 60;
+  static constexpr size_t kMaxUnconfirmed = 65536;
+  std::deque<Unconfirmed> unconfirmed_;
   // smtpd processes with a NOQUEUE hold or discard action waiting for the
   // transaction's queue ID, by SessionHash(host, pid) (SaveSmtpdAction).
   struct PendingAction {

@@ -175,6 +175,32 @@ TEST(CorrelatorStateTest, AnActionBeforeTheQueueIdSurvivesARestart) {
   }
 }
 
+// Real Postfix 3.7 (testdata/report/logs/dropped_after_complete_real.log):
+// transactions dropped in sessions that completed one too, canceled a
+// minute after the session's end, across a restart anywhere (the session's
+// given-up transactions and the ones waiting for their content are saved).
+TEST(CorrelatorStateTest, TransactionsWaitingForTheirContentSurviveARestart) {
+  std::vector<std::string> lines =
+      ReadLines("testdata/report/logs/dropped_after_complete_real.log");
+  ASSERT_GT(lines.size(), 40u);
+  // A line two minutes later: the minute passes within the input.
+  lines.push_back("Nov 28 09:46:30 vm postfix/anvil[26090]: statistics: max cache size 1 at Nov 28 09:44:18");
+  const CorrelatorOptions options;
+  const Outcome whole = Feed(lines, options);
+  EXPECT_EQ(6u, whole.stats.canceled);
+  EXPECT_EQ(0u, whole.stats.unfinished_at_end);
+  bool saw_superseded = false, saw_unconfirmed = false;
+  for (size_t cut = 0; cut <= lines.size(); ++cut) {
+    std::string saved;
+    ExpectSameRun(whole, Feed(lines, options, cut, &saved),
+                  "cut before line " + std::to_string(cut));
+    saw_superseded |= saved.find("]]]]") != std::string::npos;  // a superseded [key, serial]
+    saw_unconfirmed |= saved.find("\"unconfirmed\":[[") != std::string::npos;
+  }
+  EXPECT_TRUE(saw_superseded);
+  EXPECT_TRUE(saw_unconfirmed);
+}
+
 // A state whose smtpd session entries are inconsistent is refused.
 TEST(CorrelatorStateTest, DamagedSmtpdSessionsAreRefused) {
   const std::vector<std::string> lines =

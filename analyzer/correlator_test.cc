@@ -860,6 +860,97 @@ TEST(CorrelatorTest, SmtpdSessionEndKeepsACompleteTransaction) {
   EXPECT_EQ(2u, run.stats.unfinished_at_end);  // 2632812C0AA, 3632812C0AB
 }
 
+// A transaction dropped in a session that also completed one: the session's
+// statistics (data=1) do not say which. Real Postfix 3.7
+// (testdata/report/logs/dropped_after_complete_real.log): cleanup's
+// message-id= line, which a complete transaction has before smtpd answers
+// its DATA, never comes for the dropped one; a minute of log time after the
+// session's end it is canceled, its completion the session's end.
+TEST(CorrelatorTest, ATransactionWithoutContentIsCanceledAMinuteAfterItsSessionEnds) {
+  CorrelatorOptions options;
+  options.grace_seconds = 1;
+  LiveRun live(options);
+  live.Feed({
+      "Nov 28 09:44:18 vm postfix/smtpd[26160]: connect from unknown[127.0.0.1]",
+      "Nov 28 09:44:18 vm postfix/smtpd[26160]: A0BD512C0F9: client=unknown[127.0.0.1]",
+      "Nov 28 09:44:18 vm postfix/cleanup[26164]: A0BD512C0F9: message-id=<s1.1@test>",
+      "Nov 28 09:44:18 vm postfix/qmgr[26075]: A0BD512C0F9: from=<alice+s1@example.test>, size=314, nrcpt=1 (queue active)",
+      "Nov 28 09:44:18 vm postfix/local[26165]: A0BD512C0F9: to=<bob@example.test>, relay=local, delay=0.03, delays=0.01/0.01/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 28 09:44:18 vm postfix/qmgr[26075]: A0BD512C0F9: removed",
+      "Nov 28 09:44:18 vm postfix/smtpd[26160]: D2FCF12C0F9: client=unknown[127.0.0.1]",
+      "Nov 28 09:44:19 vm postfix/smtpd[26160]: disconnect from unknown[127.0.0.1] ehlo=1 mail=2 rcpt=2 data=1 rset=1 quit=1 commands=8",
+      // a transaction whose cleanup line comes after the session's end
+      "Nov 28 09:44:20 vm postfix/smtpd[26161]: connect from unknown[127.0.0.1]",
+      "Nov 28 09:44:20 vm postfix/smtpd[26161]: B0BD512C0F9: client=unknown[127.0.0.1]",
+      "Nov 28 09:44:20 vm postfix/smtpd[26161]: disconnect from unknown[127.0.0.1] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
+      "Nov 28 09:44:50 vm postfix/cleanup[26164]: B0BD512C0F9: message-id=<late.1@test>",
+  });
+  ASSERT_EQ(1u, live.records().size());
+  EXPECT_EQ("A0BD512C0F9", live.records()[0].queue_ids[0]);
+  // 59 s after the end: still waiting for cleanup's line
+  live.Feed("Nov 28 09:45:18 vm postfix/anvil[26090]: statistics: max cache size 1 at Nov 28 09:44:18");
+  EXPECT_EQ(1u, live.records().size());
+  EXPECT_EQ(0u, live.correlator().stats().canceled);
+  // 61 s: canceled (and emitted once its grace has passed)
+  live.Feed("Nov 28 09:45:20 vm postfix/anvil[26090]: statistics: max cache size 1 at Nov 28 09:44:18");
+  live.Feed("Nov 28 09:45:22 vm postfix/anvil[26090]: statistics: max cache size 1 at Nov 28 09:44:18");
+  EXPECT_EQ(1u, live.correlator().stats().canceled);
+  ASSERT_EQ(2u, live.records().size());
+  const MessageRecord& dropped = live.records()[1];
+  EXPECT_EQ("D2FCF12C0F9", dropped.queue_ids[0]);
+  EXPECT_EQ("canceled", dropped.end);
+  EXPECT_TRUE(dropped.finished);
+  EXPECT_EQ(Timestamp::FromCivil(2026, 11, 28, 9, 44, 19, 0, 0), dropped.completion);
+  EXPECT_TRUE(dropped.recipients.empty());
+  // the one whose content came late is in flight, waiting for qmgr
+  live.correlator().Finish(/*include_unfinished=*/true);
+  ASSERT_EQ(3u, live.records().size());
+  EXPECT_EQ("B0BD512C0F9", live.records()[2].queue_ids[0]);
+  EXPECT_EQ("end_of_input", live.records()[2].end);
+  EXPECT_EQ(1u, live.correlator().stats().canceled);
+}
+
+// The session's earlier transactions given up (RSET) before the next one:
+// canceled at once when no DATA of the session succeeded, else a minute
+// later when they still have no content; never a complete one.
+TEST(CorrelatorTest, TransactionsGivenUpBeforeTheSessionsNextOneAreCanceled) {
+  Outcome run = Correlate({
+      // RSET, then a complete transaction (real Postfix 3.7)
+      "Nov 28 09:44:20 vm postfix/smtpd[26160]: connect from unknown[127.0.0.1]",
+      "Nov 28 09:44:20 vm postfix/smtpd[26160]: A583212C0F9: client=unknown[127.0.0.1]",
+      "Nov 28 09:44:21 vm postfix/smtpd[26160]: 13FE212C0FD: client=unknown[127.0.0.1]",
+      "Nov 28 09:44:21 vm postfix/cleanup[26164]: 13FE212C0FD: message-id=<s3.1@test>",
+      "Nov 28 09:44:21 vm postfix/qmgr[26075]: 13FE212C0FD: from=<alice+s3b@example.test>, size=314, nrcpt=1 (queue active)",
+      "Nov 28 09:44:21 vm postfix/local[26165]: 13FE212C0FD: to=<bob@example.test>, relay=local, delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 28 09:44:21 vm postfix/qmgr[26075]: 13FE212C0FD: removed",
+      "Nov 28 09:44:21 vm postfix/smtpd[26160]: disconnect from unknown[127.0.0.1] ehlo=1 mail=2 rcpt=2 data=1 rset=1 quit=1 commands=8",
+      // RSET twice, no DATA at all
+      "Nov 28 09:44:23 vm postfix/smtpd[26160]: connect from unknown[127.0.0.1]",
+      "Nov 28 09:44:23 vm postfix/smtpd[26160]: B1E8E12C0FD: client=unknown[127.0.0.1]",
+      "Nov 28 09:44:24 vm postfix/smtpd[26160]: 2064B12C109: client=unknown[127.0.0.1]",
+      "Nov 28 09:44:24 vm postfix/smtpd[26160]: disconnect from unknown[127.0.0.1] ehlo=1 mail=2 rcpt=2 rset=2 quit=1 commands=8",
+      // two complete transactions, the first one's cleanup line after the
+      // second one's client= line
+      "Nov 28 09:44:25 vm postfix/smtpd[26160]: connect from unknown[127.0.0.1]",
+      "Nov 28 09:44:25 vm postfix/smtpd[26160]: C180B12C0FD: client=unknown[127.0.0.1]",
+      "Nov 28 09:44:26 vm postfix/smtpd[26160]: 008A712C0FD: client=unknown[127.0.0.1]",
+      "Nov 28 09:44:26 vm postfix/cleanup[26164]: C180B12C0FD: message-id=<s4.1@test>",
+      "Nov 28 09:44:26 vm postfix/cleanup[26164]: 008A712C0FD: message-id=<s4.2@test>",
+      "Nov 28 09:44:26 vm postfix/smtpd[26160]: disconnect from unknown[127.0.0.1] ehlo=1 mail=2 rcpt=2 data=2 quit=1 commands=8",
+      "Nov 28 09:46:00 vm postfix/qmgr[26075]: C180B12C0FD: from=<alice+s4a@example.test>, size=314, nrcpt=1 (queue active)",
+      "Nov 28 09:46:00 vm postfix/qmgr[26075]: 008A712C0FD: from=<alice+s4b@example.test>, size=314, nrcpt=1 (queue active)",
+  }, CorrelatorOptions(), /*include_unfinished=*/true);
+  EXPECT_EQ("canceled", ByQueueId(run, "A583212C0F9")->end);
+  EXPECT_EQ(Timestamp::FromCivil(2026, 11, 28, 9, 44, 21, 0, 0),
+            ByQueueId(run, "A583212C0F9")->completion);
+  EXPECT_EQ("removed", ByQueueId(run, "13FE212C0FD")->end);
+  EXPECT_EQ("canceled", ByQueueId(run, "B1E8E12C0FD")->end);
+  EXPECT_EQ("canceled", ByQueueId(run, "2064B12C109")->end);
+  EXPECT_EQ("end_of_input", ByQueueId(run, "C180B12C0FD")->end);
+  EXPECT_EQ("end_of_input", ByQueueId(run, "008A712C0FD")->end);
+  EXPECT_EQ(3u, run.stats.canceled);
+}
+
 // An access table's HOLD or DISCARD on the first recipient is logged before
 // the transaction has a queue ID (real Postfix 3.7,
 // testdata/report/logs/access_actions_real.log); the "QID: client=" line of
