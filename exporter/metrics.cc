@@ -39,6 +39,11 @@ constexpr char kTlsValues[] =
 constexpr char kStatusValues[] =
     "`status`: sent, deferred, bounced, expired, undeliverable, deliverable, "
     "other";
+constexpr char kSmtpStatusValues[] =
+    "`status`: sent, deferred, bounced, expired, undeliverable, deliverable, "
+    "other; SOFTBOUNCE (as postfix_exporter names a deferral under "
+    "`soft_bounce = yes`, which postfix_smtp_deferred_messages_total does "
+    "not count)";
 constexpr char kTransportValues[] =
     "`transport`: the delivering daemon: smtp, lmtp, local, virtual, pipe, "
     "error, discard, qmgr, other";
@@ -97,7 +102,7 @@ std::vector<MetricSpec> BuildSpecs() {
        kTlsValues},
       {M::kSmtpMessagesProcessed, "postfix_smtp_messages_processed_total",
        T::kCounter, "Delivery attempts by the smtp client, by status.",
-       {kI, "status"}, {}, kStatusValues},
+       {kI, "status"}, {}, kSmtpStatusValues},
       {M::kSmtpDeferredMessages, "postfix_smtp_deferred_messages_total",
        T::kCounter, "Delivery attempts by the smtp client that were deferred.",
        {kI}, {}, kInstanceValues},

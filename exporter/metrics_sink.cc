@@ -87,6 +87,9 @@ LabelValue EnumValue(Enum e, std::string_view name) {
   return {static_cast<uint32_t>(e), name};
 }
 
+// The status label "SOFTBOUNCE", beside DeliveryStatus's values.
+constexpr uint32_t kSoftBounceLabelId = 200;
+
 LabelValue Bounded(BoundedLabel& label, std::string_view value) {
   const uint32_t id = label.Id(value);
   return {id, label.Name(id)};
@@ -256,11 +259,16 @@ void MetricsSink::OnDelivery(LabelValue instance, const Event& e) {
   std::string_view status_name = parsers::DeliveryStatusName(e.delivery_status);
   if (status_name.empty()) status_name = "other";
   const LabelValue status = EnumValue(e.delivery_status, status_name);
+  // soft_bounce = yes: a deferral (status="deferred" here), which
+  // postfix_exporter's series name by the word Postfix logs.
+  const bool soft_bounce =
+      e.delivery_status == DeliveryStatus::kDeferred && e.status == "SOFTBOUNCE";
   // One lookup for the series every delivery of this kind moves; each is
   // created when first needed, as the exposition shows only those used.
   DeliverySeries& ds =
       deliveries_[instance.id | static_cast<uint64_t>(e.daemon) << 8 |
-                  static_cast<uint64_t>(e.delivery_status) << 16];
+                  static_cast<uint64_t>(e.delivery_status) << 16 |
+                  static_cast<uint64_t>(soft_bounce) << 24];
   if (ds.attempts == nullptr) {
     ds.attempts =
         &series_.Counter(MetricId::kDeliveryAttempts, {instance, transport, status});
@@ -268,11 +276,12 @@ void MetricsSink::OnDelivery(LabelValue instance, const Event& e) {
   ds.attempts->Increment();
   if (e.daemon == Daemon::kSmtp) {
     if (ds.smtp_processed == nullptr) {
-      ds.smtp_processed =
-          &series_.Counter(MetricId::kSmtpMessagesProcessed, {instance, status});
+      ds.smtp_processed = &series_.Counter(
+          MetricId::kSmtpMessagesProcessed,
+          {instance, soft_bounce ? LabelValue{kSoftBounceLabelId, "SOFTBOUNCE"} : status});
     }
     ds.smtp_processed->Increment();
-    if (e.delivery_status == DeliveryStatus::kDeferred) {
+    if (e.delivery_status == DeliveryStatus::kDeferred && !soft_bounce) {
       if (ds.smtp_deferred == nullptr) {
         ds.smtp_deferred = &series_.Counter(MetricId::kSmtpDeferredMessages, {instance});
       }
