@@ -915,6 +915,7 @@ void Correlator::ExpireUnconfirmed(bool all) {
     const Unconfirmed u = unconfirmed_.front();
     unconfirmed_.pop_front();
     Message* m = Deref(u.message);
+    // (Its client was checked against the session's when it was listed.)
     if (m != nullptr && MayBeDropped(m, m->record.client_addr) && !m->content) {
       Cancel(m, u.ended);
     }
@@ -1507,7 +1508,6 @@ std::string Correlator::SerializeState() const {
   }
   j["pending"] = std::move(pending);
   // smtpd's open transactions whose message is live, sorted: [host, pid,
-  // message key, serial].
   // message key, serial, [[key, serial] of each superseded transaction
   // still live]].
   auto ref_json = [](const Message* m) {
