@@ -19,7 +19,8 @@
 // std::string's operator< does (unsigned bytes), sorting 12-byte items by
 // 7-byte key chunks (12 bytes per key of extra memory while it runs).
 // Thread-safety: as a std::map: const members (find, Sorted, ForEachIn) may
-// run on several threads at once; anything that inserts, alone.
+// run on several threads at once; anything that inserts, alone. After
+// ReleaseIndex, the first lookup rebuilds the index: alone too.
 #ifndef MAILGAUGE_ANALYZER_INTERNED_MAP_H_
 #define MAILGAUGE_ANALYZER_INTERNED_MAP_H_
 
@@ -163,6 +164,12 @@ class InternedMap {
   SortedOrder Sorted() const;
   template <typename F>
   void ForEachIn(const SortedOrder& order, F&& f) const;
+
+  // Frees the index (about 11 bytes an entry) while the map is only read
+  // by id or in key order (Sorted, SortedIds, iteration), e.g. before a
+  // report's tables are sorted for output. The next lookup or insertion
+  // builds it again (the first such call after this is not thread-safe).
+  void ReleaseIndex() { std::vector<Slot>().swap(slots_); }
 
   // Bytes held (blocks, index, id table), for tests and benchmarks.
   size_t MemoryUsage() const {
@@ -311,7 +318,10 @@ class InternedMap {
 
   // `key`'s record position + 1, 0 when absent; `h` is Hash(key).
   uint32_t FindPos1(std::string_view key, uint32_t h) const {
-    if (slots_.empty()) return 0;
+    if (slots_.empty()) {
+      if (records_.empty()) return 0;
+      Reindex();  // after ReleaseIndex
+    }
     for (size_t i = Home(h);; i = Next(i)) {
       const Slot& s = slots_[i];
       if (s.pos1 == 0) return 0;
@@ -355,13 +365,23 @@ class InternedMap {
     owned_bytes_ += n * kBlockBytes;
   }
 
-  void Place(uint32_t h, uint32_t pos1) {
+  void Place(uint32_t h, uint32_t pos1) const {
     size_t i = Home(h);
     while (slots_[i].pos1 != 0) i = Next(i);
     slots_[i] = {h, pos1};
   }
 
+  // The index of every record, built anew (3/4 full at most).
+  void Reindex() const {
+    slots_.assign(std::max<size_t>(16, records_.size() * 4 / 3 + 1), Slot{0, 0});
+    for (uint32_t pos : records_) Place(Hash(KeyAt(pos)), pos + 1);
+  }
+
   void Grow() {
+    if (slots_.empty() && !records_.empty()) {
+      Reindex();  // after ReleaseIndex (a lookup builds it first anyway)
+      return;
+    }
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(old.empty() ? 16 : old.size() + old.size() / 2, Slot{0, 0});
     for (const Slot& s : old) {
@@ -369,7 +389,7 @@ class InternedMap {
     }
   }
 
-  std::vector<Slot> slots_;
+  mutable std::vector<Slot> slots_;             // empty after ReleaseIndex
   std::vector<uint32_t> records_;                // id -> position
   std::vector<char*> blocks_;                    // block number -> its bytes
   std::vector<std::unique_ptr<char[]>> owned_;   // allocations behind blocks_

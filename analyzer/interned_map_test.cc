@@ -132,6 +132,61 @@ TEST(InternedMapTest, ALookupInStepsIsOperatorBrackets) {
   }
 }
 
+// ReleaseIndex frees the lookup index: reading by id and in key order
+// goes on without it, and the next lookup or insertion builds it again,
+// the map as it was (every step in every order).
+TEST(InternedMapTest, ReleasedIndexIsBuiltAgainWhenNeeded) {
+  std::mt19937 rng(5);
+  InternedMap<Stats> m;
+  std::map<std::string, uint64_t> want;
+  m.ReleaseIndex();  // empty: nothing to build
+  EXPECT_EQ(nullptr, m.find("x"));
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 3000; ++i) {
+      const std::string key = "user" + std::to_string(rng() % 5000) + "@example.org";
+      m[key].count += 1;
+      want[key] += 1;
+    }
+    const size_t before = m.MemoryUsage();
+    m.ReleaseIndex();
+    EXPECT_LT(m.MemoryUsage(), before);
+    // In key order and by id, without the index.
+    std::vector<std::string> sorted;
+    m.ForEachSorted([&](std::string_view k, const Stats& v) {
+      sorted.emplace_back(k);
+      EXPECT_EQ(want.at(std::string(k)), v.count);
+    });
+    ASSERT_EQ(want.size(), sorted.size());
+    EXPECT_TRUE(std::equal(sorted.begin(), sorted.end(), want.begin(),
+                           [](const std::string& a, const auto& b) { return a == b.first; }));
+    for (uint32_t id = 0; id < m.size(); ++id) EXPECT_EQ(want.at(std::string(m.key(id))), m.value(id).count);
+    // The next call builds the index: a find, an insertion, or a step.
+    switch (round % 3) {
+      case 0:
+        ASSERT_NE(nullptr, m.find(want.begin()->first));
+        EXPECT_EQ(want.begin()->second, m.find(want.begin()->first)->count);
+        break;
+      case 1:
+        m["new" + std::to_string(round)].count += 1;
+        want["new" + std::to_string(round)] += 1;
+        break;
+      default: {
+        const std::string key = want.rbegin()->first;
+        const uint32_t h = m.PrefetchSlot(key);  // no index: a hint only
+        m.PrefetchRecord(h);
+        EXPECT_EQ(want[key], m.FindOrInsert(key, h).count);
+      }
+    }
+    for (const auto& [k, n] : want) {
+      const Stats* v = m.find(k);
+      ASSERT_NE(nullptr, v) << k;
+      EXPECT_EQ(n, v->count) << k;
+    }
+    EXPECT_EQ(nullptr, m.find("absent@example.org"));
+    EXPECT_EQ(want.size(), m.size());
+  }
+}
+
 // Keys that share long prefixes, are prefixes of one another, or differ
 // only by trailing NUL bytes: SortedIds and ForEachSorted still give
 // std::string's order, whatever the insertion order.

@@ -253,6 +253,17 @@ class Summary {
   const SummaryData& data() const { return data_; }
   SummaryData* mutable_data() { return &data_; }
 
+  // When nothing more is added: frees the big tables' lookup indexes (the
+  // output reads them by id and in key order), so that the output's sort
+  // scratch takes their place rather than adding to the peak.
+  void ReleaseIndexes() {
+    data_.senders.ReleaseIndex();
+    data_.recipients.ReleaseIndex();
+    data_.sending_domains.ReleaseIndex();
+    data_.delivery_domains.ReleaseIndex();
+    data_.smtpd_per_domain.ReleaseIndex();
+  }
+
   // The JSON document `mailgauge report --format json` prints and
   // `--merge` reads (schema in docs/report.md). `indent` < 0: one line.
   std::string ToJson(int indent = 2) const;

@@ -615,9 +615,12 @@ int ReportCommand(int argc, char** argv, int first) {
     }
   }
 
-  // The reader, parser and correlator are gone: give their freed heap back
-  // before the report sorts its tables, so that the sort's scratch does not
-  // add to the peak (the 10 M-line benchmark log: 70.6 -> 67.5 MiB).
+  // The reader, parser and correlator are gone, and the tables' lookup
+  // indexes are not needed: give their freed heap back before the report
+  // sorts its tables, so that the sort's scratch does not add to the peak
+  // (the 10 M-line benchmark log: 70.6 -> 67.5 MiB for the trim; the
+  // indexes, session 23: see docs/benchmarks.md).
+  summary.ReleaseIndexes();
   malloc_trim(0);
   std::ios::sync_with_stdio(false);
   if (format == "json") {
