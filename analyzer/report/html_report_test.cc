@@ -1,6 +1,7 @@
 #include "analyzer/report/html_report.h"
 
 #include <string>
+#include <vector>
 
 #include "analyzer/report/json_report.h"
 #include "common/timestamp.h"
@@ -246,6 +247,42 @@ TEST(HtmlReportTest, TitlesAndOrderFollowTheTextReport) {
   html = RenderHtml(d, o);
   EXPECT_LT(html.find("<h2>Warnings</h2>"), html.find("Per-Hour Traffic Summary"));
   EXPECT_LT(html.find("Grand Totals"), html.find("<h2>Warnings</h2>"));
+}
+
+// The address tables: by count (or bytes), then by name, whatever the
+// insertion order; the first N with -u N.
+TEST(HtmlReportTest, AddressTablesRankedByValueThenName) {
+  SummaryData d;
+  d.days[DaysFromCivil(2026, 11, 25)] = true;
+  d.senders["d@example.org"] = {1, 400};
+  d.senders["b@example.org"] = {2, 100};
+  d.senders["c@example.org"] = {1, 300};
+  d.senders["a@example.org"] = {2, 200};
+  d.senders["e@example.org"] = {3, 50};
+  auto rows = [](const std::string& html, const std::string& title) {
+    const std::string table = Between(html, "<h2>" + title + "</h2>", "</table>");
+    std::vector<std::string> names;
+    for (size_t p = table.find("<tr><td>"); p != std::string::npos;
+         p = table.find("<tr><td>", p + 1)) {
+      const size_t b = p + 8;
+      names.push_back(table.substr(b, table.find("</td>", b) - b));
+    }
+    return names;
+  };
+  ReportOptions o;
+  std::string html = RenderHtml(d, o);
+  EXPECT_EQ((std::vector<std::string>{"e@example.org", "a@example.org", "b@example.org",
+                                      "c@example.org", "d@example.org"}),
+            rows(html, "Senders by message count"));
+  EXPECT_EQ((std::vector<std::string>{"d@example.org", "c@example.org", "a@example.org",
+                                      "b@example.org", "e@example.org"}),
+            rows(html, "Senders by message size"));
+  o.user_top = 2;
+  html = RenderHtml(d, o);
+  EXPECT_EQ((std::vector<std::string>{"e@example.org", "a@example.org"}),
+            rows(html, "top 2 Senders by message count"));
+  EXPECT_NE(std::string::npos,
+            html.find("<tr><td>e@example.org</td><td class=\"n\">3</td><td class=\"n\">50</td></tr>"));
 }
 
 }  // namespace
