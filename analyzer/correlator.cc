@@ -895,13 +895,17 @@ void Correlator::OpenTransaction(const LogLine& line, const Message* m) {
   t.message = {m->slot, m->serial};
 }
 
-bool Correlator::MayBeDropped(const Message* m, std::string_view client_addr) const {
+bool Correlator::MayBeDropped(const Message* m) const {
   // Not queued, not ended otherwise (a reject by cleanup), not a hop of a
-  // group; and of the client the session's line names (a check against
-  // lines that are not what they seem, e.g. two hosts' logs merged under
-  // one name).
-  return m != nullptr && !m->queued && !m->finished && m->root == nullptr && m->hops.empty() &&
-         m->record.client_addr == client_addr;
+  // group.
+  return m != nullptr && !m->queued && !m->finished && m->root == nullptr && m->hops.empty();
+}
+
+bool Correlator::MayBeDropped(const Message* m, std::string_view client_addr) const {
+  // And of the client the session's line names (a check against lines
+  // that are not what they seem, e.g. two hosts' logs merged under one
+  // name).
+  return MayBeDropped(m) && m->record.client_addr == client_addr;
 }
 
 void Correlator::Cancel(Message* m, const Timestamp& ended) {
@@ -916,7 +920,7 @@ void Correlator::ExpireUnconfirmed(bool all) {
     unconfirmed_.pop_front();
     Message* m = Deref(u.message);
     // (Its client was checked against the session's when it was listed.)
-    if (m != nullptr && MayBeDropped(m, m->record.client_addr) && !m->content) {
+    if (MayBeDropped(m) && !m->content) {
       Cancel(m, u.ended);
     }
   }
@@ -1448,6 +1452,13 @@ void ForEachStat(CorrelatorStats& s, Visit visit) {
   visit("queue_id_reuse", s.queue_id_reuse);
 }
 
+// [key, serial] of a message (Correlator::Message, deduced), as the state
+// names one.
+template <typename Message>
+json RefJson(const Message* m) {
+  return json::array({Key(m->host, m->instance, m->queue_id), m->serial});
+}
+
 }  // namespace
 
 std::string Correlator::SerializeState() const {
@@ -1485,9 +1496,7 @@ std::string Correlator::SerializeState() const {
   // Entries whose message is gone are left out: they would be skipped.
   json finished = json::array();
   for (const MessageRef& ref : finished_) {
-    const Message* m = Deref(ref);
-    if (m == nullptr) continue;
-    finished.push_back(json::array({Key(m->host, m->instance, m->queue_id), ref.serial}));
+    if (const Message* m = Deref(ref); m != nullptr) finished.push_back(RefJson(m));
   }
   j["finished"] = std::move(finished);
   // Sorted, so that equal states give equal text. A hand-off whose message
@@ -1510,16 +1519,13 @@ std::string Correlator::SerializeState() const {
   // smtpd's open transactions whose message is live, sorted: [host, pid,
   // message key, serial, [[key, serial] of each superseded transaction
   // still live]].
-  auto ref_json = [](const Message* m) {
-    return json::array({Key(m->host, m->instance, m->queue_id), m->serial});
-  };
   json open_json = json::array();
   for (const auto& [hash, t] : open_transactions_) {
     const Message* m = Deref(t.message);
     if (m == nullptr) continue;
     json superseded = json::array();
     for (const MessageRef& r : t.superseded) {
-      if (const Message* s = Deref(r); s != nullptr) superseded.push_back(ref_json(s));
+      if (const Message* s = Deref(r); s != nullptr) superseded.push_back(RefJson(s));
     }
     open_json.push_back(json::array({t.host, t.pid, Key(m->host, m->instance, m->queue_id),
                                      m->serial, std::move(superseded)}));
@@ -1531,7 +1537,7 @@ std::string Correlator::SerializeState() const {
   json unconfirmed = json::array();
   for (const Unconfirmed& u : unconfirmed_) {
     if (const Message* m = Deref(u.message); m != nullptr) {
-      json entry = ref_json(m);
+      json entry = RefJson(m);
       entry.push_back(u.deadline_micros);
       entry.push_back(TimeToJson(u.ended));
       unconfirmed.push_back(std::move(entry));
@@ -1705,10 +1711,10 @@ absl::Status Correlator::RestoreState(std::string_view text) {
                         : kNoSlot;
       pending[std::move(key)] = h;
     }
-    // [key, serial] of a live message.
-    auto ref_of = [&](const json& r, const char* what) -> MessageRef {
-      auto it = by_key.find(r.at(0).get<std::string>());
-      const uint64_t serial = JsonInt<uint64_t>(r.at(1));
+    // A live message by key and serial.
+    auto ref_of = [&](const json& key, const json& serial_json, const char* what) -> MessageRef {
+      auto it = by_key.find(key.get<std::string>());
+      const uint64_t serial = JsonInt<uint64_t>(serial_json);
       if (it == by_key.end() || it->second->serial != serial) {
         throw std::runtime_error(std::string(what) + " names no message");
       }
@@ -1720,16 +1726,11 @@ absl::Status Correlator::RestoreState(std::string_view text) {
         OpenTxn txn;
         txn.host = t.at(0).get<std::string>();
         txn.pid = JsonInt<int64_t>(t.at(1));
-        auto it = by_key.find(t.at(2).get<std::string>());
-        const uint64_t serial = JsonInt<uint64_t>(t.at(3));
-        if (it == by_key.end() || it->second->serial != serial) {
-          return absl::DataLossError("correlator state: an open transaction names no message");
-        }
-        txn.message = {it->second->slot, serial};
+        txn.message = ref_of(t.at(2), t.at(3), "an open transaction");
         // Absent before 2026-11-28 (session 23).
         if (t.size() > 4) {
           for (const json& r : t.at(4)) {
-            txn.superseded.push_back(ref_of(r, "a superseded transaction"));
+            txn.superseded.push_back(ref_of(r.at(0), r.at(1), "a superseded transaction"));
           }
         }
         const size_t hash = SessionHash(txn.host, txn.pid);
@@ -1740,7 +1741,7 @@ absl::Status Correlator::RestoreState(std::string_view text) {
     if (j.contains("unconfirmed")) {
       for (const json& u : j.at("unconfirmed")) {
         Unconfirmed entry;
-        entry.message = ref_of(u, "a transaction waiting for its content");
+        entry.message = ref_of(u.at(0), u.at(1), "a transaction waiting for its content");
         entry.deadline_micros = JsonInt<int64_t>(u.at(2));
         entry.ended = TimeFromJson(u.at(3));
         unconfirmed.push_back(entry);

@@ -252,7 +252,8 @@ class Correlator {
   // the open transaction as "canceled" when it cannot have completed.
   void OnSmtpdSessionEnd(const LogLine& line, const parsers::Event& e);
   // A transaction smtpd may have dropped: live, not queued, not ended, not
-  // a hop, of the client `client_addr`.
+  // a hop; and of the client `client_addr`.
+  bool MayBeDropped(const Message* m) const;
   bool MayBeDropped(const Message* m, std::string_view client_addr) const;
   void Cancel(Message* m, const Timestamp& ended);
   // Cancels the unconfirmed transactions whose grace has passed (all of
