@@ -76,7 +76,36 @@ class JsonLine {
     for (const std::string& s : v) String(s);
     EndArray();
   }
-  // Seconds as PutSeconds writes them: null when unknown (-1).
+  // A member: its name, then the value.
+  void String(const char* key, std::string_view s) {
+    Key(key);
+    String(s);
+  }
+  void Strings(const char* key, const std::vector<std::string>& v) {
+    Key(key);
+    Strings(v);
+  }
+  void Int(const char* key, int64_t v) {
+    Key(key);
+    Int(v);
+  }
+  void Bool(const char* key, bool v) {
+    Key(key);
+    Bool(v);
+  }
+  void Seconds(const char* key, double v) {
+    Key(key);
+    Seconds(v);
+  }
+  void Time(const char* key, const Timestamp& t) {
+    Key(key);
+    Time(t);
+  }
+  // A string member left out when empty.
+  void StringIfSet(const char* key, std::string_view s) {
+    if (!s.empty()) String(key, s);
+  }
+  // Seconds: null when unknown (-1).
   void Seconds(double v) {
     if (v >= 0) {
       Double(v);
@@ -121,44 +150,22 @@ class JsonLine {
 void AppendRecordJson(const MessageRecord& m, std::string* out) {
   JsonLine j(out);
   j.Begin();
-  j.Key("queue_ids");
-  j.Strings(m.queue_ids);
-  j.Key("host");
-  j.String(m.host);
-  j.Key("instance");
-  j.String(m.instance);
-  if (!m.service.empty()) {
-    j.Key("service");
-    j.String(m.service);
-  }
-  j.Key("arrival");
-  j.Time(m.arrival);
-  j.Key("completion");
-  j.Time(m.completion);
-  j.Key("finished");
-  j.Bool(m.finished);
-  j.Key("end");
-  j.String(m.end);
-  j.Key("origin");
-  j.String(m.origin);
-  j.Key("client_name");
-  j.String(m.client_name);
-  j.Key("client_addr");
-  j.String(m.client_addr);
-  if (!m.client_port.empty()) {
-    j.Key("client_port");
-    j.String(m.client_port);
-  }
-  j.Key("helo");
-  j.String(m.helo);
-  j.Key("sasl_method");
-  j.String(m.sasl_method);
-  j.Key("sasl_username");
-  j.String(m.sasl_username);
-  if (!m.uid.empty()) {
-    j.Key("uid");
-    j.String(m.uid);
-  }
+  j.Strings("queue_ids", m.queue_ids);
+  j.String("host", m.host);
+  j.String("instance", m.instance);
+  j.StringIfSet("service", m.service);
+  j.Time("arrival", m.arrival);
+  j.Time("completion", m.completion);
+  j.Bool("finished", m.finished);
+  j.String("end", m.end);
+  j.String("origin", m.origin);
+  j.String("client_name", m.client_name);
+  j.String("client_addr", m.client_addr);
+  j.StringIfSet("client_port", m.client_port);
+  j.String("helo", m.helo);
+  j.String("sasl_method", m.sasl_method);
+  j.String("sasl_username", m.sasl_username);
+  j.StringIfSet("uid", m.uid);
   j.Key("sender");
   if (m.sender_known) {
     j.String(m.sender);
@@ -171,82 +178,46 @@ void AppendRecordJson(const MessageRecord& m, std::string* out) {
   } else {
     j.Null();
   }
-  if (m.nrcpt >= 0) {
-    j.Key("nrcpt");
-    j.Int(m.nrcpt);
-  }
-  j.Key("message_id");
-  j.String(m.message_id);
+  if (m.nrcpt >= 0) j.Int("nrcpt", m.nrcpt);
+  j.String("message_id", m.message_id);
   if (!m.parent_queue_id.empty()) {
-    j.Key("parent_queue_id");
-    j.String(m.parent_queue_id);
-    j.Key("notification");
-    j.String(m.notification);
+    j.String("parent_queue_id", m.parent_queue_id);
+    j.String("notification", m.notification);
   }
-  if (!m.notifications.empty()) {
-    j.Key("notifications");
-    j.Strings(m.notifications);
-  }
-  if (m.held) {
-    j.Key("held");
-    j.Bool(true);
-  }
-  if (m.probe) {
-    j.Key("probe");
-    j.Bool(true);
-  }
+  if (!m.notifications.empty()) j.Strings("notifications", m.notifications);
+  if (m.held) j.Bool("held", true);
+  if (m.probe) j.Bool("probe", true);
   if (!m.reject_stage.empty() || !m.reject_reply.empty()) {
     j.Key("reject");
     j.Begin();
-    j.Key("stage");
-    j.String(m.reject_stage);
-    j.Key("reply");
-    j.String(m.reject_reply);
+    j.String("stage", m.reject_stage);
+    j.String("reply", m.reject_reply);
     j.End();
   }
   j.Key("recipients");
   j.BeginArray();
   for (const RecipientRecord& r : m.recipients) {
     j.Begin();
-    j.Key("address");
-    j.String(r.address);
-    j.Key("orig_to");
-    j.String(r.orig_to);
-    j.Key("status");
-    j.String(RecipientStatusName(r.status));
-    j.Key("relay");
-    j.String(r.relay);
-    j.Key("transport");
-    j.String(r.transport);
-    j.Key("dsn");
-    j.String(r.dsn);
-    j.Key("reason");
-    j.String(r.reason);
-    j.Key("reply");
-    j.String(r.reply);
-    j.Key("deferrals");
-    j.Int(r.deferrals);
-    j.Key("delay");
-    j.Seconds(r.delay);
+    j.String("address", r.address);
+    j.String("orig_to", r.orig_to);
+    j.String("status", RecipientStatusName(r.status));
+    j.String("relay", r.relay);
+    j.String("transport", r.transport);
+    j.String("dsn", r.dsn);
+    j.String("reason", r.reason);
+    j.String("reply", r.reply);
+    j.Int("deferrals", r.deferrals);
+    j.Seconds("delay", r.delay);
     j.Key("delays");
     j.Begin();
-    j.Key("before_qmgr");
-    j.Seconds(r.delays.before_qmgr);
-    j.Key("in_qmgr");
-    j.Seconds(r.delays.in_qmgr);
-    j.Key("conn_setup");
-    j.Seconds(r.delays.conn_setup);
-    j.Key("transmission");
-    j.Seconds(r.delays.transmission);
+    j.Seconds("before_qmgr", r.delays.before_qmgr);
+    j.Seconds("in_qmgr", r.delays.in_qmgr);
+    j.Seconds("conn_setup", r.delays.conn_setup);
+    j.Seconds("transmission", r.delays.transmission);
     j.End();
-    j.Key("time");
-    j.Time(r.time);
-    j.Key("queue_id");
-    j.String(r.queue_id);
-    if (!r.handoff_to.empty()) {
-      j.Key("handoff_to");
-      j.String(r.handoff_to);
-    }
+    j.Time("time", r.time);
+    j.String("queue_id", r.queue_id);
+    j.StringIfSet("handoff_to", r.handoff_to);
     j.End();
   }
   j.EndArray();
@@ -255,12 +226,9 @@ void AppendRecordJson(const MessageRecord& m, std::string* out) {
     j.BeginArray();
     for (const RejectedRecipient& r : m.rejected_recipients) {
       j.Begin();
-      j.Key("address");
-      j.String(r.address);
-      j.Key("stage");
-      j.String(r.stage);
-      j.Key("reply");
-      j.String(r.reply);
+      j.String("address", r.address);
+      j.String("stage", r.stage);
+      j.String("reply", r.reply);
       j.End();
     }
     j.EndArray();
