@@ -91,6 +91,7 @@ enum class Group : uint8_t {
   kTooLarge,
   kUserUnknown,
   kPolicy,
+  kFilterFailure,
   // Keywords the rules match with their case ("Connection refused"): found
   // ignoring case here, then confirmed with a case-sensitive search.
   kSaidAnyCase,
@@ -219,6 +220,12 @@ constexpr Keyword kDeliveryKeywords[] = {
     {"policy", Group::kPolicy},
     {"rejected due to", Group::kPolicy},
     {"unsolicited", Group::kPolicy},
+    // amavisd-new failing to scan ("451 4.5.0 Error in processing,
+    // id=..., virus_scan FAILED: ..."): its own trouble, not a verdict on
+    // the message, whatever words ("virus", "spam") the text holds.
+    {"error in processing, id=", Group::kFilterFailure},
+    {"_scan failed", Group::kFilterFailure},
+    {"virus scanner failure", Group::kFilterFailure},
     {" said: ", Group::kSaidAnyCase},
     {"connection refused", Group::kRefusedAnyCase},
     {"connect to ", Group::kConnectToAnyCase},
@@ -377,7 +384,11 @@ RejectReason ClassifyReject(const Event& e) {
   const uint32_t found = RejectKeywords().Scan(Lowered(text));
   auto has = [found](Group g) { return (found & GroupBit(g)) != 0; };
   if (has(Group::kGreylisting)) return RejectReason::kGreylisting;
-  if (Contains(text, "Improper use of SMTP command pipelining")) {
+  // Out of turn: smtpd's reject_unauth_pipelining; postscreen's answer to a
+  // client that failed its pregreet, pipelining, non-SMTP command or bare
+  // newline test with the action enforce; Exim's synchronization check.
+  if (Contains(text, "Improper use of SMTP command pipelining") ||
+      Contains(text, "5.5.1 Protocol error") || Contains(text, "SMTP synchronization error")) {
     return RejectReason::kPipelining;
   }
   if (has(Group::kRejectTlsRequired)) return RejectReason::kTlsRequired;
@@ -471,6 +482,7 @@ DeliveryProblem ComputeDeliveryProblem(const Event& e) {
       return DeliveryProblem::kConnectionTimedOut;
     }
   }
+  if (has(Group::kFilterFailure)) return DeliveryProblem::kOther;
   if (has(Group::kDns)) return DeliveryProblem::kDns;
   if (has(Group::kMailboxFull)) return DeliveryProblem::kMailboxFull;
   if (has(Group::kRateLimit)) return DeliveryProblem::kRemoteRateLimit;

@@ -118,6 +118,12 @@ TEST(ClassifyRejectTest, PostfixStandardTextsAndOthers) {
        RR::kPipelining},
       {RS::kRcpt, "503 5.5.0 <y@example.com>: Recipient address rejected: Improper use of SMTP command pipelining",
        RR::kPipelining},
+      // postscreen's answer after a failed pregreet, pipelining, non-SMTP
+      // command or bare newline test (real, testdata/realworld/), and
+      // Exim's synchronization error as its parser words it.
+      {RS::kRcpt, "550 5.5.1 Protocol error", RR::kPipelining, EventKind::kPostscreenNoqueue},
+      {RS::kConnect, "554 SMTP synchronization error", RR::kPipelining},
+      {RS::kMail, "554 SMTP synchronization error", RR::kPipelining},
       {RS::kMail, "530 5.7.0 Must issue a STARTTLS command first", RR::kTlsRequired},
       {RS::kAuth, "538 5.7.11 Encryption required for requested authentication mechanism",
        RR::kTlsRequired},
@@ -245,6 +251,15 @@ TEST(ClassifyDeliveryProblemTest, RealLookingLines) {
        DP::kUserUnknown},
       {kSmtp, "4B0C72A1F3: to=<j@example.net>, relay=mx.example.net[192.0.2.30]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.1.1, status=bounced (host mx.example.net[192.0.2.30] said: 550-5.1.1 The email account that you tried to reach does not exist. (in reply to RCPT TO command))",
        DP::kUserUnknown},
+      // A content filter (amavisd-new, on 127.0.0.1:10024) that failed to
+      // scan: its trouble, not a verdict, though its text says "virus" or
+      // "spam"; its real verdict is a policy refusal.
+      {kSmtp, "4B0C72A1F3: to=<a@example.org>, relay=127.0.0.1[127.0.0.1]:10024, delay=312, delays=0.1/0/0.1/312, dsn=4.5.0, status=deferred (host 127.0.0.1[127.0.0.1] said: 451 4.5.0 Error in processing, id=04161-09, virus_scan FAILED: virus_scan: ALL VIRUS SCANNERS FAILED (in reply to end of DATA command))",
+       DP::kOther},
+      {kSmtp, "4B0C72A1F3: to=<a@example.org>, relay=127.0.0.1[127.0.0.1]:10024, delay=61, delays=0.1/0/0.1/61, dsn=4.5.0, status=deferred (host 127.0.0.1[127.0.0.1] said: 451 4.5.0 Error in processing, id=21931-02, spam_scan FAILED: SA failed (in reply to end of DATA command))",
+       DP::kOther},
+      {kSmtp, "4B0C72A1F3: to=<a@example.org>, relay=127.0.0.1[127.0.0.1]:10024, delay=2.1, delays=0.1/0/0.1/1.9, dsn=5.7.0, status=bounced (host 127.0.0.1[127.0.0.1] said: 554 5.7.0 Reject, id=11223-04 - INFECTED: Eicar-Signature (in reply to end of DATA command))",
+       DP::kPolicySpam},
       // policy / spam
       {kSmtp, "4B0C72A1F3: to=<k@example.net>, relay=mx.example.net[192.0.2.30]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.7.1, status=bounced (host mx.example.net[192.0.2.30] said: 554 5.7.1 Service unavailable; Client host [198.51.100.1] blocked using zen.spamhaus.org (in reply to RCPT TO command))",
        DP::kPolicySpam},
@@ -431,6 +446,9 @@ DeliveryProblem ReferenceClassify(const Event& e) {
       return DeliveryProblem::kConnectionTimedOut;
     }
   }
+  if (ContainsAny(lower, {"error in processing, id=", "_scan failed", "virus scanner failure"})) {
+    return DeliveryProblem::kOther;
+  }
   if (ContainsAny(lower, {"host or domain name not found", "name service error",
                          "does not accept mail (nullmx)", "name server loop",
                          "unable to find primary relay", "no mx host for",
@@ -497,7 +515,8 @@ RejectReason ReferenceClassifyReject(const Event& e) {
   }
   if (Contains(text, "blocked using ") || !e.list_name.empty()) return RejectReason::kRbl;
   if (IsGreylisting(lower)) return RejectReason::kGreylisting;
-  if (Contains(text, "Improper use of SMTP command pipelining")) {
+  if (Contains(text, "Improper use of SMTP command pipelining") ||
+      Contains(text, "5.5.1 Protocol error") || Contains(text, "SMTP synchronization error")) {
     return RejectReason::kPipelining;
   }
   if (ContainsAny(lower, {"must issue a starttls command first",
@@ -547,6 +566,7 @@ const std::vector<std::string>& RejectKeywords() {
   static const auto* keywords = new std::vector<std::string>{
       "Relay access denied", "blocked using ", "greylist", "graylist", "grey-list",
       "gray-list", "grey list", "Improper use of SMTP command pipelining",
+      "5.5.1 Protocol error", "SMTP synchronization error",
       "must issue a starttls command first", "encryption required for requested authentication",
       "message size exceeds", "message too large", "message too big", "user unknown",
       "unknown user", "no such user", "no such mailbox", "does not exist", "unknown recipient",
@@ -588,6 +608,7 @@ const std::vector<std::string>& Keywords() {
       "spam", "blocked", "blacklist", "blocklist", "denylist", "dnsbl", "reputation",
       "not authorized", "dmarc", "dkim", "spf ", "access denied", "content rejected",
       "virus", "phish", "policy", "rejected due to", "unsolicited", " said: ",
+      "error in processing, id=", "_scan failed", "virus scanner failure", "SPAM_SCAN FAILED",
       "Connection refused", "connect to ", "CONNECTION REFUSED", "Connect to ", " Said: "};
   return *keywords;
 }
