@@ -140,6 +140,16 @@ inline size_t FindText(std::string_view s, std::string_view needle, size_t from 
   return std::string_view::npos;
 }
 
+// `line` without the NUL bytes it starts with. A crash leaves such runs
+// in a log file (blocks the file system had given the file, never written),
+// and the syslog daemon's next line follows the run on the same line: the
+// run is not text, the line after it is.
+inline std::string_view WithoutLeadingNuls(std::string_view line) {
+  if (line.empty() || line[0] != '\0') return line;
+  const size_t i = line.find_first_not_of('\0');
+  return i == std::string_view::npos ? std::string_view() : line.substr(i);
+}
+
 }  // namespace mailgauge
 
 #endif  // MAILGAUGE_COMMON_ASCII_SCAN_H_

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/ascii_scan.h"
 #include "parsers/compression.h"
 
 namespace mailgauge::parsers {
@@ -224,6 +225,7 @@ absl::Status FileFollower::OpenPath(Start start, bool* opened) {
 void FileFollower::Emit(std::string_view text, bool overlong,
                         const LineHandler& handler) {
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  text = WithoutLeadingNuls(text);
   ++stats_.lines;
   if (overlong) ++stats_.overlong_lines;
   handler(text, overlong);

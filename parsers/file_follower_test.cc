@@ -97,6 +97,14 @@ TEST_F(FileFollowerTest, PartialLastLineWaitsForItsNewline) {
   EXPECT_EQ(15u, f->position().offset);
 }
 
+// The NUL bytes a crash leaves before the next line written (as
+// LineReader drops them).
+TEST_F(FileFollowerTest, DropsTheNulBytesALineStartsWith) {
+  auto f = Make(true);
+  Write(path_, std::string(100, '\0') + "after the crash\n" + std::string(5, '\0') + "\n");
+  EXPECT_THAT(Poll(*f), ElementsAre("after the crash", ""));
+}
+
 TEST_F(FileFollowerTest, FileThatDoesNotExistYetIsReadFromItsStart) {
   auto f = Make(false);  // even when starting at the end
   EXPECT_THAT(Poll(*f), IsEmpty());

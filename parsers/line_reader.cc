@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/ascii_scan.h"
 #include "parsers/compression.h"
 
 namespace mailgauge::parsers {
@@ -465,7 +466,7 @@ bool LineReader::Next(Line* line) {
         text_bytes_consumed_ += consumed;
         ++lines_read_;
         if (overlong) ++overlong_lines_;
-        line->text = std::string_view(start, len);
+        line->text = WithoutLeadingNuls(std::string_view(start, len));
         line->overlong = overlong;
         line->number = lines_read_;
         return true;

@@ -155,6 +155,18 @@ TEST(LineReaderTest, KeepsNulBytesAndInvalidUtf8) {
   EXPECT_EQ(std::string("\xff\xfe\0", 3), r.lines[1]);
 }
 
+// A crash leaves a run of NUL bytes in a log file; the syslog daemon's next
+// line follows it. The run is dropped, the line kept whole; a line of NULs
+// alone is empty. (NULs inside a line are kept, as above.)
+TEST(LineReaderTest, DropsTheNulBytesALineStartsWith) {
+  const std::string data = std::string(3000, '\0') + "Nov 27 10:00:00 mx postfix/qmgr[1]: x\n" +
+                           std::string(7, '\0') + std::string("\n\0a\0b\n", 6);
+  const ReadResult r = ReadAll(WriteFile("nul_run.log", data));
+  EXPECT_EQ((Lines{"Nov 27 10:00:00 mx postfix/qmgr[1]: x", "", std::string("a\0b", 3)}),
+            r.lines);
+  EXPECT_EQ(data.size(), r.text_bytes);
+}
+
 TEST(LineReaderTest, OneByteThatLooksLikeGzipMagicIsPlain) {
   const ReadResult r = ReadAll(WriteFile("magic1.log", "\x1f"));
   ASSERT_TRUE(r.status.ok()) << r.status;
