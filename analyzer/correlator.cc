@@ -521,6 +521,15 @@ void Correlator::Add(const LogLine& line, const Event& e) {
       {
         Message* m = GetOrStart(line, e.queue_id);
         Touch(m, line.time);
+        if (m->record.client_addr.empty() && !e.client_addr.empty()) {
+          // The client= line is not in the log (it began later), or there
+          // is none: Exim logs a message it refuses after DATA by this
+          // line alone.
+          Assign(&m->record.client_name, e.client_name);
+          Assign(&m->record.client_addr, e.client_addr);
+          Assign(&m->record.client_port, e.client_port);
+          if (!e.helo.empty() && m->record.helo.empty()) Assign(&m->record.helo, e.helo);
+        }
         const bool whole_message =
             e.reject_stage == parsers::RejectStage::kData ||
             e.reject_stage == parsers::RejectStage::kEndOfMessage ||

@@ -585,6 +585,27 @@ TEST(CorrelatorTest, CleanupRemovedCanceledEndsTheTransaction) {
   EXPECT_EQ(0u, run.stats.abandoned);
 }
 
+// A message whose client= line is not in the log (the log begins after
+// it; Exim logs a message refused after DATA by the reject alone) takes its
+// client from the reject; one that has it keeps it.
+TEST(CorrelatorTest, ARejectNamesTheClientWhenNoClientLineDid) {
+  Outcome run = Correlate({
+      "Nov 25 15:01:01 mx postfix/cleanup[801]: 6B7C8D9E0F: milter-reject: END-OF-MESSAGE from b.example.org[192.0.2.31]: 5.7.1 Spam; from=<b@example.org> to=<c@example.com> proto=ESMTP helo=<b.example.org>",
+      "Nov 25 15:02:00 mx postfix/smtpd[800]: 7C8D9E0F1A: client=c.example.org[192.0.2.32]",
+      "Nov 25 15:02:01 mx postfix/cleanup[801]: 7C8D9E0F1A: milter-reject: END-OF-MESSAGE from other.example.org[192.0.2.99]: 5.7.1 Spam; from=<b@example.org> to=<c@example.com> proto=ESMTP helo=<x>",
+  });
+  const MessageRecord* first = ByQueueId(run, "6B7C8D9E0F");
+  const MessageRecord* second = ByQueueId(run, "7C8D9E0F1A");
+  ASSERT_NE(nullptr, first);
+  ASSERT_NE(nullptr, second);
+  EXPECT_EQ("rejected", first->end);
+  EXPECT_EQ("b.example.org", first->client_name);
+  EXPECT_EQ("192.0.2.31", first->client_addr);
+  EXPECT_EQ("b.example.org", first->helo);
+  EXPECT_EQ("c.example.org", second->client_name);
+  EXPECT_EQ("192.0.2.32", second->client_addr);
+}
+
 TEST(CorrelatorTest, JoinsXforwardReinjectionByOrigQueueId) {
   Outcome run = Correlate({
       "Nov 25 12:00:00 mx postfix/smtpd[400]: 5E6F7A8B9C: client=ext.example.org[203.0.113.5]",
