@@ -64,6 +64,11 @@ std::vector<std::string> ForeignLogNotes(const LogInputStats& s) {
         "rejects are in the main log too, and are counted twice when both are given; read "
         "the main log alone"));
   }
+  for (const std::string& path : s.skipped_exim_reject_logs) {
+    notes.push_back(absl::StrCat(
+        "not read: ", path, ", Exim's reject log, whose rejects the main log given with it "
+        "holds too (read it alone to see them)"));
+  }
   if (s.journalctl_cat_lines > 0) {
     notes.push_back(absl::StrCat(s.journalctl_cat_lines,
                                  " lines that look like Postfix messages without a time, host "
@@ -466,6 +471,17 @@ std::vector<std::string> LogInput::OrderPaths(const std::vector<std::string>& pa
 
 absl::Status LogInput::ReadFiles(const std::vector<std::string>& paths) {
   std::vector<std::string> ordered = OrderPaths(paths);
+  // Exim writes each reject to its main log and to its reject log: given
+  // both (/var/log/exim4/*log), the reject log would count every reject
+  // again.
+  if (std::any_of(ordered.begin(), ordered.end(),
+                  [](const std::string& p) { return parsers::IsEximMainLogName(p); })) {
+    auto skipped = std::stable_partition(ordered.begin(), ordered.end(), [](const std::string& p) {
+      return !parsers::IsEximRejectLogName(p);
+    });
+    stats_.skipped_exim_reject_logs.assign(skipped, ordered.end());
+    ordered.erase(skipped, ordered.end());
+  }
   if (options_.threads > 1) return ReadFilesParallel(std::move(ordered));
   absl::Status first_error;
   for (const std::string& path : ordered) {

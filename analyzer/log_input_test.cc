@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "parsers/foreign_log.h"
 
 namespace mailgauge::analyzer {
 namespace {
@@ -306,15 +307,21 @@ TEST(LogInputTest, ReadsEximsLines) {
   (*input)->ProcessLine("Nov 25 10:00:03 mx exim4[9]: 1vABCE-000124-AB Completed");
   // An ISO syslog reading would take the ID for a host and DKIM for a program.
   (*input)->ProcessLine("2026-11-25 10:00:04 1vABCE-000124-AB DKIM: d=example.org s=k");
+  // ... and "pid" for a host and 27421 for a program (real, Exim 4.96);
+  // "IPv6" for a host, "socket" (a tag without its colon) left it malformed.
+  (*input)->ProcessLine("2023-04-23 03:47:01 pid 27421: SIGHUP received: re-exec daemon");
+  (*input)->ProcessLine("2013-12-02 01:23:52 IPv6 socket creation failed: Address family not "
+                        "supported by protocol");
   const LogInputStats& s = (*input)->stats();
   EXPECT_EQ((std::vector<std::string>{"exim pickup pickup 1vABCD-000123-AB",
                                       "exim qmgr queued 1vABCD-000123-AB",
                                       "exim qmgr removed 1vABCD-000123-AB",
-                                      "exim4 qmgr removed 1vABCE-000124-AB"}),
+                                      "exim4 qmgr removed 1vABCE-000124-AB",
+                                      "exim master warning "}),
             seen);
-  EXPECT_EQ(5u, s.exim_lines);
-  EXPECT_EQ(5u, s.postfix_lines);
-  EXPECT_EQ(4u, s.parsed_lines);
+  EXPECT_EQ(7u, s.exim_lines);
+  EXPECT_EQ(7u, s.postfix_lines);
+  EXPECT_EQ(6u, s.parsed_lines);
   EXPECT_EQ(1u, s.unparsed_by_daemon.at("exim"));
   EXPECT_EQ(2u, s.malformed_lines);
   EXPECT_EQ(0u, s.other_program_lines);
@@ -340,6 +347,50 @@ TEST(LogInputTest, NamesEximsRejectLog) {
   ASSERT_EQ(1u, notes.size());
   EXPECT_EQ(0u, notes[0].find("1 rejected messages' headers in the form of Exim's reject log"))
       << notes[0];
+}
+
+// Given with Exim's main log (/var/log/exim4/*log), its reject log is not
+// read: each of its rejects is in the main log too. Alone, or with other
+// logs, it is read.
+TEST(LogInputTest, LeavesOutEximsRejectLogGivenWithTheMainLog) {
+  EXPECT_TRUE(parsers::IsEximRejectLogName("/var/log/exim4/rejectlog"));
+  EXPECT_TRUE(parsers::IsEximRejectLogName("rejectlog.2.gz"));
+  EXPECT_TRUE(parsers::IsEximRejectLogName("/var/log/exim_rejectlog-20260101"));
+  EXPECT_TRUE(parsers::IsEximMainLogName("/var/log/exim4/mainlog.1"));
+  EXPECT_TRUE(parsers::IsEximMainLogName("/var/log/exim_mainlog"));
+  for (const char* other : {"/var/log/mail.log", "/var/log/exim4/paniclog", "rejectlogs",
+                            "/var/log/rejectlog/mail.log", "my_rejectlog", "mainlog_rejectlog",
+                            "exim_rejectlog_lines.log"}) {
+    EXPECT_FALSE(parsers::IsEximRejectLogName(other)) << other;
+  }
+  EXPECT_FALSE(parsers::IsEximMainLogName("/var/log/exim4/rejectlog"));
+
+  const std::string dir = ::testing::TempDir();
+  const std::string reject =
+      "2026-11-25 10:00:01 H=(x) [192.0.2.1] F=<a@example.org> rejected RCPT <b@example.net>: "
+      "relay not permitted\n";
+  std::ofstream(dir + "/mainlog") << reject;
+  std::ofstream(dir + "/rejectlog") << reject;
+  std::ofstream(dir + "/mail.log") << "";
+  auto rejects_read = [&](const std::vector<std::string>& files, LogInputStats* stats) {
+    int rejects = 0;
+    auto input = LogInput::Create(TestOptions(), [&](const LogLine&, const parsers::Event& e) {
+      rejects += e.kind == parsers::EventKind::kReject;
+    });
+    EXPECT_TRUE(input.ok() && (*input)->ReadFiles(files).ok());
+    *stats = (*input)->stats();
+    return rejects;
+  };
+  LogInputStats s;
+  EXPECT_EQ(1, rejects_read({dir + "/rejectlog", dir + "/mainlog"}, &s));
+  EXPECT_EQ(std::vector<std::string>{dir + "/rejectlog"}, s.skipped_exim_reject_logs);
+  const std::vector<std::string> notes = ForeignLogNotes(s);
+  ASSERT_EQ(1u, notes.size());
+  EXPECT_EQ(0u, notes[0].find("not read: " + dir + "/rejectlog, Exim's reject log")) << notes[0];
+  EXPECT_EQ(1, rejects_read({dir + "/rejectlog"}, &s));
+  EXPECT_EQ(1, rejects_read({dir + "/rejectlog", dir + "/mail.log"}, &s));
+  EXPECT_TRUE(s.skipped_exim_reject_logs.empty());
+  EXPECT_EQ(2, rejects_read({dir + "/mainlog", dir + "/mail.log", dir + "/mainlog"}, &s));
 }
 
 // Sendmail's lines (a real log had 15,821 of them and no Postfix line) are

@@ -336,6 +336,7 @@ void PrintRunStats(const Args& args, const analyzer::LogInputStats& stats,
                  (unsigned long long)c.abandoned, (unsigned long long)c.canceled);
   } else if (!args.Has("quiet") &&
              (stats.unparsed_lines() > 0 || stats.malformed_lines > 0 ||
+              !stats.skipped_exim_reject_logs.empty() ||
               (stats.postfix_lines == 0 && stats.lines > stats.empty_lines))) {
     PrintInputStats(stats);
   }

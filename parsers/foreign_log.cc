@@ -118,6 +118,27 @@ bool LooksLikeEximMainLog(std::string_view line) {
   return false;
 }
 
+namespace {
+
+bool IsEximLogName(std::string_view path, std::string_view log) {
+  const size_t slash = path.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  for (std::string_view prefix : {"exim4_", "exim_", "exim4-", "exim-"}) {
+    if (name.substr(0, prefix.size()) == prefix) {
+      name.remove_prefix(prefix.size());
+      break;
+    }
+  }
+  if (name.substr(0, log.size()) != log) return false;
+  name.remove_prefix(log.size());
+  return name.empty() || name[0] == '.' || name[0] == '-';
+}
+
+}  // namespace
+
+bool IsEximRejectLogName(std::string_view path) { return IsEximLogName(path, "rejectlog"); }
+bool IsEximMainLogName(std::string_view path) { return IsEximLogName(path, "mainlog"); }
+
 bool LooksLikeEximRejectLogHeaders(std::string_view line) {
   constexpr std::string_view kFrom = "Envelope-from: <";
   return line.substr(0, kFrom.size()) == kFrom && line.back() == '>';

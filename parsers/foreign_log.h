@@ -62,6 +62,14 @@ size_t EximMessageIdLength(std::string_view s);
 // dump; its lines can't be read as a log of their own.
 bool LooksLikeEximRejectLogHeaders(std::string_view line);
 
+// Whether a file's name is that of Exim's reject log or main log, as
+// distributions name and rotate them: Debian's rejectlog, rejectlog.1,
+// rejectlog.2.gz (mainlog ...); Red Hat's and cPanel's exim_rejectlog,
+// exim_rejectlog-20260101 (exim_mainlog ...). Only the last path component
+// is looked at.
+bool IsEximRejectLogName(std::string_view path);
+bool IsEximMainLogName(std::string_view path);
+
 // "[ 123.456789] " or "[ 123.456789 <    0.000123>] " first: journalctl's
 // short-monotonic or short-delta form (or dmesg's).
 bool LooksLikeMonotonicTime(std::string_view line);

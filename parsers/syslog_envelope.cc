@@ -786,6 +786,13 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline EnvelopeResult EnvelopeParser::ScanInline(
   }
   if (p == tag_start) return Fail("empty tag", out, error);
   const std::string_view tag(tag_start, p - tag_start);
+  // No program is named by digits alone; Exim's main log says "pid 1234:
+  // SIGHUP received: re-exec daemon" after its time, which would read as
+  // host "pid", program "1234".
+  if (ABSL_PREDICT_FALSE(IsDigit(tag.front())) &&
+      std::all_of(tag.begin(), tag.end(), [](char c) { return IsDigit(c); })) {
+    return Fail("numeric tag", out, error);
+  }
   int64_t pid = -1;
   if (*p == '[') {
     ++p;

@@ -471,7 +471,8 @@ TEST(SyslogEnvelopeTest, ContainerRuntimeTimeBeforeTheLine) {
   }
   // The inner line's faults are reported; no third level is read.
   EXPECT_EQ("bad host", MustFail(parser, "2026-11-25T16:58:09Z Nov 25 17:58:09 mx1"));
-  EXPECT_EQ("no tag",
+  // (Read as host "Nov", program "25".)
+  EXPECT_EQ("numeric tag",
             MustFail(parser, "2026-11-25T16:58:09Z stdout F 2026-11-25T16:58:09Z Nov 25 17:58:09 "
                              "mx1 postfix/smtpd[1]: x"));
   // A forced format applies to the runtime's time, not to the line inside.
@@ -833,6 +834,11 @@ TEST(SyslogEnvelopeTest, RejectsMalformedClassicLines) {
   EXPECT_EQ("bad host", MustFail("Nov 25 17:58:09 mx1"));
   EXPECT_EQ("missing host", MustFail("Nov 25 17:58:09 postfix/smtpd[1]: x"));
   EXPECT_EQ("missing host", MustFail("Nov 25 17:58:09 dovecot: x"));
+  // Digits alone name no program (Exim's main log: "pid 27421: SIGHUP
+  // received: re-exec daemon"); digits in a name are fine.
+  EXPECT_EQ("numeric tag", MustFail("2023-04-23 03:47:01 pid 27421: SIGHUP received"));
+  EXPECT_EQ("numeric tag", MustFail("Nov 25 17:58:09 mx1 1234[5]: x"));
+  EXPECT_EQ("p2p", MustParse("Nov 25 17:58:09 mx1 p2p[5]: x").program);
   EXPECT_EQ("no tag", MustFail("Nov 25 17:58:09 mx1 -- MARK"));
   EXPECT_EQ("no tag",
             MustFail("Nov 25 17:58:09 mx1 last message repeated 3 times."));

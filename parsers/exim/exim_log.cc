@@ -63,10 +63,22 @@ bool IsSystemFailure(std::string_view text) {
   for (std::string_view failure :
        {"spool file write error", "failed to write journal", "failed to open DB file",
         "Failed to open", "failed to open", "Tainted filename", "Tainted '", "socket bind() ",
-        "Cannot open main log file", "Cannot open reject log file"}) {
+        "Cannot open main log file", "Cannot open reject log file",
+        "Failed to create spool file", "IPv6 socket creation failed"}) {
     if (StartsWith(text, failure)) return true;
   }
   return false;
+}
+
+// A failure Exim does not survive: the daemon gives up ("socket bind() to
+// port 25 ... failed: Address already in use: daemon abandoned"), or a
+// process ends ("exim: could not open panic log - aborting: see message(s)
+// above", which goes to syslog and stderr when no log file can be opened).
+bool IsSystemFatal(std::string_view text) {
+  constexpr std::string_view kAbandoned = "daemon abandoned";
+  return (text.size() >= kAbandoned.size() &&
+          text.substr(text.size() - kAbandoned.size()) == kAbandoned) ||
+         StartsWith(text, "exim: could not open panic log");
 }
 
 // Exim's time spans (QT=, DT=): "1w2d3h4m5s", "0.123s" with +millisec.
@@ -368,6 +380,22 @@ std::string_view EnhancedCode(std::string_view text) {
 // Exim's "SMTP error from remote mail server after RCPT TO:<x>: 550 5.1.1
 // text" as Postfix says it: "host mx[addr] said: 550 5.1.1 text (in reply
 // to RCPT TO command)". Other texts are kept.
+// Exims before 4.8x named the remote host in a delivery's error text, not
+// as H=: "SMTP error from remote mail server after end of data: host
+// mx.example.net [192.0.2.7]: 554 5.7.1 ...". Takes it into f->host and
+// leaves the text as later Exims write it (in *buffer).
+void TakeHostFromSmtpError(Fields* f, std::string* buffer) {
+  if (f->host.present || !StartsWith(f->reason, "SMTP error from remote mail")) return;
+  const size_t at = f->reason.find(": host ");
+  if (at == std::string_view::npos) return;
+  std::string_view r = f->reason.substr(at + 7);
+  Host h;
+  if (!ReadHost(&r, &h) || h.name.empty() || !StartsWith(r, ": ")) return;
+  *buffer = Cat(f->reason.substr(0, at), r);
+  f->reason = *buffer;
+  f->host = h;
+}
+
 std::string RemoteReply(std::string_view reason, const Host& host) {
   constexpr std::string_view kSmtpError = "SMTP error from remote mail";
   if (!host.present || !StartsWith(reason, kSmtpError)) return std::string(reason);
@@ -716,6 +744,8 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
       f.reason = SkipSpaces(rest);
     }
     if (address.empty()) return false;
+    std::string reason_without_host;
+    TakeHostFromSmtpError(&f, &reason_without_host);
     std::string to;
     std::string_view orig_to;
     std::string_view local_target;  // a file or pipe delivery's target
@@ -834,6 +864,12 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
     return true;
   }
   if (StartsWith(rest, "Frozen") || StartsWith(rest, "frozen by ")) {
+    Add(&NewLine(out, Daemon::kPostsuper).message, kEximIdStandIn, ": placed on hold");
+    return true;
+  }
+  if (rest.size() > 9 && rest.substr(rest.size() - 9) == " (frozen)") {
+    // Frozen as a failure's consequence: "Process failed (1) when writing
+    // error message to root@host (frozen)".
     Add(&NewLine(out, Daemon::kPostsuper).message, kEximIdStandIn, ": placed on hold");
     return true;
   }
@@ -1165,7 +1201,11 @@ bool EximTranslator::TranslateOther(std::string_view message, EximTranslation* o
     return true;
   }
   // The system failing outside a message: what Postfix's master would
-  // warn about.
+  // warn about, or end on.
+  if (IsSystemFatal(message)) {
+    Add(&NewLine(out, Daemon::kMaster).message, "fatal: ", message);
+    return true;
+  }
   if (IsSystemFailure(message)) {
     Add(&NewLine(out, Daemon::kMaster).message, "warning: ", message);
     return true;

@@ -94,11 +94,28 @@ TEST(EximTranslatorTest, SystemFailuresAndOlderRemoteReports) {
               ElementsAre(Pair("qmgr", "warning: 1tnPHP-000000007cd-1ggz: failed to open DB file "
                                        "/var/spool/exim4/db/retry: Permission denied (euid=1003 "
                                        "egid=1003)")));
+  // The daemon gives up: an end, as Postfix's master's "fatal:" (it was a
+  // warning before session 24).
   EXPECT_THAT(Translated("socket bind() to port 25 for address 127.0.0.1 failed: Address already "
                          "in use: daemon abandoned"),
-              ElementsAre(Pair("master", "warning: socket bind() to port 25 for address "
+              ElementsAre(Pair("master", "fatal: socket bind() to port 25 for address "
                                          "127.0.0.1 failed: Address already in use: daemon "
                                          "abandoned")));
+  // Real lines (testdata/realworld/SOURCES.md): Exim on a board without
+  // IPv6, one that could open no log file, a spool it could not write.
+  EXPECT_THAT(Translated("IPv6 socket creation failed: Address family not supported by protocol"),
+              ElementsAre(Pair("master", "warning: IPv6 socket creation failed: Address family "
+                                         "not supported by protocol")));
+  EXPECT_THAT(Translated("exim: could not open panic log - aborting: see message(s) above"),
+              ElementsAre(Pair("master", "fatal: exim: could not open panic log - aborting: see "
+                                         "message(s) above")));
+  EXPECT_THAT(Translated("00008k-0000ia-1P Failed to create spool file /var/spool/exim4/input//"
+                         "00008k-0000ia-1P-D: Permission denied"),
+              ElementsAre(Pair("qmgr", "warning: 00008k-0000ia-1P: Failed to create spool file "
+                                       "/var/spool/exim4/input//00008k-0000ia-1P-D: Permission "
+                                       "denied")));
+  // A daemon line whose words read like a syslog host and tag.
+  EXPECT_THAT(Translated("pid 27421: SIGHUP received: re-exec daemon"), IsEmpty());
   EXPECT_THAT(Translated("Cannot open main log file \"/var/log/exim4/mainlog\": Permission "
                          "denied: euid=0 egid=101"),
               ElementsAre(Pair("master", "warning: Cannot open main log file "
@@ -201,6 +218,17 @@ TEST(EximTranslatorTest, Deliveries) {
 }
 
 TEST(EximTranslatorTest, DeferralsAndFailures) {
+  // Exims before 4.8x name the host in the text, not as H= (real, 2012):
+  // the same Postfix line as a later Exim's.
+  EXPECT_THAT(
+      Translated("1RwtEg-0002zL-Mh ** user65@yahoo.com R=dnslookup T=remote_smtp: SMTP error "
+                 "from remote mail server after end of data: host mta7.am0.yahoodns.net "
+                 "[66.94.237.64]: 554 delivery error: dd Sorry"),
+      ElementsAre(Pair("smtp",
+                       "E000000001: to=<user65@yahoo.com>, "
+                       "relay=mta7.am0.yahoodns.net[66.94.237.64], delay=0, dsn=5.0.0, "
+                       "status=bounced (host mta7.am0.yahoodns.net[66.94.237.64] said: 554 "
+                       "delivery error: dd Sorry (in reply to end of DATA command))")));
   EXPECT_THAT(
       Translated("1vABCD-000123-AB == bob@example.net R=dnslookup T=remote_smtp defer (-44) "
                  "H=mx.example.net [203.0.113.5]: SMTP error from remote mail server after "
@@ -247,6 +275,10 @@ TEST(EximTranslatorTest, EndsOfMessages) {
   EXPECT_THAT(Translated("1vABCD-000123-AB Frozen (delivery error message)"),
               ElementsAre(Pair("postsuper", "E000000001: placed on hold")));
   EXPECT_THAT(Translated("1vABCD-000123-AB Message is frozen"), IsEmpty());
+  // Frozen because its bounce could not be sent (real, Exim 4.84).
+  EXPECT_THAT(Translated("1vABCD-000123-AB Process failed (1) when writing error message to "
+                         "root@ETC_MAILNAME (frozen)"),
+              ElementsAre(Pair("postsuper", "E000000001: placed on hold")));
 }
 
 TEST(EximTranslatorTest, Rejects) {
