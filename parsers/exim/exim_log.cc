@@ -377,9 +377,6 @@ std::string_view EnhancedCode(std::string_view text) {
   return {};
 }
 
-// Exim's "SMTP error from remote mail server after RCPT TO:<x>: 550 5.1.1
-// text" as Postfix says it: "host mx[addr] said: 550 5.1.1 text (in reply
-// to RCPT TO command)". Other texts are kept.
 // Exims before 4.8x named the remote host in a delivery's error text, not
 // as H=: "SMTP error from remote mail server after end of data: host
 // mx.example.net [192.0.2.7]: 554 5.7.1 ...". Takes it into f->host and
@@ -396,6 +393,9 @@ void TakeHostFromSmtpError(Fields* f, std::string* buffer) {
   f->host = h;
 }
 
+// Exim's "SMTP error from remote mail server after RCPT TO:<x>: 550 5.1.1
+// text" as Postfix says it: "host mx[addr] said: 550 5.1.1 text (in reply
+// to RCPT TO command)". Other texts are kept.
 std::string RemoteReply(std::string_view reason, const Host& host) {
   constexpr std::string_view kSmtpError = "SMTP error from remote mail";
   if (!host.present || !StartsWith(reason, kSmtpError)) return std::string(reason);
@@ -863,13 +863,12 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
     Add(&NewLine(out, Daemon::kQmgr).message, kEximIdStandIn, ": removed");
     return true;
   }
-  if (StartsWith(rest, "Frozen") || StartsWith(rest, "frozen by ")) {
-    Add(&NewLine(out, Daemon::kPostsuper).message, kEximIdStandIn, ": placed on hold");
-    return true;
-  }
-  if (rest.size() > 9 && rest.substr(rest.size() - 9) == " (frozen)") {
-    // Frozen as a failure's consequence: "Process failed (1) when writing
-    // error message to root@host (frozen)".
+  // Frozen by Exim, by an administrator, or as a failure's consequence
+  // ("Process failed (1) when writing error message to root@host (frozen)").
+  constexpr std::string_view kFrozenAfter = " (frozen)";
+  if (StartsWith(rest, "Frozen") || StartsWith(rest, "frozen by ") ||
+      (rest.size() > kFrozenAfter.size() &&
+       rest.substr(rest.size() - kFrozenAfter.size()) == kFrozenAfter)) {
     Add(&NewLine(out, Daemon::kPostsuper).message, kEximIdStandIn, ": placed on hold");
     return true;
   }
