@@ -530,6 +530,12 @@ void Correlator::Add(const LogLine& line, const Event& e) {
           Assign(&m->record.client_port, e.client_port);
           if (!e.helo.empty() && m->record.helo.empty()) Assign(&m->record.helo, e.helo);
         }
+        if (!m->record.sender_known && !e.from.empty()) {
+          // MAIL FROM, as the reject of a recipient names it: the sender of
+          // a transaction that ends without reaching qmgr.
+          Assign(&m->record.sender, e.from);
+          m->record.sender_known = true;
+        }
         const bool whole_message =
             e.reject_stage == parsers::RejectStage::kData ||
             e.reject_stage == parsers::RejectStage::kEndOfMessage ||

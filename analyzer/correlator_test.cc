@@ -606,6 +606,21 @@ TEST(CorrelatorTest, ARejectNamesTheClientWhenNoClientLineDid) {
   EXPECT_EQ("192.0.2.32", second->client_addr);
 }
 
+// A transaction canceled after a recipient was refused: its sender is the
+// one the reject names (MAIL FROM), as no qmgr from= line comes.
+TEST(CorrelatorTest, ARecipientRejectNamesTheSenderOfACanceledTransaction) {
+  Outcome run = Correlate({
+      "Nov 25 15:00:00 mx postfix/smtpd[800]: 5A6B7C8D9E: client=a.example.org[192.0.2.30]",
+      "Nov 25 15:00:01 mx postfix/smtpd[800]: 5A6B7C8D9E: reject: RCPT from a.example.org[192.0.2.30]: 550 5.1.1 <x@example.com>: Recipient address rejected: User unknown in local recipient table; from=<s@example.org> to=<x@example.com> proto=ESMTP helo=<a.example.org>",
+      "Nov 25 15:00:09 mx postfix/cleanup[801]: 5A6B7C8D9E: removed (canceled)",
+  });
+  const MessageRecord* m = ByQueueId(run, "5A6B7C8D9E");
+  ASSERT_NE(nullptr, m);
+  EXPECT_EQ("canceled", m->end);
+  EXPECT_TRUE(m->sender_known);
+  EXPECT_EQ("s@example.org", m->sender);
+}
+
 TEST(CorrelatorTest, JoinsXforwardReinjectionByOrigQueueId) {
   Outcome run = Correlate({
       "Nov 25 12:00:00 mx postfix/smtpd[400]: 5E6F7A8B9C: client=ext.example.org[203.0.113.5]",

@@ -167,6 +167,7 @@ constexpr Keyword kDeliveryKeywords[] = {
     {"name server loop", Group::kDns},
     {"unable to find primary relay", Group::kDns},
     {"no mx host for", Group::kDns},
+    {"does not support srv requests", Group::kDns},  // 3.8's use_srv_lookup
     {": host not found", Group::kDns},
     {"mailbox full", Group::kMailboxFull},
     {"mailbox is full", Group::kMailboxFull},
@@ -386,9 +387,12 @@ RejectReason ClassifyReject(const Event& e) {
   if (has(Group::kGreylisting)) return RejectReason::kGreylisting;
   // Out of turn: smtpd's reject_unauth_pipelining; postscreen's answer to a
   // client that failed its pregreet, pipelining, non-SMTP command or bare
-  // newline test with the action enforce; Exim's synchronization check.
+  // newline test with the action enforce; smtpd's own bare newline check
+  // (smtpd_forbid_bare_newline, 3.9 and backports: "bare <LF> received",
+  // no reply code); Exim's synchronization check.
   if (Contains(text, "Improper use of SMTP command pipelining") ||
-      Contains(text, "5.5.1 Protocol error") || Contains(text, "SMTP synchronization error")) {
+      Contains(text, "5.5.1 Protocol error") || Contains(text, "bare <LF> received") ||
+      Contains(text, "SMTP synchronization error")) {
     return RejectReason::kPipelining;
   }
   if (has(Group::kRejectTlsRequired)) return RejectReason::kTlsRequired;

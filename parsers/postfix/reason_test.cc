@@ -122,6 +122,10 @@ TEST(ClassifyRejectTest, PostfixStandardTextsAndOthers) {
       // command or bare newline test (real, testdata/realworld/), and
       // Exim's synchronization error as its parser words it.
       {RS::kRcpt, "550 5.5.1 Protocol error", RR::kPipelining, EventKind::kPostscreenNoqueue},
+      // smtpd_forbid_bare_newline (3.9, backported to 3.7.10 and 3.8.5):
+      // no reply code in the line; the stage would say client_host or helo.
+      {RS::kConnect, "bare <LF> received", RR::kPipelining},
+      {RS::kEhlo, "bare <LF> received", RR::kPipelining},
       {RS::kConnect, "554 SMTP synchronization error", RR::kPipelining},
       {RS::kMail, "554 SMTP synchronization error", RR::kPipelining},
       {RS::kMail, "530 5.7.0 Must issue a STARTTLS command first", RR::kTlsRequired},
@@ -260,6 +264,9 @@ TEST(ClassifyDeliveryProblemTest, RealLookingLines) {
        DP::kOther},
       {kSmtp, "4B0C72A1F3: to=<a@example.org>, relay=127.0.0.1[127.0.0.1]:10024, delay=2.1, delays=0.1/0/0.1/1.9, dsn=5.7.0, status=bounced (host 127.0.0.1[127.0.0.1] said: 554 5.7.0 Reject, id=11223-04 - INFECTED: Eicar-Signature (in reply to end of DATA command))",
        DP::kPolicySpam},
+      // Postfix 3.8's SRV lookups (use_srv_lookup): a DNS answer.
+      {kSmtp, "4B0C72A1F3: to=<a@example.net>, relay=none, delay=0.1, delays=0.05/0/0.05/0, dsn=5.1.0, status=bounced (Domain _submission._tcp.example.net does not support SRV requests)",
+       DP::kDns},
       // policy / spam
       {kSmtp, "4B0C72A1F3: to=<k@example.net>, relay=mx.example.net[192.0.2.30]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.7.1, status=bounced (host mx.example.net[192.0.2.30] said: 554 5.7.1 Service unavailable; Client host [198.51.100.1] blocked using zen.spamhaus.org (in reply to RCPT TO command))",
        DP::kPolicySpam},
@@ -452,6 +459,7 @@ DeliveryProblem ReferenceClassify(const Event& e) {
   if (ContainsAny(lower, {"host or domain name not found", "name service error",
                          "does not accept mail (nullmx)", "name server loop",
                          "unable to find primary relay", "no mx host for",
+                         "does not support srv requests",
                          ": host not found"})) {
     return DeliveryProblem::kDns;
   }
@@ -516,7 +524,8 @@ RejectReason ReferenceClassifyReject(const Event& e) {
   if (Contains(text, "blocked using ") || !e.list_name.empty()) return RejectReason::kRbl;
   if (IsGreylisting(lower)) return RejectReason::kGreylisting;
   if (Contains(text, "Improper use of SMTP command pipelining") ||
-      Contains(text, "5.5.1 Protocol error") || Contains(text, "SMTP synchronization error")) {
+      Contains(text, "5.5.1 Protocol error") || Contains(text, "bare <LF> received") ||
+      Contains(text, "SMTP synchronization error")) {
     return RejectReason::kPipelining;
   }
   if (ContainsAny(lower, {"must issue a starttls command first",
@@ -566,7 +575,7 @@ const std::vector<std::string>& RejectKeywords() {
   static const auto* keywords = new std::vector<std::string>{
       "Relay access denied", "blocked using ", "greylist", "graylist", "grey-list",
       "gray-list", "grey list", "Improper use of SMTP command pipelining",
-      "5.5.1 Protocol error", "SMTP synchronization error",
+      "5.5.1 Protocol error", "SMTP synchronization error", "bare <LF> received",
       "must issue a starttls command first", "encryption required for requested authentication",
       "message size exceeds", "message too large", "message too big", "user unknown",
       "unknown user", "no such user", "no such mailbox", "does not exist", "unknown recipient",
@@ -609,6 +618,7 @@ const std::vector<std::string>& Keywords() {
       "not authorized", "dmarc", "dkim", "spf ", "access denied", "content rejected",
       "virus", "phish", "policy", "rejected due to", "unsolicited", " said: ",
       "error in processing, id=", "_scan failed", "virus scanner failure", "SPAM_SCAN FAILED",
+      "does not support srv requests", "Does Not Support SRV Requests",
       "Connection refused", "connect to ", "CONNECTION REFUSED", "Connect to ", " Said: "};
   return *keywords;
 }
