@@ -471,16 +471,9 @@ std::vector<std::string> LogInput::OrderPaths(const std::vector<std::string>& pa
 
 absl::Status LogInput::ReadFiles(const std::vector<std::string>& paths) {
   std::vector<std::string> ordered = OrderPaths(paths);
-  // Exim writes each reject to its main log and to its reject log: given
-  // both (/var/log/exim4/*log), the reject log would count every reject
-  // again.
-  if (std::any_of(ordered.begin(), ordered.end(),
-                  [](const std::string& p) { return parsers::IsEximMainLogName(p); })) {
-    auto skipped = std::stable_partition(ordered.begin(), ordered.end(), [](const std::string& p) {
-      return !parsers::IsEximRejectLogName(p);
-    });
-    stats_.skipped_exim_reject_logs.assign(skipped, ordered.end());
-    ordered.erase(skipped, ordered.end());
+  stats_.skipped_exim_reject_logs = parsers::EximRejectLogsBesideMainLog(ordered);
+  for (const std::string& skipped : stats_.skipped_exim_reject_logs) {
+    ordered.erase(std::find(ordered.begin(), ordered.end(), skipped));
   }
   if (options_.threads > 1) return ReadFilesParallel(std::move(ordered));
   absl::Status first_error;

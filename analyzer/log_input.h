@@ -117,9 +117,8 @@ struct LogInputStats {
   // Of malformed_lines, the header dumps of Exim's reject log
   // (parsers::LooksLikeEximRejectLogHeaders): one a rejected message.
   uint64_t exim_reject_log_dumps = 0;
-  // Files named as Exim's reject log (parsers::IsEximRejectLogName) given
-  // with one named as its main log, and so not read: every reject of the
-  // reject log is in the main log too.
+  // Exim's reject logs given beside its main log, and so not read
+  // (parsers::EximRejectLogsBesideMainLog).
   std::vector<std::string> skipped_exim_reject_logs;
   // Of the journalctl JSON entries not read (counted in malformed_lines),
   // those whose MESSAGE is null: journalctl leaves out fields over 4096

@@ -391,6 +391,22 @@ TEST(LogInputTest, LeavesOutEximsRejectLogGivenWithTheMainLog) {
   EXPECT_EQ(1, rejects_read({dir + "/rejectlog", dir + "/mail.log"}, &s));
   EXPECT_TRUE(s.skipped_exim_reject_logs.empty());
   EXPECT_EQ(2, rejects_read({dir + "/mainlog", dir + "/mail.log", dir + "/mainlog"}, &s));
+  // Another directory's reject log (another host's) is read.
+  EXPECT_EQ((std::vector<std::string>{"/var/log/exim4/rejectlog.1", "rejectlog"}),
+            parsers::EximRejectLogsBesideMainLog({"/srv/mx2/mainlog", "/var/log/exim4/mainlog",
+                                                  "/var/log/exim4/rejectlog.1",
+                                                  "/srv/mx3/rejectlog", "mainlog", "rejectlog"}));
+  // With --threads too (the files are read on workers).
+  LogInputOptions threads = TestOptions();
+  threads.threads = 2;
+  int rejects = 0;
+  auto input = LogInput::Create(threads, [&](const LogLine&, const parsers::Event& e) {
+    rejects += e.kind == parsers::EventKind::kReject;
+  });
+  ASSERT_TRUE(input.ok());
+  ASSERT_TRUE((*input)->ReadFiles({dir + "/rejectlog", dir + "/mainlog"}).ok());
+  EXPECT_EQ(1, rejects);
+  EXPECT_EQ(1u, (*input)->stats().skipped_exim_reject_logs.size());
 }
 
 // Sendmail's lines (a real log had 15,821 of them and no Postfix line) are

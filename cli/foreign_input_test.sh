@@ -20,6 +20,11 @@ Nov 25 10:00:02 mx opendkim[13]: 4B0C72A1F3: DKIM-Signature field added
 Nov 25 10:00:03 mx dovecot[12]: imap-login: Login: user=<b>
 LOG
 
+# Exim's reject log repeats the main log's rejects: beside it, not read.
+cat > "$tmp/rejectlog" <<'LOG'
+2026-11-25 10:00:03 H=(x) [192.0.2.1] F=<a@example.org> rejected RCPT <b@example.net>: relay not permitted
+LOG
+
 # journalctl's forms without a date, as journalctl 252 writes them.
 cat > "$tmp/monotonic" <<'LOG'
 [    5.123456] mx postfix/smtpd[12]: connect from a[192.0.2.1]
@@ -61,6 +66,12 @@ for command in report records; do
   expect "journalctl -o short-monotonic" "$command" "$tmp/monotonic"
   want=("$warning" "3 lines that look like Postfix messages without a time" "journalctl -o cat?")
   expect "journalctl -o cat" "$command" "$tmp/cat"
+  want=("not read: $tmp/rejectlog, Exim's reject log")
+  unwanted=("$warning")
+  expect "Exim reject log beside the main log" "$command" "$tmp/mainlog" "$tmp/rejectlog"
+  want=()
+  unwanted=("$warning" "not read")
+  expect "Exim reject log alone" "$command" "$tmp/rejectlog"
   want=()
   unwanted=("$warning" "Exim")
   expect "quiet" "$command" --quiet "$tmp/mainlog"

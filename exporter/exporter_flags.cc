@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "parsers/foreign_log.h"
 
 namespace mailgauge::exporter {
 namespace {
@@ -387,6 +388,14 @@ absl::StatusOr<ExporterFlags> ParseExporterFlags(int argc, char** argv,
           " or systemd journal here); give at least one --log.file PATH, or --journal, "
           "--journal.dir DIR or --journal.file FILE (see --help)"));
     }
+  }
+  // Exim's reject log beside its main log repeats the main log's rejects.
+  std::vector<std::string> log_paths;
+  for (const LogSource& src : f.log_files) log_paths.push_back(src.path);
+  f.left_out_reject_logs = parsers::EximRejectLogsBesideMainLog(log_paths);
+  for (const std::string& path : f.left_out_reject_logs) {
+    f.log_files.erase(std::find_if(f.log_files.begin(), f.log_files.end(),
+                                   [&](const LogSource& src) { return src.path == path; }));
   }
   return f;
 }

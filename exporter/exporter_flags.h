@@ -87,6 +87,9 @@ struct ExporterFlags {
   // When no flag names a log and one of DefaultLogs was chosen: which and
   // why, for the start-up log line.
   std::string default_log_note;
+  // --log.file paths not followed: Exim's reject logs beside its main log
+  // (parsers::EximRejectLogsBesideMainLog), whose rejects would count twice.
+  std::vector<std::string> left_out_reject_logs;
 };
 
 // Where the exporter looks for a log when no flag names one, in this order:

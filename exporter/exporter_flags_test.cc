@@ -88,6 +88,22 @@ TEST(ExporterFlagsTest, WithoutALogFlagTheUsualLogsInOrder) {
   EXPECT_TRUE(f->log_files.empty());
 }
 
+// Exim's reject log beside its main log is not followed (its rejects would
+// count twice); a reject log of another directory (another host's) is.
+TEST(ExporterFlagsTest, EximsRejectLogBesideItsMainLogIsNotFollowed) {
+  auto f = Parse({"--log.file", "/var/log/exim4/rejectlog", "--log.file",
+                  "/var/log/exim4/mainlog", "--log.file", "mx2=/srv/mx2/rejectlog"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_EQ(2u, f->log_files.size());
+  EXPECT_EQ("/var/log/exim4/mainlog", f->log_files[0].path);
+  EXPECT_EQ("/srv/mx2/rejectlog", f->log_files[1].path);
+  EXPECT_EQ(std::vector<std::string>{"/var/log/exim4/rejectlog"}, f->left_out_reject_logs);
+  f = Parse({"--log.file", "/var/log/exim4/rejectlog"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(1u, f->log_files.size());
+  EXPECT_TRUE(f->left_out_reject_logs.empty());
+}
+
 TEST(ExporterFlagsTest, EveryFlag) {
   auto f = Parse({"--web.listen-address=127.0.0.1:0", "--web.telemetry-path",
                   "/m", "--log.level=debug", "--log.file", "mx1=/a/mail.log",

@@ -525,6 +525,11 @@ int Run(int argc, char** argv) {
   g_level = flags.log_level;
   g_telemetry_path = flags.telemetry_path;
   if (!flags.default_log_note.empty()) Log(LogLevel::kInfo, flags.default_log_note);
+  for (const std::string& path : flags.left_out_reject_logs) {
+    Log(LogLevel::kWarn, absl::StrCat("--log.file ", path,
+                                         " not followed: Exim's reject log, whose rejects the main "
+                                         "log given with it holds too"));
+  }
   // Signals first: a SIGTERM or SIGHUP during start-up (restoring a large
   // state file, binding the port) must not kill the process by the default
   // action. SIGTERM then stops it after start-up with a save; SIGHUP asks

@@ -139,6 +139,24 @@ bool IsEximLogName(std::string_view path, std::string_view log) {
 bool IsEximRejectLogName(std::string_view path) { return IsEximLogName(path, "rejectlog"); }
 bool IsEximMainLogName(std::string_view path) { return IsEximLogName(path, "mainlog"); }
 
+std::vector<std::string> EximRejectLogsBesideMainLog(const std::vector<std::string>& paths) {
+  auto directory = [](std::string_view path) {
+    const size_t slash = path.rfind('/');
+    return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
+  };
+  std::vector<std::string> out;
+  for (const std::string& reject : paths) {
+    if (!IsEximRejectLogName(reject)) continue;
+    for (const std::string& main : paths) {
+      if (IsEximMainLogName(main) && directory(main) == directory(reject)) {
+        out.push_back(reject);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 bool LooksLikeEximRejectLogHeaders(std::string_view line) {
   constexpr std::string_view kFrom = "Envelope-from: <";
   return line.substr(0, kFrom.size()) == kFrom && line.back() == '>';

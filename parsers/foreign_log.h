@@ -29,7 +29,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace mailgauge::parsers {
 
@@ -69,6 +71,12 @@ bool LooksLikeEximRejectLogHeaders(std::string_view line);
 // is looked at.
 bool IsEximRejectLogName(std::string_view path);
 bool IsEximMainLogName(std::string_view path);
+
+// Of `paths`, those named as Exim's reject log with a path of the same
+// directory named as its main log (/var/log/exim4/*log): every reject of
+// the reject log is in the main log too, so reading both counts it twice.
+// Logs of other directories (other hosts') are not paired.
+std::vector<std::string> EximRejectLogsBesideMainLog(const std::vector<std::string>& paths);
 
 // "[ 123.456789] " or "[ 123.456789 <    0.000123>] " first: journalctl's
 // short-monotonic or short-delta form (or dmesg's).
