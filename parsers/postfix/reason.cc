@@ -104,10 +104,11 @@ enum class Group : uint8_t {
   kRejectDomainNotFound,
   kRejectPolicy,
   kRejectReverseDns,
+  kRejectProtocol,
 };
 
 constexpr uint32_t GroupBit(Group g) { return uint32_t{1} << static_cast<int>(g); }
-static_assert(static_cast<int>(Group::kRejectReverseDns) < 32, "a group is a bit of a uint32_t");
+static_assert(static_cast<int>(Group::kRejectProtocol) < 32, "a group is a bit of a uint32_t");
 
 struct Keyword {
   std::string_view text;  // lower case, at least 2 bytes
@@ -344,6 +345,15 @@ constexpr Keyword kRejectKeywords[] = {
     {"postfwd", Group::kRejectPolicy},
     {"cannot find your hostname", Group::kRejectReverseDns},
     {"cannot find your reverse hostname", Group::kRejectReverseDns},
+    // Out of turn: smtpd's reject_unauth_pipelining; postscreen's answer to
+    // a client that failed its pregreet, pipelining, non-SMTP command or
+    // bare newline test with the action enforce; smtpd's own bare newline
+    // check (smtpd_forbid_bare_newline, 3.9 and backports: no reply code);
+    // Exim's synchronization check.
+    {"improper use of smtp command pipelining", Group::kRejectProtocol},
+    {"5.5.1 protocol error", Group::kRejectProtocol},
+    {"bare <lf> received", Group::kRejectProtocol},
+    {"smtp synchronization error", Group::kRejectProtocol},
 };
 
 const KeywordScanner& RejectKeywords() {
@@ -385,16 +395,7 @@ RejectReason ClassifyReject(const Event& e) {
   const uint32_t found = RejectKeywords().Scan(Lowered(text));
   auto has = [found](Group g) { return (found & GroupBit(g)) != 0; };
   if (has(Group::kGreylisting)) return RejectReason::kGreylisting;
-  // Out of turn: smtpd's reject_unauth_pipelining; postscreen's answer to a
-  // client that failed its pregreet, pipelining, non-SMTP command or bare
-  // newline test with the action enforce; smtpd's own bare newline check
-  // (smtpd_forbid_bare_newline, 3.9 and backports: "bare <LF> received",
-  // no reply code); Exim's synchronization check.
-  if (Contains(text, "Improper use of SMTP command pipelining") ||
-      Contains(text, "5.5.1 Protocol error") || Contains(text, "bare <LF> received") ||
-      Contains(text, "SMTP synchronization error")) {
-    return RejectReason::kPipelining;
-  }
+  if (has(Group::kRejectProtocol)) return RejectReason::kPipelining;
   if (has(Group::kRejectTlsRequired)) return RejectReason::kTlsRequired;
   if (has(Group::kRejectMessageSize)) return RejectReason::kMessageSize;
   // Also reject_unverified_recipient's "undeliverable address: ... said: 550

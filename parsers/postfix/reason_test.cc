@@ -523,9 +523,8 @@ RejectReason ReferenceClassifyReject(const Event& e) {
   }
   if (Contains(text, "blocked using ") || !e.list_name.empty()) return RejectReason::kRbl;
   if (IsGreylisting(lower)) return RejectReason::kGreylisting;
-  if (Contains(text, "Improper use of SMTP command pipelining") ||
-      Contains(text, "5.5.1 Protocol error") || Contains(text, "bare <LF> received") ||
-      Contains(text, "SMTP synchronization error")) {
+  if (ContainsAny(lower, {"improper use of smtp command pipelining", "5.5.1 protocol error",
+                         "bare <lf> received", "smtp synchronization error"})) {
     return RejectReason::kPipelining;
   }
   if (ContainsAny(lower, {"must issue a starttls command first",
@@ -576,6 +575,7 @@ const std::vector<std::string>& RejectKeywords() {
       "Relay access denied", "blocked using ", "greylist", "graylist", "grey-list",
       "gray-list", "grey list", "Improper use of SMTP command pipelining",
       "5.5.1 Protocol error", "SMTP synchronization error", "bare <LF> received",
+      "IMPROPER USE OF SMTP COMMAND PIPELINING", "Bare <lf> Received",
       "must issue a starttls command first", "encryption required for requested authentication",
       "message size exceeds", "message too large", "message too big", "user unknown",
       "unknown user", "no such user", "no such mailbox", "does not exist", "unknown recipient",
