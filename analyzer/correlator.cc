@@ -530,25 +530,24 @@ void Correlator::Add(const LogLine& line, const Event& e) {
           Assign(&m->record.client_port, e.client_port);
           if (!e.helo.empty() && m->record.helo.empty()) Assign(&m->record.helo, e.helo);
         }
-        if (!m->record.sender_known && !e.from.empty()) {
-          // MAIL FROM, as the reject of a recipient names it: the sender of
-          // a transaction that ends without reaching qmgr.
-          Assign(&m->record.sender, e.from);
-          m->record.sender_known = true;
-        }
         const bool whole_message =
             e.reject_stage == parsers::RejectStage::kData ||
             e.reject_stage == parsers::RejectStage::kEndOfMessage ||
             e.reject_stage == parsers::RejectStage::kHeader ||
             e.reject_stage == parsers::RejectStage::kBody ||
             e.daemon == parsers::Daemon::kCleanup;
+        // MAIL FROM as the reject names it: the whole message's reject sets
+        // the sender (an empty from= is the null one when no other line
+        // named it); a recipient's fills it in when no other line did (a
+        // transaction that ends without reaching qmgr).
+        if (e.from.empty() ? whole_message && !m->record.sender_known
+                           : whole_message || !m->record.sender_known) {
+          Assign(&m->record.sender, e.from);
+          m->record.sender_known = true;
+        }
         if (whole_message) {
           Assign(&m->record.reject_stage, parsers::RejectStageName(e.reject_stage));
           Assign(&m->record.reject_reply, e.reply);
-          if (!e.from.empty() || !m->record.sender_known) {
-            Assign(&m->record.sender, e.from);
-            m->record.sender_known = true;
-          }
           MarkFinished(m, "rejected");
         }
         if (!e.to.empty()) {

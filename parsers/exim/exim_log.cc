@@ -15,6 +15,10 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
 // A value from the Exim line put into a Postfix line, with the bytes that
 // would end its field there (a space in a host name, '>' in an address,
 // any control byte) written as '_': a client chooses its HELO name and
@@ -75,9 +79,7 @@ bool IsSystemFailure(std::string_view text) {
 // process ends ("exim: could not open panic log - aborting: see message(s)
 // above", which goes to syslog and stderr when no log file can be opened).
 bool IsSystemFatal(std::string_view text) {
-  constexpr std::string_view kAbandoned = "daemon abandoned";
-  return (text.size() >= kAbandoned.size() &&
-          text.substr(text.size() - kAbandoned.size()) == kAbandoned) ||
+  return EndsWith(text, "daemon abandoned") ||
          StartsWith(text, "exim: could not open panic log");
 }
 
@@ -865,10 +867,8 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
   }
   // Frozen by Exim, by an administrator, or as a failure's consequence
   // ("Process failed (1) when writing error message to root@host (frozen)").
-  constexpr std::string_view kFrozenAfter = " (frozen)";
   if (StartsWith(rest, "Frozen") || StartsWith(rest, "frozen by ") ||
-      (rest.size() > kFrozenAfter.size() &&
-       rest.substr(rest.size() - kFrozenAfter.size()) == kFrozenAfter)) {
+      EndsWith(rest, " (frozen)")) {
     Add(&NewLine(out, Daemon::kPostsuper).message, kEximIdStandIn, ": placed on hold");
     return true;
   }
@@ -952,7 +952,7 @@ bool EximTranslator::TranslateMessageLine(std::string_view id, std::string_view 
     if (StartsWith(rest, info)) return true;
   }
   // "ID addr: error ignored" (errors_to a sender that takes no bounce).
-  if (rest.size() > 15 && rest.substr(rest.size() - 15) == ": error ignored") return true;
+  if (EndsWith(rest, ": error ignored")) return true;
   // The remote host's own reply or failure, before the delivery's line:
   // "mx.example.net [192.0.2.7] Connection refused",
   // "H=... SMTP error from remote mail server ..." (kept above).
